@@ -1,0 +1,52 @@
+using SidecarKit;
+
+namespace SidecarKit.Samples.Demo;
+
+/// <summary>The demo contract every transport and language is proven on (see CONFORMANCE.md).</summary>
+[SidecarContract("demo")]
+public partial interface IDemo
+{
+    /// <summary>Returns <c>a + b</c>; overflow is an error, not a wrap.</summary>
+    Task<int> AddAsync(int a, int b, CancellationToken ct = default);
+
+    /// <summary>Returns the person unchanged.</summary>
+    Task<Person> EchoAsync(Person person, CancellationToken ct = default);
+
+    /// <summary>Returns <c>dividend / divisor</c>; divisor 0 fails with code -32010.</summary>
+    Task<double> DivideAsync(double dividend, double divisor, CancellationToken ct = default);
+
+    /// <summary>Streams 1, 2, …, <paramref name="to"/>.</summary>
+    IAsyncEnumerable<int> CountAsync(int to, CancellationToken ct = default);
+
+    /// <summary>Waits <paramref name="milliseconds"/>, honouring cancellation, then returns "slept".</summary>
+    Task<string> SleepAsync(int milliseconds, CancellationToken ct = default);
+
+    /// <summary>Returns <paramref name="size"/> bytes, byte i = i % 256.</summary>
+    Task<byte[]> BlobAsync(int size, CancellationToken ct = default);
+
+    /// <summary>One-way: the sidecar writes the message to its log.</summary>
+    void Log(string message);
+
+    /// <summary>The process exits at once with <paramref name="code"/>.</summary>
+    Task ExitAsync(int code);
+
+    /// <summary>Reports progress to the parent, asks it to confirm, and returns <paramref name="steps"/> if it did.</summary>
+    Task<int> WorkAsync(int steps, CancellationToken ct = default);
+}
+
+/// <summary>The callback contract: the sidecar calls these on its parent, over the same connection.</summary>
+[SidecarContract("demoEvents")]
+public partial interface IDemoEvents
+{
+    /// <summary>Progress of a task, in percent.</summary>
+    void Progress(string task, int percent);
+
+    /// <summary>Asks the parent a yes/no question.</summary>
+    Task<bool> ConfirmAsync(string question, CancellationToken ct = default);
+}
+
+/// <summary>A person.</summary>
+public sealed record Person(string Name, int Age, IReadOnlyList<string> Tags, Address? Address, DateTimeOffset? Born);
+
+/// <summary>An address.</summary>
+public sealed record Address(string Street, string City);

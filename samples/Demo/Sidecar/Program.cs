@@ -1,0 +1,11 @@
+using Microsoft.Extensions.Logging;
+using SidecarKit.Hosting;
+using SidecarKit.Samples.Demo;
+using SidecarKit.Samples.Demo.Sidecar;
+using SidecarKit.Transports.JsonLines;
+
+// The demo sidecar: serves IDemo (CONFORMANCE.md) and calls the parent back through IDemoEvents.
+SidecarHostBuilder builder = SidecarHost.CreateBuilder(args).AddJsonLines();
+ILogger logger = builder.LoggerFactory.CreateLogger("demo");
+builder.AddContract<IDemo>(channel => new DemoService(channel.GetClient<IDemoEvents>(), logger));
+return await builder.Build().RunAsync();

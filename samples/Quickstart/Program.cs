@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using SidecarKit;
+using SidecarKit.Processes;
+using SidecarKit.Samples.Demo;
+using SidecarKit.Samples.Quickstart;
+using SidecarKit.Transports.JsonLines;
+
+// The Quickstart: start the demo sidecar and make each kind of call, printing what happened.
+string sidecarDll = DemoSidecar.Locate();
+var options = new SidecarProcessOptions
+{
+    Name = "demo",
+    FileName = "dotnet",
+    ReadyTimeout = TimeSpan.FromSeconds(30),
+    LoggerFactory = new ConsoleLoggerFactory(),
+}.UseJsonLines();
+options.Arguments.Add(sidecarDll);
+options.Callbacks.AddContract<IDemoEvents>(new PrintingEvents());
+
+Console.WriteLine($"Starting the demo sidecar: dotnet {Path.GetFileName(sidecarDll)}");
+var clock = Stopwatch.StartNew();
+await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+Console.WriteLine($"  ready in {clock.ElapsedMilliseconds} ms: pid {sidecar.ProcessId}, contracts " +
+    string.Join(", ", sidecar.ReadyInfo.Contracts!.Select(c => $"{c.Name}@{c.Fingerprint}")));
+IDemo demo = sidecar.GetClient<IDemo>();
+
+Section("1. Unary calls");
+Console.WriteLine($"  demo.add(2, 3) = {await demo.AddAsync(2, 3)}");
+var ada = new Person("Ada", 36, ["math", "engines"], new Address("12 St James's Sq", "London"), new DateTimeOffset(1815, 12, 10, 0, 0, 0, TimeSpan.Zero));
+Person echoed = await demo.EchoAsync(ada);
+Console.WriteLine($"  demo.echo(Ada) = {echoed.Name}, {echoed.Age}, [{string.Join(", ", echoed.Tags)}], {echoed.Address?.City}, born {echoed.Born:yyyy-MM-dd}");
+Console.WriteLine($"  demo.blob(1000) = {(await demo.BlobAsync(1000)).Length} bytes");
+
+Section("2. An application error");
+try
+{
+    await demo.DivideAsync(1, 0);
+}
+catch (SidecarRemoteException e)
+{
+    Console.WriteLine($"  demo.divide(1, 0) failed as expected: code {e.Code}, \"{e.Message}\"");
+}
+
+Section("3. A streamed result");
+var items = new List<int>();
+await foreach (int i in demo.CountAsync(5)) items.Add(i);
+Console.WriteLine($"  demo.count(5) streamed: {string.Join(", ", items)}");
+
+Section("4. Cancellation");
+using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+{
+    clock.Restart();
+    try
+    {
+        await demo.SleepAsync(10_000, cts.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        Console.WriteLine($"  demo.sleep(10000) cancelled after {clock.ElapsedMilliseconds} ms; the sidecar was told with $/cancelRequest");
+    }
+}
+
+Section("5. A one-way notification");
+demo.Log("hello from the Quickstart");
+await sidecar.PingAsync(); // a round trip, so the notification has been handled (its log line appears above)
+Console.WriteLine("  demo.log sent (no reply by design)");
+
+Section("6. A callback: the sidecar calls the parent");
+Console.WriteLine($"  demo.work(4) = {await demo.WorkAsync(4)}");
+
+Section("7. Health");
+SidecarHealth health = await sidecar.PingAsync();
+Console.WriteLine($"  system.ping: {health.Status}, uptime {health.UptimeMs} ms, pid {health.Pid}");
+
+Section("8. Graceful stop");
+int exitCode = await sidecar.StopAsync();
+Console.WriteLine($"  system.shutdown → the sidecar drained and exited with code {exitCode}");
+return 0;
+
+static void Section(string title) => Console.WriteLine(Environment.NewLine + title);
+
+namespace SidecarKit.Samples.Quickstart
+{
+    /// <summary>The parent's side of the callback contract.</summary>
+    internal sealed class PrintingEvents : IDemoEvents
+    {
+        public void Progress(string task, int percent) => Console.WriteLine($"    ← demoEvents.progress({task}, {percent}%)");
+
+        public Task<bool> ConfirmAsync(string question, CancellationToken ct)
+        {
+            Console.WriteLine($"    ← demoEvents.confirm(\"{question}\") → yes");
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <summary>Finds the demo sidecar built next to this program.</summary>
+    internal static class DemoSidecar
+    {
+        public static string Locate()
+        {
+            string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0/
+            string root = AppContext.BaseDirectory;
+            for (var dir = new DirectoryInfo(root); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, "samples", "Demo", "Sidecar", "bin", config, "net10.0", "SidecarKit.Samples.Demo.Sidecar.dll");
+                if (File.Exists(candidate)) return candidate;
+            }
+            throw new FileNotFoundException("The demo sidecar is not built. Run: dotnet build Toolkit.sln -c " + config);
+        }
+    }
+
+    /// <summary>Prints the sidecar's log lines, indented, so they read as part of the story.</summary>
+    internal sealed class ConsoleLoggerFactory : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
+
+        private sealed class Logger(string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information && category == "SidecarKit.Sidecar";
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel)) Console.WriteLine("    | " + formatter(state, exception));
+            }
+        }
+    }
+}

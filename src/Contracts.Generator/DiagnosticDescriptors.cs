@@ -1,0 +1,84 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace SidecarKit.Generator;
+
+/// <summary>Every diagnostic the generator reports. Each is documented, with an example, in docs/diagnostics.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "SidecarKit.Contracts";
+    private const string HelpBase = "https://github.com/sidecarkit/sidecarkit/blob/main/docs/diagnostics.md#";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+
+    public static readonly DiagnosticDescriptor ContractNotPartial = Error("SK0001",
+        "Contract interface must be partial",
+        "The contract interface '{0}' must be declared 'partial' so the generator can add the proxy and dispatcher to it");
+
+    public static readonly DiagnosticDescriptor ContractGeneric = Error("SK0002",
+        "Contract interface must not be generic",
+        "The contract interface '{0}' has type parameters; a contract's wire shape must be fixed, so declare it without type parameters");
+
+    public static readonly DiagnosticDescriptor ContractNested = Error("SK0003",
+        "Contract interface must not be nested",
+        "The contract interface '{0}' is declared inside type '{1}'; declare it at namespace level");
+
+    public static readonly DiagnosticDescriptor InvalidContractName = Error("SK0004",
+        "Invalid contract name",
+        "The contract name '{0}' is not valid: use letters, digits, '_' or '-', starting with a letter, and no '.'");
+
+    public static readonly DiagnosticDescriptor UnsupportedReturnType = Error("SK0005",
+        "Unsupported return type",
+        "Method '{0}' returns '{1}'; a contract method returns Task, Task<T>, ValueTask, ValueTask<T>, IAsyncEnumerable<T>, or void (a one-way notification)");
+
+    public static readonly DiagnosticDescriptor UnsupportedType = Error("SK0006",
+        "Unsupported type on the wire",
+        "'{0}' uses type '{1}', which cannot cross the wire: {2}");
+
+    public static readonly DiagnosticDescriptor UnsupportedParameterModifier = Error("SK0007",
+        "Unsupported parameter modifier",
+        "Parameter '{0}' of method '{1}' is declared '{2}'; contract parameters are passed by value only");
+
+    public static readonly DiagnosticDescriptor MisplacedCancellationToken = Error("SK0008",
+        "Misplaced CancellationToken",
+        "Method '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor DuplicateWireName = Error("SK0009",
+        "Duplicate wire name",
+        "Methods '{0}' and '{1}' both have the wire name '{2}'; rename one or give it another name with [SidecarMethod(\"…\")]");
+
+    public static readonly DiagnosticDescriptor GenericMethod = Error("SK0010",
+        "Contract method must not be generic",
+        "Method '{0}' has type parameters; a contract method's wire shape must be fixed");
+
+    public static readonly DiagnosticDescriptor UnsupportedMember = Error("SK0011",
+        "Contract interface may declare only methods",
+        "'{0}' is a {1}; a contract interface may declare only methods (no properties, events, static or default-implemented members)");
+
+    public static readonly DiagnosticDescriptor NoConstructor = Error("SK0012",
+        "Type cannot be constructed when read",
+        "Type '{0}' has no public parameterless constructor and no public constructor whose parameters all match its properties by name and type");
+
+    public static readonly DiagnosticDescriptor DuplicateMemberName = Error("SK0013",
+        "Duplicate member wire name",
+        "Type '{0}' has two members with the wire name '{1}' ('{2}' and '{3}')");
+
+    public static readonly DiagnosticDescriptor StreamParameter = Error("SK0014",
+        "Streaming parameters are not supported",
+        "Parameter '{0}' of method '{1}' is an IAsyncEnumerable<T>; client streaming is not supported by the jsonl transport");
+
+    public static readonly DiagnosticDescriptor InvalidMethodName = Error("SK0015",
+        "Invalid method wire name",
+        "The wire name '{0}' of method '{1}' is not valid: it must not be empty, contain white space, or start with 'rpc.', '$/', 'system.' or 'lifecycle.', which are reserved");
+
+    public static IReadOnlyList<DiagnosticDescriptor> All { get; } = new[]
+    {
+        ContractNotPartial, ContractGeneric, ContractNested, InvalidContractName, UnsupportedReturnType, UnsupportedType,
+        UnsupportedParameterModifier, MisplacedCancellationToken, DuplicateWireName, GenericMethod, UnsupportedMember,
+        NoConstructor, DuplicateMemberName, StreamParameter, InvalidMethodName,
+    };
+
+    public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);
+}

@@ -1,0 +1,60 @@
+namespace SidecarKit.Generator.Model;
+
+/// <summary>What kind of codec to generate.</summary>
+internal enum CodecKind
+{
+    Nullable,
+    Enum,
+    Array,
+    List,
+    Enumerable,
+    Map,
+    Object,
+}
+
+/// <summary>One generated codec: for a composite type (DTO, enum, collection, nullable).</summary>
+/// <param name="ClassName">The generated class's name.</param>
+/// <param name="ValueType">The fully qualified type it writes and reads.</param>
+/// <param name="Kind">The codec kind.</param>
+/// <param name="Element">For collections and nullables: the element's use.</param>
+/// <param name="DisplayName">A readable name for error messages.</param>
+/// <param name="Members">For objects: the members in wire order.</param>
+/// <param name="EnumMembers">For enums: the named values.</param>
+/// <param name="EnumUnderlying">For enums: the underlying integer type.</param>
+/// <param name="ConstructorArity">For objects: how many members go through the constructor (they come first in <paramref name="Members"/>'s constructor order).</param>
+/// <param name="IsValueType">Whether the type is a struct.</param>
+internal sealed record CodecModel(
+    string ClassName,
+    string ValueType,
+    CodecKind Kind,
+    TypeRef? Element,
+    string DisplayName,
+    EquatableArray<MemberModel> Members,
+    EquatableArray<EnumMemberModel> EnumMembers,
+    string? EnumUnderlying,
+    int ConstructorArity,
+    bool IsValueType);
+
+/// <summary>How a DTO member is set when read.</summary>
+internal enum MemberSetter
+{
+    /// <summary>A constructor parameter.</summary>
+    Constructor,
+    /// <summary>An <c>init</c> or <c>required</c> property: set in the object initializer.</summary>
+    Initializer,
+    /// <summary>A settable property: set after construction when present.</summary>
+    Assignment,
+}
+
+/// <summary>One DTO member.</summary>
+/// <param name="Name">The C# property name.</param>
+/// <param name="WireName">The wire name (camelCase unless overridden).</param>
+/// <param name="Type">The member's type use.</param>
+/// <param name="Setter">How it is set on read.</param>
+/// <param name="ConstructorIndex">For constructor members: the parameter position.</param>
+/// <param name="IsRequired">Whether reading fails when it is absent.</param>
+/// <param name="DefaultValueText">For optional constructor parameters: their default value as C#.</param>
+internal sealed record MemberModel(string Name, string WireName, TypeRef Type, MemberSetter Setter, int ConstructorIndex, bool IsRequired, string? DefaultValueText);
+
+/// <summary>One enum member.</summary>
+internal sealed record EnumMemberModel(string Name, string WireName, string ValueText);

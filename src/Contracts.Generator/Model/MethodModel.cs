@@ -1,0 +1,43 @@
+namespace SidecarKit.Generator.Model;
+
+/// <summary>How a method returns.</summary>
+internal enum ReturnShape
+{
+    Void,
+    Task,
+    TaskOfT,
+    ValueTask,
+    ValueTaskOfT,
+    AsyncEnumerable,
+}
+
+/// <summary>One contract method.</summary>
+internal sealed record MethodModel(
+    string Name,
+    string WireName,
+    ReturnShape Shape,
+    TypeRef? Result,
+    string ReturnTypeText,
+    EquatableArray<ParameterModel> Parameters,
+    string? CancellationTokenName,
+    int TimeoutMilliseconds,
+    bool Idempotent)
+{
+    /// <summary>The generated args struct's name.</summary>
+    public string ArgsTypeName => "__" + Name + "_Args";
+
+    /// <summary>The generated static field holding the method's descriptor.</summary>
+    public string DescriptorField => "s_" + Name;
+
+    /// <summary>The runtime's <c>MethodKind</c> member.</summary>
+    public string Kind => Shape switch
+    {
+        ReturnShape.Void => "Notification",
+        ReturnShape.Task or ReturnShape.ValueTask => "UnaryVoid",
+        ReturnShape.AsyncEnumerable => "ServerStream",
+        _ => "Unary",
+    };
+}
+
+/// <summary>One parameter (the trailing CancellationToken is not one).</summary>
+internal sealed record ParameterModel(string Name, string WireName, TypeRef Type, bool IsOptional, string? DefaultValueText);

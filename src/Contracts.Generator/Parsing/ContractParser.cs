@@ -1,0 +1,218 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using SidecarKit.Generator.Model;
+
+namespace SidecarKit.Generator.Parsing;
+
+/// <summary>Symbols → model: reads one <c>[SidecarContract]</c> interface into a <see cref="ContractModel"/>, or diagnostics.</summary>
+internal static class ContractParser
+{
+    public const string ContractAttribute = "SidecarKit.SidecarContractAttribute";
+    private const string MethodAttribute = "SidecarKit.SidecarMethodAttribute";
+    private static readonly Regex s_contractName = new("^[A-Za-z][A-Za-z0-9_-]*$");
+    private static readonly string[] s_reservedPrefixes = { "rpc.", "$/", "system.", "lifecycle." };
+
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var syntax = (InterfaceDeclarationSyntax)context.TargetNode;
+        Location location = syntax.Identifier.GetLocation();
+        string name = type.Name;
+
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContractNotPartial, location, name));
+        if (type.TypeParameters.Length > 0)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContractGeneric, location, name));
+        if (type.ContainingType is not null)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContractNested, location, name, type.ContainingType.ToDisplayString()));
+
+        AttributeData attribute = context.Attributes[0];
+        string contractName = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string s ? s : "";
+        // The runtime declares the built-in system.* and lifecycle.* messages as contracts; nobody else may.
+        bool builtIn = context.SemanticModel.Compilation.AssemblyName == "SidecarKit.Runtime";
+        if (!s_contractName.IsMatch(contractName) || (!builtIn && contractName is "rpc" or "system" or "lifecycle"))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidContractName,
+                attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? location, contractName));
+
+        foreach (INamedTypeSymbol baseInterface in type.Interfaces)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMember, location, baseInterface.ToDisplayString(), "base interface"));
+
+        var types = new TypeResolver(diagnostics);
+        var methods = new List<MethodModel>();
+        var wireNames = new Dictionary<string, string>();
+        foreach (ISymbol member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (member.IsImplicitlyDeclared) continue;
+            Location memberLocation = member.Locations.FirstOrDefault() ?? location;
+            if (member is not IMethodSymbol method || method.MethodKind != MethodKind.Ordinary || member.IsStatic || !method.IsAbstract)
+            {
+                if (member is IMethodSymbol { MethodKind: MethodKind.PropertyGet or MethodKind.PropertySet or MethodKind.EventAdd or MethodKind.EventRemove })
+                    continue; // reported with their property or event
+                string what = member switch
+                {
+                    IPropertySymbol => "property",
+                    IEventSymbol => "event",
+                    INamedTypeSymbol => "nested type",
+                    IMethodSymbol m when m.IsStatic => "static method",
+                    IMethodSymbol => "method with a default implementation",
+                    _ => "member",
+                };
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMember, memberLocation, member.Name, what));
+                continue;
+            }
+
+            MethodModel? model = ParseMethod(method, contractName, types, diagnostics, memberLocation, builtIn);
+            if (model is null) continue;
+            if (wireNames.TryGetValue(model.WireName, out string? other))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateWireName, memberLocation, other, method.Name, model.WireName));
+                continue;
+            }
+            wireNames[model.WireName] = method.Name;
+            methods.Add(model);
+        }
+
+        if (diagnostics.Count > 0)
+            return new ParseResult(null, diagnostics.ToEquatableArray());
+
+        string description = Describe(contractName, methods, types, out string fingerprint);
+        string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        var contract = new ContractModel(ns, name, TypeResolver.Display(type), contractName, methods.ToEquatableArray(),
+            types.CodecModels.ToEquatableArray(), description, fingerprint);
+        return new ParseResult(contract, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    private static MethodModel? ParseMethod(IMethodSymbol method, string contractName, TypeResolver types, List<DiagnosticInfo> diagnostics, Location location, bool builtIn)
+    {
+        int before = diagnostics.Count;
+        if (method.TypeParameters.Length > 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, location, method.Name));
+            return null;
+        }
+
+        // Return shape.
+        ReturnShape shape;
+        ITypeSymbol? resultType = null;
+        ITypeSymbol returnType = method.ReturnType;
+        string returnName = returnType is INamedTypeSymbol nt ? nt.OriginalDefinition.ToDisplayString() : returnType.ToDisplayString();
+        if (method.ReturnsVoid) shape = ReturnShape.Void;
+        else if (returnName == "System.Threading.Tasks.Task") shape = ReturnShape.Task;
+        else if (returnName == "System.Threading.Tasks.ValueTask") shape = ReturnShape.ValueTask;
+        else if (returnName == "System.Threading.Tasks.Task<TResult>") { shape = ReturnShape.TaskOfT; resultType = ((INamedTypeSymbol)returnType).TypeArguments[0]; }
+        else if (returnName == "System.Threading.Tasks.ValueTask<TResult>") { shape = ReturnShape.ValueTaskOfT; resultType = ((INamedTypeSymbol)returnType).TypeArguments[0]; }
+        else if (returnName == "System.Collections.Generic.IAsyncEnumerable<T>") { shape = ReturnShape.AsyncEnumerable; resultType = ((INamedTypeSymbol)returnType).TypeArguments[0]; }
+        else
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, returnType.ToDisplayString()));
+            return null;
+        }
+        TypeRef? result = resultType is null ? null : types.Resolve(resultType, method.Name + " (result)", location);
+
+        // Parameters.
+        var parameters = new List<ParameterModel>();
+        string? ctName = null;
+        for (int i = 0; i < method.Parameters.Length; i++)
+        {
+            IParameterSymbol p = method.Parameters[i];
+            Location pLocation = p.Locations.FirstOrDefault() ?? location;
+            if (p.RefKind != RefKind.None)
+            {
+                string modifier = p.RefKind switch { RefKind.Out => "out", RefKind.In => "in", _ => "ref" };
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterModifier, pLocation, p.Name, method.Name, modifier));
+                continue;
+            }
+            if (p.Type.ToDisplayString() == "System.Threading.CancellationToken")
+            {
+                if (shape == ReturnShape.Void)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MisplacedCancellationToken, pLocation, method.Name,
+                        "a one-way notification (void) cannot be cancelled; remove the CancellationToken"));
+                else if (i != method.Parameters.Length - 1)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MisplacedCancellationToken, pLocation, method.Name,
+                        "a CancellationToken must be the last parameter"));
+                else
+                    ctName = p.Name;
+                continue;
+            }
+            if (p.Type is INamedTypeSymbol pt && pt.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.IAsyncEnumerable<T>")
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StreamParameter, pLocation, p.Name, method.Name));
+                continue;
+            }
+            TypeRef? type = types.Resolve(p.Type, method.Name + "(" + p.Name + ")", pLocation);
+            if (type is null) continue;
+            parameters.Add(new ParameterModel(p.Name, Naming.CamelCase(p.Name), type, p.HasExplicitDefaultValue,
+                p.HasExplicitDefaultValue ? TypeResolver.DefaultValue(p) : null));
+        }
+
+        // [SidecarMethod]
+        string wireName = contractName + "." + Naming.MethodWireName(method.Name);
+        int timeout = 0;
+        bool idempotent = false;
+        foreach (AttributeData a in method.GetAttributes())
+        {
+            if (a.AttributeClass?.ToDisplayString() != MethodAttribute) continue;
+            if (a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value is string custom)
+                wireName = custom.Contains(".") || custom.StartsWith("$/", System.StringComparison.Ordinal) ? custom : contractName + "." + custom;
+            foreach (KeyValuePair<string, TypedConstant> named in a.NamedArguments)
+            {
+                if (named.Key == "TimeoutMilliseconds" && named.Value.Value is int t) timeout = t;
+                else if (named.Key == "Idempotent" && named.Value.Value is bool b) idempotent = b;
+            }
+        }
+        if (wireName.Length == 0 || wireName.EndsWith(".", System.StringComparison.Ordinal) || wireName.Any(char.IsWhiteSpace)
+            || (!builtIn && s_reservedPrefixes.Any(prefix => wireName.StartsWith(prefix, System.StringComparison.Ordinal))))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMethodName, location, wireName, method.Name));
+
+        if (diagnostics.Count > before || (resultType is not null && result is null)) return null;
+        string returnText = TypeResolver.Display(method.ReturnType);
+        return new MethodModel(method.Name, wireName, shape, result, returnText, parameters.ToEquatableArray(), ctName, timeout, idempotent);
+    }
+
+    /// <summary>The contract description (what <c>--describe json</c> prints) and its fingerprint, a hash of the wire shape.</summary>
+    private static string Describe(string contractName, List<MethodModel> methods, TypeResolver types, out string fingerprint)
+    {
+        var shape = new StringBuilder();
+        shape.Append("\"methods\":[");
+        for (int i = 0; i < methods.Count; i++)
+        {
+            MethodModel m = methods[i];
+            if (i > 0) shape.Append(',');
+            shape.Append("{\"name\":").Append(Json.Quote(m.WireName))
+                .Append(",\"kind\":").Append(Json.Quote(m.Kind switch { "Notification" => "notification", "ServerStream" => "stream", _ => "request" }))
+                .Append(",\"params\":[");
+            for (int j = 0; j < m.Parameters.Count; j++)
+            {
+                ParameterModel p = m.Parameters[j];
+                if (j > 0) shape.Append(',');
+                shape.Append("{\"name\":").Append(Json.Quote(p.WireName)).Append(",\"type\":").Append(Json.Quote(p.Type.WireType));
+                if (p.IsOptional) shape.Append(",\"optional\":true");
+                shape.Append('}');
+            }
+            shape.Append(']');
+            if (m.Shape == ReturnShape.AsyncEnumerable) shape.Append(",\"items\":").Append(Json.Quote(m.Result!.WireType));
+            else if (m.Result is not null) shape.Append(",\"result\":").Append(Json.Quote(m.Result.WireType));
+            shape.Append('}');
+        }
+        shape.Append("],\"types\":{");
+        bool first = true;
+        foreach (KeyValuePair<string, string> t in types.TypeDescriptions)
+        {
+            if (!first) shape.Append(',');
+            first = false;
+            shape.Append(Json.Quote(t.Key)).Append(':').Append(t.Value);
+        }
+        shape.Append('}');
+        string body = shape.ToString();
+        fingerprint = Naming.Fingerprint("{\"contract\":" + Json.Quote(contractName) + "," + body + "}");
+        return "{\"contract\":" + Json.Quote(contractName) + ",\"fingerprint\":" + Json.Quote(fingerprint) + "," + body + "}";
+    }
+}

@@ -1,0 +1,365 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using SidecarKit.Generator.Model;
+
+namespace SidecarKit.Generator.Parsing;
+
+/// <summary>
+/// Turns type symbols into <see cref="TypeRef"/>s and collects the codecs they need. One instance per contract.
+/// Unsupported types are reported at the member that uses them.
+/// </summary>
+internal sealed class TypeResolver
+{
+    private static readonly SymbolDisplayFormat s_fullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    private const string Codecs = "global::SidecarKit.Wire.WireCodecs.";
+
+    private readonly Dictionary<string, CodecModel> _codecs = new();
+    private readonly Dictionary<string, string> _classNames = new();   // value type text -> class name (also while in progress)
+    private readonly HashSet<string> _usedClassNames = new();
+    private readonly SortedDictionary<string, string> _typeDescriptions = new(System.StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _wireTypeNames = new(); // value type text -> description name
+    private readonly List<DiagnosticInfo> _diagnostics;
+
+    public TypeResolver(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
+
+    public IEnumerable<CodecModel> CodecModels => _codecs.Values.OrderBy(c => c.ClassName, System.StringComparer.Ordinal);
+
+    /// <summary>Descriptions of the named types (DTOs and enums), by description name, as JSON values.</summary>
+    public IReadOnlyDictionary<string, string> TypeDescriptions => _typeDescriptions;
+
+    public static string Display(ITypeSymbol type) => type.ToDisplayString(s_fullyQualified);
+
+    public TypeRef? Resolve(ITypeSymbol type, string usedBy, Location? location)
+    {
+        bool isReference = type.IsReferenceType;
+        bool allowsNull = isReference && type.NullableAnnotation != NullableAnnotation.NotAnnotated;
+        ITypeSymbol valueType = isReference ? type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : type;
+        string? reason = null;
+        (string codec, string wire)? resolved = Classify(valueType, usedBy, location, ref reason);
+        if (resolved is null)
+        {
+            if (reason is not null)
+                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedType, location, usedBy, type.ToDisplayString(), reason));
+            return null;
+        }
+        return new TypeRef(Display(type), resolved.Value.codec, isReference, allowsNull,
+            resolved.Value.wire + (allowsNull ? "?" : ""), Display(valueType));
+    }
+
+    // Returns null with reason set for an unsupported type, or null with reason null when a nested use already reported.
+    private (string codec, string wire)? Classify(ITypeSymbol type, string usedBy, Location? location, ref string? reason)
+    {
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_Boolean: return (Codecs + "Boolean", "bool");
+            case SpecialType.System_Byte: return (Codecs + "Byte", "uint8");
+            case SpecialType.System_SByte: return (Codecs + "SByte", "int8");
+            case SpecialType.System_Int16: return (Codecs + "Int16", "int16");
+            case SpecialType.System_UInt16: return (Codecs + "UInt16", "uint16");
+            case SpecialType.System_Int32: return (Codecs + "Int32", "int32");
+            case SpecialType.System_UInt32: return (Codecs + "UInt32", "uint32");
+            case SpecialType.System_Int64: return (Codecs + "Int64", "int64");
+            case SpecialType.System_UInt64: return (Codecs + "UInt64", "uint64");
+            case SpecialType.System_Single: return (Codecs + "Single", "float32");
+            case SpecialType.System_Double: return (Codecs + "Double", "float64");
+            case SpecialType.System_Decimal: return (Codecs + "Decimal", "decimal");
+            case SpecialType.System_Char: return (Codecs + "Char", "char");
+            case SpecialType.System_String: return (Codecs + "String", "string");
+            case SpecialType.System_IntPtr: return (Codecs + "IntPtr", "int64");
+            case SpecialType.System_UIntPtr: return (Codecs + "UIntPtr", "uint64");
+            case SpecialType.System_Object: reason = "'object' has no fixed wire shape; use a concrete type"; return null;
+            case SpecialType.System_DateTime: return (Codecs + "DateTime", "datetime");
+        }
+
+        if (type is IArrayTypeSymbol array)
+        {
+            if (array.Rank != 1) { reason = "multi-dimensional arrays are not supported; use an array of arrays"; return null; }
+            if (array.ElementType.SpecialType == SpecialType.System_Byte) return (Codecs + "ByteArray", "bytes");
+            return Collection(type, CodecKind.Array, array.ElementType, usedBy, location, "[]");
+        }
+
+        if (type.TypeKind == TypeKind.Dynamic) { reason = "'dynamic' has no fixed wire shape"; return null; }
+        if (type.TypeKind == TypeKind.Pointer || type.TypeKind == TypeKind.FunctionPointer) { reason = "pointers cannot cross a process boundary"; return null; }
+        if (type.TypeKind == TypeKind.TypeParameter) { reason = "open type parameters have no fixed wire shape"; return null; }
+        if (type is not INamedTypeSymbol named) { reason = "this kind of type is not supported"; return null; }
+
+        string metadataName = FullMetadataName(named.OriginalDefinition);
+        switch (metadataName)
+        {
+            case "System.Guid": return (Codecs + "Guid", "guid");
+            case "System.DateTimeOffset": return (Codecs + "DateTimeOffset", "datetimeoffset");
+            case "System.TimeSpan": return (Codecs + "TimeSpan", "timespan");
+            case "System.Nullable`1":
+            {
+                TypeRef? element = Resolve(named.TypeArguments[0], usedBy, location);
+                if (element is null) return null;
+                string cls = Register(type, CodecKind.Nullable, element, Display(type), null);
+                return (cls, element.WireType + "?");
+            }
+            case "System.Collections.Generic.List`1":
+            case "System.Collections.Generic.IList`1":
+            case "System.Collections.Generic.IReadOnlyList`1":
+            case "System.Collections.Generic.ICollection`1":
+            case "System.Collections.Generic.IReadOnlyCollection`1":
+                return Collection(type, CodecKind.List, named.TypeArguments[0], usedBy, location, "[]");
+            case "System.Collections.Generic.IEnumerable`1":
+                return Collection(type, CodecKind.Enumerable, named.TypeArguments[0], usedBy, location, "[]");
+            case "System.Collections.Generic.Dictionary`2":
+            case "System.Collections.Generic.IDictionary`2":
+            case "System.Collections.Generic.IReadOnlyDictionary`2":
+            {
+                if (named.TypeArguments[0].SpecialType != SpecialType.System_String)
+                {
+                    reason = "dictionary keys must be 'string' (JSON object keys are strings)";
+                    return null;
+                }
+                TypeRef? value = Resolve(named.TypeArguments[1], usedBy, location);
+                if (value is null) return null;
+                string cls = Register(type, CodecKind.Map, value, Display(type), null);
+                return (cls, "map<string," + value.WireType + ">");
+            }
+            case "System.Collections.Generic.IAsyncEnumerable`1":
+                reason = "IAsyncEnumerable<T> is supported only as a method's return type";
+                return null;
+            case "System.Threading.Tasks.Task":
+            case "System.Threading.Tasks.Task`1":
+            case "System.Threading.Tasks.ValueTask":
+            case "System.Threading.Tasks.ValueTask`1":
+                reason = "tasks cannot be nested in a contract type";
+                return null;
+            case "System.Threading.CancellationToken":
+                reason = "a CancellationToken is allowed only as a method's last parameter";
+                return null;
+        }
+
+        if (named.IsTupleType) { reason = "tuples have no member names on the wire; use a record"; return null; }
+        if (named.TypeKind == TypeKind.Enum) return Enum(named);
+        if (named.TypeKind == TypeKind.Interface) { reason = "interfaces other than the supported collections have no fixed wire shape; use a concrete type"; return null; }
+        if (named.TypeKind == TypeKind.Delegate) { reason = "delegates cannot cross a process boundary"; return null; }
+        if (named.TypeKind is not (TypeKind.Class or TypeKind.Struct)) { reason = "this kind of type is not supported"; return null; }
+        if (named.IsAbstract) { reason = "abstract types cannot be constructed when read; use a concrete type"; return null; }
+        if (named.IsStatic) { reason = "static classes have no instances"; return null; }
+        if (named.IsGenericType && named.TypeArguments.Any(t => t.TypeKind == TypeKind.TypeParameter)) { reason = "open generic types are not supported"; return null; }
+        string ns = named.ContainingNamespace?.ToDisplayString() ?? "";
+        if (ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal))
+        {
+            reason = "this framework type has no defined wire shape; use a primitive, a supported collection, or your own record";
+            return null;
+        }
+        return DataObject(named, location);
+    }
+
+    private (string, string)? Collection(ITypeSymbol type, CodecKind kind, ITypeSymbol elementType, string usedBy, Location? location, string suffix)
+    {
+        TypeRef? element = Resolve(elementType, usedBy, location);
+        if (element is null) return null;
+        string cls = Register(type, kind, element, Display(type), null);
+        return (cls, element.WireType + suffix);
+    }
+
+    private string ClassNameFor(ITypeSymbol type, string hint)
+    {
+        string key = Display(type);
+        if (_classNames.TryGetValue(key, out string? existing)) return existing;
+        string baseName = "__Codec_" + Naming.Identifier(hint);
+        string name = baseName;
+        for (int i = 2; !_usedClassNames.Add(name); i++) name = baseName + "_" + i.ToString(CultureInfo.InvariantCulture);
+        _classNames[key] = name;
+        return name;
+    }
+
+    private string Register(ITypeSymbol type, CodecKind kind, TypeRef element, string displayName, string? unused)
+    {
+        string key = Display(type);
+        if (_codecs.TryGetValue(key, out CodecModel? existing)) return existing.ClassName;
+        string name = ClassNameFor(type, type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+        _codecs[key] = new CodecModel(name, key, kind, element, type.ToDisplayString(), EquatableArray<MemberModel>.Empty,
+            EquatableArray<EnumMemberModel>.Empty, null, 0, type.IsValueType);
+        return name;
+    }
+
+    private string WireTypeName(INamedTypeSymbol type)
+    {
+        string key = Display(type);
+        if (_wireTypeNames.TryGetValue(key, out string? name)) return name;
+        name = type.Name;
+        if (_wireTypeNames.ContainsValue(name)) name = type.ToDisplayString();
+        _wireTypeNames[key] = name;
+        return name;
+    }
+
+    private (string, string)? Enum(INamedTypeSymbol type)
+    {
+        string key = Display(type);
+        string wire = WireTypeName(type);
+        if (_codecs.TryGetValue(key, out CodecModel? existing)) return (existing.ClassName, wire);
+        var members = new List<EnumMemberModel>();
+        foreach (IFieldSymbol field in type.GetMembers().OfType<IFieldSymbol>())
+        {
+            if (!field.HasConstantValue) continue;
+            members.Add(new EnumMemberModel(field.Name, Naming.CamelCase(field.Name),
+                System.Convert.ToString(field.ConstantValue, CultureInfo.InvariantCulture)!));
+        }
+        string underlying = type.EnumUnderlyingType!.ToDisplayString();
+        string name = ClassNameFor(type, type.Name);
+        _codecs[key] = new CodecModel(name, key, CodecKind.Enum, null, type.ToDisplayString(), EquatableArray<MemberModel>.Empty,
+            members.ToEquatableArray(), underlying, 0, true);
+        _typeDescriptions[wire] = "{\"kind\":\"enum\",\"values\":[" + string.Join(",", members.Select(m => Json.Quote(m.WireName))) + "]}";
+        return (name, wire);
+    }
+
+    private (string, string)? DataObject(INamedTypeSymbol type, Location? location)
+    {
+        string key = Display(type);
+        string wire = WireTypeName(type);
+        if (_classNames.ContainsKey(key)) return (_classNames[key], wire); // done, or in progress (recursive type)
+        string className = ClassNameFor(type, type.Name);
+        string display = type.ToDisplayString();
+
+        // Properties, base types first, each name once (the most derived declaration wins).
+        var chain = new List<INamedTypeSymbol>();
+        for (INamedTypeSymbol? t = type; t is not null && t.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); t = t.BaseType)
+            chain.Add(t);
+        chain.Reverse();
+        var properties = new List<IPropertySymbol>();
+        var seen = new HashSet<string>();
+        foreach (INamedTypeSymbol t in Enumerable.Reverse(chain))
+        {
+            foreach (IPropertySymbol p in t.GetMembers().OfType<IPropertySymbol>())
+            {
+                if (p.IsStatic || p.IsIndexer || p.DeclaredAccessibility != Accessibility.Public) continue;
+                if (p.GetMethod is null || p.GetMethod.DeclaredAccessibility != Accessibility.Public) continue;
+                if (seen.Add(p.Name)) properties.Add(p);
+            }
+        }
+        // Put them back in base-first, declaration order.
+        properties = properties.OrderBy(p => chain.IndexOf(p.ContainingType)).ThenBy(p => p.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0).ToList();
+
+        IMethodSymbol? ctor = ChooseConstructor(type, properties);
+        if (ctor is null)
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoConstructor, type.Locations.FirstOrDefault() ?? location, display));
+            return null;
+        }
+
+        var members = new List<MemberModel>();
+        var wireNames = new Dictionary<string, string>();
+        bool failed = false;
+        foreach (IPropertySymbol p in properties)
+        {
+            IParameterSymbol? param = ctor.Parameters.FirstOrDefault(x => string.Equals(x.Name, p.Name, System.StringComparison.OrdinalIgnoreCase));
+            MemberSetter setter;
+            if (param is not null) setter = MemberSetter.Constructor;
+            else if (p.SetMethod is { DeclaredAccessibility: Accessibility.Public } set) setter = set.IsInitOnly || p.IsRequired ? MemberSetter.Initializer : MemberSetter.Assignment;
+            else continue; // computed, read-only: not part of the wire shape
+
+            TypeRef? memberType = Resolve(p.Type, display + "." + p.Name, p.Locations.FirstOrDefault() ?? location);
+            if (memberType is null) { failed = true; continue; }
+            string wireName = JsonPropertyName(p) ?? Naming.CamelCase(p.Name);
+            if (wireNames.TryGetValue(wireName, out string? other))
+            {
+                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateMemberName, p.Locations.FirstOrDefault() ?? location, display, wireName, other, p.Name));
+                failed = true;
+                continue;
+            }
+            wireNames[wireName] = p.Name;
+            bool nullable = memberType.AllowsNull || memberType.CodecValueType.EndsWith("?", System.StringComparison.Ordinal) && !memberType.IsReferenceType;
+            bool hasDefault = param is { HasExplicitDefaultValue: true };
+            bool required = setter switch
+            {
+                MemberSetter.Constructor => !hasDefault && !nullable,
+                MemberSetter.Initializer => p.IsRequired,
+                _ => false,
+            };
+            members.Add(new MemberModel(p.Name, wireName, memberType, setter, param?.Ordinal ?? -1, required,
+                hasDefault ? DefaultValue(param!) : null));
+        }
+        if (failed) return null;
+
+        _codecs[key] = new CodecModel(className, key, CodecKind.Object, null, display, members.ToEquatableArray(),
+            EquatableArray<EnumMemberModel>.Empty, null, ctor.Parameters.Length, type.IsValueType);
+        _typeDescriptions[wire] = "{\"kind\":\"object\",\"members\":[" + string.Join(",", members.Select(m =>
+            "{\"name\":" + Json.Quote(m.WireName) + ",\"type\":" + Json.Quote(m.Type.WireType) + (m.IsRequired ? ",\"required\":true" : "") + "}")) + "]}";
+        return (className, wire);
+    }
+
+    private static string? JsonPropertyName(IPropertySymbol p)
+    {
+        foreach (AttributeData a in p.GetAttributes())
+        {
+            if (a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPropertyNameAttribute"
+                && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value is string s && s.Length > 0)
+                return s;
+        }
+        return null;
+    }
+
+    private static IMethodSymbol? ChooseConstructor(INamedTypeSymbol type, List<IPropertySymbol> properties)
+    {
+        IMethodSymbol? best = null;
+        IMethodSymbol? parameterless = null;
+        foreach (IMethodSymbol ctor in type.InstanceConstructors)
+        {
+            if (ctor.DeclaredAccessibility != Accessibility.Public) continue;
+            if (ctor.Parameters.Length == 0) { parameterless = ctor; continue; }
+            if (ctor.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(ctor.Parameters[0].Type, type)) continue; // copy constructor
+            bool allMatch = ctor.Parameters.All(param => param.RefKind == RefKind.None && properties.Any(p =>
+                string.Equals(p.Name, param.Name, System.StringComparison.OrdinalIgnoreCase)
+                && SymbolEqualityComparer.Default.Equals(p.Type.WithNullableAnnotation(NullableAnnotation.None), param.Type.WithNullableAnnotation(NullableAnnotation.None))));
+            if (allMatch && (best is null || ctor.Parameters.Length > best.Parameters.Length)) best = ctor;
+        }
+        return best ?? parameterless ?? (type.IsValueType ? type.InstanceConstructors.FirstOrDefault(c => c.Parameters.Length == 0) : null);
+    }
+
+    public static string DefaultValue(IParameterSymbol parameter)
+    {
+        object? value = parameter.ExplicitDefaultValue;
+        if (value is null) return "default!";
+        string literal = value switch
+        {
+            string s => Naming.Literal(s),
+            bool b => b ? "true" : "false",
+            char c => "'" + (c == '\'' || c == '\\' ? "\\" + c : c.ToString()) + "'",
+            float f => f.ToString("R", CultureInfo.InvariantCulture) + "f",
+            double d => d.ToString("R", CultureInfo.InvariantCulture) + "d",
+            decimal m => m.ToString(CultureInfo.InvariantCulture) + "m",
+            _ => System.Convert.ToString(value, CultureInfo.InvariantCulture)!,
+        };
+        return "(" + Display(parameter.Type) + ")(" + literal + ")";
+    }
+
+    private static string FullMetadataName(INamedTypeSymbol type)
+    {
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() + "." : "";
+        return ns + type.MetadataName;
+    }
+}
+
+internal static class Json
+{
+    public static string Quote(string s)
+    {
+        var sb = new System.Text.StringBuilder(s.Length + 2);
+        sb.Append('"');
+        foreach (char c in s)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (c < 0x20) sb.Append("\\u").Append(((int)c).ToString("x4"));
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.Append('"').ToString();
+    }
+}

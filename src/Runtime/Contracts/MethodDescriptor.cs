@@ -1,0 +1,55 @@
+namespace SidecarKit;
+
+/// <summary>How a contract method is called.</summary>
+public enum MethodKind
+{
+    /// <summary>A request with a result (<c>Task&lt;T&gt;</c>, <c>ValueTask&lt;T&gt;</c>).</summary>
+    Unary,
+    /// <summary>A request whose completion is its only result (<c>Task</c>, <c>ValueTask</c>).</summary>
+    UnaryVoid,
+    /// <summary>A one-way notification (<c>void</c>): no response, no error report.</summary>
+    Notification,
+    /// <summary>A request whose result is a stream of items (<c>IAsyncEnumerable&lt;T&gt;</c>).</summary>
+    ServerStream,
+}
+
+/// <summary>Describes one contract method. Emitted by the source generator.</summary>
+public sealed class MethodDescriptor
+{
+    /// <summary>Creates a descriptor. Called by generated code.</summary>
+    public MethodDescriptor(string contract, string wireName, string clrName, MethodKind kind, int timeoutMilliseconds = 0, bool idempotent = false)
+    {
+        Contract = contract;
+        WireName = wireName;
+        ClrName = clrName;
+        Kind = kind;
+        Timeout = timeoutMilliseconds switch
+        {
+            0 => null,
+            < 0 => System.Threading.Timeout.InfiniteTimeSpan,
+            _ => TimeSpan.FromMilliseconds(timeoutMilliseconds),
+        };
+        Idempotent = idempotent;
+    }
+
+    /// <summary>The contract's wire name.</summary>
+    public string Contract { get; }
+
+    /// <summary>The method's full wire name (<c>demo.add</c>).</summary>
+    public string WireName { get; }
+
+    /// <summary>The C# method name (<c>AddAsync</c>).</summary>
+    public string ClrName { get; }
+
+    /// <summary>How the method is called.</summary>
+    public MethodKind Kind { get; }
+
+    /// <summary>The method's own timeout, or <see langword="null"/> for the connection default.</summary>
+    public TimeSpan? Timeout { get; }
+
+    /// <summary>Whether the contract marks the method idempotent.</summary>
+    public bool Idempotent { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => WireName;
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace SidecarKit;
+
+/// <summary>
+/// An error reported by the other side of a call: a standard JSON-RPC error (see <see cref="Rpc.RpcErrorCodes"/>)
+/// or an application error. Throw it from a contract implementation to send an application error with a code of
+/// your choice, a message and optional data; the caller receives the same code, message and data.
+/// </summary>
+public class SidecarRemoteException : SidecarException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="code">The error code. Application codes should avoid -32768..-32000 except where documented.</param>
+    /// <param name="message">A short description for a person.</param>
+    /// <param name="errorData">Structured detail, sent as the error's <c>data</c> member.</param>
+    public SidecarRemoteException(int code, string message, JsonElement? errorData = null)
+        : base(message)
+    {
+        Code = code;
+        ErrorData = errorData;
+    }
+
+    /// <summary>The error code.</summary>
+    public int Code { get; }
+
+    /// <summary>The error's <c>data</c> member, if any.</summary>
+    public JsonElement? ErrorData { get; }
+
+    /// <summary>The method that failed, when known (set on the calling side).</summary>
+    public string? Method { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{GetType().FullName}: [{Code}] {Message}{(Method is null ? "" : $" (method {Method})")}{(ErrorData is { } d ? $" data={d.GetRawText()}" : "")}";
+}

@@ -1,0 +1,72 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using SidecarKit.Rpc;
+
+namespace SidecarKit.Hosting;
+
+/// <summary>Configures a <see cref="SidecarHost"/>: the contracts it serves and the transports it can speak.</summary>
+public sealed class SidecarHostBuilder
+{
+    private readonly List<Action<RpcHandlerTable, RpcChannel>> _contracts = [];
+    private readonly List<ContractDescriptor> _descriptors = [];
+    private readonly Dictionary<string, SidecarTransport> _transports = new(StringComparer.Ordinal);
+
+    internal SidecarHostBuilder(string[] args)
+    {
+        Arguments = args;
+        Options.Version = Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
+            ?? Options.Version;
+        Command = SidecarCommandLine.Parse(args, Options);
+    }
+
+    /// <summary>The command line the host was created with.</summary>
+    public IReadOnlyList<string> Arguments { get; }
+
+    /// <summary>The settings; the command line has already been applied.</summary>
+    public SidecarHostOptions Options { get; } = new();
+
+    internal SidecarCommandLine Command { get; }
+
+    /// <summary>
+    /// The sidecar's loggers, writing to stderr at the level of <c>--log-level</c>. Available while configuring, so
+    /// contract implementations can take a logger.
+    /// </summary>
+    public ILoggerFactory LoggerFactory => _loggerFactory ??= new Logging.StderrLoggerFactory(Options.LogLevel);
+
+    private ILoggerFactory? _loggerFactory;
+
+    /// <summary>Serves <typeparamref name="TContract"/> with one implementation for all connections.</summary>
+    public SidecarHostBuilder AddContract<TContract>(TContract implementation) where TContract : class, ISidecarContract<TContract>
+    {
+        ArgumentNullException.ThrowIfNull(implementation);
+        return AddContract<TContract>(_ => implementation);
+    }
+
+    /// <summary>
+    /// Serves <typeparamref name="TContract"/> with an implementation created per connection. The factory receives the
+    /// connection, from which the implementation gets clients of the parent's callback contracts
+    /// (<c>channel.GetClient&lt;IEvents&gt;()</c>).
+    /// </summary>
+    public SidecarHostBuilder AddContract<TContract>(Func<RpcChannel, TContract> factory) where TContract : class, ISidecarContract<TContract>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _descriptors.Add(TContract.Descriptor);
+        _contracts.Add((table, channel) => table.AddContract(factory(channel)));
+        return this;
+    }
+
+    /// <summary>Makes a transport available to <c>--transport</c>.</summary>
+    public SidecarHostBuilder AddTransport(SidecarTransport transport)
+    {
+        _transports[transport.Name] = transport;
+        return this;
+    }
+
+    /// <summary>Builds the host.</summary>
+    public SidecarHost Build()
+    {
+        if (_descriptors.Count == 0)
+            throw new InvalidOperationException("A sidecar must serve at least one contract: call AddContract first.");
+        return new SidecarHost(Options, Command, [.. _contracts], [.. _descriptors], new Dictionary<string, SidecarTransport>(_transports), LoggerFactory);
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+using SidecarKit.Rpc;
+
+namespace SidecarKit.Hosting;
+
+/// <summary>Settings of a <see cref="SidecarHost"/>; the standard command-line flags fill them.</summary>
+public sealed class SidecarHostOptions
+{
+    /// <summary>The transport to serve (<c>--transport</c>). Default <c>jsonl</c> (JSON-RPC over JSON lines on stdio).</summary>
+    public string Transport { get; set; } = "jsonl";
+
+    /// <summary>The lowest level logged to stderr (<c>--log-level</c>). Default <see cref="LogLevel.Information"/>.</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Skip the <c>__SIDECAR_READY__:</c> line on stderr (<c>--quiet-ready</c>); <c>lifecycle.ready</c> is still sent.</summary>
+    public bool QuietReady { get; set; }
+
+    /// <summary>How long <c>system.shutdown</c> waits for requests in flight before cancelling them. Default 10 seconds.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The sidecar's version, announced when ready. Default: the entry assembly's informational version.</summary>
+    public string Version { get; set; } = "1.0.0";
+
+    /// <summary>Settings of the connection.</summary>
+    public RpcConnectionOptions Connection { get; set; } = new();
+}

@@ -1,0 +1,315 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SidecarKit.Lifecycle;
+using SidecarKit.Rpc;
+
+namespace SidecarKit.Processes;
+
+/// <summary>
+/// One running sidecar process and the connection to it: started, ready, and stopped gracefully.
+/// </summary>
+/// <example>
+/// <code>
+/// var options = new SidecarProcessOptions { Name = "demo", FileName = "dotnet" }.UseJsonLines();
+/// options.Arguments.Add("Demo.Sidecar.dll");
+/// await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+/// IDemo demo = sidecar.GetClient&lt;IDemo&gt;();
+/// int sum = await demo.AddAsync(2, 3);
+/// </code>
+/// </example>
+public sealed class SidecarProcess : IAsyncDisposable
+{
+    private readonly SidecarProcessOptions _options;
+    private readonly Process _process;
+    private readonly RpcConnection _connection;
+    private readonly ILogger _logger;
+    private readonly Queue<string> _tail = new();
+    private readonly TaskCompletionSource<SidecarReadyInfo> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task<int> _exited;
+    private readonly Task _stderrPump;
+    private int _stopped;
+
+    private SidecarProcess(SidecarProcessOptions options, Process process, ILogger logger)
+    {
+        _options = options;
+        _process = process;
+        _logger = logger;
+        ProcessId = process.Id;
+        _exited = WaitForExitAsync(process);
+        _stderrPump = Task.Run(PumpStderrAsync);
+
+        RpcHandlerTable handlers = options.Callbacks.Clone();
+        handlers.AddContract<ISidecarLifecycle>(new LifecycleListener(this));
+        _connection = new RpcConnection(
+            StreamDuplexPipe.Create(process.StandardOutput.BaseStream, process.StandardInput.BaseStream),
+            options.Protocol!(), handlers, options.Connection,
+            options.LoggerFactory?.CreateLogger("SidecarKit.Connection." + options.Name));
+        _connection.ConnectionLost = ExplainConnectionLossAsync;
+        _connection.Start();
+    }
+
+    /// <summary>The sidecar's name (from the options).</summary>
+    public string Name => _options.Name;
+
+    /// <summary>The process id.</summary>
+    public int ProcessId { get; }
+
+    /// <summary>What the sidecar announced when it became ready.</summary>
+    public SidecarReadyInfo ReadyInfo => _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result : throw new InvalidOperationException("The sidecar is not ready.");
+
+    /// <summary>The connection to the sidecar.</summary>
+    public RpcConnection Connection => _connection;
+
+    /// <summary>Completes with the exit code when the process exits (128 + N when killed by signal N).</summary>
+    public Task<int> Exited => _exited;
+
+    /// <summary>The last lines the sidecar wrote on stderr, oldest first.</summary>
+    public IReadOnlyList<string> StderrTail
+    {
+        get { lock (_tail) return [.. _tail]; }
+    }
+
+    /// <summary>
+    /// Starts the sidecar and waits until it is ready. Fails fast with the exit code and stderr tail if it exits
+    /// first, and kills it if it is not ready within <see cref="SidecarProcessOptions.ReadyTimeout"/>.
+    /// </summary>
+    /// <exception cref="SidecarStartException">The sidecar could not be started or did not become ready.</exception>
+    public static async Task<SidecarProcess> StartAsync(SidecarProcessOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrEmpty(options.FileName)) throw new ArgumentException("SidecarProcessOptions.FileName is required.", nameof(options));
+        if (options.Protocol is null) throw new ArgumentException("SidecarProcessOptions.Protocol is required (for example options.UseJsonLines()).", nameof(options));
+
+        var startInfo = new ProcessStartInfo(options.FileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = options.WorkingDirectory ?? "",
+        };
+        foreach (string arg in options.Arguments) startInfo.ArgumentList.Add(arg);
+        foreach (KeyValuePair<string, string?> pair in options.Environment)
+        {
+            if (pair.Value is null) startInfo.Environment.Remove(pair.Key);
+            else startInfo.Environment[pair.Key] = pair.Value;
+        }
+
+        ILogger logger = options.LoggerFactory?.CreateLogger("SidecarKit.Sidecar") ?? NullLogger.Instance;
+        var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException)
+        {
+            process.Dispose();
+            throw new SidecarStartException($"The sidecar '{options.Name}' could not be started: '{options.FileName}': {e.Message}", null, [], e);
+        }
+
+        var sidecar = new SidecarProcess(options, process, logger);
+        try
+        {
+            await sidecar.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await sidecar.KillAsync().ConfigureAwait(false);
+            throw;
+        }
+        return sidecar;
+    }
+
+    private async Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ReadyTimeout);
+        Task winner;
+        try
+        {
+            winner = await Task.WhenAny(_ready.Task, _exited).WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SidecarStartException(
+                $"The sidecar '{Name}' (pid {ProcessId}) did not become ready within {_options.ReadyTimeout.TotalSeconds:0.#} s.{TailText()}",
+                null, StderrTail);
+        }
+        if (winner == _exited)
+        {
+            await Task.WhenAny(_stderrPump, Task.Delay(1000)).ConfigureAwait(false);
+            int code = await _exited.ConfigureAwait(false);
+            throw new SidecarStartException(
+                $"The sidecar '{Name}' exited with code {DescribeExit(code)} before it became ready.{TailText()}", code, StderrTail);
+        }
+    }
+
+    /// <summary>
+    /// Returns a typed client of <typeparamref name="TContract"/>. If the sidecar announced the contract, its
+    /// fingerprint must match this build's, so that both sides agree on the wire shape.
+    /// </summary>
+    /// <exception cref="SidecarException">The sidecar serves a different version of the contract.</exception>
+    public TContract GetClient<TContract>() where TContract : class, ISidecarContract<TContract>
+    {
+        ContractDescriptor expected = TContract.Descriptor;
+        SidecarContractInfo? announced = ReadyInfo.Contracts?.FirstOrDefault(c => c.Name == expected.Name);
+        if (announced is not null && announced.Fingerprint != expected.Fingerprint)
+            throw new SidecarException(
+                $"The sidecar '{Name}' serves contract '{expected.Name}' with fingerprint {announced.Fingerprint}, but this program was built " +
+                $"against fingerprint {expected.Fingerprint}: the two sides disagree on its wire shape. Rebuild them from the same contract.");
+        return _connection.GetClient<TContract>();
+    }
+
+    /// <summary>Asks the sidecar for a health snapshot (<c>system.ping</c>).</summary>
+    public Task<SidecarHealth> PingAsync(CancellationToken cancellationToken = default)
+        => _connection.GetClient<ISidecarSystem>().PingAsync(cancellationToken);
+
+    /// <summary>
+    /// Stops the sidecar: <c>system.shutdown</c> (it finishes the requests in flight), then SIGTERM, then a kill of its
+    /// whole process tree, each after <see cref="SidecarProcessOptions.ShutdownTimeout"/>. Returns its exit code.
+    /// </summary>
+    public async Task<int> StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0 && !_exited.IsCompleted)
+        {
+            TimeSpan grace = _options.ShutdownTimeout;
+            try
+            {
+                using (SidecarCall.WithTimeout(grace))
+                    await _connection.GetClient<ISidecarSystem>().ShutdownAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SidecarException or TimeoutException or ObjectDisposedException)
+            {
+                _logger.LogDebug(e, "system.shutdown to '{Name}' failed; escalating.", Name);
+            }
+            if (!await ExitedWithinAsync(grace, cancellationToken).ConfigureAwait(false))
+            {
+                _logger.LogWarning("The sidecar '{Name}' did not exit after system.shutdown; sending SIGTERM.", Name);
+                SendTerminate();
+                if (!await ExitedWithinAsync(grace, cancellationToken).ConfigureAwait(false))
+                {
+                    _logger.LogWarning("The sidecar '{Name}' did not exit after SIGTERM; killing its process tree.", Name);
+                    await KillAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        return await _exited.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the sidecar (see <see cref="StopAsync"/>) and releases the process.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try { await StopAsync().ConfigureAwait(false); }
+        finally { _process.Dispose(); }
+    }
+
+    private async Task<bool> ExitedWithinAsync(TimeSpan time, CancellationToken cancellationToken)
+    {
+        Task done = await Task.WhenAny(_exited, Task.Delay(time, cancellationToken)).ConfigureAwait(false);
+        return done == _exited;
+    }
+
+    private async Task KillAsync()
+    {
+        try { _process.Kill(entireProcessTree: true); }
+        catch (Exception e) when (e is InvalidOperationException or Win32Exception) { }
+        await Task.WhenAny(_exited, Task.Delay(5000)).ConfigureAwait(false);
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void SendTerminate()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            return;
+        }
+        _ = NativeMethods.kill(ProcessId, NativeMethods.SIGTERM);
+    }
+
+    private static async Task<int> WaitForExitAsync(Process process)
+    {
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        return process.ExitCode;
+    }
+
+    private async Task PumpStderrAsync()
+    {
+        using IDisposable? scope = _logger.BeginScope(new Dictionary<string, object> { ["sidecar"] = Name, ["stream"] = "stderr" });
+        try
+        {
+            await BoundedLineReader.ReadLinesAsync(_process.StandardError.BaseStream, _options.MaxLogLineBytes, OnStderrLine).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            _logger.LogDebug(e, "Reading the stderr of '{Name}' ended.", Name);
+        }
+    }
+
+    private void OnStderrLine(string line)
+    {
+        if (line.StartsWith(SidecarReadyInfo.MarkerPrefix, StringComparison.Ordinal))
+        {
+            try
+            {
+                SidecarReadyInfo info = SidecarReadyInfo.Parse(line[SidecarReadyInfo.MarkerPrefix.Length..]);
+                _ready.TrySetResult(info);
+                _logger.LogDebug("{Sidecar}: ready marker {Line}", Name, line);
+                return;
+            }
+            catch (FormatException e)
+            {
+                _logger.LogWarning("{Sidecar}: malformed ready marker: {Reason}", Name, e.Message);
+            }
+        }
+        lock (_tail)
+        {
+            _tail.Enqueue(line);
+            while (_tail.Count > _options.StderrTailLines) _tail.Dequeue();
+        }
+        _logger.LogInformation("{Sidecar}: {Line}", Name, line);
+    }
+
+    private async ValueTask<Exception> ExplainConnectionLossAsync(Exception? readError)
+    {
+        // The sidecar closed stdout: it is exiting, or it has exited. Wait briefly for the exit code and the last stderr lines.
+        await Task.WhenAny(_exited, Task.Delay(2000)).ConfigureAwait(false);
+        await Task.WhenAny(_stderrPump, Task.Delay(1000)).ConfigureAwait(false);
+        int? code = _exited.IsCompletedSuccessfully ? _exited.Result : null;
+        string what = code is int c
+            ? $"The sidecar '{Name}' (pid {ProcessId}) exited with code {DescribeExit(c)}"
+            : $"The sidecar '{Name}' (pid {ProcessId}) closed its output";
+        return new SidecarCrashedException(what + " while the call was in flight." + TailText(), code, StderrTail, readError);
+    }
+
+    private string TailText()
+    {
+        IReadOnlyList<string> tail = StderrTail;
+        if (tail.Count == 0) return " It wrote nothing on stderr.";
+        IEnumerable<string> last = tail.Skip(Math.Max(0, tail.Count - 10));
+        return " Last stderr lines:" + Environment.NewLine + string.Join(Environment.NewLine, last.Select(l => "  | " + l));
+    }
+
+    internal static string DescribeExit(int code)
+        => code > 128 && code < 128 + 32 && !OperatingSystem.IsWindows() ? $"{code} (signal {code - 128})" : code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private sealed class LifecycleListener(SidecarProcess owner) : ISidecarLifecycle
+    {
+        public void Ready(string version, string protocolVersion, int pid, string? instanceId, string? transport, string? listenInfo, IReadOnlyList<SidecarContractInfo>? contracts)
+            => owner._ready.TrySetResult(new SidecarReadyInfo(version, protocolVersion, pid, instanceId, transport, listenInfo, contracts));
+
+        public void Shutdown(string reason) => owner._logger.LogInformation("{Sidecar}: shutting down ({Reason}).", owner.Name, reason);
+    }
+
+    private static class NativeMethods
+    {
+        public const int SIGTERM = 15;
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int kill(int pid, int sig);
+    }
+}

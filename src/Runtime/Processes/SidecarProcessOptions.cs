@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+using SidecarKit.Rpc;
+
+namespace SidecarKit.Processes;
+
+/// <summary>How to start and talk to one sidecar process. Every setting has a documented default.</summary>
+public sealed class SidecarProcessOptions
+{
+    /// <summary>A name for logs and errors. Default <c>sidecar</c>.</summary>
+    public string Name { get; set; } = "sidecar";
+
+    /// <summary>The program to run (a path, or a name looked up on <c>PATH</c>). Required. No shell is involved.</summary>
+    public string FileName { get; set; } = "";
+
+    /// <summary>The program's arguments, passed as they are (no shell quoting).</summary>
+    public IList<string> Arguments { get; } = new List<string>();
+
+    /// <summary>Environment variables set for the child on top of the parent's; a null value removes a variable.</summary>
+    public IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>(StringComparer.Ordinal);
+
+    /// <summary>The child's working directory. Default: the parent's.</summary>
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>How long the child may take to become ready. Default 30 seconds.</summary>
+    public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long each stage of a graceful stop may take (system.shutdown, then SIGTERM) before the next. Default 5 seconds.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Creates the protocol to speak (for example <c>() =&gt; new JsonRpcProtocol()</c>, which <c>UseJsonLines()</c> sets). Required.</summary>
+    public Func<RpcProtocol>? Protocol { get; set; }
+
+    /// <summary>The methods the sidecar may call on the parent (callback contracts).</summary>
+    public RpcHandlerTable Callbacks { get; } = new();
+
+    /// <summary>Settings of the connection (call timeout, stream window, limits).</summary>
+    public RpcConnectionOptions Connection { get; set; } = new();
+
+    /// <summary>How many of the child's last stderr lines to keep for error messages. Default 50.</summary>
+    public int StderrTailLines { get; set; } = 50;
+
+    /// <summary>The longest stderr line kept whole; longer lines are split. Default 16 KiB.</summary>
+    public int MaxLogLineBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Where the child's stderr lines and the connection's events are logged. Default: nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+}

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Rpc;
+
+/// <summary>
+/// A request from the other side that is running here. Queued to the thread pool so a slow or blocking
+/// implementation never stalls the connection's read loop (cancellations and other calls keep flowing).
+/// </summary>
+internal abstract class InboundCall : IThreadPoolWorkItem
+{
+    private readonly CancellationTokenSource _cts = new();
+
+    protected InboundCall(RpcConnection connection, RequestId id, string method)
+    {
+        Connection = connection;
+        Id = id;
+        Method = method;
+    }
+
+    public RpcConnection Connection { get; }
+    public RequestId Id { get; }
+    public string Method { get; }
+    protected CancellationToken Token => _cts.Token;
+
+    public void Cancel()
+    {
+        try { _cts.Cancel(); }
+        catch (ObjectDisposedException) { }
+    }
+
+    public virtual void AddCredit(int credit) { }
+
+    public void Execute() => _ = RunAsync();
+
+    protected abstract Task RunCoreAsync();
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await RunCoreAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            await ReplyErrorAsync(RpcErrorCodes.RequestCancelled, "Request cancelled", null).ConfigureAwait(false);
+        }
+        catch (SidecarRemoteException e)
+        {
+            await ReplyErrorAsync(e.Code, e.Message, e.ErrorData).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Connection.Log.LogHandlerFailed(e, Method);
+            await ReplyErrorAsync(RpcErrorCodes.InternalError, e.Message, ErrorData.ForException(e)).ConfigureAwait(false);
+        }
+        finally
+        {
+            Connection.CompleteInbound(this);
+            _cts.Dispose();
+        }
+    }
+
+    protected async ValueTask ReplyErrorAsync(int code, string message, JsonElement? data)
+    {
+        if (!Id.IsPresent) return; // a notification has nobody to tell
+        try { await Connection.SendAsync(new ErrorMessage(Id, code, message, data)).ConfigureAwait(false); }
+        catch (Exception e) { Connection.Log.LogReplyFailed(e, Method); }
+    }
+}
+
+internal sealed class InboundUnaryCall<TArgs, TResult, TCodec>(
+    RpcConnection connection, RequestId id, string method, TArgs args, Func<TArgs, CancellationToken, ValueTask<TResult>> handler)
+    : InboundCall(connection, id, method)
+    where TArgs : struct, IWireArgs<TArgs>
+    where TCodec : IWireCodec<TResult>
+{
+    protected override async Task RunCoreAsync()
+    {
+        TResult result = await handler(args, Token).ConfigureAwait(false);
+        if (Id.IsPresent)
+            await Connection.SendAsync(new ResultMessage<TResult, TCodec>(Id, result)).ConfigureAwait(false);
+    }
+}
+
+internal sealed class InboundStreamCall<TArgs, TItem, TCodec>(
+    RpcConnection connection, RequestId id, string method, TArgs args, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> handler)
+    : InboundCall(connection, id, method)
+    where TArgs : struct, IWireArgs<TArgs>
+    where TCodec : IWireCodec<TItem>
+{
+    // The receiver's credit: items we may still send. The receiver grants more with $/stream.credit.
+    private readonly SemaphoreSlim _credit = new(connection.Options.StreamWindow, int.MaxValue);
+
+    public override void AddCredit(int credit)
+    {
+        try { _credit.Release(credit); }
+        catch (SemaphoreFullException) { /* absurd credit: the sender is simply never blocked */ }
+    }
+
+    protected override async Task RunCoreAsync()
+    {
+        int count = 0;
+        try
+        {
+            await foreach (TItem item in handler(args, Token).WithCancellation(Token).ConfigureAwait(false))
+            {
+                await _credit.WaitAsync(Token).ConfigureAwait(false);
+                await Connection.SendAsync(new RequestMessage<StreamItemParams<TItem, TCodec>>(
+                    RequestId.None, ProtocolMethods.StreamItem, new StreamItemParams<TItem, TCodec>(Id, item))).ConfigureAwait(false);
+                count++;
+            }
+        }
+        finally
+        {
+            _credit.Dispose();
+        }
+        await Connection.SendAsync(new ResultMessage<int, WireCodecs.Int32>(Id, count)).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Builds the <c>data</c> member of internal errors.</summary>
+internal static class ErrorData
+{
+    public static JsonElement ForException(Exception e)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", e.GetType().FullName);
+            w.WriteEndObject();
+        }
+        return JsonDocument.Parse(buffer.WrittenMemory).RootElement.Clone();
+    }
+}

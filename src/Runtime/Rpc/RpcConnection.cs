@@ -1,0 +1,607 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Rpc;
+
+/// <summary>
+/// The call engine over one connection, for any message-based protocol: correlation, concurrent calls in both
+/// directions, notifications, cancellation, timeouts, streamed results with credit, and errors.
+/// </summary>
+/// <remarks>
+/// One read loop parses messages with the <see cref="RpcProtocol"/> and routes them; requests run on the thread pool.
+/// Outgoing messages are encoded under a short lock into an in-memory pipe that one write loop drains to the
+/// transport, so messages written while a write is in progress leave in one batch.
+/// </remarks>
+public sealed class RpcConnection : RpcChannel, IAsyncDisposable
+{
+    private readonly IDuplexPipe _transport;
+    private readonly Pipe _outgoing;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly ArrayBufferWriter<byte> _scratch = new(256);
+    private readonly Dictionary<long, PendingCall> _pending = [];
+    private readonly Dictionary<RequestId, InboundCall> _inbound = [];
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _inboundDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _readLoop;
+    private Task? _writeLoop;
+    private ITimer? _timeoutSweep;
+    private long _nextId;
+    private Exception? _closeReason;
+    private volatile bool _outputClosed;
+    private volatile bool _acceptingRequests = true;
+    private int _disposed;
+
+    /// <summary>Creates a connection. Call <see cref="Start"/> to begin reading.</summary>
+    /// <param name="transport">The byte streams to the other side.</param>
+    /// <param name="protocol">The envelope and format; one instance per connection.</param>
+    /// <param name="handlers">The methods this side serves, or <see langword="null"/> for none.</param>
+    /// <param name="options">Settings, or <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">Where the connection logs, or <see langword="null"/>.</param>
+    public RpcConnection(IDuplexPipe transport, RpcProtocol protocol, RpcHandlerTable? handlers = null, RpcConnectionOptions? options = null, ILogger? logger = null)
+    {
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+        Protocol = protocol ?? throw new ArgumentNullException(nameof(protocol));
+        Handlers = handlers ?? new RpcHandlerTable();
+        Options = options ?? new RpcConnectionOptions();
+        Log = logger ?? NullLogger.Instance;
+        long pause = Math.Max(64 * 1024, Options.MaxPendingOutputBytes);
+        _outgoing = new Pipe(new PipeOptions(pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, useSynchronizationContext: false));
+    }
+
+    /// <summary>The protocol of this connection.</summary>
+    public RpcProtocol Protocol { get; }
+
+    /// <summary>The methods this side serves.</summary>
+    public RpcHandlerTable Handlers { get; }
+
+    /// <summary>The settings.</summary>
+    public RpcConnectionOptions Options { get; }
+
+    internal ILogger Log { get; }
+
+    /// <summary>Completes when the other side closed its end (or reading failed) and every waiting call was failed.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>
+    /// Decides the exception that calls still waiting get when the other side goes away. The argument is the read
+    /// error, or <see langword="null"/> at a clean end of input. A process supervisor uses it to report the exit code
+    /// and stderr tail.
+    /// </summary>
+    public Func<Exception?, ValueTask<Exception>>? ConnectionLost { get; set; }
+
+    /// <summary>The number of calls this side is waiting on.</summary>
+    public int PendingCallCount { get { lock (_pending) return _pending.Count; } }
+
+    /// <summary>The number of requests from the other side running now.</summary>
+    public int ActiveRequestCount { get { lock (_inbound) return _inbound.Count; } }
+
+    /// <summary>Starts the read and write loops.</summary>
+    public void Start()
+    {
+        if (_readLoop is not null) throw new InvalidOperationException("The connection is already started.");
+        _writeLoop = Task.Run(WriteLoopAsync);
+        _readLoop = Task.Run(ReadLoopAsync);
+        _timeoutSweep = TimeProvider.System.CreateTimer(static s => ((RpcConnection)s!).SweepTimeouts(), this, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50));
+    }
+
+    // ---------------------------------------------------------------- calls this side makes
+
+    /// <inheritdoc />
+    public override Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+            return Task.FromCanceled<TResult>(cancellationToken);
+        var call = new PendingUnaryCall<TResult, TCodec>(this, method);
+        Register(call, TimeoutOf(method));
+        call.RegisterCancellation(cancellationToken);
+        ValueTask send;
+        try
+        {
+            send = SendAsync(new RequestMessage<TArgs>(RequestId.FromNumber(call.Id), method.WireName, args));
+        }
+        catch (Exception e)
+        {
+            FailSend(call, e);
+            return call.Task;
+        }
+        if (!send.IsCompletedSuccessfully)
+            _ = ObserveSendAsync(call, send);
+        return call.Task;
+    }
+
+    /// <inheritdoc />
+    public override IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+        => new PendingStreamCall<TArgs, TItem, TCodec>(this, method, args, cancellationToken);
+
+    /// <inheritdoc />
+    public override void Notify<TArgs>(MethodDescriptor method, TArgs args) => Notify(method.WireName, args);
+
+    /// <summary>Sends a notification by wire name (for protocol-level messages such as <c>lifecycle.ready</c>).</summary>
+    public void Notify<TArgs>(string method, TArgs args) where TArgs : struct, IWireArgs<TArgs>
+    {
+        try
+        {
+            ValueTask send = SendAsync(new RequestMessage<TArgs>(RequestId.None, method, args));
+            if (!send.IsCompletedSuccessfully)
+                _ = ObserveNotifyAsync(send, method);
+        }
+        catch (Exception e)
+        {
+            Log.LogSendFailed(e, method);
+        }
+    }
+
+    /// <summary>Sends a notification and waits until it was handed to the transport's write loop.</summary>
+    public ValueTask NotifyAsync<TArgs>(string method, TArgs args) where TArgs : struct, IWireArgs<TArgs>
+        => SendAsync(new RequestMessage<TArgs>(RequestId.None, method, args));
+
+    private async Task ObserveNotifyAsync(ValueTask send, string method)
+    {
+        try { await send.ConfigureAwait(false); }
+        catch (Exception e) { Log.LogSendFailed(e, method); }
+    }
+
+    internal async ValueTask StartStreamAsync<TArgs, TItem, TCodec>(PendingStreamCall<TArgs, TItem, TCodec> call, TArgs args, CancellationToken token)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TItem>
+    {
+        token.ThrowIfCancellationRequested();
+        // Streams may run for as long as the consumer reads: only an explicit timeout (method or scope) applies.
+        TimeSpan timeout = SidecarCall.CurrentTimeout ?? call.Method.Timeout ?? Timeout.InfiniteTimeSpan;
+        Register(call, timeout);
+        call.RegisterCancellation(token);
+        try
+        {
+            await SendAsync(new RequestMessage<TArgs>(RequestId.FromNumber(call.Id), call.Method.WireName, args)).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            FailSend(call, e);
+        }
+    }
+
+    private TimeSpan TimeoutOf(MethodDescriptor method)
+        => SidecarCall.CurrentTimeout ?? method.Timeout ?? Options.DefaultCallTimeout;
+
+    private void Register(PendingCall call, TimeSpan timeout)
+    {
+        call.Id = Interlocked.Increment(ref _nextId);
+        call.Timeout = timeout;
+        if (timeout != Timeout.InfiniteTimeSpan && timeout > TimeSpan.Zero)
+            call.DeadlineTicks = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        Exception? closed = null;
+        lock (_pending)
+        {
+            // While the other side's departure is being explained (exit code, stderr), calls still queue up here
+            // and are failed with that explanation.
+            if (_closeReason is not null) closed = _closeReason;
+            else _pending.Add(call.Id, call);
+        }
+        if (closed is not null) call.Fail(closed);
+    }
+
+    private void FailSend(PendingCall call, Exception e)
+    {
+        if (TryRemovePending(call.Id))
+            call.Fail(e is SidecarException or WireFormatException or OperationCanceledException
+                ? e
+                : new SidecarException($"The call to '{call.Method.WireName}' could not be sent: {e.Message}", e));
+    }
+
+    private async Task ObserveSendAsync(PendingCall call, ValueTask send)
+    {
+        try { await send.ConfigureAwait(false); }
+        catch (Exception e) { FailSend(call, e); }
+    }
+
+    internal bool TryRemovePending(long id)
+    {
+        lock (_pending) return _pending.Remove(id);
+    }
+
+    internal void SendCancel(long id) => Notify(ProtocolMethods.CancelRequest, new CancelParams(RequestId.FromNumber(id)));
+
+    internal void SendCredit(long id, int credit) => Notify(ProtocolMethods.StreamCredit, new CreditParams(RequestId.FromNumber(id), credit));
+
+    private void SweepTimeouts()
+    {
+        long now = Environment.TickCount64;
+        List<PendingCall>? expired = null;
+        lock (_pending)
+        {
+            foreach (PendingCall call in _pending.Values)
+            {
+                if (call.DeadlineTicks <= now)
+                    (expired ??= []).Add(call);
+            }
+            if (expired is not null)
+            {
+                foreach (PendingCall call in expired) _pending.Remove(call.Id);
+            }
+        }
+        if (expired is null) return;
+        foreach (PendingCall call in expired)
+        {
+            call.Fail(new SidecarTimeoutException(call.Method.WireName, call.Timeout));
+            SendCancel(call.Id);
+        }
+    }
+
+    // Calls made after the other side went away fail the way the calls in flight did (a crash stays a crash).
+    private Exception ClosedException() => _closeReason ?? new SidecarException("The connection is closed.");
+
+    // ---------------------------------------------------------------- writing
+
+    internal ValueTask SendAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage
+    {
+        if (_outputClosed) throw ClosedException();
+        if (!_writeGate.Wait(0))
+            return SendSlowAsync(message);
+        bool release = true;
+        try
+        {
+            ValueTask<FlushResult> flush = WriteLocked(in message);
+            if (!flush.IsCompletedSuccessfully)
+            {
+                release = false;
+                return AwaitFlushAndReleaseAsync(flush);
+            }
+            return default;
+        }
+        finally
+        {
+            if (release) _writeGate.Release();
+        }
+    }
+
+    private async ValueTask SendSlowAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage
+    {
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_outputClosed) throw ClosedException();
+            await WriteLocked(in message).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async ValueTask AwaitFlushAndReleaseAsync(ValueTask<FlushResult> flush)
+    {
+        try { await flush.ConfigureAwait(false); }
+        finally { _writeGate.Release(); }
+    }
+
+    // Encodes into a scratch buffer first, so a codec that throws halfway leaves nothing half-written on the wire.
+    private ValueTask<FlushResult> WriteLocked<TMessage>(in TMessage message) where TMessage : struct, IOutgoingMessage
+    {
+        _scratch.ResetWrittenCount();
+        message.Write(Protocol, _scratch);
+        _outgoing.Writer.Write(_scratch.WrittenSpan);
+        if (_scratch.Capacity > 64 * 1024 && _scratch.WrittenCount < 4096)
+            _scratch.Clear();
+        return _outgoing.Writer.FlushAsync();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        PipeReader reader = _outgoing.Reader;
+        PipeWriter output = _transport.Output;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                foreach (ReadOnlyMemory<byte> segment in buffer)
+                    output.Write(segment.Span);
+                reader.AdvanceTo(buffer.End);
+                FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
+                if (flushed.IsCompleted || result.IsCompleted)
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            Log.LogWriteLoopEnded(e);
+        }
+        finally
+        {
+            _outputClosed = true;
+            await reader.CompleteAsync().ConfigureAwait(false);
+            await output.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    private async Task ReadLoopAsync()
+    {
+        PipeReader input = _transport.Input;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled) break;
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                try
+                {
+                    while (Protocol.TryReadMessage(ref buffer, result.IsCompleted, out RpcMessage message))
+                    {
+                        try { Process(in message); }
+                        finally { Protocol.Release(in message); }
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (result.IsCompleted) break;
+            }
+        }
+        catch (Exception e)
+        {
+            error = e;
+            Log.LogReadLoopFailed(e);
+        }
+        finally
+        {
+            await input.CompleteAsync().ConfigureAwait(false);
+            await OnInputClosedAsync(error).ConfigureAwait(false);
+        }
+    }
+
+    private void Process(in RpcMessage message)
+    {
+        switch (message.Kind)
+        {
+            case RpcMessageKind.Request:
+            case RpcMessageKind.Notification:
+                string method = message.Method!;
+                if (method.StartsWith("$/", StringComparison.Ordinal) && TryProcessProtocolMessage(in message))
+                    return;
+                if (Handlers.TryGetHandler(method, out RpcMethodHandler? handler))
+                {
+                    if (message.Kind == RpcMessageKind.Request && !_acceptingRequests)
+                        RejectRequest(in message, RpcErrorCodes.ShuttingDown, "The sidecar is shutting down and accepts no new requests.");
+                    else
+                        handler.Dispatch(this, in message);
+                }
+                else if (message.Kind == RpcMessageKind.Request)
+                    RejectRequest(in message, RpcErrorCodes.MethodNotFound, $"Method not found: '{method}'.");
+                else
+                    Log.LogUnknownNotification(method);
+                return;
+
+            case RpcMessageKind.Result:
+            case RpcMessageKind.Error:
+                PendingCall? call = null;
+                if (message.Id.Kind == RequestIdKind.Number)
+                {
+                    lock (_pending)
+                    {
+                        if (_pending.Remove(message.Id.Number, out call)) { }
+                    }
+                }
+                if (call is not null)
+                    call.OnResponse(in message);
+                else if (message.Kind == RpcMessageKind.Error)
+                    Log.LogUnmatchedError(message.Id.ToString(), message.ErrorCode, message.ErrorMessage);
+                else
+                    Log.LogUnmatchedResponse(message.Id.ToString());
+                return;
+
+            default:
+                Log.LogInvalidMessage(message.ErrorCode, message.ErrorMessage ?? "");
+                SendError(message.Id.IsPresent ? message.Id : RequestId.Null, message.ErrorCode, message.ErrorMessage ?? "Invalid message.");
+                return;
+        }
+    }
+
+    private bool TryProcessProtocolMessage(in RpcMessage message)
+    {
+        try
+        {
+            switch (message.Method)
+            {
+                case ProtocolMethods.CancelRequest:
+                {
+                    RequestId id = Protocol.ReadArgs<CancelParams>(in message).Id;
+                    InboundCall? call;
+                    lock (_inbound) _inbound.TryGetValue(id, out call);
+                    call?.Cancel();
+                    return true;
+                }
+                case ProtocolMethods.StreamCredit:
+                {
+                    CreditParams credit = Protocol.ReadArgs<CreditParams>(in message);
+                    InboundCall? call;
+                    lock (_inbound) _inbound.TryGetValue(credit.Id, out call);
+                    call?.AddCredit(credit.Credit);
+                    return true;
+                }
+                case ProtocolMethods.StreamItem:
+                {
+                    RequestId id = Protocol.ReadArgs<StreamRefParams>(in message).Id;
+                    PendingCall? call = null;
+                    if (id.Kind == RequestIdKind.Number)
+                        lock (_pending) _pending.TryGetValue(id.Number, out call);
+                    call?.OnStreamItem(in message);
+                    return true;
+                }
+                default:
+                    return false;
+            }
+        }
+        catch (Exception e) when (e is WireFormatException or FormatException or InvalidOperationException or OverflowException)
+        {
+            RejectRequest(in message, RpcErrorCodes.InvalidParams, $"Invalid params for '{message.Method}': {e.Message}");
+            return true;
+        }
+    }
+
+    internal void RejectRequest(in RpcMessage message, int code, string reason)
+    {
+        if (message.Id.IsPresent)
+            SendError(message.Id, code, reason);
+        else
+            Log.LogInvalidMessage(code, reason);
+    }
+
+    private void SendError(RequestId id, int code, string reason)
+    {
+        try
+        {
+            ValueTask send = SendAsync(new ErrorMessage(id, code, reason, null));
+            if (!send.IsCompletedSuccessfully)
+                _ = ObserveNotifyAsync(send, "error response");
+        }
+        catch (Exception e)
+        {
+            Log.LogSendFailed(e, "error response");
+        }
+    }
+
+    internal void Run(InboundCall call)
+    {
+        if (call.Id.IsPresent)
+        {
+            bool busy, duplicate = false;
+            lock (_inbound)
+            {
+                busy = _inbound.Count >= Options.MaxConcurrentRequests;
+                if (!busy) duplicate = !_inbound.TryAdd(call.Id, call);
+            }
+            if (busy)
+            {
+                SendError(call.Id, RpcErrorCodes.ServerBusy, $"Too many concurrent requests (limit {Options.MaxConcurrentRequests}).");
+                return;
+            }
+            if (duplicate)
+            {
+                SendError(call.Id, RpcErrorCodes.InvalidRequest, $"A request with id {call.Id} is already running.");
+                return;
+            }
+        }
+        ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+    }
+
+    internal void CompleteInbound(InboundCall call)
+    {
+        if (!call.Id.IsPresent) return;
+        bool drained;
+        lock (_inbound)
+        {
+            if (_inbound.TryGetValue(call.Id, out InboundCall? current) && ReferenceEquals(current, call))
+                _inbound.Remove(call.Id);
+            drained = _inbound.Count == 0 && !_acceptingRequests;
+        }
+        if (drained) _inboundDrained.TrySetResult();
+    }
+
+    private async Task OnInputClosedAsync(Exception? error)
+    {
+        InboundCall[] running;
+        lock (_inbound) running = [.. _inbound.Values];
+        foreach (InboundCall call in running) call.Cancel();
+
+        Exception failure;
+        try
+        {
+            failure = ConnectionLost is { } translate
+                ? await translate(error).ConfigureAwait(false)
+                : new SidecarException("The connection was closed by the other side.", error);
+        }
+        catch (Exception e)
+        {
+            failure = new SidecarException("The connection was closed by the other side.", e);
+        }
+        FailAllPending(failure);
+        _completion.TrySetResult();
+    }
+
+    private void FailAllPending(Exception failure)
+    {
+        PendingCall[] waiting;
+        lock (_pending)
+        {
+            _closeReason ??= failure;
+            waiting = [.. _pending.Values];
+            _pending.Clear();
+        }
+        foreach (PendingCall call in waiting) call.Fail(failure);
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /// <summary>
+    /// Stops accepting new requests (they get -32004) and waits until the requests already running have finished, or
+    /// until <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public async Task DrainAsync(CancellationToken cancellationToken = default)
+    {
+        bool empty;
+        lock (_inbound)
+        {
+            _acceptingRequests = false;
+            empty = _inbound.Count == 0;
+        }
+        if (empty) return;
+        await _inboundDrained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Cancels every request from the other side that is still running.</summary>
+    public void CancelInboundRequests()
+    {
+        InboundCall[] running;
+        lock (_inbound) running = [.. _inbound.Values];
+        foreach (InboundCall call in running) call.Cancel();
+    }
+
+    /// <summary>Writes out everything queued so far and closes the outgoing direction.</summary>
+    public async Task CompleteOutputAsync()
+    {
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!_outputClosed)
+            {
+                _outputClosed = true;
+                await _outgoing.Writer.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+        if (_writeLoop is not null) await _writeLoop.ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the connection: flushes what is queued, stops reading, and fails calls still waiting.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _timeoutSweep?.Dispose();
+        CancelInboundRequests();
+        try { await CompleteOutputAsync().ConfigureAwait(false); }
+        catch (Exception e) { Log.LogWriteLoopEnded(e); }
+        _transport.Input.CancelPendingRead();
+        if (_readLoop is not null)
+        {
+            // Some streams (a console's stdin) ignore cancellation: a read blocked in one ends only when the other
+            // side closes it. Everything this side wanted to say has been flushed by now, so do not wait on it forever.
+            try { await _readLoop.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false); }
+            catch (TimeoutException) { }
+            catch (Exception e) { Log.LogReadLoopFailed(e); }
+        }
+        FailAllPending(new ObjectDisposedException(nameof(RpcConnection), "The connection was closed by this side."));
+    }
+}

@@ -1,0 +1,47 @@
+using System.Buffers;
+using System.Text.Json;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Rpc;
+
+/// <summary>
+/// An envelope and a format: how messages are framed, enveloped and encoded (JSON-RPC over JSON lines,
+/// MessagePack-RPC, …). One instance serves one connection: its reading half is used only by the connection's read
+/// loop and its writing half only under the connection's write lock, so it may keep per-connection scratch state.
+/// </summary>
+public abstract class RpcProtocol
+{
+    /// <summary>The protocol's name (<c>jsonl</c>).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>
+    /// Takes the next whole message from <paramref name="buffer"/>, advancing it past what was consumed. Returns
+    /// <see langword="false"/> when more bytes are needed. A message that cannot be understood is returned as
+    /// <see cref="RpcMessageKind.Invalid"/>, and the protocol resynchronises on the next message.
+    /// <paramref name="isCompleted"/> says no more bytes will come, so a final unterminated message may be taken.
+    /// </summary>
+    public abstract bool TryReadMessage(ref ReadOnlySequence<byte> buffer, bool isCompleted, out RpcMessage message);
+
+    /// <summary>Releases what a message holds (a rented buffer). Called once per message after it was handled.</summary>
+    public virtual void Release(in RpcMessage message) { }
+
+    /// <summary>Writes a request (or, when <paramref name="id"/> is <see cref="RequestId.None"/>, a notification).</summary>
+    public abstract void WriteRequest<TArgs>(IBufferWriter<byte> output, RequestId id, string method, in TArgs args)
+        where TArgs : struct, IWireArgs<TArgs>;
+
+    /// <summary>Writes a successful response.</summary>
+    public abstract void WriteResult<T, TCodec>(IBufferWriter<byte> output, RequestId id, T value)
+        where TCodec : IWireCodec<T>;
+
+    /// <summary>Writes an error response.</summary>
+    public abstract void WriteError(IBufferWriter<byte> output, RequestId id, int code, string message, JsonElement? data);
+
+    /// <summary>Decodes a request's or notification's params.</summary>
+    public abstract TArgs ReadArgs<TArgs>(in RpcMessage message) where TArgs : struct, IWireArgs<TArgs>;
+
+    /// <summary>Decodes a result.</summary>
+    public abstract T ReadResult<T, TCodec>(in RpcMessage message) where TCodec : IWireCodec<T>;
+
+    /// <summary>Decodes an error's data member, if any, as JSON.</summary>
+    public abstract JsonElement? ReadErrorData(in RpcMessage message);
+}

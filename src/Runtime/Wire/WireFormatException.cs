@@ -1,0 +1,32 @@
+namespace SidecarKit.Wire;
+
+/// <summary>
+/// A value on the wire does not match the contract: wrong kind, out of range, a null where the contract says
+/// non-null, or a required member missing. On the receiving side of a request this becomes an
+/// invalid-params error (-32602).
+/// </summary>
+public sealed class WireFormatException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public WireFormatException(string message, Exception? innerException = null) : base(message, innerException) { }
+
+    /// <summary>A required member is absent.</summary>
+    public static WireFormatException MissingMember(string typeName, string member)
+        => new($"{typeName}: required member '{member}' is missing.");
+
+    /// <summary>A null where the contract does not allow one.</summary>
+    public static WireFormatException NullNotAllowed(string typeName, string member)
+        => new($"{typeName}: member '{member}' must not be null.");
+
+    /// <summary>An object given as an array has more items than the shape has members.</summary>
+    public static WireFormatException TooManyMembers(WireMembers members)
+        => new($"{members.TypeName}: expected at most {members.Count} positional values.");
+
+    /// <summary>A number does not fit the target type.</summary>
+    public static WireFormatException OutOfRange(string typeName, string value)
+        => new($"the value {value} is out of range for {typeName}.");
+
+    /// <summary>An enum name that the enum does not define.</summary>
+    public static WireFormatException UnknownEnumMember(string enumName, string value)
+        => new($"'{value}' is not a member of {enumName}.");
+}

@@ -1,0 +1,419 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using SidecarKit.Rpc;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Transports.JsonLines;
+
+/// <summary>
+/// JSON-RPC 2.0, one message per <c>\n</c>-terminated line of UTF-8 JSON. Create one per connection.
+/// Batches (a JSON array at the top level) are refused with -32600: send one message per line instead.
+/// </summary>
+public sealed class JsonRpcProtocol : RpcProtocol
+{
+    private static readonly JsonEncodedText s_jsonrpc = JsonEncodedText.Encode("jsonrpc");
+    private static readonly JsonEncodedText s_version = JsonEncodedText.Encode("2.0");
+    private static readonly JsonEncodedText s_id = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText s_method = JsonEncodedText.Encode("method");
+    private static readonly JsonEncodedText s_params = JsonEncodedText.Encode("params");
+    private static readonly JsonEncodedText s_result = JsonEncodedText.Encode("result");
+    private static readonly JsonEncodedText s_error = JsonEncodedText.Encode("error");
+    private static readonly JsonEncodedText s_code = JsonEncodedText.Encode("code");
+    private static readonly JsonEncodedText s_message = JsonEncodedText.Encode("message");
+    private static readonly JsonEncodedText s_data = JsonEncodedText.Encode("data");
+    private static readonly JsonWriterOptions s_writerOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        SkipValidation = true,
+    };
+
+    private readonly JsonLinesOptions _options;
+    private readonly MethodNameCache _methodNames = new();
+    private Utf8JsonWriter? _writer;
+    private bool _discarding;
+
+    /// <summary>Creates the protocol for one connection.</summary>
+    public JsonRpcProtocol(JsonLinesOptions? options = null) => _options = options ?? new JsonLinesOptions();
+
+    /// <inheritdoc />
+    public override string Name => "jsonl";
+
+    // ------------------------------------------------------------------ framing and envelope
+
+    /// <inheritdoc />
+    public override bool TryReadMessage(ref ReadOnlySequence<byte> buffer, bool isCompleted, out RpcMessage message)
+    {
+        while (true)
+        {
+            SequencePosition? newline = buffer.PositionOf((byte)'\n');
+            ReadOnlySequence<byte> line;
+            if (newline is null)
+            {
+                if (buffer.Length > _options.MaxMessageSize && !_discarding)
+                {
+                    // Too long already: drop it as it streams in, and answer once its end is seen.
+                    _discarding = true;
+                }
+                if (_discarding)
+                {
+                    buffer = buffer.Slice(buffer.End);
+                    if (isCompleted) { _discarding = false; message = TooLarge(); return true; }
+                    message = default;
+                    return false;
+                }
+                if (!isCompleted || buffer.IsEmpty)
+                {
+                    message = default;
+                    return false;
+                }
+                line = buffer;
+                buffer = buffer.Slice(buffer.End);
+            }
+            else
+            {
+                line = buffer.Slice(0, newline.Value);
+                buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
+                if (_discarding)
+                {
+                    _discarding = false;
+                    message = TooLarge();
+                    return true;
+                }
+            }
+
+            if (line.Length > _options.MaxMessageSize)
+            {
+                message = TooLarge();
+                return true;
+            }
+            int length = (int)line.Length;
+            if (IsBlank(line)) continue;
+
+            byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            line.CopyTo(rented);
+            message = ParseEnvelope(rented, length);
+            return true;
+        }
+    }
+
+    private RpcMessage TooLarge()
+        => new(RpcMessageKind.Invalid, RequestId.None, null, default, RpcErrorCodes.MessageTooLarge,
+            $"Message too large: a line may be at most {_options.MaxMessageSize} bytes.");
+
+    private static bool IsBlank(ReadOnlySequence<byte> line)
+    {
+        foreach (ReadOnlyMemory<byte> segment in line)
+        {
+            foreach (byte b in segment.Span)
+            {
+                if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r')) return false;
+            }
+        }
+        return true;
+    }
+
+    private RpcMessage ParseEnvelope(byte[] buffer, int length)
+    {
+        var reader = new Utf8JsonReader(buffer.AsSpan(0, length), new JsonReaderOptions { MaxDepth = _options.MaxDepth });
+        RequestId id = RequestId.None;
+        string? method = null;
+        string? invalid = null;
+        bool hasVersion = false, hasResult = false, hasError = false;
+        int payloadStart = 0, payloadEnd = 0;
+        int errorCode = 0;
+        string? errorMessage = null;
+        try
+        {
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                bool batch = reader.TokenType == JsonTokenType.StartArray;
+                reader.Skip();
+                EnsureEnd(ref reader);
+                return Invalid(buffer, RequestId.Null, RpcErrorCodes.InvalidRequest, batch
+                    ? "Invalid Request: batches are not supported; send one message per line."
+                    : "Invalid Request: a message must be a JSON object.");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("jsonrpc"u8))
+                {
+                    reader.Read();
+                    hasVersion = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("2.0"u8);
+                    if (!hasVersion) invalid ??= "\"jsonrpc\" must be \"2.0\".";
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("id"u8))
+                {
+                    reader.Read();
+                    switch (reader.TokenType)
+                    {
+                        case JsonTokenType.Number:
+                            id = reader.TryGetInt64(out long n) ? RequestId.FromNumber(n) : RequestId.FromRawNumber(System.Text.Encoding.UTF8.GetString(reader.ValueSpan));
+                            break;
+                        case JsonTokenType.String:
+                            id = RequestId.FromString(reader.GetString()!);
+                            break;
+                        case JsonTokenType.Null:
+                            id = RequestId.Null;
+                            break;
+                        default:
+                            invalid ??= "\"id\" must be a string, a number or null.";
+                            id = RequestId.Null;
+                            reader.Skip();
+                            break;
+                    }
+                }
+                else if (reader.ValueTextEquals("method"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String) method = _methodNames.Get(ref reader);
+                    else { invalid ??= "\"method\" must be a string."; reader.Skip(); }
+                }
+                else if (reader.ValueTextEquals("params"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    {
+                        payloadStart = (int)reader.TokenStartIndex;
+                        reader.Skip();
+                        payloadEnd = (int)reader.BytesConsumed;
+                    }
+                    else
+                    {
+                        invalid ??= "\"params\" must be an object or an array.";
+                        reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals("result"u8))
+                {
+                    reader.Read();
+                    hasResult = true;
+                    payloadStart = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    payloadEnd = (int)reader.BytesConsumed;
+                }
+                else if (reader.ValueTextEquals("error"u8))
+                {
+                    reader.Read();
+                    hasError = true;
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        invalid ??= "\"error\" must be an object.";
+                        reader.Skip();
+                        continue;
+                    }
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (reader.ValueTextEquals("code"u8))
+                        {
+                            reader.Read();
+                            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out errorCode)) invalid ??= "\"error.code\" must be an integer.";
+                        }
+                        else if (reader.ValueTextEquals("message"u8))
+                        {
+                            reader.Read();
+                            if (reader.TokenType == JsonTokenType.String) errorMessage = reader.GetString();
+                            else { invalid ??= "\"error.message\" must be a string."; reader.Skip(); }
+                        }
+                        else if (reader.ValueTextEquals("data"u8))
+                        {
+                            reader.Read();
+                            payloadStart = (int)reader.TokenStartIndex;
+                            reader.Skip();
+                            payloadEnd = (int)reader.BytesConsumed;
+                        }
+                        else
+                        {
+                            reader.Read();
+                            reader.Skip();
+                        }
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            EnsureEnd(ref reader);
+        }
+        catch (JsonException e)
+        {
+            bool tooDeep = reader.CurrentDepth >= _options.MaxDepth - 1 && e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
+            return tooDeep
+                ? Invalid(buffer, RequestId.Null, RpcErrorCodes.NestingTooDeep, $"Message nested too deeply: the limit is {_options.MaxDepth} levels.")
+                : Invalid(buffer, RequestId.Null, RpcErrorCodes.ParseError, $"Parse error: {e.Message}");
+        }
+
+        if (!hasVersion) invalid ??= "\"jsonrpc\": \"2.0\" is required.";
+        if (invalid is null)
+        {
+            if (method is not null)
+            {
+                if (hasResult || hasError) invalid = "a request must not have \"result\" or \"error\".";
+                else
+                    return new RpcMessage(id.IsPresent ? RpcMessageKind.Request : RpcMessageKind.Notification, id, method,
+                        buffer.AsMemory(payloadStart, payloadEnd - payloadStart), state: buffer);
+            }
+            else if (hasResult == hasError)
+                invalid = "a message needs a \"method\", or exactly one of \"result\" and \"error\".";
+            else if (!id.IsPresent)
+                invalid = "a response needs an \"id\".";
+            else if (hasResult)
+                return new RpcMessage(RpcMessageKind.Result, id, null, buffer.AsMemory(payloadStart, payloadEnd - payloadStart), state: buffer);
+            else if (errorMessage is null)
+                invalid = "\"error.message\" is required.";
+            else
+                return new RpcMessage(RpcMessageKind.Error, id, null, buffer.AsMemory(payloadStart, payloadEnd - payloadStart), errorCode, errorMessage, buffer);
+        }
+        // An invalid response is not answered (answering could loop between two peers); an invalid request is.
+        return Invalid(buffer, method is null && (hasResult || hasError) ? RequestId.None : (id.IsPresent ? id : RequestId.Null),
+            RpcErrorCodes.InvalidRequest, "Invalid Request: " + invalid);
+    }
+
+    private static void EnsureEnd(ref Utf8JsonReader reader)
+    {
+        // Anything after the value (other than white space) makes the line invalid JSON.
+        if (reader.Read()) throw new JsonException($"unexpected content after the message at byte {reader.TokenStartIndex}.");
+    }
+
+    private static RpcMessage Invalid(byte[] buffer, RequestId id, int code, string reason)
+        => new(RpcMessageKind.Invalid, id, null, default, code, reason, buffer);
+
+    /// <inheritdoc />
+    public override void Release(in RpcMessage message)
+    {
+        if (message.State is byte[] rented) ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    // ------------------------------------------------------------------ payloads
+
+    /// <inheritdoc />
+    public override TArgs ReadArgs<TArgs>(in RpcMessage message)
+    {
+        if (message.Payload.IsEmpty)
+        {
+            JsonWireReader none = default;
+            return TArgs.Read(ref none);
+        }
+        JsonWireReader reader = JsonWireReader.Create(message.Payload.Span, _options.MaxDepth);
+        return TArgs.Read(ref reader);
+    }
+
+    /// <inheritdoc />
+    public override T ReadResult<T, TCodec>(in RpcMessage message)
+    {
+        JsonWireReader reader = JsonWireReader.Create(message.Payload.Span, _options.MaxDepth);
+        if (reader.TryReadNull()) return default!;
+        return TCodec.Read(ref reader);
+    }
+
+    /// <inheritdoc />
+    public override JsonElement? ReadErrorData(in RpcMessage message)
+    {
+        if (message.Payload.IsEmpty) return null;
+        using JsonDocument doc = JsonDocument.Parse(message.Payload);
+        return doc.RootElement.Clone();
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    private Utf8JsonWriter Begin(IBufferWriter<byte> output)
+    {
+        if (_writer is null) _writer = new Utf8JsonWriter(output, s_writerOptions);
+        else _writer.Reset(output);
+        _writer.WriteStartObject();
+        _writer.WriteString(s_jsonrpc, s_version);
+        return _writer;
+    }
+
+    private static void End(Utf8JsonWriter writer, IBufferWriter<byte> output)
+    {
+        writer.WriteEndObject();
+        writer.Flush();
+        output.Write("\n"u8);
+    }
+
+    private static void WriteId(Utf8JsonWriter w, RequestId id)
+    {
+        w.WritePropertyName(s_id);
+        switch (id.Kind)
+        {
+            case RequestIdKind.Number: w.WriteNumberValue(id.Number); break;
+            case RequestIdKind.String: w.WriteStringValue(id.Text); break;
+            case RequestIdKind.RawNumber: w.WriteRawValue(id.Text!, skipInputValidation: true); break;
+            default: w.WriteNullValue(); break;
+        }
+    }
+
+    /// <inheritdoc />
+    public override void WriteRequest<TArgs>(IBufferWriter<byte> output, RequestId id, string method, in TArgs args)
+    {
+        Utf8JsonWriter w = Begin(output);
+        if (id.IsPresent) WriteId(w, id);
+        w.WriteString(s_method, method);
+        w.WritePropertyName(s_params);
+        var writer = new JsonWireWriter(w);
+        args.Write(ref writer);
+        End(w, output);
+    }
+
+    /// <inheritdoc />
+    public override void WriteResult<T, TCodec>(IBufferWriter<byte> output, RequestId id, T value)
+    {
+        Utf8JsonWriter w = Begin(output);
+        WriteId(w, id);
+        w.WritePropertyName(s_result);
+        var writer = new JsonWireWriter(w);
+        if (value is null) w.WriteNullValue();
+        else TCodec.Write(ref writer, value);
+        End(w, output);
+    }
+
+    /// <inheritdoc />
+    public override void WriteError(IBufferWriter<byte> output, RequestId id, int code, string message, JsonElement? data)
+    {
+        Utf8JsonWriter w = Begin(output);
+        WriteId(w, id);
+        w.WritePropertyName(s_error);
+        w.WriteStartObject();
+        w.WriteNumber(s_code, code);
+        w.WriteString(s_message, message);
+        if (data is { } d)
+        {
+            w.WritePropertyName(s_data);
+            d.WriteTo(w);
+        }
+        w.WriteEndObject();
+        End(w, output);
+    }
+
+    /// <summary>
+    /// Reuses the string of a method name seen before, so a steady stream of calls to the same methods allocates no
+    /// new strings. Bounded: once full, new names are allocated as usual.
+    /// </summary>
+    private sealed class MethodNameCache
+    {
+        private const int Capacity = 256;
+        private readonly List<(byte[] Utf8, string Name)> _entries = [];
+
+        public string Get(ref Utf8JsonReader reader)
+        {
+            if (!reader.ValueIsEscaped)
+            {
+                ReadOnlySpan<byte> raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
+                foreach ((byte[] utf8, string name) in _entries)
+                {
+                    if (raw.SequenceEqual(utf8)) return name;
+                }
+                string created = reader.GetString()!;
+                if (_entries.Count < Capacity) _entries.Add((raw.ToArray(), created));
+                return created;
+            }
+            return reader.GetString()!;
+        }
+    }
+}

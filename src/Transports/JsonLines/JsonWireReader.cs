@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text.Json;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Transports.JsonLines;
+
+/// <summary>
+/// <see cref="IWireReader"/> over <see cref="Utf8JsonReader"/>. Reads exactly the conventions
+/// <see cref="JsonWireWriter"/> writes, plus: enums and numbers as documented, objects given as positional arrays.
+/// </summary>
+public ref struct JsonWireReader : IWireReader
+{
+    private Utf8JsonReader _r;
+
+    /// <summary>Wraps a reader that is positioned on a value (call <see cref="Utf8JsonReader.Read"/> once first).</summary>
+    public JsonWireReader(Utf8JsonReader reader) => _r = reader;
+
+    /// <summary>Creates a reader over one complete JSON value and positions it on the value.</summary>
+    public static JsonWireReader Create(ReadOnlySpan<byte> json, int maxDepth)
+    {
+        var r = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
+        r.Read();
+        return new JsonWireReader(r);
+    }
+
+    /// <inheritdoc />
+    public readonly WireTokenKind TokenKind => _r.TokenType switch
+    {
+        JsonTokenType.Null => WireTokenKind.Null,
+        JsonTokenType.True or JsonTokenType.False => WireTokenKind.Boolean,
+        JsonTokenType.Number => WireTokenKind.Number,
+        JsonTokenType.String => WireTokenKind.String,
+        JsonTokenType.StartArray => WireTokenKind.Array,
+        JsonTokenType.StartObject => WireTokenKind.Object,
+        _ => WireTokenKind.None,
+    };
+
+    /// <inheritdoc />
+    public readonly bool TryReadNull() => _r.TokenType == JsonTokenType.Null;
+
+    /// <inheritdoc />
+    public readonly bool ReadBoolean() => _r.TokenType switch
+    {
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        _ => throw Expected("a Boolean"),
+    };
+
+    /// <inheritdoc />
+    public readonly long ReadInt64()
+    {
+        if (_r.TokenType == JsonTokenType.Number && _r.TryGetInt64(out long v)) return v;
+        throw Expected("an integer (Int64)");
+    }
+
+    /// <inheritdoc />
+    public readonly ulong ReadUInt64()
+    {
+        if (_r.TokenType == JsonTokenType.Number && _r.TryGetUInt64(out ulong v)) return v;
+        throw Expected("a non-negative integer (UInt64)");
+    }
+
+    /// <inheritdoc />
+    public readonly float ReadSingle()
+    {
+        double d = ReadDouble();
+        float f = (float)d;
+        if (float.IsInfinity(f) && !double.IsInfinity(d)) throw WireFormatException.OutOfRange("Single", d.ToString(CultureInfo.InvariantCulture));
+        return f;
+    }
+
+    /// <inheritdoc />
+    public readonly double ReadDouble()
+    {
+        if (_r.TokenType == JsonTokenType.Number && _r.TryGetDouble(out double v)) return v;
+        if (_r.TokenType == JsonTokenType.String)
+        {
+            if (_r.ValueTextEquals("NaN"u8)) return double.NaN;
+            if (_r.ValueTextEquals("Infinity"u8)) return double.PositiveInfinity;
+            if (_r.ValueTextEquals("-Infinity"u8)) return double.NegativeInfinity;
+        }
+        throw Expected("a number");
+    }
+
+    /// <inheritdoc />
+    public readonly decimal ReadDecimal()
+    {
+        if (_r.TokenType == JsonTokenType.Number && _r.TryGetDecimal(out decimal v)) return v;
+        throw Expected("a decimal number");
+    }
+
+    /// <inheritdoc />
+    public readonly string ReadString()
+        => _r.TokenType == JsonTokenType.String ? _r.GetString()! : throw Expected("a string");
+
+    /// <inheritdoc />
+    public readonly byte[] ReadBytes()
+    {
+        if (_r.TokenType == JsonTokenType.String && _r.TryGetBytesFromBase64(out byte[]? v)) return v;
+        throw Expected("a base64 string");
+    }
+
+    /// <inheritdoc />
+    public readonly Guid ReadGuid()
+    {
+        if (_r.TokenType == JsonTokenType.String && _r.TryGetGuid(out Guid v)) return v;
+        throw Expected("a GUID string");
+    }
+
+    /// <inheritdoc />
+    public readonly DateTime ReadDateTime()
+    {
+        if (_r.TokenType == JsonTokenType.String && _r.TryGetDateTime(out DateTime v)) return v;
+        throw Expected("an ISO 8601 date-time string");
+    }
+
+    /// <inheritdoc />
+    public readonly DateTimeOffset ReadDateTimeOffset()
+    {
+        if (_r.TokenType == JsonTokenType.String && _r.TryGetDateTimeOffset(out DateTimeOffset v)) return v;
+        throw Expected("an ISO 8601 date-time string");
+    }
+
+    /// <inheritdoc />
+    public readonly TimeSpan ReadTimeSpan()
+    {
+        if (_r.TokenType == JsonTokenType.String
+            && TimeSpan.TryParseExact(_r.GetString(), "c", CultureInfo.InvariantCulture, out TimeSpan v))
+            return v;
+        throw Expected("a duration string ([-][d.]hh:mm:ss[.fffffff])");
+    }
+
+    /// <inheritdoc />
+    public readonly void ReadStartArray()
+    {
+        if (_r.TokenType != JsonTokenType.StartArray) throw Expected("an array");
+    }
+
+    /// <inheritdoc />
+    public bool ReadNextItem()
+    {
+        _r.Read();
+        return _r.TokenType != JsonTokenType.EndArray;
+    }
+
+    /// <inheritdoc />
+    public readonly void ReadStartObject()
+    {
+        if (_r.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray)) throw Expected("an object");
+    }
+
+    /// <inheritdoc />
+    public bool ReadNextMember(WireMembers members, ref int index)
+    {
+        _r.Read();
+        switch (_r.TokenType)
+        {
+            case JsonTokenType.EndObject:
+            case JsonTokenType.EndArray:
+                return false;
+            case JsonTokenType.PropertyName:
+                index = Match(members, index);
+                _r.Read();
+                return true;
+            default:
+                if (++index >= members.Count) throw WireFormatException.TooManyMembers(members);
+                return true;
+        }
+    }
+
+    private readonly int Match(WireMembers members, int previous)
+    {
+        // Members usually arrive in the order they were written: try the next one first.
+        byte[][] names = members.Utf8Names;
+        int next = previous + 1;
+        if ((uint)next < (uint)names.Length && _r.ValueTextEquals(names[next])) return next;
+        for (int i = 0; i < names.Length; i++)
+        {
+            if (i != next && _r.ValueTextEquals(names[i])) return i;
+        }
+        return -1;
+    }
+
+    /// <inheritdoc />
+    public readonly void ReadStartMap()
+    {
+        if (_r.TokenType != JsonTokenType.StartObject) throw Expected("an object");
+    }
+
+    /// <inheritdoc />
+    public bool ReadNextKey(out string key)
+    {
+        _r.Read();
+        if (_r.TokenType != JsonTokenType.PropertyName)
+        {
+            key = "";
+            return false;
+        }
+        key = _r.GetString()!;
+        _r.Read();
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void Skip() => _r.Skip();
+
+    private readonly WireFormatException Expected(string what)
+        => new($"expected {what}, found {Describe(_r.TokenType)} at byte {_r.TokenStartIndex}.");
+
+    private static string Describe(JsonTokenType t) => t switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a Boolean",
+        JsonTokenType.Null => "null",
+        JsonTokenType.None => "nothing",
+        _ => t.ToString(),
+    };
+}
