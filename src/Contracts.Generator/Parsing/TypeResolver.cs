@@ -97,7 +97,7 @@ internal sealed class TypeResolver
             {
                 TypeRef? element = Resolve(named.TypeArguments[0], usedBy, location);
                 if (element is null) return null;
-                string cls = Register(type, CodecKind.Nullable, element, Display(type), null);
+                string cls = Register(type, CodecKind.Nullable, element);
                 return (cls, element.WireType + "?");
             }
             case "System.Collections.Generic.List`1":
@@ -119,7 +119,7 @@ internal sealed class TypeResolver
                 }
                 TypeRef? value = Resolve(named.TypeArguments[1], usedBy, location);
                 if (value is null) return null;
-                string cls = Register(type, CodecKind.Map, value, Display(type), null);
+                string cls = Register(type, CodecKind.Map, value);
                 return (cls, "map<string," + value.WireType + ">");
             }
             case "System.Collections.Generic.IAsyncEnumerable`1":
@@ -157,7 +157,7 @@ internal sealed class TypeResolver
     {
         TypeRef? element = Resolve(elementType, usedBy, location);
         if (element is null) return null;
-        string cls = Register(type, kind, element, Display(type), null);
+        string cls = Register(type, kind, element);
         return (cls, element.WireType + suffix);
     }
 
@@ -172,11 +172,16 @@ internal sealed class TypeResolver
         return name;
     }
 
-    private string Register(ITypeSymbol type, CodecKind kind, TypeRef element, string displayName, string? unused)
+    private string Register(ITypeSymbol type, CodecKind kind, TypeRef element)
     {
         string key = Display(type);
         if (_codecs.TryGetValue(key, out CodecModel? existing)) return existing.ClassName;
-        string name = ClassNameFor(type, type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+        string name = ClassNameFor(type, kind switch
+        {
+            CodecKind.Nullable => "Nullable_" + ((INamedTypeSymbol)type).TypeArguments[0].ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+            CodecKind.Array => ((IArrayTypeSymbol)type).ElementType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "_Array",
+            _ => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+        });
         _codecs[key] = new CodecModel(name, key, kind, element, type.ToDisplayString(), EquatableArray<MemberModel>.Empty,
             EquatableArray<EnumMemberModel>.Empty, null, 0, type.IsValueType);
         return name;

@@ -113,9 +113,11 @@ public sealed class SidecarHost
         string reason = await stop.Task.ConfigureAwait(false);
         _logger.LogInformation("Shutting down ({Reason}).", reason);
 
-        // system.shutdown drains; every other reason cancels what is running first.
-        if (reason != "shutdown") connection.CancelInboundRequests();
-        using (var grace = new CancellationTokenSource(reason == "shutdown" ? _options.ShutdownTimeout : TimeSpan.FromSeconds(2)))
+        // system.shutdown and the end of stdin ("no more requests") let the requests already received finish, within
+        // ShutdownTimeout; system.shutdown_now and signals cancel them at once.
+        bool drain = reason is "shutdown" or "eof";
+        if (!drain) connection.CancelInboundRequests();
+        using (var grace = new CancellationTokenSource(drain ? _options.ShutdownTimeout : TimeSpan.FromSeconds(2)))
         {
             try { await connection.DrainAsync(grace.Token).ConfigureAwait(false); }
             catch (OperationCanceledException)

@@ -85,6 +85,12 @@ public abstract class RpcMethodHandler
                 connection.Log.LogNotificationToStream(Method);
                 return;
             }
+            if (message.Id.Kind == RequestIdKind.RawNumber)
+            {
+                // Stream items carry the request id inside params, where only integers and strings round-trip exactly.
+                connection.RejectRequest(in message, RpcErrorCodes.InvalidRequest, $"'{Method}' streams its result: its request id must be an integer or a string.");
+                return;
+            }
             if (TryReadArgs(connection, in message, out TArgs args))
                 connection.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, handler));
         }

@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using SidecarKit.Rpc;
+using SidecarKit.Transports.JsonLines;
+
+namespace SidecarKit.Tests.Support;
+
+/// <summary>Two connected <see cref="RpcConnection"/>s over in-memory pipes, speaking JSON lines.</summary>
+public sealed class ConnectionPair : IAsyncDisposable
+{
+    private sealed record Duplex(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    public required RpcConnection Client { get; init; }
+    public required RpcConnection Server { get; init; }
+
+    public static ConnectionPair Create(RpcHandlerTable serverHandlers, RpcHandlerTable? clientHandlers = null,
+        RpcConnectionOptions? clientOptions = null, RpcConnectionOptions? serverOptions = null, JsonLinesOptions? limits = null)
+    {
+        var toServer = new Pipe();
+        var toClient = new Pipe();
+        var client = new RpcConnection(new Duplex(toClient.Reader, toServer.Writer), new JsonRpcProtocol(limits), clientHandlers, clientOptions);
+        var server = new RpcConnection(new Duplex(toServer.Reader, toClient.Writer), new JsonRpcProtocol(limits), serverHandlers, serverOptions);
+        client.Start();
+        server.Start();
+        return new ConnectionPair { Client = client, Server = server };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Client.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// A server connection driven by raw text: a test writes lines as a client would and reads the server's lines.
+/// Used for protocol conformance, where the exact bytes matter.
+/// </summary>
+public sealed class RawJsonServer : IAsyncDisposable
+{
+    private sealed record Duplex(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    private readonly Pipe _toServer = new();
+    private readonly Pipe _fromServer = new();
+    private readonly PipeReader _reader;
+
+    public RawJsonServer(RpcHandlerTable handlers, JsonLinesOptions? limits = null, RpcConnectionOptions? options = null)
+    {
+        Connection = new RpcConnection(new Duplex(_toServer.Reader, _fromServer.Writer), new JsonRpcProtocol(limits), handlers, options);
+        Connection.Start();
+        _reader = _fromServer.Reader;
+    }
+
+    public RpcConnection Connection { get; }
+
+    public async Task SendAsync(string text)
+    {
+        await _toServer.Writer.WriteAsync(Encoding.UTF8.GetBytes(text));
+    }
+
+    public Task SendLineAsync(string json) => SendAsync(json + "\n");
+
+    public async Task SendBytesAsync(byte[] bytes) => await _toServer.Writer.WriteAsync(bytes);
+
+    public void CompleteInput() => _toServer.Writer.Complete();
+
+    /// <summary>Reads the next line the server wrote, or fails after the timeout.</summary>
+    public async Task<string> ReadLineAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            ReadResult result = await _reader.ReadAsync(cts.Token);
+            var buffer = result.Buffer;
+            SequencePosition? newline = buffer.PositionOf((byte)'\n');
+            if (newline is not null)
+            {
+                string line = Encoding.UTF8.GetString(buffer.Slice(0, newline.Value));
+                _reader.AdvanceTo(buffer.GetPosition(1, newline.Value));
+                return line;
+            }
+            if (result.IsCompleted) throw new EndOfStreamException("The server closed its output.");
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Sends one line and returns the server's answer, parsed.</summary>
+    public async Task<System.Text.Json.JsonElement> RoundTripAsync(string json)
+    {
+        await SendLineAsync(json);
+        return Parse(await ReadLineAsync());
+    }
+
+    public static System.Text.Json.JsonElement Parse(string line) => System.Text.Json.JsonDocument.Parse(line).RootElement.Clone();
+
+    public async ValueTask DisposeAsync()
+    {
+        _toServer.Writer.Complete();
+        await Connection.DisposeAsync();
+    }
+}
