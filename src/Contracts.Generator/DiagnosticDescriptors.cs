@@ -55,7 +55,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedMember = Error("SK0011",
         "Contract interface may declare only methods",
-        "'{0}' is a {1}; a contract interface may declare only methods (no properties, events, static or default-implemented members)");
+        "'{0}' is {1}; a contract interface may declare only methods (no properties, events, static or default-implemented members)");
 
     public static readonly DiagnosticDescriptor NoConstructor = Error("SK0012",
         "Type cannot be constructed when read",

@@ -184,4 +184,35 @@ public class CodecRoundTripTests : IAsyncLifetime
         var unknown = await raw.RoundTripAsync("""{"jsonrpc":"2.0","id":3,"method":"types.color","params":{"value":"purple"}}""");
         Assert.Equal(RpcErrorCodes.InvalidParams, unknown.GetProperty("error").GetProperty("code").GetInt32());
     }
+
+    [Theory]
+    [InlineData("4294967297")]
+    [InlineData("-1.5")]
+    public async Task Enum_numbers_out_of_range_are_invalid_params_not_a_wrap(string number)
+    {
+        await using var raw = new RawJsonServer(new RpcHandlerTable().AddContract<ITypes>(new EchoTypes()));
+        var r = await raw.RoundTripAsync($$$"""{"jsonrpc":"2.0","id":1,"method":"types.color","params":{"value":{{{number}}}}}""");
+        Assert.Equal(RpcErrorCodes.InvalidParams, r.GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task Missing_non_nullable_init_only_member_is_invalid_params()
+    {
+        await using var raw = new RawJsonServer(new RpcHandlerTable().AddContract<ITypes>(new EchoTypes()));
+        string shapes = """{"mutable":{"name":"m","count":1,"items":[]},"point":{"x":1,"y":2},"readOnlyPoint":{"x":1,"y":2},"initOnly":{},"maybePoint":null,"access":0,"missing":null}""";
+        var r = await raw.RoundTripAsync($$$"""{"jsonrpc":"2.0","id":1,"method":"types.shapes","params":{"value":{{{shapes}}}}}""");
+        Assert.Equal(RpcErrorCodes.InvalidParams, r.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Contains("'id' is missing", r.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Null_item_in_a_non_nullable_list_names_the_type_plainly()
+    {
+        await using var raw = new RawJsonServer(new RpcHandlerTable().AddContract<ITypes>(new EchoTypes()));
+        string tree = """{"name":"root","children":[null]}""";
+        var r = await raw.RoundTripAsync($$$"""{"jsonrpc":"2.0","id":1,"method":"types.tree","params":{"root":{{{tree}}}}}""");
+        string message = r.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.Contains("List<SidecarKit.Tests.Support.Node>", message);
+        Assert.DoesNotContain("&", message);
+    }
 }

@@ -204,4 +204,27 @@ public class JsonRpcConformanceTests : IAsyncLifetime
         _server.CompleteInput();
         AssertResult(RawJsonServer.Parse(await _server.ReadLineAsync()), 5, 6);
     }
+
+    [Fact]
+    public async Task Invalid_utf8_in_method_or_id_is_a_parse_error_not_a_dead_connection()
+    {
+        byte[] prefix = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"spec."u8.ToArray();
+        byte[] suffix = "\",\"params\":[1,2,3]}\n"u8.ToArray();
+        await _server.SendBytesAsync([.. prefix, 0xC3, 0x28, .. suffix]);
+        Assert.Equal(RpcErrorCodes.ParseError, RawJsonServer.Parse(await _server.ReadLineAsync()).GetProperty("error").GetProperty("code").GetInt32());
+        await _server.SendBytesAsync([.. "{\"jsonrpc\":\"2.0\",\"method\":\"spec.sum\",\"params\":[1,2,3],\"id\":\""u8.ToArray(), 0xFF, .. "\"}\n"u8.ToArray()]);
+        Assert.Equal(RpcErrorCodes.ParseError, RawJsonServer.Parse(await _server.ReadLineAsync()).GetProperty("error").GetProperty("code").GetInt32());
+        AssertResult(await _server.RoundTripAsync("""{"jsonrpc":"2.0","id":2,"method":"spec.subtract","params":[5,3]}"""), 2, 2);
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","result":1}""")]
+    [InlineData("""{"jsonrpc":"2.0","error":{"code":1,"message":"x"},"result":2,"id":5}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":77,"result":1}""")]
+    public async Task Invalid_or_unmatched_responses_are_not_answered(string response)
+    {
+        await _server.SendLineAsync(response);
+        // The next line out answers this request: nothing was written for the response above.
+        AssertResult(await _server.RoundTripAsync("""{"jsonrpc":"2.0","id":3,"method":"spec.subtract","params":[5,3]}"""), 3, 2);
+    }
 }

@@ -223,7 +223,7 @@ internal static class ContractEmitter
         w.Line();
     }
 
-    private static string Escape(string s) => s.Replace("<", "&lt;").Replace(">", "&gt;").Replace("&", "&amp;");
+    private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
     private static string WriteHeader(CodecModel c) => $"public static void Write<TWriter>(ref TWriter writer, {c.ValueType} value) {WriterConstraint}";
 
@@ -252,7 +252,7 @@ internal static class ContractEmitter
         w.Close();
         w.Line();
         w.Open(ReadHeader(c));
-        w.Line($"if (reader.TokenKind == {Wire}WireTokenKind.Number) return ({c.ValueType})reader.{(unsigned ? "ReadUInt64" : "ReadInt64")}();");
+        w.Line($"if (reader.TokenKind == {Wire}WireTokenKind.Number) return ({c.ValueType})checked(({c.EnumUnderlying})reader.{(unsigned ? "ReadUInt64" : "ReadInt64")}());");
         w.Line("string name = reader.ReadString();");
         w.Open("switch (name)");
         var seen = new HashSet<string>();
@@ -303,7 +303,7 @@ internal static class ContractEmitter
         w.Open(ReadHeader(c));
         w.Line("reader.ReadStartArray();");
         w.Line($"var list = new {list}();");
-        w.Line($"while (reader.ReadNextItem()) list.Add({ReadValue(e, Escape(c.DisplayName), "[item]")});");
+        w.Line($"while (reader.ReadNextItem()) list.Add({ReadValue(e, c.DisplayName, "[item]")});");
         w.Line(c.Kind == CodecKind.Array ? "return list.ToArray();" : "return list;");
         w.Close();
     }
@@ -330,7 +330,7 @@ internal static class ContractEmitter
         w.Open(ReadHeader(c));
         w.Line("reader.ReadStartMap();");
         w.Line($"var map = new global::System.Collections.Generic.Dictionary<string, {e.TypeText}>(global::System.StringComparer.Ordinal);");
-        w.Line($"while (reader.ReadNextKey(out string key)) map[key] = {ReadValue(e, Escape(c.DisplayName), "[value]")};");
+        w.Line($"while (reader.ReadNextKey(out string key)) map[key] = {ReadValue(e, c.DisplayName, "[value]")};");
         w.Line("return map;");
         w.Close();
     }

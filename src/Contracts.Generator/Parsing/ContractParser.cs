@@ -42,7 +42,7 @@ internal static class ContractParser
                 attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? location, contractName));
 
         foreach (INamedTypeSymbol baseInterface in type.Interfaces)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMember, location, baseInterface.ToDisplayString(), "base interface"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMember, location, baseInterface.ToDisplayString(), "a base interface"));
 
         var types = new TypeResolver(diagnostics);
         var methods = new List<MethodModel>();
@@ -58,12 +58,12 @@ internal static class ContractParser
                     continue; // reported with their property or event
                 string what = member switch
                 {
-                    IPropertySymbol => "property",
-                    IEventSymbol => "event",
-                    INamedTypeSymbol => "nested type",
-                    IMethodSymbol m when m.IsStatic => "static method",
-                    IMethodSymbol => "method with a default implementation",
-                    _ => "member",
+                    IPropertySymbol => "a property",
+                    IEventSymbol => "an event",
+                    INamedTypeSymbol => "a nested type",
+                    IMethodSymbol m when m.IsStatic => "a static method",
+                    IMethodSymbol => "a method with a default implementation",
+                    _ => "a member",
                 };
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMember, memberLocation, member.Name, what));
                 continue;

@@ -277,7 +277,9 @@ internal sealed class TypeResolver
             bool required = setter switch
             {
                 MemberSetter.Constructor => !hasDefault && !nullable,
-                MemberSetter.Initializer => p.IsRequired,
+                // An init-only member absent on the wire cannot keep its initializer (object initializers are not
+                // conditional), so a non-nullable reference must be sent rather than silently become null.
+                MemberSetter.Initializer => p.IsRequired || (memberType.IsReferenceType && !memberType.AllowsNull),
                 _ => false,
             };
             members.Add(new MemberModel(p.Name, wireName, memberType, setter, param?.Ordinal ?? -1, required,

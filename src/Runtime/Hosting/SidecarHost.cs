@@ -97,7 +97,6 @@ public sealed class SidecarHost
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult("sigint"); });
         using CancellationTokenRegistration cancelled = cancellationToken.Register(() => stop.TrySetResult("cancelled"));
 
-        connection.Start();
         var ready = new SidecarReadyInfo(_options.Version, SidecarReadyInfo.CurrentProtocolVersion, Environment.ProcessId, InstanceId,
             transport.Name, null, [.. _descriptors.Select(d => new SidecarContractInfo(d.Name, d.Fingerprint))]);
         if (!_options.QuietReady)
@@ -106,7 +105,9 @@ public sealed class SidecarHost
             await Console.Error.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         ISidecarLifecycle lifecycle = connection.GetClient<ISidecarLifecycle>();
+        // Queued before the loops start, so lifecycle.ready is the first line on stdout, before any response.
         lifecycle.Ready(ready.Version, ready.ProtocolVersion, ready.Pid, ready.InstanceId, ready.Transport, ready.ListenInfo, ready.Contracts);
+        connection.Start();
         _logger.LogInformation("Ready: {Contracts} over {Transport} (pid {Pid}).", string.Join(", ", _descriptors.Select(d => d.Name)), transport.Name, Environment.ProcessId);
 
         Task eof = connection.Completion.ContinueWith(_ => stop.TrySetResult("eof"), TaskScheduler.Default);
@@ -139,7 +140,7 @@ public sealed class SidecarHost
 
     private string Usage()
     {
-        string app = Path.GetFileNameWithoutExtension(Environment.ProcessPath ?? "sidecar");
+        string app = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "sidecar";
         var sb = new StringBuilder();
         sb.Append("Usage: ").Append(app).AppendLine(" [options]");
         sb.AppendLine();

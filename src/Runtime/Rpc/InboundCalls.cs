@@ -94,8 +94,11 @@ internal sealed class InboundStreamCall<TArgs, TItem, TCodec>(
 
     public override void AddCredit(int credit)
     {
-        try { _credit.Release(credit); }
-        catch (SemaphoreFullException) { /* absurd credit: the sender is simply never blocked */ }
+        // Clamp so that an absurd grant (up to int.MaxValue in total) means "never blocked" instead of overflowing.
+        int room = int.MaxValue - _credit.CurrentCount;
+        if (room <= 0) return;
+        try { _credit.Release(Math.Min(credit, room)); }
+        catch (Exception e) when (e is SemaphoreFullException or ObjectDisposedException) { }
     }
 
     protected override async Task RunCoreAsync()

@@ -370,7 +370,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                     return;
                 if (Handlers.TryGetHandler(method, out RpcMethodHandler? handler))
                 {
-                    if (message.Kind == RpcMessageKind.Request && !_acceptingRequests)
+                    if (message.Kind == RpcMessageKind.Request && !_acceptingRequests && !IsSystemMethod(method))
                         RejectRequest(in message, RpcErrorCodes.ShuttingDown, "The sidecar is shutting down and accepts no new requests.");
                     else
                         handler.Dispatch(this, in message);
@@ -400,8 +400,10 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 return;
 
             default:
+                // The protocol gives an id (possibly null) to messages that deserve an answer; an invalid response
+                // has none, because answering it could start an endless exchange of errors between two peers.
                 Log.LogInvalidMessage(message.ErrorCode, message.ErrorMessage ?? "");
-                SendError(message.Id.IsPresent ? message.Id : RequestId.Null, message.ErrorCode, message.ErrorMessage ?? "Invalid message.");
+                if (message.Id.IsPresent) SendError(message.Id, message.ErrorCode, message.ErrorMessage ?? "Invalid message.");
                 return;
         }
     }
@@ -448,6 +450,9 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         }
     }
 
+    // Health checks and shutdown must work exactly when the sidecar is busy or draining.
+    private static bool IsSystemMethod(string method) => method.StartsWith("system.", StringComparison.Ordinal);
+
     internal void RejectRequest(in RpcMessage message, int code, string reason)
     {
         if (message.Id.IsPresent)
@@ -477,7 +482,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             bool busy, duplicate = false;
             lock (_inbound)
             {
-                busy = _inbound.Count >= Options.MaxConcurrentRequests;
+                busy = _inbound.Count >= Options.MaxConcurrentRequests && !IsSystemMethod(call.Method);
                 if (!busy) duplicate = !_inbound.TryAdd(call.Id, call);
             }
             if (busy)
@@ -487,11 +492,15 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             }
             if (duplicate)
             {
-                SendError(call.Id, RpcErrorCodes.InvalidRequest, $"A request with id {call.Id} is already running.");
+                // Answered with id null: the request already running with this id still gets its own, single answer.
+                SendError(RequestId.Null, RpcErrorCodes.InvalidRequest, $"A request with id {call.Id} is already running.");
                 return;
             }
         }
-        ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+        if (call.Id.IsPresent)
+            ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+        else
+            call.Execute(); // notifications run in arrival order (their handlers should be quick): progress must not arrive shuffled
     }
 
     internal void CompleteInbound(InboundCall call)

@@ -36,7 +36,10 @@ public readonly struct RpcMessage
     /// <summary>The kind.</summary>
     public RpcMessageKind Kind { get; }
 
-    /// <summary>The id (requests and responses).</summary>
+    /// <summary>
+    /// The id (requests and responses). For an <see cref="RpcMessageKind.Invalid"/> message: the id to answer with
+    /// (<see cref="RequestId.Null"/> when it could not be read), or <see cref="RequestId.None"/> when it must not be answered.
+    /// </summary>
     public RequestId Id { get; }
 
     /// <summary>The method (requests and notifications).</summary>

@@ -98,7 +98,7 @@ public sealed class JsonRpcProtocol : RpcProtocol
     }
 
     private RpcMessage TooLarge()
-        => new(RpcMessageKind.Invalid, RequestId.None, null, default, RpcErrorCodes.MessageTooLarge,
+        => new(RpcMessageKind.Invalid, RequestId.Null, null, default, RpcErrorCodes.MessageTooLarge,
             $"Message too large: a line may be at most {_options.MaxMessageSize} bytes.");
 
     private static bool IsBlank(ReadOnlySequence<byte> line)
@@ -240,7 +240,7 @@ public sealed class JsonRpcProtocol : RpcProtocol
             }
             EnsureEnd(ref reader);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or FormatException)
         {
             bool tooDeep = reader.CurrentDepth >= _options.MaxDepth - 1 && e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
             return tooDeep

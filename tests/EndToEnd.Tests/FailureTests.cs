@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using SidecarKit.Processes;
+using SidecarKit.Samples.Demo;
+using SidecarKit.Transports.JsonLines;
+
+namespace SidecarKit.EndToEnd.Tests;
+
+/// <summary>Sidecars that die, never start, or are stopped from outside: the caller always learns why, and nothing hangs.</summary>
+public class FailureTests
+{
+    [Fact]
+    public async Task Exit_during_other_calls_fails_them_with_the_exit_code_and_stderr_tail()
+    {
+        await using SidecarProcess sidecar = await DemoSidecar.StartAsync();
+        IDemo demo = sidecar.GetClient<IDemo>();
+        Task<string>[] sleeping = [.. Enumerable.Range(0, 5).Select(_ => demo.SleepAsync(60_000))];
+        await DemoSidecarTests.Eventually(async () => (await sidecar.PingAsync()).ActiveRequests == 5, "the sleeps to be running");
+
+        Task exit = demo.ExitAsync(3);
+        foreach (Task<string> call in sleeping)
+        {
+            var e = await Assert.ThrowsAsync<SidecarCrashedException>(() => call).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(3, e.ExitCode);
+            Assert.Contains(e.StderrTail, line => line.Contains("Ready: demo"));
+            Assert.Contains("exited with code 3", e.Message);
+        }
+        Assert.Equal(3, (await Assert.ThrowsAsync<SidecarCrashedException>(() => exit)).ExitCode);
+        // A call made afterwards fails the same way instead of hanging.
+        Assert.Equal(3, (await Assert.ThrowsAsync<SidecarCrashedException>(() => demo.AddAsync(1, 1))).ExitCode);
+        Assert.Equal(3, await sidecar.Exited);
+    }
+
+    [Fact]
+    public async Task Parent_declining_fails_work_with_the_documented_code()
+    {
+        await using SidecarProcess sidecar = await DemoSidecar.StartAsync(new RecordingEvents(confirm: false));
+        var e = await Assert.ThrowsAsync<SidecarRemoteException>(() => sidecar.GetClient<IDemo>().WorkAsync(2));
+        Assert.Equal(DemoErrors.DeclinedByParent, e.Code);
+        Assert.Equal("declined by parent", e.Message);
+    }
+
+    [Fact]
+    public async Task A_sidecar_that_exits_before_ready_fails_fast_with_exit_code_and_stderr()
+    {
+        var options = new SidecarProcessOptions { Name = "broken", FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60) }.UseJsonLines();
+        options.Arguments.Add(Path.Combine(Path.GetTempPath(), "no-such-sidecar-" + Guid.NewGuid() + ".dll"));
+        var clock = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<SidecarStartException>(() => SidecarProcess.StartAsync(options));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(50), "it waited for the ready timeout instead of failing fast");
+        Assert.NotNull(e.ExitCode);
+        Assert.NotEqual(0, e.ExitCode);
+        Assert.NotEmpty(e.StderrTail);
+        Assert.Contains("before it became ready", e.Message);
+    }
+
+    [Fact]
+    public async Task A_sidecar_that_never_becomes_ready_times_out_and_is_killed()
+    {
+        var options = new SidecarProcessOptions { Name = "mute", FileName = "sleep", ReadyTimeout = TimeSpan.FromMilliseconds(500) }.UseJsonLines();
+        options.Arguments.Add("300");
+        var e = await Assert.ThrowsAsync<SidecarStartException>(() => SidecarProcess.StartAsync(options));
+        Assert.Contains("did not become ready within 0.5 s", e.Message);
+        int pid = int.Parse(System.Text.RegularExpressions.Regex.Match(e.Message, @"pid (\d+)").Groups[1].Value);
+        await DemoSidecarTests.Eventually(() => !Directory.Exists($"/proc/{pid}") || File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] == "Z", "the child to be killed");
+    }
+
+    [Fact]
+    public async Task A_program_that_cannot_be_started_says_so()
+    {
+        var options = new SidecarProcessOptions { Name = "ghost", FileName = "/nonexistent/sidecar-binary" }.UseJsonLines();
+        var e = await Assert.ThrowsAsync<SidecarStartException>(() => SidecarProcess.StartAsync(options));
+        Assert.Contains("/nonexistent/sidecar-binary", e.Message);
+        Assert.Contains("could not be started", e.Message);
+    }
+}
+
+/// <summary>The sidecar's command line and its own exits (stdin EOF, SIGTERM), driven as a plain process.</summary>
+public class SidecarProcessLevelTests
+{
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(DemoSidecar.DllPath);
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        using Process p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task Help_lists_the_flags_and_contracts()
+    {
+        var (code, stdout, _) = await RunAsync("--help");
+        Assert.Equal(0, code);
+        foreach (string flag in new[] { "--transport", "--describe", "--log-level", "--quiet-ready", "--help", "jsonl", "demo.add" })
+            Assert.Contains(flag, stdout);
+    }
+
+    [Fact]
+    public async Task Describe_json_prints_the_contract_description()
+    {
+        var (code, stdout, _) = await RunAsync("--describe", "json");
+        Assert.Equal(0, code);
+        using JsonDocument doc = JsonDocument.Parse(stdout);
+        JsonElement demo = doc.RootElement.GetProperty("contracts")[0];
+        Assert.Equal("demo", demo.GetProperty("contract").GetString());
+        Assert.Contains(demo.GetProperty("methods").EnumerateArray(), m => m.GetProperty("name").GetString() == "demo.count" && m.GetProperty("kind").GetString() == "stream");
+        Assert.Equal("object", demo.GetProperty("types").GetProperty("Person").GetProperty("kind").GetString());
+    }
+
+    [Theory]
+    [InlineData("--bogus", "Unknown option")]
+    [InlineData("--transport=carrier-pigeon", "Unknown transport")]
+    [InlineData("--log-level=chatty", "--log-level")]
+    [InlineData("--describe=yaml", "Unknown description format")]
+    public async Task Bad_command_lines_exit_2_with_a_message(string arg, string message)
+    {
+        var (code, _, stderr) = await RunAsync(arg);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public async Task Quiet_ready_suppresses_the_marker_but_not_the_notification()
+    {
+        var (code, stdout, stderr) = await RunAsync("--quiet-ready");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("__SIDECAR_READY__", stderr);
+        Assert.Contains("\"method\":\"lifecycle.ready\"", stdout);
+    }
+
+    [Fact]
+    public async Task Stdin_eof_makes_the_sidecar_say_goodbye_and_exit_zero()
+    {
+        var (code, stdout, stderr) = await RunAsync();
+        Assert.Equal(0, code);
+        string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("\"method\":\"lifecycle.ready\"", lines[0]);
+        Assert.Contains("""{"jsonrpc":"2.0","method":"lifecycle.shutdown","params":{"reason":"eof"}}""", lines[^1]);
+        Assert.StartsWith("__SIDECAR_READY__:{", stderr);
+    }
+
+    [Fact]
+    public async Task Sigterm_makes_the_sidecar_exit_promptly_with_reason_sigterm()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(DemoSidecar.DllPath);
+        using Process p = Process.Start(psi)!;
+        string? first = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Contains("lifecycle.ready", first);
+        Assert.Equal(0, kill(p.Id, 15));
+        string rest = await p.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, p.ExitCode);
+        Assert.Contains("\"reason\":\"sigterm\"", rest);
+    }
+
+    [DllImport("libc")]
+    private static extern int kill(int pid, int sig);
+}
