@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds, runs every test suite (.NET and polyglot), and ends with the line
+# "N passed, N failed" summed over all of them. Exit code 0 only when nothing failed.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+require_dotnet
+cd "$ROOT"
+
+# Polyglot prerequisites: Debian's Python (stdlib only for now).
+apt_install python3 || true
+
+passed=0; failed=0
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+echo "== build ($CONFIGURATION)"
+dotnet build Toolkit.sln -c "$CONFIGURATION" -v quiet -nologo -clp:NoSummary
+
+echo "== .NET tests"
+projects=$(find tests -name '*.Tests.csproj' | sort)
+expected=$(echo "$projects" | wc -l)
+set +e
+dotnet test Toolkit.sln -c "$CONFIGURATION" --no-build --nologo --blame-hang-timeout 5m 2>&1 | tee "$out/dotnet.log"
+set -e
+# One summary line per test assembly: "Passed!  - Failed: 0, Passed: 24, Skipped: 0, Total: 24, ..."
+summaries=$(grep -E '^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$out/dotnet.log" || true)
+seen=$(printf '%s\n' "$summaries" | grep -c . || true)
+while read -r line; do
+  [ -z "$line" ] && continue
+  f=$(echo "$line" | sed -E 's/.*Failed: +([0-9]+),.*/\1/'); p=$(echo "$line" | sed -E 's/.*Passed: +([0-9]+),.*/\1/')
+  s=$(echo "$line" | sed -E 's/.*Skipped: +([0-9]+),.*/\1/')
+  passed=$((passed + p)); failed=$((failed + f + s)) # a skipped test is not a passed one
+done <<< "$summaries"
+if [ "$seen" -lt "$expected" ]; then
+  echo "!! $((expected - seen)) of $expected test assemblies reported no result (crashed or hung): counted as failed."
+  failed=$((failed + expected - seen))
+fi
+
+echo "== polyglot tests (Python, stdlib only)"
+if [ -x /usr/bin/python3 ]; then
+  set +e
+  DEMO_SIDECAR_DLL="$ROOT/samples/Demo/Sidecar/bin/$CONFIGURATION/net10.0/SidecarKit.Samples.Demo.Sidecar.dll" \
+    /usr/bin/python3 tests/Polyglot/python/test_demo_stdio.py 2>&1 | tee "$out/python.log"
+  set -e
+  line=$(grep -E '^python: [0-9]+ passed, [0-9]+ failed$' "$out/python.log" | tail -n 1 || true)
+  if [ -n "$line" ]; then
+    passed=$((passed + $(echo "$line" | sed -E 's/python: ([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+  else
+    echo "!! The Python tests printed no summary: counted as one failure."; failed=$((failed + 1))
+  fi
+else
+  echo "!!!!!!!! /usr/bin/python3 is missing: the Python polyglot tests did not run. Install Debian's python3 (apt-get install python3)."
+  if [ "${CI:-}" = "true" ]; then failed=$((failed + 1)); fi
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
