@@ -163,3 +163,25 @@ public class SidecarProcessLevelTests
     [DllImport("libc")]
     private static extern int kill(int pid, int sig);
 }
+
+public class StdinEofDrainTests
+{
+    [Fact]
+    public async Task Closing_stdin_lets_running_requests_finish_before_exit()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(DemoSidecar.DllPath);
+        using Process p = Process.Start(psi)!;
+        _ = p.StandardError.ReadToEndAsync();
+        Assert.Contains("lifecycle.ready", await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        await p.StandardInput.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"demo.sleep\",\"params\":{\"milliseconds\":500}}\n");
+        await p.StandardInput.FlushAsync();
+        await Task.Delay(100);
+        p.StandardInput.Close();
+        string rest = await p.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"slept\"}", rest);
+        Assert.Contains("\"reason\":\"eof\"", rest);
+        Assert.Equal(0, p.ExitCode);
+    }
+}

@@ -88,6 +88,7 @@ public sealed class SidecarHost
         var connection = new RpcConnection(
             StreamDuplexPipe.Create(Console.OpenStandardInput(), Console.OpenStandardOutput()),
             transport.CreateProtocol(), null, _options.Connection, LoggerFactory.CreateLogger("SidecarKit.Connection"));
+        connection.CancelRequestsOnInputClosed = false; // end of stdin drains: see the shutdown below
         foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts)
             register(connection.Handlers, connection);
         var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

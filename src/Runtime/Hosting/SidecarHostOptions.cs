@@ -15,7 +15,7 @@ public sealed class SidecarHostOptions
     /// <summary>Skip the <c>__SIDECAR_READY__:</c> line on stderr (<c>--quiet-ready</c>); <c>lifecycle.ready</c> is still sent.</summary>
     public bool QuietReady { get; set; }
 
-    /// <summary>How long <c>system.shutdown</c> waits for requests in flight before cancelling them. Default 10 seconds.</summary>
+    /// <summary>How long <c>system.shutdown</c> and the end of stdin wait for requests in flight before cancelling them. Default 10 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The sidecar's version, announced when ready. Default: the entry assembly's informational version.</summary>

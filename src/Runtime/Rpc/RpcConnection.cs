@@ -73,6 +73,13 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     /// </summary>
     public Func<Exception?, ValueTask<Exception>>? ConnectionLost { get; set; }
 
+    /// <summary>
+    /// Whether requests from the other side still running are cancelled when its input ends. Default
+    /// <see langword="true"/>: the peer is gone. A sidecar host sets it to <see langword="false"/> because a parent
+    /// that closes the sidecar's stdin still reads its stdout ("no more requests"), so running requests may finish.
+    /// </summary>
+    public bool CancelRequestsOnInputClosed { get; set; } = true;
+
     /// <summary>The number of calls this side is waiting on.</summary>
     public int PendingCallCount { get { lock (_pending) return _pending.Count; } }
 
@@ -518,9 +525,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
     private async Task OnInputClosedAsync(Exception? error)
     {
-        InboundCall[] running;
-        lock (_inbound) running = [.. _inbound.Values];
-        foreach (InboundCall call in running) call.Cancel();
+        if (CancelRequestsOnInputClosed) CancelInboundRequests();
 
         Exception failure;
         try
