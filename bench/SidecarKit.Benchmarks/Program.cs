@@ -1,0 +1,44 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Order;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using SidecarKit.Benchmarks;
+
+// `--quick [calls]`: a plain Stopwatch loop (no BenchmarkDotNet) that also reports per-call CPU time of both processes
+// and latency percentiles; for looking into where the time goes. Anything else is passed to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "--quick")
+{
+    int calls = args.Length > 1 ? int.Parse(args[1]) : 100_000;
+    await QuickLoop.RunAsync(calls);
+    return 0;
+}
+// `--diag [calls]`: the call engine alone (in-memory loopback) and allocations by type; see CallPathProbe.cs.
+if (args.Length > 0 && args[0] == "--diag")
+{
+    await CallPathProbe.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100_000);
+    return 0;
+}
+
+// In process: BenchmarkDotNet neither generates nor builds a project per benchmark (the children are started by the
+// benchmarks' GlobalSetup, which needs the files built next to this program). Few iterations: the whole suite runs in
+// about two minutes on 2 cores.
+IConfig config = DefaultConfig.Instance
+    .AddJob(Job.Default
+        .WithToolchain(InProcessEmitToolchain.Instance)
+        .WithWarmupCount(6)
+        .WithIterationCount(40)
+        .WithId("InProcess"))
+    .AddColumn(StatisticColumn.Median, StatisticColumn.P95, StatisticColumn.OperationsPerSecond)
+    .WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared))
+    .WithOptions(ConfigOptions.JoinSummary);
+
+// Without a filter BenchmarkDotNet would ask which benchmarks to run: run them all.
+string[] bdnArgs = args.Contains("--filter") || args.Contains("-f") ? args : [.. args, "--filter", "*"];
+Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(StdioBenchmarks).Assembly).Run(bdnArgs, config).ToArray();
+if (summaries.Length == 0 || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)))
+    return 1;
+Targets.Print(summaries.SelectMany(s => s.Reports));
+return 0;
