@@ -86,7 +86,7 @@ public sealed class SidecarHost
     private async Task<int> ServeStdioAsync(SidecarTransport transport, CancellationToken cancellationToken)
     {
         var connection = new RpcConnection(
-            StreamDuplexPipe.Create(Console.OpenStandardInput(), Console.OpenStandardOutput()),
+            StreamDuplexPipe.Create(Console.OpenStandardInput(), Console.OpenStandardOutput(), blockingIo: true),
             transport.CreateProtocol(), null, _options.Connection, LoggerFactory.CreateLogger("SidecarKit.Connection"));
         connection.CancelRequestsOnInputClosed = false; // end of stdin drains: see the shutdown below
         foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts)

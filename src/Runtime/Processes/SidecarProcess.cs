@@ -44,7 +44,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         RpcHandlerTable handlers = options.Callbacks.Clone();
         handlers.AddContract<ISidecarLifecycle>(new LifecycleListener(this));
         _connection = new RpcConnection(
-            StreamDuplexPipe.Create(process.StandardOutput.BaseStream, process.StandardInput.BaseStream),
+            StreamDuplexPipe.Create(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, blockingIo: true),
             options.Protocol!(), handlers, options.Connection,
             options.LoggerFactory?.CreateLogger("SidecarKit.Connection." + options.Name));
         _connection.ConnectionLost = ExplainConnectionLossAsync;

@@ -13,21 +13,20 @@ namespace SidecarKit.Rpc;
 /// </summary>
 /// <remarks>
 /// One read loop parses messages with the <see cref="RpcProtocol"/> and routes them; requests run on the thread pool.
-/// Outgoing messages are encoded under a short lock into an in-memory pipe that one write loop drains to the
-/// transport, so messages written while a write is in progress leave in one batch.
+/// A sender encodes and writes its message on its own thread under a short lock, with no hand-off to another thread;
+/// while other senders wait for the lock it leaves the flush to the last of them, so a burst leaves in one write.
 /// </remarks>
 public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 {
     private readonly IDuplexPipe _transport;
-    private readonly Pipe _outgoing;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private int _writersWaiting;
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
     private readonly Dictionary<long, PendingCall> _pending = [];
     private readonly Dictionary<RequestId, InboundCall> _inbound = [];
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _inboundDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _readLoop;
-    private Task? _writeLoop;
     private ITimer? _timeoutSweep;
     private long _nextId;
     private Exception? _closeReason;
@@ -48,8 +47,6 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         Handlers = handlers ?? new RpcHandlerTable();
         Options = options ?? new RpcConnectionOptions();
         Log = logger ?? NullLogger.Instance;
-        long pause = Math.Max(64 * 1024, Options.MaxPendingOutputBytes);
-        _outgoing = new Pipe(new PipeOptions(pauseWriterThreshold: pause, resumeWriterThreshold: pause / 2, useSynchronizationContext: false));
     }
 
     /// <summary>The protocol of this connection.</summary>
@@ -90,8 +87,9 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     public void Start()
     {
         if (_readLoop is not null) throw new InvalidOperationException("The connection is already started.");
-        _writeLoop = Task.Run(WriteLoopAsync);
-        _readLoop = Task.Run(ReadLoopAsync);
+        // Its own thread: over blocking streams (stdio, see StreamDuplexPipe) every read completes synchronously and
+        // the loop never hops between threads; over truly asynchronous streams it moves to the pool after the first await.
+        _readLoop = Task.Factory.StartNew(ReadLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _timeoutSweep = TimeProvider.System.CreateTimer(static s => ((RpcConnection)s!).SweepTimeouts(), this, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50));
     }
 
@@ -246,8 +244,10 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     internal ValueTask SendAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage
     {
         if (_outputClosed) throw ClosedException();
+        Interlocked.Increment(ref _writersWaiting);
         if (!_writeGate.Wait(0))
             return SendSlowAsync(message);
+        Interlocked.Decrement(ref _writersWaiting);
         bool release = true;
         try
         {
@@ -257,6 +257,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 release = false;
                 return AwaitFlushAndReleaseAsync(flush);
             }
+            OnFlushed(flush.Result);
             return default;
         }
         finally
@@ -268,10 +269,11 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private async ValueTask SendSlowAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage
     {
         await _writeGate.WaitAsync().ConfigureAwait(false);
+        Interlocked.Decrement(ref _writersWaiting);
         try
         {
             if (_outputClosed) throw ClosedException();
-            await WriteLocked(in message).ConfigureAwait(false);
+            OnFlushed(await WriteLocked(in message).ConfigureAwait(false));
         }
         finally
         {
@@ -281,48 +283,33 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
     private async ValueTask AwaitFlushAndReleaseAsync(ValueTask<FlushResult> flush)
     {
-        try { await flush.ConfigureAwait(false); }
+        try { OnFlushed(await flush.ConfigureAwait(false)); }
         finally { _writeGate.Release(); }
     }
 
+    private void OnFlushed(FlushResult result)
+    {
+        if (result.IsCompleted) _outputClosed = true; // the other side stopped reading
+    }
+
     // Encodes into a scratch buffer first, so a codec that throws halfway leaves nothing half-written on the wire.
+    // The flush is left to a sender already waiting for the lock, if any: it will flush this message with its own.
     private ValueTask<FlushResult> WriteLocked<TMessage>(in TMessage message) where TMessage : struct, IOutgoingMessage
     {
         _scratch.ResetWrittenCount();
         message.Write(Protocol, _scratch);
-        _outgoing.Writer.Write(_scratch.WrittenSpan);
-        if (_scratch.Capacity > 64 * 1024 && _scratch.WrittenCount < 4096)
-            _scratch.Clear();
-        return _outgoing.Writer.FlushAsync();
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        PipeReader reader = _outgoing.Reader;
         PipeWriter output = _transport.Output;
         try
         {
-            while (true)
-            {
-                ReadResult result = await reader.ReadAsync().ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                foreach (ReadOnlyMemory<byte> segment in buffer)
-                    output.Write(segment.Span);
-                reader.AdvanceTo(buffer.End);
-                FlushResult flushed = await output.FlushAsync().ConfigureAwait(false);
-                if (flushed.IsCompleted || result.IsCompleted)
-                    break;
-            }
+            output.Write(_scratch.WrittenSpan);
+            if (_scratch.Capacity > 64 * 1024 && _scratch.WrittenCount < 4096)
+                _scratch.Clear();
+            return Volatile.Read(ref _writersWaiting) > 0 ? default : output.FlushAsync();
         }
-        catch (Exception e)
-        {
-            Log.LogWriteLoopEnded(e);
-        }
-        finally
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {
             _outputClosed = true;
-            await reader.CompleteAsync().ConfigureAwait(false);
-            await output.CompleteAsync().ConfigureAwait(false);
+            throw new SidecarException("The connection's output is closed.", e);
         }
     }
 
@@ -586,17 +573,19 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (!_outputClosed)
+            bool wasOpen = !_outputClosed;
+            _outputClosed = true;
+            if (wasOpen)
             {
-                _outputClosed = true;
-                await _outgoing.Writer.CompleteAsync().ConfigureAwait(false);
+                try { await _transport.Output.FlushAsync().ConfigureAwait(false); }
+                catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { Log.LogOutputFailed(e); }
             }
+            await _transport.Output.CompleteAsync().ConfigureAwait(false);
         }
         finally
         {
             _writeGate.Release();
         }
-        if (_writeLoop is not null) await _writeLoop.ConfigureAwait(false);
     }
 
     /// <summary>Closes the connection: flushes what is queued, stops reading, and fails calls still waiting.</summary>
@@ -606,7 +595,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         _timeoutSweep?.Dispose();
         CancelInboundRequests();
         try { await CompleteOutputAsync().ConfigureAwait(false); }
-        catch (Exception e) { Log.LogWriteLoopEnded(e); }
+        catch (Exception e) { Log.LogOutputFailed(e); }
         _transport.Input.CancelPendingRead();
         if (_readLoop is not null)
         {

@@ -14,7 +14,4 @@ public sealed class RpcConnectionOptions
     /// never sends credit (a plain JSON-RPC client) still receives this many items.
     /// </summary>
     public int StreamWindow { get; set; } = 64;
-
-    /// <summary>How many bytes of outgoing messages may wait to be written before senders wait. Default 1 MiB.</summary>
-    public long MaxPendingOutputBytes { get; set; } = 1024 * 1024;
 }

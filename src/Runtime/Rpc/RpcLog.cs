@@ -28,8 +28,8 @@ internal static partial class RpcLog
     [LoggerMessage(8, LogLevel.Error, "The connection's read loop failed.")]
     public static partial void LogReadLoopFailed(this ILogger logger, Exception exception);
 
-    [LoggerMessage(9, LogLevel.Debug, "The connection's write loop ended.")]
-    public static partial void LogWriteLoopEnded(this ILogger logger, Exception exception);
+    [LoggerMessage(9, LogLevel.Debug, "Writing to the connection failed.")]
+    public static partial void LogOutputFailed(this ILogger logger, Exception exception);
 
     [LoggerMessage(10, LogLevel.Debug, "Received a response for unknown id {Id}; ignored.")]
     public static partial void LogUnmatchedResponse(this ILogger logger, string id);

@@ -18,7 +18,61 @@ public sealed class StreamDuplexPipe : IDuplexPipe
     public PipeWriter Output { get; }
 
     /// <summary>Wraps <paramref name="input"/> for reading and <paramref name="output"/> for writing.</summary>
-    public static StreamDuplexPipe Create(Stream input, Stream output, bool leaveOpen = false)
-        => new(PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: leaveOpen)),
-               PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: leaveOpen)));
+    /// <param name="input">The stream to read from.</param>
+    /// <param name="output">The stream to write to.</param>
+    /// <param name="leaveOpen">Whether disposing the pipe leaves the streams open.</param>
+    /// <param name="blockingIo">
+    /// Read and write with blocking calls on the calling thread. Right for stdio pipes: the console's and anonymous
+    /// pipes' "async" methods only hand a blocking call to another thread, which costs a thread hop per message; the
+    /// connection's read loop has a thread of its own for this.
+    /// </param>
+    public static StreamDuplexPipe Create(Stream input, Stream output, bool leaveOpen = false, bool blockingIo = false)
+    {
+        if (blockingIo)
+        {
+            input = new BlockingStream(input);
+            output = new BlockingStream(output);
+        }
+        return new(PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: leaveOpen)),
+                   PipeWriter.Create(output, new StreamPipeWriterOptions(leaveOpen: leaveOpen)));
+    }
+
+    /// <summary>Turns a stream's asynchronous reads and writes into blocking ones on the calling thread.</summary>
+    private sealed class BlockingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+        public override bool CanWrite => inner.CanWrite;
+        public override bool CanSeek => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) { inner.Flush(); return Task.CompletedTask; }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(inner.Read(buffer.Span));
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            inner.Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
 }
