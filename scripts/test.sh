@@ -35,6 +35,18 @@ if [ "$seen" -lt "$expected" ]; then
   failed=$((failed + expected - seen))
 fi
 
+echo "== trimming (no reflection on the call path)"
+set +e
+bash tests/Trimming/check.sh 2>&1 | tee "$out/trim.log"
+set -e
+line=$(grep -E '^trim: [0-9]+ passed, [0-9]+ failed$' "$out/trim.log" | tail -n 1 || true)
+if [ -n "$line" ]; then
+  passed=$((passed + $(echo "$line" | sed -E 's/trim: ([0-9]+) passed.*/\1/')))
+  failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+else
+  echo "!! The trimming check printed no summary: counted as one failure."; failed=$((failed + 1))
+fi
+
 echo "== polyglot tests (Python, stdlib only)"
 if [ -x /usr/bin/python3 ]; then
   set +e

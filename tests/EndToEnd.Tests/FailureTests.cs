@@ -185,3 +185,25 @@ public class StdinEofDrainTests
         Assert.Equal(0, p.ExitCode);
     }
 }
+
+public class ShutdownNowTests
+{
+    [Fact]
+    public async Task Shutdown_now_cancels_running_requests_and_exits_zero()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(DemoSidecar.DllPath);
+        using Process p = Process.Start(psi)!;
+        _ = p.StandardError.ReadToEndAsync();
+        Assert.Contains("lifecycle.ready", await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        await p.StandardInput.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"demo.sleep\",\"params\":{\"milliseconds\":60000}}\n");
+        await p.StandardInput.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"system.shutdown_now\"}\n");
+        await p.StandardInput.FlushAsync();
+        string rest = await p.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30)); // stdin still open: it exits by itself
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":null}", rest);
+        Assert.Contains("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32800", rest);
+        Assert.Contains("\"reason\":\"shutdown_now\"", rest);
+        Assert.Equal(0, p.ExitCode);
+    }
+}
