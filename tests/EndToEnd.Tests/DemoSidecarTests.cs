@@ -151,7 +151,7 @@ public class DemoSidecarTests : IAsyncLifetime
     [Fact]
     public async Task Graceful_stop_drains_and_exits_zero()
     {
-        Task<string> running = _demo.SleepAsync(300);
+        Task<string> running = _demo.SleepAsync(2000);
         await Eventually(async () => (await _sidecar.PingAsync()).ActiveRequests == 1, "the sleep to be running");
         Task<int> stop = _sidecar.StopAsync();
         Assert.Equal("slept", await running); // system.shutdown let it finish

@@ -9,8 +9,8 @@ public class CallEngineTests
     public async Task Thousands_of_concurrent_calls_on_one_connection_are_correlated()
     {
         await using Engine engine = Engine.Start();
-        int[] results = await Task.WhenAll(Enumerable.Range(0, 5000).Select(i => engine.Client.EchoAsync(i)));
-        Assert.Equal(Enumerable.Range(0, 5000), results);
+        int[] results = await Task.WhenAll(Enumerable.Range(0, 4000).Select(i => engine.Client.EchoAsync(i)));
+        Assert.Equal(Enumerable.Range(0, 4000), results); // under the default limit of 4096 running requests (beyond it: -32003)
         Assert.Equal(0, engine.Pair.Client.PendingCallCount);
     }
 

@@ -228,3 +228,34 @@ public class JsonRpcConformanceTests : IAsyncLifetime
         AssertResult(await _server.RoundTripAsync("""{"jsonrpc":"2.0","id":3,"method":"spec.subtract","params":[5,3]}"""), 3, 2);
     }
 }
+
+/// <summary>The client side of the protocol, driven by a peer that writes raw lines.</summary>
+public class ClientSideProtocolTests
+{
+    [Fact]
+    public async Task A_null_result_for_a_value_type_is_a_protocol_error_not_zero()
+    {
+        await using var peer = new RawJsonServer(new RpcHandlerTable());
+        Task<int> call = peer.Connection.GetClient<ISpec>().SumAsync(1, 2, 3);
+        JsonElement request = RawJsonServer.Parse(await peer.ReadLineAsync());
+        Assert.Equal("spec.sum", request.GetProperty("method").GetString());
+        await peer.SendLineAsync($$"""{"jsonrpc":"2.0","id":{{request.GetProperty("id").GetInt64()}},"result":null}""");
+        var e = await Assert.ThrowsAsync<SidecarProtocolException>(() => call);
+        Assert.Contains("found null", e.Message);
+    }
+
+    [Fact]
+    public async Task A_duplicate_of_a_running_id_is_refused_with_id_null_whatever_else_is_wrong_with_it()
+    {
+        await using var server = new RawJsonServer(new RpcHandlerTable().AddContract<ISpec>(new SpecService()));
+        await server.SendLineAsync("""{"jsonrpc":"2.0","id":1,"method":"spec.slow","params":[60000]}""");
+        JsonElement duplicate = await server.RoundTripAsync("""{"jsonrpc":"2.0","id":1,"method":"no.such.method"}""");
+        Assert.True(duplicate.GetProperty("id").ValueKind == JsonValueKind.Null, duplicate.ToString());
+        Assert.Equal(RpcErrorCodes.InvalidRequest, duplicate.GetProperty("error").GetProperty("code").GetInt32());
+        // The running request still gets exactly its own answer.
+        await server.SendLineAsync("""{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":1}}""");
+        JsonElement first = RawJsonServer.Parse(await server.ReadLineAsync());
+        Assert.Equal(1, first.GetProperty("id").GetInt32());
+        Assert.Equal(RpcErrorCodes.RequestCancelled, first.GetProperty("error").GetProperty("code").GetInt32());
+    }
+}

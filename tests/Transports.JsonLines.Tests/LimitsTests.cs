@@ -55,8 +55,8 @@ public class LimitsTests
     public async Task Requests_beyond_the_concurrency_limit_are_refused_with_server_busy()
     {
         await using RawJsonServer server = Server(new JsonLinesOptions(), new RpcConnectionOptions { MaxConcurrentRequests = 2 });
-        await server.SendLineAsync("""{"jsonrpc":"2.0","id":1,"method":"spec.slow","params":[2000]}""");
-        await server.SendLineAsync("""{"jsonrpc":"2.0","id":2,"method":"spec.slow","params":[2000]}""");
+        await server.SendLineAsync("""{"jsonrpc":"2.0","id":1,"method":"spec.slow","params":[20000]}""");
+        await server.SendLineAsync("""{"jsonrpc":"2.0","id":2,"method":"spec.slow","params":[20000]}""");
         JsonElement third = await server.RoundTripAsync("""{"jsonrpc":"2.0","id":3,"method":"spec.slow","params":[1]}""");
         Assert.Equal(RpcErrorCodes.ServerBusy, third.GetProperty("error").GetProperty("code").GetInt32());
         Assert.Equal(3, third.GetProperty("id").GetInt32());

@@ -362,6 +362,12 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 string method = message.Method!;
                 if (method.StartsWith("$/", StringComparison.Ordinal) && TryProcessProtocolMessage(in message))
                     return;
+                if (message.Kind == RpcMessageKind.Request && IsRunning(message.Id))
+                {
+                    // Answered with id null: the request already running with this id still gets its own, single answer.
+                    SendError(RequestId.Null, RpcErrorCodes.InvalidRequest, $"A request with id {message.Id} is already running.");
+                    return;
+                }
                 if (Handlers.TryGetHandler(method, out RpcMethodHandler? handler))
                 {
                     if (message.Kind == RpcMessageKind.Request && !_acceptingRequests && !IsSystemMethod(method))
@@ -442,6 +448,11 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             RejectRequest(in message, RpcErrorCodes.InvalidParams, $"Invalid params for '{message.Method}': {e.Message}");
             return true;
         }
+    }
+
+    private bool IsRunning(RequestId id)
+    {
+        lock (_inbound) return _inbound.ContainsKey(id);
     }
 
     // Health checks and shutdown must work exactly when the sidecar is busy or draining.
