@@ -97,6 +97,12 @@ public sealed class SidecarHost
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult("sigterm"); });
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult("sigint"); });
         using CancellationTokenRegistration cancelled = cancellationToken.Register(() => stop.TrySetResult("cancelled"));
+        using var parentGone = new CancellationTokenSource();
+        using ITimer? watchdog = ParentWatchdog.Start(() =>
+        {
+            stop.TrySetResult("parent-exit");
+            parentGone.Cancel(); // a drain in progress for nobody ends now
+        }, _logger);
 
         var ready = new SidecarReadyInfo(_options.Version, SidecarReadyInfo.CurrentProtocolVersion, Environment.ProcessId, InstanceId,
             transport.Name, null, [.. _descriptors.Select(d => new SidecarContractInfo(d.Name, d.Fingerprint))]);
@@ -119,8 +125,9 @@ public sealed class SidecarHost
         // ShutdownTimeout; system.shutdown_now and signals cancel them at once.
         bool drain = reason is "shutdown" or "eof";
         if (!drain) connection.CancelInboundRequests();
-        using (var grace = new CancellationTokenSource(drain ? _options.ShutdownTimeout : TimeSpan.FromSeconds(2)))
+        using (var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone.Token))
         {
+            grace.CancelAfter(drain ? _options.ShutdownTimeout : TimeSpan.FromSeconds(2));
             try { await connection.DrainAsync(grace.Token).ConfigureAwait(false); }
             catch (OperationCanceledException)
             {

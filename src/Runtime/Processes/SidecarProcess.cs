@@ -51,11 +51,17 @@ public sealed class SidecarProcess : IAsyncDisposable
         _connection.Start();
     }
 
+    /// <summary>The environment variable that tells a sidecar its parent's pid, so it can exit when the parent is gone.</summary>
+    public const string ParentPidVariable = "SIDECAR_PARENT_PID";
+
     /// <summary>The sidecar's name (from the options).</summary>
     public string Name => _options.Name;
 
     /// <summary>The process id.</summary>
     public int ProcessId { get; }
+
+    /// <summary>Whether the sidecar has announced that it is ready.</summary>
+    public bool IsReady => _ready.Task.IsCompletedSuccessfully;
 
     /// <summary>What the sidecar announced when it became ready.</summary>
     public SidecarReadyInfo ReadyInfo => _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result : throw new InvalidOperationException("The sidecar is not ready.");
@@ -92,6 +98,8 @@ public sealed class SidecarProcess : IAsyncDisposable
             WorkingDirectory = options.WorkingDirectory ?? "",
         };
         foreach (string arg in options.Arguments) startInfo.ArgumentList.Add(arg);
+        // The sidecar host watches this pid and exits when its parent is gone (see docs/lifecycle.md).
+        startInfo.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (KeyValuePair<string, string?> pair in options.Environment)
         {
             if (pair.Value is null) startInfo.Environment.Remove(pair.Key);
@@ -213,7 +221,8 @@ public sealed class SidecarProcess : IAsyncDisposable
         return done == _exited;
     }
 
-    private async Task KillAsync()
+    /// <summary>Kills the sidecar's whole process tree at once (no graceful stop) and waits briefly for it to exit.</summary>
+    public async Task KillAsync()
     {
         try { _process.Kill(entireProcessTree: true); }
         catch (Exception e) when (e is InvalidOperationException or Win32Exception) { }

@@ -1,0 +1,396 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SidecarKit.Processes;
+using SidecarKit.Rpc;
+
+namespace SidecarKit.Supervision;
+
+/// <summary>
+/// Keeps one sidecar running: starts it (on <see cref="StartAsync"/> or the first call), checks its liveness, restarts
+/// it per policy with exponential backoff and an intensity limit, and gives out clients that follow the current
+/// instance across restarts. Every transition is observable (<see cref="StateChanged"/>, <see cref="WatchAsync"/>).
+/// </summary>
+/// <example>
+/// <code>
+/// var options = new SidecarSupervisorOptions();
+/// options.Process.Name = "demo";
+/// options.Process.FileName = "dotnet";
+/// options.Process.Arguments.Add("Demo.Sidecar.dll");
+/// options.Process.UseJsonLines();
+/// await using var supervisor = new SidecarSupervisor(options);
+/// IDemo demo = supervisor.GetClient&lt;IDemo&gt;();   // survives restarts
+/// await demo.AddAsync(1, 2);                        // starts the sidecar on first use
+/// </code>
+/// </example>
+public sealed class SidecarSupervisor : IAsyncDisposable
+{
+    private readonly SidecarSupervisorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RestartSchedule _schedule;
+    private readonly SupervisedChannel _channel;
+    private readonly object _gate = new();
+    private readonly List<ContractDescriptor> _contracts = [];
+    private readonly List<Channel<SidecarStateChange>> _watchers = [];
+    private TaskCompletionSource<SidecarProcess> _ready = NewReady();
+    private CancellationTokenSource? _runCts;
+    private Task? _runLoop;
+    private SidecarProcess? _current;
+    private SidecarState _state = SidecarState.Stopped;
+    private long _startedTimestamp;
+    private int _restartCount;
+    private int? _lastExitCode;
+    private string? _lastError;
+    private DateTimeOffset? _nextRetry;
+    private IReadOnlyList<string> _lastOutput = [];
+
+    /// <summary>Creates a supervisor; nothing starts until <see cref="StartAsync"/> or the first call.</summary>
+    public SidecarSupervisor(SidecarSupervisorOptions options)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _time = options.TimeProvider;
+        _logger = options.Process.LoggerFactory?.CreateLogger("SidecarKit.Supervisor") ?? NullLogger.Instance;
+        _schedule = new RestartSchedule(options.Restart);
+        _channel = new SupervisedChannel(this);
+    }
+
+    /// <summary>The sidecar's name.</summary>
+    public string Name => _options.Process.Name;
+
+    internal SidecarSupervisorOptions Options => _options;
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>Raised on every state transition, on the thread that made it. Handlers must not block.</summary>
+    public event EventHandler<SidecarStateChange>? StateChanged;
+
+    /// <summary>A snapshot of the sidecar now.</summary>
+    public SidecarStatus Status
+    {
+        get { lock (_gate) return Snapshot(); }
+    }
+
+    /// <summary>
+    /// A client of <typeparamref name="TContract"/> that follows the current instance: calls made while the sidecar is
+    /// restarting wait (within their timeout) for the next ready instance; calls in flight when an instance dies fail
+    /// with <see cref="SidecarCrashedException"/>, except that methods marked idempotent are retried once.
+    /// </summary>
+    public TContract GetClient<TContract>() where TContract : class, ISidecarContract<TContract>
+    {
+        lock (_gate)
+        {
+            if (!_contracts.Contains(TContract.Descriptor)) _contracts.Add(TContract.Descriptor);
+        }
+        return TContract.CreateProxy(_channel);
+    }
+
+    /// <summary>
+    /// Starts the sidecar (again, after <see cref="SidecarState.Failed"/> or a stop) and waits until an instance is ready.
+    /// </summary>
+    /// <exception cref="SidecarException">The sidecar failed before any instance became ready.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureRunning();
+        await WaitForReadyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the sidecar gracefully (see <see cref="SidecarProcess.StopAsync"/>) and stops supervising it.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        CancellationTokenSource? cts;
+        Task? loop;
+        SidecarProcess? current;
+        lock (_gate)
+        {
+            cts = _runCts;
+            loop = _runLoop;
+            current = _current;
+            _runCts = null;
+            _runLoop = null;
+        }
+        if (cts is null) return;
+        SetState(SidecarState.Stopping);
+        cts.Cancel();
+        if (current is not null)
+        {
+            try { _lastExitCode = await current.StopAsync(cancellationToken).ConfigureAwait(false); }
+            catch (Exception e) when (e is SidecarException or InvalidOperationException) { _logger.LogDebug(e, "Stopping '{Name}' failed.", Name); }
+        }
+        if (loop is not null)
+        {
+            try { await loop.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+        }
+        cts.Dispose();
+        lock (_gate)
+        {
+            _current = null;
+            if (!_ready.Task.IsCompleted) _ready.TrySetException(new SidecarException($"The sidecar '{Name}' was stopped."));
+        }
+        SetState(SidecarState.Stopped);
+    }
+
+    /// <summary>Stops the sidecar.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>Yields every state transition from now on, until <paramref name="cancellationToken"/> fires.</summary>
+    public async IAsyncEnumerable<SidecarStateChange> WatchAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<SidecarStateChange>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_gate) _watchers.Add(channel);
+        try
+        {
+            while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (channel.Reader.TryRead(out SidecarStateChange? change))
+                    yield return change;
+            }
+        }
+        finally
+        {
+            lock (_gate) _watchers.Remove(channel);
+        }
+    }
+
+    // ------------------------------------------------------------------ the run loop
+
+    private void EnsureRunning()
+    {
+        lock (_gate)
+        {
+            if (_runLoop is not null && !_runLoop.IsCompleted) return;
+            if (_ready.Task.IsCompleted) _ready = NewReady();
+            _schedule.Reset();
+            _runCts = new CancellationTokenSource();
+            CancellationToken token = _runCts.Token;
+            _runLoop = Task.Run(() => RunAsync(token));
+        }
+    }
+
+    internal async ValueTask<SidecarProcess> WaitForReadyAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            EnsureRunningUnlessFailed();
+            Task<SidecarProcess> ready;
+            lock (_gate) ready = _ready.Task;
+            SidecarProcess instance = await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!instance.Exited.IsCompleted && !instance.Connection.Completion.IsCompleted)
+                return instance;
+            // This instance just died and the loop has not noticed yet: wait for the next one.
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void EnsureRunningUnlessFailed()
+    {
+        // On-demand start: the first call starts the sidecar. A failed sidecar stays failed until StartAsync.
+        lock (_gate)
+        {
+            if (_runLoop is not null || _state == SidecarState.Failed) return;
+        }
+        EnsureRunning();
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            SetState(SidecarState.Starting);
+            SidecarProcess? instance = null;
+            int? exitCode = null;
+            bool unhealthy = false;
+            string? error = null;
+            TimeSpan uptime = TimeSpan.Zero;
+            try
+            {
+                instance = await SidecarProcess.StartAsync(_options.Process, stop).ConfigureAwait(false);
+                string? mismatch = CheckFingerprints(instance);
+                if (mismatch is not null)
+                {
+                    await instance.KillAsync().ConfigureAwait(false);
+                    Fail(mismatch); // a rebuilt contract does not fix itself by restarting
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SidecarStartException e)
+            {
+                exitCode = e.ExitCode;
+                error = e.Message;
+                lock (_gate) _lastOutput = e.StderrTail;
+                _logger.LogWarning("The sidecar '{Name}' failed to start: {Error}", Name, e.Message);
+            }
+
+            if (instance is not null)
+            {
+                long started = _time.GetTimestamp();
+                lock (_gate)
+                {
+                    _current = instance;
+                    _startedTimestamp = started;
+                    _ready.TrySetResult(instance);
+                }
+                SetState(SidecarState.Ready);
+                using var healthStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                Task<bool> health = MonitorHealthAsync(instance, healthStop.Token);
+                await ((Task)Task.WhenAny(instance.Exited, health).WaitAsync(stop)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (stop.IsCancellationRequested) return; // StopAsync stops the instance
+                if (health.IsCompletedSuccessfully && health.Result && !instance.Exited.IsCompleted)
+                {
+                    unhealthy = true;
+                    error = $"The sidecar '{Name}' (pid {instance.ProcessId}) failed {_options.HealthCheck.FailureThreshold} liveness checks in a row; it was killed.";
+                    lock (_gate) _lastError = error;
+                    SetState(SidecarState.Unhealthy);
+                    _logger.LogWarning("{Error}", error);
+                    await instance.KillAsync().ConfigureAwait(false);
+                }
+                healthStop.Cancel();
+                exitCode = await instance.Exited.ConfigureAwait(false);
+                uptime = _time.GetElapsedTime(started);
+                error ??= $"The sidecar '{Name}' (pid {instance.ProcessId}) exited with code {SidecarProcess.DescribeExit(exitCode.Value)} after {uptime.TotalSeconds:0.#} s.";
+                lock (_gate)
+                {
+                    _current = null;
+                    _lastOutput = instance.StderrTail;
+                    if (_ready.Task.IsCompleted) _ready = NewReady();
+                }
+                await instance.DisposeAsync().ConfigureAwait(false);
+            }
+
+            lock (_gate)
+            {
+                _lastExitCode = exitCode;
+                _lastError = error;
+            }
+            if (!_schedule.ShouldRestart(exitCode, unhealthy))
+            {
+                if (exitCode == 0 && !unhealthy)
+                {
+                    lock (_gate) _ready.TrySetException(new SidecarException($"The sidecar '{Name}' exited cleanly and its restart policy ({_options.Restart.Policy}) does not restart it."));
+                    SetState(SidecarState.Stopped);
+                }
+                else Fail(error ?? "The sidecar stopped.");
+                lock (_gate) { _runLoop = null; _runCts?.Dispose(); _runCts = null; }
+                return;
+            }
+            TimeSpan? delay = _schedule.Next(_time.GetUtcNow(), uptime);
+            if (delay is null)
+            {
+                Fail($"The sidecar '{Name}' was restarted {_options.Restart.MaxRestarts} times within {_options.Restart.IntensityWindow.TotalSeconds:0.#} s; giving up. Last error: {error}");
+                return;
+            }
+            lock (_gate)
+            {
+                _restartCount++;
+                _nextRetry = _time.GetUtcNow() + delay.Value;
+            }
+            SetState(SidecarState.Restarting);
+            _logger.LogInformation("Restarting '{Name}' in {Delay} ms (attempt {Attempt}).", Name, (long)delay.Value.TotalMilliseconds, _schedule.Attempt);
+            try
+            {
+                await Task.Delay(delay.Value, _time, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            lock (_gate) _nextRetry = null;
+        }
+    }
+
+    private void Fail(string error)
+    {
+        lock (_gate)
+        {
+            _lastError = error;
+            _ready.TrySetException(new SidecarException(error));
+            _runLoop = null;
+        }
+        _logger.LogError("The sidecar '{Name}' failed: {Error}", Name, error);
+        SetState(SidecarState.Failed);
+    }
+
+    private string? CheckFingerprints(SidecarProcess instance)
+    {
+        List<ContractDescriptor> contracts;
+        lock (_gate) contracts = [.. _contracts];
+        foreach (ContractDescriptor expected in contracts)
+        {
+            SidecarContractInfo? announced = instance.ReadyInfo.Contracts?.FirstOrDefault(c => c.Name == expected.Name);
+            if (announced is not null && announced.Fingerprint != expected.Fingerprint)
+                return $"The sidecar '{Name}' serves contract '{expected.Name}' with fingerprint {announced.Fingerprint}, but this program was built against " +
+                       $"fingerprint {expected.Fingerprint}: the two sides disagree on its wire shape. Rebuild them from the same contract.";
+        }
+        return null;
+    }
+
+    private async Task<bool> MonitorHealthAsync(SidecarProcess instance, CancellationToken cancellationToken)
+    {
+        SidecarHealthCheckOptions health = _options.HealthCheck;
+        if (!health.Enabled) return false;
+        int failures = 0;
+        using var timer = new PeriodicTimer(health.Interval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    using (SidecarCall.WithTimeout(health.Timeout))
+                        await instance.PingAsync(cancellationToken).ConfigureAwait(false);
+                    failures = 0;
+                }
+                catch (Exception e) when (e is TimeoutException or SidecarException && !cancellationToken.IsCancellationRequested)
+                {
+                    failures++;
+                    _logger.LogWarning("Liveness check {Failures}/{Threshold} of '{Name}' failed: {Reason}", failures, health.FailureThreshold, Name, e.Message);
+                    if (failures >= health.FailureThreshold) return true;
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ state
+
+    private static TaskCompletionSource<SidecarProcess> NewReady() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SidecarStatus Snapshot()
+    {
+        SidecarProcess? current = _current;
+        return new SidecarStatus(
+            Name,
+            _state,
+            current?.ProcessId,
+            current is not null && current.IsReady ? current.ReadyInfo.InstanceId : null,
+            current is null ? TimeSpan.Zero : _time.GetElapsedTime(_startedTimestamp),
+            _restartCount,
+            _schedule.Attempt,
+            _nextRetry,
+            _lastExitCode,
+            _lastError,
+            current?.StderrTail ?? _lastOutput);
+    }
+
+    private void SetState(SidecarState state)
+    {
+        SidecarStateChange change;
+        Channel<SidecarStateChange>[] watchers;
+        lock (_gate)
+        {
+            SidecarState previous = _state;
+            _state = state;
+            change = new SidecarStateChange(previous, Snapshot(), _time.GetUtcNow());
+            watchers = [.. _watchers];
+        }
+        foreach (Channel<SidecarStateChange> w in watchers) w.Writer.TryWrite(change);
+        try { StateChanged?.Invoke(this, change); }
+        catch (Exception e) { _logger.LogError(e, "A StateChanged handler of '{Name}' failed.", Name); }
+    }
+}
