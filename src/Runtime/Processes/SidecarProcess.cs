@@ -126,6 +126,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         catch
         {
             await sidecar.KillAsync().ConfigureAwait(false);
+            await sidecar.DisposeAsync().ConfigureAwait(false);
             throw;
         }
         return sidecar;
@@ -208,11 +209,30 @@ public sealed class SidecarProcess : IAsyncDisposable
         return await _exited.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops the sidecar (see <see cref="StopAsync"/>) and releases the process.</summary>
+    /// <summary>Stops the sidecar (see <see cref="StopAsync"/>) and releases the process and its pipes.</summary>
     public async ValueTask DisposeAsync()
     {
-        try { await StopAsync().ConfigureAwait(false); }
-        finally { _process.Dispose(); }
+        try
+        {
+            await StopAsync().ConfigureAwait(false);
+            await Task.WhenAny(_stderrPump, Task.Delay(1000)).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Process.Dispose does not close redirected streams (it leaves them to finalizers): close them here, so a
+            // supervisor that restarts a sidecar many times does not pile up pipes.
+            ClosePipes();
+            _process.Dispose();
+        }
+    }
+
+    private void ClosePipes()
+    {
+        foreach (Func<Stream> stream in new Func<Stream>[] { () => _process.StandardInput.BaseStream, () => _process.StandardOutput.BaseStream, () => _process.StandardError.BaseStream })
+        {
+            try { stream().Dispose(); }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+        }
     }
 
     private async Task<bool> ExitedWithinAsync(TimeSpan time, CancellationToken cancellationToken)

@@ -191,6 +191,9 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
     private void FailSend(PendingCall call, Exception e)
     {
+        // A broken output usually means the other side just died: leave the call waiting, so that it fails the way
+        // the calls in flight do once the input ends (with the exit code and stderr tail), or at its timeout.
+        if (e is OutputClosedException && _closeReason is null) return;
         if (TryRemovePending(call.Id))
             call.Fail(e is SidecarException or WireFormatException or OperationCanceledException
                 ? e
@@ -237,7 +240,10 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     }
 
     // Calls made after the other side went away fail the way the calls in flight did (a crash stays a crash).
-    private Exception ClosedException() => _closeReason ?? new SidecarException("The connection is closed.");
+    private Exception ClosedException() => _closeReason ?? new OutputClosedException("The connection is closed.");
+
+    /// <summary>Writing failed because the output is closed or broken; the reason may not be known yet.</summary>
+    private sealed class OutputClosedException(string message, Exception? inner = null) : SidecarException(message, inner);
 
     // ---------------------------------------------------------------- writing
 
@@ -273,7 +279,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         try
         {
             if (_outputClosed) throw ClosedException();
-            OnFlushed(await WriteLocked(in message).ConfigureAwait(false));
+            OnFlushed(await CompleteFlushAsync(WriteLocked(in message)).ConfigureAwait(false));
         }
         finally
         {
@@ -283,8 +289,21 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
     private async ValueTask AwaitFlushAndReleaseAsync(ValueTask<FlushResult> flush)
     {
-        try { OnFlushed(await flush.ConfigureAwait(false)); }
+        try { OnFlushed(await CompleteFlushAsync(flush).ConfigureAwait(false)); }
         finally { _writeGate.Release(); }
+    }
+
+    private async ValueTask<FlushResult> CompleteFlushAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            return await flush.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            _outputClosed = true; // a broken pipe: the other side is gone or going
+            throw new OutputClosedException("The connection's output is closed: " + e.Message, e);
+        }
     }
 
     private void OnFlushed(FlushResult result)
@@ -309,7 +328,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {
             _outputClosed = true;
-            throw new SidecarException("The connection's output is closed.", e);
+            throw new OutputClosedException("The connection's output is closed: " + e.Message, e);
         }
     }
 

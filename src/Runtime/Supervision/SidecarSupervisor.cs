@@ -116,6 +116,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
         {
             try { _lastExitCode = await current.StopAsync(cancellationToken).ConfigureAwait(false); }
             catch (Exception e) when (e is SidecarException or InvalidOperationException) { _logger.LogDebug(e, "Stopping '{Name}' failed.", Name); }
+            await current.DisposeAsync().ConfigureAwait(false);
         }
         if (loop is not null)
         {
