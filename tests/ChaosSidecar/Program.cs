@@ -113,6 +113,7 @@ string[] hostArgs = chaos.ReadyOnStdout ? [.. args, "--quiet-ready"] : args;
 SidecarHostBuilder builder = SidecarHost.CreateBuilder(hostArgs).AddJsonLines();
 ILogger logger = builder.LoggerFactory.CreateLogger("demo");
 builder.AddContract<IDemo>(channel => new DemoService(channel.GetClient<IDemoEvents>(), logger));
+builder.AddContract<SidecarKit.Tests.Support.IChaosControl>(new SidecarKit.Tests.Support.ChaosControl());
 SidecarHost host = builder.Build();
 
 bool servesProtocol = !args.Any(a => a is "-h" or "--help" || a.StartsWith("--describe", StringComparison.Ordinal));
