@@ -252,6 +252,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
                 }
                 healthStop.Cancel();
                 exitCode = await instance.Exited.ConfigureAwait(false);
+                if (stop.IsCancellationRequested) return; // it exited because StopAsync stopped it
                 uptime = _time.GetElapsedTime(started);
                 error ??= $"The sidecar '{Name}' (pid {instance.ProcessId}) exited with code {SidecarProcess.DescribeExit(exitCode.Value)} after {uptime.TotalSeconds:0.#} s.";
                 lock (_gate)
@@ -333,7 +334,13 @@ public sealed class SidecarSupervisor : IAsyncDisposable
     private async Task<bool> MonitorHealthAsync(SidecarProcess instance, CancellationToken cancellationToken)
     {
         SidecarHealthCheckOptions health = _options.HealthCheck;
-        if (!health.Enabled) return false;
+        if (!health.Enabled)
+        {
+            // Never unhealthy, but still a task that ends only when the instance is done with: the run loop waits on it.
+            try { await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+            return false;
+        }
         int failures = 0;
         using var timer = new PeriodicTimer(health.Interval, _time);
         try

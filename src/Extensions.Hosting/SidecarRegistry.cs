@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+using SidecarKit.Supervision;
+
+namespace SidecarKit.Extensions.Hosting;
+
+/// <summary>One sidecar registered with <c>AddSidecar</c>.</summary>
+/// <param name="Name">Its unique name.</param>
+/// <param name="Configure">Fills its options; runs once, when the supervisor is first needed.</param>
+/// <param name="StartOnDemand">Start on the first call instead of with the host.</param>
+public sealed record SidecarRegistration(string Name, Action<IServiceProvider, SidecarSupervisorOptions> Configure, bool StartOnDemand);
+
+/// <summary>The supervisors of the sidecars registered in the container, by name.</summary>
+public sealed class SidecarRegistry(IEnumerable<SidecarRegistration> registrations, IServiceProvider services)
+{
+    private readonly Dictionary<string, SidecarRegistration> _registrations = registrations.ToDictionary(r => r.Name, StringComparer.Ordinal);
+    private readonly Dictionary<string, SidecarSupervisor> _supervisors = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+
+    /// <summary>The registrations, in the order they were made.</summary>
+    public IReadOnlyList<SidecarRegistration> Registrations { get; } = [.. registrations];
+
+    /// <summary>The supervisor of the sidecar named <paramref name="name"/>, created on first use.</summary>
+    public SidecarSupervisor Get(string name)
+    {
+        lock (_gate)
+        {
+            if (_supervisors.TryGetValue(name, out SidecarSupervisor? existing)) return existing;
+            if (!_registrations.TryGetValue(name, out SidecarRegistration? registration))
+                throw new InvalidOperationException($"No sidecar named '{name}' is registered. Registered: {string.Join(", ", _registrations.Keys)}.");
+            var options = new SidecarSupervisorOptions();
+            options.Process.Name = name;
+            registration.Configure(services, options);
+            options.Process.LoggerFactory ??= services.GetService(typeof(ILoggerFactory)) as ILoggerFactory;
+            var supervisor = new SidecarSupervisor(options);
+            _supervisors[name] = supervisor;
+            return supervisor;
+        }
+    }
+}
