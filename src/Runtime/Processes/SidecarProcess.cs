@@ -89,22 +89,9 @@ public sealed class SidecarProcess : IAsyncDisposable
         if (string.IsNullOrEmpty(options.FileName)) throw new ArgumentException("SidecarProcessOptions.FileName is required.", nameof(options));
         if (options.Protocol is null) throw new ArgumentException("SidecarProcessOptions.Protocol is required (for example options.UseJsonLines()).", nameof(options));
 
-        var startInfo = new ProcessStartInfo(options.FileName)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = options.WorkingDirectory ?? "",
-        };
-        foreach (string arg in options.Arguments) startInfo.ArgumentList.Add(arg);
+        ProcessStartInfo startInfo = StartInfoBuilder.Build(options, StartInfoBuilder.CurrentEnvironment());
         // The sidecar host watches this pid and exits when its parent is gone (see docs/lifecycle.md).
         startInfo.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (KeyValuePair<string, string?> pair in options.Environment)
-        {
-            if (pair.Value is null) startInfo.Environment.Remove(pair.Key);
-            else startInfo.Environment[pair.Key] = pair.Value;
-        }
 
         ILogger logger = options.LoggerFactory?.CreateLogger("SidecarKit.Sidecar") ?? NullLogger.Instance;
         var process = new Process { StartInfo = startInfo };

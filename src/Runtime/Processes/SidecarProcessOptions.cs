@@ -9,14 +9,37 @@ public sealed class SidecarProcessOptions
     /// <summary>A name for logs and errors. Default <c>sidecar</c>.</summary>
     public string Name { get; set; } = "sidecar";
 
-    /// <summary>The program to run (a path, or a name looked up on <c>PATH</c>). Required. No shell is involved.</summary>
+    /// <summary>
+    /// The program to run. Required. A path (with a <c>/</c>) is used as it is; a bare name is resolved: first from the
+    /// environment variable named by <see cref="FileNameVariable"/>, then on <c>PATH</c>. No shell is involved.
+    /// </summary>
     public string FileName { get; set; } = "";
+
+    /// <summary>
+    /// An environment variable that, when set, holds the program's path and takes precedence over <c>PATH</c> (for
+    /// example <c>DEMO_SIDECAR</c>). Default: none.
+    /// </summary>
+    public string? FileNameVariable { get; set; }
 
     /// <summary>The program's arguments, passed as they are (no shell quoting).</summary>
     public IList<string> Arguments { get; } = new List<string>();
 
-    /// <summary>Environment variables set for the child on top of the parent's; a null value removes a variable.</summary>
+    /// <summary>
+    /// Environment variables set for the child on top of the inherited ones; a null value removes a variable. Values,
+    /// arguments, the file name and the working directory may refer to the parent's variables as <c>${NAME}</c>
+    /// (<c>$$</c> is a literal <c>$</c>); a reference to an unset variable is an error, not an empty string.
+    /// </summary>
     public IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether the child starts with the parent's environment. Default <see langword="true"/>. When
+    /// <see langword="false"/>, it gets only the variables named in <see cref="AllowedEnvironmentVariables"/> (when set in
+    /// the parent) plus <see cref="Environment"/>.
+    /// </summary>
+    public bool InheritEnvironment { get; set; } = true;
+
+    /// <summary>The parent's variables passed on when <see cref="InheritEnvironment"/> is <see langword="false"/> (for example <c>PATH</c>, <c>HOME</c>).</summary>
+    public IList<string> AllowedEnvironmentVariables { get; } = new List<string>();
 
     /// <summary>The child's working directory. Default: the parent's.</summary>
     public string? WorkingDirectory { get; set; }

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace SidecarKit.Processes;
+
+/// <summary>
+/// Turns <see cref="SidecarProcessOptions"/> into a <see cref="ProcessStartInfo"/>: environment (inherited or
+/// allowlisted, then overridden), <c>${VAR}</c> expansion and binary resolution. No shell is ever involved.
+/// </summary>
+internal static class StartInfoBuilder
+{
+    /// <exception cref="SidecarStartException">A variable is unset, or the program cannot be found.</exception>
+    public static ProcessStartInfo Build(SidecarProcessOptions options, IReadOnlyDictionary<string, string> parentEnvironment)
+    {
+        string Expand(string text, string what) => ExpandVariables(text, parentEnvironment, options.Name, what);
+
+        var startInfo = new ProcessStartInfo
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = options.WorkingDirectory is null ? "" : Expand(options.WorkingDirectory, "the working directory"),
+        };
+        for (int i = 0; i < options.Arguments.Count; i++)
+            startInfo.ArgumentList.Add(Expand(options.Arguments[i], $"argument {i + 1}"));
+
+        IDictionary<string, string?> env = startInfo.Environment;
+        if (!options.InheritEnvironment)
+        {
+            env.Clear();
+            foreach (string name in options.AllowedEnvironmentVariables)
+                if (parentEnvironment.TryGetValue(name, out string? value)) env[name] = value;
+        }
+        foreach (KeyValuePair<string, string?> pair in options.Environment)
+        {
+            if (pair.Value is null) env.Remove(pair.Key);
+            else env[pair.Key] = Expand(pair.Value, $"environment variable {pair.Key}");
+        }
+        startInfo.FileName = Resolve(Expand(options.FileName, "the file name"), options, parentEnvironment);
+        return startInfo;
+    }
+
+    /// <summary>Replaces <c>${NAME}</c> with the variable's value and <c>$$</c> with <c>$</c>.</summary>
+    public static string ExpandVariables(string text, IReadOnlyDictionary<string, string> variables, string sidecar, string what)
+    {
+        if (!text.Contains('$')) return text;
+        var sb = new StringBuilder(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c != '$' || i + 1 >= text.Length) { sb.Append(c); continue; }
+            if (text[i + 1] == '$') { sb.Append('$'); i++; continue; }
+            if (text[i + 1] != '{') { sb.Append(c); continue; }
+            int end = text.IndexOf('}', i + 2);
+            if (end < 0) throw new SidecarStartException($"The sidecar '{sidecar}': {what} has an unterminated '${{' in \"{text}\".", null, []);
+            string name = text[(i + 2)..end];
+            if (!variables.TryGetValue(name, out string? value))
+                throw new SidecarStartException($"The sidecar '{sidecar}': {what} refers to ${{{name}}}, which is not set in the parent's environment.", null, []);
+            sb.Append(value);
+            i = end;
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Explicit path → the variable named in the options → <c>PATH</c>; the error names every place tried.</summary>
+    public static string Resolve(string fileName, SidecarProcessOptions options, IReadOnlyDictionary<string, string> parentEnvironment)
+    {
+        var tried = new List<string>();
+        if (fileName.Contains('/') || fileName.Contains('\\'))
+        {
+            string full = Path.GetFullPath(fileName);
+            if (File.Exists(full)) return full;
+            tried.Add($"the path {full} (no such file)");
+        }
+        else
+        {
+            if (options.FileNameVariable is { } variable)
+            {
+                if (parentEnvironment.TryGetValue(variable, out string? fromVariable) && fromVariable.Length > 0)
+                {
+                    if (File.Exists(fromVariable)) return Path.GetFullPath(fromVariable);
+                    tried.Add($"${variable} = {fromVariable} (no such file)");
+                }
+                else tried.Add($"${variable} (not set)");
+            }
+            string path = parentEnvironment.TryGetValue("PATH", out string? p) ? p : "";
+            foreach (string dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            {
+                string candidate = Path.Combine(dir, fileName);
+                if (File.Exists(candidate)) return candidate;
+            }
+            tried.Add(path.Length == 0 ? "PATH (empty)" : $"each directory of PATH ({path})");
+        }
+        throw new SidecarStartException($"The sidecar '{options.Name}' could not be started: '{fileName}' was not found. Tried: {string.Join("; ", tried)}.", null, []);
+    }
+
+    public static IReadOnlyDictionary<string, string> CurrentEnvironment()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry e in System.Environment.GetEnvironmentVariables())
+            result[(string)e.Key] = (string?)e.Value ?? "";
+        return result;
+    }
+}

@@ -1,0 +1,697 @@
+#!/usr/bin/env python3
+"""Drives the Python demo sidecar (samples/Polyglot/python/demo_sidecar.py) over raw JSON lines on stdio.
+
+Standard library only (Python 3.11): no pytest, no third-party packages, no .NET needed. The test plays the SidecarKit
+parent: it starts the sidecar, reads its ready marker and lifecycle.ready, calls the demo contract of CONFORMANCE.md,
+answers the sidecar's own demoEvents.confirm requests, and shuts it down the documented ways (docs/protocol.md).
+Run it from anywhere:
+
+    /usr/bin/python3 tests/Polyglot/python/test_python_sidecar.py
+
+The last line of output is always ``python: N passed, N failed``; the exit code is 0 only if every test passed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import unittest
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SIDECAR = REPO_ROOT / "samples/Polyglot/python/demo_sidecar.py"
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+READY_PREFIX = "__SIDECAR_READY__:"
+
+# The fingerprint of the C# demo contract (dotnet <demo sidecar dll> --describe json). The C# parent compares the one
+# in the ready payload with its own, so the Python sidecar must announce exactly this value.
+DEMO_FINGERPRINT = "a2a38f11c559a891"
+
+READY_TIMEOUT = 15.0    # seconds to wait for the ready marker
+CALL_TIMEOUT = 10.0     # seconds to wait for any one response
+EXIT_TIMEOUT = 15.0     # seconds the process may take to exit after a shutdown
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+REQUEST_CANCELLED = -32800
+DIVISION_BY_ZERO = -32010
+DECLINED_BY_PARENT = -32011
+
+ADA = {"name": "Ada", "age": 36, "tags": ["math"], "address": None, "born": None}
+ADA_FULL = {
+    "name": "Ada Lovelace",
+    "age": 36,
+    "tags": ["math", "poetry"],
+    "address": {"street": "12 St James's Square", "city": "London"},
+    "born": "1815-12-10T00:00:00+00:00",
+}
+
+_EOF = object()  # put on a queue by a reader thread when its pipe closes
+
+
+class SidecarClient:
+    """Runs one sidecar process and speaks JSON-RPC with it, as its parent, over the sidecar's stdin and stdout.
+
+    Two daemon threads read stdout and stderr line by line, so neither pipe can fill up and block the sidecar. Every
+    read on this side goes through a queue with a timeout, so no test can hang. Requests from the sidecar are answered
+    as they are read: demoEvents.confirm with ``confirm_answer``, anything else with -32601.
+    """
+
+    def __init__(self, *args: str):
+        self.proc = subprocess.Popen(
+            [PYTHON, str(SIDECAR), *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        self._stdout: queue.Queue[Any] = queue.Queue()
+        self._stderr_lines: list[str] = []
+        self._stderr_lock = threading.Lock()
+        self._ready_event = threading.Event()
+        self.ready: dict[str, Any] | None = None
+        self.ready_error: str | None = None
+        self.messages: list[dict[str, Any]] = []              # every message read from stdout, in order
+        self.notifications: list[dict[str, Any]] = []         # every notification seen, in order
+        self.stream_items: dict[Any, list[Any]] = {}          # request id -> items, in order of arrival
+        self.requests_from_sidecar: list[dict[str, Any]] = []
+        self.invalid_lines: list[str] = []                    # stdout lines that were not JSON objects
+        self.confirm_answer: Any = True
+        self._responses: dict[Any, dict[str, Any]] = {}
+        self._next_id = 0
+        self.stdout_closed = False
+        atexit.register(self.kill)
+        threading.Thread(target=self._read_stdout, name="sidecar-stdout", daemon=True).start()
+        threading.Thread(target=self._read_stderr, name="sidecar-stderr", daemon=True).start()
+
+    # ------------------------------------------------------------------ reader threads
+
+    def _read_stdout(self) -> None:
+        try:
+            for raw in iter(self.proc.stdout.readline, b""):
+                self._stdout.put(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+        finally:
+            self._stdout.put(_EOF)
+
+    def _read_stderr(self) -> None:
+        try:
+            for raw in iter(self.proc.stderr.readline, b""):
+                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                with self._stderr_lock:
+                    self._stderr_lines.append(line)
+                if line.startswith(READY_PREFIX) and not self._ready_event.is_set():
+                    try:
+                        self.ready = json.loads(line[len(READY_PREFIX):])
+                    except json.JSONDecodeError as e:
+                        self.ready_error = f"ready payload is not JSON: {e}: {line!r}"
+                    self._ready_event.set()
+        finally:
+            self._ready_event.set()
+
+    def stderr_lines(self) -> list[str]:
+        with self._stderr_lock:
+            return list(self._stderr_lines)
+
+    def stderr_tail(self, n: int = 30) -> str:
+        return "\n".join(self.stderr_lines()[-n:])
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> dict[str, Any]:
+        if not self._ready_event.wait(timeout):
+            raise TimeoutError(f"no {READY_PREFIX} line on stderr within {timeout} s; stderr:\n{self.stderr_tail()}")
+        if self.ready_error:
+            raise AssertionError(self.ready_error)
+        if self.ready is None:
+            raise AssertionError(
+                f"stderr closed before the ready line (exit code {self.proc.poll()}); stderr:\n{self.stderr_tail()}")
+        return self.ready
+
+    def wait_exit(self, timeout: float = EXIT_TIMEOUT) -> int:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the sidecar did not exit within {timeout} s; stderr:\n{self.stderr_tail()}") from None
+
+    def close_stdin(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+
+    def kill(self) -> None:
+        """Kills the process if it is still running (safe to call more than once)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                if pipe:
+                    pipe.close()
+            except OSError:
+                pass
+
+    # ------------------------------------------------------------------ writing
+
+    def send_line(self, line: str | bytes) -> None:
+        """Writes one raw line (a newline is added)."""
+        data = line.encode("utf-8") if isinstance(line, str) else line
+        self.proc.stdin.write(data + b"\n")
+        self.proc.stdin.flush()
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.send_line(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
+
+    def new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def send_request(self, method: str, params: Any = None, id: Any = None) -> Any:
+        if id is None:
+            id = self.new_id()
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": id, "method": method}
+        if params is not None:
+            message["params"] = params
+        self.send(message)
+        return id
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    # ------------------------------------------------------------------ reading
+
+    def _next_message(self, deadline: float) -> dict[str, Any] | None:
+        """Reads the next JSON message from stdout, or None at end of stream. Raises TimeoutError at the deadline."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("timed out waiting for the sidecar")
+            try:
+                line = self._stdout.get(timeout=remaining)
+            except queue.Empty:
+                raise TimeoutError("timed out waiting for the sidecar") from None
+            if line is _EOF:
+                self.stdout_closed = True
+                return None
+            if not line.strip():
+                continue
+            try:
+                message = json.loads(line)
+            except json.JSONDecodeError:
+                self.invalid_lines.append(line)
+                continue
+            if not isinstance(message, dict):
+                self.invalid_lines.append(line)
+                continue
+            self.messages.append(message)
+            return message
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        """Files a message that is not the response being waited for; answers requests from the sidecar."""
+        if "method" in message and "id" not in message:
+            self.notifications.append(message)
+            if message["method"] == "$/stream.item":
+                params = message.get("params") or {}
+                self.stream_items.setdefault(_key(params.get("id")), []).append(params.get("item"))
+        elif "method" in message:
+            self.requests_from_sidecar.append(message)
+            if message["method"] == "demoEvents.confirm":
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": self.confirm_answer})
+            else:
+                self.send({"jsonrpc": "2.0", "id": message["id"],
+                           "error": {"code": METHOD_NOT_FOUND, "message": "not handled by the test parent"}})
+        elif "id" in message:
+            self._responses[_key(message["id"])] = message
+        else:
+            self.invalid_lines.append(json.dumps(message))
+
+    def pump(self, seconds: float) -> None:
+        """Reads (and files) whatever arrives during this many seconds."""
+        deadline = time.monotonic() + seconds
+        while not self.stdout_closed:
+            try:
+                message = self._next_message(deadline)
+            except TimeoutError:
+                return
+            if message is not None:
+                self._dispatch(message)
+
+    def wait_response(self, id: Any, timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
+        """Reads until the response with this id (exactly: 1 and "1" differ) arrives; files everything else."""
+        key = _key(id)
+        deadline = time.monotonic() + timeout
+        while key not in self._responses:
+            if self.stdout_closed:
+                raise AssertionError(f"stdout closed before the response to id {id!r}; stderr:\n{self.stderr_tail()}")
+            try:
+                message = self._next_message(deadline)
+            except TimeoutError:
+                raise TimeoutError(f"no response to id {id!r} within {timeout} s; stderr:\n{self.stderr_tail()}") from None
+            if message is not None:
+                self._dispatch(message)
+        return self._responses.pop(key)
+
+    def wait_notification(self, method: str, timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
+        """Returns the first notification with this method seen so far, reading on until one arrives."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for n in self.notifications:
+                if n.get("method") == method:
+                    return n
+            if self.stdout_closed:
+                raise AssertionError(f"stdout closed without a {method} notification")
+            message = self._next_message(deadline)
+            if message is not None:
+                self._dispatch(message)
+
+    def drain_until_eof(self, timeout: float) -> None:
+        """Reads (and files) everything until stdout closes."""
+        deadline = time.monotonic() + timeout
+        while not self.stdout_closed:
+            message = self._next_message(deadline)
+            if message is not None:
+                self._dispatch(message)
+
+    def call_raw(self, method: str, params: Any = None, id: Any = None, timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
+        """Sends a request and returns the whole response message."""
+        return self.wait_response(self.send_request(method, params, id), timeout)
+
+
+def _key(id: Any) -> tuple[str, Any]:
+    # Keys by type as well as value, so a string id "1" never matches a numeric id 1 (and True never matches 1).
+    return (type(id).__name__, id)
+
+
+def fnv1a_64(data: bytes) -> str:
+    h = 14695981039346656037
+    for b in data:
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return format(h, "016x")
+
+
+# ====================================================================== tests
+
+
+class SidecarTestCase(unittest.TestCase):
+    """One sidecar process per test class, started in setUpClass and always killed in tearDownClass."""
+
+    client: SidecarClient
+    args: tuple[str, ...] = ()
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.client = SidecarClient(*cls.args)
+        try:
+            cls.ready = cls.client.wait_ready()
+        except BaseException:
+            cls.client.kill()
+            raise
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.client.kill()
+
+    def assertRpcError(self, response: dict[str, Any], code: int, message: str | None = None) -> dict[str, Any]:
+        self.assertNotIn("result", response, f"expected an error, got {response}")
+        self.assertIn("error", response, f"expected an error, got {response}")
+        error = response["error"]
+        self.assertIsInstance(error, dict)
+        self.assertEqual(error.get("code"), code, f"wrong error code in {response}")
+        self.assertIsInstance(error.get("message"), str)
+        if message is not None:
+            self.assertEqual(error["message"], message)
+        return error
+
+    def assertResult(self, response: dict[str, Any], expected: Any) -> None:
+        self.assertNotIn("error", response, f"expected a result, got {response}")
+        self.assertIn("result", response, f"expected a result, got {response}")
+        self.assertEqual(response["result"], expected)
+        self.assertEqual(type(response["result"]), type(expected), f"wrong JSON type in {response}")
+
+    def assertExitsWithShutdown(self, reason: str) -> None:
+        """The process exits 0, and lifecycle.shutdown with this reason is its last message."""
+        c = self.client
+        code = c.wait_exit()
+        self.assertEqual(code, 0, f"exit code {code}; stderr:\n{c.stderr_tail()}")
+        c.drain_until_eof(timeout=5)
+        shutdowns = [n for n in c.notifications if n.get("method") == "lifecycle.shutdown"]
+        self.assertEqual(len(shutdowns), 1, f"notifications: {c.notifications}")
+        self.assertEqual(shutdowns[0].get("params"), {"reason": reason})
+        self.assertIs(c.messages[-1], shutdowns[0], "lifecycle.shutdown is not the last message")
+        self.assertEqual(c.invalid_lines, [])
+
+
+class T1_ReadyTests(SidecarTestCase):
+    """The ready marker on stderr, lifecycle.ready on stdout, and the contract's fingerprint."""
+
+    def test_ready_marker(self) -> None:
+        r = self.ready
+        self.assertEqual(list(r), ["status", "version", "protocolVersion", "pid", "instanceId", "transport",
+                                   "listenInfo", "contracts"])
+        self.assertEqual(r["status"], "ok")
+        self.assertEqual(r["version"], "1.0.0")
+        self.assertEqual(r["protocolVersion"], "1.0")
+        self.assertEqual(r["pid"], self.client.proc.pid, f"ready pid is not the process's: {r}")
+        self.assertRegex(r["instanceId"], r"^[0-9a-f]{32}$")
+        self.assertEqual(r["transport"], "jsonl")
+        self.assertIsNone(r["listenInfo"])
+        self.assertEqual(r["contracts"], [{"name": "demo", "fingerprint": DEMO_FINGERPRINT}])
+
+    def test_lifecycle_ready_is_the_first_message(self) -> None:
+        note = self.client.wait_notification("lifecycle.ready")
+        self.assertIs(self.client.messages[0], note)
+        self.assertEqual(note.get("jsonrpc"), "2.0")
+        self.assertNotIn("id", note)
+        expected = {k: v for k, v in self.ready.items() if k != "status"}
+        self.assertEqual(note.get("params"), expected)
+
+    def test_described_contract_matches_fingerprint(self) -> None:
+        out = subprocess.run([PYTHON, str(SIDECAR), "--describe", "json"], capture_output=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        description = json.loads(out.stdout)
+        self.assertEqual(description["protocolVersion"], "1.0")
+        contract = description["contracts"][0]
+        announced = contract.pop("fingerprint")
+        self.assertEqual(announced, DEMO_FINGERPRINT)
+        text = json.dumps(contract, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        self.assertEqual(fnv1a_64(text), DEMO_FINGERPRINT, "the description does not hash to its fingerprint")
+        self.assertEqual([m["name"] for m in contract["methods"]],
+                         ["demo.add", "demo.echo", "demo.divide", "demo.count", "demo.sleep", "demo.blob", "demo.log",
+                          "demo.exit", "demo.work"])
+
+    def test_help_and_bad_option(self) -> None:
+        out = subprocess.run([PYTHON, str(SIDECAR), "--help"], capture_output=True, timeout=30, text=True)
+        self.assertEqual(out.returncode, 0)
+        self.assertTrue(out.stdout.startswith("Usage: "), out.stdout)
+        self.assertIn(f"demo (fingerprint {DEMO_FINGERPRINT})", out.stdout)
+        out = subprocess.run([PYTHON, str(SIDECAR), "--bogus"], capture_output=True, timeout=30, text=True)
+        self.assertEqual(out.returncode, 2)
+        self.assertEqual(out.stderr.strip(), "Unknown option '--bogus'. Run with --help for the options.")
+
+
+class T2_DemoTests(SidecarTestCase):
+    """The demo contract, one process for all of these."""
+
+    # --- demo.add
+
+    def test_add_by_name(self) -> None:
+        self.assertResult(self.client.call_raw("demo.add", {"a": 2, "b": 3}), 5)
+
+    def test_add_by_position(self) -> None:
+        self.assertResult(self.client.call_raw("demo.add", [40, 2]), 42)
+
+    def test_add_overflow_is_invalid_params(self) -> None:
+        response = self.client.call_raw("demo.add", {"a": 2147483647, "b": 1})
+        self.assertRpcError(response, INVALID_PARAMS, "2147483647 + 1 overflows a 32-bit integer")
+
+    def test_add_invalid_params(self) -> None:
+        self.assertRpcError(self.client.call_raw("demo.add", {"a": "x", "b": 1}), INVALID_PARAMS,
+                            "Invalid params for 'demo.add': expected an integer (Int64), found a string at byte 5.")
+        self.assertRpcError(self.client.call_raw("demo.add", {"a": 1}), INVALID_PARAMS,
+                            "Invalid params for 'demo.add': demo.add: required member 'b' is missing.")
+        self.assertRpcError(self.client.call_raw("demo.add", [1, 2, 3]), INVALID_PARAMS,
+                            "Invalid params for 'demo.add': demo.add: expected at most 2 positional values.")
+
+    # --- demo.echo
+
+    def test_echo_person(self) -> None:
+        self.assertResult(self.client.call_raw("demo.echo", {"person": ADA}), ADA)
+
+    def test_echo_person_with_address_and_born(self) -> None:
+        self.assertResult(self.client.call_raw("demo.echo", {"person": ADA_FULL}), ADA_FULL)
+
+    def test_echo_fills_optional_members_and_normalizes_born(self) -> None:
+        response = self.client.call_raw("demo.echo", [["Ada", 36, ["x"], None, "1815-12-10T01:02:03.50Z"]])
+        self.assertResult(response, {"name": "Ada", "age": 36, "tags": ["x"], "address": None,
+                                     "born": "1815-12-10T01:02:03.5+00:00"})
+
+    def test_echo_non_ascii(self) -> None:
+        person = dict(ADA, name="Ada — 数学 ✓ 🚀", tags=["ü", "\"quoted\"", "line\nbreak"])
+        self.assertResult(self.client.call_raw("demo.echo", {"person": person}), person)
+
+    # --- demo.divide
+
+    def test_divide(self) -> None:
+        self.assertResult(self.client.call_raw("demo.divide", {"dividend": 1, "divisor": 4}), 0.25)
+
+    def test_divide_by_zero(self) -> None:
+        response = self.client.call_raw("demo.divide", {"dividend": 1, "divisor": 0})
+        self.assertRpcError(response, DIVISION_BY_ZERO, "division by zero")
+
+    # --- demo.count (a stream)
+
+    def test_count_streams_items_then_result(self) -> None:
+        id = self.client.send_request("demo.count", {"to": 5})
+        response = self.client.wait_response(id)
+        # wait_response files every item it reads on the way, so these are exactly the items before the response.
+        self.assertEqual(self.client.stream_items.get(_key(id)), [1, 2, 3, 4, 5])
+        self.assertResult(response, 5)
+
+    def test_count_zero_streams_nothing(self) -> None:
+        id = self.client.send_request("demo.count", {"to": 0})
+        self.assertResult(self.client.wait_response(id), 0)
+        self.assertNotIn(_key(id), self.client.stream_items)
+
+    def test_count_pauses_after_the_window_until_credit(self) -> None:
+        c = self.client
+        id = c.send_request("demo.count", {"to": 100}, id="credit-test")
+        deadline = time.monotonic() + CALL_TIMEOUT
+        while len(c.stream_items.get(_key(id), [])) < 64 and time.monotonic() < deadline:
+            c.pump(0.05)
+        c.pump(0.5)
+        self.assertEqual(c.stream_items.get(_key(id)), list(range(1, 65)), "not exactly the 64-item window")
+        self.assertNotIn(_key(id), c._responses, "the stream ended without credit")
+        c.notify("$/stream.credit", {"id": id, "credit": 36})
+        self.assertResult(c.wait_response(id), 100)
+        self.assertEqual(c.stream_items[_key(id)], list(range(1, 101)))
+
+    # --- demo.sleep: concurrency and cancellation
+
+    def test_sleep_does_not_block_others_and_is_cancelled(self) -> None:
+        c = self.client
+        sleep_id = c.send_request("demo.sleep", {"milliseconds": 10000})
+        started = time.monotonic()
+        self.assertResult(c.call_raw("demo.add", {"a": 1, "b": 1}, timeout=3), 2)
+        c.notify("$/cancelRequest", {"id": sleep_id})
+        response = c.wait_response(sleep_id, timeout=5)
+        self.assertRpcError(response, REQUEST_CANCELLED, "Request cancelled")
+        self.assertLess(time.monotonic() - started, 5, "the cancelled sleep was not stopped early")
+
+    def test_sleep(self) -> None:
+        self.assertResult(self.client.call_raw("demo.sleep", {"milliseconds": 10}), "slept")
+
+    # --- demo.blob, demo.log
+
+    def test_blob(self) -> None:
+        self.assertResult(self.client.call_raw("demo.blob", {"size": 4}), "AAECAw==")
+
+    def test_log_goes_to_stderr(self) -> None:
+        c = self.client
+        c.notify("demo.log", {"message": "hello from the test"})
+        c.call_raw("system.ping")  # a round trip later, the notification has been handled
+        deadline = time.monotonic() + 5
+        while "info demo: demo.log: hello from the test" not in c.stderr_lines() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertIn("info demo: demo.log: hello from the test", c.stderr_lines())
+
+    # --- demo.work: calls from the sidecar to the parent
+
+    def _work(self, steps: int, answer: Any) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+        c = self.client
+        c.confirm_answer = answer
+        seen_notes, seen_requests = len(c.notifications), len(c.requests_from_sidecar)
+        response = c.call_raw("demo.work", {"steps": steps})
+        progress = [n for n in c.notifications[seen_notes:] if n.get("method") == "demoEvents.progress"]
+        return response, progress, c.requests_from_sidecar[seen_requests:]
+
+    def test_work_confirmed(self) -> None:
+        response, progress, requests = self._work(4, True)
+        self.assertResult(response, 4)
+        self.assertEqual([n["params"] for n in progress], [{"task": "work", "percent": p} for p in (0, 25, 50, 75)])
+        self.assertEqual(len(requests), 1)
+        self.assertEqual(requests[0]["method"], "demoEvents.confirm")
+        self.assertEqual(requests[0]["params"], {"question": "commit?"})
+
+    def test_work_declined(self) -> None:
+        response, progress, requests = self._work(2, False)
+        self.assertRpcError(response, DECLINED_BY_PARENT, "declined by parent")
+        self.assertEqual([n["params"]["percent"] for n in progress], [0, 50])
+        self.assertEqual(len(requests), 1)
+
+    # --- protocol errors
+
+    def test_unknown_method(self) -> None:
+        self.assertRpcError(self.client.call_raw("demo.noSuchMethod", {}), METHOD_NOT_FOUND,
+                            "Method not found: 'demo.noSuchMethod'.")
+
+    def test_parse_error_then_connection_still_usable(self) -> None:
+        self.client.send_line("not json")
+        response = self.client.wait_response(None)
+        self.assertIsNone(response["id"])
+        self.assertRpcError(response, PARSE_ERROR)
+        self.assertTrue(response["error"]["message"].startswith("Parse error: "), response)
+        self.assertResult(self.client.call_raw("demo.add", {"a": 20, "b": 22}), 42)
+
+    def test_invalid_requests(self) -> None:
+        c = self.client
+        c.send_line("[1,2]")
+        self.assertRpcError(c.wait_response(None), INVALID_REQUEST,
+                            "Invalid Request: batches are not supported; send one message per line.")
+        c.send_line('{"id":"no-version","method":"demo.add","params":{"a":1,"b":2}}')
+        self.assertRpcError(c.wait_response("no-version"), INVALID_REQUEST,
+                            'Invalid Request: "jsonrpc": "2.0" is required.')
+        c.send_line('{"jsonrpc":"2.0","id":"null-params","method":"demo.add","params":null}')
+        self.assertRpcError(c.wait_response("null-params"), INVALID_REQUEST,
+                            'Invalid Request: "params" must be an object or an array.')
+
+    def test_ids_echoed(self) -> None:
+        for id in ("abc", "1", "", "ünïcødé"):
+            with self.subTest(id=id):
+                response = self.client.call_raw("demo.add", {"a": 1, "b": 1}, id=id)
+                self.assertEqual(response["id"], id)
+                self.assertResult(response, 2)
+
+    # --- system.ping
+
+    def test_ping(self) -> None:
+        # A request leaves the active set just after its response was written, so poll briefly for 0.
+        deadline = time.monotonic() + 5
+        while True:
+            health = self.client.call_raw("system.ping")["result"]
+            if health.get("activeRequests") == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(list(health), ["status", "pid", "instanceId", "uptimeMs", "activeRequests", "version",
+                                        "protocolVersion"])
+        self.assertEqual(health["status"], "ok")
+        self.assertEqual(health["pid"], self.client.proc.pid)
+        self.assertEqual(health["instanceId"], self.ready["instanceId"])
+        self.assertIsInstance(health["uptimeMs"], int)
+        self.assertEqual(health["activeRequests"], 0)
+        self.assertEqual(health["protocolVersion"], "1.0")
+
+    def test_zz_no_stray_output(self) -> None:
+        # Runs last in this class (unittest sorts by name): nothing that was not valid JSON-RPC appeared on stdout.
+        self.client.call_raw("system.ping")
+        self.assertEqual(self.client.invalid_lines, [])
+        self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
+
+
+class T3_ShutdownTests(SidecarTestCase):
+    """system.shutdown: answers null, lets a running request finish, says lifecycle.shutdown, exits 0."""
+
+    def test_shutdown(self) -> None:
+        c = self.client
+        sleep_id = c.send_request("demo.sleep", {"milliseconds": 300})
+        self.assertResult(c.call_raw("system.shutdown"), None)
+        self.assertRpcError(c.call_raw("demo.add", {"a": 1, "b": 1}), -32004,
+                            "The sidecar is shutting down and accepts no new requests.")
+        self.assertResult(c.wait_response(sleep_id), "slept")
+        self.assertExitsWithShutdown("shutdown")
+
+
+class T4_EofTests(SidecarTestCase):
+    """The end of stdin: running requests finish, then lifecycle.shutdown with reason eof, exit 0."""
+
+    def test_eof(self) -> None:
+        c = self.client
+        sleep_id = c.send_request("demo.sleep", {"milliseconds": 200})
+        c.close_stdin()
+        self.assertResult(c.wait_response(sleep_id), "slept")
+        self.assertExitsWithShutdown("eof")
+
+
+class T5_ShutdownNowTests(SidecarTestCase):
+    """system.shutdown_now cancels what runs (-32800)."""
+
+    def test_shutdown_now(self) -> None:
+        c = self.client
+        sleep_id = c.send_request("demo.sleep", {"milliseconds": 30000})
+        self.assertResult(c.call_raw("system.shutdown_now"), None)
+        self.assertRpcError(c.wait_response(sleep_id), REQUEST_CANCELLED, "Request cancelled")
+        self.assertExitsWithShutdown("shutdown_now")
+
+
+class T6_SigtermTests(SidecarTestCase):
+    """SIGTERM cancels what runs and shuts down with reason sigterm."""
+
+    def test_sigterm(self) -> None:
+        c = self.client
+        sleep_id = c.send_request("demo.sleep", {"milliseconds": 30000})
+        c.call_raw("system.ping")  # the sleep is running by now
+        c.proc.send_signal(signal.SIGTERM)
+        self.assertRpcError(c.wait_response(sleep_id), REQUEST_CANCELLED, "Request cancelled")
+        self.assertExitsWithShutdown("sigterm")
+
+
+class T7_ExitTests(SidecarTestCase):
+    """demo.exit ends the process at once with the code, and nothing more is sent."""
+
+    args = ("--quiet-ready",)
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.client = SidecarClient(*cls.args)
+        cls.ready = {}
+
+    def test_quiet_ready_then_exit(self) -> None:
+        c = self.client
+        c.wait_notification("lifecycle.ready")
+        c.send_request("demo.exit", {"code": 3})
+        self.assertEqual(c.wait_exit(), 3)
+        c.drain_until_eof(timeout=5)
+        self.assertEqual([m.get("method") for m in c.messages], ["lifecycle.ready"])
+        self.assertFalse(any(line.startswith(READY_PREFIX) for line in c.stderr_lines()))
+
+
+# ====================================================================== runner
+
+
+class CountingResult(unittest.TextTestResult):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.passed = 0
+        self._subtest_failed: set[str] = set()
+
+    def addSuccess(self, test: unittest.TestCase) -> None:
+        super().addSuccess(test)
+        if test.id() not in self._subtest_failed:
+            self.passed += 1
+
+    def addSubTest(self, test: unittest.TestCase, subtest: unittest.TestCase, err: Any) -> None:
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._subtest_failed.add(test.id())
+
+
+def main() -> int:
+    if not SIDECAR.is_file():
+        print(f"The Python demo sidecar was not found at {SIDECAR}.", file=sys.stderr)
+        print("python: 0 passed, 1 failed")
+        return 1
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for case in (T1_ReadyTests, T2_DemoTests, T3_ShutdownTests, T4_EofTests, T5_ShutdownNowTests, T6_SigtermTests,
+                 T7_ExitTests):
+        suite.addTests(loader.loadTestsFromTestCase(case))
+    runner = unittest.TextTestRunner(verbosity=2, resultclass=CountingResult, stream=sys.stdout)
+    result: CountingResult = runner.run(suite)  # type: ignore[assignment]
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses) + len(result.skipped)
+    sys.stdout.flush()
+    print(f"python: {result.passed} passed, {failed} failed")
+    return 0 if failed == 0 and result.passed > 0 and result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
