@@ -4,6 +4,7 @@ using SidecarKit;
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
 using SidecarKit.Samples.Quickstart;
+using SidecarKit.Supervision;
 using SidecarKit.Transports.JsonLines;
 
 // The Quickstart: start the demo sidecar and make each kind of call, printing what happened.
@@ -76,6 +77,30 @@ Console.WriteLine($"  system.ping: {health.Status}, uptime {health.UptimeMs} ms,
 Section("8. Graceful stop");
 int exitCode = await sidecar.StopAsync();
 Console.WriteLine($"  system.shutdown → the sidecar drained and exited with code {exitCode}");
+
+Section("9. Supervised: a crash and the recovery");
+var supervised = new SidecarSupervisorOptions { Process = options };
+supervised.Restart.InitialDelay = TimeSpan.FromMilliseconds(200);
+supervised.HealthCheck.Interval = TimeSpan.FromSeconds(1);
+await using (var supervisor = new SidecarSupervisor(supervised))
+{
+    supervisor.StateChanged += (_, change) => Console.WriteLine($"    state: {change.Previous} → {change.Status.State}" +
+        (change.Status.State == SidecarState.Restarting ? $" (attempt {change.Status.Attempt}, next try at +{(change.Status.NextRetry - change.Timestamp)?.TotalMilliseconds:0} ms)" : ""));
+    IDemo client = supervisor.GetClient<IDemo>();                      // follows the current instance across restarts
+    Console.WriteLine($"  demo.add(20, 22) = {await client.AddAsync(20, 22)} (pid {supervisor.Status.Pid}; the first call started it)");
+    Task<string> inFlight = client.SleepAsync(10_000);
+    await Task.Delay(200);
+    _ = client.ExitAsync(3).ContinueWith(_ => { }, TaskScheduler.Default);   // the sidecar crashes with exit code 3
+    try
+    {
+        await inFlight;
+    }
+    catch (SidecarCrashedException e)
+    {
+        Console.WriteLine($"  the call in flight failed: exit code {e.ExitCode}, last stderr line: \"{e.StderrTail.LastOrDefault()}\"");
+    }
+    Console.WriteLine($"  demo.add(1, 1) = {await client.AddAsync(1, 1)} (pid {supervisor.Status.Pid}, restarts: {supervisor.Status.RestartCount})");
+}
 return 0;
 
 static void Section(string title) => Console.WriteLine(Environment.NewLine + title);
