@@ -207,3 +207,30 @@ public class ShutdownNowTests
         Assert.Equal(0, p.ExitCode);
     }
 }
+
+public class UrgentStopTests
+{
+    [Fact]
+    public async Task Sigterm_during_a_drain_cuts_it_short()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(DemoSidecar.DllPath);
+        using Process p = Process.Start(psi)!;
+        _ = p.StandardError.ReadToEndAsync();
+        Assert.Contains("lifecycle.ready", await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        await p.StandardInput.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"demo.sleep\",\"params\":{\"milliseconds\":60000}}\n");
+        await p.StandardInput.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"system.shutdown\"}\n");
+        await p.StandardInput.FlushAsync();
+        Assert.Contains("\"id\":2,\"result\":null", await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(0, kill(p.Id, 15)); // the drain would wait 10 s for the sleep; SIGTERM means now
+        string rest = await p.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Contains("\"id\":1,\"error\":{\"code\":-32800", rest);
+        Assert.Equal(0, p.ExitCode);
+    }
+
+    [DllImport("libc")]
+    private static extern int kill(int pid, int sig);
+}

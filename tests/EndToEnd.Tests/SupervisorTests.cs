@@ -156,6 +156,25 @@ public class SupervisorTests
         Assert.Equal(SidecarState.Stopped, supervisor.Status.State);
         Assert.Equal(0, supervisor.Status.LastExitCode);
         Assert.False(Directory.Exists($"/proc/{pid}"));
+        // Stopped is final until StartAsync: a call does not quietly start an instance nobody will stop.
+        var e = await Assert.ThrowsAnyAsync<SidecarException>(() => supervisor.GetClient<IDemo>().AddAsync(1, 1));
+        Assert.Contains("was stopped", e.Message);
+        Assert.Equal(SidecarState.Stopped, supervisor.Status.State);
+        Assert.Null(supervisor.Status.Pid);
+        await supervisor.StartAsync();
+        Assert.Equal(2, await supervisor.GetClient<IDemo>().AddAsync(1, 1));
+        await supervisor.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_program_that_cannot_be_found_fails_at_once_without_restarts()
+    {
+        await using var supervisor = new SidecarSupervisor(Options(o => { o.Process.FileName = "no-such-sidecar-program"; o.Process.FileNameVariable = "NO_SUCH_SIDECAR"; }));
+        var e = await Assert.ThrowsAnyAsync<SidecarException>(() => supervisor.StartAsync());
+        Assert.Contains("was not found", e.Message);
+        Assert.Contains("$NO_SUCH_SIDECAR (not set)", e.Message);
+        Assert.Equal(SidecarState.Failed, supervisor.Status.State);
+        Assert.Equal(0, supervisor.Status.RestartCount);
     }
 }
 

@@ -7,8 +7,8 @@ namespace SidecarKit.Hosting;
 
 /// <summary>
 /// Exits the sidecar when its parent is gone, even if stdin EOF never arrives (a grandchild or another process may hold
-/// a copy of the pipe). The parent names itself in <see cref="SidecarProcess.ParentPidVariable"/>; on Unix a parent
-/// that died leaves its child reparented, so <c>getppid()</c> stops matching.
+/// a copy of the pipe). The parent names itself in <see cref="SidecarProcess.ParentPidVariable"/>; the watchdog checks
+/// every 250 ms that a process with that pid still exists.
 /// </summary>
 internal static class ParentWatchdog
 {
@@ -40,9 +40,13 @@ internal static class ParentWatchdog
             try { using var p = System.Diagnostics.Process.GetProcessById(parent); return !p.HasExited; }
             catch (ArgumentException) { return false; }
         }
-        return getppid() == parent;
+        // Alive while a process with that pid exists (kill with signal 0 only checks). Checking getppid() instead
+        // would misfire when the sidecar is started through a wrapper that does not exec.
+        return kill(parent, 0) == 0 || Marshal.GetLastPInvokeError() == EPERM;
     }
 
-    [DllImport("libc")]
-    private static extern int getppid();
+    private const int EPERM = 1;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
 }

@@ -92,10 +92,18 @@ public sealed class SidecarHost
         foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts)
             register(connection.Handlers, connection);
         var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, connection, stop));
+        var urgentStop = new CancellationTokenSource();
+        connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, connection, stop, urgentStop));
 
-        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult("sigterm"); });
-        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult("sigint"); });
+        // A signal while already shutting down (say SIGTERM during a system.shutdown drain) means "now": it cuts the drain.
+        using var urgent = new CancellationTokenSource();
+        void Signal(PosixSignalContext c, string reason)
+        {
+            c.Cancel = true;
+            if (!stop.TrySetResult(reason)) urgent.Cancel();
+        }
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Signal(c, "sigterm"));
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Signal(c, "sigint"));
         using CancellationTokenRegistration cancelled = cancellationToken.Register(() => stop.TrySetResult("cancelled"));
         using var parentGone = new CancellationTokenSource();
         using ITimer? watchdog = ParentWatchdog.Start(() =>
@@ -125,7 +133,7 @@ public sealed class SidecarHost
         // ShutdownTimeout; system.shutdown_now and signals cancel them at once.
         bool drain = reason is "shutdown" or "eof";
         if (!drain) connection.CancelInboundRequests();
-        using (var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone.Token))
+        using (var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone.Token, urgent.Token, urgentStop.Token))
         {
             grace.CancelAfter(drain ? _options.ShutdownTimeout : TimeSpan.FromSeconds(2));
             try { await connection.DrainAsync(grace.Token).ConfigureAwait(false); }
@@ -141,8 +149,8 @@ public sealed class SidecarHost
         Task flushed = connection.CompleteOutputAsync();
         if (await Task.WhenAny(flushed, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) != flushed)
             _logger.LogWarning("stdout is not being read; exiting without flushing.");
-        else
-            await connection.DisposeAsync().ConfigureAwait(false);
+        // Everything is said; the stdin reader may still be blocked in a read the parent has no reason to end: exit
+        // without waiting for it.
         return 0;
     }
 
@@ -172,7 +180,7 @@ public sealed class SidecarHost
         return sb.ToString();
     }
 
-    private sealed class SystemService(SidecarHost host, RpcConnection connection, TaskCompletionSource<string> stop) : ISidecarSystem
+    private sealed class SystemService(SidecarHost host, RpcConnection connection, TaskCompletionSource<string> stop, CancellationTokenSource urgent) : ISidecarSystem
     {
         public Task<SidecarHealth> PingAsync(CancellationToken ct)
             => Task.FromResult(new SidecarHealth(
@@ -192,7 +200,7 @@ public sealed class SidecarHost
 
         public Task ShutdownNowAsync(CancellationToken ct)
         {
-            stop.TrySetResult("shutdown_now");
+            if (!stop.TrySetResult("shutdown_now")) urgent.Cancel(); // during a drain: cut it
             return Task.CompletedTask;
         }
     }

@@ -102,7 +102,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         catch (Exception e) when (e is Win32Exception or InvalidOperationException)
         {
             process.Dispose();
-            throw new SidecarStartException($"The sidecar '{options.Name}' could not be started: '{options.FileName}': {e.Message}", null, [], e);
+            throw new SidecarStartException($"The sidecar '{options.Name}' could not be started: '{options.FileName}': {e.Message}", null, [], e) { BeforeSpawn = true };
         }
 
         var sidecar = new SidecarProcess(options, process, logger);

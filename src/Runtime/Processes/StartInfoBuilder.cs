@@ -53,10 +53,10 @@ internal static class StartInfoBuilder
             if (text[i + 1] == '$') { sb.Append('$'); i++; continue; }
             if (text[i + 1] != '{') { sb.Append(c); continue; }
             int end = text.IndexOf('}', i + 2);
-            if (end < 0) throw new SidecarStartException($"The sidecar '{sidecar}': {what} has an unterminated '${{' in \"{text}\".", null, []);
+            if (end < 0) throw new SidecarStartException($"The sidecar '{sidecar}': {what} has an unterminated '${{' in \"{text}\".", null, []) { BeforeSpawn = true };
             string name = text[(i + 2)..end];
             if (!variables.TryGetValue(name, out string? value))
-                throw new SidecarStartException($"The sidecar '{sidecar}': {what} refers to ${{{name}}}, which is not set in the parent's environment.", null, []);
+                throw new SidecarStartException($"The sidecar '{sidecar}': {what} refers to ${{{name}}}, which is not set in the parent's environment.", null, []) { BeforeSpawn = true };
             sb.Append(value);
             i = end;
         }
@@ -92,7 +92,7 @@ internal static class StartInfoBuilder
             }
             tried.Add(path.Length == 0 ? "PATH (empty)" : $"each directory of PATH ({path})");
         }
-        throw new SidecarStartException($"The sidecar '{options.Name}' could not be started: '{fileName}' was not found. Tried: {string.Join("; ", tried)}.", null, []);
+        throw new SidecarStartException($"The sidecar '{options.Name}' could not be started: '{fileName}' was not found. Tried: {string.Join("; ", tried)}.", null, []) { BeforeSpawn = true };
     }
 
     public static IReadOnlyDictionary<string, string> CurrentEnvironment()

@@ -40,6 +40,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
     private SidecarState _state = SidecarState.Stopped;
     private long _startedTimestamp;
     private int _restartCount;
+    private bool _stopRequested;
     private int? _lastExitCode;
     private string? _lastError;
     private DateTimeOffset? _nextRetry;
@@ -78,10 +79,14 @@ public sealed class SidecarSupervisor : IAsyncDisposable
     /// </summary>
     public TContract GetClient<TContract>() where TContract : class, ISidecarContract<TContract>
     {
+        SidecarProcess? current;
         lock (_gate)
         {
             if (!_contracts.Contains(TContract.Descriptor)) _contracts.Add(TContract.Descriptor);
+            current = _current;
         }
+        if (current is { IsReady: true } && CheckFingerprints(current) is { } mismatch)
+            throw new SidecarException(mismatch);
         return TContract.CreateProxy(_channel);
     }
 
@@ -91,6 +96,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
     /// <exception cref="SidecarException">The sidecar failed before any instance became ready.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        lock (_gate) _stopRequested = false;
         EnsureRunning();
         await WaitForReadyAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -103,6 +109,10 @@ public sealed class SidecarSupervisor : IAsyncDisposable
         SidecarProcess? current;
         lock (_gate)
         {
+            // From here on calls fail instead of starting a new instance (until StartAsync).
+            _stopRequested = true;
+            if (!_ready.Task.IsCompleted || _ready.Task.IsCompletedSuccessfully) _ready = NewReady();
+            _ready.TrySetException(new SidecarException($"The sidecar '{Name}' was stopped; call StartAsync to start it again."));
             cts = _runCts;
             loop = _runLoop;
             current = _current;
@@ -115,7 +125,11 @@ public sealed class SidecarSupervisor : IAsyncDisposable
         if (current is not null)
         {
             try { _lastExitCode = await current.StopAsync(cancellationToken).ConfigureAwait(false); }
-            catch (Exception e) when (e is SidecarException or InvalidOperationException) { _logger.LogDebug(e, "Stopping '{Name}' failed.", Name); }
+            catch (Exception e) when (e is SidecarException or InvalidOperationException or OperationCanceledException)
+            {
+                _logger.LogDebug(e, "Stopping '{Name}' gracefully did not finish; killing it.", Name);
+                await current.KillAsync().ConfigureAwait(false);
+            }
             await current.DisposeAsync().ConfigureAwait(false);
         }
         if (loop is not null)
@@ -124,22 +138,26 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             catch (OperationCanceledException) { }
         }
         cts.Dispose();
-        lock (_gate)
-        {
-            _current = null;
-            if (!_ready.Task.IsCompleted) _ready.TrySetException(new SidecarException($"The sidecar '{Name}' was stopped."));
-        }
+        lock (_gate) _current = null;
         SetState(SidecarState.Stopped);
     }
 
     /// <summary>Stops the sidecar.</summary>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    /// <summary>Yields every state transition from now on, until <paramref name="cancellationToken"/> fires.</summary>
-    public async IAsyncEnumerable<SidecarStateChange> WatchAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Yields every state transition from the moment of this call on (it subscribes at once, before enumeration), until
+    /// <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public IAsyncEnumerable<SidecarStateChange> WatchAsync(CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<SidecarStateChange>(new UnboundedChannelOptions { SingleReader = true });
         lock (_gate) _watchers.Add(channel);
+        return ReadChangesAsync(channel, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<SidecarStateChange> ReadChangesAsync(Channel<SidecarStateChange> channel, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         try
         {
             while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -189,7 +207,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
         // On-demand start: the first call starts the sidecar. A failed sidecar stays failed until StartAsync.
         lock (_gate)
         {
-            if (_runLoop is not null || _state == SidecarState.Failed) return;
+            if (_runLoop is not null || _state == SidecarState.Failed || _stopRequested) return;
         }
         EnsureRunning();
     }
@@ -217,6 +235,17 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
+                return;
+            }
+            catch (SidecarStartException e) when (e.BeforeSpawn)
+            {
+                lock (_gate) _lastOutput = [];
+                Fail(e.Message); // bad options (program not found, variable unset): retrying cannot help
+                return;
+            }
+            catch (ArgumentException e)
+            {
+                Fail($"The sidecar '{Name}' is misconfigured: {e.Message}");
                 return;
             }
             catch (SidecarStartException e)

@@ -68,10 +68,13 @@ class SidecarClient:
     as they are read: demoEvents.confirm with ``confirm_answer``, anything else with -32601.
     """
 
-    def __init__(self, *args: str):
+    def __init__(self, *args: str, parent_pid: int | None = None):
+        env = {k: v for k, v in os.environ.items() if k != "SIDECAR_PARENT_PID"}
+        if parent_pid is not None:
+            env["SIDECAR_PARENT_PID"] = str(parent_pid)
         self.proc = subprocess.Popen(
             [PYTHON, str(SIDECAR), *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         )
         self._stdout: queue.Queue[Any] = queue.Queue()
         self._stderr_lines: list[str] = []
@@ -655,6 +658,38 @@ class T7_ExitTests(SidecarTestCase):
         self.assertFalse(any(line.startswith(READY_PREFIX) for line in c.stderr_lines()))
 
 
+class T8_ParentWatchdogTests(SidecarTestCase):
+    """SIDECAR_PARENT_PID names the parent; when it is gone the sidecar cancels what runs and exits (parent-exit),
+    even though its stdin is still open."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.parent = subprocess.Popen(["sleep", "60"])
+        cls.client = SidecarClient(parent_pid=cls.parent.pid)
+        try:
+            cls.ready = cls.client.wait_ready()
+        except BaseException:
+            cls.client.kill()
+            cls.parent.kill()
+            raise
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.client.kill()
+        cls.parent.kill()
+        cls.parent.wait()
+
+    def test_parent_gone(self) -> None:
+        c = self.client
+        sleep_id = c.send_request("demo.sleep", {"milliseconds": 30000})
+        self.assertResult(c.call_raw("demo.add", [1, 1]), 2)  # the sleep is running by now
+        self.parent.kill()
+        self.parent.wait()
+        self.assertRpcError(c.wait_response(sleep_id, timeout=5), REQUEST_CANCELLED, "Request cancelled")
+        self.assertExitsWithShutdown("parent-exit")
+        self.assertTrue(any(f"The parent process {self.parent.pid} is gone" in line for line in c.stderr_lines()))
+
+
 # ====================================================================== runner
 
 
@@ -683,7 +718,7 @@ def main() -> int:
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
     for case in (T1_ReadyTests, T2_DemoTests, T3_ShutdownTests, T4_EofTests, T5_ShutdownNowTests, T6_SigtermTests,
-                 T7_ExitTests):
+                 T7_ExitTests, T8_ParentWatchdogTests):
         suite.addTests(loader.loadTestsFromTestCase(case))
     runner = unittest.TextTestRunner(verbosity=2, resultclass=CountingResult, stream=sys.stdout)
     result: CountingResult = runner.run(suite)  # type: ignore[assignment]
