@@ -49,17 +49,21 @@ fi
 
 echo "== polyglot tests (Python, stdlib only)"
 if [ -x /usr/bin/python3 ]; then
-  set +e
-  DEMO_SIDECAR_DLL="$ROOT/samples/Demo/Sidecar/bin/$CONFIGURATION/net10.0/SidecarKit.Samples.Demo.Sidecar.dll" \
-    /usr/bin/python3 tests/Polyglot/python/test_demo_stdio.py 2>&1 | tee "$out/python.log"
-  set -e
-  line=$(grep -E '^python: [0-9]+ passed, [0-9]+ failed$' "$out/python.log" | tail -n 1 || true)
-  if [ -n "$line" ]; then
-    passed=$((passed + $(echo "$line" | sed -E 's/python: ([0-9]+) passed.*/\1/')))
-    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
-  else
-    echo "!! The Python tests printed no summary: counted as one failure."; failed=$((failed + 1))
-  fi
+  for suite in tests/Polyglot/python/test_*.py; do
+    echo "-- $suite"
+    set +e
+    DEMO_SIDECAR_DLL="$ROOT/samples/Demo/Sidecar/bin/$CONFIGURATION/net10.0/SidecarKit.Samples.Demo.Sidecar.dll" \
+      /usr/bin/python3 "$suite" > "$out/python.log" 2>&1
+    set -e
+    tail -n 40 "$out/python.log"
+    line=$(grep -E '^python: [0-9]+ passed, [0-9]+ failed$' "$out/python.log" | tail -n 1 || true)
+    if [ -n "$line" ]; then
+      passed=$((passed + $(echo "$line" | sed -E 's/python: ([0-9]+) passed.*/\1/')))
+      failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+    else
+      echo "!! $suite printed no summary: counted as one failure."; failed=$((failed + 1))
+    fi
+  done
 else
   echo "!!!!!!!! /usr/bin/python3 is missing: the Python polyglot tests did not run. Install Debian's python3 (apt-get install python3)."
   if [ "${CI:-}" = "true" ]; then failed=$((failed + 1)); fi
