@@ -4,20 +4,31 @@ namespace SidecarKit.EndToEnd.Tests;
 
 public class NoOrphanTests
 {
-    [Fact]
-    public async Task Sidecars_of_a_SIGKILLed_parent_are_gone_within_two_seconds()
+    private static string Built(string project, string assembly)
     {
         string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        string parentDll = Path.Combine(DemoSidecar.RepoRoot, "tests", "ParentHost", "bin", config, "net10.0", "SidecarKit.Tests.ParentHost.dll");
+        return Path.Combine(DemoSidecar.RepoRoot, "tests", project, "bin", config, "net10.0", assembly + ".dll");
+    }
+
+    [Fact]
+    public Task Sidecars_of_a_SIGKILLed_parent_are_gone_within_two_seconds()
+        => KillParentAndCheck(3, "demo", DemoSidecar.DllPath, "3");
+
+    [Fact]
+    public Task A_hung_sidecar_without_watchdog_dies_with_its_SIGKILLed_parent_by_the_parent_death_signal()
+        => KillParentAndCheck(1, "hung", Built("ChaosSidecar", "SidecarKit.Tests.ChaosSidecar"));
+
+    private static async Task KillParentAndCheck(int expected, params string[] parentArgs)
+    {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        psi.ArgumentList.Add(parentDll);
-        psi.ArgumentList.Add(DemoSidecar.DllPath);
-        psi.ArgumentList.Add("3");
+        psi.ArgumentList.Add(Built("ParentHost", "SidecarKit.Tests.ParentHost"));
+        foreach (string a in parentArgs) psi.ArgumentList.Add(a);
         using Process parent = Process.Start(psi)!;
         _ = parent.StandardError.ReadToEndAsync();
         string line = (await parent.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120)))!;
         int[] pids = [.. line["pids ".Length..].Split(' ').Select(int.Parse)];
-        Assert.Equal(3, pids.Length);
+        Assert.Equal(expected, pids.Length);
+        await Task.Delay(300); // a hung sidecar has stopped itself by now
         Assert.All(pids, pid => Assert.True(Directory.Exists($"/proc/{pid}")));
 
         Assert.Equal(0, Native.kill(parent.Id, Native.SIGKILL));

@@ -12,7 +12,19 @@ public class StartInfoBuilderTests
         ["MODEL_DIR"] = "/models",
     };
 
-    private static SidecarProcessOptions Options(string fileName = "sh") => new() { Name = "t", FileName = fileName };
+    private static SidecarProcessOptions Options(string fileName = "sh") => new() { Name = "t", FileName = fileName, KillOnParentDeath = false };
+
+    [Fact]
+    public void On_linux_the_sidecar_is_started_through_setpriv_with_a_parent_death_signal()
+    {
+        SidecarProcessOptions o = Options("/bin/sh");
+        o.KillOnParentDeath = true;
+        o.Arguments.Add("-c");
+        o.Arguments.Add("true");
+        var psi = StartInfoBuilder.Build(o, Parent);
+        Assert.Equal("/usr/bin/setpriv", psi.FileName);
+        Assert.Equal(["--pdeathsig", "KILL", "--", "/bin/sh", "-c", "true"], psi.ArgumentList);
+    }
 
     [Fact]
     public void Variables_expand_in_arguments_environment_and_working_directory_and_dollar_dollar_is_literal()

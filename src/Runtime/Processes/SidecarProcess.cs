@@ -97,7 +97,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         var process = new Process { StartInfo = startInfo };
         try
         {
-            process.Start();
+            await ProcessSpawner.StartAsync(process).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Win32Exception or InvalidOperationException)
         {

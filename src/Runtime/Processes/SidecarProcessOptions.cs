@@ -41,6 +41,13 @@ public sealed class SidecarProcessOptions
     /// <summary>The parent's variables passed on when <see cref="InheritEnvironment"/> is <see langword="false"/> (for example <c>PATH</c>, <c>HOME</c>).</summary>
     public IList<string> AllowedEnvironmentVariables { get; } = new List<string>();
 
+    /// <summary>
+    /// On Linux, start the sidecar through <c>setpriv --pdeathsig KILL</c> (util-linux) from a dedicated long-lived
+    /// thread, so the kernel kills it the moment this process dies, even if it is hung or never reads its stdin.
+    /// Default <see langword="true"/>; ignored where <c>setpriv</c> is not installed or on other systems.
+    /// </summary>
+    public bool KillOnParentDeath { get; set; } = true;
+
     /// <summary>The child's working directory. Default: the parent's.</summary>
     public string? WorkingDirectory { get; set; }
 

@@ -38,8 +38,20 @@ internal static class StartInfoBuilder
             else env[pair.Key] = Expand(pair.Value, $"environment variable {pair.Key}");
         }
         startInfo.FileName = Resolve(Expand(options.FileName, "the file name"), options, parentEnvironment);
+        if (options.KillOnParentDeath && OperatingSystem.IsLinux() && File.Exists(SetPriv))
+        {
+            // setpriv sets PR_SET_PDEATHSIG and execs the sidecar (same pid). The signal fires when the thread that
+            // forked dies, which is why ProcessSpawner forks from a thread that never exits.
+            startInfo.ArgumentList.Insert(0, startInfo.FileName);
+            startInfo.ArgumentList.Insert(0, "--");
+            startInfo.ArgumentList.Insert(0, "KILL");
+            startInfo.ArgumentList.Insert(0, "--pdeathsig");
+            startInfo.FileName = SetPriv;
+        }
         return startInfo;
     }
+
+    private const string SetPriv = "/usr/bin/setpriv";
 
     /// <summary>Replaces <c>${NAME}</c> with the variable's value and <c>$$</c> with <c>$</c>.</summary>
     public static string ExpandVariables(string text, IReadOnlyDictionary<string, string> variables, string sidecar, string what)
