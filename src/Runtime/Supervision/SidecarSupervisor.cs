@@ -229,6 +229,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
                 if (mismatch is not null)
                 {
                     await instance.KillAsync().ConfigureAwait(false);
+                    await instance.DisposeAsync().ConfigureAwait(false);
                     Fail(mismatch); // a rebuilt contract does not fix itself by restarting
                     return;
                 }

@@ -1,0 +1,52 @@
+using SidecarKit.Processes;
+using SidecarKit.Samples.Demo;
+using SidecarKit.Supervision;
+using SidecarKit.Transports.JsonLines;
+
+namespace SidecarKit.EndToEnd.Tests;
+
+/// <summary>A sidecar built from another version of a contract is refused, with both fingerprints in the message.</summary>
+public class FingerprintTests
+{
+    // A few lines of Python that announce "demo" with a fingerprint no build of IDemo has, then wait for stdin to end.
+    private const string Impostor = """
+        import json, os, sys
+        ready = {"version": "9", "protocolVersion": "1.0", "pid": os.getpid(), "instanceId": "x", "transport": "jsonl",
+                 "listenInfo": None, "contracts": [{"name": "demo", "fingerprint": "0000000000000000"}]}
+        print("__SIDECAR_READY__:" + json.dumps(ready), file=sys.stderr, flush=True)
+        print(json.dumps({"jsonrpc": "2.0", "method": "lifecycle.ready", "params": ready}), flush=True)
+        sys.stdin.read()
+        """;
+
+    private static SidecarProcessOptions Options()
+    {
+        var options = new SidecarProcessOptions { Name = "impostor", FileName = "/usr/bin/python3", ShutdownTimeout = TimeSpan.FromSeconds(1) }.UseJsonLines();
+        options.Arguments.Add("-c");
+        options.Arguments.Add(Impostor);
+        return options;
+    }
+
+    private static string Expected => Descriptor<IDemo>().Fingerprint;
+
+    private static ContractDescriptor Descriptor<T>() where T : class, ISidecarContract<T> => T.Descriptor;
+
+    [Fact]
+    public async Task GetClient_refuses_a_sidecar_with_another_fingerprint()
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options());
+        var e = Assert.Throws<SidecarException>(() => sidecar.GetClient<IDemo>());
+        Assert.Contains("0000000000000000", e.Message);
+        Assert.Contains(Expected, e.Message);
+    }
+
+    [Fact]
+    public async Task A_supervisor_fails_at_once_on_a_fingerprint_mismatch_without_restarting()
+    {
+        await using var supervisor = new SidecarSupervisor(new SidecarSupervisorOptions { Process = Options() });
+        supervisor.GetClient<IDemo>();
+        var e = await Assert.ThrowsAnyAsync<SidecarException>(() => supervisor.StartAsync());
+        Assert.Contains("disagree on its wire shape", e.Message);
+        Assert.Equal(SidecarState.Failed, supervisor.Status.State);
+        Assert.Equal(0, supervisor.Status.RestartCount);
+    }
+}
