@@ -148,11 +148,7 @@ public class SidecarProcessLevelTests
     [Fact]
     public async Task Sigterm_makes_the_sidecar_exit_promptly_with_reason_sigterm()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        psi.ArgumentList.Add(DemoSidecar.DllPath);
-        using Process p = Process.Start(psi)!;
-        string? first = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.Contains("lifecycle.ready", first);
+        using Process p = await RawSidecar.StartAsync();
         Assert.Equal(0, kill(p.Id, 15));
         string rest = await p.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -169,11 +165,7 @@ public class StdinEofDrainTests
     [Fact]
     public async Task Closing_stdin_lets_running_requests_finish_before_exit()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        psi.ArgumentList.Add(DemoSidecar.DllPath);
-        using Process p = Process.Start(psi)!;
-        _ = p.StandardError.ReadToEndAsync();
-        Assert.Contains("lifecycle.ready", await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        using Process p = await RawSidecar.StartAsync();
         await p.StandardInput.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"demo.sleep\",\"params\":{\"milliseconds\":500}}\n");
         await p.StandardInput.FlushAsync();
         await Task.Delay(100);
@@ -191,11 +183,7 @@ public class ShutdownNowTests
     [Fact]
     public async Task Shutdown_now_cancels_running_requests_and_exits_zero()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        psi.ArgumentList.Add(DemoSidecar.DllPath);
-        using Process p = Process.Start(psi)!;
-        _ = p.StandardError.ReadToEndAsync();
-        Assert.Contains("lifecycle.ready", await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        using Process p = await RawSidecar.StartAsync();
         await p.StandardInput.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"demo.sleep\",\"params\":{\"milliseconds\":60000}}\n");
         await p.StandardInput.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"system.shutdown_now\"}\n");
         await p.StandardInput.FlushAsync();
@@ -213,11 +201,7 @@ public class UrgentStopTests
     [Fact]
     public async Task Sigterm_during_a_drain_cuts_it_short()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        psi.ArgumentList.Add(DemoSidecar.DllPath);
-        using Process p = Process.Start(psi)!;
-        _ = p.StandardError.ReadToEndAsync();
-        Assert.Contains("lifecycle.ready", await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        using Process p = await RawSidecar.StartAsync();
         await p.StandardInput.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"demo.sleep\",\"params\":{\"milliseconds\":60000}}\n");
         await p.StandardInput.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"system.shutdown\"}\n");
         await p.StandardInput.FlushAsync();
@@ -233,4 +217,18 @@ public class UrgentStopTests
 
     [DllImport("libc")]
     private static extern int kill(int pid, int sig);
+}
+
+/// <summary>The demo sidecar as a plain process driven by raw JSON lines, started and read up to its ready line.</summary>
+internal static class RawSidecar
+{
+    public static async Task<Process> StartAsync()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(DemoSidecar.DllPath);
+        Process p = Process.Start(psi)!;
+        _ = p.StandardError.ReadToEndAsync(); // drained so the sidecar never blocks on a full stderr pipe
+        Assert.Contains("lifecycle.ready", await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        return p;
+    }
 }
