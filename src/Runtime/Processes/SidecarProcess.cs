@@ -134,6 +134,13 @@ public sealed class SidecarProcess : IAsyncDisposable
                 $"The sidecar '{Name}' (pid {ProcessId}) did not become ready within {_options.ReadyTimeout.TotalSeconds:0.#} s.{TailText()}",
                 null, StderrTail);
         }
+        if (winner == _ready.Task && _ready.Task.Result.Pid is int announced && announced != 0 && announced != ProcessId)
+        {
+            // On stdio the answer came on this very child's pipe, so the connection is this child's; a different pid
+            // means a wrapper that did not exec (signals and kills then reach the wrapper first).
+            _logger.LogWarning("The sidecar '{Name}' announced pid {Announced}, but the process started is {Pid}: a wrapper that does not exec?",
+                Name, announced, ProcessId);
+        }
         if (winner == _exited)
         {
             await Task.WhenAny(_stderrPump, Task.Delay(1000)).ConfigureAwait(false);
