@@ -15,12 +15,14 @@ public sealed class ConnectionPair : IAsyncDisposable
     public required RpcConnection Server { get; init; }
 
     public static ConnectionPair Create(RpcHandlerTable serverHandlers, RpcHandlerTable? clientHandlers = null,
-        RpcConnectionOptions? clientOptions = null, RpcConnectionOptions? serverOptions = null, JsonLinesOptions? limits = null)
+        RpcConnectionOptions? clientOptions = null, RpcConnectionOptions? serverOptions = null, JsonLinesOptions? limits = null,
+        Func<RpcProtocol>? protocol = null)
     {
+        protocol ??= () => new JsonRpcProtocol(limits);
         var toServer = new Pipe();
         var toClient = new Pipe();
-        var client = new RpcConnection(new Duplex(toClient.Reader, toServer.Writer), new JsonRpcProtocol(limits), clientHandlers, clientOptions);
-        var server = new RpcConnection(new Duplex(toServer.Reader, toClient.Writer), new JsonRpcProtocol(limits), serverHandlers, serverOptions);
+        var client = new RpcConnection(new Duplex(toClient.Reader, toServer.Writer), protocol(), clientHandlers, clientOptions);
+        var server = new RpcConnection(new Duplex(toServer.Reader, toClient.Writer), protocol(), serverHandlers, serverOptions);
         client.Start();
         server.Start();
         return new ConnectionPair { Client = client, Server = server };

@@ -44,4 +44,15 @@ public abstract class RpcProtocol
 
     /// <summary>Decodes an error's data member, if any, as JSON.</summary>
     public abstract JsonElement? ReadErrorData(in RpcMessage message);
+
+    /// <summary>
+    /// What a null result means for <typeparamref name="T"/>: null for reference types, nullable value types and void
+    /// methods; for an int or a bool it is not a value, and must not silently become 0 or false.
+    /// </summary>
+    protected static T NullResult<T>()
+    {
+        if (default(T) is not null && typeof(T) != typeof(VoidResult))
+            throw new WireFormatException($"expected a value of type {typeof(T).Name}, found null.");
+        return default!;
+    }
 }

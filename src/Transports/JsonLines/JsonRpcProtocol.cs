@@ -307,15 +307,7 @@ public sealed class JsonRpcProtocol : RpcProtocol
     public override T ReadResult<T, TCodec>(in RpcMessage message)
     {
         JsonWireReader reader = JsonWireReader.Create(message.Payload.Span, _options.MaxDepth);
-        if (reader.TryReadNull())
-        {
-            // null is a result for reference types, nullable value types and void methods; for an int or a bool it is
-            // not one, and must not silently become 0 or false.
-            if (default(T) is not null && typeof(T) != typeof(VoidResult))
-                throw new WireFormatException($"expected a value of type {typeof(T).Name}, found null.");
-            return default!;
-        }
-        return TCodec.Read(ref reader);
+        return reader.TryReadNull() ? NullResult<T>() : TCodec.Read(ref reader);
     }
 
     /// <inheritdoc />

@@ -1,0 +1,235 @@
+using System.Buffers;
+using System.Text.Json;
+using SidecarKit.Rpc;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Transports.MessagePack;
+
+/// <summary>
+/// MessagePack-RPC: a plain stream of MessagePack objects (no length prefix), each one of
+/// <c>[0, msgid, method, params]</c> (request), <c>[1, msgid, error, result]</c> (response) or
+/// <c>[2, method, params]</c> (notification); params are a positional array, errors are maps
+/// <c>{code, message, data}</c>. Create one per connection.
+/// </summary>
+/// <remarks>
+/// A valid object with an invalid envelope is answered with -32600 and the stream goes on. Bytes that are not
+/// MessagePack, or a message over the size or depth limit, close the connection: without a length prefix the stream
+/// cannot be resynchronised.
+/// </remarks>
+public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) : RpcProtocol
+{
+    private const int Request = 0, Response = 1, Notification = 2;
+    private readonly MessagePackOptions _options = options ?? new MessagePackOptions();
+
+    /// <inheritdoc />
+    public override string Name => "msgpack";
+
+    /// <inheritdoc />
+    public override bool TryReadMessage(ref ReadOnlySequence<byte> buffer, bool isCompleted, out RpcMessage message)
+    {
+        message = default;
+        if (buffer.IsEmpty) return false;
+        switch (MessagePackFraming.TryGetObject(buffer, _options.MaxDepth, _options.MaxMessageSize, out long length, out string? error))
+        {
+            case FrameStatus.Incomplete:
+                if (isCompleted) throw new InvalidDataException($"MessagePack-RPC: the stream ended inside a message ({buffer.Length} bytes).");
+                return false;
+            case FrameStatus.Invalid:
+                throw new InvalidDataException($"MessagePack-RPC: {error} The connection is closed: a stream of MessagePack objects cannot be resynchronised.");
+        }
+        byte[] rented = ArrayPool<byte>.Shared.Rent((int)length);
+        buffer.Slice(0, length).CopyTo(rented);
+        buffer = buffer.Slice(length);
+        message = ParseEnvelope(rented, (int)length);
+        return true;
+    }
+
+    private static RpcMessage ParseEnvelope(byte[] buffer, int length)
+    {
+        var r = new MessagePackReader(new ReadOnlySequence<byte>(buffer, 0, length));
+        RequestId id = RequestId.Null;
+        try
+        {
+            if (r.NextType != MessagePackType.Array) return Invalid(buffer, RequestId.Null, "a message must be an array.");
+            int count = r.ReadArrayHeader();
+            if (count == 0 || r.NextType != MessagePackType.Integer) return Invalid(buffer, RequestId.Null, "a message must start with its type (0, 1 or 2).");
+            long type = r.ReadInt64();
+            switch (type)
+            {
+                case Request when count == 4:
+                {
+                    id = ReadId(ref r);
+                    string method = r.ReadString();
+                    (int start, int end) = Value(ref r, out bool isParams);
+                    return isParams
+                        ? new RpcMessage(RpcMessageKind.Request, id, method, buffer.AsMemory(start, end - start), state: buffer)
+                        : Invalid(buffer, id, "params must be an array (or a map).");
+                }
+                case Notification when count == 3:
+                {
+                    string method = r.ReadString();
+                    (int start, int end) = Value(ref r, out bool isParams);
+                    return isParams
+                        ? new RpcMessage(RpcMessageKind.Notification, RequestId.None, method, buffer.AsMemory(start, end - start), state: buffer)
+                        : Invalid(buffer, RequestId.None, "params must be an array (or a map).");
+                }
+                case Response when count == 4:
+                {
+                    id = ReadId(ref r);
+                    if (r.TryReadNil())
+                    {
+                        int start = (int)r.Consumed;
+                        r.Skip();
+                        return new RpcMessage(RpcMessageKind.Result, id, null, buffer.AsMemory(start, (int)r.Consumed - start), state: buffer);
+                    }
+                    return ParseError(ref r, buffer, id);
+                }
+                default:
+                    return Invalid(buffer, type == Response ? RequestId.None : RequestId.Null,
+                        $"a message of type {type} must have {(type == Notification ? 3 : 4)} elements; type must be 0, 1 or 2.");
+            }
+        }
+        catch (WireFormatException e)
+        {
+            return Invalid(buffer, id, e.Message);
+        }
+    }
+
+    private static RequestId ReadId(ref MessagePackReader r)
+    {
+        if (r.TryReadNil()) return RequestId.Null;
+        return r.NextType == MessagePackType.String ? RequestId.FromString(r.ReadString()) : RequestId.FromNumber(r.ReadInt64());
+    }
+
+    // The bounds of the next value; isParams says whether it is an array or a map.
+    private static (int Start, int End) Value(ref MessagePackReader r, out bool isParams)
+    {
+        isParams = r.NextType is MessagePackType.Array or MessagePackType.Map;
+        int start = (int)r.Consumed;
+        r.Skip();
+        return (start, (int)r.Consumed);
+    }
+
+    private static RpcMessage ParseError(ref MessagePackReader r, byte[] buffer, RequestId id)
+    {
+        // Ours are maps {code, message, data}; other implementations send a string or anything else: keep what we can.
+        int code = RpcErrorCodes.InternalError;
+        string message = "error";
+        int dataStart = 0, dataEnd = 0;
+        if (r.NextType == MessagePackType.Map)
+        {
+            int entries = r.ReadMapHeader();
+            for (int i = 0; i < entries; i++)
+            {
+                string key = r.NextType == MessagePackType.String ? r.ReadString() : "";
+                switch (key)
+                {
+                    case "code": code = checked((int)r.ReadInt64()); break;
+                    case "message": message = r.ReadString(); break;
+                    case "data": (dataStart, dataEnd) = Value(ref r, out _); break;
+                    default: r.Skip(); break;
+                }
+            }
+        }
+        else if (r.NextType == MessagePackType.String)
+        {
+            message = r.ReadString();
+        }
+        else
+        {
+            (dataStart, dataEnd) = Value(ref r, out _);
+        }
+        r.Skip(); // result
+        return new RpcMessage(RpcMessageKind.Error, id, null, buffer.AsMemory(dataStart, dataEnd - dataStart), code, message, buffer);
+    }
+
+    private static RpcMessage Invalid(byte[] buffer, RequestId id, string reason)
+        => new(RpcMessageKind.Invalid, id, null, default, RpcErrorCodes.InvalidRequest, "Invalid Request: " + reason, buffer);
+
+    /// <inheritdoc />
+    public override void Release(in RpcMessage message)
+    {
+        if (message.State is byte[] rented) ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    /// <inheritdoc />
+    public override TArgs ReadArgs<TArgs>(in RpcMessage message)
+    {
+        var reader = new MessagePackWireReader(new ReadOnlySequence<byte>(message.Payload));
+        return TArgs.Read(ref reader);
+    }
+
+    /// <inheritdoc />
+    public override T ReadResult<T, TCodec>(in RpcMessage message)
+    {
+        var reader = new MessagePackWireReader(new ReadOnlySequence<byte>(message.Payload));
+        return reader.TryReadNull() ? NullResult<T>() : TCodec.Read(ref reader);
+    }
+
+    /// <inheritdoc />
+    public override JsonElement? ReadErrorData(in RpcMessage message)
+        => message.Payload.IsEmpty ? null : MessagePackJson.ToJson(new ReadOnlySequence<byte>(message.Payload));
+
+    private static void WriteId(MessagePackWriter w, RequestId id)
+    {
+        switch (id.Kind)
+        {
+            case RequestIdKind.Number: w.WriteInt64(id.Number); break;
+            case RequestIdKind.String or RequestIdKind.RawNumber: w.WriteString(id.Text!); break;
+            default: w.WriteNil(); break;
+        }
+    }
+
+    /// <inheritdoc />
+    public override void WriteRequest<TArgs>(IBufferWriter<byte> output, RequestId id, string method, in TArgs args)
+    {
+        var w = new MessagePackWriter(output);
+        if (id.IsPresent)
+        {
+            w.WriteArrayHeader(4);
+            w.WriteInt64(Request);
+            WriteId(w, id);
+        }
+        else
+        {
+            w.WriteArrayHeader(3);
+            w.WriteInt64(Notification);
+        }
+        w.WriteString(method);
+        var writer = new MessagePackWireWriter(output, firstObjectAsArray: true);
+        args.Write(ref writer);
+    }
+
+    /// <inheritdoc />
+    public override void WriteResult<T, TCodec>(IBufferWriter<byte> output, RequestId id, T value)
+    {
+        var w = new MessagePackWriter(output);
+        w.WriteArrayHeader(4);
+        w.WriteInt64(Response);
+        WriteId(w, id);
+        w.WriteNil();
+        var writer = new MessagePackWireWriter(output);
+        if (value is null) w.WriteNil();
+        else TCodec.Write(ref writer, value);
+    }
+
+    /// <inheritdoc />
+    public override void WriteError(IBufferWriter<byte> output, RequestId id, int code, string message, JsonElement? data)
+    {
+        var w = new MessagePackWriter(output);
+        w.WriteArrayHeader(4);
+        w.WriteInt64(Response);
+        WriteId(w, id);
+        w.WriteMapHeader(data is null ? 2 : 3);
+        w.WriteString("code"u8);
+        w.WriteInt64(code);
+        w.WriteString("message"u8);
+        w.WriteString(message);
+        if (data is { } d)
+        {
+            w.WriteString("data"u8);
+            MessagePackJson.Write(w, d);
+        }
+        w.WriteNil();
+    }
+}
