@@ -5,8 +5,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 require_dotnet
 cd "$ROOT"
 
-# Polyglot prerequisites: Debian's Python (stdlib only for now).
-apt_install python3 || true
+# Polyglot prerequisites: Debian's Python and its msgpack module (an independent MessagePack implementation).
+apt_install python3 python3-msgpack || true
 
 passed=0; failed=0
 out="$(mktemp -d)"

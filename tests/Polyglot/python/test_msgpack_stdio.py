@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""The demo sidecar over MessagePack-RPC on stdio, driven by Debian's python3-msgpack (an independent implementation).
+
+Prints "python: N passed, N failed" last; exits non-zero on any failure. Without the msgpack module it says so loudly
+and counts as one failure (scripts/test.sh installs python3-msgpack).
+"""
+import datetime, os, subprocess, sys, unittest
+
+try:
+    import msgpack
+except ImportError:
+    print("!!!!!!!! python3-msgpack is missing: apt-get install python3-msgpack (scripts/test.sh does this)", file=sys.stderr)
+    print("python: 0 passed, 1 failed")
+    sys.exit(1)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+DLL = os.environ.get("DEMO_SIDECAR_DLL") or os.path.join(ROOT, "samples/Demo/Sidecar/bin/Release/net10.0/SidecarKit.Samples.Demo.Sidecar.dll")
+
+
+class Sidecar:
+    def __init__(self):
+        self.p = subprocess.Popen(["dotnet", DLL, "--transport", "msgpack"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.u = msgpack.Unpacker(raw=False, timestamp=3)
+
+    def send(self, obj):
+        self.p.stdin.write(msgpack.packb(obj, use_bin_type=True, datetime=True))
+        self.p.stdin.flush()
+
+    def next(self):
+        while True:
+            for obj in self.u:
+                return obj
+            data = os.read(self.p.stdout.fileno(), 65536)   # not read(n): it would wait for n bytes
+            if not data:
+                raise EOFError("the sidecar closed stdout")
+            self.u.feed(data)
+
+    def call(self, msgid, method, params):
+        self.send([0, msgid, method, params])
+        while True:
+            m = self.next()
+            if m[0] == 1 and m[1] == msgid:
+                return m
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.kill()
+        self.p.wait()
+
+
+class MessagePackStdio(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Sidecar()
+        first = cls.s.next()
+        assert first[0] == 2 and first[1] == "lifecycle.ready", first
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    def test_add(self):
+        self.assertEqual([1, 1, None, 5], self.s.call(1, "demo.add", [2, 3]))
+
+    def test_add_extremes_and_overflow(self):
+        self.assertEqual(2147483647, self.s.call(2, "demo.add", [2147483646, 1])[3])
+        self.assertEqual(-32602, self.s.call(3, "demo.add", [2147483647, 1])[2]["code"])
+
+    def test_echo_with_timestamp_extension(self):
+        born = datetime.datetime(1815, 12, 10, 8, 30, tzinfo=datetime.timezone.utc)   # before 1970: the 96-bit form
+        person = {"name": "Ada ✓", "age": 36, "tags": ["math", ""], "address": {"street": "s", "city": "c"}, "born": born}
+        self.assertEqual(person, self.s.call(4, "demo.echo", [person])[3])
+
+    def test_divide_error_is_a_map(self):
+        self.assertEqual({"code": -32010, "message": "division by zero"}, self.s.call(5, "demo.divide", [1.0, 0.0])[2])
+        r = self.s.call(6, "demo.divide", [float("nan"), 1.0])[3]
+        self.assertNotEqual(r, r)   # NaN travels as float64
+
+    def test_count_streams_items_then_the_count(self):
+        self.s.send([0, 7, "demo.count", [5]])
+        items = []
+        while True:
+            m = self.s.next()
+            if m[0] == 2 and m[1] == "$/stream.item" and m[2][0] == 7:
+                items.append(m[2][1])
+            elif m[0] == 1 and m[1] == 7:
+                self.assertEqual(5, m[3])
+                break
+        self.assertEqual([1, 2, 3, 4, 5], items)
+
+    def test_blob_is_bin(self):
+        data = self.s.call(8, "demo.blob", [1000])[3]
+        self.assertIsInstance(data, bytes)
+        self.assertEqual(bytes(i % 256 for i in range(1000)), data)
+
+    def test_errors_for_bad_calls(self):
+        self.assertEqual(-32601, self.s.call(9, "nope", [])[2]["code"])
+        self.assertEqual(-32602, self.s.call(10, "demo.add", ["x", 1])[2]["code"])
+        self.s.send([7, 7])
+        m = self.s.next()
+        self.assertEqual(-32600, m[2]["code"])
+        self.assertEqual(3, self.s.call(11, "demo.add", [1, 2])[3])   # still usable
+
+    def test_params_by_name_are_accepted_too(self):
+        self.assertEqual(9, self.s.call(12, "demo.add", {"a": 4, "b": 5})[3])
+
+    def test_large_values(self):
+        s = "x" * (1 << 20)
+        person = {"name": s, "age": 1, "tags": [str(i) for i in range(65536)], "address": None, "born": None}
+        back = self.s.call(13, "demo.echo", [person])[3]
+        self.assertEqual(s, back["name"])
+        self.assertEqual(65536, len(back["tags"]))
+
+
+class Shutdown(unittest.TestCase):
+    def test_system_shutdown_then_exit_zero(self):
+        s = Sidecar()
+        try:
+            self.assertEqual("lifecycle.ready", s.next()[1])
+            self.assertEqual([1, 1, None, None], s.call(1, "system.shutdown", []))
+            self.assertEqual([2, "lifecycle.shutdown", ["shutdown"]], s.next())
+            self.assertEqual(0, s.p.wait(timeout=10))
+        finally:
+            s.close()
+
+
+if __name__ == "__main__":
+    if not os.path.exists(DLL):
+        print(f"!!!!!!!! the demo sidecar is not built ({DLL}): dotnet build Toolkit.sln -c Release", file=sys.stderr)
+        print("python: 0 passed, 1 failed")
+        sys.exit(1)
+    result = unittest.TextTestRunner(verbosity=2).run(unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__]))
+    failed = len(result.failures) + len(result.errors) + len(result.skipped)
+    print(f"python: {result.testsRun - failed} passed, {failed} failed")
+    sys.exit(0 if failed == 0 else 1)
