@@ -8,6 +8,14 @@ cd "$ROOT"
 # Polyglot prerequisites: Debian's Python and its msgpack module (an independent MessagePack implementation).
 apt_install python3 python3-msgpack || true
 
+# Third-party corpora the .NET tests read (msgpack-test-suite), pinned in tests/Conformance/package.json.
+if command -v npm >/dev/null; then
+  (cd tests/Conformance && npm install --no-package-lock --no-audit --no-fund --silent) \
+    || echo "!!!!!!!! npm could not install tests/Conformance: the corpus conformance tests will fail."
+else
+  echo "!!!!!!!! npm is missing: the msgpack-test-suite conformance tests will fail. Install Node.js and npm."
+fi
+
 passed=0; failed=0
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
