@@ -6,20 +6,8 @@ using SidecarKit.Tests.Support;
 namespace SidecarKit.Transports.JsonLines.Tests;
 
 /// <summary>Property-based round-trips: random values of every primitive and collection shape survive the wire.</summary>
-public class CodecPropertyTests : IAsyncLifetime
+public class CodecPropertyTests() : TypesEchoConnection
 {
-    private ConnectionPair _pair = null!;
-    private ITypes _types = null!;
-
-    public Task InitializeAsync()
-    {
-        _pair = ConnectionPair.Create(new RpcHandlerTable().AddContract<ITypes>(new EchoTypes()));
-        _types = _pair.Client.GetClient<ITypes>();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _pair.DisposeAsync();
-
     private static readonly Config s_config = Config.QuickThrowOnFailure.WithMaxTest(300); // a failure prints its seed, to replay it
 
     // JSON text is UTF-8: a lone surrogate cannot be encoded, so strings are drawn from valid text.
@@ -55,7 +43,7 @@ public class CodecPropertyTests : IAsyncLifetime
     {
         Prop.ForAll(Primitives().ToArbitrary(), value =>
         {
-            AllPrimitives back = _types.PrimitivesAsync(value).GetAwaiter().GetResult();
+            AllPrimitives back = Types.PrimitivesAsync(value).GetAwaiter().GetResult();
             // Floats compare by bits, so NaN payloads and -0.0 must survive exactly as far as JSON can carry them.
             return back with { Single = value.Single, Double = value.Double, Bytes = value.Bytes } == value
                 && back.Bytes.SequenceEqual(value.Bytes)
@@ -84,7 +72,7 @@ public class CodecPropertyTests : IAsyncLifetime
 
         Prop.ForAll(collections.ToArbitrary(), value =>
         {
-            Collections back = _types.CollectionsAsync(value).GetAwaiter().GetResult();
+            Collections back = Types.CollectionsAsync(value).GetAwaiter().GetResult();
             Assert.Equivalent(value, back, strict: true);
             return true;
         }).Check(s_config.WithMaxTest(100));

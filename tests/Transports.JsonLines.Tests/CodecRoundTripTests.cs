@@ -7,20 +7,8 @@ namespace SidecarKit.Transports.JsonLines.Tests;
 /// Every supported type goes through the generated proxy, args and codecs, across a real JSON lines connection, to
 /// an echo implementation and back.
 /// </summary>
-public class CodecRoundTripTests : IAsyncLifetime
+public class CodecRoundTripTests() : TypesEchoConnection
 {
-    private ConnectionPair _pair = null!;
-    private ITypes _types = null!;
-
-    public Task InitializeAsync()
-    {
-        _pair = ConnectionPair.Create(new RpcHandlerTable().AddContract<ITypes>(new EchoTypes()));
-        _types = _pair.Client.GetClient<ITypes>();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _pair.DisposeAsync();
-
     public static AllPrimitives SamplePrimitives(bool extremes) => extremes
         ? new AllPrimitives(true, byte.MaxValue, sbyte.MinValue, short.MinValue, ushort.MaxValue, int.MinValue, uint.MaxValue,
             long.MinValue, ulong.MaxValue, float.MaxValue, double.Epsilon, decimal.MaxValue, '\u00e9', "ünïcödé \"quoted\" \\ \n\t ✓ 𝄞",
@@ -34,7 +22,7 @@ public class CodecRoundTripTests : IAsyncLifetime
     public async Task All_primitives(bool extremes)
     {
         AllPrimitives value = SamplePrimitives(extremes);
-        AllPrimitives back = await _types.PrimitivesAsync(value);
+        AllPrimitives back = await Types.PrimitivesAsync(value);
         Assert.Equivalent(value, back, strict: true);
         Assert.Equal(value.DateTime.Kind, back.DateTime.Kind);
         Assert.Equal(value.DateTimeOffset.Offset, back.DateTimeOffset.Offset);
@@ -51,7 +39,7 @@ public class CodecRoundTripTests : IAsyncLifetime
     [InlineData(0.1)]
     public async Task Doubles_including_non_finite(double value)
     {
-        double back = await _types.DoubleAsync(value);
+        double back = await Types.DoubleAsync(value);
         Assert.Equal(BitConverter.DoubleToInt64Bits(value), BitConverter.DoubleToInt64Bits(back));
     }
 
@@ -59,17 +47,17 @@ public class CodecRoundTripTests : IAsyncLifetime
     [InlineData(long.MinValue)]
     [InlineData(long.MaxValue)]
     [InlineData(0L)]
-    public async Task Int64_extremes(long value) => Assert.Equal(value, await _types.Int64Async(value));
+    public async Task Int64_extremes(long value) => Assert.Equal(value, await Types.Int64Async(value));
 
     [Fact]
-    public async Task UInt64_max() => Assert.Equal(ulong.MaxValue, await _types.UInt64Async(ulong.MaxValue));
+    public async Task UInt64_max() => Assert.Equal(ulong.MaxValue, await Types.UInt64Async(ulong.MaxValue));
 
     [Fact]
     public async Task Large_byte_array()
     {
         byte[] bytes = new byte[1 << 20];
         new Random(7).NextBytes(bytes);
-        Assert.Equal(bytes, await _types.BytesAsync(bytes));
+        Assert.Equal(bytes, await Types.BytesAsync(bytes));
     }
 
     [Fact]
@@ -89,7 +77,7 @@ public class CodecRoundTripTests : IAsyncLifetime
             [[1, 2], [], [3]],
             [1, null, 3],
             ["p", null]);
-        Collections back = await _types.CollectionsAsync(value);
+        Collections back = await Types.CollectionsAsync(value);
         Assert.Equivalent(value, back, strict: true);
     }
 
@@ -98,7 +86,7 @@ public class CodecRoundTripTests : IAsyncLifetime
     {
         var value = new Collections([], [], new List<int>(), [], [], new List<string>(), [], [], new Dictionary<string, Address?>(),
             new Dictionary<string, List<int>>(), [], [], []);
-        Assert.Equivalent(value, await _types.CollectionsAsync(value), strict: true);
+        Assert.Equivalent(value, await Types.CollectionsAsync(value), strict: true);
     }
 
     [Fact]
@@ -112,7 +100,7 @@ public class CodecRoundTripTests : IAsyncLifetime
             new Point { X = 9, Y = 9 },
             Access.Read | Access.Write,
             null);
-        Shapes back = await _types.ShapesAsync(value);
+        Shapes back = await Types.ShapesAsync(value);
         Assert.Equal(value.Mutable.Name, back.Mutable.Name);
         Assert.Equal(value.Mutable.Count, back.Mutable.Count);
         Assert.Equal(value.Mutable.Items, back.Mutable.Items);
@@ -129,28 +117,28 @@ public class CodecRoundTripTests : IAsyncLifetime
     [Fact]
     public async Task Nullable_values_and_enums()
     {
-        Assert.Null(await _types.NullableIntAsync(null));
-        Assert.Equal(-5, await _types.NullableIntAsync(-5));
-        Assert.Null(await _types.NullableStringAsync(null));
-        Assert.Equal("s", await _types.NullableStringAsync("s"));
-        foreach (Color c in Enum.GetValues<Color>()) Assert.Equal(c, await _types.ColorAsync(c));
-        Assert.Equal((Color)42, await _types.ColorAsync((Color)42));
-        Assert.Null(await _types.MaybeListAsync(null));
-        Assert.Equal([1, 2, 3], await _types.MaybeListAsync(Enumerable.Range(1, 3)));
+        Assert.Null(await Types.NullableIntAsync(null));
+        Assert.Equal(-5, await Types.NullableIntAsync(-5));
+        Assert.Null(await Types.NullableStringAsync(null));
+        Assert.Equal("s", await Types.NullableStringAsync("s"));
+        foreach (Color c in Enum.GetValues<Color>()) Assert.Equal(c, await Types.ColorAsync(c));
+        Assert.Equal((Color)42, await Types.ColorAsync((Color)42));
+        Assert.Null(await Types.MaybeListAsync(null));
+        Assert.Equal([1, 2, 3], await Types.MaybeListAsync(Enumerable.Range(1, 3)));
     }
 
     [Fact]
     public async Task Recursive_types()
     {
         var tree = new Node("root", [new Node("a", [new Node("a1", [])]), new Node("b", [])]);
-        Assert.Equivalent(tree, await _types.TreeAsync(tree), strict: true);
+        Assert.Equivalent(tree, await Types.TreeAsync(tree), strict: true);
     }
 
     [Fact]
     public async Task Default_parameter_values_apply_when_omitted_on_the_wire()
     {
-        Assert.Equal("1|10|null|Blue", await _types.DefaultsAsync(1));
-        Assert.Equal("1|2|x|Red", await _types.DefaultsAsync(1, 2, "x", Color.Red));
+        Assert.Equal("1|10|null|Blue", await Types.DefaultsAsync(1));
+        Assert.Equal("1|2|x|Red", await Types.DefaultsAsync(1, 2, "x", Color.Red));
         // A raw client omitting the optional params gets the declared defaults, not zeros.
         await using var raw = new RawJsonServer(new RpcHandlerTable().AddContract<ITypes>(new EchoTypes()));
         var r = await raw.RoundTripAsync("""{"jsonrpc":"2.0","id":1,"method":"types.defaults","params":{"a":7}}""");
@@ -160,15 +148,15 @@ public class CodecRoundTripTests : IAsyncLifetime
     [Fact]
     public async Task ValueTask_methods()
     {
-        Assert.Equal(42, await _types.ValueTaskAsync(21));
-        await _types.NothingAsync();
+        Assert.Equal(42, await Types.ValueTaskAsync(21));
+        await Types.NothingAsync();
     }
 
     [Fact]
     public async Task A_null_where_the_contract_says_non_null_is_invalid_params()
     {
         // The proxy writes what it is given; the receiving side enforces the contract.
-        var e = await Assert.ThrowsAsync<SidecarRemoteException>(() => _types.RequiredStringAsync(null!));
+        var e = await Assert.ThrowsAsync<SidecarRemoteException>(() => Types.RequiredStringAsync(null!));
         Assert.Equal(RpcErrorCodes.InvalidParams, e.Code);
         Assert.Contains("must not be null", e.Message);
     }

@@ -4,20 +4,8 @@ using SidecarKit.Tests.Support;
 namespace SidecarKit.Transports.MessagePack.Tests;
 
 /// <summary>The same generated codecs, proxies and dispatchers, over MessagePack-RPC instead of JSON-RPC.</summary>
-public class RoundTripTests : IAsyncLifetime
+public class RoundTripTests() : TypesEchoConnection(() => new MessagePackRpcProtocol())
 {
-    private ConnectionPair _pair = null!;
-    private ITypes _types = null!;
-
-    public Task InitializeAsync()
-    {
-        _pair = ConnectionPair.Create(new RpcHandlerTable().AddContract<ITypes>(new EchoTypes()), protocol: () => new MessagePackRpcProtocol());
-        _types = _pair.Client.GetClient<ITypes>();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _pair.DisposeAsync();
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -28,7 +16,7 @@ public class RoundTripTests : IAsyncLifetime
                 float.MaxValue, double.NaN, decimal.MaxValue, 'é', "ünïcödé ✓ 𝄞", [0, 255], Guid.NewGuid(),
                 new DateTime(1815, 12, 10, 1, 2, 3, DateTimeKind.Utc).AddTicks(4567), new DateTimeOffset(2262, 4, 11, 23, 47, 16, TimeSpan.Zero), TimeSpan.MinValue)
             : new AllPrimitives(false, 0, 0, 0, 0, 0, 0, 0, 0, -0f, -0d, 0m, 'a', "", [], Guid.Empty, DateTime.UnixEpoch, DateTimeOffset.UnixEpoch, TimeSpan.Zero);
-        AllPrimitives back = await _types.PrimitivesAsync(value);
+        AllPrimitives back = await Types.PrimitivesAsync(value);
         Assert.Equivalent(value, back, strict: true);
     }
 
@@ -38,15 +26,15 @@ public class RoundTripTests : IAsyncLifetime
         var value = new Collections([1, -2], ["a", ""], new List<int> { 3 }, [new Address("s", "c")], [long.MaxValue], new List<string> { "x" }, [1.5],
             new Dictionary<string, int> { ["k"] = 1 }, new Dictionary<string, Address?> { ["none"] = null }, new Dictionary<string, List<int>> { ["l"] = [1, 2] },
             [[1], []], [1, null], ["p", null]);
-        Assert.Equivalent(value, await _types.CollectionsAsync(value), strict: true);
-        Assert.Equal(Color.GreenBlue, await _types.ColorAsync(Color.GreenBlue));
-        Assert.Null(await _types.NullableIntAsync(null));
-        Assert.Equal("1|10|null|Blue", await _types.DefaultsAsync(1));
+        Assert.Equivalent(value, await Types.CollectionsAsync(value), strict: true);
+        Assert.Equal(Color.GreenBlue, await Types.ColorAsync(Color.GreenBlue));
+        Assert.Null(await Types.NullableIntAsync(null));
+        Assert.Equal("1|10|null|Blue", await Types.DefaultsAsync(1));
         var tree = new Node("root", [new Node("a", [])]);
-        Assert.Equivalent(tree, await _types.TreeAsync(tree), strict: true);
+        Assert.Equivalent(tree, await Types.TreeAsync(tree), strict: true);
         byte[] big = new byte[1 << 20];
         new Random(3).NextBytes(big);
-        Assert.Equal(big, await _types.BytesAsync(big));
+        Assert.Equal(big, await Types.BytesAsync(big));
     }
 
     [Fact]

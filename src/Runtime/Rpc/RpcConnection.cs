@@ -127,27 +127,27 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
     /// <summary>Sends a notification by wire name (for protocol-level messages such as <c>lifecycle.ready</c>).</summary>
     public void Notify<TArgs>(string method, TArgs args) where TArgs : struct, IWireArgs<TArgs>
+        => SendAndForget(new RequestMessage<TArgs>(RequestId.None, method, args), method);
+
+    // For messages nobody waits on (notifications, error replies): a failure to send is logged, not thrown.
+    private void SendAndForget<TMessage>(TMessage message, string what) where TMessage : struct, IOutgoingMessage
     {
         try
         {
-            ValueTask send = SendAsync(new RequestMessage<TArgs>(RequestId.None, method, args));
+            ValueTask send = SendAsync(message);
             if (!send.IsCompletedSuccessfully)
-                _ = ObserveNotifyAsync(send, method);
+                _ = LogIfSendFailsAsync(send, what);
         }
         catch (Exception e)
         {
-            Log.LogSendFailed(e, method);
+            Log.LogSendFailed(e, what);
         }
     }
 
-    /// <summary>Sends a notification and waits until it was handed to the transport's write loop.</summary>
-    public ValueTask NotifyAsync<TArgs>(string method, TArgs args) where TArgs : struct, IWireArgs<TArgs>
-        => SendAsync(new RequestMessage<TArgs>(RequestId.None, method, args));
-
-    private async Task ObserveNotifyAsync(ValueTask send, string method)
+    private async Task LogIfSendFailsAsync(ValueTask send, string what)
     {
         try { await send.ConfigureAwait(false); }
-        catch (Exception e) { Log.LogSendFailed(e, method); }
+        catch (Exception e) { Log.LogSendFailed(e, what); }
     }
 
     internal async ValueTask StartStreamAsync<TArgs, TItem, TCodec>(PendingStreamCall<TArgs, TItem, TCodec> call, TArgs args, CancellationToken token)
@@ -486,18 +486,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     }
 
     private void SendError(RequestId id, int code, string reason)
-    {
-        try
-        {
-            ValueTask send = SendAsync(new ErrorMessage(id, code, reason, null));
-            if (!send.IsCompletedSuccessfully)
-                _ = ObserveNotifyAsync(send, "error response");
-        }
-        catch (Exception e)
-        {
-            Log.LogSendFailed(e, "error response");
-        }
-    }
+        => SendAndForget(new ErrorMessage(id, code, reason, null), "error response");
 
     internal void Run(InboundCall call)
     {

@@ -38,7 +38,4 @@ public sealed class RpcHandlerTable
         copy._contracts.AddRange(_contracts);
         return copy;
     }
-
-    /// <summary>Whether a method has a handler.</summary>
-    public bool Contains(string method) => _handlers.ContainsKey(method);
 }

@@ -25,17 +25,16 @@ import unittest
 from pathlib import Path
 from typing import Any
 
+import jsonrpc_harness as harness
+from jsonrpc_harness import CALL_TIMEOUT, EXIT_TIMEOUT, METHOD_NOT_FOUND, READY_PREFIX, RpcError, SidecarClient
+from jsonrpc_harness import id_key as _key
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DLL = REPO_ROOT / "samples/Demo/Sidecar/bin/Release/net10.0/SidecarKit.Samples.Demo.Sidecar.dll"
-READY_PREFIX = "__SIDECAR_READY__:"
 
-READY_TIMEOUT = 30.0    # seconds to wait for the ready marker (first start of the runtime can be slow)
-CALL_TIMEOUT = 10.0     # seconds to wait for any one response
-EXIT_TIMEOUT = 10.0     # seconds the process may take to exit after system.shutdown
 
 # JSON-RPC / SidecarKit error codes the demo contract promises.
 PARSE_ERROR = -32700
-METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 DIVISION_BY_ZERO = -32010
 
@@ -48,263 +47,18 @@ ADA_FULL = {
     "born": "1815-12-10T00:00:00+00:00",
 }
 
-_EOF = object()  # put on a queue by a reader thread when its pipe closes
-
-
 def sidecar_dll() -> Path:
     env = os.environ.get("DEMO_SIDECAR_DLL")
     return Path(env) if env else DEFAULT_DLL
 
 
-class RpcError(Exception):
-    """A JSON-RPC error response."""
-
-    def __init__(self, error: dict[str, Any]):
-        super().__init__(f"{error.get('code')}: {error.get('message')}")
-        self.code = error.get("code")
-        self.message = error.get("message")
-        self.data = error.get("data")
-
-
-class SidecarClient:
-    """Runs one sidecar process and speaks JSON-RPC with it over its stdin and stdout.
-
-    Two daemon threads read stdout and stderr line by line, so neither pipe can fill up and block the sidecar. Every
-    read on this side goes through a queue with a timeout, so no test can hang.
-    """
-
-    def __init__(self, dll: Path):
-        self.proc = subprocess.Popen(
-            ["dotnet", str(dll)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
-        self._stdout: queue.Queue[Any] = queue.Queue()
-        self._stderr_lines: list[str] = []
-        self._stderr_lock = threading.Lock()
-        self._ready_event = threading.Event()
-        self.ready: dict[str, Any] | None = None
-        self.ready_error: str | None = None
-        self.notifications: list[dict[str, Any]] = []        # every notification seen, in order
-        self.stream_items: dict[Any, list[Any]] = {}          # request id -> items, in order of arrival
-        self.invalid_lines: list[str] = []                    # stdout lines that were not JSON objects
-        self._responses: dict[Any, dict[str, Any]] = {}       # responses read while waiting for another id
-        self._next_id = 0
-        self.stdout_closed = False
-        atexit.register(self.kill)  # never leave a sidecar behind, whatever happens to this script
-        threading.Thread(target=self._read_stdout, name="sidecar-stdout", daemon=True).start()
-        threading.Thread(target=self._read_stderr, name="sidecar-stderr", daemon=True).start()
-
-    # ------------------------------------------------------------------ reader threads
-
-    def _read_stdout(self) -> None:
-        try:
-            for raw in iter(self.proc.stdout.readline, b""):
-                self._stdout.put(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-        finally:
-            self._stdout.put(_EOF)
-
-    def _read_stderr(self) -> None:
-        try:
-            for raw in iter(self.proc.stderr.readline, b""):
-                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-                with self._stderr_lock:
-                    self._stderr_lines.append(line)
-                if line.startswith(READY_PREFIX) and not self._ready_event.is_set():
-                    try:
-                        self.ready = json.loads(line[len(READY_PREFIX):])
-                    except json.JSONDecodeError as e:
-                        self.ready_error = f"ready payload is not JSON: {e}: {line!r}"
-                    self._ready_event.set()
-        finally:
-            self._ready_event.set()  # wake a waiter if the process died before it was ready
-
-    def stderr_tail(self, n: int = 30) -> str:
-        with self._stderr_lock:
-            return "\n".join(self._stderr_lines[-n:])
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def wait_ready(self, timeout: float = READY_TIMEOUT) -> dict[str, Any]:
-        if not self._ready_event.wait(timeout):
-            raise TimeoutError(f"no {READY_PREFIX} line on stderr within {timeout} s; stderr:\n{self.stderr_tail()}")
-        if self.ready_error:
-            raise AssertionError(self.ready_error)
-        if self.ready is None:
-            raise AssertionError(
-                f"stderr closed before the ready line (exit code {self.proc.poll()}); stderr:\n{self.stderr_tail()}")
-        return self.ready
-
-    def kill(self) -> None:
-        """Kills the process if it is still running (safe to call more than once)."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                if pipe:
-                    pipe.close()
-            except OSError:
-                pass
-
-    # ------------------------------------------------------------------ writing
-
-    def send_line(self, line: str) -> None:
-        """Writes one raw line (a newline is added)."""
-        self.proc.stdin.write(line.encode("utf-8") + b"\n")
-        self.proc.stdin.flush()
-
-    def send(self, message: dict[str, Any]) -> None:
-        self.send_line(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
-
-    def new_id(self) -> int:
-        self._next_id += 1
-        return self._next_id
-
-    def send_request(self, method: str, params: Any = None, id: Any = None) -> Any:
-        if id is None:
-            id = self.new_id()
-        message: dict[str, Any] = {"jsonrpc": "2.0", "id": id, "method": method}
-        if params is not None:
-            message["params"] = params
-        self.send(message)
-        return id
-
-    # ------------------------------------------------------------------ reading
-
-    def _next_message(self, deadline: float) -> dict[str, Any] | None:
-        """Reads the next JSON message from stdout, or None at end of stream. Raises TimeoutError at the deadline."""
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("timed out waiting for the sidecar")
-            try:
-                line = self._stdout.get(timeout=remaining)
-            except queue.Empty:
-                raise TimeoutError("timed out waiting for the sidecar") from None
-            if line is _EOF:
-                self.stdout_closed = True
-                return None
-            if not line.strip():
-                continue
-            try:
-                message = json.loads(line)
-            except json.JSONDecodeError:
-                self.invalid_lines.append(line)
-                continue
-            if not isinstance(message, dict):
-                self.invalid_lines.append(line)
-                continue
-            return message
-
-    def _dispatch(self, message: dict[str, Any]) -> None:
-        """Files a message that is not the response being waited for."""
-        if "method" in message and "id" not in message:
-            self.notifications.append(message)
-            if message["method"] == "$/stream.item":
-                params = message.get("params") or {}
-                self.stream_items.setdefault(_key(params.get("id")), []).append(params.get("item"))
-        elif "method" in message:
-            # A request from the sidecar to us (e.g. demoEvents.confirm): not part of these tests; refuse it.
-            self.send({"jsonrpc": "2.0", "id": message["id"],
-                       "error": {"code": METHOD_NOT_FOUND, "message": "not handled by the Python test client"}})
-        elif "id" in message:
-            self._responses[_key(message["id"])] = message
-        else:
-            self.invalid_lines.append(json.dumps(message))
-
-    def wait_response(self, id: Any, timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
-        """Reads until the response with this id (exactly: 1 and "1" differ) arrives; files everything else."""
-        key = _key(id)
-        deadline = time.monotonic() + timeout
-        while key not in self._responses:
-            if self.stdout_closed:
-                raise AssertionError(f"stdout closed before the response to id {id!r}; stderr:\n{self.stderr_tail()}")
-            try:
-                message = self._next_message(deadline)
-            except TimeoutError:
-                raise TimeoutError(f"no response to id {id!r} within {timeout} s; stderr:\n{self.stderr_tail()}") from None
-            if message is not None:
-                self._dispatch(message)
-        return self._responses.pop(key)
-
-    def wait_notification(self, method: str, timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
-        """Returns the first notification with this method seen so far, reading on until one arrives."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for n in self.notifications:
-                if n.get("method") == method:
-                    return n
-            if self.stdout_closed:
-                raise AssertionError(f"stdout closed without a {method} notification")
-            message = self._next_message(deadline)
-            if message is not None:
-                self._dispatch(message)
-
-    def drain_until_eof(self, timeout: float) -> None:
-        """Reads (and files) everything until stdout closes."""
-        deadline = time.monotonic() + timeout
-        while not self.stdout_closed:
-            message = self._next_message(deadline)
-            if message is not None:
-                self._dispatch(message)
-
-    def call_raw(self, method: str, params: Any = None, id: Any = None, timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
-        """Sends a request and returns the whole response message."""
-        return self.wait_response(self.send_request(method, params, id), timeout)
-
-    def call(self, method: str, params: Any = None, timeout: float = CALL_TIMEOUT) -> Any:
-        """Sends a request and returns its result, or raises RpcError."""
-        response = self.call_raw(method, params, timeout=timeout)
-        if "error" in response:
-            raise RpcError(response["error"])
-        return response["result"]
-
-
-def _key(id: Any) -> tuple[str, Any]:
-    # Keys by type as well as value, so a string id "1" never matches a numeric id 1 (and True never matches 1).
-    return (type(id).__name__, id)
-
-
 # ====================================================================== tests
 
 
-class SidecarTestCase(unittest.TestCase):
-    """One sidecar process per test class, started in setUpClass and always killed in tearDownClass."""
-
-    client: SidecarClient
-
+class SidecarTestCase(harness.SidecarTestCase):
     @classmethod
-    def setUpClass(cls) -> None:
-        cls.client = SidecarClient(sidecar_dll())
-        try:
-            cls.ready = cls.client.wait_ready()
-        except BaseException:
-            cls.client.kill()
-            raise
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        cls.client.kill()
-
-    def assertRpcError(self, response: dict[str, Any], code: int, message: str | None = None) -> dict[str, Any]:
-        self.assertNotIn("result", response, f"expected an error, got {response}")
-        self.assertIn("error", response, f"expected an error, got {response}")
-        error = response["error"]
-        self.assertIsInstance(error, dict)
-        self.assertEqual(error.get("code"), code, f"wrong error code in {response}")
-        self.assertIsInstance(error.get("message"), str)
-        if message is not None:
-            self.assertEqual(error["message"], message)
-        return error
-
-    def assertResult(self, response: dict[str, Any], expected: Any) -> None:
-        self.assertNotIn("error", response, f"expected a result, got {response}")
-        self.assertIn("result", response, f"expected a result, got {response}")
-        self.assertEqual(response["result"], expected)
-        self.assertEqual(type(response["result"]), type(expected), f"wrong JSON type in {response}")
+    def start_client(cls) -> SidecarClient:
+        return SidecarClient(["dotnet", str(sidecar_dll())])
 
 
 class T1_ReadyTests(SidecarTestCase):
@@ -483,23 +237,6 @@ class T3_ShutdownTests(SidecarTestCase):
 # ====================================================================== runner
 
 
-class CountingResult(unittest.TextTestResult):
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.passed = 0
-        self._subtest_failed: set[str] = set()
-
-    def addSuccess(self, test: unittest.TestCase) -> None:
-        super().addSuccess(test)
-        if test.id() not in self._subtest_failed:
-            self.passed += 1
-
-    def addSubTest(self, test: unittest.TestCase, subtest: unittest.TestCase, err: Any) -> None:
-        super().addSubTest(test, subtest, err)
-        if err is not None:
-            self._subtest_failed.add(test.id())
-
-
 def main() -> int:
     dll = sidecar_dll()
     problem = None
@@ -510,22 +247,8 @@ def main() -> int:
                    f"or point DEMO_SIDECAR_DLL at a built SidecarKit.Samples.Demo.Sidecar.dll.")
     elif shutil.which("dotnet") is None:
         problem = "`dotnet` is not on PATH; the demo sidecar runs as `dotnet <dll>`."
-    if problem:
-        bar = "!" * 78
-        print(f"{bar}\n{problem}\n{bar}", file=sys.stderr)
-        print("python: 0 passed, 1 failed")
-        return 1
 
-    loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    for case in (T1_ReadyTests, T2_DemoTests, T3_ShutdownTests):
-        suite.addTests(loader.loadTestsFromTestCase(case))
-    runner = unittest.TextTestRunner(verbosity=2, resultclass=CountingResult, stream=sys.stdout)
-    result: CountingResult = runner.run(suite)  # type: ignore[assignment]
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses) + len(result.skipped)
-    sys.stdout.flush()
-    print(f"python: {result.passed} passed, {failed} failed")
-    return 0 if failed == 0 and result.passed > 0 and result.wasSuccessful() else 1
+    return harness.run([T1_ReadyTests, T2_DemoTests, T3_ShutdownTests], problem)
 
 
 if __name__ == "__main__":

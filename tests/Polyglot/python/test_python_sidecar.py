@@ -31,22 +31,21 @@ import unittest
 from pathlib import Path
 from typing import Any
 
+import jsonrpc_harness as harness
+from jsonrpc_harness import CALL_TIMEOUT, EXIT_TIMEOUT, METHOD_NOT_FOUND, READY_PREFIX, SidecarClient
+from jsonrpc_harness import id_key as _key
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SIDECAR = REPO_ROOT / "samples/Polyglot/python/demo_sidecar.py"
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-READY_PREFIX = "__SIDECAR_READY__:"
 
 # The fingerprint of the C# demo contract (dotnet <demo sidecar dll> --describe json). The C# parent compares the one
 # in the ready payload with its own, so the Python sidecar must announce exactly this value.
 DEMO_FINGERPRINT = "a2a38f11c559a891"
 
-READY_TIMEOUT = 15.0    # seconds to wait for the ready marker
-CALL_TIMEOUT = 10.0     # seconds to wait for any one response
-EXIT_TIMEOUT = 15.0     # seconds the process may take to exit after a shutdown
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 SHUTTING_DOWN = -32004
 REQUEST_CANCELLED = -32800
@@ -62,283 +61,25 @@ ADA_FULL = {
     "born": "1815-12-10T00:00:00+00:00",
 }
 
-_EOF = object()  # put on a queue by a reader thread when its pipe closes
-
-
-class SidecarClient:
-    """Runs one sidecar process and speaks JSON-RPC with it, as its parent, over the sidecar's stdin and stdout.
-
-    Two daemon threads read stdout and stderr line by line, so neither pipe can fill up and block the sidecar. Every
-    read on this side goes through a queue with a timeout, so no test can hang. Requests from the sidecar are answered
-    as they are read: demoEvents.confirm with ``confirm_answer``, anything else with -32601.
-    """
-
-    def __init__(self, *args: str, parent_pid: int | None = None):
-        env = {k: v for k, v in os.environ.items() if k != "SIDECAR_PARENT_PID"}
-        if parent_pid is not None:
-            env["SIDECAR_PARENT_PID"] = str(parent_pid)
-        self.proc = subprocess.Popen(
-            [PYTHON, str(SIDECAR), *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-        )
-        self._stdout: queue.Queue[Any] = queue.Queue()
-        self._stderr_lines: list[str] = []
-        self._stderr_lock = threading.Lock()
-        self._ready_event = threading.Event()
-        self.ready: dict[str, Any] | None = None
-        self.ready_error: str | None = None
-        self.messages: list[dict[str, Any]] = []              # every message read from stdout, in order
-        self.notifications: list[dict[str, Any]] = []         # every notification seen, in order
-        self.stream_items: dict[Any, list[Any]] = {}          # request id -> items, in order of arrival
-        self.requests_from_sidecar: list[dict[str, Any]] = []
-        self.invalid_lines: list[str] = []                    # stdout lines that were not JSON objects
-        self.confirm_answer: Any = True
-        self._responses: dict[Any, dict[str, Any]] = {}
-        self._next_id = 0
-        self.stdout_closed = False
-        atexit.register(self.kill)
-        threading.Thread(target=self._read_stdout, name="sidecar-stdout", daemon=True).start()
-        threading.Thread(target=self._read_stderr, name="sidecar-stderr", daemon=True).start()
-
-    # ------------------------------------------------------------------ reader threads
-
-    def _read_stdout(self) -> None:
-        try:
-            for raw in iter(self.proc.stdout.readline, b""):
-                self._stdout.put(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-        finally:
-            self._stdout.put(_EOF)
-
-    def _read_stderr(self) -> None:
-        try:
-            for raw in iter(self.proc.stderr.readline, b""):
-                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-                with self._stderr_lock:
-                    self._stderr_lines.append(line)
-                if line.startswith(READY_PREFIX) and not self._ready_event.is_set():
-                    try:
-                        self.ready = json.loads(line[len(READY_PREFIX):])
-                    except json.JSONDecodeError as e:
-                        self.ready_error = f"ready payload is not JSON: {e}: {line!r}"
-                    self._ready_event.set()
-        finally:
-            self._ready_event.set()
-
-    def stderr_lines(self) -> list[str]:
-        with self._stderr_lock:
-            return list(self._stderr_lines)
-
-    def stderr_tail(self, n: int = 30) -> str:
-        return "\n".join(self.stderr_lines()[-n:])
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def wait_ready(self, timeout: float = READY_TIMEOUT) -> dict[str, Any]:
-        if not self._ready_event.wait(timeout):
-            raise TimeoutError(f"no {READY_PREFIX} line on stderr within {timeout} s; stderr:\n{self.stderr_tail()}")
-        if self.ready_error:
-            raise AssertionError(self.ready_error)
-        if self.ready is None:
-            raise AssertionError(
-                f"stderr closed before the ready line (exit code {self.proc.poll()}); stderr:\n{self.stderr_tail()}")
-        return self.ready
-
-    def wait_exit(self, timeout: float = EXIT_TIMEOUT) -> int:
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise AssertionError(f"the sidecar did not exit within {timeout} s; stderr:\n{self.stderr_tail()}") from None
-
-    def close_stdin(self) -> None:
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-
-    def kill(self) -> None:
-        """Kills the process if it is still running (safe to call more than once)."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                if pipe:
-                    pipe.close()
-            except OSError:
-                pass
-
-    # ------------------------------------------------------------------ writing
-
-    def send_line(self, line: str | bytes) -> None:
-        """Writes one raw line (a newline is added)."""
-        data = line.encode("utf-8") if isinstance(line, str) else line
-        self.proc.stdin.write(data + b"\n")
-        self.proc.stdin.flush()
-
-    def send(self, message: dict[str, Any]) -> None:
-        self.send_line(json.dumps(message, ensure_ascii=False, separators=(",", ":")))
-
-    def new_id(self) -> int:
-        self._next_id += 1
-        return self._next_id
-
-    def send_request(self, method: str, params: Any = None, id: Any = None) -> Any:
-        if id is None:
-            id = self.new_id()
-        message: dict[str, Any] = {"jsonrpc": "2.0", "id": id, "method": method}
-        if params is not None:
-            message["params"] = params
-        self.send(message)
-        return id
-
-    def notify(self, method: str, params: Any) -> None:
-        self.send({"jsonrpc": "2.0", "method": method, "params": params})
-
-    # ------------------------------------------------------------------ reading
-
-    def _next_message(self, deadline: float) -> dict[str, Any] | None:
-        """Reads the next JSON message from stdout, or None at end of stream. Raises TimeoutError at the deadline."""
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("timed out waiting for the sidecar")
-            try:
-                line = self._stdout.get(timeout=remaining)
-            except queue.Empty:
-                raise TimeoutError("timed out waiting for the sidecar") from None
-            if line is _EOF:
-                self.stdout_closed = True
-                return None
-            if not line.strip():
-                continue
-            try:
-                message = json.loads(line)
-            except json.JSONDecodeError:
-                self.invalid_lines.append(line)
-                continue
-            if not isinstance(message, dict):
-                self.invalid_lines.append(line)
-                continue
-            self.messages.append(message)
-            return message
-
-    def _dispatch(self, message: dict[str, Any]) -> None:
-        """Files a message that is not the response being waited for; answers requests from the sidecar."""
-        if "method" in message and "id" not in message:
-            self.notifications.append(message)
-            if message["method"] == "$/stream.item":
-                params = message.get("params") or {}
-                self.stream_items.setdefault(_key(params.get("id")), []).append(params.get("item"))
-        elif "method" in message:
-            self.requests_from_sidecar.append(message)
-            if message["method"] == "demoEvents.confirm":
-                self.send({"jsonrpc": "2.0", "id": message["id"], "result": self.confirm_answer})
-            else:
-                self.send({"jsonrpc": "2.0", "id": message["id"],
-                           "error": {"code": METHOD_NOT_FOUND, "message": "not handled by the test parent"}})
-        elif "id" in message:
-            self._responses[_key(message["id"])] = message
-        else:
-            self.invalid_lines.append(json.dumps(message))
-
-    def pump(self, seconds: float) -> None:
-        """Reads (and files) whatever arrives during this many seconds."""
-        deadline = time.monotonic() + seconds
-        while not self.stdout_closed:
-            try:
-                message = self._next_message(deadline)
-            except TimeoutError:
-                return
-            if message is not None:
-                self._dispatch(message)
-
-    def wait_response(self, id: Any, timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
-        """Reads until the response with this id (exactly: 1 and "1" differ) arrives; files everything else."""
-        key = _key(id)
-        deadline = time.monotonic() + timeout
-        while key not in self._responses:
-            if self.stdout_closed:
-                raise AssertionError(f"stdout closed before the response to id {id!r}; stderr:\n{self.stderr_tail()}")
-            try:
-                message = self._next_message(deadline)
-            except TimeoutError:
-                raise TimeoutError(f"no response to id {id!r} within {timeout} s; stderr:\n{self.stderr_tail()}") from None
-            if message is not None:
-                self._dispatch(message)
-        return self._responses.pop(key)
-
-    def wait_notification(self, method: str, timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
-        """Returns the first notification with this method seen so far, reading on until one arrives."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for n in self.notifications:
-                if n.get("method") == method:
-                    return n
-            if self.stdout_closed:
-                raise AssertionError(f"stdout closed without a {method} notification")
-            message = self._next_message(deadline)
-            if message is not None:
-                self._dispatch(message)
-
-    def drain_until_eof(self, timeout: float) -> None:
-        """Reads (and files) everything until stdout closes."""
-        deadline = time.monotonic() + timeout
-        while not self.stdout_closed:
-            message = self._next_message(deadline)
-            if message is not None:
-                self._dispatch(message)
-
-    def call_raw(self, method: str, params: Any = None, id: Any = None, timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
-        """Sends a request and returns the whole response message."""
-        return self.wait_response(self.send_request(method, params, id), timeout)
-
-
-def _key(id: Any) -> tuple[str, Any]:
-    # Keys by type as well as value, so a string id "1" never matches a numeric id 1 (and True never matches 1).
-    return (type(id).__name__, id)
-
-
 # ====================================================================== tests
 
 
-class SidecarTestCase(unittest.TestCase):
-    """One sidecar process per test class, started in setUpClass and always killed in tearDownClass."""
+def python_sidecar(*args: str, parent_pid: int | None = None) -> SidecarClient:
+    """Starts the Python demo sidecar; SIDECAR_PARENT_PID is set only when asked for (the watchdog tests)."""
+    env = {k: v for k, v in os.environ.items() if k != "SIDECAR_PARENT_PID"}
+    if parent_pid is not None:
+        env["SIDECAR_PARENT_PID"] = str(parent_pid)
+    return SidecarClient([PYTHON, str(SIDECAR), *args], env=env)
 
-    client: SidecarClient
+
+class SidecarTestCase(harness.SidecarTestCase):
+    """One Python sidecar per test class, started with ``args``."""
+
     args: tuple[str, ...] = ()
 
     @classmethod
-    def setUpClass(cls) -> None:
-        cls.client = SidecarClient(*cls.args)
-        try:
-            cls.ready = cls.client.wait_ready()
-        except BaseException:
-            cls.client.kill()
-            raise
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        cls.client.kill()
-
-    def assertRpcError(self, response: dict[str, Any], code: int, message: str | None = None) -> dict[str, Any]:
-        self.assertNotIn("result", response, f"expected an error, got {response}")
-        self.assertIn("error", response, f"expected an error, got {response}")
-        error = response["error"]
-        self.assertIsInstance(error, dict)
-        self.assertEqual(error.get("code"), code, f"wrong error code in {response}")
-        self.assertIsInstance(error.get("message"), str)
-        if message is not None:
-            self.assertEqual(error["message"], message)
-        return error
-
-    def assertResult(self, response: dict[str, Any], expected: Any) -> None:
-        self.assertNotIn("error", response, f"expected a result, got {response}")
-        self.assertIn("result", response, f"expected a result, got {response}")
-        self.assertEqual(response["result"], expected)
-        self.assertEqual(type(response["result"]), type(expected), f"wrong JSON type in {response}")
+    def start_client(cls) -> SidecarClient:
+        return python_sidecar(*cls.args)
 
     def assertExitsWithShutdown(self, reason: str) -> None:
         """The process exits 0, and lifecycle.shutdown with this reason is its last message."""
@@ -668,7 +409,7 @@ class T7_ExitTests(SidecarTestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
-        cls.client = SidecarClient(*cls.args)
+        cls.client = python_sidecar(*cls.args)
         cls.ready = {}
 
     def test_quiet_ready_then_exit(self) -> None:
@@ -689,7 +430,7 @@ class T8_ParentWatchdogTests(SidecarTestCase):
     @classmethod
     def setUpClass(cls) -> None:
         cls.parent = subprocess.Popen(["sleep", "60"])
-        cls.client = SidecarClient(parent_pid=cls.parent.pid)
+        cls.client = python_sidecar(parent_pid=cls.parent.pid)
         try:
             cls.ready = cls.client.wait_ready()
         except BaseException:
@@ -717,39 +458,11 @@ class T8_ParentWatchdogTests(SidecarTestCase):
 # ====================================================================== runner
 
 
-class CountingResult(unittest.TextTestResult):
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.passed = 0
-        self._subtest_failed: set[str] = set()
-
-    def addSuccess(self, test: unittest.TestCase) -> None:
-        super().addSuccess(test)
-        if test.id() not in self._subtest_failed:
-            self.passed += 1
-
-    def addSubTest(self, test: unittest.TestCase, subtest: unittest.TestCase, err: Any) -> None:
-        super().addSubTest(test, subtest, err)
-        if err is not None:
-            self._subtest_failed.add(test.id())
-
-
 def main() -> int:
     if not SIDECAR.is_file():
-        print(f"The Python demo sidecar was not found at {SIDECAR}.", file=sys.stderr)
-        print("python: 0 passed, 1 failed")
-        return 1
-    loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
-    for case in (T1_ReadyTests, T2_DemoTests, T3_ShutdownTests, T4_EofTests, T5_ShutdownNowTests, T6_SigtermTests,
-                 T7_ExitTests, T8_ParentWatchdogTests):
-        suite.addTests(loader.loadTestsFromTestCase(case))
-    runner = unittest.TextTestRunner(verbosity=2, resultclass=CountingResult, stream=sys.stdout)
-    result: CountingResult = runner.run(suite)  # type: ignore[assignment]
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses) + len(result.skipped)
-    sys.stdout.flush()
-    print(f"python: {result.passed} passed, {failed} failed")
-    return 0 if failed == 0 and result.passed > 0 and result.wasSuccessful() else 1
+        return harness.run([], f"The Python demo sidecar was not found at {SIDECAR}.")
+    return harness.run([T1_ReadyTests, T2_DemoTests, T3_ShutdownTests, T4_EofTests, T5_ShutdownNowTests,
+                        T6_SigtermTests, T7_ExitTests, T8_ParentWatchdogTests])
 
 
 if __name__ == "__main__":
