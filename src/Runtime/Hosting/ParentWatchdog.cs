@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using SidecarKit.Processes;
 
@@ -33,20 +32,7 @@ internal static class ParentWatchdog
         }, null, s_interval, s_interval);
     }
 
-    private static bool ParentAlive(int parent)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            try { using var p = System.Diagnostics.Process.GetProcessById(parent); return !p.HasExited; }
-            catch (ArgumentException) { return false; }
-        }
-        // Alive while a process with that pid exists (kill with signal 0 only checks). Checking getppid() instead
-        // would misfire when the sidecar is started through a wrapper that does not exec.
-        return kill(parent, 0) == 0 || Marshal.GetLastPInvokeError() == EPERM;
-    }
-
-    private const int EPERM = 1;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
+    // Alive while a process with that pid exists. Checking getppid() instead would misfire when the sidecar is started
+    // through a wrapper that does not exec.
+    private static bool ParentAlive(int parent) => Interop.Posix.ProcessExists(parent);
 }

@@ -39,6 +39,9 @@ internal sealed class SidecarCommandLine
                 case "--transport":
                     options.Transport = Value() ?? Fail(result, "--transport needs a value (for example --transport jsonl).") ?? options.Transport;
                     break;
+                case "--listen":
+                    options.Listen = Value() ?? Fail(result, "--listen needs a socket path or pipe name.");
+                    break;
                 case "--describe":
                     result.Describe = Value() ?? "json";
                     break;

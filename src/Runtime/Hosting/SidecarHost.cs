@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using SidecarKit.Carriers;
 using SidecarKit.Lifecycle;
+using SidecarKit.Processes;
 using SidecarKit.Rpc;
 
 namespace SidecarKit.Hosting;
@@ -80,22 +82,16 @@ public sealed class SidecarHost
                 .ConfigureAwait(false);
             return 2;
         }
-        return await ServeStdioAsync(transport, cancellationToken).ConfigureAwait(false);
+        // Read once and removed from this process's environment, so the sidecar's own children do not inherit it.
+        string? token = Environment.GetEnvironmentVariable(SidecarProcess.TokenVariable);
+        Environment.SetEnvironmentVariable(SidecarProcess.TokenVariable, null);
+        return await ServeAsync(transport, string.IsNullOrEmpty(token) ? null : token, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<int> ServeStdioAsync(SidecarTransport transport, CancellationToken cancellationToken)
+    private async Task<int> ServeAsync(SidecarTransport transport, string? token, CancellationToken cancellationToken)
     {
-        var connection = new RpcConnection(
-            StreamDuplexPipe.Create(Console.OpenStandardInput(), Console.OpenStandardOutput(), blockingIo: true),
-            transport.CreateProtocol(), null, _options.Connection, LoggerFactory.CreateLogger("SidecarKit.Connection"));
-        connection.CancelRequestsOnInputClosed = false; // end of stdin drains: see the shutdown below
-        foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts)
-            register(connection.Handlers, connection);
         var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var urgentStop = new CancellationTokenSource();
-        connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, connection, stop, urgentStop));
-
-        // A signal while already shutting down (say SIGTERM during a system.shutdown drain) means "now": it cuts the drain.
+        // A second reason to stop while already stopping (SIGTERM or system.shutdown_now during a drain) means "now".
         using var urgent = new CancellationTokenSource();
         void Signal(PosixSignalContext c, string reason)
         {
@@ -112,46 +108,186 @@ public sealed class SidecarHost
             parentGone.Cancel(); // a drain in progress for nobody ends now
         }, _logger);
 
+        var connections = new ConnectionSet();
+        CarrierListener? listener = null;
+        using var stopAccepting = new CancellationTokenSource();
+        Task accepting = Task.CompletedTask;
+        if (transport.Carrier != SidecarCarrier.Stdio)
+        {
+            try
+            {
+                listener = CarrierListener.Start(transport.Carrier, _options.Listen, _logger);
+            }
+            catch (Exception e) when (e is SidecarException or IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+                return 1;
+            }
+        }
+        else if (_options.Listen is not null)
+        {
+            _logger.LogWarning("--listen is ignored: the transport {Transport} runs on stdio.", transport.Name);
+        }
+
         var ready = new SidecarReadyInfo(_options.Version, SidecarReadyInfo.CurrentProtocolVersion, Environment.ProcessId, InstanceId,
-            transport.Name, null, [.. _descriptors.Select(d => new SidecarContractInfo(d.Name, d.Fingerprint))]);
+            transport.Name, listener?.ListenInfo, [.. _descriptors.Select(d => new SidecarContractInfo(d.Name, d.Fingerprint))]);
         if (!_options.QuietReady)
         {
             await Console.Error.WriteLineAsync(SidecarReadyInfo.MarkerPrefix + ready.ToJson()).ConfigureAwait(false);
             await Console.Error.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        ISidecarLifecycle lifecycle = connection.GetClient<ISidecarLifecycle>();
-        // Queued before the loops start, so lifecycle.ready is the first line on stdout, before any response.
-        lifecycle.Ready(ready.Version, ready.ProtocolVersion, ready.Pid, ready.InstanceId, ready.Transport, ready.ListenInfo, ready.Contracts);
-        connection.Start();
-        _logger.LogInformation("Ready: {Contracts} over {Transport} (pid {Pid}).", string.Join(", ", _descriptors.Select(d => d.Name)), transport.Name, Environment.ProcessId);
 
-        Task eof = connection.Completion.ContinueWith(_ => stop.TrySetResult("eof"), TaskScheduler.Default);
+        if (listener is null)
+        {
+            RpcConnection stdio = Open(transport, StreamDuplexPipe.Create(Console.OpenStandardInput(), Console.OpenStandardOutput(), blockingIo: true),
+                ready, stop, urgent);
+            stdio.CancelRequestsOnInputClosed = false; // the end of stdin drains: see the shutdown below
+            connections.Add(stdio);
+            stdio.Start(); // sends lifecycle.ready first, before the read loop can answer anything
+            _ = stdio.Completion.ContinueWith(_ => stop.TrySetResult("eof"), TaskScheduler.Default);
+        }
+        else
+        {
+            if (token is null)
+                _logger.LogInformation("{Variable} is not set: connections need no $/hello. The socket is still private to this user.", SidecarProcess.TokenVariable);
+            accepting = AcceptAsync(listener, transport, token, ready, connections, stop, urgent, stopAccepting.Token);
+            // stdin carries no messages here, but its end still means "the parent is gone": the orphan guard of every OS.
+            WatchStdinForEnd(() => stop.TrySetResult("eof"));
+        }
+        _logger.LogInformation("Ready: {Contracts} over {Transport}{Where} (pid {Pid}).", string.Join(", ", _descriptors.Select(d => d.Name)),
+            transport.Name, listener is null ? "" : " at " + listener.ListenInfo, Environment.ProcessId);
+
         string reason = await stop.Task.ConfigureAwait(false);
         _logger.LogInformation("Shutting down ({Reason}).", reason);
-
-        // system.shutdown and the end of stdin ("no more requests") let the requests already received finish, within
-        // ShutdownTimeout; system.shutdown_now and signals cancel them at once.
-        bool drain = reason is "shutdown" or "eof";
-        if (!drain) connection.CancelInboundRequests();
-        using (var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone.Token, urgent.Token, urgentStop.Token))
+        if (listener is not null)
         {
-            grace.CancelAfter(drain ? _options.ShutdownTimeout : TimeSpan.FromSeconds(2));
-            try { await connection.DrainAsync(grace.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException)
-            {
-                connection.CancelInboundRequests();
-                using var last = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                try { await connection.DrainAsync(last.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) { _logger.LogWarning("Requests still running at exit: {Count}.", connection.ActiveRequestCount); }
-            }
+            stopAccepting.Cancel();
+            await listener.DisposeAsync().ConfigureAwait(false); // removes the socket file and its directory
+            await accepting.ConfigureAwait(false);
         }
-        lifecycle.Shutdown(reason);
-        Task flushed = connection.CompleteOutputAsync();
-        if (await Task.WhenAny(flushed, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) != flushed)
-            _logger.LogWarning("stdout is not being read; exiting without flushing.");
+        await ShutDownAsync(connections.Snapshot(), reason, parentGone.Token, urgent.Token).ConfigureAwait(false);
         // Everything is said; the stdin reader may still be blocked in a read the parent has no reason to end: exit
         // without waiting for it.
         return 0;
+    }
+
+    // One connection: the contracts (an implementation per connection when the factory makes one), system.*, and
+    // lifecycle.ready as the first message once the connection is admitted.
+    private RpcConnection Open(SidecarTransport transport, System.IO.Pipelines.IDuplexPipe pipe, SidecarReadyInfo ready,
+        TaskCompletionSource<string> stop, CancellationTokenSource urgent)
+    {
+        var connection = new RpcConnection(pipe, transport.CreateProtocol(), null, _options.Connection, LoggerFactory.CreateLogger("SidecarKit.Connection"));
+        foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts)
+            register(connection.Handlers, connection);
+        connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, connection, stop, urgent));
+        connection.Admitted = () => connection.GetClient<ISidecarLifecycle>().Ready(
+            ready.Version, ready.ProtocolVersion, ready.Pid, ready.InstanceId, ready.Transport, ready.ListenInfo, ready.Contracts);
+        return connection;
+    }
+
+    private async Task AcceptAsync(CarrierListener listener, SidecarTransport transport, string? token, SidecarReadyInfo ready,
+        ConnectionSet connections, TaskCompletionSource<string> stop, CancellationTokenSource urgent, CancellationToken stopAccepting)
+    {
+        while (!stopAccepting.IsCancellationRequested)
+        {
+            Stream stream;
+            try
+            {
+                stream = await listener.AcceptAsync(stopAccepting).ConfigureAwait(false);
+            }
+            catch (Exception e) when (stopAccepting.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+            {
+                // A client that vanished during the handshake, or was refused for another user: keep listening.
+                _logger.LogWarning("A connection attempt failed: {Reason}", e.Message);
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+            if (connections.Count >= _options.MaxConnections)
+            {
+                _logger.LogWarning("Closing a new connection: already serving {Count} (MaxConnections).", connections.Count);
+                await stream.DisposeAsync().ConfigureAwait(false);
+                continue;
+            }
+            _ = ServeConnectionAsync(stream, transport, token, ready, connections, stop, urgent);
+        }
+    }
+
+    private async Task ServeConnectionAsync(Stream stream, SidecarTransport transport, string? token, SidecarReadyInfo ready,
+        ConnectionSet connections, TaskCompletionSource<string> stop, CancellationTokenSource urgent)
+    {
+        RpcConnection connection = Open(transport, StreamDuplexPipe.Create(stream, stream, leaveOpen: true), ready, stop, urgent);
+        connection.RequiredToken = token;
+        connections.Add(connection);
+        try
+        {
+            connection.Start();
+            if (token is not null)
+            {
+                Task said = await Task.WhenAny(connection.Completion, connection.AdmittedTask, Task.Delay(_options.HelloTimeout)).ConfigureAwait(false);
+                if (said != connection.Completion && said != connection.AdmittedTask)
+                    _logger.LogWarning("Closing the connection: refused: no {Hello} within {Seconds:0.#} s.", ProtocolMethods.Hello, _options.HelloTimeout.TotalSeconds);
+                if (!connection.AdmittedTask.IsCompleted) return; // refused (logged by the connection) or silent
+            }
+            await connection.Completion.ConfigureAwait(false);
+        }
+        finally
+        {
+            connections.Remove(connection);
+            // The socket first: a writer blocked on a peer that stopped reading then fails instead of holding the close.
+            await stream.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static void WatchStdinForEnd(Action onEnd)
+    {
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using Stream stdin = Console.OpenStandardInput();
+                byte[] buffer = new byte[512];
+                while (stdin.Read(buffer) > 0) { } // anything written is ignored
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+            onEnd();
+        })
+        { IsBackground = true, Name = "SidecarKit stdin" };
+        thread.Start();
+    }
+
+    // system.shutdown and the end of stdin ("no more requests") let the requests already received finish, within
+    // ShutdownTimeout; system.shutdown_now and signals cancel them at once.
+    private async Task ShutDownAsync(RpcConnection[] connections, string reason, CancellationToken parentGone, CancellationToken urgent)
+    {
+        bool drain = reason is "shutdown" or "eof";
+        if (!drain) CancelAll();
+        using (var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone, urgent))
+        {
+            grace.CancelAfter(drain ? _options.ShutdownTimeout : TimeSpan.FromSeconds(2));
+            try { await Task.WhenAll(connections.Select(c => c.DrainAsync(grace.Token))).ConfigureAwait(false); }
+            catch (OperationCanceledException)
+            {
+                CancelAll();
+                using var last = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                try { await Task.WhenAll(connections.Select(c => c.DrainAsync(last.Token))).ConfigureAwait(false); }
+                catch (OperationCanceledException) { _logger.LogWarning("Requests still running at exit: {Count}.", connections.Sum(c => c.ActiveRequestCount)); }
+            }
+        }
+        foreach (RpcConnection connection in connections)
+            if (connection.AdmittedTask.IsCompleted) connection.GetClient<ISidecarLifecycle>().Shutdown(reason);
+        Task flushed = Task.WhenAll(connections.Select(c => c.CompleteOutputAsync()));
+        if (await Task.WhenAny(flushed, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) != flushed)
+            _logger.LogWarning("A peer is not reading; exiting without flushing to it.");
+
+        void CancelAll()
+        {
+            foreach (RpcConnection connection in connections) connection.CancelInboundRequests();
+        }
     }
 
     private string Usage()
@@ -162,12 +298,15 @@ public sealed class SidecarHost
         sb.AppendLine();
         sb.AppendLine("A SidecarKit sidecar. It serves its contracts on the chosen transport, writes");
         sb.AppendLine("__SIDECAR_READY__:{json} on stderr and lifecycle.ready on the protocol channel when ready,");
-        sb.AppendLine("and exits on system.shutdown, end of stdin, SIGTERM or SIGINT. Logs go to stderr.");
+        sb.AppendLine("and exits on system.shutdown, end of stdin (on every transport), SIGTERM or SIGINT. Logs go");
+        sb.AppendLine("to stderr. With SIDECAR_TOKEN set, socket connections must first send $/hello with it.");
         sb.AppendLine();
         sb.AppendLine("Options:");
         sb.AppendLine("  --transport <name>    The transport to serve (default jsonl):");
         foreach (SidecarTransport t in _transports.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
             sb.Append("                          ").Append(t.Name.PadRight(12)).AppendLine(t.Description);
+        sb.AppendLine("  --listen <where>      For socket transports: the socket path or pipe name to listen on");
+        sb.AppendLine("                        (default: a fresh private one, announced as listenInfo).");
         sb.AppendLine("  --describe [format]   Print the contract description and exit (formats: json).");
         sb.AppendLine("  --log-level <level>   trace, debug, information (default), warning, error, critical or none.");
         sb.AppendLine("  --quiet-ready         Do not write the __SIDECAR_READY__ line on stderr.");
@@ -178,6 +317,16 @@ public sealed class SidecarHost
             sb.Append("  ").Append(d.Name).Append(" (fingerprint ").Append(d.Fingerprint).Append("): ")
               .AppendLine(string.Join(", ", d.Methods.Select(m => m.WireName)));
         return sb.ToString();
+    }
+
+    /// <summary>The connections being served, for the shutdown.</summary>
+    private sealed class ConnectionSet
+    {
+        private readonly HashSet<RpcConnection> _all = [];
+        public int Count { get { lock (_all) return _all.Count; } }
+        public void Add(RpcConnection c) { lock (_all) _all.Add(c); }
+        public void Remove(RpcConnection c) { lock (_all) _all.Remove(c); }
+        public RpcConnection[] Snapshot() { lock (_all) return [.. _all]; }
     }
 
     private sealed class SystemService(SidecarHost host, RpcConnection connection, TaskCompletionSource<string> stop, CancellationTokenSource urgent) : ISidecarSystem

@@ -21,6 +21,18 @@ public sealed class SidecarHostOptions
     /// <summary>The sidecar's version, announced when ready. Default: the entry assembly's informational version.</summary>
     public string Version { get; set; } = "1.0.0";
 
-    /// <summary>Settings of the connection.</summary>
+    /// <summary>
+    /// Where a socket transport listens (<c>--listen</c>): a socket path or a pipe name. Default: a fresh private one
+    /// (see <c>docs/protocol.md</c>), announced in the ready payload's <c>listenInfo</c>.
+    /// </summary>
+    public string? Listen { get; set; }
+
+    /// <summary>The most connections a socket transport serves at once; more are closed as they arrive. Default 64.</summary>
+    public int MaxConnections { get; set; } = 64;
+
+    /// <summary>How long a socket connection may take to send <c>$/hello</c> when a token is required. Default 10 seconds.</summary>
+    public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Settings of each connection.</summary>
     public RpcConnectionOptions Connection { get; set; } = new();
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using SidecarKit.Carriers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SidecarKit.Lifecycle;
@@ -24,35 +25,57 @@ public sealed class SidecarProcess : IAsyncDisposable
 {
     private readonly SidecarProcessOptions _options;
     private readonly Process _process;
-    private readonly RpcConnection _connection;
+    private RpcConnection? _connection;
+    private readonly string? _token;
+    private readonly TaskCompletionSource _admitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
     private readonly Queue<string> _tail = new();
     private readonly TaskCompletionSource<SidecarReadyInfo> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task<int> _exited;
     private readonly Task _stderrPump;
+    private readonly Task _stdoutPump = Task.CompletedTask;
     private int _stopped;
 
-    private SidecarProcess(SidecarProcessOptions options, Process process, ILogger logger)
+    private SidecarProcess(SidecarProcessOptions options, Process process, string? token, ILogger logger)
     {
         _options = options;
         _process = process;
+        _token = token;
         _logger = logger;
         ProcessId = process.Id;
         _exited = WaitForExitAsync(process);
-        _stderrPump = Task.Run(PumpStderrAsync);
+        _stderrPump = Task.Run(() => PumpLinesAsync(_process.StandardError.BaseStream, "stderr"));
 
-        RpcHandlerTable handlers = options.Callbacks.Clone();
+        if (options.Carrier == SidecarCarrier.Stdio)
+        {
+            _connection = Connect(StreamDuplexPipe.Create(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, blockingIo: true));
+            _connection.Start();
+        }
+        else
+        {
+            // The messages travel on the socket; what the sidecar prints on stdout is log output.
+            _stdoutPump = Task.Run(() => PumpLinesAsync(_process.StandardOutput.BaseStream, "stdout"));
+        }
+    }
+
+    private RpcConnection Connect(System.IO.Pipelines.IDuplexPipe pipe)
+    {
+        RpcHandlerTable handlers = _options.Callbacks.Clone();
         handlers.AddContract<ISidecarLifecycle>(new LifecycleListener(this));
-        _connection = new RpcConnection(
-            StreamDuplexPipe.Create(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, blockingIo: true),
-            options.Protocol!(), handlers, options.Connection,
-            options.LoggerFactory?.CreateLogger("SidecarKit.Connection." + options.Name));
-        _connection.ConnectionLost = ExplainConnectionLossAsync;
-        _connection.Start();
+        var connection = new RpcConnection(pipe, _options.Protocol!(), handlers, _options.Connection,
+            _options.LoggerFactory?.CreateLogger("SidecarKit.Connection." + _options.Name));
+        connection.ConnectionLost = ExplainConnectionLossAsync;
+        return connection;
     }
 
     /// <summary>The environment variable that tells a sidecar its parent's pid, so it can exit when the parent is gone.</summary>
     public const string ParentPidVariable = "SIDECAR_PARENT_PID";
+
+    /// <summary>
+    /// The environment variable that gives a sidecar its connection token. Set to a fresh random value at every start;
+    /// a sidecar on a socket transport then admits only connections whose first message is <c>$/hello</c> with it.
+    /// </summary>
+    public const string TokenVariable = "SIDECAR_TOKEN";
 
     /// <summary>The sidecar's name (from the options).</summary>
     public string Name => _options.Name;
@@ -67,7 +90,8 @@ public sealed class SidecarProcess : IAsyncDisposable
     public SidecarReadyInfo ReadyInfo => _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result : throw new InvalidOperationException("The sidecar is not ready.");
 
     /// <summary>The connection to the sidecar.</summary>
-    public RpcConnection Connection => _connection;
+    /// <exception cref="InvalidOperationException">The sidecar is not connected yet (still starting on a socket carrier).</exception>
+    public RpcConnection Connection => _connection ?? throw new InvalidOperationException($"The sidecar '{Name}' is not connected yet.");
 
     /// <summary>Completes with the exit code when the process exits (128 + N when killed by signal N).</summary>
     public Task<int> Exited => _exited;
@@ -92,6 +116,9 @@ public sealed class SidecarProcess : IAsyncDisposable
         ProcessStartInfo startInfo = StartInfoBuilder.Build(options, StartInfoBuilder.CurrentEnvironment());
         // The sidecar host watches this pid and exits when its parent is gone (see docs/lifecycle.md).
         startInfo.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // A fresh secret per start: only this parent can connect to the sidecar's socket (one it set itself is kept).
+        if (!options.Environment.TryGetValue(TokenVariable, out string? token))
+            startInfo.Environment[TokenVariable] = token = RandomNumberGenerator.GetHexString(32, lowercase: true);
 
         ILogger logger = options.LoggerFactory?.CreateLogger("SidecarKit.Sidecar") ?? NullLogger.Instance;
         var process = new Process { StartInfo = startInfo };
@@ -105,7 +132,7 @@ public sealed class SidecarProcess : IAsyncDisposable
             throw new SidecarStartException($"The sidecar '{options.Name}' could not be started: '{options.FileName}': {e.Message}", null, [], e) { BeforeSpawn = true };
         }
 
-        var sidecar = new SidecarProcess(options, process, logger);
+        var sidecar = new SidecarProcess(options, process, token, logger);
         try
         {
             await sidecar.WaitReadyAsync(cancellationToken).ConfigureAwait(false);
@@ -142,12 +169,59 @@ public sealed class SidecarProcess : IAsyncDisposable
                 Name, announced, ProcessId);
         }
         if (winner == _exited)
+            await ThrowExitedBeforeReadyAsync().ConfigureAwait(false);
+        if (_options.Carrier != SidecarCarrier.Stdio)
         {
-            await Task.WhenAny(_stderrPump, Task.Delay(1000)).ConfigureAwait(false);
-            int code = await _exited.ConfigureAwait(false);
-            throw new SidecarStartException(
-                $"The sidecar '{Name}' exited with code {DescribeExit(code)} before it became ready.{TailText()}", code, StderrTail);
+            try
+            {
+                await ConnectToListenerAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new SidecarStartException(
+                    $"The sidecar '{Name}' (pid {ProcessId}) did not admit the connection to {ReadyInfo.ListenInfo} within {_options.ReadyTimeout.TotalSeconds:0.#} s.{TailText()}",
+                    null, StderrTail);
+            }
         }
+    }
+
+    private async Task ThrowExitedBeforeReadyAsync()
+    {
+        await Task.WhenAny(_stderrPump, Task.Delay(1000)).ConfigureAwait(false);
+        int code = await _exited.ConfigureAwait(false);
+        throw new SidecarStartException(
+            $"The sidecar '{Name}' exited with code {DescribeExit(code)} before it became ready.{TailText()}", code, StderrTail);
+    }
+
+    // Socket carriers: the ready payload says where the sidecar listens. Connect, prove the token with $/hello, and wait
+    // for lifecycle.ready on the connection, which the sidecar sends only once it has admitted it.
+    private async Task ConnectToListenerAsync(CancellationToken cancellationToken)
+    {
+        SidecarReadyInfo info = ReadyInfo;
+        if (string.IsNullOrEmpty(info.ListenInfo))
+            throw new SidecarStartException(
+                $"The sidecar '{Name}' is ready on transport '{info.Transport}' without a listenInfo, but the options expect a {_options.Carrier} " +
+                "carrier: start it with a socket transport (for example --transport msgpack-unix or msgpack-pipe).", null, StderrTail);
+        Stream stream;
+        try
+        {
+            stream = await CarrierConnector.ConnectAsync(_options.Carrier, info.ListenInfo, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException or TimeoutException)
+        {
+            throw new SidecarStartException($"Could not connect to the sidecar '{Name}' at {info.ListenInfo}: {e.Message}{TailText()}", null, StderrTail, e);
+        }
+        RpcConnection connection = Connect(StreamDuplexPipe.Create(stream, stream));
+        if (_token is not null) connection.SendHello(_token); // queued before the read loop starts: the first message
+        connection.Start();
+        _connection = connection;
+        Task winner = await Task.WhenAny(_admitted.Task, connection.Completion, _exited).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (winner == _exited)
+            await ThrowExitedBeforeReadyAsync().ConfigureAwait(false);
+        if (winner == connection.Completion)
+            throw new SidecarStartException(
+                $"The sidecar '{Name}' (pid {ProcessId}) closed the connection at {info.ListenInfo} without admitting it: does it expect another {TokenVariable}?{TailText()}",
+                null, StderrTail);
     }
 
     /// <summary>
@@ -163,12 +237,12 @@ public sealed class SidecarProcess : IAsyncDisposable
             throw new SidecarException(
                 $"The sidecar '{Name}' serves contract '{expected.Name}' with fingerprint {announced.Fingerprint}, but this program was built " +
                 $"against fingerprint {expected.Fingerprint}: the two sides disagree on its wire shape. Rebuild them from the same contract.");
-        return _connection.GetClient<TContract>();
+        return Connection.GetClient<TContract>();
     }
 
     /// <summary>Asks the sidecar for a health snapshot (<c>system.ping</c>).</summary>
     public Task<SidecarHealth> PingAsync(CancellationToken cancellationToken = default)
-        => _connection.GetClient<ISidecarSystem>().PingAsync(cancellationToken);
+        => Connection.GetClient<ISidecarSystem>().PingAsync(cancellationToken);
 
     /// <summary>
     /// Stops the sidecar: <c>system.shutdown</c> (it finishes the requests in flight), then SIGTERM, then a kill of its
@@ -181,6 +255,7 @@ public sealed class SidecarProcess : IAsyncDisposable
             TimeSpan grace = _options.ShutdownTimeout;
             try
             {
+                if (_connection is null) throw new SidecarException("Not connected.");
                 using (SidecarCall.WithTimeout(grace))
                     await _connection.GetClient<ISidecarSystem>().ShutdownAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -199,7 +274,7 @@ public sealed class SidecarProcess : IAsyncDisposable
                 }
             }
         }
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
         return await _exited.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -209,7 +284,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         try
         {
             await StopAsync().ConfigureAwait(false);
-            await Task.WhenAny(_stderrPump, Task.Delay(1000)).ConfigureAwait(false);
+            await Task.WhenAny(Task.WhenAll(_stderrPump, _stdoutPump), Task.Delay(1000)).ConfigureAwait(false);
         }
         finally
         {
@@ -241,7 +316,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         try { _process.Kill(entireProcessTree: true); }
         catch (Exception e) when (e is InvalidOperationException or Win32Exception) { }
         await Task.WhenAny(_exited, Task.Delay(5000)).ConfigureAwait(false);
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
     private void SendTerminate()
@@ -251,7 +326,7 @@ public sealed class SidecarProcess : IAsyncDisposable
             try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             return;
         }
-        _ = NativeMethods.kill(ProcessId, NativeMethods.SIGTERM);
+        _ = Interop.Posix.Signal(ProcessId, Interop.Posix.SIGTERM);
     }
 
     private static async Task<int> WaitForExitAsync(Process process)
@@ -260,20 +335,21 @@ public sealed class SidecarProcess : IAsyncDisposable
         return process.ExitCode;
     }
 
-    private async Task PumpStderrAsync()
+    private async Task PumpLinesAsync(Stream output, string stream)
     {
-        using IDisposable? scope = _logger.BeginScope(new Dictionary<string, object> { ["sidecar"] = Name, ["stream"] = "stderr" });
+        using IDisposable? scope = _logger.BeginScope(new Dictionary<string, object> { ["sidecar"] = Name, ["stream"] = stream });
         try
         {
-            await BoundedLineReader.ReadLinesAsync(_process.StandardError.BaseStream, _options.MaxLogLineBytes, OnStderrLine).ConfigureAwait(false);
+            await BoundedLineReader.ReadLinesAsync(output, _options.MaxLogLineBytes, line => OnOutputLine(line, stream)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            _logger.LogDebug(e, "Reading the stderr of '{Name}' ended.", Name);
+            _logger.LogDebug(e, "Reading the {Stream} of '{Name}' ended.", stream, Name);
         }
     }
 
-    private void OnStderrLine(string line)
+    // Log lines of either stream (stdout only carries them on socket carriers); the tail kept for errors is stderr's.
+    private void OnOutputLine(string line, string stream)
     {
         if (line.StartsWith(SidecarReadyInfo.MarkerPrefix, StringComparison.Ordinal))
         {
@@ -289,10 +365,13 @@ public sealed class SidecarProcess : IAsyncDisposable
                 _logger.LogWarning("{Sidecar}: malformed ready marker: {Reason}", Name, e.Message);
             }
         }
-        lock (_tail)
+        if (stream == "stderr")
         {
-            _tail.Enqueue(line);
-            while (_tail.Count > _options.StderrTailLines) _tail.Dequeue();
+            lock (_tail)
+            {
+                _tail.Enqueue(line);
+                while (_tail.Count > _options.StderrTailLines) _tail.Dequeue();
+            }
         }
         _logger.LogInformation("{Sidecar}: {Line}", Name, line);
     }
@@ -323,16 +402,11 @@ public sealed class SidecarProcess : IAsyncDisposable
     private sealed class LifecycleListener(SidecarProcess owner) : ISidecarLifecycle
     {
         public void Ready(string version, string protocolVersion, int pid, string? instanceId, string? transport, string? listenInfo, IReadOnlyList<SidecarContractInfo>? contracts)
-            => owner._ready.TrySetResult(new SidecarReadyInfo(version, protocolVersion, pid, instanceId, transport, listenInfo, contracts));
+        {
+            owner._ready.TrySetResult(new SidecarReadyInfo(version, protocolVersion, pid, instanceId, transport, listenInfo, contracts));
+            owner._admitted.TrySetResult();
+        }
 
         public void Shutdown(string reason) => owner._logger.LogInformation("{Sidecar}: shutting down ({Reason}).", owner.Name, reason);
-    }
-
-    private static class NativeMethods
-    {
-        public const int SIGTERM = 15;
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int kill(int pid, int sig);
     }
 }

@@ -60,6 +60,14 @@ public sealed class SidecarProcessOptions
     /// <summary>Creates the protocol to speak (for example <c>() =&gt; new JsonRpcProtocol()</c>, which <c>UseJsonLines()</c> sets). Required.</summary>
     public Func<RpcProtocol>? Protocol { get; set; }
 
+    /// <summary>
+    /// What carries the messages. Default <see cref="SidecarCarrier.Stdio"/>. With a socket carrier the parent waits for
+    /// the ready marker on stderr, connects to its <c>listenInfo</c>, sends <c>$/hello</c> with the token it put in
+    /// <c>SIDECAR_TOKEN</c>, and logs what the sidecar prints on stdout. The sidecar must be started with a matching
+    /// transport (<c>--transport msgpack-unix</c> for <c>UseMessagePack(SidecarCarrier.UnixSocket)</c>).
+    /// </summary>
+    public SidecarCarrier Carrier { get; set; } = SidecarCarrier.Stdio;
+
     /// <summary>The methods the sidecar may call on the parent (callback contracts).</summary>
     public RpcHandlerTable Callbacks { get; } = new();
 

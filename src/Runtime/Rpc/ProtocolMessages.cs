@@ -11,6 +11,11 @@ public static class ProtocolMethods
     public const string StreamItem = "$/stream.item";
     /// <summary>Grants a stream's sender more items: params <c>{ "id": …, "credit": n }</c>.</summary>
     public const string StreamCredit = "$/stream.credit";
+    /// <summary>
+    /// The first message on a socket or pipe connection to a sidecar that has a token: params <c>[{ "token": … }]</c>.
+    /// Anything else first, or a wrong token, closes the connection before any method runs.
+    /// </summary>
+    public const string Hello = "$/hello";
 }
 
 /// <summary>Writes and reads a <see cref="RequestId"/> as a value (inside params).</summary>
@@ -155,5 +160,43 @@ internal readonly struct StreamItemParams<T, TCodec>(RequestId id, T item) : IWi
         }
         if (!hasItem) throw WireFormatException.MissingMember(m.TypeName, "item");
         return new(id, item);
+    }
+}
+
+/// <summary>Params of <c>$/hello</c>: one object, <c>[{ "token": … }]</c> by position (<c>{ "client": { "token": … } }</c> by name).</summary>
+internal readonly struct HelloParams(string? token) : IWireArgs<HelloParams>
+{
+    private static readonly WireMembers s_members = new(ProtocolMethods.Hello, "client");
+    private static readonly WireMembers s_client = new(ProtocolMethods.Hello + " client", "token");
+    public string? Token { get; } = token;
+
+    public void Write<TWriter>(ref TWriter writer) where TWriter : IWireWriter, allows ref struct
+    {
+        writer.WriteStartObject(s_members);
+        writer.WriteMember(s_members, 0);
+        writer.WriteStartObject(s_client);
+        writer.WriteMember(s_client, 0);
+        writer.WriteString(Token ?? "");
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    public static HelloParams Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct
+    {
+        string? token = null;
+        reader.ReadStartObject();
+        int index = -1;
+        while (reader.ReadNextMember(s_members, ref index))
+        {
+            if (index != 0) { reader.Skip(); continue; }
+            reader.ReadStartObject();
+            int inner = -1;
+            while (reader.ReadNextMember(s_client, ref inner))
+            {
+                if (inner == 0) token = reader.ReadString();
+                else reader.Skip();
+            }
+        }
+        return new HelloParams(token);
     }
 }

@@ -32,6 +32,9 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private Exception? _closeReason;
     private volatile bool _outputClosed;
     private volatile bool _acceptingRequests = true;
+    private bool _admitted = true;
+    private readonly TaskCompletionSource _admittedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _closeBySelfReason;
     private int _disposed;
 
     /// <summary>Creates a connection. Call <see cref="Start"/> to begin reading.</summary>
@@ -83,10 +86,30 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     /// <summary>The number of requests from the other side running now.</summary>
     public int ActiveRequestCount { get { lock (_inbound) return _inbound.Count; } }
 
+    /// <summary>
+    /// Set before <see cref="Start"/> on a sidecar's socket connection: the first message must be <c>$/hello</c> with this
+    /// token, or the connection is closed (with the reason logged) before anything else is read.
+    /// </summary>
+    internal string? RequiredToken { get; set; }
+
+    /// <summary>Runs on the read loop once <c>$/hello</c> has been accepted (or at once when no token is required).</summary>
+    internal Action? Admitted { get; set; }
+
+    /// <summary>Completes once the connection is admitted (see <see cref="RequiredToken"/>).</summary>
+    internal Task AdmittedTask => _admittedTask.Task;
+
+    /// <summary>Why this side stopped reading on its own (a refused <c>$/hello</c>, a stalled peer), if it did.</summary>
+    internal string? ClosedBySelfReason => Volatile.Read(ref _closeBySelfReason);
+
+    /// <summary>Sends <c>$/hello</c> with <paramref name="token"/>: the first message on a connection to a sidecar's socket.</summary>
+    internal void SendHello(string token) => Notify(ProtocolMethods.Hello, new HelloParams(token));
+
     /// <summary>Starts the read and write loops.</summary>
     public void Start()
     {
         if (_readLoop is not null) throw new InvalidOperationException("The connection is already started.");
+        _admitted = RequiredToken is null;
+        if (_admitted) OnAdmitted();
         // Its own thread: over blocking streams (stdio, see StreamDuplexPipe) every read completes synchronously and
         // the loop never hops between threads; over truly asynchronous streams it moves to the pool after the first await.
         _readLoop = Task.Factory.StartNew(ReadLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -342,12 +365,14 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         {
             while (true)
             {
+                if (Volatile.Read(ref _writersWaiting) >= Options.MaxQueuedWrites && !await WaitForOutputAsync().ConfigureAwait(false))
+                    break;
                 ReadResult result = await input.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled) break;
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 try
                 {
-                    while (Protocol.TryReadMessage(ref buffer, result.IsCompleted, out RpcMessage message))
+                    while (_closeBySelfReason is null && Protocol.TryReadMessage(ref buffer, result.IsCompleted, out RpcMessage message))
                     {
                         try { Process(in message); }
                         finally { Protocol.Release(in message); }
@@ -357,7 +382,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 {
                     input.AdvanceTo(buffer.Start, buffer.End);
                 }
-                if (result.IsCompleted) break;
+                if (result.IsCompleted || _closeBySelfReason is not null) break;
             }
         }
         catch (Exception e)
@@ -372,8 +397,74 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         }
     }
 
+    // Writers are queued because the other side does not read what this side sends. Reading more of its requests would
+    // only queue more answers, so stop reading (the transport's buffers then push back on the sender) until the backlog
+    // has gone out. The gate is fair: acquiring it means every writer queued before has written. A peer that reads
+    // nothing for StalledOutputTimeout is given up on, which also ends two peers each waiting for the other to read.
+    private async ValueTask<bool> WaitForOutputAsync()
+    {
+        if (await _writeGate.WaitAsync(Options.StalledOutputTimeout).ConfigureAwait(false))
+        {
+            _writeGate.Release();
+            return true;
+        }
+        CloseBySelf($"the other side has read nothing for {Options.StalledOutputTimeout.TotalSeconds:0.#} s while {Volatile.Read(ref _writersWaiting)} messages wait to be sent");
+        return false;
+    }
+
+    private void CloseBySelf(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeBySelfReason, reason, null) is null)
+            Log.LogClosingConnection(reason);
+    }
+
+    // On a sidecar's socket, nothing is read, run or answered before the peer has proved it holds the token.
+    private void Admit(in RpcMessage message)
+    {
+        if (message.Kind != RpcMessageKind.Notification || message.Method != ProtocolMethods.Hello)
+        {
+            string first = message.Kind switch
+            {
+                RpcMessageKind.Request or RpcMessageKind.Notification => $"'{message.Method}'",
+                RpcMessageKind.Invalid => "an invalid message",
+                _ => "a response",
+            };
+            CloseBySelf($"refused: the first message was {first}, not the notification {ProtocolMethods.Hello} with the token");
+            return;
+        }
+        string? token;
+        try { token = Protocol.ReadArgs<HelloParams>(in message).Token; }
+        catch (Exception e) when (e is WireFormatException or FormatException or InvalidOperationException or OverflowException)
+        {
+            CloseBySelf($"refused: malformed {ProtocolMethods.Hello} params ({e.Message}); expected [{{\"token\": \"…\"}}]");
+            return;
+        }
+        if (token is null || !TokensEqual(token, RequiredToken!))
+        {
+            CloseBySelf(token is null ? $"refused: {ProtocolMethods.Hello} carried no token" : $"refused: {ProtocolMethods.Hello} carried a wrong token");
+            return;
+        }
+        _admitted = true;
+        OnAdmitted();
+    }
+
+    private void OnAdmitted()
+    {
+        Admitted?.Invoke();
+        _admittedTask.TrySetResult();
+    }
+
+    private static bool TokensEqual(string given, string expected)
+        => System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(expected));
+
     private void Process(in RpcMessage message)
     {
+        if (!_admitted)
+        {
+            Admit(in message);
+            return;
+        }
         switch (message.Kind)
         {
             case RpcMessageKind.Request:

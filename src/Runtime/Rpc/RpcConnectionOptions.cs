@@ -14,4 +14,16 @@ public sealed class RpcConnectionOptions
     /// never sends credit (a plain JSON-RPC client) still receives this many items.
     /// </summary>
     public int StreamWindow { get; set; } = 64;
+
+    /// <summary>
+    /// How many messages may wait to be written before this side stops reading the other side's messages, which pushes
+    /// back on a peer that sends but does not read. Bounds memory. Default 1024.
+    /// </summary>
+    public int MaxQueuedWrites { get; set; } = 1024;
+
+    /// <summary>
+    /// How long reading may stay stopped for <see cref="MaxQueuedWrites"/> before the peer is given up on and the
+    /// connection closed (with the reason logged). Default 30 seconds; <see cref="Timeout.InfiniteTimeSpan"/> waits forever.
+    /// </summary>
+    public TimeSpan StalledOutputTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -33,4 +33,7 @@ internal static partial class RpcLog
 
     [LoggerMessage(10, LogLevel.Debug, "Received a response for unknown id {Id}; ignored.")]
     public static partial void LogUnmatchedResponse(this ILogger logger, string id);
+
+    [LoggerMessage(11, LogLevel.Warning, "Closing the connection: {Reason}.")]
+    public static partial void LogClosingConnection(this ILogger logger, string reason);
 }

@@ -20,6 +20,7 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
 {
     private const int Request = 0, Response = 1, Notification = 2;
     private readonly MessagePackOptions _options = options ?? new MessagePackOptions();
+    private readonly bool _objectsAsArrays = options?.ObjectLayout == MessagePackObjectLayout.Array;
 
     /// <inheritdoc />
     public override string Name => "msgpack";
@@ -196,7 +197,7 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
             w.WriteInt64(Notification);
         }
         w.WriteString(method);
-        var writer = new MessagePackWireWriter(output, firstObjectAsArray: true);
+        var writer = new MessagePackWireWriter(output, firstObjectAsArray: true, _objectsAsArrays);
         args.Write(ref writer);
     }
 
@@ -208,7 +209,7 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
         w.WriteInt64(Response);
         WriteId(w, id);
         w.WriteNil();
-        var writer = new MessagePackWireWriter(output);
+        var writer = new MessagePackWireWriter(output, objectsAsArrays: _objectsAsArrays);
         if (value is null) w.WriteNil();
         else TCodec.Write(ref writer, value);
     }

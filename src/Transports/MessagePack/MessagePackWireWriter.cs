@@ -9,9 +9,13 @@ namespace SidecarKit.Transports.MessagePack;
 /// other languages expect); <c>byte[]</c> is bin; <c>DateTime</c>/<c>DateTimeOffset</c> are timestamps (extension -1,
 /// the UTC instant); <c>Guid</c>, <c>TimeSpan</c> and <c>decimal</c> are strings (<c>D</c>, <c>c</c> and invariant formats).
 /// </summary>
-public struct MessagePackWireWriter(IBufferWriter<byte> output, bool firstObjectAsArray = false) : IWireWriter
+/// <param name="output">Where the bytes go.</param>
+/// <param name="firstObjectAsArray">Write the outermost object by position (MessagePack-RPC params).</param>
+/// <param name="objectsAsArrays">Write every object by position (<see cref="MessagePackObjectLayout.Array"/>).</param>
+public struct MessagePackWireWriter(IBufferWriter<byte> output, bool firstObjectAsArray = false, bool objectsAsArrays = false) : IWireWriter
 {
     private readonly MessagePackWriter _w = new(output);
+    private readonly bool _objectsAsArrays = objectsAsArrays;
 
     // MessagePack-RPC params are a positional array: the outermost object (the params) is written as one.
     private bool _nextObjectAsArray = firstObjectAsArray;
@@ -53,7 +57,7 @@ public struct MessagePackWireWriter(IBufferWriter<byte> output, bool firstObject
     public void WriteStartObject(WireMembers members)
     {
         _depth++;
-        if (_nextObjectAsArray)
+        if (_nextObjectAsArray || _objectsAsArrays)
         {
             _nextObjectAsArray = false;
             _arrayObjects |= 1UL << _depth;

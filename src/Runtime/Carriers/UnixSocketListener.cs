@@ -1,0 +1,113 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace SidecarKit.Carriers;
+
+/// <summary>
+/// Listens on a Unix domain socket: by default <c>sidecar.sock</c> in a fresh 0700 directory, the socket itself 0600.
+/// A socket file left by a killed run is replaced; one a live process still listens on is an error.
+/// </summary>
+internal sealed class UnixSocketListener : CarrierListener
+{
+    /// <summary>The most bytes a socket path may have (<c>sun_path</c> is 108 bytes on Linux, with the terminating zero).</summary>
+    internal const int MaxPathBytes = 107;
+
+    private readonly Socket _socket;
+    private readonly string _path;
+    private readonly string? _ownDirectory;
+
+    private UnixSocketListener(Socket socket, string path, string? ownDirectory)
+    {
+        _socket = socket;
+        _path = path;
+        _ownDirectory = ownDirectory;
+    }
+
+    public override string ListenInfo => _path;
+
+    public static UnixSocketListener Start(string? listen, ILogger logger)
+    {
+        string? ownDirectory = null;
+        string path;
+        if (listen is null)
+        {
+            ownDirectory = PrivateSocketPlace.CreateDirectory(logger);
+            path = Path.Combine(ownDirectory, "sidecar.sock");
+        }
+        else
+        {
+            path = Path.GetFullPath(listen);
+            RemoveIfStale(path, logger);
+        }
+        try
+        {
+            if (Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+                throw new SidecarException($"The socket path '{path}' is {Encoding.UTF8.GetByteCount(path)} bytes long; Unix sockets allow at most {MaxPathBytes}. Choose a shorter --listen path (or a shorter $XDG_RUNTIME_DIR / TMPDIR).");
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                socket.Bind(new UnixDomainSocketEndPoint(path));
+                if (!OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                socket.Listen(128);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw new SidecarException($"Could not listen on the Unix socket '{path}': {e.Message}", e);
+            }
+            return new UnixSocketListener(socket, path, ownDirectory);
+        }
+        catch
+        {
+            if (ownDirectory is not null) TryDelete(() => Directory.Delete(ownDirectory, recursive: true));
+            throw;
+        }
+    }
+
+    private static void RemoveIfStale(string path, ILogger logger)
+    {
+        var info = new FileInfo(path);
+        if (Directory.Exists(path))
+            throw new SidecarException($"Cannot listen on '{path}': it is a directory. Give the socket file's path to --listen.");
+        if (!info.Exists) return;
+        // .NET cannot tell a socket file from other kinds without native calls; a socket file is always empty, so a file
+        // with content is certainly not a leftover of ours.
+        if (info.Length > 0)
+            throw new SidecarException($"Cannot listen on '{path}': a file that is not a socket is there. Remove it or choose another --listen path.");
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable)
+        {
+            // Nobody listens: a leftover of a run that was killed before it could clean up.
+            File.Delete(path);
+            logger.LogInformation("Removed the stale socket file {Path} left by an earlier run.", path);
+            return;
+        }
+        throw new SidecarException($"Cannot listen on '{path}': another process is listening there. Stop it or choose another --listen path.");
+    }
+
+    public override async ValueTask<Stream> AcceptAsync(CancellationToken cancellationToken)
+    {
+        Socket client = await _socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+        return new NetworkStream(client, ownsSocket: true);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _socket.Dispose();
+        TryDelete(() => File.Delete(_path));
+        if (_ownDirectory is not null) TryDelete(() => Directory.Delete(_ownDirectory, recursive: true));
+        return default;
+    }
+
+    private static void TryDelete(Action delete)
+    {
+        try { delete(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+}

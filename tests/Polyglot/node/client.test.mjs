@@ -1,0 +1,195 @@
+// The demo sidecar over MessagePack-RPC on a Unix socket (--transport msgpack-unix), from Node's node:net and
+// @msgpack/msgpack: $/hello with the token first, then every demo method, callbacks, cancellation, and refusals.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, afterEach, before, beforeEach, describe, test } from "node:test";
+import { Timestamp, UnixSidecar, floatEncoder } from "./sidecar.mjs";
+
+const opts = { timeout: 30_000 };
+const seconds = () => performance.now() / 1000;
+
+describe("msgpack-unix: the demo contract", opts, () => {
+  let sc, c, ready;
+  before(async () => {
+    sc = new UnixSidecar();
+    await sc.waitReady();
+  });
+  after(() => sc?.kill());
+  beforeEach(async () => {
+    c = await sc.connect();
+    ready = await c.next();
+  });
+  afterEach(() => c?.close());
+
+  test("ready line on stderr names a private socket", () => {
+    assert.equal(sc.ready.transport, "msgpack-unix");
+    assert.equal(sc.ready.pid, sc.child.pid);
+    const st = fs.statSync(sc.path);
+    assert.ok(st.isSocket());
+    assert.equal(st.mode & 0o777, 0o600);
+    assert.equal(fs.statSync(path.dirname(sc.path)).mode & 0o777, 0o700);
+  });
+
+  test("lifecycle.ready follows $/hello on the connection", () => {
+    assert.equal(ready[0], 2);
+    assert.equal(ready[1], "lifecycle.ready");
+    assert.deepEqual(ready[2].slice(4, 6), ["msgpack-unix", sc.path]);
+    assert.equal(ready[2][2], sc.child.pid);
+    assert.deepEqual(ready[2][6].map((x) => x.name), ["demo"]);
+  });
+
+  test("demo.add, its overflow error, and int64/uint64 encodings of int32 arguments", async () => {
+    assert.deepEqual(await c.call(1, "demo.add", [2, 3]), [1, 1, null, 5]);
+    assert.deepEqual(await c.call(2, "demo.add", [2147483646, 1]), [1, 2, null, 2147483647]);
+    assert.equal((await c.call(3, "demo.add", [2147483647, 1]))[2].code, -32602);
+    assert.deepEqual(await c.call(4, "demo.add", [-2147483648n, 7n]), [1, 4, null, -2147483641]); // 9-byte forms
+    assert.equal((await c.call(5, "demo.add", [2n ** 63n - 1n, 0]))[2].code, -32602);
+  });
+
+  test("demo.echo: a Person with an Address and a timestamp with nanoseconds", async () => {
+    const person = {
+      name: "Ada ✓", age: 36, tags: ["math", ""],
+      address: { street: "12 St James's Square", city: "London" },
+      born: Timestamp.parse("1815-12-10T08:30:00.1234567Z"),
+    };
+    const r = await c.call(6, "demo.echo", [person]);
+    assert.deepEqual(r, [1, 6, null, person]);
+    assert.equal(r[3].born.size, 12); // before 1970: the 96-bit form
+  });
+
+  test("demo.divide: the error is a map, NaN and -0 travel as floats", async () => {
+    assert.deepEqual(await c.call(7, "demo.divide", [1, 0], { paramEncoder: floatEncoder }),
+      [1, 7, { code: -32010, message: "division by zero" }, null]);
+    assert.deepEqual(await c.call(8, "demo.divide", [5, 2], { paramEncoder: floatEncoder }), [1, 8, null, 2.5]);
+    assert.ok(Number.isNaN((await c.call(9, "demo.divide", [NaN, 1], { paramEncoder: floatEncoder }))[3]));
+    assert.ok(Object.is((await c.call(10, "demo.divide", [-0, 1], { paramEncoder: floatEncoder }))[3], -0));
+  });
+
+  test("demo.count streams its items, then the count", async () => {
+    const seen = [];
+    assert.deepEqual(await c.call(11, "demo.count", [5], { seen }), [1, 11, null, 5]);
+    assert.deepEqual(seen, [1, 2, 3, 4, 5].map((i) => [2, "$/stream.item", [11, i]]));
+  });
+
+  test("demo.sleep returns, and $/cancelRequest cancels it with -32800", async () => {
+    assert.deepEqual(await c.call(12, "demo.sleep", [10]), [1, 12, null, "slept"]);
+    const started = seconds();
+    c.send([0, 13, "demo.sleep", [30000]]);
+    c.send([2, "$/cancelRequest", [13]]);
+    const m = await c.next();
+    assert.deepEqual([m[0], m[1], m[2]?.code, m[3]], [1, 13, -32800, null]);
+    assert.ok(seconds() - started < 5);
+  });
+
+  test("demo.blob is bin, byte i = i % 256", async () => {
+    const r = await c.call(14, "demo.blob", [1000]);
+    assert.ok(r[3] instanceof Uint8Array);
+    assert.deepEqual(Buffer.from(r[3]), Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256)));
+    assert.equal((await c.call(15, "demo.blob", [0]))[3].length, 0);
+  });
+
+  test("demo.log is a notification: no answer, and it runs", async () => {
+    const marker = `node-unix-log-${randomBytes(4).toString("hex")}`;
+    c.send([2, "demo.log", [marker]]);
+    assert.deepEqual(await c.call(16, "demo.add", [1, 1]), [1, 16, null, 2]); // nothing came before this answer
+    assert.ok(await sc.waitFor(() => sc.stderr.includes(`demo.log: ${marker}`)), "the log line never appeared");
+  });
+
+  test("demo.work calls demoEvents.progress and demoEvents.confirm on the client; confirmed", async () => {
+    const seen = [];
+    assert.deepEqual(await c.call(17, "demo.work", [4], { confirm: true, seen }), [1, 17, null, 4]);
+    assert.deepEqual(seen.filter((m) => m[0] === 2), [0, 25, 50, 75].map((p) => [2, "demoEvents.progress", ["work", p]]));
+    const asked = seen.filter((m) => m[0] === 0);
+    assert.equal(asked.length, 1);
+    assert.deepEqual(asked[0].slice(2), ["demoEvents.confirm", ["commit?"]]);
+  });
+
+  test("demo.work declined by the client: -32011", async () => {
+    const m = await c.call(18, "demo.work", [2], { confirm: false });
+    assert.deepEqual([m[0], m[1], m[2]?.code, m[3]], [1, 18, -32011, null]);
+  });
+
+  test("a wrong token: closed without an answer, other connections untouched", async () => {
+    const bad = await sc.connect({ token: randomBytes(16).toString("hex") });
+    bad.send([0, 1, "demo.add", [1, 2]]);
+    assert.equal(await bad.closedWithoutAnswer(), true);
+    bad.close();
+    assert.deepEqual(await c.call(19, "demo.add", [1, 2]), [1, 19, null, 3]);
+  });
+
+  test("no $/hello first: closed without an answer, nothing run", async () => {
+    const marker = `node-unix-nohello-${randomBytes(4).toString("hex")}`;
+    for (const first of [[0, 1, "demo.add", [1, 2]], [2, "demo.log", [marker]], [2, "$/hello", [{}]], "hello"]) {
+      const bad = await sc.connect({ hello: false });
+      bad.send(first);
+      assert.equal(await bad.closedWithoutAnswer(), true, JSON.stringify(first));
+      bad.close();
+    }
+    assert.deepEqual(await c.call(20, "demo.add", [1, 2]), [1, 20, null, 3]);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(sc.stderr.includes(marker), false, "demo.log ran before $/hello");
+  });
+
+  test("a fresh connection is served after a refused one", async () => {
+    const bad = await sc.connect({ token: "0".repeat(32) });
+    assert.equal(await bad.closedWithoutAnswer(), true);
+    bad.close();
+    const fresh = await sc.connect();
+    try {
+      assert.equal((await fresh.next())[1], "lifecycle.ready");
+      assert.deepEqual(await fresh.call(1, "demo.add", [40, 2]), [1, 1, null, 42]);
+    } finally {
+      fresh.close();
+    }
+  });
+
+  test("two connections at once, with the same msgids", async () => {
+    const other = await sc.connect();
+    try {
+      assert.equal((await other.next())[1], "lifecycle.ready");
+      const started = seconds();
+      c.send([0, 1, "demo.sleep", [1500]]);
+      assert.deepEqual(await other.call(1, "demo.add", [3, 4]), [1, 1, null, 7]);
+      assert.deepEqual(await other.call(2, "demo.echo", [{ name: "x", age: 1, tags: [], address: null, born: null }]),
+        [1, 2, null, { name: "x", age: 1, tags: [], address: null, born: null }]);
+      assert.ok(seconds() - started < 1, "the second connection waited for the first one's call");
+      assert.deepEqual(await c.next(), [1, 1, null, "slept"]);
+    } finally {
+      other.close();
+    }
+  });
+});
+
+describe("msgpack-unix: process lifetime", opts, () => {
+  let sc, dir;
+  afterEach(async () => {
+    await sc?.kill();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  test("--listen takes the path; demo.exit ends the process with its code", async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "sidecar-node-"));
+    const sock = path.join(dir, "demo.sock");
+    sc = new UnixSidecar(["--listen", sock]);
+    await sc.waitReady();
+    assert.equal(sc.ready.listenInfo, sock);
+    const c = await sc.connect();
+    assert.equal((await c.next())[2][5], sock);
+    c.send([0, 1, "demo.exit", [7]]);
+    assert.deepEqual((await c.untilClosed()).filter((m) => m[0] !== 2), []); // no answer: the process is gone
+    assert.deepEqual(await sc.exit(), { code: 7, signal: null });
+  });
+
+  test("end of stdin stops the sidecar", async () => {
+    sc = new UnixSidecar();
+    await sc.waitReady();
+    const c = await sc.connect();
+    assert.equal((await c.next())[1], "lifecycle.ready");
+    sc.child.stdin.end();
+    assert.deepEqual(await sc.exit(), { code: 0, signal: null });
+  });
+});

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the Node.js client tests (node:test) against the C# demo sidecar; the last line is "node: N passed, N failed".
+# Needs `npm install --no-package-lock --no-audit --no-fund` here first (scripts/test.sh does it) and the demo sidecar
+# built (DEMO_SIDECAR_DLL, else the Release build under samples/Demo/Sidecar/bin/).
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+if [ ! -d node_modules/@msgpack/msgpack ]; then
+  echo "!!!!!!!! @msgpack/msgpack is not installed: run npm install --no-package-lock --no-audit --no-fund in tests/Polyglot/node"
+  echo "node: 0 passed, 1 failed"; exit 1
+fi
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+# TAP, so that the summary can be read; every test has its own timeout, this one stops a runner that would hang.
+timeout 300 node --test --test-reporter=tap client.test.mjs roundtrip.test.mjs 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+num() { grep -E "^# $1 [0-9]+$" "$log" | tail -n 1 | sed -E 's/.* ([0-9]+)$/\1/'; }
+pass=$(num pass); fail=$(num fail); cancelled=$(num cancelled); skipped=$(num skipped); todo=$(num todo)
+if [ -z "$pass" ] || [ -z "$fail" ]; then
+  echo "!! node --test printed no summary (exit code $rc): counted as one failure."
+  echo "node: ${pass:-0} passed, $(( ${fail:-0} + 1 )) failed"; exit 1
+fi
+# A cancelled, skipped or todo test is not a passed one.
+fail=$((fail + ${cancelled:-0} + ${skipped:-0} + ${todo:-0}))
+if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+  echo "!! node --test exited with $rc although no test failed: counted as one failure."; fail=1
+fi
+echo "node: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
