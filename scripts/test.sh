@@ -15,6 +15,11 @@ if command -v npm >/dev/null; then
 else
   echo "!!!!!!!! npm is missing: the msgpack-test-suite conformance tests will fail. Install Node.js and npm."
 fi
+# The Node polyglot clients' MessagePack implementation (@msgpack/msgpack), pinned in tests/Polyglot/node/package.json.
+if command -v npm >/dev/null; then
+  (cd tests/Polyglot/node && npm install --no-package-lock --no-audit --no-fund --silent) \
+    || echo "!!!!!!!! npm could not install tests/Polyglot/node: the Node polyglot tests will fail."
+fi
 
 passed=0; failed=0
 out="$(mktemp -d)"
@@ -74,6 +79,25 @@ if [ -x /usr/bin/python3 ]; then
   done
 else
   echo "!!!!!!!! /usr/bin/python3 is missing: the Python polyglot tests did not run. Install Debian's python3 (apt-get install python3)."
+  if [ "${CI:-}" = "true" ]; then failed=$((failed + 1)); fi
+fi
+
+echo "== polyglot tests (Node)"
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  set +e
+  DEMO_SIDECAR_DLL="$ROOT/samples/Demo/Sidecar/bin/$CONFIGURATION/net10.0/SidecarKit.Samples.Demo.Sidecar.dll" \
+    bash tests/Polyglot/node/run.sh > "$out/node.log" 2>&1
+  set -e
+  tail -n 40 "$out/node.log"
+  line=$(grep -E '^node: [0-9]+ passed, [0-9]+ failed$' "$out/node.log" | tail -n 1 || true)
+  if [ -n "$line" ]; then
+    passed=$((passed + $(echo "$line" | sed -E 's/node: ([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+  else
+    echo "!! tests/Polyglot/node/run.sh printed no summary: counted as one failure."; failed=$((failed + 1))
+  fi
+else
+  echo "!!!!!!!! node or npm is missing: the Node polyglot tests did not run. Install Node.js and npm (apt-get install nodejs npm)."
   if [ "${CI:-}" = "true" ]; then failed=$((failed + 1)); fi
 fi
 

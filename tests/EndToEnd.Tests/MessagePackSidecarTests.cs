@@ -4,32 +4,65 @@ using SidecarKit.Transports.MessagePack;
 
 namespace SidecarKit.EndToEnd.Tests;
 
-/// <summary>The demo sidecar started with --transport msgpack, called through the same generated proxy.</summary>
+/// <summary>The demo sidecar over MessagePack-RPC on each carrier, called through the same generated proxy.</summary>
 public class MessagePackSidecarTests
 {
-    [Fact]
-    public async Task Every_demo_method_over_messagepack_on_stdio()
+    internal static SidecarProcessOptions Options(SidecarCarrier carrier, MessagePackOptions? messagePack = null, params string[] extraArgs)
     {
-        var events = new RecordingEvents(confirm: true);
-        var options = new SidecarProcessOptions { Name = "demo-msgpack", FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60) }.UseMessagePack();
+        var options = new SidecarProcessOptions { Name = "demo-" + carrier, FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60) }
+            .UseMessagePack(carrier, messagePack);
         options.Arguments.Add(DemoSidecar.DllPath);
         options.Arguments.Add("--transport");
-        options.Arguments.Add("msgpack");
-        options.Callbacks.AddContract<IDemoEvents>(events);
-        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
-        Assert.Equal("msgpack", sidecar.ReadyInfo.Transport);
-        IDemo demo = sidecar.GetClient<IDemo>();
+        options.Arguments.Add(TransportName(carrier));
+        foreach (string a in extraArgs) options.Arguments.Add(a);
+        options.Callbacks.AddContract<IDemoEvents>(new RecordingEvents(confirm: true));
+        return options;
+    }
 
+    internal static string TransportName(SidecarCarrier carrier) => carrier switch
+    {
+        SidecarCarrier.Stdio => MessagePackExtensions.StdioTransportName,
+        SidecarCarrier.UnixSocket => MessagePackExtensions.UnixSocketTransportName,
+        _ => MessagePackExtensions.NamedPipeTransportName,
+    };
+
+    [Theory]
+    [InlineData(SidecarCarrier.Stdio)]
+    [InlineData(SidecarCarrier.UnixSocket)]
+    [InlineData(SidecarCarrier.NamedPipe)]
+    public async Task Every_demo_method(SidecarCarrier carrier)
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(carrier));
+        Assert.Equal(TransportName(carrier), sidecar.ReadyInfo.Transport);
+        Assert.Equal(carrier == SidecarCarrier.Stdio, sidecar.ReadyInfo.ListenInfo is null);
+        await CallEveryMethodAsync(sidecar.GetClient<IDemo>());
+    }
+
+    [Fact]
+    public async Task Array_layout_is_read_by_a_sidecar_that_writes_maps()
+    {
+        // Each side picks the layout it writes; reading takes both. Here only the parent writes arrays.
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(
+            Options(SidecarCarrier.UnixSocket, new MessagePackOptions { ObjectLayout = MessagePackObjectLayout.Array }));
+        await CallEveryMethodAsync(sidecar.GetClient<IDemo>());
+    }
+
+    private static async Task CallEveryMethodAsync(IDemo demo)
+    {
         Assert.Equal(5, await demo.AddAsync(2, 3));
         var ada = new Person("Ada", 36, ["math"], new Address("St James's Square", "London"), new DateTimeOffset(1815, 12, 10, 0, 0, 0, TimeSpan.Zero));
         Person back = await demo.EchoAsync(ada);
         Assert.Equal(ada with { Tags = back.Tags }, back);
+        Assert.Equal(["math"], back.Tags);
         Assert.Equal(DemoErrors.DivisionByZero, (await Assert.ThrowsAsync<SidecarRemoteException>(() => demo.DivideAsync(1, 0))).Code);
         var items = new List<int>();
         await foreach (int i in demo.CountAsync(300)) items.Add(i);
         Assert.Equal(Enumerable.Range(1, 300), items);
-        Assert.Equal(100_000, (await demo.BlobAsync(100_000)).Length);
+        byte[] blob = await demo.BlobAsync(100_000);
+        Assert.Equal(100_000, blob.Length);
+        Assert.All(Enumerable.Range(0, blob.Length), i => Assert.Equal((byte)(i % 256), blob[i]));
         Assert.Equal(4, await demo.WorkAsync(4));
+        demo.Log("hello over msgpack");
         using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100)))
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => demo.SleepAsync(60_000, cts.Token));
         int[] many = await Task.WhenAll(Enumerable.Range(0, 1000).Select(i => demo.AddAsync(i, 1)));

@@ -10,9 +10,12 @@ namespace SidecarKit.EndToEnd.Tests;
 /// <summary>Supervision against real demo sidecar processes: crash and restart, liveness, intensity, clean exits.</summary>
 public class SupervisorTests
 {
-    private static SidecarSupervisorOptions Options(Action<SidecarSupervisorOptions>? configure = null)
+    private static SidecarSupervisorOptions Options(Action<SidecarSupervisorOptions>? configure = null, SidecarCarrier? messagePack = null)
     {
-        var options = new SidecarSupervisorOptions { Process = DemoSidecar.Options() };
+        var options = new SidecarSupervisorOptions
+        {
+            Process = messagePack is { } carrier ? MessagePackSidecarTests.Options(carrier) : DemoSidecar.Options(),
+        };
         options.Restart.InitialDelay = TimeSpan.FromMilliseconds(50);
         options.Restart.Jitter = 0;
         options.HealthCheck.Enabled = false;
@@ -32,10 +35,13 @@ public class SupervisorTests
         return seen;
     }
 
-    [Fact]
-    public async Task A_crash_fails_calls_in_flight_and_the_client_carries_on_with_the_next_instance()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(SidecarCarrier.UnixSocket)]
+    [InlineData(SidecarCarrier.NamedPipe)]
+    public async Task A_crash_fails_calls_in_flight_and_the_client_carries_on_with_the_next_instance(SidecarCarrier? messagePack)
     {
-        await using var supervisor = new SidecarSupervisor(Options());
+        await using var supervisor = new SidecarSupervisor(Options(messagePack: messagePack));
         IDemo demo = supervisor.GetClient<IDemo>();
         Assert.Equal(3, await demo.AddAsync(1, 2)); // on-demand start
         int firstPid = supervisor.Status.Pid!.Value;

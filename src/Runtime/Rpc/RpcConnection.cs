@@ -369,10 +369,13 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                     break;
                 ReadResult result = await input.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled) break;
+                bool backlogged = false;
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 try
                 {
-                    while (_closeBySelfReason is null && Protocol.TryReadMessage(ref buffer, result.IsCompleted, out RpcMessage message))
+                    // A read can hold thousands of small requests: stop between two of them once answers pile up.
+                    while (_closeBySelfReason is null && !(backlogged = Volatile.Read(ref _writersWaiting) >= Options.MaxQueuedWrites)
+                        && Protocol.TryReadMessage(ref buffer, result.IsCompleted, out RpcMessage message))
                     {
                         try { Process(in message); }
                         finally { Protocol.Release(in message); }
@@ -380,9 +383,11 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 }
                 finally
                 {
-                    input.AdvanceTo(buffer.Start, buffer.End);
+                    // When stopped early, what is left is not "examined": the next read returns it at once.
+                    if (backlogged) input.AdvanceTo(buffer.Start);
+                    else input.AdvanceTo(buffer.Start, buffer.End);
                 }
-                if (result.IsCompleted || _closeBySelfReason is not null) break;
+                if ((result.IsCompleted && !backlogged) || _closeBySelfReason is not null) break;
             }
         }
         catch (Exception e)

@@ -13,8 +13,15 @@ fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # TAP, so that the summary can be read; every test has its own timeout, this one stops a runner that would hang.
-timeout 300 node --test --test-reporter=tap client.test.mjs roundtrip.test.mjs 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
+timeout 120 node --test --test-reporter=tap client.test.mjs roundtrip.test.mjs > "$log" 2>&1
+rc=$?
+grep -E '^ *(ok|not ok) [0-9]+ - ' "$log"
+if grep -qE '^ *not ok ' "$log"; then
+  echo "-- failures:"
+  # Each failing test's YAML block: from its "not ok" line to the block's closing "...".
+  awk '/^ *not ok /{p=1} p{print} p&&/^ *\.\.\.$/{p=0}' "$log" | grep -vE '^ *(duration_ms|location|code|type):' | head -n 200
+fi
+grep -E '^# (tests|pass|fail|cancelled|skipped|todo) [0-9]+$' "$log"
 
 num() { grep -E "^# $1 [0-9]+$" "$log" | tail -n 1 | sed -E 's/.* ([0-9]+)$/\1/'; }
 pass=$(num pass); fail=$(num fail); cancelled=$(num cancelled); skipped=$(num skipped); todo=$(num todo)

@@ -235,8 +235,16 @@ export class Sidecar {
   }
 
   /** Resolves to { code, signal } once the process has exited, or rejects after `timeout` ms. */
-  exit(timeout = TIMEOUT) {
-    return Promise.race([this.exited, sleep(timeout).then(() => { throw new Error(`still running after ${timeout} ms`); })]);
+  async exit(timeout = TIMEOUT) {
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the sidecar is still running after ${timeout} ms`)), timeout);
+    });
+    try {
+      return await Promise.race([this.exited, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async kill() {

@@ -1,0 +1,353 @@
+using System.Buffers;
+using System.IO.Pipes;
+using System.Net.Sockets;
+using System.Text.Json;
+using SidecarKit.Processes;
+using SidecarKit.Samples.Demo;
+using SidecarKit.Transports.MessagePack;
+
+namespace SidecarKit.EndToEnd.Tests;
+
+/// <summary>
+/// The demo sidecar on a Unix socket or named pipe, seen from raw connections: where it listens and with which modes,
+/// who it admits, what bad input does, and what a client that never reads costs it.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class SocketCarrierTests
+{
+    private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = OwnerReadWrite | UnixFileMode.UserExecute;
+
+    private static Task<SidecarProcess> StartAsync(SidecarCarrier carrier, params string[] extraArgs)
+        => SidecarProcess.StartAsync(MessagePackSidecarTests.Options(carrier, null, extraArgs));
+
+    [Fact]
+    public async Task A_unix_socket_is_0600_in_a_fresh_0700_directory_and_both_are_removed_on_exit()
+    {
+        SidecarProcess sidecar = await StartAsync(SidecarCarrier.UnixSocket);
+        string path = sidecar.ReadyInfo.ListenInfo!;
+        string directory = Path.GetDirectoryName(path)!;
+        Assert.StartsWith($"sidecarkit-{sidecar.ProcessId}-", Path.GetFileName(directory));
+        Assert.Equal(OwnerReadWrite, File.GetUnixFileMode(path));
+        Assert.Equal(OwnerOnlyDirectory, File.GetUnixFileMode(directory));
+
+        await using (SidecarProcess second = await StartAsync(SidecarCarrier.UnixSocket))
+            Assert.NotEqual(path, second.ReadyInfo.ListenInfo); // two sidecars never collide
+
+        Assert.Equal(0, await sidecar.StopAsync());
+        await sidecar.DisposeAsync();
+        Assert.False(File.Exists(path), "the socket file is removed on exit");
+        Assert.False(Directory.Exists(directory), "the private directory is removed on exit");
+    }
+
+    [Fact]
+    public async Task A_named_pipe_is_current_user_only_and_removed_on_exit()
+    {
+        SidecarProcess sidecar = await StartAsync(SidecarCarrier.NamedPipe);
+        string name = sidecar.ReadyInfo.ListenInfo!;
+        string file = Path.Combine(Path.GetTempPath(), "CoreFxPipe_" + name); // where .NET puts a pipe on Linux
+        Assert.StartsWith($"sidecarkit-{sidecar.ProcessId}-", name);
+        Assert.Equal(OwnerReadWrite, File.GetUnixFileMode(file));
+        Assert.Equal(0, await sidecar.StopAsync());
+        await sidecar.DisposeAsync();
+        Assert.False(File.Exists(file), "the pipe's socket file is removed on exit");
+    }
+
+    [Theory]
+    [InlineData(SidecarCarrier.UnixSocket)]
+    [InlineData(SidecarCarrier.NamedPipe)]
+    public async Task A_connection_without_the_right_token_is_closed_before_any_method_runs(SidecarCarrier carrier)
+    {
+        await using SidecarProcess sidecar = await StartAsync(carrier);
+        IDemo demo = sidecar.GetClient<IDemo>();
+        string where = sidecar.ReadyInfo.ListenInfo!;
+
+        // demo.exit would end the sidecar: that it is still alive proves nothing ran.
+        byte[] exit = RawClient.Request(1, "demo.exit", w => w.WriteInt64(9));
+        await using (RawClient noHello = await RawClient.ConnectAsync(carrier, where))
+        {
+            await noHello.SendAsync(exit);
+            Assert.Null(await noHello.ReadAsync());
+        }
+        await using (RawClient wrongToken = await RawClient.ConnectAsync(carrier, where))
+        {
+            await wrongToken.SendAsync(RawClient.Hello("not-the-token"));
+            await wrongToken.SendAsync(exit);
+            Assert.Null(await wrongToken.ReadAsync());
+        }
+        await using (RawClient malformed = await RawClient.ConnectAsync(carrier, where))
+        {
+            await malformed.SendAsync(RawClient.Notification("$/hello", w => w.WriteInt64(42)));
+            await malformed.SendAsync(exit);
+            Assert.Null(await malformed.ReadAsync());
+        }
+
+        Assert.False(sidecar.Exited.IsCompleted);
+        Assert.Equal(5, await demo.AddAsync(2, 3));
+        await DemoSidecarTests.Eventually(() => sidecar.StderrTail.Any(l => l.Contains("carried a wrong token")), "the wrong token logged");
+        Assert.Contains(sidecar.StderrTail, l => l.Contains("refused: the first message was 'demo.exit', not the notification $/hello"));
+        Assert.Contains(sidecar.StderrTail, l => l.Contains("refused: malformed $/hello params"));
+    }
+
+    [Fact]
+    public async Task A_stale_socket_file_is_replaced_and_a_live_one_or_a_real_file_is_refused()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"skt-{Guid.NewGuid():N}.sock");
+        try
+        {
+            SidecarProcess killed = await StartAsync(SidecarCarrier.UnixSocket, "--listen", path);
+            Assert.Equal(path, killed.ReadyInfo.ListenInfo);
+            await killed.KillAsync(); // SIGKILL: no chance to clean up
+            await killed.DisposeAsync();
+            Assert.True(File.Exists(path), "a killed sidecar leaves its socket file");
+
+            await using SidecarProcess replacing = await StartAsync(SidecarCarrier.UnixSocket, "--listen", path);
+            Assert.Equal(5, await replacing.GetClient<IDemo>().AddAsync(2, 3));
+            Assert.Contains(replacing.StderrTail, l => l.Contains("Removed the stale socket file"));
+
+            var busy = await Assert.ThrowsAsync<SidecarStartException>(() => StartAsync(SidecarCarrier.UnixSocket, "--listen", path));
+            Assert.Equal(1, busy.ExitCode);
+            Assert.Contains("another process is listening there", busy.Message);
+            Assert.Equal(7, await replacing.GetClient<IDemo>().AddAsync(3, 4)); // the live one was left alone
+
+            string file = path + ".txt";
+            await File.WriteAllTextAsync(file, "precious");
+            var notSocket = await Assert.ThrowsAsync<SidecarStartException>(() => StartAsync(SidecarCarrier.UnixSocket, "--listen", file));
+            Assert.Contains("not a socket", notSocket.Message);
+            Assert.Equal("precious", await File.ReadAllTextAsync(file));
+            File.Delete(file);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Bad_input_gets_an_error_or_a_documented_close_and_the_sidecar_serves_on()
+    {
+        await using SidecarProcess sidecar = await StartAsync(SidecarCarrier.UnixSocket);
+        string path = sidecar.ReadyInfo.ListenInfo!;
+
+        // Valid MessagePack, wrong envelopes: answered, and the same connection goes on.
+        await using (RawClient c = await RawClient.ConnectAsync(SidecarCarrier.UnixSocket, path, sidecar))
+        {
+            Assert.Equal(-32600, ErrorCode(await c.CallAsync(Encode(w => { w.WriteArrayHeader(3); w.WriteInt64(0); w.WriteInt64(1); w.WriteString("demo.add"); }))));
+            Assert.Equal(-32600, ErrorCode(await c.CallAsync(Encode(w => { w.WriteArrayHeader(4); w.WriteInt64(7); w.WriteInt64(2); w.WriteNil(); w.WriteNil(); }))));
+            Assert.Equal(-32600, ErrorCode(await c.CallAsync(Encode(w => w.WriteString("not an envelope")))));
+            Assert.Equal(-32601, ErrorCode(await c.CallAsync(RawClient.Request(3, "demo.nope", w => w.WriteNil()))));
+            Assert.Equal(-32602, ErrorCode(await c.CallAsync(RawClient.Request(4, "demo.add", w => { w.WriteString("2"); w.WriteInt64(2); }, 2))));
+            JsonElement ok = (await c.CallAsync(RawClient.Request(5, "demo.add", w => { w.WriteInt64(2); w.WriteInt64(3); }, 2)))!.Value;
+            Assert.Equal(5, ok[3].GetInt32());
+        }
+
+        // Not MessagePack, too big, or cut short: the connection is closed (a stream without length prefixes cannot be
+        // resynchronised). The oversize header is refused before its bytes arrive.
+        byte[][] closers =
+        [
+            [0xc1],
+            Encode(w => { w.WriteArrayHeader(4); w.WriteInt64(0); w.WriteInt64(1); w.WriteString("demo.echo"); w.WriteStringHeader(100 * 1024 * 1024); }),
+            RandomBytes(65_536),
+        ];
+        foreach (byte[] bytes in closers)
+        {
+            await using RawClient c = await RawClient.ConnectAsync(SidecarCarrier.UnixSocket, path, sidecar);
+            await c.SendAsync(bytes);
+            Assert.Null(await c.ReadUntilClosedAsync());
+        }
+        await using (RawClient truncated = await RawClient.ConnectAsync(SidecarCarrier.UnixSocket, path, sidecar))
+        {
+            byte[] add = RawClient.Request(9, "demo.add", w => { w.WriteInt64(1); w.WriteInt64(1); }, 2);
+            await truncated.SendAsync(add.AsMemory(0, add.Length - 1).ToArray());
+            truncated.EndSending();
+            Assert.Null(await truncated.ReadUntilClosedAsync());
+        }
+
+        Assert.Equal(5, await sidecar.GetClient<IDemo>().AddAsync(2, 3));
+        Assert.Contains(sidecar.StderrTail, l => l.Contains("0xc1") || l.Contains("reserved"));
+    }
+
+    [Fact]
+    public async Task A_client_that_never_reads_is_pushed_back_and_the_sidecar_stays_bounded_and_serves_others()
+    {
+        await using SidecarProcess sidecar = await StartAsync(SidecarCarrier.UnixSocket);
+        IDemo demo = sidecar.GetClient<IDemo>();
+        long before = DemoSidecarTests.ResidentBytes(sidecar.ProcessId);
+
+        // Each request asks for 64 KiB; the client sends and sends and never reads an answer.
+        await using RawClient greedy = await RawClient.ConnectAsync(SidecarCarrier.UnixSocket, sidecar.ReadyInfo.ListenInfo!, sidecar);
+        var batch = new ArrayBufferWriter<byte>();
+        int sent = 0;
+        bool pushedBack = false;
+        while (sent < 400_000)
+        {
+            batch.ResetWrittenCount();
+            for (int i = 0; i < 100; i++, sent++)
+                batch.Write(RawClient.Request(1000 + sent, "demo.blob", w => w.WriteInt64(65_536)));
+            if (!await greedy.TrySendAsync(batch.WrittenMemory, TimeSpan.FromSeconds(3)))
+            {
+                pushedBack = true;
+                break;
+            }
+        }
+        Assert.True(pushedBack, $"the sidecar read all {sent} requests (about {sent * 64L / 1024} MiB of answers) without pushing back");
+
+        long during = DemoSidecarTests.ResidentBytes(sidecar.ProcessId);
+        Assert.True(during - before < 400L * 1024 * 1024, $"the sidecar grew by {(during - before) / (1024 * 1024)} MiB for a client that does not read ({sent} requests sent)");
+        Assert.Equal(5, await demo.AddAsync(2, 3).WaitAsync(TimeSpan.FromSeconds(10))); // other connections are served meanwhile
+    }
+
+    private static int ErrorCode(JsonElement? response)
+    {
+        Assert.NotNull(response);
+        Assert.Equal(1, response.Value[0].GetInt32());
+        return response.Value[2].GetProperty("code").GetInt32();
+    }
+
+    private static byte[] Encode(Action<MessagePackWriter> write) => RawClient.Encode(write);
+
+    private static byte[] RandomBytes(int length)
+    {
+        byte[] bytes = new byte[length];
+        new Random(42).NextBytes(bytes);
+        bytes[0] = 0xc1; // never a valid start, whatever the seed gives
+        return bytes;
+    }
+
+    /// <summary>A MessagePack-RPC client by hand over a raw socket or pipe, to send what a real client never would.</summary>
+    private sealed class RawClient : IAsyncDisposable
+    {
+        private readonly Stream _stream;
+        private readonly Socket? _socket;
+        private byte[] _buffer = new byte[1 << 16];
+        private int _filled;
+
+        private RawClient(Stream stream, Socket? socket)
+        {
+            _stream = stream;
+            _socket = socket;
+        }
+
+        /// <summary>Connects; when <paramref name="sidecar"/> is given, says <c>$/hello</c> with its token and reads <c>lifecycle.ready</c>.</summary>
+        public static async Task<RawClient> ConnectAsync(SidecarCarrier carrier, string where, SidecarProcess? sidecar = null)
+        {
+            RawClient client;
+            if (carrier == SidecarCarrier.UnixSocket)
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(where));
+                client = new RawClient(new NetworkStream(socket, ownsSocket: true), socket);
+            }
+            else
+            {
+                var pipe = new NamedPipeClientStream(".", where, PipeDirection.InOut, PipeOptions.Asynchronous);
+                await pipe.ConnectAsync(5000);
+                client = new RawClient(pipe, null);
+            }
+            if (sidecar is not null)
+            {
+                await client.SendAsync(Hello(TokenOf(sidecar)));
+                JsonElement? ready = await client.ReadAsync();
+                Assert.Equal("lifecycle.ready", ready!.Value[1].GetString());
+            }
+            return client;
+        }
+
+        // The parent put the token in the child's environment; read it back from there.
+        private static string TokenOf(SidecarProcess sidecar)
+        {
+            string environ = File.ReadAllText($"/proc/{sidecar.ProcessId}/environ");
+            return environ.Split('\0').First(v => v.StartsWith(SidecarProcess.TokenVariable + "=", StringComparison.Ordinal))[(SidecarProcess.TokenVariable.Length + 1)..];
+        }
+
+        public static byte[] Encode(Action<MessagePackWriter> write)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            write(new MessagePackWriter(buffer));
+            return buffer.WrittenSpan.ToArray();
+        }
+
+        public static byte[] Hello(string token) => Notification("$/hello", w =>
+        {
+            w.WriteMapHeader(1);
+            w.WriteString("token");
+            w.WriteString(token);
+        });
+
+        public static byte[] Notification(string method, Action<MessagePackWriter> param) => Encode(w =>
+        {
+            w.WriteArrayHeader(3);
+            w.WriteInt64(2);
+            w.WriteString(method);
+            w.WriteArrayHeader(1);
+            param(w);
+        });
+
+        public static byte[] Request(long id, string method, Action<MessagePackWriter> parameters, int count = 1) => Encode(w =>
+        {
+            w.WriteArrayHeader(4);
+            w.WriteInt64(0);
+            w.WriteInt64(id);
+            w.WriteString(method);
+            w.WriteArrayHeader(count);
+            parameters(w);
+        });
+
+        public async Task SendAsync(ReadOnlyMemory<byte> bytes)
+        {
+            await _stream.WriteAsync(bytes);
+            await _stream.FlushAsync();
+        }
+
+        public async Task<bool> TrySendAsync(ReadOnlyMemory<byte> bytes, TimeSpan patience)
+        {
+            Task send = SendAsync(bytes);
+            return await Task.WhenAny(send, Task.Delay(patience)) == send && send.IsCompletedSuccessfully;
+        }
+
+        public void EndSending() => _socket!.Shutdown(SocketShutdown.Send);
+
+        /// <summary>Sends a request and returns the response, skipping notifications.</summary>
+        public async Task<JsonElement?> CallAsync(byte[] request)
+        {
+            await SendAsync(request);
+            while (true)
+            {
+                JsonElement? message = await ReadAsync();
+                if (message is null || message.Value.ValueKind != JsonValueKind.Array || message.Value[0].GetInt32() != 2) return message;
+            }
+        }
+
+        /// <summary>The next message as JSON, or null when the other side closed the connection.</summary>
+        public async Task<JsonElement?> ReadAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            while (true)
+            {
+                var sequence = new ReadOnlySequence<byte>(_buffer, 0, _filled);
+                if (_filled > 0 && MessagePackFraming.TryGetObject(sequence, 64, 1 << 26, out long length, out string? error) == FrameStatus.Complete)
+                {
+                    JsonElement json = MessagePackJson.ToJson(sequence.Slice(0, length));
+                    Buffer.BlockCopy(_buffer, (int)length, _buffer, 0, _filled - (int)length);
+                    _filled -= (int)length;
+                    return json;
+                }
+                if (_filled == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
+                int read;
+                try { read = await _stream.ReadAsync(_buffer.AsMemory(_filled), timeout.Token); }
+                catch (IOException) { return null; } // reset by the peer: closed too
+                if (read == 0) return null;
+                _filled += read;
+            }
+        }
+
+        /// <summary>Reads (and drops) whatever comes until the other side closes; null then. Fails on a timeout.</summary>
+        public async Task<JsonElement?> ReadUntilClosedAsync()
+        {
+            while (await ReadAsync() is not null) { }
+            return null;
+        }
+
+        public async ValueTask DisposeAsync() => await _stream.DisposeAsync();
+    }
+}
