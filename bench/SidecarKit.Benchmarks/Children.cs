@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using SidecarKit.Processes;
 using SidecarKit.Transports.JsonLines;
+using SidecarKit.Transports.MessagePack;
 
 namespace SidecarKit.Benchmarks;
 
@@ -27,41 +28,62 @@ internal static class ChildPaths
 }
 
 /// <summary>
-/// The hand-written client of the raw floor: EchoChild on the other end of the stdio pipes, lines written straight to
-/// its stdin and read back from its stdout through a <see cref="PipeReader"/> (the same reader settings the
-/// SidecarKit connection uses).
+/// The hand-written client of a raw floor: EchoChild on the other end of its stdio pipes or of a Unix socket, lines
+/// written straight to it and read back through a <see cref="PipeReader"/> (the same reader settings the SidecarKit
+/// connection uses).
 /// </summary>
 internal sealed class RawEchoClient : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly Stream _stdin;
-    private readonly PipeReader _stdout;
+    private readonly Stream _output;
+    private readonly PipeReader _input;
+    private readonly string? _socketPath;
 
-    private RawEchoClient(Process process)
+    private RawEchoClient(Process process, Stream output, Stream input, string? socketPath = null)
     {
         _process = process;
-        _stdin = process.StandardInput.BaseStream;
-        _stdout = PipeReader.Create(process.StandardOutput.BaseStream,
-            new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096));
+        _output = output;
+        _socketPath = socketPath;
+        _input = PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096));
     }
 
     public int ProcessId => _process.Id;
 
+    /// <summary>EchoChild on stdio.</summary>
     public static RawEchoClient Start()
+    {
+        Process process = StartEchoChild();
+        return new RawEchoClient(process, process.StandardInput.BaseStream, process.StandardOutput.BaseStream);
+    }
+
+    /// <summary>EchoChild on a Unix socket, connected with async socket I/O.</summary>
+    public static async Task<RawEchoClient> StartUnixAsync()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"echo-{Guid.NewGuid():N}.sock");
+        Process process = StartEchoChild("--unix", path);
+        await process.StandardError.ReadLineAsync().ConfigureAwait(false); // "listening"
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path)).ConfigureAwait(false);
+        var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        return new RawEchoClient(process, stream, stream, path);
+    }
+
+    private static Process StartEchoChild(params string[] args)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
-            RedirectStandardError = false,
+            RedirectStandardError = args.Length > 0,
             UseShellExecute = false,
         };
         startInfo.ArgumentList.Add(ChildPaths.EchoChild);
-        return new RawEchoClient(Process.Start(startInfo)!);
+        foreach (string a in args) startInfo.ArgumentList.Add(a);
+        return Process.Start(startInfo)!;
     }
 
     /// <summary>Writes <paramref name="lines"/> (one or more complete lines) in one write.</summary>
-    public ValueTask WriteAsync(ReadOnlyMemory<byte> lines) => _stdin.WriteAsync(lines);
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> lines) => _output.WriteAsync(lines);
 
     /// <summary>Reads <paramref name="count"/> lines; returns the number of bytes read.</summary>
     public async ValueTask<int> ReadLinesAsync(int count)
@@ -69,7 +91,7 @@ internal sealed class RawEchoClient : IAsyncDisposable
         int bytes = 0;
         while (count > 0)
         {
-            ReadResult result = await _stdout.ReadAsync().ConfigureAwait(false);
+            ReadResult result = await _input.ReadAsync().ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = result.Buffer;
             while (count > 0 && buffer.PositionOf((byte)'\n') is SequencePosition newline)
             {
@@ -78,27 +100,29 @@ internal sealed class RawEchoClient : IAsyncDisposable
                 buffer = buffer.Slice(next);
                 count--;
             }
-            _stdout.AdvanceTo(buffer.Start, buffer.End);
+            _input.AdvanceTo(buffer.Start, buffer.End);
             if (count > 0 && result.IsCompleted)
-                throw new InvalidOperationException($"EchoChild closed its stdout with {count} lines outstanding.");
+                throw new InvalidOperationException($"EchoChild closed its end with {count} lines outstanding.");
         }
         return bytes;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _stdin.Dispose(); // EOF: EchoChild exits
+        _output.Dispose(); // EOF: EchoChild exits
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try { await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false); }
         catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
-        await _stdout.CompleteAsync().ConfigureAwait(false);
+        await _input.CompleteAsync().ConfigureAwait(false);
         _process.Dispose();
+        if (_socketPath is not null) File.Delete(_socketPath);
     }
 }
 
 /// <summary>Starts the demo sidecar the way samples/Quickstart does.</summary>
 internal static class DemoSidecarStarter
 {
+    /// <summary>JSON lines on stdio.</summary>
     public static Task<SidecarProcess> StartAsync()
     {
         var options = new SidecarProcessOptions
@@ -108,6 +132,21 @@ internal static class DemoSidecarStarter
             ReadyTimeout = TimeSpan.FromSeconds(30),
         }.UseJsonLines();
         options.Arguments.Add(ChildPaths.DemoSidecar);
+        return SidecarProcess.StartAsync(options);
+    }
+
+    /// <summary>MessagePack-RPC on a Unix socket (<c>--transport msgpack-unix</c>), token and all.</summary>
+    public static Task<SidecarProcess> StartMessagePackUnixAsync()
+    {
+        var options = new SidecarProcessOptions
+        {
+            Name = "demo-msgpack-unix",
+            FileName = "dotnet",
+            ReadyTimeout = TimeSpan.FromSeconds(30),
+        }.UseMessagePack(SidecarCarrier.UnixSocket);
+        options.Arguments.Add(ChildPaths.DemoSidecar);
+        options.Arguments.Add("--transport");
+        options.Arguments.Add(MessagePackExtensions.UnixSocketTransportName);
         return SidecarProcess.StartAsync(options);
     }
 }

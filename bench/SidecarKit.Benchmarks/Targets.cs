@@ -21,7 +21,14 @@ internal static class Targets
             Report($"typed demo.add median ≤ 2× raw stdio floor: {t:0.00} µs vs {f:0.00} µs = {t / f:0.00}×", t / f <= 2.0);
         if (Median(nameof(StdioBenchmarks.TypedAdd_64)) is { } t64)
             Report($"≥ 100k calls/s with 64 outstanding (≤ 10 µs/call): {t64:0.00} µs/call = {1e6 / t64:N0} calls/s", t64 <= 10.0);
-        foreach (string name in new[] { nameof(StdioBenchmarks.TypedAdd_1), nameof(StdioBenchmarks.TypedAdd_64) })
+        double? unixFloor = Median(nameof(UnixSocketBenchmarks.RawUnixEcho_1));
+        double? unixTyped = Median(nameof(UnixSocketBenchmarks.MsgpackUnixAdd_1));
+        if (unixFloor is { } uf && unixTyped is { } ut)
+            Report($"MessagePack demo.add on a Unix socket median ≤ 1.5× raw async Unix socket floor: {ut:0.00} µs vs {uf:0.00} µs = {ut / uf:0.00}×", ut / uf <= 1.5);
+        if (Median(nameof(UnixSocketBenchmarks.MsgpackUnixAdd_64)) is { } u64)
+            Report($"≥ 200k calls/s with 64 outstanding on a Unix socket (≤ 5 µs/call): {u64:0.00} µs/call = {1e6 / u64:N0} calls/s", u64 <= 5.0);
+        foreach (string name in new[] { nameof(StdioBenchmarks.TypedAdd_1), nameof(StdioBenchmarks.TypedAdd_64),
+                     nameof(UnixSocketBenchmarks.MsgpackUnixAdd_1), nameof(UnixSocketBenchmarks.MsgpackUnixAdd_64) })
         {
             if (Bytes(name) is { } b)
                 Report($"≤ 1 KB allocated per call ({name}, this process): {b} B", b <= 1024);
