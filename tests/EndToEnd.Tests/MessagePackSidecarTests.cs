@@ -35,7 +35,42 @@ public class MessagePackSidecarTests
         await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(carrier));
         Assert.Equal(TransportName(carrier), sidecar.ReadyInfo.Transport);
         Assert.Equal(carrier == SidecarCarrier.Stdio, sidecar.ReadyInfo.ListenInfo is null);
-        await CallEveryMethodAsync(sidecar.GetClient<IDemo>());
+        await CallEveryMethodAsync(sidecar.GetClient<IDemo>()); // ends with demo.exit: Environment.Exit, no shutdown
+
+        await sidecar.Exited.WaitAsync(TimeSpan.FromSeconds(30));
+        string? where = sidecar.ReadyInfo.ListenInfo;
+        if (carrier == SidecarCarrier.UnixSocket)
+        {
+            Assert.False(File.Exists(where), "the socket is removed even when the process ends with Environment.Exit");
+            Assert.False(Directory.Exists(Path.GetDirectoryName(where)), "so is its private directory");
+        }
+        if (carrier == SidecarCarrier.NamedPipe)
+            Assert.False(File.Exists(Path.Combine(Path.GetTempPath(), "CoreFxPipe_" + where)));
+    }
+
+    [Fact]
+    public async Task Bytes_that_are_not_messagepack_on_stdio_end_the_sidecar_with_reason_protocol_error_and_exit_code_1()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(DemoSidecar.DllPath);
+        psi.ArgumentList.Add("--transport");
+        psi.ArgumentList.Add("msgpack");
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        Stream stdout = p.StandardOutput.BaseStream;
+        var received = new MemoryStream();
+        byte[] chunk = new byte[4096];
+        p.StandardInput.BaseStream.Write([0xc1]); // the reserved byte: never valid MessagePack
+        p.StandardInput.BaseStream.Flush();
+        int read;
+        while ((read = await stdout.ReadAsync(chunk).AsTask().WaitAsync(TimeSpan.FromSeconds(60))) > 0) received.Write(chunk, 0, read);
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, p.ExitCode);
+        string text = System.Text.Encoding.UTF8.GetString(received.ToArray()); // strings inside MessagePack are plain UTF-8
+        Assert.Contains("lifecycle.shutdown", text);
+        Assert.Contains("protocol-error", text);
+        Assert.Contains("0xc1", await stderr);
     }
 
     [Fact]

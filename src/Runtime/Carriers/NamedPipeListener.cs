@@ -17,6 +17,17 @@ internal sealed class NamedPipeListener : CarrierListener
     {
         _name = name;
         _waiting = first;
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit; // as UnixSocketListener: Environment.Exit skips the shutdown
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e) => RemoveFile();
+
+    private void RemoveFile()
+    {
+        // .NET removes the file only when the last server instance closes; connections still open would keep it.
+        if (OperatingSystem.IsWindows()) return;
+        try { File.Delete(UnixPath(_name)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     public override string ListenInfo => _name;
@@ -91,14 +102,10 @@ internal sealed class NamedPipeListener : CarrierListener
 
     public override ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         _waiting?.Dispose();
         _waiting = null;
-        // .NET removes the file only when the last server instance closes; connections still open would keep it.
-        if (!OperatingSystem.IsWindows())
-        {
-            try { File.Delete(UnixPath(_name)); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        }
+        RemoveFile();
         return default;
     }
 }

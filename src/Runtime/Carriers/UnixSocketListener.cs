@@ -22,6 +22,17 @@ internal sealed class UnixSocketListener : CarrierListener
         _socket = socket;
         _path = path;
         _ownDirectory = ownDirectory;
+        // Environment.Exit (a contract method that ends the process, an unhandled exception) skips the host's shutdown
+        // but still runs ProcessExit: clean up there too. Only a SIGKILL leaves files behind, for the next sweep.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e) => RemoveFiles();
+
+    private void RemoveFiles()
+    {
+        TryDelete(() => File.Delete(_path));
+        if (_ownDirectory is not null) TryDelete(() => Directory.Delete(_ownDirectory, recursive: true));
     }
 
     public override string ListenInfo => _path;
@@ -99,9 +110,9 @@ internal sealed class UnixSocketListener : CarrierListener
 
     public override ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         _socket.Dispose();
-        TryDelete(() => File.Delete(_path));
-        if (_ownDirectory is not null) TryDelete(() => Directory.Delete(_ownDirectory, recursive: true));
+        RemoveFiles();
         return default;
     }
 

@@ -144,7 +144,8 @@ public sealed class SidecarHost
             stdio.CancelRequestsOnInputClosed = false; // the end of stdin drains: see the shutdown below
             connections.Add(stdio);
             stdio.Start(); // sends lifecycle.ready first, before the read loop can answer anything
-            _ = stdio.Completion.ContinueWith(_ => stop.TrySetResult("eof"), TaskScheduler.Default);
+            // The end of stdin, or input that cannot be read any further (bytes that are not the protocol).
+            _ = stdio.Completion.ContinueWith(_ => stop.TrySetResult(stdio.ReadError is null ? "eof" : "protocol-error"), TaskScheduler.Default);
         }
         else
         {
@@ -168,7 +169,7 @@ public sealed class SidecarHost
         await ShutDownAsync(connections.Snapshot(), reason, parentGone.Token, urgent.Token).ConfigureAwait(false);
         // Everything is said; the stdin reader may still be blocked in a read the parent has no reason to end: exit
         // without waiting for it.
-        return 0;
+        return reason == "protocol-error" ? 1 : 0;
     }
 
     // One connection: the contracts (an implementation per connection when the factory makes one), system.*, and
@@ -219,7 +220,7 @@ public sealed class SidecarHost
     private async Task ServeConnectionAsync(Stream stream, SidecarTransport transport, string? token, SidecarReadyInfo ready,
         ConnectionSet connections, TaskCompletionSource<string> stop, CancellationTokenSource urgent)
     {
-        RpcConnection connection = Open(transport, StreamDuplexPipe.Create(stream, stream, leaveOpen: true), ready, stop, urgent);
+        RpcConnection connection = Open(transport, StreamDuplexPipe.Create(stream, stream, leaveOpen: true, blockingIo: true), ready, stop, urgent);
         connection.RequiredToken = token;
         connections.Add(connection);
         try
@@ -264,7 +265,7 @@ public sealed class SidecarHost
     // ShutdownTimeout; system.shutdown_now and signals cancel them at once.
     private async Task ShutDownAsync(RpcConnection[] connections, string reason, CancellationToken parentGone, CancellationToken urgent)
     {
-        bool drain = reason is "shutdown" or "eof";
+        bool drain = reason is "shutdown" or "eof" or "protocol-error";
         if (!drain) CancelAll();
         using (var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone, urgent))
         {
@@ -304,7 +305,7 @@ public sealed class SidecarHost
         sb.AppendLine("Options:");
         sb.AppendLine("  --transport <name>    The transport to serve (default jsonl):");
         foreach (SidecarTransport t in _transports.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
-            sb.Append("                          ").Append(t.Name.PadRight(12)).AppendLine(t.Description);
+            sb.Append("                          ").Append(t.Name.PadRight(13)).Append(' ').AppendLine(t.Description);
         sb.AppendLine("  --listen <where>      For socket transports: the socket path or pipe name to listen on");
         sb.AppendLine("                        (default: a fresh private one, announced as listenInfo).");
         sb.AppendLine("  --describe [format]   Print the contract description and exit (formats: json).");

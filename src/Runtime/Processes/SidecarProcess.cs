@@ -211,7 +211,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         {
             throw new SidecarStartException($"Could not connect to the sidecar '{Name}' at {info.ListenInfo}: {e.Message}{TailText()}", null, StderrTail, e);
         }
-        RpcConnection connection = Connect(StreamDuplexPipe.Create(stream, stream));
+        RpcConnection connection = Connect(StreamDuplexPipe.Create(stream, stream, blockingIo: true));
         if (_token is not null) connection.SendHello(_token); // queued before the read loop starts: the first message
         connection.Start();
         _connection = connection;

@@ -21,6 +21,8 @@ internal abstract class InboundCall : IThreadPoolWorkItem
     public RpcConnection Connection { get; }
     public RequestId Id { get; }
     public string Method { get; }
+    /// <summary>Set under the connection's lock once the id is free again (the answer is being sent).</summary>
+    public bool IdReleased { get; set; }
     protected CancellationToken Token => _cts.Token;
 
     public void Cancel()
@@ -64,8 +66,16 @@ internal abstract class InboundCall : IThreadPoolWorkItem
     protected async ValueTask ReplyErrorAsync(int code, string message, JsonElement? data)
     {
         if (!Id.IsPresent) return; // a notification has nobody to tell
-        try { await Connection.SendAsync(new ErrorMessage(Id, code, message, data)).ConfigureAwait(false); }
+        try { await ReplyAsync(new ErrorMessage(Id, code, message, data)).ConfigureAwait(false); }
         catch (Exception e) { Connection.Log.LogReplyFailed(e, Method); }
+    }
+
+    // The final answer. The id is free again before it leaves: a client that reuses an id as soon as it has the answer
+    // must not be told that the request is still running.
+    protected ValueTask ReplyAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage
+    {
+        Connection.ReleaseInboundId(this);
+        return Connection.SendAsync(message);
     }
 }
 
@@ -79,7 +89,7 @@ internal sealed class InboundUnaryCall<TArgs, TResult, TCodec>(
     {
         TResult result = await handler(args, Token).ConfigureAwait(false);
         if (Id.IsPresent)
-            await Connection.SendAsync(new ResultMessage<TResult, TCodec>(Id, result)).ConfigureAwait(false);
+            await ReplyAsync(new ResultMessage<TResult, TCodec>(Id, result)).ConfigureAwait(false);
     }
 }
 
@@ -118,7 +128,7 @@ internal sealed class InboundStreamCall<TArgs, TItem, TCodec>(
         {
             _credit.Dispose();
         }
-        await Connection.SendAsync(new ResultMessage<int, WireCodecs.Int32>(Id, count)).ConfigureAwait(false);
+        await ReplyAsync(new ResultMessage<int, WireCodecs.Int32>(Id, count)).ConfigureAwait(false);
     }
 }
 

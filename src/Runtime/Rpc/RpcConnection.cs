@@ -24,6 +24,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
     private readonly Dictionary<long, PendingCall> _pending = [];
     private readonly Dictionary<RequestId, InboundCall> _inbound = [];
+    private int _replying; // requests whose id was released (ReleaseInboundId) and whose answer is being sent
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _inboundDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _readLoop;
@@ -84,7 +85,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     public int PendingCallCount { get { lock (_pending) return _pending.Count; } }
 
     /// <summary>The number of requests from the other side running now.</summary>
-    public int ActiveRequestCount { get { lock (_inbound) return _inbound.Count; } }
+    public int ActiveRequestCount { get { lock (_inbound) return _inbound.Count + _replying; } }
 
     /// <summary>
     /// Set before <see cref="Start"/> on a sidecar's socket connection: the first message must be <c>$/hello</c> with this
@@ -97,6 +98,9 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
     /// <summary>Completes once the connection is admitted (see <see cref="RequiredToken"/>).</summary>
     internal Task AdmittedTask => _admittedTask.Task;
+
+    /// <summary>What ended reading, when it was not a clean end of input (unreadable bytes, a broken transport).</summary>
+    internal Exception? ReadError { get; private set; }
 
     /// <summary>Why this side stopped reading on its own (a refused <c>$/hello</c>, a stalled peer), if it did.</summary>
     internal string? ClosedBySelfReason => Volatile.Read(ref _closeBySelfReason);
@@ -393,6 +397,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         catch (Exception e)
         {
             error = e;
+            ReadError = e;
             Log.LogReadLoopFailed(e);
         }
         finally
@@ -591,7 +596,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             bool busy, duplicate = false;
             lock (_inbound)
             {
-                busy = _inbound.Count >= Options.MaxConcurrentRequests && !IsSystemMethod(call.Method);
+                busy = _inbound.Count + _replying >= Options.MaxConcurrentRequests && !IsSystemMethod(call.Method);
                 if (!busy) duplicate = !_inbound.TryAdd(call.Id, call);
             }
             if (busy)
@@ -612,15 +617,32 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             call.Execute(); // notifications run in arrival order (their handlers should be quick): progress must not arrive shuffled
     }
 
+    // Frees the id for reuse while the answer is still being sent; the request counts as running (for limits and the
+    // drain) until CompleteInbound.
+    internal void ReleaseInboundId(InboundCall call)
+    {
+        if (!call.Id.IsPresent || call.IdReleased) return;
+        lock (_inbound)
+        {
+            if (_inbound.TryGetValue(call.Id, out InboundCall? current) && ReferenceEquals(current, call))
+            {
+                _inbound.Remove(call.Id);
+                _replying++;
+                call.IdReleased = true;
+            }
+        }
+    }
+
     internal void CompleteInbound(InboundCall call)
     {
         if (!call.Id.IsPresent) return;
         bool drained;
         lock (_inbound)
         {
-            if (_inbound.TryGetValue(call.Id, out InboundCall? current) && ReferenceEquals(current, call))
+            if (call.IdReleased) _replying--;
+            else if (_inbound.TryGetValue(call.Id, out InboundCall? current) && ReferenceEquals(current, call))
                 _inbound.Remove(call.Id);
-            drained = _inbound.Count == 0 && !_acceptingRequests;
+            drained = _inbound.Count == 0 && _replying == 0 && !_acceptingRequests;
         }
         if (drained) _inboundDrained.TrySetResult();
     }
@@ -668,7 +690,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         lock (_inbound)
         {
             _acceptingRequests = false;
-            empty = _inbound.Count == 0;
+            empty = _inbound.Count == 0 && _replying == 0;
         }
         if (empty) return;
         await _inboundDrained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -133,6 +133,20 @@ describe("msgpack-unix: the demo contract", opts, () => {
     assert.equal(sc.stderr.includes(marker), false, "demo.log ran before $/hello");
   });
 
+  test("over-deep input closes that connection only", async () => {
+    let deep = 0;
+    for (let i = 0; i < 62; i++) deep = [deep]; // envelope + params + Person + 62 arrays = 65 levels: over 64
+    const bad = await sc.connect();
+    try {
+      assert.equal((await bad.next())[1], "lifecycle.ready");
+      bad.send([0, 1, "demo.echo", [{ name: "n", age: 1, tags: [], address: null, born: null, x: deep }]]);
+      assert.deepEqual((await bad.untilClosed()).filter((m) => m[0] !== 2), []);
+    } finally {
+      bad.close();
+    }
+    assert.deepEqual(await c.call(21, "demo.add", [1, 2]), [1, 21, null, 3]);
+  });
+
   test("a fresh connection is served after a refused one", async () => {
     const bad = await sc.connect({ token: "0".repeat(32) });
     assert.equal(await bad.closedWithoutAnswer(), true);
@@ -151,11 +165,11 @@ describe("msgpack-unix: the demo contract", opts, () => {
     try {
       assert.equal((await other.next())[1], "lifecycle.ready");
       const started = seconds();
-      c.send([0, 1, "demo.sleep", [1500]]);
+      c.send([0, 1, "demo.sleep", [3000]]);
       assert.deepEqual(await other.call(1, "demo.add", [3, 4]), [1, 1, null, 7]);
       assert.deepEqual(await other.call(2, "demo.echo", [{ name: "x", age: 1, tags: [], address: null, born: null }]),
         [1, 2, null, { name: "x", age: 1, tags: [], address: null, born: null }]);
-      assert.ok(seconds() - started < 1, "the second connection waited for the first one's call");
+      assert.ok(seconds() - started < 2.5, "the second connection waited for the first one's call");
       assert.deepEqual(await c.next(), [1, 1, null, "slept"]);
     } finally {
       other.close();
@@ -189,7 +203,10 @@ describe("msgpack-unix: process lifetime", opts, () => {
     await sc.waitReady();
     const c = await sc.connect();
     assert.equal((await c.next())[1], "lifecycle.ready");
+    const sock = sc.path;
     sc.child.stdin.end();
     assert.deepEqual(await sc.exit(), { code: 0, signal: null });
+    assert.deepEqual((await c.untilClosed()).filter((m) => m[0] !== 2), []); // lifecycle.shutdown at most
+    assert.equal(fs.existsSync(sock), false, "the socket is left behind");
   });
 });

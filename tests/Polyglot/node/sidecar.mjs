@@ -247,8 +247,16 @@ export class Sidecar {
     }
   }
 
+  /** Ends stdin (the sidecar then stops and removes its socket); kills it if it has not exited within 5 s. */
   async kill() {
-    if (this.running) this.child.kill("SIGKILL");
+    if (this.running) {
+      this.child.stdin.end();
+      try {
+        await this.exit(5000);
+      } catch {
+        this.child.kill("SIGKILL");
+      }
+    }
     await this.exited;
   }
 }

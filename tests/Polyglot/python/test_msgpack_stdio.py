@@ -6,6 +6,8 @@ and counts as one failure (scripts/test.sh installs python3-msgpack).
 """
 import datetime, os, subprocess, sys, unittest
 
+from suite_runner import run
+
 try:
     import msgpack
 except ImportError:
@@ -125,11 +127,5 @@ class Shutdown(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if not os.path.exists(DLL):
-        print(f"!!!!!!!! the demo sidecar is not built ({DLL}): dotnet build Toolkit.sln -c Release", file=sys.stderr)
-        print("python: 0 passed, 1 failed")
-        sys.exit(1)
-    result = unittest.TextTestRunner(verbosity=2).run(unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__]))
-    failed = len(result.failures) + len(result.errors) + len(result.skipped)
-    print(f"python: {result.testsRun - failed} passed, {failed} failed")
-    sys.exit(0 if failed == 0 else 1)
+    problem = None if os.path.exists(DLL) else f"the demo sidecar is not built ({DLL}): dotnet build Toolkit.sln -c Release"
+    sys.exit(run([MessagePackStdio, Shutdown], problem))

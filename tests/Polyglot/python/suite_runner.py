@@ -1,0 +1,47 @@
+"""Runs a polyglot test suite and ends with the line ``python: N passed, N failed`` that scripts/test.sh sums.
+
+Shared by every suite in this folder, so they all count the same way: a test passes only if it ran and passed (a
+failed subtest fails its test), and a class whose setUpClass failed counts as failed, never as negative passes.
+"""
+from __future__ import annotations
+
+import sys
+import unittest
+from typing import Any
+
+
+class CountingResult(unittest.TextTestResult):
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.passed = 0
+        self._subtest_failed: set[str] = set()
+
+    def addSuccess(self, test: unittest.TestCase) -> None:
+        super().addSuccess(test)
+        if test.id() not in self._subtest_failed:
+            self.passed += 1
+
+    def addSubTest(self, test: unittest.TestCase, subtest: unittest.TestCase, err: Any) -> None:
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._subtest_failed.add(test.id())
+
+
+def run(cases: list[type[unittest.TestCase]], problem: str | None = None) -> int:
+    """Runs the test classes in order and prints ``python: N passed, N failed`` last. A ``problem`` (something missing
+    to run at all) is printed loudly and counts as one failure."""
+    if problem:
+        bar = "!" * 78
+        print(f"{bar}\n{problem}\n{bar}", file=sys.stderr)
+        print("python: 0 passed, 1 failed")
+        return 1
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for case in cases:
+        suite.addTests(loader.loadTestsFromTestCase(case))
+    runner = unittest.TextTestRunner(verbosity=2, resultclass=CountingResult, stream=sys.stdout)
+    result: CountingResult = runner.run(suite)  # type: ignore[assignment]
+    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses) + len(result.skipped)
+    sys.stdout.flush()
+    print(f"python: {result.passed} passed, {failed} failed")
+    return 0 if failed == 0 and result.passed > 0 and result.wasSuccessful() else 1
