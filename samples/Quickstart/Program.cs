@@ -6,6 +6,7 @@ using SidecarKit.Samples.Demo;
 using SidecarKit.Samples.Quickstart;
 using SidecarKit.Supervision;
 using SidecarKit.Transports.JsonLines;
+using SidecarKit.Transports.MessagePack;
 
 // The Quickstart: start the demo sidecar and make each kind of call, printing what happened.
 string sidecarDll = DemoSidecar.Locate();
@@ -100,6 +101,36 @@ await using (var supervisor = new SidecarSupervisor(supervised))
         Console.WriteLine($"  the call in flight failed: exit code {e.ExitCode}, last stderr line: \"{e.StderrTail.LastOrDefault()}\"");
     }
     Console.WriteLine($"  demo.add(1, 1) = {await client.AddAsync(1, 1)} (pid {supervisor.Status.Pid}, restarts: {supervisor.Status.RestartCount})");
+}
+
+Section("10. The same contract over MessagePack-RPC on a Unix socket, supervised");
+var overSocket = new SidecarProcessOptions
+{
+    Name = "demo-msgpack",
+    FileName = "dotnet",
+    ReadyTimeout = TimeSpan.FromSeconds(30),
+    LoggerFactory = new ConsoleLoggerFactory(),
+}.UseMessagePack(SidecarCarrier.UnixSocket);
+overSocket.Arguments.Add(sidecarDll);
+overSocket.Arguments.Add("--transport");
+overSocket.Arguments.Add(MessagePackExtensions.UnixSocketTransportName);
+overSocket.Callbacks.AddContract<IDemoEvents>(new PrintingEvents());
+var supervisedSocket = new SidecarSupervisorOptions { Process = overSocket };
+supervisedSocket.Restart.InitialDelay = TimeSpan.FromMilliseconds(200);
+await using (var supervisor = new SidecarSupervisor(supervisedSocket))
+{
+    await supervisor.StartAsync();
+    IDemo client = supervisor.GetClient<IDemo>();
+    string? socketPath = supervisor.Status.ReadyInfo?.ListenInfo;
+    Console.WriteLine($"  listening on {socketPath} (a fresh 0700 directory; the parent proved its SIDECAR_TOKEN with $/hello)");
+    Console.WriteLine($"  demo.add(2, 3) = {await client.AddAsync(2, 3)}, demo.echo(Ada).born = {(await client.EchoAsync(ada)).Born:yyyy-MM-dd} (a timestamp extension)");
+    var counted = new List<int>();
+    await foreach (int i in client.CountAsync(3)) counted.Add(i);
+    Console.WriteLine($"  demo.count(3) streamed: {string.Join(", ", counted)}; demo.work(2) = {await client.WorkAsync(2)}");
+    try { await client.ExitAsync(5); }
+    catch (SidecarCrashedException e) { Console.WriteLine($"  demo.exit(5): the sidecar crashed with exit code {e.ExitCode}"); }
+    Console.WriteLine($"  demo.add(1, 1) = {await client.AddAsync(1, 1)} on the restarted sidecar, now at {supervisor.Status.ReadyInfo?.ListenInfo}");
+    Console.WriteLine($"  the crashed sidecar's socket was removed: {!File.Exists(socketPath)}");
 }
 return 0;
 

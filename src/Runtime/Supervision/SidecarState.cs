@@ -31,6 +31,7 @@ public enum SidecarState
 /// <param name="LastExitCode">The exit code of the last instance that exited.</param>
 /// <param name="LastError">Why the last instance ended or could not start.</param>
 /// <param name="RecentOutput">The last stderr lines of the current or last instance.</param>
+/// <param name="ReadyInfo">What the current instance announced when it became ready (transport, <c>listenInfo</c>, contracts), if it is ready.</param>
 public sealed record SidecarStatus(
     string Name,
     SidecarState State,
@@ -42,7 +43,8 @@ public sealed record SidecarStatus(
     DateTimeOffset? NextRetry,
     int? LastExitCode,
     string? LastError,
-    IReadOnlyList<string> RecentOutput);
+    IReadOnlyList<string> RecentOutput,
+    SidecarReadyInfo? ReadyInfo);
 
 /// <summary>A state transition.</summary>
 /// <param name="Previous">The state before.</param>

@@ -413,7 +413,8 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             _nextRetry,
             _lastExitCode,
             _lastError,
-            current?.StderrTail ?? _lastOutput);
+            current?.StderrTail ?? _lastOutput,
+            current is not null && current.IsReady ? current.ReadyInfo : null);
     }
 
     private void SetState(SidecarState state)
