@@ -44,6 +44,14 @@ class Sidecar:
             if m[0] == 1 and m[1] == msgid:
                 return m
 
+    def call_raw_id(self, msgid, method, params):
+        """Sends a request whose msgid cannot be an id here, and returns the error (sent with a nil msgid)."""
+        self.send([0, msgid, method, params])
+        while True:
+            m = self.next()
+            if m[0] == 1 and m[1] is None:
+                return m
+
     def close(self):
         if self.p.poll() is None:
             self.p.kill()
@@ -105,6 +113,20 @@ class MessagePackStdio(unittest.TestCase):
 
     def test_params_by_name_are_accepted_too(self):
         self.assertEqual(9, self.s.call(12, "demo.add", {"a": 4, "b": 5})[3])
+
+    def test_int64_and_uint64_ids_negative_zero_and_depth_at_the_limit(self):
+        # The contract has no 64-bit field: the msgid, echoed in the response, carries the int64 extremes.
+        for msgid in (-(1 << 63), (1 << 63) - 1, 1 << 32, -(1 << 31) - 1):
+            self.assertEqual([1, msgid, None, 3], self.s.call(msgid, "demo.add", [1, 2]))
+        self.assertEqual(-32600, self.s.call_raw_id((1 << 64) - 1, "demo.add", [1, 2])[2]["code"])   # beyond int64
+        zero = self.s.call(14, "demo.divide", [-0.0, 1.0])[3]
+        self.assertEqual("-0.0", repr(zero))
+        # 64 levels (the envelope, the params, the Person, then 61 arrays in a member Person does not declare) are read.
+        deep = []
+        for _ in range(60):
+            deep = [deep]
+        person = {"name": "deep", "age": 1, "tags": [], "address": None, "born": None, "extra": deep}
+        self.assertEqual("deep", self.s.call(15, "demo.echo", [person])[3]["name"])
 
     def test_large_values(self):
         s = "x" * (1 << 20)
