@@ -13,7 +13,7 @@ namespace SidecarKit.EndToEnd.Tests;
 /// who it admits, what bad input does, and what a client that never reads costs it.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public class SocketCarrierTests
+public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OwnerOnlyDirectory = OwnerReadWrite | UnixFileMode.UserExecute;
@@ -193,7 +193,8 @@ public class SocketCarrierTests
         Assert.True(pushedBack, $"the sidecar read all {sent} requests (about {sent * 64L / 1024} MiB of answers) without pushing back");
 
         long during = DemoSidecarTests.ResidentBytes(sidecar.ProcessId);
-        Assert.True(during - before < 400L * 1024 * 1024, $"the sidecar grew by {(during - before) / (1024 * 1024)} MiB for a client that does not read ({sent} requests sent)");
+        output.WriteLine($"{sent} requests sent before the push-back; the sidecar grew by {(during - before) / (1024 * 1024)} MiB");
+        Assert.True(during - before < 200L * 1024 * 1024, $"the sidecar grew by {(during - before) / (1024 * 1024)} MiB for a client that does not read ({sent} requests sent)");
         Assert.Equal(5, await demo.AddAsync(2, 3).WaitAsync(TimeSpan.FromSeconds(10))); // other connections are served meanwhile
     }
 

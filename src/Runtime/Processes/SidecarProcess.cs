@@ -115,7 +115,9 @@ public sealed class SidecarProcess : IAsyncDisposable
 
         ProcessStartInfo startInfo = StartInfoBuilder.Build(options, StartInfoBuilder.CurrentEnvironment());
         // The sidecar host watches this pid and exits when its parent is gone (see docs/lifecycle.md).
-        startInfo.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // One the options set (or remove, with null) is kept.
+        if (!options.Environment.ContainsKey(ParentPidVariable))
+            startInfo.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // A fresh secret per start: only this parent can connect to the sidecar's socket (one it set itself is kept).
         if (!options.Environment.TryGetValue(TokenVariable, out string? token))
             startInfo.Environment[TokenVariable] = token = RandomNumberGenerator.GetHexString(32, lowercase: true);

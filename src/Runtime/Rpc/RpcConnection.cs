@@ -25,6 +25,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private readonly Dictionary<long, PendingCall> _pending = [];
     private readonly Dictionary<RequestId, InboundCall> _inbound = [];
     private int _replying; // requests whose id was released (ReleaseInboundId) and whose answer is being sent
+    private int _pendingReplies; // answers owed to the other side: requests running or answered but not yet written
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _inboundDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _readLoop;
@@ -369,7 +370,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         {
             while (true)
             {
-                if (Volatile.Read(ref _writersWaiting) >= Options.MaxQueuedWrites && !await WaitForOutputAsync().ConfigureAwait(false))
+                if (RepliesBacklogged() && !await WaitForOutputAsync().ConfigureAwait(false))
                     break;
                 ReadResult result = await input.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled) break;
@@ -378,7 +379,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 try
                 {
                     // A read can hold thousands of small requests: stop between two of them once answers pile up.
-                    while (_closeBySelfReason is null && !(backlogged = Volatile.Read(ref _writersWaiting) >= Options.MaxQueuedWrites)
+                    while (_closeBySelfReason is null && !(backlogged = RepliesBacklogged())
                         && Protocol.TryReadMessage(ref buffer, result.IsCompleted, out RpcMessage message))
                     {
                         try { Process(in message); }
@@ -407,10 +408,15 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         }
     }
 
-    // Writers are queued because the other side does not read what this side sends. Reading more of its requests would
-    // only queue more answers, so stop reading (the transport's buffers then push back on the sender) until the backlog
-    // has gone out. The gate is fair: acquiring it means every writer queued before has written. A peer that reads
-    // nothing for StalledOutputTimeout is given up on, which also ends two peers each waiting for the other to read.
+    // Many answers are owed to the other side while a write is in progress (perhaps stuck because it does not read).
+    // Reading more of its requests would only owe more, so stop reading (the transport's buffers then push back on the
+    // sender) until the write completes. Only answers count: reading responses to this side's own calls never creates
+    // output, so a client that only calls never stops reading, and two peers cannot wait on each other that way.
+    private bool RepliesBacklogged()
+        => Volatile.Read(ref _pendingReplies) >= Options.MaxPendingReplies && _writeGate.CurrentCount == 0;
+
+    // The gate is fair: acquiring it means every writer queued before has written. A peer that reads nothing for
+    // StalledOutputTimeout is given up on, which also ends two peers that each serve the other and wait for it to read.
     private async ValueTask<bool> WaitForOutputAsync()
     {
         if (await _writeGate.WaitAsync(Options.StalledOutputTimeout).ConfigureAwait(false))
@@ -418,7 +424,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             _writeGate.Release();
             return true;
         }
-        CloseBySelf($"the other side has read nothing for {Options.StalledOutputTimeout.TotalSeconds:0.#} s while {Volatile.Read(ref _writersWaiting)} messages wait to be sent");
+        CloseBySelf($"the other side has read nothing for {Options.StalledOutputTimeout.TotalSeconds:0.#} s while {Volatile.Read(ref _pendingReplies)} answers are owed to it");
         return false;
     }
 
@@ -586,8 +592,29 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             Log.LogInvalidMessage(code, reason);
     }
 
+    // An answer nobody waits on here, counted as owed until written so that a flood of bad requests is pushed back too.
     private void SendError(RequestId id, int code, string reason)
-        => SendAndForget(new ErrorMessage(id, code, reason, null), "error response");
+    {
+        Interlocked.Increment(ref _pendingReplies);
+        try
+        {
+            ValueTask send = SendAsync(new ErrorMessage(id, code, reason, null));
+            if (send.IsCompletedSuccessfully) Interlocked.Decrement(ref _pendingReplies);
+            else _ = AwaitErrorSentAsync(send);
+        }
+        catch (Exception e)
+        {
+            Interlocked.Decrement(ref _pendingReplies);
+            Log.LogSendFailed(e, "error response");
+        }
+    }
+
+    private async Task AwaitErrorSentAsync(ValueTask send)
+    {
+        try { await send.ConfigureAwait(false); }
+        catch (Exception e) { Log.LogSendFailed(e, "error response"); }
+        finally { Interlocked.Decrement(ref _pendingReplies); }
+    }
 
     internal void Run(InboundCall call)
     {
@@ -612,7 +639,10 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             }
         }
         if (call.Id.IsPresent)
+        {
+            Interlocked.Increment(ref _pendingReplies); // owed until CompleteInbound
             ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
+        }
         else
             call.Execute(); // notifications run in arrival order (their handlers should be quick): progress must not arrive shuffled
     }
@@ -636,6 +666,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     internal void CompleteInbound(InboundCall call)
     {
         if (!call.Id.IsPresent) return;
+        Interlocked.Decrement(ref _pendingReplies);
         bool drained;
         lock (_inbound)
         {

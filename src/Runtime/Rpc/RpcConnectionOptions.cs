@@ -16,13 +16,15 @@ public sealed class RpcConnectionOptions
     public int StreamWindow { get; set; } = 64;
 
     /// <summary>
-    /// How many messages may wait to be written before this side stops reading the other side's messages, which pushes
-    /// back on a peer that sends but does not read. Bounds memory. Default 1024.
+    /// How many answers may be owed to the other side (its requests running here, or answered but not yet written)
+    /// while a write is in progress before this side stops reading its messages until the write completes. This pushes
+    /// back on a peer that sends requests without reading the answers, and bounds the memory they take. Reading
+    /// responses to this side's own calls is never held up. Default 256.
     /// </summary>
-    public int MaxQueuedWrites { get; set; } = 1024;
+    public int MaxPendingReplies { get; set; } = 256;
 
     /// <summary>
-    /// How long reading may stay stopped for <see cref="MaxQueuedWrites"/> before the peer is given up on and the
+    /// How long reading may stay stopped for <see cref="MaxPendingReplies"/> before the peer is given up on and the
     /// connection closed (with the reason logged). Default 30 seconds; <see cref="Timeout.InfiniteTimeSpan"/> waits forever.
     /// </summary>
     public TimeSpan StalledOutputTimeout { get; set; } = TimeSpan.FromSeconds(30);
