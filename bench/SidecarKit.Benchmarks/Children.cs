@@ -135,18 +135,18 @@ internal static class DemoSidecarStarter
         return SidecarProcess.StartAsync(options);
     }
 
-    /// <summary>MessagePack-RPC on a Unix socket (<c>--transport msgpack-unix</c>), token and all.</summary>
-    public static Task<SidecarProcess> StartMessagePackUnixAsync()
+    /// <summary>MessagePack-RPC on <paramref name="carrier"/> (<c>--transport msgpack</c> or <c>msgpack-unix</c>), token and all.</summary>
+    public static Task<SidecarProcess> StartMessagePackAsync(SidecarCarrier carrier)
     {
         var options = new SidecarProcessOptions
         {
-            Name = "demo-msgpack-unix",
+            Name = "demo-msgpack",
             FileName = "dotnet",
             ReadyTimeout = TimeSpan.FromSeconds(30),
-        }.UseMessagePack(SidecarCarrier.UnixSocket);
+        }.UseMessagePack(carrier);
         options.Arguments.Add(ChildPaths.DemoSidecar);
         options.Arguments.Add("--transport");
-        options.Arguments.Add(MessagePackExtensions.UnixSocketTransportName);
+        options.Arguments.Add(carrier == SidecarCarrier.Stdio ? MessagePackExtensions.StdioTransportName : MessagePackExtensions.UnixSocketTransportName);
         return SidecarProcess.StartAsync(options);
     }
 }

@@ -29,6 +29,8 @@ public class StdioBenchmarks
     private RawEchoClient? _raw;
     private SidecarProcess? _sidecar;
     private IDemo? _demo;
+    private SidecarProcess? _msgpackSidecar;
+    private IDemo? _msgpackDemo;
 
     [GlobalSetup(Targets = [nameof(RawStdioEcho_1), nameof(RawStdioEcho_64)])]
     public void StartEchoChild()
@@ -49,9 +51,21 @@ public class StdioBenchmarks
         if (sum != 3) throw new InvalidOperationException($"demo.add(1, 2) returned {sum}.");
     }
 
+    [GlobalSetup(Targets = [nameof(MsgpackStdioAdd_1), nameof(MsgpackStdioAdd_64)])]
+    public void StartMessagePackSidecar()
+    {
+        _msgpackSidecar = DemoSidecarStarter.StartMessagePackAsync(SidecarCarrier.Stdio).GetAwaiter().GetResult();
+        _msgpackDemo = _msgpackSidecar.GetClient<IDemo>();
+        int sum = _msgpackDemo.AddAsync(1, 2).GetAwaiter().GetResult();
+        if (sum != 3) throw new InvalidOperationException($"demo.add(1, 2) returned {sum}.");
+    }
+
     [GlobalCleanup]
     public void Stop()
     {
+        _msgpackSidecar?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _msgpackSidecar = null;
+        _msgpackDemo = null;
         if (_raw is not null)
         {
             _raw.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -103,6 +117,28 @@ public class StdioBenchmarks
     public Task TypedAdd_64()
     {
         IDemo demo = _demo!;
+        Task[] calls = _calls;
+        for (int i = 0; i < calls.Length; i++)
+            calls[i] = demo.AddAsync(i, 1);
+        return Task.WhenAll(calls);
+    }
+
+    /// <summary><c>await demo.AddAsync(1, 2)</c> over MessagePack-RPC on stdio; one outstanding; reported per call.</summary>
+    [Benchmark(OperationsPerInvoke = Sequential)]
+    public async Task<int> MsgpackStdioAdd_1()
+    {
+        IDemo demo = _msgpackDemo!;
+        int sum = 0;
+        for (int i = 0; i < Sequential; i++)
+            sum += await demo.AddAsync(1, 2).ConfigureAwait(false);
+        return sum;
+    }
+
+    /// <summary>64 concurrent <c>demo.add</c> calls over MessagePack-RPC on stdio; reported per call.</summary>
+    [Benchmark(OperationsPerInvoke = Outstanding)]
+    public Task MsgpackStdioAdd_64()
+    {
+        IDemo demo = _msgpackDemo!;
         Task[] calls = _calls;
         for (int i = 0; i < calls.Length; i++)
             calls[i] = demo.AddAsync(i, 1);

@@ -31,7 +31,7 @@ public class UnixSocketBenchmarks
     [GlobalSetup(Targets = [nameof(MsgpackUnixAdd_1), nameof(MsgpackUnixAdd_64)])]
     public void StartDemoSidecar()
     {
-        _sidecar = DemoSidecarStarter.StartMessagePackUnixAsync().GetAwaiter().GetResult();
+        _sidecar = DemoSidecarStarter.StartMessagePackAsync(SidecarCarrier.UnixSocket).GetAwaiter().GetResult();
         _demo = _sidecar.GetClient<IDemo>();
         int sum = _demo.AddAsync(1, 2).GetAwaiter().GetResult();
         if (sum != 3) throw new InvalidOperationException($"demo.add(1, 2) returned {sum}.");

@@ -15,7 +15,11 @@ internal static class CarrierConnector
                 var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                 try
                 {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(listenInfo), cancellationToken).ConfigureAwait(false);
+                    // Synchronously: a socket that has seen an asynchronous operation stays in non-blocking mode, and .NET then
+                    // runs every blocking read through its epoll thread, a thread hop per message. A local connect is
+                    // immediate (or refused at once).
+                    cancellationToken.ThrowIfCancellationRequested();
+                    socket.Connect(new UnixDomainSocketEndPoint(listenInfo));
                     return new NetworkStream(socket, ownsSocket: true);
                 }
                 catch

@@ -102,9 +102,14 @@ internal sealed class UnixSocketListener : CarrierListener
         throw new SidecarException($"Cannot listen on '{path}': another process is listening there. Stop it or choose another --listen path.");
     }
 
+    // Accepted with a blocking call on a thread of its own (disposing the listener ends it): a socket that has seen an
+    // asynchronous operation stays in non-blocking mode, and .NET then runs the connection's blocking reads through its
+    // epoll thread, a thread hop per message.
     public override async ValueTask<Stream> AcceptAsync(CancellationToken cancellationToken)
     {
-        Socket client = await _socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        Socket client = await Task.Factory.StartNew(() => _socket.Accept(), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            .ConfigureAwait(false);
         return new NetworkStream(client, ownsSocket: true);
     }
 
