@@ -48,57 +48,49 @@ if [ "$seen" -lt "$expected" ]; then
   failed=$((failed + expected - seen))
 fi
 
-echo "== trimming (no reflection on the call path)"
-set +e
-bash tests/Trimming/check.sh 2>&1 | tee "$out/trim.log"
-set -e
-line=$(grep -E '^trim: [0-9]+ passed, [0-9]+ failed$' "$out/trim.log" | tail -n 1 || true)
-if [ -n "$line" ]; then
-  passed=$((passed + $(echo "$line" | sed -E 's/trim: ([0-9]+) passed.*/\1/')))
-  failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
-else
-  echo "!! The trimming check printed no summary: counted as one failure."; failed=$((failed + 1))
-fi
+# Runs one suite that ends with the line "<label>: N passed, N failed" and adds its counts; a suite that prints no
+# such line (it crashed or hung) counts as one failure.
+demo_dll="$ROOT/samples/Demo/Sidecar/bin/$CONFIGURATION/net10.0/SidecarKit.Samples.Demo.Sidecar.dll"
+run_counted() {
+  local label="$1" name="$2"; shift 2
+  set +e
+  DEMO_SIDECAR_DLL="$demo_dll" "$@" > "$out/suite.log" 2>&1
+  set -e
+  tail -n 40 "$out/suite.log"
+  local line
+  line=$(grep -E "^$label: [0-9]+ passed, [0-9]+ failed\$" "$out/suite.log" | tail -n 1 || true)
+  if [ -n "$line" ]; then
+    passed=$((passed + $(echo "$line" | sed -E "s/$label: ([0-9]+) passed.*/\1/")))
+    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+  else
+    echo "!! $name printed no summary: counted as one failure."; failed=$((failed + 1))
+  fi
+}
 
-echo "== polyglot tests (Python, stdlib only)"
+# A polyglot runtime that is missing is said loudly; under CI=true it is a failure, not a skip.
+missing() {
+  echo "!!!!!!!! $1"
+  if [ "${CI:-}" = "true" ]; then failed=$((failed + 1)); fi
+}
+
+echo "== trimming (no reflection on the call path)"
+run_counted trim "tests/Trimming/check.sh" bash tests/Trimming/check.sh
+
+echo "== polyglot tests (Python: the stdlib, and Debian's python3-msgpack)"
 if [ -x /usr/bin/python3 ]; then
   for suite in tests/Polyglot/python/test_*.py; do
     echo "-- $suite"
-    set +e
-    DEMO_SIDECAR_DLL="$ROOT/samples/Demo/Sidecar/bin/$CONFIGURATION/net10.0/SidecarKit.Samples.Demo.Sidecar.dll" \
-      /usr/bin/python3 "$suite" > "$out/python.log" 2>&1
-    set -e
-    tail -n 40 "$out/python.log"
-    line=$(grep -E '^python: [0-9]+ passed, [0-9]+ failed$' "$out/python.log" | tail -n 1 || true)
-    if [ -n "$line" ]; then
-      passed=$((passed + $(echo "$line" | sed -E 's/python: ([0-9]+) passed.*/\1/')))
-      failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
-    else
-      echo "!! $suite printed no summary: counted as one failure."; failed=$((failed + 1))
-    fi
+    run_counted python "$suite" /usr/bin/python3 "$suite"
   done
 else
-  echo "!!!!!!!! /usr/bin/python3 is missing: the Python polyglot tests did not run. Install Debian's python3 (apt-get install python3)."
-  if [ "${CI:-}" = "true" ]; then failed=$((failed + 1)); fi
+  missing "/usr/bin/python3 is missing: the Python polyglot tests did not run. Install Debian's python3 (apt-get install python3)."
 fi
 
-echo "== polyglot tests (Node)"
+echo "== polyglot tests (Node: @msgpack/msgpack)"
 if command -v node >/dev/null && command -v npm >/dev/null; then
-  set +e
-  DEMO_SIDECAR_DLL="$ROOT/samples/Demo/Sidecar/bin/$CONFIGURATION/net10.0/SidecarKit.Samples.Demo.Sidecar.dll" \
-    bash tests/Polyglot/node/run.sh > "$out/node.log" 2>&1
-  set -e
-  tail -n 40 "$out/node.log"
-  line=$(grep -E '^node: [0-9]+ passed, [0-9]+ failed$' "$out/node.log" | tail -n 1 || true)
-  if [ -n "$line" ]; then
-    passed=$((passed + $(echo "$line" | sed -E 's/node: ([0-9]+) passed.*/\1/')))
-    failed=$((failed + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
-  else
-    echo "!! tests/Polyglot/node/run.sh printed no summary: counted as one failure."; failed=$((failed + 1))
-  fi
+  run_counted node "tests/Polyglot/node/run.sh" bash tests/Polyglot/node/run.sh
 else
-  echo "!!!!!!!! node or npm is missing: the Node polyglot tests did not run. Install Node.js and npm (apt-get install nodejs npm)."
-  if [ "${CI:-}" = "true" ]; then failed=$((failed + 1)); fi
+  missing "node or npm is missing: the Node polyglot tests did not run. Install Node.js and npm (apt-get install nodejs npm)."
 fi
 
 echo

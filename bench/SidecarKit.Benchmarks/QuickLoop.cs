@@ -13,8 +13,6 @@ namespace SidecarKit.Benchmarks;
 internal static class QuickLoop
 {
     private const int Rounds = 10;
-    private static readonly byte[] s_line = "0123456789abcde\n"u8.ToArray();
-    private static readonly byte[] s_lines = Enumerable.Repeat(s_line, StdioBenchmarks.Outstanding).SelectMany(l => l).ToArray();
 
     public static async Task RunAsync(int calls)
     {
@@ -29,20 +27,12 @@ internal static class QuickLoop
         [
             new("RawStdioEcho_1", 1, echoChild, async () =>
             {
-                await raw.WriteAsync(s_line).ConfigureAwait(false);
+                await raw.WriteAsync(Workloads.Line).ConfigureAwait(false);
                 await raw.ReadLinesAsync(1).ConfigureAwait(false);
             }),
-            new("RawStdioEcho_64", StdioBenchmarks.Outstanding, echoChild, async () =>
-            {
-                await raw.WriteAsync(s_lines).ConfigureAwait(false);
-                await raw.ReadLinesAsync(StdioBenchmarks.Outstanding).ConfigureAwait(false);
-            }),
+            new("RawStdioEcho_64", StdioBenchmarks.Outstanding, echoChild, async () => await Workloads.EchoBurstAsync(raw).ConfigureAwait(false)),
             new("TypedAdd_1", 1, demoChild, async () => await demo.AddAsync(1, 2).ConfigureAwait(false)),
-            new("TypedAdd_64", StdioBenchmarks.Outstanding, demoChild, async () =>
-            {
-                for (int i = 0; i < tasks.Length; i++) tasks[i] = demo.AddAsync(i, 1);
-                await Task.WhenAll(tasks).ConfigureAwait(false);
-            }),
+            new("TypedAdd_64", StdioBenchmarks.Outstanding, demoChild, () => Workloads.AddConcurrentlyAsync(demo, tasks)),
         ];
 
         foreach (Operation op in operations) // warm up (tiered JIT) in both processes
