@@ -21,6 +21,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private readonly IDuplexPipe _transport;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private int _writersWaiting;
+    private int _flushScheduled;
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
     private readonly Dictionary<long, PendingCall> _pending = [];
     private readonly Dictionary<RequestId, InboundCall> _inbound = [];
@@ -315,6 +316,28 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         }
     }
 
+    // Racy reads on purpose: a wrong guess costs one system call or one hand-off, never a lost message.
+    private bool InBurst() => _pending.Count > 1 || Volatile.Read(ref _pendingReplies) > 1;
+
+    private async Task FlushScheduledAsync()
+    {
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            // Cleared before flushing: whatever is written after this point schedules another flush.
+            Volatile.Write(ref _flushScheduled, 0);
+            if (!_outputClosed) OnFlushed(await CompleteFlushAsync(_transport.Output.FlushAsync()).ConfigureAwait(false));
+        }
+        catch (Exception e)
+        {
+            Log.LogOutputFailed(e);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     private async ValueTask AwaitFlushAndReleaseAsync(ValueTask<FlushResult> flush)
     {
         try { OnFlushed(await CompleteFlushAsync(flush).ConfigureAwait(false)); }
@@ -341,6 +364,9 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
     // Encodes into a scratch buffer first, so a codec that throws halfway leaves nothing half-written on the wire.
     // The flush is left to a sender already waiting for the lock, if any: it will flush this message with its own.
+    // In a burst (other calls of this side outstanding, or other answers owed) it is left to a flush queued on the
+    // thread pool behind the work of that burst, so a burst leaves in a few writes instead of one system call per
+    // message; a lone call or answer is still flushed at once, with no hand-off.
     private ValueTask<FlushResult> WriteLocked<TMessage>(in TMessage message) where TMessage : struct, IOutgoingMessage
     {
         _scratch.ResetWrittenCount();
@@ -351,7 +377,16 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             output.Write(_scratch.WrittenSpan);
             if (_scratch.Capacity > 64 * 1024 && _scratch.WrittenCount < 4096)
                 _scratch.Clear();
-            return Volatile.Read(ref _writersWaiting) > 0 ? default : output.FlushAsync();
+            if (Volatile.Read(ref _writersWaiting) > 0) return default;
+            // Deferred only up to 64 KiB: beyond, this sender flushes (and waits, holding the lock, if the other side is
+            // not reading), which is what lets the read loop see the backlog and push back.
+            if (InBurst() && output.CanGetUnflushedBytes && output.UnflushedBytes < 64 * 1024)
+            {
+                if (Interlocked.Exchange(ref _flushScheduled, 1) == 0)
+                    ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.FlushScheduledAsync(), this, preferLocal: false);
+                return default;
+            }
+            return output.FlushAsync();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {
