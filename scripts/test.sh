@@ -6,7 +6,7 @@ require_dotnet
 cd "$ROOT"
 
 # Polyglot prerequisites: Debian's Python and its msgpack module (an independent MessagePack implementation).
-apt_install python3 python3-msgpack || true
+apt_install python3 python3-msgpack protobuf-compiler || true
 
 # Third-party corpora the .NET tests read (msgpack-test-suite), pinned in tests/Conformance/package.json.
 if command -v npm >/dev/null; then

@@ -27,12 +27,15 @@ public sealed class SidecarHost
     private readonly Action<RpcHandlerTable, RpcChannel>[] _contracts;
     private readonly ContractDescriptor[] _descriptors;
     private readonly Dictionary<string, SidecarTransport> _transports;
+    private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats;
     private readonly ILogger _logger;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
     internal SidecarHost(SidecarHostOptions options, SidecarCommandLine command, Action<RpcHandlerTable, RpcChannel>[] contracts,
-        ContractDescriptor[] descriptors, Dictionary<string, SidecarTransport> transports, ILoggerFactory loggerFactory)
+        ContractDescriptor[] descriptors, Dictionary<string, SidecarTransport> transports,
+        Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> descriptionFormats, ILoggerFactory loggerFactory)
     {
+        _descriptionFormats = descriptionFormats;
         _options = options;
         _command = command;
         _contracts = contracts;
@@ -67,13 +70,13 @@ public sealed class SidecarHost
         }
         if (_command.Describe is { } format)
         {
-            if (format != "json")
+            if (!_descriptionFormats.TryGetValue(format, out Func<IReadOnlyList<ContractDescriptor>, string>? describe))
             {
-                await Console.Error.WriteLineAsync($"Unknown description format '{format}'. Available: json.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"Unknown description format '{format}'. Available: {string.Join(", ", _descriptionFormats.Keys.Order())}.")
+                    .ConfigureAwait(false);
                 return 2;
             }
-            await Console.Out.WriteLineAsync("{\"protocolVersion\":\"" + SidecarReadyInfo.CurrentProtocolVersion + "\",\"contracts\":["
-                + string.Join(",", _descriptors.Select(d => d.DescriptionJson)) + "]}").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync(describe(_descriptors)).ConfigureAwait(false);
             return 0;
         }
         if (!_transports.TryGetValue(_options.Transport, out SidecarTransport? transport))
@@ -308,7 +311,8 @@ public sealed class SidecarHost
             sb.Append("                          ").Append(t.Name.PadRight(13)).Append(' ').AppendLine(t.Description);
         sb.AppendLine("  --listen <where>      For socket transports: the socket path or pipe name to listen on");
         sb.AppendLine("                        (default: a fresh private one, announced as listenInfo).");
-        sb.AppendLine("  --describe [format]   Print the contract description and exit (formats: json).");
+        sb.Append("  --describe [format]   Print the contract description and exit (formats: ")
+          .Append(string.Join(", ", _descriptionFormats.Keys.Order())).AppendLine("; default json).");
         sb.AppendLine("  --log-level <level>   trace, debug, information (default), warning, error, critical or none.");
         sb.AppendLine("  --quiet-ready         Do not write the __SIDECAR_READY__ line on stderr.");
         sb.AppendLine("  -h, --help            Show this help and exit.");

@@ -10,6 +10,12 @@ public sealed class SidecarHostBuilder
     private readonly List<Action<RpcHandlerTable, RpcChannel>> _contracts = [];
     private readonly List<ContractDescriptor> _descriptors = [];
     private readonly Dictionary<string, SidecarTransport> _transports = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats = new(StringComparer.Ordinal)
+    {
+        // The project's own description (docs/protocol.md, section 16): the contracts' wire shapes as JSON.
+        ["json"] = descriptors => "{\"protocolVersion\":\"" + SidecarReadyInfo.CurrentProtocolVersion + "\",\"contracts\":["
+            + string.Join(",", descriptors.Select(d => d.DescriptionJson)) + "]}",
+    };
 
     internal SidecarHostBuilder(string[] args)
     {
@@ -62,11 +68,24 @@ public sealed class SidecarHostBuilder
         return this;
     }
 
+    /// <summary>
+    /// Makes <c>--describe &lt;format&gt;</c> available: <paramref name="describe"/> turns the served contracts into the text
+    /// printed on stdout (<c>json</c> is built in; the gRPC transport adds <c>proto</c>).
+    /// </summary>
+    public SidecarHostBuilder AddDescriptionFormat(string format, Func<IReadOnlyList<ContractDescriptor>, string> describe)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(format);
+        ArgumentNullException.ThrowIfNull(describe);
+        _descriptionFormats[format] = describe;
+        return this;
+    }
+
     /// <summary>Builds the host.</summary>
     public SidecarHost Build()
     {
         if (_descriptors.Count == 0)
             throw new InvalidOperationException("A sidecar must serve at least one contract: call AddContract first.");
-        return new SidecarHost(Options, Command, [.. _contracts], [.. _descriptors], new Dictionary<string, SidecarTransport>(_transports), LoggerFactory);
+        return new SidecarHost(Options, Command, [.. _contracts], [.. _descriptors], new Dictionary<string, SidecarTransport>(_transports),
+            new Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>>(_descriptionFormats), LoggerFactory);
     }
 }

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using SidecarKit.Samples.Demo;
+using SidecarKit.Tests.Support;
+using SidecarKit.Transports.Grpc.Proto;
+
+namespace SidecarKit.Transports.Grpc.Tests;
+
+/// <summary>
+/// The contract → proto3 export: the demo contract's file exactly, the mapping of every supported type shape, the same
+/// text every time, and protoc (Debian's protobuf-compiler, the reference implementation) accepting every export.
+/// </summary>
+public class ProtoExportTests
+{
+    private static ContractDescriptor D<T>() where T : class, ISidecarContract<T> => T.Descriptor;
+
+    private static readonly ContractDescriptor[] s_all =
+    [
+        D<IDemo>(), D<IDemoEvents>(), D<ITypes>(), D<IEngine>(), D<IParent>(), D<ISpec>(), D<IChaosControl>(),
+    ];
+
+    [Fact]
+    public void The_demo_contract_exports_the_golden_file()
+    {
+        ProtoFile file = ProtoExporter.Export(D<IDemo>());
+        Assert.Equal(("demo.proto", "sidecarkit.demo", "Demo"), (file.FileName, file.Package, file.Service));
+        // To accept a deliberate change: UPDATE_GOLDEN=1 dotnet test, then review the diff.
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+            File.WriteAllText(Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../Golden/demo.proto")), file.Text);
+        Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "demo.proto")).ReplaceLineEndings("\n"), file.Text);
+    }
+
+    [Fact]
+    public void Every_type_shape_maps_as_documented()
+    {
+        string text = ProtoExporter.Export(D<ITypes>()).Text;
+        string[] expected =
+        [
+            // scalars (AllPrimitives, in declaration order)
+            "bool bool = 1;", "uint32 byte = 2;", "int32 s_byte = 3;", "int32 int16 = 4;", "uint32 u_int16 = 5;", "int32 int32 = 6;",
+            "uint32 u_int32 = 7;", "int64 int64 = 8;", "uint64 u_int64 = 9;", "float single = 10;", "double double = 11;",
+            "string decimal = 12;", "string char = 13;", "string string = 14;", "bytes bytes = 15;", "string guid = 16;",
+            "google.protobuf.Timestamp date_time = 17;", "google.protobuf.Timestamp date_time_offset = 18;", "google.protobuf.Duration time_span = 19;",
+            // collections
+            "repeated int32 array = 1;", "repeated Address read_only_list = 4;", "map<string, int32> dictionary = 8;",
+            "map<string, OptionalAddress> read_only_dictionary = 9;", "map<string, Int32List> dictionary_of_lists = 10;",
+            "repeated Int32List nested = 11;", "repeated OptionalInt32 nullable_items = 12;", "repeated OptionalString nullable_strings = 13;",
+            // wrappers protobuf needs (no nested repeated, no null elements)
+            "message Int32List {\n  repeated int32 items = 1;\n}", "message OptionalInt32 {\n  optional int32 value = 1;\n}",
+            "message OptionalAddress {\n  Address value = 1;\n}",
+            // nullable scalars keep presence; messages have it anyway; enums travel as names
+            "message NullableIntRequest {\n  optional int32 value = 1;\n}", "message NullableIntResponse {\n  optional int32 result = 1;\n}",
+            "optional string favourite = 4;", "Point maybe_point = 5;", "string access = 6;", "Address missing = 7;",
+            // optional parameters keep presence so the default can apply
+            "message DefaultsRequest {\n  int32 a = 1;\n  optional int32 b = 2;\n  optional string c = 3;\n  optional string color = 4;\n}",
+            // a recursive type refers to itself
+            "message Node {\n  string name = 1;\n  repeated Node children = 2;\n}",
+            // results without a value
+            "rpc Nothing(NothingRequest) returns (google.protobuf.Empty);", "message NothingRequest {}",
+            "import \"google/protobuf/duration.proto\";\nimport \"google/protobuf/empty.proto\";\nimport \"google/protobuf/timestamp.proto\";",
+        ];
+        Assert.All(expected, line => Assert.Contains(line, text));
+    }
+
+    [Fact]
+    public void Streams_and_notifications_map_to_server_streaming_and_empty()
+    {
+        string text = ProtoExporter.Export(D<IDemo>()).Text;
+        Assert.Contains("rpc Count(CountRequest) returns (stream CountResponse);", text);
+        Assert.Contains("message CountResponse {\n  int32 item = 1;\n}", text);
+        Assert.Contains("rpc Log(LogRequest) returns (google.protobuf.Empty);", text);
+        Assert.Equal(("sidecarkit.demo_events", "DemoEvents"), (ProtoExporter.Export(D<IDemoEvents>()).Package, ProtoExporter.Export(D<IDemoEvents>()).Service));
+    }
+
+    [Fact]
+    public void Export_is_deterministic()
+    {
+        foreach (ContractDescriptor contract in s_all)
+            Assert.Equal(ProtoExporter.Export(contract).Text, ProtoExporter.Export(contract).Text);
+        string all = ProtoExporter.ExportAll([D<IDemo>(), D<ITypes>()]);
+        Assert.Equal(all, ProtoExporter.ExportAll([D<IDemo>(), D<ITypes>()]));
+        Assert.StartsWith("// file: demo.proto\n", all);
+        Assert.Contains("\n// file: types.proto\n", all);
+    }
+
+    [Theory]
+    [InlineData("add", "Add")]
+    [InlineData("homeAndKitchen", "HomeAndKitchen")]
+    [InlineData("stream.item", "StreamItem")]
+    public void Names_are_pascal_case(string wire, string expected) => Assert.Equal(expected, ProtoExporter.Pascal(wire));
+
+    [Theory]
+    [InlineData("updatedAt", "updated_at")]
+    [InlineData("HTTPServer", "http_server")]
+    [InlineData("int32", "int32")]
+    [InlineData("demoEvents", "demo_events")]
+    public void Field_names_are_snake_case(string wire, string expected) => Assert.Equal(expected, ProtoExporter.Snake(wire));
+
+    [Fact]
+    public void Protoc_accepts_every_exported_file()
+    {
+        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
+        try
+        {
+            foreach (ContractDescriptor contract in s_all)
+            {
+                ProtoFile file = ProtoExporter.Export(contract);
+                File.WriteAllText(Path.Combine(dir, file.FileName), file.Text);
+                (int code, string errors) = Protoc(dir, file.FileName);
+                Assert.True(code == 0, $"protoc rejected {file.FileName}:\n{errors}\n{file.Text}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Protoc_rejects_a_broken_file_so_the_acceptance_above_means_something()
+    {
+        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
+        try
+        {
+            string broken = ProtoExporter.Export(D<IDemo>()).Text.Replace("message Person {", "message Person {\n  Nowhere bad = 9;");
+            File.WriteAllText(Path.Combine(dir, "demo.proto"), broken);
+            (int code, string errors) = Protoc(dir, "demo.proto");
+            Assert.NotEqual(0, code);
+            Assert.Contains("Nowhere", errors);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_demo_sidecar_prints_the_same_file_with_describe_proto()
+    {
+        string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        string dll = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../samples/Demo/Sidecar/bin", config, "net10.0/SidecarKit.Samples.Demo.Sidecar.dll"));
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(dll);
+        psi.ArgumentList.Add("--describe");
+        psi.ArgumentList.Add("proto");
+        using Process p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit(60_000);
+        Assert.Equal(0, p.ExitCode);
+        Assert.Equal(ProtoExporter.Export(D<IDemo>()).Text + "\n", output.ReplaceLineEndings("\n"));
+    }
+
+    // Debian's protoc, with its well-known types under /usr/include (scripts/test.sh installs protobuf-compiler).
+    private static (int Code, string Errors) Protoc(string dir, string file)
+    {
+        var psi = new ProcessStartInfo("protoc") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { "--proto_path=" + dir, "--proto_path=/usr/include", "--descriptor_set_out=" + Path.Combine(dir, "out.pb"), file })
+            psi.ArgumentList.Add(a);
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("!!!!!!!! protoc is missing: apt-get install protobuf-compiler (scripts/test.sh does this). " + e.Message);
+        }
+        using (p)
+        {
+            string errors = p.StandardError.ReadToEnd();
+            p.WaitForExit(60_000);
+            return (p.ExitCode, errors);
+        }
+    }
+}
