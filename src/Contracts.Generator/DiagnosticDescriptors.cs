@@ -73,11 +73,15 @@ internal static class DiagnosticDescriptors
         "Invalid method wire name",
         "The wire name '{0}' of method '{1}' is not valid: it must not be empty, contain white space, or start with 'rpc.', '$/', 'system.' or 'lifecycle.', which are reserved");
 
+    public static readonly DiagnosticDescriptor InvalidFieldNumber = Error("SK0016",
+        "Invalid field number",
+        "'{0}' of '{1}': {2}");
+
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = new[]
     {
         ContractNotPartial, ContractGeneric, ContractNested, InvalidContractName, UnsupportedReturnType, UnsupportedType,
         UnsupportedParameterModifier, MisplacedCancellationToken, DuplicateWireName, GenericMethod, UnsupportedMember,
-        NoConstructor, DuplicateMemberName, StreamParameter, InvalidMethodName,
+        NoConstructor, DuplicateMemberName, StreamParameter, InvalidMethodName, InvalidFieldNumber,
     };
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

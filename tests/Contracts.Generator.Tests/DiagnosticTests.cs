@@ -24,6 +24,8 @@ public class DiagnosticTests
         { "SK0013", "Name", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Dup value); } public sealed class Dup { public string name { get; set; } = ""; public string Name { get; set; } = ""; }""" },
         { "SK0014", "items", """[SidecarContract("c")] public partial interface IC { Task SendAsync(IAsyncEnumerable<int> items); }""" },
         { "SK0015", "PingAsync", """[SidecarContract("c")] public partial interface IC { [SidecarMethod("system.ping")] Task PingAsync(); }""" },
+        { "SK0016", "b", """[SidecarContract("c")] public partial interface IC { Task SetAsync(int a, [SidecarField(1)] int b); }""" },
+        { "SK0016", "Note", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Pinned value); } public sealed record Pinned([property: SidecarField(19500)] string Note);""" },
     };
 
     [Theory]

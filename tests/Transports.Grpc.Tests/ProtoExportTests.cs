@@ -15,7 +15,7 @@ public class ProtoExportTests
 
     private static readonly ContractDescriptor[] s_all =
     [
-        D<IDemo>(), D<IDemoEvents>(), D<ITypes>(), D<IEngine>(), D<IParent>(), D<ISpec>(), D<IChaosControl>(),
+        D<IDemo>(), D<IDemoEvents>(), D<ITypes>(), D<IEngine>(), D<IParent>(), D<ISpec>(), D<IChaosControl>(), D<IPinned>(),
     ];
 
     [Fact]
@@ -69,6 +69,16 @@ public class ProtoExportTests
         Assert.Contains("message CountResponse {\n  int32 item = 1;\n}", text);
         Assert.Contains("rpc Log(LogRequest) returns (google.protobuf.Empty);", text);
         Assert.Equal(("sidecarkit.demo_events", "DemoEvents"), (ProtoExporter.Export(D<IDemoEvents>()).Package, ProtoExporter.Export(D<IDemoEvents>()).Service));
+    }
+
+    [Fact]
+    public void SidecarField_pins_field_numbers_and_the_rest_stay_positional()
+    {
+        string text = ProtoExporter.Export(D<IPinned>()).Text;
+        Assert.Contains("message PlaceRequest {\n  string customer = 2;\n  int32 quantity = 1;\n}", text);
+        Assert.Contains("message Order {\n  string id = 7;\n  int32 quantity = 2;\n  string customer = 3;\n}", text);
+        Assert.Contains("\"field\":7", D<IPinned>().DescriptionJson);
+        Assert.DoesNotContain("\"field\"", D<IDemo>().DescriptionJson); // unpinned contracts keep their fingerprints
     }
 
     [Fact]

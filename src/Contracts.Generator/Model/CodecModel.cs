@@ -54,7 +54,8 @@ internal enum MemberSetter
 /// <param name="ConstructorIndex">For constructor members: the parameter position.</param>
 /// <param name="IsRequired">Whether reading fails when it is absent.</param>
 /// <param name="DefaultValueText">For optional constructor parameters: their default value as C#.</param>
-internal sealed record MemberModel(string Name, string WireName, TypeRef Type, MemberSetter Setter, int ConstructorIndex, bool IsRequired, string? DefaultValueText);
+/// <param name="Field">The field number given by <c>[SidecarField]</c>, or 0 for the position.</param>
+internal sealed record MemberModel(string Name, string WireName, TypeRef Type, MemberSetter Setter, int ConstructorIndex, bool IsRequired, string? DefaultValueText, int Field = 0);
 
 /// <summary>One enum member.</summary>
 internal sealed record EnumMemberModel(string Name, string WireName, string ValueText);

@@ -40,4 +40,5 @@ internal sealed record MethodModel(
 }
 
 /// <summary>One parameter (the trailing CancellationToken is not one).</summary>
-internal sealed record ParameterModel(string Name, string WireName, TypeRef Type, bool IsOptional, string? DefaultValueText);
+/// <param name="Field">The field number given by <c>[SidecarField]</c>, or 0 for the position.</param>
+internal sealed record ParameterModel(string Name, string WireName, TypeRef Type, bool IsOptional, string? DefaultValueText, int Field = 0);

@@ -150,7 +150,9 @@ internal static class ContractParser
             TypeRef? type = types.Resolve(p.Type, method.Name + "(" + p.Name + ")", pLocation);
             if (type is null) continue;
             parameters.Add(new ParameterModel(p.Name, Naming.CamelCase(p.Name), type, p.HasExplicitDefaultValue,
-                p.HasExplicitDefaultValue ? TypeResolver.DefaultValue(p) : null));
+                p.HasExplicitDefaultValue ? TypeResolver.DefaultValue(p) : null, FieldNumbers.Of(p)));
+            if (FieldNumbers.Check(parameters, x => x.Field) is { } problem)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidFieldNumber, pLocation, p.Name, method.Name, problem));
         }
 
         // [SidecarMethod]
@@ -195,6 +197,7 @@ internal static class ContractParser
                 if (j > 0) shape.Append(',');
                 shape.Append("{\"name\":").Append(Json.Quote(p.WireName)).Append(",\"type\":").Append(Json.Quote(p.Type.WireType));
                 if (p.IsOptional) shape.Append(",\"optional\":true");
+                if (p.Field != 0) shape.Append(",\"field\":").Append(p.Field);
                 shape.Append('}');
             }
             shape.Append(']');

@@ -283,14 +283,20 @@ internal sealed class TypeResolver
                 _ => false,
             };
             members.Add(new MemberModel(p.Name, wireName, memberType, setter, param?.Ordinal ?? -1, required,
-                hasDefault ? DefaultValue(param!) : null));
+                hasDefault ? DefaultValue(param!) : null, FieldNumbers.Of(p)));
+            if (FieldNumbers.Check(members, x => x.Field) is { } problem)
+            {
+                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidFieldNumber, p.Locations.FirstOrDefault() ?? location, p.Name, display, problem));
+                failed = true;
+            }
         }
         if (failed) return null;
 
         _codecs[key] = new CodecModel(className, key, CodecKind.Object, null, display, members.ToEquatableArray(),
             EquatableArray<EnumMemberModel>.Empty, null, ctor.Parameters.Length, type.IsValueType);
         _typeDescriptions[wire] = "{\"kind\":\"object\",\"members\":[" + string.Join(",", members.Select(m =>
-            "{\"name\":" + Json.Quote(m.WireName) + ",\"type\":" + Json.Quote(m.Type.WireType) + (m.IsRequired ? ",\"required\":true" : "") + "}")) + "]}";
+            "{\"name\":" + Json.Quote(m.WireName) + ",\"type\":" + Json.Quote(m.Type.WireType) + (m.IsRequired ? ",\"required\":true" : "")
+            + (m.Field != 0 ? ",\"field\":" + m.Field.ToString(CultureInfo.InvariantCulture) : "") + "}")) + "]}";
         return (className, wire);
     }
 

@@ -106,7 +106,7 @@ public static class ProtoExporter
                 string request = Reserve(rpc + "Request");
                 var fields = new List<string>();
                 for (int i = 0; i < m.Parameters.Count; i++)
-                    fields.Add(Field(m.Parameters[i].WireType, Snake(m.Parameters[i].Name), i + 1, m.Parameters[i].Optional));
+                    fields.Add(Field(m.Parameters[i].WireType, Snake(m.Parameters[i].Name), m.Parameters[i].Number, m.Parameters[i].Optional));
                 _messages.Add((request, fields));
 
                 string response;
@@ -127,7 +127,7 @@ public static class ProtoExporter
                 if (t.Kind != "object") continue;
                 var fields = new List<string>();
                 for (int i = 0; i < t.Members.Count; i++)
-                    fields.Add(Field(t.Members[i].WireType, Snake(t.Members[i].Name), i + 1, optional: false));
+                    fields.Add(Field(t.Members[i].WireType, Snake(t.Members[i].Name), t.Members[i].Number, optional: false));
                 _messages.Add((_typeNames[t.Name], fields));
             }
 

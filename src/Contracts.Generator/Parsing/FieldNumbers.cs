@@ -1,0 +1,44 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace SidecarKit.Generator.Parsing;
+
+/// <summary>
+/// Protocol Buffers field numbers: a field's number is its position (from 1) unless <c>[SidecarField(n)]</c> fixes it.
+/// </summary>
+internal static class FieldNumbers
+{
+    private const int Max = 536_870_911;
+
+    /// <summary>The number given by <c>[SidecarField]</c> on the symbol, or 0.</summary>
+    public static int Of(ISymbol symbol)
+    {
+        foreach (AttributeData a in symbol.GetAttributes())
+        {
+            if (a.AttributeClass?.ToDisplayString() == "SidecarKit.SidecarFieldAttribute" && a.ConstructorArguments.Length == 1
+                && a.ConstructorArguments[0].Value is int n)
+                return n == 0 ? -1 : n; // 0 means "positional" inside the model; an explicit 0 is invalid
+        }
+        return 0;
+    }
+
+    /// <summary>Checks the last field added against the ones before it; returns the problem, or null.</summary>
+    public static string? Check<T>(IReadOnlyList<T> fields, Func<T, int> explicitNumber)
+    {
+        int last = fields.Count - 1;
+        int number = Effective(explicitNumber(fields[last]), last);
+        if (number < 1 || number > Max)
+            return $"the field number {(number == -1 ? 0 : number)} is out of range: use 1 to {Max}";
+        if (number >= 19_000 && number <= 19_999)
+            return $"the field number {number} is reserved by Protocol Buffers (19000 to 19999)";
+        for (int i = 0; i < last; i++)
+        {
+            if (Effective(explicitNumber(fields[i]), i) == number)
+                return $"the field number {number} is already used by the field at position {i + 1}";
+        }
+        return null;
+    }
+
+    private static int Effective(int explicitNumber, int index) => explicitNumber == 0 ? index + 1 : explicitNumber;
+}
