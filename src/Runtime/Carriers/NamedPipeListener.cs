@@ -22,12 +22,10 @@ internal sealed class NamedPipeListener : CarrierListener
 
     private void OnProcessExit(object? sender, EventArgs e) => RemoveFile();
 
+    // .NET removes the file only when the last server instance closes; connections still open would keep it.
     private void RemoveFile()
     {
-        // .NET removes the file only when the last server instance closes; connections still open would keep it.
-        if (OperatingSystem.IsWindows()) return;
-        try { File.Delete(UnixPath(_name)); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        if (!OperatingSystem.IsWindows()) PrivateSocketPlace.TryDelete(() => File.Delete(UnixPath(_name)));
     }
 
     public override string ListenInfo => _name;
@@ -36,7 +34,10 @@ internal sealed class NamedPipeListener : CarrierListener
     {
         if (listen is not null && (listen.Length == 0 || listen.Contains('/') || listen.Contains('\\')))
             throw new SidecarException($"'{listen}' is not a pipe name: give a plain name without slashes to --listen.");
-        SweepLeftovers(logger);
+        // On Unix a pipe is a socket file in the temp directory, left behind by a killed server.
+        if (!OperatingSystem.IsWindows())
+            PrivateSocketPlace.SweepLeftovers(Directory.EnumerateFiles(Path.GetTempPath(), UnixPathPrefix + PrivateSocketPlace.Prefix + "*"),
+                path => Path.GetFileName(path)[UnixPathPrefix.Length..], File.Delete, logger);
         string name = listen ?? PrivateSocketPlace.NewName();
         // On Unix, .NET silently replaces the socket file behind a pipe name, live or not: refuse a name someone serves.
         if (listen is not null && IsServed(name))
@@ -56,7 +57,9 @@ internal sealed class NamedPipeListener : CarrierListener
     }
 
     // Where .NET puts a pipe on Unix (a detail of its implementation, checked by the tests).
-    internal static string UnixPath(string name) => Path.Combine(Path.GetTempPath(), "CoreFxPipe_" + name);
+    private const string UnixPathPrefix = "CoreFxPipe_";
+
+    internal static string UnixPath(string name) => Path.Combine(Path.GetTempPath(), UnixPathPrefix + name);
 
     private static NamedPipeServerStream Create(string name)
         => new(name, PipeDirection.InOut, NamedPipeServerStream.MaxAllowedServerInstances, PipeTransmissionMode.Byte, Options);
@@ -70,26 +73,6 @@ internal sealed class NamedPipeListener : CarrierListener
             return true;
         }
         catch (Exception e) when (e is TimeoutException or IOException or UnauthorizedAccessException) { return false; }
-    }
-
-    // On Unix a pipe is a socket file in the temp directory, left behind by a killed server: remove the ones whose pid is gone.
-    private static void SweepLeftovers(ILogger logger)
-    {
-        if (OperatingSystem.IsWindows()) return;
-        try
-        {
-            foreach (string file in Directory.EnumerateFiles(Path.GetTempPath(), Path.GetFileName(UnixPath(PrivateSocketPlace.Prefix)) + "*"))
-            {
-                if (!PrivateSocketPlace.IsLeftover(Path.GetFileName(file)["CoreFxPipe_".Length..])) continue;
-                try
-                {
-                    File.Delete(file);
-                    logger.LogDebug("Removed the leftover pipe {Path} of a sidecar that is gone.", file);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     public override async ValueTask<Stream> AcceptAsync(CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ internal static class PrivateSocketPlace
     public static string CreateDirectory(ILogger logger)
     {
         string root = Root();
-        SweepLeftovers(root, logger);
+        SweepLeftovers(Directory.EnumerateDirectories(root, Prefix + "*"), Path.GetFileName, path => Directory.Delete(path, recursive: true), logger);
         for (int attempt = 0; ; attempt++)
         {
             string path = Path.Combine(root, NewName());
@@ -59,23 +59,36 @@ internal static class PrivateSocketPlace
             && pid != Environment.ProcessId && !Posix.ProcessExists(pid);
     }
 
-    // A SIGKILLed sidecar cannot remove its directory; the next one does. Only directories whose pid is gone are
-    // touched, so a sidecar that is starting right now keeps its own (a reused pid merely postpones the sweep).
-    private static void SweepLeftovers(string root, ILogger logger)
+    /// <summary>
+    /// Removes what SIGKILLed sidecars left behind (they cannot clean up; the next one does). Only places whose pid is
+    /// gone are touched, so a sidecar starting right now keeps its own (a reused pid merely postpones the sweep).
+    /// </summary>
+    /// <param name="paths">Candidate paths.</param>
+    /// <param name="placeName">The place's name (made by <see cref="NewName"/>) in a path.</param>
+    /// <param name="delete">Removes one path.</param>
+    /// <param name="logger">Where removals are logged.</param>
+    public static void SweepLeftovers(IEnumerable<string> paths, Func<string, string> placeName, Action<string> delete, ILogger logger)
     {
         try
         {
-            foreach (string dir in Directory.EnumerateDirectories(root, Prefix + "*"))
+            foreach (string path in paths)
             {
-                if (!IsLeftover(Path.GetFileName(dir))) continue;
-                try
-                {
-                    Directory.Delete(dir, recursive: true);
-                    logger.LogDebug("Removed the leftover socket directory {Path} of a sidecar that is gone.", dir);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                if (!IsLeftover(placeName(path))) continue;
+                if (TryDelete(() => delete(path)))
+                    logger.LogDebug("Removed {Path}, left by a sidecar that is gone.", path);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Runs a removal; a file already gone or not ours is not an error here.</summary>
+    public static bool TryDelete(Action delete)
+    {
+        try
+        {
+            delete();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 }

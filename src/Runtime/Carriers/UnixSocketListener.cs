@@ -31,8 +31,8 @@ internal sealed class UnixSocketListener : CarrierListener
 
     private void RemoveFiles()
     {
-        TryDelete(() => File.Delete(_path));
-        if (_ownDirectory is not null) TryDelete(() => Directory.Delete(_ownDirectory, recursive: true));
+        PrivateSocketPlace.TryDelete(() => File.Delete(_path));
+        if (_ownDirectory is not null) PrivateSocketPlace.TryDelete(() => Directory.Delete(_ownDirectory, recursive: true));
     }
 
     public override string ListenInfo => _path;
@@ -72,7 +72,7 @@ internal sealed class UnixSocketListener : CarrierListener
         }
         catch
         {
-            if (ownDirectory is not null) TryDelete(() => Directory.Delete(ownDirectory, recursive: true));
+            if (ownDirectory is not null) PrivateSocketPlace.TryDelete(() => Directory.Delete(ownDirectory, recursive: true));
             throw;
         }
     }
@@ -119,11 +119,5 @@ internal sealed class UnixSocketListener : CarrierListener
         _socket.Dispose();
         RemoveFiles();
         return default;
-    }
-
-    private static void TryDelete(Action delete)
-    {
-        try { delete(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }

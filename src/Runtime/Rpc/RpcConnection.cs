@@ -35,7 +35,6 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private Exception? _closeReason;
     private volatile bool _outputClosed;
     private volatile bool _acceptingRequests = true;
-    private bool _admitted = true;
     private readonly TaskCompletionSource _admittedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _closeBySelfReason;
     private int _disposed;
@@ -114,8 +113,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     public void Start()
     {
         if (_readLoop is not null) throw new InvalidOperationException("The connection is already started.");
-        _admitted = RequiredToken is null;
-        if (_admitted) OnAdmitted();
+        if (RequiredToken is null) OnAdmitted();
         // Its own thread: over blocking streams (stdio, see StreamDuplexPipe) every read completes synchronously and
         // the loop never hops between threads; over truly asynchronous streams it moves to the pool after the first await.
         _readLoop = Task.Factory.StartNew(ReadLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -495,7 +493,6 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             CloseBySelf(token is null ? $"refused: {ProtocolMethods.Hello} carried no token" : $"refused: {ProtocolMethods.Hello} carried a wrong token");
             return;
         }
-        _admitted = true;
         OnAdmitted();
     }
 
@@ -511,7 +508,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
     private void Process(in RpcMessage message)
     {
-        if (!_admitted)
+        if (!_admittedTask.Task.IsCompleted)
         {
             Admit(in message);
             return;

@@ -5,9 +5,26 @@ failed subtest fails its test), and a class whose setUpClass failed counts as fa
 """
 from __future__ import annotations
 
+import os
 import sys
 import unittest
 from typing import Any
+
+# The demo sidecar the suites drive: DEMO_SIDECAR_DLL (scripts/test.sh sets it), else the Release build.
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+DEMO_SIDECAR_DLL = os.environ.get("DEMO_SIDECAR_DLL") or os.path.join(
+    REPO_ROOT, "samples/Demo/Sidecar/bin/Release/net10.0/SidecarKit.Samples.Demo.Sidecar.dll")
+
+
+def import_msgpack() -> Any:
+    """Debian's python3-msgpack, or a loud line and one failure (scripts/test.sh installs it)."""
+    try:
+        import msgpack
+        return msgpack
+    except ImportError:
+        print("!!!!!!!! python3-msgpack is missing: apt-get install python3-msgpack (scripts/test.sh does this)", file=sys.stderr)
+        print("python: 0 passed, 1 failed")
+        sys.exit(1)
 
 
 class CountingResult(unittest.TextTestResult):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import json
-import os
 import queue
 import shutil
 import subprocess
@@ -29,8 +28,7 @@ import jsonrpc_harness as harness
 from jsonrpc_harness import CALL_TIMEOUT, EXIT_TIMEOUT, METHOD_NOT_FOUND, READY_PREFIX, RpcError, SidecarClient
 from jsonrpc_harness import id_key as _key
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_DLL = REPO_ROOT / "samples/Demo/Sidecar/bin/Release/net10.0/SidecarKit.Samples.Demo.Sidecar.dll"
+from suite_runner import DEMO_SIDECAR_DLL, REPO_ROOT
 
 
 # JSON-RPC / SidecarKit error codes the demo contract promises.
@@ -48,8 +46,7 @@ ADA_FULL = {
 }
 
 def sidecar_dll() -> Path:
-    env = os.environ.get("DEMO_SIDECAR_DLL")
-    return Path(env) if env else DEFAULT_DLL
+    return Path(DEMO_SIDECAR_DLL)
 
 
 # ====================================================================== tests

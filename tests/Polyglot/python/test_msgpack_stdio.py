@@ -6,17 +6,9 @@ and counts as one failure (scripts/test.sh installs python3-msgpack).
 """
 import datetime, os, subprocess, sys, unittest
 
-from suite_runner import run
+from suite_runner import DEMO_SIDECAR_DLL as DLL, import_msgpack, run
 
-try:
-    import msgpack
-except ImportError:
-    print("!!!!!!!! python3-msgpack is missing: apt-get install python3-msgpack (scripts/test.sh does this)", file=sys.stderr)
-    print("python: 0 passed, 1 failed")
-    sys.exit(1)
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-DLL = os.environ.get("DEMO_SIDECAR_DLL") or os.path.join(ROOT, "samples/Demo/Sidecar/bin/Release/net10.0/SidecarKit.Samples.Demo.Sidecar.dll")
+msgpack = import_msgpack()
 
 
 class Sidecar:
