@@ -49,7 +49,7 @@ internal static class ContractEmitter
         for (int i = 0; i < c.Methods.Count; i++)
         {
             MethodModel m = c.Methods[i];
-            w.Line($"private static readonly global::SidecarKit.MethodDescriptor __m{i} = new({Naming.Literal(c.WireName)}, {Naming.Literal(m.WireName)}, {Naming.Literal(m.Name)}, global::SidecarKit.MethodKind.{m.Kind}, {m.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}, {(m.Idempotent ? "true" : "false")});");
+            w.Line($"private static readonly global::SidecarKit.MethodDescriptor __m{i} = new({Naming.Literal(c.WireName)}, {Naming.Literal(m.WireName)}, {Naming.Literal(m.Name)}, global::SidecarKit.MethodKind.{m.Kind}, {m.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}, {(m.Idempotent ? "true" : "false")}, {(m.Result is null ? "null" : Naming.Literal(m.Result.WireType))});");
         }
         w.Line($"private static readonly global::SidecarKit.ContractDescriptor __contract = new({Naming.Literal(c.WireName)}, {Naming.Literal(c.Fingerprint)}, new global::SidecarKit.MethodDescriptor[] {{ {string.Join(", ", Enumerable.Range(0, c.Methods.Count).Select(i => "__m" + i))} }},");
         w.Line("    " + Naming.Literal(c.DescriptionJson) + ");");
@@ -133,7 +133,7 @@ internal static class ContractEmitter
         string name = "__Args" + index;
         w.Line($"/// <summary>The params of <c>{m.WireName}</c>.</summary>");
         w.Open($"private readonly struct {name} : {Wire}IWireArgs<{name}>");
-        w.Line($"private static readonly {Wire}WireMembers s_members = new({Naming.Literal(m.WireName)}{string.Concat(m.Parameters.Select(p => ", " + Naming.Literal(p.WireName)))});");
+        w.Line($"private static readonly {Wire}WireMembers s_members = {MembersTable(m.WireName, m.Parameters.Select(p => (p.WireName, OptionalAsNullable(p), p.Field)).ToList())};");
         foreach (ParameterModel p in m.Parameters) w.Line($"public readonly {p.Type.TypeText} {Field(p.Name)};");
         w.Line();
         w.Open($"public {name}({string.Join(", ", m.Parameters.Select(p => p.Type.TypeText + " " + Id(p.Name)))})");
@@ -158,6 +158,21 @@ internal static class ContractEmitter
         w.Close();
         w.Line();
     }
+
+    // The member table: names for every format, and the wire types and field numbers (pinned or the position from 1)
+    // that schema formats such as Protocol Buffers lay the members out by.
+    private static string MembersTable(string owner, IReadOnlyList<(string Name, string WireType, int Field)> members)
+    {
+        static string Array(string type, IEnumerable<string> items) => $"new {type}[] {{ {string.Join(", ", items)} }}";
+        if (members.Count == 0) return $"new({Naming.Literal(owner)})";
+        return $"new({Naming.Literal(owner)}, {Array("string", members.Select(x => Naming.Literal(x.Name)))}, "
+            + $"{Array("string", members.Select(x => Naming.Literal(x.WireType)))}, "
+            + $"{Array("int", members.Select((x, i) => (x.Field != 0 ? x.Field : i + 1).ToString(CultureInfo.InvariantCulture)))})";
+    }
+
+    // An optional parameter is laid out like a nullable one (proto3 `optional`): its absence is what applies the default.
+    private static string OptionalAsNullable(ParameterModel p)
+        => p.IsOptional && !p.Type.WireType.EndsWith("?", System.StringComparison.Ordinal) ? p.Type.WireType + "?" : p.Type.WireType;
 
     private sealed record ReadMember(TypeRef Type, string WireName, bool Required, string? DefaultValueText);
 
@@ -337,7 +352,7 @@ internal static class ContractEmitter
 
     private static void EmitObject(SourceWriter w, CodecModel c)
     {
-        w.Line($"private static readonly {Wire}WireMembers s_members = new({Naming.Literal(c.DisplayName)}{string.Concat(c.Members.Select(m => ", " + Naming.Literal(m.WireName)))});");
+        w.Line($"private static readonly {Wire}WireMembers s_members = {MembersTable(c.DisplayName, c.Members.Select(m => (m.WireName, m.Type.WireType, m.Field)).ToList())};");
         w.Line();
         w.Open(WriteHeader(c));
         w.Line("writer.WriteStartObject(s_members);");

@@ -15,6 +15,13 @@ public abstract class RpcMethodHandler
 
     internal abstract void Dispatch(RpcConnection connection, in RpcMessage message);
 
+    /// <summary>
+    /// Serves one call on a transport that carries each call on its own stream: reads the arguments from
+    /// <paramref name="call"/>, runs the implementation and writes what it returns. Exceptions (invalid arguments,
+    /// the implementation's errors, cancellation) propagate for the transport to turn into its status.
+    /// </summary>
+    public abstract ValueTask ServeAsync(IRpcServerCall call, CancellationToken cancellationToken);
+
     /// <summary>A method with a result.</summary>
     public static RpcMethodHandler Unary<TArgs, TResult, TCodec>(string method, Func<TArgs, CancellationToken, ValueTask<TResult>> handler)
         where TArgs : struct, IWireArgs<TArgs>
@@ -71,6 +78,13 @@ public abstract class RpcMethodHandler
             if (TryReadArgs(connection, in message, out TArgs args))
                 connection.Run(new InboundUnaryCall<TArgs, TResult, TCodec>(connection, message.Id, Method, args, handler));
         }
+
+        public override async ValueTask ServeAsync(IRpcServerCall call, CancellationToken cancellationToken)
+        {
+            TArgs args = call.ReadArgs<TArgs>();
+            TResult result = await handler(args, cancellationToken).ConfigureAwait(false);
+            await call.WriteResultAsync<TResult, TCodec>(result, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private sealed class StreamHandler<TArgs, TItem, TCodec>(string method, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> handler)
@@ -93,6 +107,13 @@ public abstract class RpcMethodHandler
             }
             if (TryReadArgs(connection, in message, out TArgs args))
                 connection.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, handler));
+        }
+
+        public override async ValueTask ServeAsync(IRpcServerCall call, CancellationToken cancellationToken)
+        {
+            TArgs args = call.ReadArgs<TArgs>();
+            await foreach (TItem item in handler(args, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+                await call.WriteItemAsync<TItem, TCodec>(item, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -13,9 +13,23 @@ public sealed class WireMembers
     /// <param name="typeName">The shape's name, used in error messages.</param>
     /// <param name="names">The members' wire names, in wire order.</param>
     public WireMembers(string typeName, params string[] names)
+        : this(typeName, names, null, null)
     {
+    }
+
+    /// <summary>Creates a table that also knows each member's wire type and field number (for schema formats such as Protocol Buffers).</summary>
+    /// <param name="typeName">The shape's name, used in error messages.</param>
+    /// <param name="names">The members' wire names, in wire order.</param>
+    /// <param name="wireTypes">The members' types as the contract description names them (<c>int32</c>, <c>string?</c>, <c>Person[]</c>), or <see langword="null"/>.</param>
+    /// <param name="fieldNumbers">The members' field numbers (<c>[SidecarField]</c> or the position from 1), or <see langword="null"/>.</param>
+    public WireMembers(string typeName, string[] names, string[]? wireTypes, int[]? fieldNumbers)
+    {
+        if (wireTypes is not null && wireTypes.Length != names.Length) throw new ArgumentException("One wire type per member is needed.", nameof(wireTypes));
+        if (fieldNumbers is not null && fieldNumbers.Length != names.Length) throw new ArgumentException("One field number per member is needed.", nameof(fieldNumbers));
         TypeName = typeName;
         Names = names;
+        WireTypes = wireTypes;
+        FieldNumbers = fieldNumbers;
         Utf8Names = new byte[names.Length][];
         JsonNames = new JsonEncodedText[names.Length];
         for (int i = 0; i < names.Length; i++)
@@ -30,6 +44,12 @@ public sealed class WireMembers
 
     /// <summary>The members' wire names.</summary>
     public string[] Names { get; }
+
+    /// <summary>The members' wire types as the contract description names them, when the generator supplied them.</summary>
+    public string[]? WireTypes { get; }
+
+    /// <summary>The members' field numbers, when the generator supplied them.</summary>
+    public int[]? FieldNumbers { get; }
 
     /// <summary>The names in UTF-8, for formats that compare raw bytes.</summary>
     public byte[][] Utf8Names { get; }
