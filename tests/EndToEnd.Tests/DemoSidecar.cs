@@ -1,5 +1,6 @@
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
+using SidecarKit.Tests.Support;
 using SidecarKit.Transports.JsonLines;
 
 namespace SidecarKit.EndToEnd.Tests;
@@ -7,17 +8,9 @@ namespace SidecarKit.EndToEnd.Tests;
 /// <summary>Starts the real demo sidecar (samples/Demo/Sidecar) as a child process.</summary>
 internal static class DemoSidecar
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Repository.Root;
 
-    public static string DllPath
-    {
-        get
-        {
-            string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0/
-            string path = Path.Combine(RepoRoot, "samples", "Demo", "Sidecar", "bin", config, "net10.0", "SidecarKit.Samples.Demo.Sidecar.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException("The demo sidecar is not built: " + path);
-        }
-    }
+    public static string DllPath => Repository.DemoSidecarDll;
 
     public static SidecarProcessOptions Options(IDemoEvents? events = null, params string[] extraArgs)
     {
@@ -29,13 +22,6 @@ internal static class DemoSidecar
     }
 
     public static Task<SidecarProcess> StartAsync(IDemoEvents? events = null) => SidecarProcess.StartAsync(Options(events));
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Toolkit.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("Toolkit.sln not found above " + AppContext.BaseDirectory);
-    }
 }
 
 /// <summary>The parent's side of the callback contract, recording what the sidecar sent.</summary>

@@ -7,7 +7,10 @@ using SidecarKit.Transports.MessagePack;
 using SidecarKit.Transports.Grpc;
 
 // The demo sidecar: serves IDemo (CONFORMANCE.md) and calls the parent back through IDemoEvents.
-SidecarHostBuilder builder = SidecarHost.CreateBuilder(args).AddJsonLines().AddMessagePack().AddProtoDescription();
+SidecarHostBuilder builder = SidecarHost.CreateBuilder(args).AddJsonLines().AddMessagePack().AddGrpc();
 ILogger logger = builder.LoggerFactory.CreateLogger("demo");
 builder.AddContract<IDemo>(channel => new DemoService(channel.GetClient<IDemoEvents>(), logger));
+// For readiness tests: DEMO_READY_DELAY_MS holds the sidecar "starting" (gRPC health NOT_SERVING) for that long.
+if (int.TryParse(Environment.GetEnvironmentVariable("DEMO_READY_DELAY_MS"), out int readyDelay) && readyDelay > 0)
+    builder.AddStartupTask(ct => Task.Delay(readyDelay, ct));
 return await builder.Build().RunAsync();

@@ -37,9 +37,14 @@ internal sealed class UnixSocketListener : CarrierListener
 
     public override string ListenInfo => _path;
 
-    public static UnixSocketListener Start(string? listen, ILogger logger)
+    /// <summary>
+    /// The path to listen on: <paramref name="listen"/> (a stale socket file there removed), or <c>sidecar.sock</c> in
+    /// a fresh private directory, returned in <paramref name="ownDirectory"/> for removal at exit. Shared with the
+    /// servers that bind their own sockets (gRPC on Kestrel).
+    /// </summary>
+    internal static string PreparePath(string? listen, ILogger logger, out string? ownDirectory)
     {
-        string? ownDirectory = null;
+        ownDirectory = null;
         string path;
         if (listen is null)
         {
@@ -51,10 +56,19 @@ internal sealed class UnixSocketListener : CarrierListener
             path = Path.GetFullPath(listen);
             RemoveIfStale(path, logger);
         }
+        if (Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+        {
+            if (ownDirectory is { } created) PrivateSocketPlace.TryDelete(() => Directory.Delete(created, recursive: true));
+            throw new SidecarException($"The socket path '{path}' is {Encoding.UTF8.GetByteCount(path)} bytes long; Unix sockets allow at most {MaxPathBytes}. Choose a shorter --listen path (or a shorter $XDG_RUNTIME_DIR / TMPDIR).");
+        }
+        return path;
+    }
+
+    public static UnixSocketListener Start(string? listen, ILogger logger)
+    {
+        string path = PreparePath(listen, logger, out string? ownDirectory);
         try
         {
-            if (Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
-                throw new SidecarException($"The socket path '{path}' is {Encoding.UTF8.GetByteCount(path)} bytes long; Unix sockets allow at most {MaxPathBytes}. Choose a shorter --listen path (or a shorter $XDG_RUNTIME_DIR / TMPDIR).");
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {

@@ -30,11 +30,14 @@ public sealed class SidecarHost
     private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats;
     private readonly ILogger _logger;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+    private readonly Func<CancellationToken, Task>[] _startupTasks;
 
     internal SidecarHost(SidecarHostOptions options, SidecarCommandLine command, Action<RpcHandlerTable, RpcChannel>[] contracts,
         ContractDescriptor[] descriptors, Dictionary<string, SidecarTransport> transports,
-        Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> descriptionFormats, ILoggerFactory loggerFactory)
+        Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> descriptionFormats, ILoggerFactory loggerFactory,
+        Func<CancellationToken, Task>[] startupTasks)
     {
+        _startupTasks = startupTasks;
         _descriptionFormats = descriptionFormats;
         _options = options;
         _command = command;
@@ -111,6 +114,9 @@ public sealed class SidecarHost
             parentGone.Cancel(); // a drain in progress for nobody ends now
         }, _logger);
 
+        if (transport.StartServer is not null)
+            return await ServeWithServerAsync(transport, token, stop, urgent, parentGone.Token).ConfigureAwait(false);
+
         var connections = new ConnectionSet();
         CarrierListener? listener = null;
         using var stopAccepting = new CancellationTokenSource();
@@ -132,13 +138,12 @@ public sealed class SidecarHost
             _logger.LogWarning("--listen is ignored: the transport {Transport} runs on stdio.", transport.Name);
         }
 
-        var ready = new SidecarReadyInfo(_options.Version, SidecarReadyInfo.CurrentProtocolVersion, Environment.ProcessId, InstanceId,
-            transport.Name, listener?.ListenInfo, [.. _descriptors.Select(d => new SidecarContractInfo(d.Name, d.Fingerprint))]);
-        if (!_options.QuietReady)
+        if (!await RunStartupTasksAsync(stop.Task).ConfigureAwait(false))
         {
-            await Console.Error.WriteLineAsync(SidecarReadyInfo.MarkerPrefix + ready.ToJson()).ConfigureAwait(false);
-            await Console.Error.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (listener is not null) await listener.DisposeAsync().ConfigureAwait(false);
+            return 1;
         }
+        SidecarReadyInfo ready = await AnnounceReadyAsync(transport, listener?.ListenInfo).ConfigureAwait(false);
 
         if (listener is null)
         {
@@ -175,15 +180,93 @@ public sealed class SidecarHost
         return reason == "protocol-error" ? 1 : 0;
     }
 
+    // A transport with its own server (gRPC): it listens at once, reports not serving until the startup tasks are
+    // done, and drains its calls at shutdown.
+    private async Task<int> ServeWithServerAsync(SidecarTransport transport, string? token, TaskCompletionSource<string> stop,
+        CancellationTokenSource urgent, CancellationToken parentGone)
+    {
+        ISidecarServer? server = null;
+        var context = new SidecarServerContext(_options, token, LoggerFactory, _descriptors, callbacks =>
+        {
+            var table = new RpcHandlerTable();
+            foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts) register(table, callbacks);
+            table.AddContract<ISidecarSystem>(new SystemService(this, () => Math.Max(0, (server?.ActiveCallCount ?? 1) - 1), stop, urgent));
+            return table;
+        });
+        try
+        {
+            server = await transport.StartServer!(context, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SidecarException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync($"Cannot serve {transport.Name}: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        await using (server.ConfigureAwait(false))
+        {
+            if (!await RunStartupTasksAsync(stop.Task).ConfigureAwait(false)) return 1;
+            server.SetServing(true);
+            await AnnounceReadyAsync(transport, server.ListenInfo).ConfigureAwait(false);
+            _logger.LogInformation("Ready: {Contracts} over {Transport} at {Where} (pid {Pid}).", string.Join(", ", _descriptors.Select(d => d.Name)),
+                transport.Name, server.ListenInfo, Environment.ProcessId);
+            WatchStdinForEnd(() => stop.TrySetResult("eof"));
+
+            string reason = await stop.Task.ConfigureAwait(false);
+            _logger.LogInformation("Shutting down ({Reason}).", reason);
+            server.SetServing(false);
+            bool drain = reason is "shutdown" or "eof";
+            using var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone, urgent.Token);
+            grace.CancelAfter(drain ? _options.ShutdownTimeout : TimeSpan.Zero);
+            await server.StopAsync(grace.Token).ConfigureAwait(false);
+            return 0;
+        }
+    }
+
+    // Runs the startup tasks before anything reports ready; a stop request during them ends them.
+    private async Task<bool> RunStartupTasksAsync(Task<string> stop)
+    {
+        if (_startupTasks.Length == 0) return true;
+        using var stopping = new CancellationTokenSource();
+        _ = stop.ContinueWith(_ => stopping.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            foreach (Func<CancellationToken, Task> task in _startupTasks)
+                await task(stopping.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            _logger.LogInformation("Stopped during startup ({Reason}).", stop.Result);
+            return false;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "A startup task failed; the sidecar will not report ready.");
+            return false;
+        }
+    }
+
+    private async Task<SidecarReadyInfo> AnnounceReadyAsync(SidecarTransport transport, string? listenInfo)
+    {
+        var ready = new SidecarReadyInfo(_options.Version, SidecarReadyInfo.CurrentProtocolVersion, Environment.ProcessId, InstanceId,
+            transport.Name, listenInfo, [.. _descriptors.Select(d => new SidecarContractInfo(d.Name, d.Fingerprint))]);
+        if (!_options.QuietReady)
+        {
+            await Console.Error.WriteLineAsync(SidecarReadyInfo.MarkerPrefix + ready.ToJson()).ConfigureAwait(false);
+            await Console.Error.FlushAsync().ConfigureAwait(false);
+        }
+        return ready;
+    }
+
     // One connection: the contracts (an implementation per connection when the factory makes one), system.*, and
     // lifecycle.ready as the first message once the connection is admitted.
     private RpcConnection Open(SidecarTransport transport, System.IO.Pipelines.IDuplexPipe pipe, SidecarReadyInfo ready,
         TaskCompletionSource<string> stop, CancellationTokenSource urgent)
     {
-        var connection = new RpcConnection(pipe, transport.CreateProtocol(), null, _options.Connection, LoggerFactory.CreateLogger("SidecarKit.Connection"));
+        var connection = new RpcConnection(pipe, transport.CreateProtocol!(), null, _options.Connection, LoggerFactory.CreateLogger("SidecarKit.Connection"));
         foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts)
             register(connection.Handlers, connection);
-        connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, connection, stop, urgent));
+        connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, () => Math.Max(0, connection.ActiveRequestCount - 1), stop, urgent));
         connection.Admitted = () => connection.GetClient<ISidecarLifecycle>().Ready(
             ready.Version, ready.ProtocolVersion, ready.Pid, ready.InstanceId, ready.Transport, ready.ListenInfo, ready.Contracts);
         return connection;
@@ -334,7 +417,8 @@ public sealed class SidecarHost
         public RpcConnection[] Snapshot() { lock (_all) return [.. _all]; }
     }
 
-    private sealed class SystemService(SidecarHost host, RpcConnection connection, TaskCompletionSource<string> stop, CancellationTokenSource urgent) : ISidecarSystem
+    // activeRequests: the requests running besides the ping itself.
+    private sealed class SystemService(SidecarHost host, Func<int> activeRequests, TaskCompletionSource<string> stop, CancellationTokenSource urgent) : ISidecarSystem
     {
         public Task<SidecarHealth> PingAsync(CancellationToken ct)
             => Task.FromResult(new SidecarHealth(
@@ -342,7 +426,7 @@ public sealed class SidecarHost
                 Environment.ProcessId,
                 host.InstanceId,
                 (long)Stopwatch.GetElapsedTime(host._startTimestamp).TotalMilliseconds,
-                Math.Max(0, connection.ActiveRequestCount - 1),
+                activeRequests(),
                 host._options.Version,
                 SidecarReadyInfo.CurrentProtocolVersion));
 

@@ -61,6 +61,20 @@ public sealed class SidecarHostBuilder
         return this;
     }
 
+    /// <summary>
+    /// Work that must finish before the sidecar reports ready (loading a model, warming a cache): the ready marker,
+    /// <c>lifecycle.ready</c> and gRPC health's <c>SERVING</c> come after every startup task has completed. A task
+    /// that fails stops the sidecar with exit code 1.
+    /// </summary>
+    public SidecarHostBuilder AddStartupTask(Func<CancellationToken, Task> startup)
+    {
+        ArgumentNullException.ThrowIfNull(startup);
+        _startupTasks.Add(startup);
+        return this;
+    }
+
+    private readonly List<Func<CancellationToken, Task>> _startupTasks = [];
+
     /// <summary>Makes a transport available to <c>--transport</c>.</summary>
     public SidecarHostBuilder AddTransport(SidecarTransport transport)
     {
@@ -86,6 +100,6 @@ public sealed class SidecarHostBuilder
         if (_descriptors.Count == 0)
             throw new InvalidOperationException("A sidecar must serve at least one contract: call AddContract first.");
         return new SidecarHost(Options, Command, [.. _contracts], [.. _descriptors], new Dictionary<string, SidecarTransport>(_transports),
-            new Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>>(_descriptionFormats), LoggerFactory);
+            new Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>>(_descriptionFormats), LoggerFactory, [.. _startupTasks]);
     }
 }

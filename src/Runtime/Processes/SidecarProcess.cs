@@ -26,6 +26,7 @@ public sealed class SidecarProcess : IAsyncDisposable
     private readonly SidecarProcessOptions _options;
     private readonly Process _process;
     private RpcConnection? _connection;
+    private RpcChannel? _channel;   // a transport's own client (gRPC), when the options connect one
     private readonly string? _token;
     private readonly TaskCompletionSource _admitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
@@ -46,7 +47,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         _exited = WaitForExitAsync(process);
         _stderrPump = Task.Run(() => PumpLinesAsync(_process.StandardError.BaseStream, "stderr"));
 
-        if (options.Carrier == SidecarCarrier.Stdio)
+        if (options.Carrier == SidecarCarrier.Stdio && options.ConnectChannel is null)
         {
             _connection = Connect(StreamDuplexPipe.Create(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, blockingIo: true));
             _connection.Start();
@@ -89,9 +90,18 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// <summary>What the sidecar announced when it became ready.</summary>
     public SidecarReadyInfo ReadyInfo => _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result : throw new InvalidOperationException("The sidecar is not ready.");
 
-    /// <summary>The connection to the sidecar.</summary>
-    /// <exception cref="InvalidOperationException">The sidecar is not connected yet (still starting on a socket carrier).</exception>
-    public RpcConnection Connection => _connection ?? throw new InvalidOperationException($"The sidecar '{Name}' is not connected yet.");
+    /// <summary>The RPC connection to the sidecar (JSON-RPC, MessagePack-RPC).</summary>
+    /// <exception cref="InvalidOperationException">The sidecar is not connected yet (still starting on a socket carrier), or its transport has its own client (see <see cref="Channel"/>).</exception>
+    public RpcConnection Connection => _connection ?? throw new InvalidOperationException(_options.ConnectChannel is null
+        ? $"The sidecar '{Name}' is not connected yet."
+        : $"The sidecar '{Name}' is reached through its transport's own client, not an RPC connection: use Channel.");
+
+    /// <summary>What carries calls to the sidecar: the <see cref="Connection"/>, or the transport's own client (gRPC).</summary>
+    /// <exception cref="InvalidOperationException">The sidecar is not connected yet.</exception>
+    public RpcChannel Channel => (RpcChannel?)_channel ?? _connection ?? throw new InvalidOperationException($"The sidecar '{Name}' is not connected yet.");
+
+    /// <summary>Whether the connection to the sidecar is known to be gone (the process may not have exited yet).</summary>
+    internal bool IsConnectionLost => _connection?.Completion.IsCompleted ?? false;
 
     /// <summary>Completes with the exit code when the process exits (128 + N when killed by signal N).</summary>
     public Task<int> Exited => _exited;
@@ -111,7 +121,8 @@ public sealed class SidecarProcess : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrEmpty(options.FileName)) throw new ArgumentException("SidecarProcessOptions.FileName is required.", nameof(options));
-        if (options.Protocol is null) throw new ArgumentException("SidecarProcessOptions.Protocol is required (for example options.UseJsonLines()).", nameof(options));
+        if (options.Protocol is null && options.ConnectChannel is null)
+            throw new ArgumentException("SidecarProcessOptions.Protocol is required (for example options.UseJsonLines(), or UseGrpc()).", nameof(options));
 
         ProcessStartInfo startInfo = StartInfoBuilder.Build(options, StartInfoBuilder.CurrentEnvironment());
         // The sidecar host watches this pid and exits when its parent is gone (see docs/lifecycle.md).
@@ -172,7 +183,19 @@ public sealed class SidecarProcess : IAsyncDisposable
         }
         if (winner == _exited)
             await ThrowExitedBeforeReadyAsync().ConfigureAwait(false);
-        if (_options.Carrier != SidecarCarrier.Stdio)
+        if (_options.ConnectChannel is { } connect)
+        {
+            try
+            {
+                RpcChannel channel = await connect(new SidecarChannelContext(Name, ReadyInfo, _token, _options.Callbacks, _options.LoggerFactory), timeout.Token).ConfigureAwait(false);
+                _channel = new ProcessBoundChannel(this, channel);
+            }
+            catch (Exception e) when (e is not OperationCanceledException and not SidecarStartException)
+            {
+                throw new SidecarStartException($"Could not connect to the sidecar '{Name}' at {ReadyInfo.ListenInfo}: {e.Message}{TailText()}", null, StderrTail, e);
+            }
+        }
+        else if (_options.Carrier != SidecarCarrier.Stdio)
         {
             try
             {
@@ -239,12 +262,12 @@ public sealed class SidecarProcess : IAsyncDisposable
             throw new SidecarException(
                 $"The sidecar '{Name}' serves contract '{expected.Name}' with fingerprint {announced.Fingerprint}, but this program was built " +
                 $"against fingerprint {expected.Fingerprint}: the two sides disagree on its wire shape. Rebuild them from the same contract.");
-        return Connection.GetClient<TContract>();
+        return Channel.GetClient<TContract>();
     }
 
     /// <summary>Asks the sidecar for a health snapshot (<c>system.ping</c>).</summary>
     public Task<SidecarHealth> PingAsync(CancellationToken cancellationToken = default)
-        => Connection.GetClient<ISidecarSystem>().PingAsync(cancellationToken);
+        => Channel.GetClient<ISidecarSystem>().PingAsync(cancellationToken);
 
     /// <summary>
     /// Stops the sidecar: <c>system.shutdown</c> (it finishes the requests in flight), then SIGTERM, then a kill of its
@@ -257,9 +280,9 @@ public sealed class SidecarProcess : IAsyncDisposable
             TimeSpan grace = _options.ShutdownTimeout;
             try
             {
-                if (_connection is null) throw new SidecarException("Not connected.");
+                RpcChannel channel = (RpcChannel?)_channel ?? _connection ?? throw new SidecarException("Not connected.");
                 using (SidecarCall.WithTimeout(grace))
-                    await _connection.GetClient<ISidecarSystem>().ShutdownAsync(cancellationToken).ConfigureAwait(false);
+                    await channel.GetClient<ISidecarSystem>().ShutdownAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SidecarException or TimeoutException or ObjectDisposedException)
             {
@@ -276,7 +299,7 @@ public sealed class SidecarProcess : IAsyncDisposable
                 }
             }
         }
-        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+        await DisposeConnectionAsync().ConfigureAwait(false);
         return await _exited.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -318,7 +341,13 @@ public sealed class SidecarProcess : IAsyncDisposable
         try { _process.Kill(entireProcessTree: true); }
         catch (Exception e) when (e is InvalidOperationException or Win32Exception) { }
         await Task.WhenAny(_exited, Task.Delay(5000)).ConfigureAwait(false);
+        await DisposeConnectionAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask DisposeConnectionAsync()
+    {
         if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+        if (_channel is IAsyncDisposable channel) await channel.DisposeAsync().ConfigureAwait(false);
     }
 
     private void SendTerminate()
@@ -378,7 +407,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         _logger.LogInformation("{Sidecar}: {Line}", Name, line);
     }
 
-    private async ValueTask<Exception> ExplainConnectionLossAsync(Exception? readError)
+    internal async ValueTask<Exception> ExplainConnectionLossAsync(Exception? readError)
     {
         // The sidecar closed stdout: it is exiting, or it has exited. Wait briefly for the exit code and the last stderr lines.
         await Task.WhenAny(_exited, Task.Delay(2000)).ConfigureAwait(false);

@@ -68,6 +68,13 @@ public sealed class SidecarProcessOptions
     /// </summary>
     public SidecarCarrier Carrier { get; set; } = SidecarCarrier.Stdio;
 
+    /// <summary>
+    /// For transports that bring their own client instead of an RPC connection (gRPC: <c>UseGrpc()</c> sets it). Called
+    /// once the sidecar is ready, with where it listens and the token; the channel it returns carries every call. Then
+    /// <see cref="Protocol"/> and <see cref="Carrier"/> are not used, and the sidecar's stdout is logged.
+    /// </summary>
+    public Func<SidecarChannelContext, CancellationToken, Task<RpcChannel>>? ConnectChannel { get; set; }
+
     /// <summary>The methods the sidecar may call on the parent (callback contracts).</summary>
     public RpcHandlerTable Callbacks { get; } = new();
 

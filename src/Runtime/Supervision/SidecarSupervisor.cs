@@ -195,7 +195,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             Task<SidecarProcess> ready;
             lock (_gate) ready = _ready.Task;
             SidecarProcess instance = await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (!instance.Exited.IsCompleted && !instance.Connection.Completion.IsCompleted)
+            if (!instance.Exited.IsCompleted && !instance.IsConnectionLost)
                 return instance;
             // This instance just died and the loop has not noticed yet: wait for the next one.
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);

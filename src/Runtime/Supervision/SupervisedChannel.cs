@@ -19,7 +19,7 @@ internal sealed class SupervisedChannel(SidecarSupervisor owner) : RpcChannel
             SidecarProcess instance = await WaitForInstanceAsync(method, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await instance.Connection.InvokeAsync<TArgs, TResult, TCodec>(method, args, cancellationToken).ConfigureAwait(false);
+                return await instance.Channel.InvokeAsync<TArgs, TResult, TCodec>(method, args, cancellationToken).ConfigureAwait(false);
             }
             catch (SidecarCrashedException e) when (method.Idempotent && attempt == 0 && !cancellationToken.IsCancellationRequested)
             {
@@ -31,20 +31,20 @@ internal sealed class SupervisedChannel(SidecarSupervisor owner) : RpcChannel
     public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         SidecarProcess instance = await WaitForInstanceAsync(method, cancellationToken).ConfigureAwait(false);
-        await foreach (TItem item in instance.Connection.InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+        await foreach (TItem item in instance.Channel.InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
             yield return item;
     }
 
     public override void Notify<TArgs>(MethodDescriptor method, TArgs args)
     {
         ValueTask<SidecarProcess> ready = owner.WaitForReadyAsync(CancellationToken.None);
-        if (ready.IsCompletedSuccessfully) ready.Result.Connection.Notify(method, args);
+        if (ready.IsCompletedSuccessfully) ready.Result.Channel.Notify(method, args);
         else _ = NotifyWhenReadyAsync(ready, method, args);
     }
 
     private async Task NotifyWhenReadyAsync<TArgs>(ValueTask<SidecarProcess> ready, MethodDescriptor method, TArgs args) where TArgs : struct, IWireArgs<TArgs>
     {
-        try { (await ready.ConfigureAwait(false)).Connection.Notify(method, args); }
+        try { (await ready.ConfigureAwait(false)).Channel.Notify(method, args); }
         catch (Exception e) { owner.Logger.LogWarning("Notification '{Method}' to '{Name}' was dropped: {Reason}", method.WireName, owner.Name, e.Message); }
     }
 

@@ -1,0 +1,384 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SidecarKit.Rpc;
+using SidecarKit.Transports.Grpc.Protobuf;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Transports.Grpc;
+
+/// <summary>
+/// Calls a sidecar's contracts over gRPC: <see cref="HttpClient"/> on one multiplexed HTTP/2 connection without TLS
+/// (h2c), over loopback TCP or a Unix socket. Deadlines are sent as <c>grpc-timeout</c> and enforced here;
+/// cancelling a call resets its stream; statuses become the same exceptions as on the other transports.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var channel = GrpcSidecarChannel.Create("127.0.0.1:50051", new GrpcClientOptions { Token = token });
+/// IDemo demo = channel.GetClient&lt;IDemo&gt;();
+/// int sum = await demo.AddAsync(2, 3);
+/// </code>
+/// </example>
+public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposable
+{
+    private static readonly Version s_http2 = HttpVersion.Version20;
+
+    private readonly HttpClient _http;
+    private readonly Uri _base;
+    private readonly GrpcClientOptions _options;
+    private readonly string? _authorization;
+    private readonly ILogger _logger;
+    private readonly Dictionary<MethodDescriptor, Uri> _uris = new(ReferenceEqualityComparer.Instance);
+    private readonly Lock _urisLock = new();
+
+    private GrpcSidecarChannel(HttpClient http, Uri baseAddress, GrpcClientOptions options)
+    {
+        _http = http;
+        _base = baseAddress;
+        _options = options;
+        _authorization = options.Token is null ? null : "Bearer " + options.Token;
+        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SidecarKit.Grpc.Client");
+    }
+
+    /// <summary>
+    /// A channel to <paramref name="listenInfo"/>, as a sidecar announces it: <c>host:port</c> for loopback TCP, or the
+    /// path of a Unix socket (anything with a <c>/</c>).
+    /// </summary>
+    public static GrpcSidecarChannel Create(string listenInfo, GrpcClientOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(listenInfo);
+        options ??= new GrpcClientOptions();
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = false,   // one connection, its streams multiplexed
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        Uri baseAddress;
+        if (listenInfo.Contains('/'))
+        {
+            string path = listenInfo;
+            handler.ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+            baseAddress = new Uri("http://localhost");
+        }
+        else
+        {
+            baseAddress = new Uri("http://" + listenInfo);
+        }
+        var http = new HttpClient(handler)
+        {
+            DefaultRequestVersion = s_http2,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = Timeout.InfiniteTimeSpan,   // deadlines are per call
+        };
+        return new GrpcSidecarChannel(http, baseAddress, options);
+    }
+
+    /// <inheritdoc />
+    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    {
+        GrpcMethod grpc = GrpcMethod.For(method);
+        TimeSpan timeout = TimeoutOf(method);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(timeout);
+        try
+        {
+            using HttpResponseMessage response = await SendAsync(method, args, timeout, deadline.Token).ConfigureAwait(false);
+            (PipeReader body, HttpHeaders status) = await StartReadingAsync(response, deadline.Token).ConfigureAwait(false);
+            bool gzip = IsGzip(response);
+            GrpcMessage? message = await GrpcMessageReader.ReadAsync(body, _options.MaxReceiveMessageSize, gzip, deadline.Token).ConfigureAwait(false);
+            try
+            {
+                if (message is not null && await GrpcMessageReader.ReadAsync(body, _options.MaxReceiveMessageSize, gzip, deadline.Token).ConfigureAwait(false) is { } extra)
+                {
+                    extra.Dispose();
+                    throw new GrpcStatusException(GrpcStatusCode.Internal, RpcErrorCodes.InternalError, $"'{method.WireName}' is unary, but the response has more than one message.");
+                }
+                ThrowIfFailed(status, method);
+                if (message is not { } m)
+                    throw new GrpcStatusException(GrpcStatusCode.Internal, RpcErrorCodes.InternalError, $"The response of '{method.WireName}' has no message.");
+                return grpc.ReadResponse<TResult, TCodec>(m.Span);
+            }
+            finally
+            {
+                message?.Dispose();
+            }
+        }
+        catch (Exception e) when (Translate(e, method, timeout, cancellationToken, deadline) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        GrpcMethod grpc = GrpcMethod.For(method);
+        // A stream's deadline covers starting it; the items then come as long as the caller takes them.
+        TimeSpan timeout = SidecarCall.CurrentTimeout ?? method.Timeout ?? Timeout.InfiniteTimeSpan;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(timeout);
+        HttpResponseMessage response;
+        PipeReader body;
+        HttpHeaders status;
+        try
+        {
+            response = await SendAsync(method, args, timeout, deadline.Token).ConfigureAwait(false);
+            (body, status) = await StartReadingAsync(response, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(e, method, timeout, cancellationToken, deadline) is { } translated)
+        {
+            throw translated;
+        }
+        using (response)
+        {
+            bool gzip = IsGzip(response);
+            while (true)
+            {
+                TItem item;
+                try
+                {
+                    GrpcMessage? message = await GrpcMessageReader.ReadAsync(body, _options.MaxReceiveMessageSize, gzip, deadline.Token).ConfigureAwait(false);
+                    if (message is not { } m)
+                    {
+                        ThrowIfFailed(status, method);
+                        yield break;
+                    }
+                    using (m) item = grpc.ReadResponse<TItem, TCodec>(m.Span);
+                }
+                catch (Exception e) when (Translate(e, method, timeout, cancellationToken, deadline) is { } translated)
+                {
+                    throw translated;
+                }
+                yield return item;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Notify<TArgs>(MethodDescriptor method, TArgs args)
+    {
+        _ = NotifyAsync(method, args);
+    }
+
+    private async Task NotifyAsync<TArgs>(MethodDescriptor method, TArgs args) where TArgs : struct, IWireArgs<TArgs>
+    {
+        try
+        {
+            await InvokeAsync<TArgs, VoidResult, WireCodecs.Void>(method, args, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning("Notification '{Method}' failed: {Reason}", method.WireName, e.Message);
+        }
+    }
+
+    private TimeSpan TimeoutOf(MethodDescriptor method) => SidecarCall.CurrentTimeout ?? method.Timeout ?? _options.DefaultCallTimeout;
+
+    private async Task<HttpResponseMessage> SendAsync<TArgs>(MethodDescriptor method, TArgs args, TimeSpan timeout, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, UriOf(method))
+        {
+            Version = s_http2,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,   // SendAsync ignores the client's defaults
+            Content = RequestContent.Create(args, _options.CompressRequests),
+        };
+        HttpRequestHeaders headers = request.Headers;
+        headers.TryAddWithoutValidation("te", "trailers");
+        headers.TryAddWithoutValidation(GrpcProtocol.AcceptEncodingHeader, GrpcProtocol.SupportedEncodings);
+        if (timeout != Timeout.InfiniteTimeSpan) headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcProtocol.FormatTimeout(timeout));
+        if (_authorization is not null) headers.TryAddWithoutValidation("authorization", _authorization);
+        HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        request.Dispose();
+        return response;
+    }
+
+    // Checks the response's headers: an HTTP error or a trailers-only status fails the call here. Returns the body and
+    // where the status will be: the trailers, or the headers of a trailers-only response.
+    private static async Task<(PipeReader Body, HttpHeaders Status)> StartReadingAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            // The specification's mapping of HTTP statuses for responses that are not gRPC.
+            GrpcStatusCode status = response.StatusCode switch
+            {
+                HttpStatusCode.BadRequest => GrpcStatusCode.Internal,
+                HttpStatusCode.Unauthorized => GrpcStatusCode.Unauthenticated,
+                HttpStatusCode.Forbidden => GrpcStatusCode.PermissionDenied,
+                HttpStatusCode.NotFound => GrpcStatusCode.Unimplemented,
+                HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout => GrpcStatusCode.Unavailable,
+                _ => GrpcStatusCode.Unknown,
+            };
+            throw new GrpcStatusException(status, GrpcProtocol.CodeOf(status), $"The server answered HTTP {(int)response.StatusCode}, not gRPC.");
+        }
+        if (response.Headers.TryGetValues(GrpcProtocol.StatusHeader, out _))
+        {
+            ThrowIfFailed(response.Headers, null);
+            return (PipeReader.Create(Stream.Null), response.Headers);   // trailers-only OK: no messages
+        }
+        if (!GrpcProtocol.IsGrpcContentType(response.Content.Headers.ContentType?.MediaType))
+            throw new GrpcStatusException(GrpcStatusCode.Unknown, RpcErrorCodes.InternalError, $"The response's content type is '{response.Content.Headers.ContentType}', not application/grpc.");
+        Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        return (PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: false)), response.TrailingHeaders);
+    }
+
+    private static bool IsGzip(HttpResponseMessage response)
+        => response.Headers.TryGetValues(GrpcProtocol.EncodingHeader, out IEnumerable<string>? values) && values.FirstOrDefault() == "gzip";
+
+    private static void ThrowIfFailed(HttpHeaders trailers, MethodDescriptor? method)
+    {
+        string? statusText = trailers.TryGetValues(GrpcProtocol.StatusHeader, out IEnumerable<string>? s) ? s.FirstOrDefault() : null;
+        if (statusText is null)
+            throw new GrpcStatusException(GrpcStatusCode.Internal, RpcErrorCodes.InternalError,
+                $"The response{(method is null ? "" : " of '" + method.WireName + "'")} ended without a grpc-status.");
+        if (!int.TryParse(statusText, out int code) || code is < 0 or > 16)
+            throw new GrpcStatusException(GrpcStatusCode.Unknown, RpcErrorCodes.InternalError, $"The grpc-status '{statusText}' is not a status code.");
+        if (code == 0) return;
+        var status = (GrpcStatusCode)code;
+        string message = GrpcProtocol.DecodeMessage(trailers.TryGetValues(GrpcProtocol.MessageHeader, out IEnumerable<string>? m) ? m.FirstOrDefault() : null);
+        int errorCode = trailers.TryGetValues(GrpcProtocol.ErrorCodeTrailer, out IEnumerable<string>? c) && int.TryParse(c.FirstOrDefault(), out int parsed)
+            ? parsed : GrpcProtocol.CodeOf(status);
+        JsonElement? data = null;
+        if (trailers.TryGetValues(GrpcProtocol.ErrorDataTrailer, out IEnumerable<string>? d) && d.FirstOrDefault() is { } base64)
+        {
+            try
+            {
+                string padded = base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=');
+                using JsonDocument doc = JsonDocument.Parse(Convert.FromBase64String(padded));
+                data = doc.RootElement.Clone();
+            }
+            catch (Exception e) when (e is FormatException or JsonException) { }
+        }
+        throw new GrpcStatusException(status, errorCode, message.Length == 0 ? status.ToString() : message, data) { Method = method?.WireName };
+    }
+
+    // Deadlines, cancellation, broken connections and framing errors as this toolkit's exceptions.
+    private static Exception? Translate(Exception e, MethodDescriptor method, TimeSpan timeout, CancellationToken caller, CancellationTokenSource deadline)
+    {
+        switch (e)
+        {
+            case GrpcStatusException { Status: GrpcStatusCode.DeadlineExceeded }:
+                return new SidecarTimeoutException(method.WireName, timeout);
+            case GrpcStatusException s when s.Method is null:
+                return new GrpcStatusException(s.Status, s.Code, s.Message, s.ErrorData) { Method = method.WireName };
+            case SidecarException:
+                return null;
+            case OperationCanceledException when caller.IsCancellationRequested:
+                return new OperationCanceledException(caller);
+            case OperationCanceledException when deadline.IsCancellationRequested:
+                return new SidecarTimeoutException(method.WireName, timeout);
+            case GrpcFramingException f:
+                return new GrpcStatusException(f.Status, GrpcProtocol.CodeOf(f.Status), f.Message) { Method = method.WireName };
+            case WireFormatException w:
+                return new SidecarProtocolException($"The result of '{method.WireName}' could not be read: {w.Message}", w);
+            case HttpRequestException or IOException:
+                return new GrpcStatusException(GrpcStatusCode.Unavailable, RpcErrorCodes.ShuttingDown,
+                    $"The call to '{method.WireName}' failed: the sidecar cannot be reached or closed the connection ({e.Message}).") { Method = method.WireName };
+            default:
+                return null;
+        }
+    }
+
+    private Uri UriOf(MethodDescriptor method)
+    {
+        lock (_urisLock)
+        {
+            if (!_uris.TryGetValue(method, out Uri? uri))
+                _uris[method] = uri = new Uri(_base, GrpcMethod.For(method).Path);
+            return uri;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _http.Dispose();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        return default;
+    }
+
+    /// <summary>The request message, framed; written from a pooled buffer.</summary>
+    private sealed class RequestContent : HttpContent
+    {
+        [ThreadStatic] private static ProtobufEncoder? t_encoder;
+        private readonly byte[] _bytes;
+        private readonly int _length;
+
+        private RequestContent(byte[] bytes, int length)
+        {
+            _bytes = bytes;
+            _length = length;
+            Headers.TryAddWithoutValidation("Content-Type", GrpcProtocol.ContentType);
+        }
+
+        public static RequestContent Create<TArgs>(TArgs args, bool gzip) where TArgs : struct, IWireArgs<TArgs>
+        {
+            ProtobufEncoder encoder = t_encoder ??= new ProtobufEncoder(reserve: 5);
+            encoder.Reset();
+            encoder.WriteArgs(in args);
+            byte[] bytes;
+            int length;
+            if (gzip)
+            {
+                var compressed = new MemoryStream();
+                compressed.Write(new byte[5]);
+                using (var zip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+                    zip.Write(encoder.Buffer, 5, encoder.MessageLength);
+                bytes = compressed.ToArray();
+                length = bytes.Length;
+                bytes[0] = 1;
+            }
+            else
+            {
+                length = encoder.Length;
+                bytes = encoder.Buffer.AsSpan(0, length).ToArray();
+            }
+            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), (uint)(length - 5));
+            var content = new RequestContent(bytes, length);
+            if (gzip) content.Headers.TryAddWithoutValidation(GrpcProtocol.EncodingHeader, "gzip");
+            return content;
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_bytes, 0, _length);
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+            => stream.WriteAsync(_bytes.AsMemory(0, _length), cancellationToken).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _length;
+            return true;
+        }
+    }
+}

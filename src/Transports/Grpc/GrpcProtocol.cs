@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text;
+using SidecarKit.Rpc;
+
+namespace SidecarKit.Transports.Grpc;
+
+/// <summary>The parts of the gRPC-over-HTTP/2 specification both the server and the client need.</summary>
+internal static class GrpcProtocol
+{
+    public const string ContentType = "application/grpc";
+    public const string ContentTypeProto = "application/grpc+proto";
+    public const string StatusHeader = "grpc-status";
+    public const string MessageHeader = "grpc-message";
+    public const string TimeoutHeader = "grpc-timeout";
+    public const string EncodingHeader = "grpc-encoding";
+    public const string AcceptEncodingHeader = "grpc-accept-encoding";
+    public const string SupportedEncodings = "identity,gzip";
+
+    /// <summary>The application error's code, in the trailers of a failed call (a decimal integer).</summary>
+    public const string ErrorCodeTrailer = "sidecar-error-code";
+
+    /// <summary>The application error's data, as UTF-8 JSON, in the trailers of a failed call (binary metadata: base64 on the wire).</summary>
+    public const string ErrorDataTrailer = "sidecar-error-data-bin";
+
+    /// <summary>The default limit of a received message (the same as every gRPC implementation's).</summary>
+    public const int DefaultMaxReceiveMessageSize = 4 * 1024 * 1024;
+
+    public static bool IsGrpcContentType(string? contentType)
+        => contentType is not null && contentType.StartsWith(ContentType, StringComparison.OrdinalIgnoreCase)
+           && (contentType.Length == ContentType.Length || contentType[ContentType.Length] is '+' or ';');
+
+    /// <summary>
+    /// <c>grpc-message</c> is percent-encoded UTF-8: bytes outside 0x20–0x7E, and '%' itself, become %XX.
+    /// </summary>
+    public static string EncodeMessage(string message)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(message);
+        bool plain = true;
+        foreach (byte b in utf8)
+            if (b is < 0x20 or > 0x7E or (byte)'%') { plain = false; break; }
+        if (plain) return message;
+        var sb = new StringBuilder(utf8.Length + 16);
+        foreach (byte b in utf8)
+        {
+            if (b is < 0x20 or > 0x7E or (byte)'%') sb.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            else sb.Append((char)b);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Decodes <c>grpc-message</c>; malformed escapes are kept as they are, as the specification asks.</summary>
+    public static string DecodeMessage(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || !value.Contains('%')) return value ?? "";
+        var bytes = new List<byte>(value.Length);
+        for (int i = 0; i < value.Length; i++)
+        {
+            if (value[i] == '%' && i + 2 < value.Length
+                && byte.TryParse(value.AsSpan(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out byte b))
+            {
+                bytes.Add(b);
+                i += 2;
+            }
+            else
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(value[i].ToString()));
+            }
+        }
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
+    /// <summary>Parses <c>grpc-timeout</c> (1–8 digits and a unit: H M S m u n); <see langword="null"/> when malformed.</summary>
+    public static TimeSpan? ParseTimeout(string? value)
+    {
+        if (value is null || value.Length is < 2 or > 9) return null;
+        if (!long.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long amount)) return null;
+        return value[^1] switch
+        {
+            'H' => TimeSpan.FromHours(amount),
+            'M' => TimeSpan.FromMinutes(amount),
+            'S' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMilliseconds(amount),
+            'u' => TimeSpan.FromTicks(amount * 10),
+            'n' => TimeSpan.FromTicks(amount / 100),
+            _ => null,
+        };
+    }
+
+    /// <summary>Formats <c>grpc-timeout</c> with at most 8 digits, in the finest unit that fits (rounded up).</summary>
+    public static string FormatTimeout(TimeSpan timeout)
+    {
+        long ticks = Math.Max(1, timeout.Ticks);
+        long micros = (ticks + 9) / 10;
+        if (micros < 100_000_000) return micros.ToString(CultureInfo.InvariantCulture) + "u";
+        long millis = (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        if (millis < 100_000_000) return millis.ToString(CultureInfo.InvariantCulture) + "m";
+        long seconds = (ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
+        if (seconds < 100_000_000) return seconds.ToString(CultureInfo.InvariantCulture) + "S";
+        return Math.Min(99_999_999, (seconds + 3599) / 3600).ToString(CultureInfo.InvariantCulture) + "H";
+    }
+
+    /// <summary>The status a JSON-RPC-style error code travels as (docs/grpc.md has the table).</summary>
+    public static GrpcStatusCode StatusOf(int code) => code switch
+    {
+        RpcErrorCodes.InvalidParams or RpcErrorCodes.NestingTooDeep => GrpcStatusCode.InvalidArgument,
+        RpcErrorCodes.MethodNotFound => GrpcStatusCode.Unimplemented,
+        RpcErrorCodes.ParseError or RpcErrorCodes.InvalidRequest or RpcErrorCodes.InternalError => GrpcStatusCode.Internal,
+        RpcErrorCodes.MessageTooLarge or RpcErrorCodes.ServerBusy => GrpcStatusCode.ResourceExhausted,
+        RpcErrorCodes.ShuttingDown => GrpcStatusCode.Unavailable,
+        RpcErrorCodes.RequestCancelled => GrpcStatusCode.Cancelled,
+        _ => GrpcStatusCode.Unknown,   // an application's own code
+    };
+
+    /// <summary>The error code of a status received without a <c>sidecar-error-code</c> trailer (from another gRPC implementation).</summary>
+    public static int CodeOf(GrpcStatusCode status) => status switch
+    {
+        GrpcStatusCode.InvalidArgument => RpcErrorCodes.InvalidParams,
+        GrpcStatusCode.Unimplemented => RpcErrorCodes.MethodNotFound,
+        GrpcStatusCode.ResourceExhausted => RpcErrorCodes.MessageTooLarge,
+        GrpcStatusCode.Unavailable => RpcErrorCodes.ShuttingDown,
+        GrpcStatusCode.Cancelled => RpcErrorCodes.RequestCancelled,
+        _ => RpcErrorCodes.InternalError,
+    };
+}

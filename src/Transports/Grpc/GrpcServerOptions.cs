@@ -1,0 +1,14 @@
+namespace SidecarKit.Transports.Grpc;
+
+/// <summary>Settings of the gRPC server a sidecar runs for <c>--transport grpc</c> and <c>grpc-unix</c>.</summary>
+public sealed class GrpcServerOptions
+{
+    /// <summary>The largest request message accepted, after decompression; larger ones end the call with <c>RESOURCE_EXHAUSTED</c>. Default 4 MiB, as in every gRPC implementation.</summary>
+    public int MaxReceiveMessageSize { get; set; } = GrpcProtocol.DefaultMaxReceiveMessageSize;
+
+    /// <summary>The largest response message sent; a larger result ends the call with <c>RESOURCE_EXHAUSTED</c>. Default: no limit.</summary>
+    public int? MaxSendMessageSize { get; set; }
+
+    /// <summary>How many calls one HTTP/2 connection may run at once (<c>SETTINGS_MAX_CONCURRENT_STREAMS</c>). Default 256.</summary>
+    public int MaxConcurrentStreams { get; set; } = 256;
+}

@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Microsoft.AspNetCore.Http;
+using SidecarKit.Rpc;
+using SidecarKit.Transports.Grpc.Protobuf;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Transports.Grpc.Server;
+
+/// <summary>One call on the server: its request message in, its response messages out, on one HTTP/2 stream.</summary>
+internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, GrpcServerOptions options, bool gzip) : IRpcServerCall, IDisposable
+{
+    private GrpcMessage _request;
+    private ProtobufEncoder? _encoder;
+
+    public HttpContext Context => context;
+
+    /// <summary>Whether a message was written (perhaps not flushed yet): the status then goes in the trailers.</summary>
+    public bool HasResponse { get; private set; }
+
+    /// <summary>Reads the call's one request message (unary and server-streaming calls have exactly one).</summary>
+    public async ValueTask ReadRequestAsync(CancellationToken cancellationToken)
+    {
+        var reader = context.Request.BodyReader;
+        _request = await GrpcMessageReader.ReadAsync(reader, options.MaxReceiveMessageSize, gzip, cancellationToken).ConfigureAwait(false)
+            ?? throw new GrpcFramingException(GrpcStatusCode.Internal, "The request has no message: a unary or server-streaming call needs exactly one.");
+        if (await GrpcMessageReader.ReadAsync(reader, options.MaxReceiveMessageSize, gzip, cancellationToken).ConfigureAwait(false) is { } extra)
+        {
+            extra.Dispose();
+            throw new GrpcFramingException(GrpcStatusCode.Internal, "The request has more than one message: a unary or server-streaming call takes exactly one.");
+        }
+    }
+
+    public ReadOnlySpan<byte> Request => _request.Span;
+
+    public TArgs ReadArgs<TArgs>() where TArgs : struct, IWireArgs<TArgs>
+    {
+        try
+        {
+            return ProtobufReader.ReadArgs<TArgs>(_request.Span);
+        }
+        catch (Exception e) when (e is WireFormatException or FormatException or OverflowException or InvalidOperationException)
+        {
+            throw new GrpcFramingException(GrpcStatusCode.InvalidArgument, $"Invalid params for '{method!.Descriptor.WireName}': {e.Message}", RpcErrorCodes.InvalidParams);
+        }
+    }
+
+    public ValueTask WriteResultAsync<TResult, TCodec>(TResult result, CancellationToken cancellationToken) where TCodec : IWireCodec<TResult>
+    {
+        ProtobufEncoder encoder = StartMessage();
+        method!.WriteResponse<TResult, TCodec>(encoder, result);
+        // Not flushed: the message leaves with the trailers when the call completes, in fewer frames.
+        Send(encoder);
+        return default;
+    }
+
+    public async ValueTask WriteItemAsync<TItem, TCodec>(TItem item, CancellationToken cancellationToken) where TCodec : IWireCodec<TItem>
+    {
+        ProtobufEncoder encoder = StartMessage();
+        method!.WriteResponse<TItem, TCodec>(encoder, item);
+        Send(encoder);
+        // Flushing waits for HTTP/2 flow control: a client that reads slowly slows the stream down.
+        await context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a message written by hand (health).</summary>
+    public ProtobufEncoder StartMessage()
+    {
+        ProtobufEncoder encoder = _encoder ??= new ProtobufEncoder(reserve: 5);
+        encoder.Reset();
+        return encoder;
+    }
+
+    public void Send(ProtobufEncoder encoder)
+    {
+        int length = encoder.MessageLength;
+        if (options.MaxSendMessageSize is { } max && length > max)
+            throw new GrpcFramingException(GrpcStatusCode.ResourceExhausted, $"Sending message larger than max ({length} vs. {max})");
+        byte[] buffer = encoder.Buffer;
+        buffer[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(1), (uint)length);
+        HttpResponse response = context.Response;
+        if (!HasResponse) response.ContentType = GrpcProtocol.ContentType;
+        HasResponse = true;
+        response.BodyWriter.Write(buffer.AsSpan(0, encoder.Length));
+    }
+
+    public void Dispose()
+    {
+        _request.Dispose();
+        _request = default;
+    }
+}

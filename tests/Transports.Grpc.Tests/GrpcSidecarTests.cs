@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using SidecarKit.Processes;
+using SidecarKit.Rpc;
+using SidecarKit.Samples.Demo;
+using SidecarKit.Tests.Support;
+using DemoAddress = SidecarKit.Samples.Demo.Address;
+
+namespace SidecarKit.Transports.Grpc.Tests;
+
+/// <summary>The demo sidecar served over gRPC (a real process, Kestrel, HTTP/2) and called through the generated proxy on <see cref="GrpcSidecarChannel"/>.</summary>
+public class GrpcSidecarTests
+{
+    internal static SidecarProcessOptions Options(string transport, params string[] extra)
+    {
+        var options = new SidecarProcessOptions { Name = "demo-" + transport, FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60) }.UseGrpc();
+        options.Arguments.Add(Repository.DemoSidecarDll);
+        options.Arguments.Add("--transport");
+        options.Arguments.Add(transport);
+        foreach (string a in extra) options.Arguments.Add(a);
+        return options;
+    }
+
+    [Theory]
+    [InlineData("grpc")]
+    [InlineData("grpc-unix")]
+    public async Task Every_demo_method_works(string transport)
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(transport));
+        Assert.Equal(transport, sidecar.ReadyInfo.Transport);
+        if (transport == "grpc") Assert.Matches(@"^127\.0\.0\.1:\d+$", sidecar.ReadyInfo.ListenInfo);
+        else Assert.True(File.Exists(sidecar.ReadyInfo.ListenInfo), sidecar.ReadyInfo.ListenInfo);
+        IDemo demo = sidecar.GetClient<IDemo>();
+
+        Assert.Equal(5, await demo.AddAsync(2, 3));
+        var overflow = await Assert.ThrowsAsync<GrpcStatusException>(() => demo.AddAsync(int.MaxValue, 1));
+        Assert.Equal((GrpcStatusCode.InvalidArgument, -32602), (overflow.Status, overflow.Code));
+        Assert.Equal("demo.add", overflow.Method);
+
+        var person = new Person("Ada 𝄞", 36, ["math", ""], new DemoAddress("St James's Square", "London"), new DateTimeOffset(1815, 12, 10, 0, 0, 0, TimeSpan.Zero));
+        Person echoed = await demo.EchoAsync(person);
+        Assert.Equivalent(person, echoed, strict: true);
+        var bare = new Person("", 0, [], null, null);
+        Assert.Equivalent(bare, await demo.EchoAsync(bare), strict: true);
+
+        Assert.Equal(2.5, await demo.DivideAsync(5, 2));
+        var divide = await Assert.ThrowsAsync<GrpcStatusException>(() => demo.DivideAsync(1, 0));
+        Assert.Equal((GrpcStatusCode.Unknown, -32010, "division by zero"), (divide.Status, divide.Code, divide.Message));
+
+        var items = new List<int>();
+        await foreach (int i in demo.CountAsync(100)) items.Add(i);
+        Assert.Equal(Enumerable.Range(1, 100), items);
+        await foreach (int _ in demo.CountAsync(0)) Assert.Fail("count 0 streams nothing");
+
+        Assert.Equal("slept", await demo.SleepAsync(1));
+        byte[] blob = await demo.BlobAsync(1 << 20);
+        Assert.Equal(1 << 20, blob.Length);
+        Assert.All(Enumerable.Range(0, blob.Length).Where(i => i % 4099 == 0), i => Assert.Equal((byte)(i % 256), blob[i]));
+        var tooBig = await Assert.ThrowsAsync<GrpcStatusException>(() => demo.BlobAsync(5 << 20));
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, tooBig.Status);
+
+        demo.Log("hello over gRPC");
+        await WaitForAsync(() => sidecar.StderrTail.Any(l => l.Contains("hello over gRPC")));
+
+        SidecarHealth health = await sidecar.PingAsync();
+        Assert.Equal("ok", health.Status);
+        Assert.Equal(0, await sidecar.StopAsync());
+        if (transport == "grpc-unix") Assert.False(File.Exists(sidecar.ReadyInfo.ListenInfo), "the socket file is removed at exit");
+    }
+
+    [Fact]
+    public async Task Deadlines_and_cancellation_reach_the_sidecar()
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options("grpc"));
+        IDemo demo = sidecar.GetClient<IDemo>();
+        var watch = Stopwatch.StartNew();
+        using (SidecarCall.WithTimeout(TimeSpan.FromMilliseconds(300)))
+            await Assert.ThrowsAsync<SidecarTimeoutException>(() => demo.SleepAsync(60_000));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), watch.Elapsed.ToString());
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => demo.SleepAsync(60_000, cts.Token));
+
+        // Cancelling mid-stream resets it; the sidecar goes on serving.
+        using var streamCts = new CancellationTokenSource();
+        int seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (int i in demo.CountAsync(1_000_000, streamCts.Token))
+                if (++seen == 10) streamCts.Cancel();
+        });
+        Assert.Equal(10, seen);
+        // Nothing left running once the resets have landed.
+        await WaitForAsync(async () => (await sidecar.PingAsync()).ActiveRequests == 0);
+        Assert.Equal(7, await demo.AddAsync(3, 4));
+    }
+
+    [Fact]
+    public async Task A_crash_mid_call_is_a_crash_with_exit_code_and_stderr()
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options("grpc"));
+        IDemo demo = sidecar.GetClient<IDemo>();
+        Task<string> sleeping = demo.SleepAsync(30_000);
+        await Task.Delay(200);
+        _ = demo.ExitAsync(3);
+        var crashed = await Assert.ThrowsAsync<SidecarCrashedException>(() => sleeping);
+        Assert.Equal(3, crashed.ExitCode);
+    }
+
+    internal static async Task WaitForAsync(Func<bool> condition) => await WaitForAsync(() => Task.FromResult(condition()));
+
+    internal static async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), "condition not met within 20 s");
+            await Task.Delay(20);
+        }
+    }
+}
