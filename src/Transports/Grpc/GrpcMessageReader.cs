@@ -14,7 +14,7 @@ internal readonly struct GrpcMessage(byte[] buffer, int length) : IDisposable
 
     public void Dispose()
     {
-        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer is { Length: > 0 }) ArrayPool<byte>.Shared.Return(buffer);
     }
 }
 

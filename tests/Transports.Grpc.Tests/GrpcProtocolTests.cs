@@ -1,0 +1,234 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using SidecarKit.Processes;
+using SidecarKit.Samples.Demo;
+
+namespace SidecarKit.Transports.Grpc.Tests;
+
+/// <summary>One demo sidecar on gRPC with a known token, for the protocol tests.</summary>
+public sealed class GrpcSidecarFixture : IAsyncLifetime
+{
+    public const string Token = "0123456789abcdef0123456789abcdef";
+
+    public SidecarProcess Sidecar { get; private set; } = null!;
+
+    public string Address => Sidecar.ReadyInfo.ListenInfo!;
+
+    public async Task InitializeAsync()
+    {
+        SidecarProcessOptions options = GrpcSidecarTests.Options("grpc");
+        options.Environment["SIDECAR_TOKEN"] = Token;
+        Sidecar = await SidecarProcess.StartAsync(options);
+    }
+
+    public async Task DisposeAsync() => await Sidecar.DisposeAsync();
+}
+
+/// <summary>
+/// The server against the gRPC-over-HTTP/2 specification, with raw HTTP/2 requests: bad frames, sizes, content types,
+/// encodings, tokens and health, each answered with the right status, and the server still serving after each.
+/// </summary>
+public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcSidecarFixture>, IDisposable
+{
+    private readonly HttpClient _http = new(new SocketsHttpHandler { EnableMultipleHttp2Connections = false });
+
+    private sealed record RawResponse(HttpStatusCode Http, HttpResponseHeaders Headers, HttpResponseHeaders Trailers, byte[] Body, string? ContentType)
+    {
+        public string? Status => Get("grpc-status");
+        public string? Message => Get("grpc-message");
+
+        // The status is in the trailers, or in the headers of a trailers-only response.
+        public string? Get(string name)
+            => Trailers.TryGetValues(name, out var t) ? t.First() : Headers.TryGetValues(name, out var h) ? h.First() : null;
+    }
+
+    private static byte[] Frame(byte[] message, bool compressed = false, uint? length = null)
+    {
+        byte[] framed = new byte[5 + message.Length];
+        framed[0] = compressed ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteUInt32BigEndian(framed.AsSpan(1), length ?? (uint)message.Length);
+        message.CopyTo(framed, 5);
+        return framed;
+    }
+
+    // AddRequest { a = 2; b = 3; }
+    private static readonly byte[] s_add = [0x08, 0x02, 0x10, 0x03];
+
+    private async Task<RawResponse> SendAsync(string path, byte[] body, string contentType = "application/grpc", bool token = true,
+        params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{fixture.Address}{path}")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        if (token) request.Headers.TryAddWithoutValidation("authorization", "Bearer " + GrpcSidecarFixture.Token);
+        foreach ((string name, string value) in headers) request.Headers.TryAddWithoutValidation(name, value);
+        using HttpResponseMessage response = await _http.SendAsync(request);
+        byte[] bytes = await response.Content.ReadAsByteArrayAsync();
+        return new RawResponse(response.StatusCode, response.Headers, response.TrailingHeaders, bytes, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private async Task AssertStillServingAsync()
+    {
+        RawResponse ok = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add));
+        Assert.Equal("0", ok.Status);
+        Assert.Equal(Frame([0x08, 0x05]), ok.Body);   // AddResponse { result = 5; }
+    }
+
+    [Fact]
+    public async Task A_raw_unary_call_gets_the_message_then_status_0_in_the_trailers()
+    {
+        RawResponse r = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add));
+        Assert.Equal(HttpStatusCode.OK, r.Http);
+        Assert.Equal(Frame([0x08, 0x05]), r.Body);
+        Assert.True(r.Trailers.Contains("grpc-status"), "status in the trailers");
+        Assert.False(r.Headers.Contains("grpc-status"), "not in the headers once a message was sent");
+        Assert.Equal("application/grpc", r.ContentType);
+    }
+
+    [Theory]
+    [InlineData("/sidecarkit.demo.Demo/Nope")]
+    [InlineData("/no.such.Service/Add")]
+    [InlineData("/")]
+    public async Task Unknown_service_or_method_is_UNIMPLEMENTED_trailers_only(string path)
+    {
+        RawResponse r = await SendAsync(path, Frame(s_add));
+        Assert.Equal(HttpStatusCode.OK, r.Http);
+        Assert.Equal("12", r.Status);
+        Assert.True(r.Headers.Contains("grpc-status"), "trailers-only: the status is in the headers");
+        Assert.Empty(r.Body);
+        await AssertStillServingAsync();
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("text/plain")]
+    [InlineData("application/grpcx")]
+    public async Task A_content_type_that_is_not_gRPC_is_HTTP_415(string contentType)
+    {
+        RawResponse r = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add), contentType);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, r.Http);
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task Content_type_with_a_subtype_is_accepted()
+    {
+        RawResponse r = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add), "application/grpc+proto");
+        Assert.Equal("0", r.Status);
+    }
+
+    [Fact]
+    public async Task An_oversize_message_is_RESOURCE_EXHAUSTED_before_its_bytes_are_read()
+    {
+        // The prefix announces 100 MB; only 10 bytes follow.
+        RawResponse r = await SendAsync("/sidecarkit.demo.Demo/Echo", Frame(new byte[10], length: 100_000_000));
+        Assert.Equal("8", r.Status);
+        Assert.Contains("larger than max", r.Message);
+        // 4 MiB + 1 byte really sent: refused too.
+        RawResponse big = await SendAsync("/sidecarkit.demo.Demo/Log", Frame(new byte[4 * 1024 * 1024 + 1]));
+        Assert.Equal("8", big.Status);
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task Malformed_frames_are_INTERNAL()
+    {
+        Assert.Equal("13", (await SendAsync("/sidecarkit.demo.Demo/Add", Frame([0x08, 0x02], length: 10))).Status);   // ends inside the message
+        Assert.Equal("13", (await SendAsync("/sidecarkit.demo.Demo/Add", [0x00, 0x00])).Status);                     // ends inside the prefix
+        Assert.Equal("13", (await SendAsync("/sidecarkit.demo.Demo/Add", [])).Status);                              // no message at all
+        Assert.Equal("13", (await SendAsync("/sidecarkit.demo.Demo/Add", [.. Frame(s_add), .. Frame(s_add)])).Status); // two for a unary call
+        byte[] badFlag = Frame(s_add);
+        badFlag[0] = 7;
+        Assert.Equal("13", (await SendAsync("/sidecarkit.demo.Demo/Add", badFlag)).Status);
+        await AssertStillServingAsync();
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF })]                        // a truncated varint tag
+    [InlineData(new byte[] { 0x0A, 0x05, 0x41 })]                        // a length past the end
+    [InlineData(new byte[] { 0x08, 0x80, 0x80, 0x80, 0x80, 0x10 })]      // a = 2^32: not an int32
+    [InlineData(new byte[] { 0x0A, 0x01, 0x41 })]                        // a as a string
+    [InlineData(new byte[] { 0x0B, 0x0C })]                              // a group (wire type 3)
+    public async Task Arguments_that_do_not_decode_are_INVALID_ARGUMENT_with_the_code(byte[] message)
+    {
+        RawResponse r = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(message));
+        Assert.Equal("3", r.Status);
+        Assert.Equal("-32602", r.Get("sidecar-error-code"));
+        Assert.Contains("demo.add", r.Message);
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task Invalid_UTF8_in_a_string_is_INVALID_ARGUMENT()
+    {
+        // LogRequest { message = "\xC3\x28" }
+        RawResponse r = await SendAsync("/sidecarkit.demo.Demo/Log", Frame([0x0A, 0x02, 0xC3, 0x28]));
+        Assert.Equal("3", r.Status);
+        Assert.Contains("UTF-8", GrpcProtocol.DecodeMessage(r.Message));
+    }
+
+    [Fact]
+    public async Task Gzip_requests_are_accepted_and_other_encodings_refused()
+    {
+        var compressed = new MemoryStream();
+        using (var zip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true)) zip.Write(s_add);
+        RawResponse gz = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(compressed.ToArray(), compressed: true), headers: ("grpc-encoding", "gzip"));
+        Assert.Equal("0", gz.Status);
+        Assert.Equal(Frame([0x08, 0x05]), gz.Body);
+
+        RawResponse noEncoding = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(compressed.ToArray(), compressed: true));
+        Assert.Equal("13", noEncoding.Status);
+
+        RawResponse notGzip = await SendAsync("/sidecarkit.demo.Demo/Add", Frame([1, 2, 3, 4], compressed: true), headers: ("grpc-encoding", "gzip"));
+        Assert.Equal("13", notGzip.Status);
+
+        RawResponse brotli = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add), headers: ("grpc-encoding", "br"));
+        Assert.Equal("12", brotli.Status);
+        Assert.Equal("identity,gzip", brotli.Get("grpc-accept-encoding"));
+
+        // Our client compresses when asked.
+        await using var channel = GrpcSidecarChannel.Create(fixture.Address, new GrpcClientOptions { Token = GrpcSidecarFixture.Token, CompressRequests = true });
+        var person = new Person(new string('x', 10_000), 1, ["a"], null, null);
+        Assert.Equal(person.Name, (await channel.GetClient<IDemo>().EchoAsync(person)).Name);
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task Calls_without_the_token_are_UNAUTHENTICATED_and_health_needs_none()
+    {
+        RawResponse none = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add), token: false);
+        Assert.Equal("16", none.Status);
+        RawResponse wrong = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add), token: false, headers: ("authorization", "Bearer " + new string('0', 32)));
+        Assert.Equal("16", wrong.Status);
+        RawResponse basic = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add), token: false, headers: ("authorization", GrpcSidecarFixture.Token));
+        Assert.Equal("16", basic.Status);
+
+        await using var anonymous = GrpcSidecarChannel.Create(fixture.Address);
+        var e = await Assert.ThrowsAsync<GrpcStatusException>(() => anonymous.GetClient<IDemo>().AddAsync(1, 2));
+        Assert.Equal(GrpcStatusCode.Unauthenticated, e.Status);
+
+        RawResponse health = await SendAsync("/grpc.health.v1.Health/Check", Frame([]), token: false);
+        Assert.Equal("0", health.Status);
+        Assert.Equal(Frame([0x08, 0x01]), health.Body);   // SERVING
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task Health_check_knows_the_served_services()
+    {
+        static byte[] Service(string name) => [0x0A, (byte)name.Length, .. System.Text.Encoding.ASCII.GetBytes(name)];
+        Assert.Equal(Frame([0x08, 0x01]), (await SendAsync("/grpc.health.v1.Health/Check", Frame(Service("sidecarkit.demo.Demo")))).Body);
+        Assert.Equal(Frame([0x08, 0x01]), (await SendAsync("/grpc.health.v1.Health/Check", Frame(Service("sidecarkit.system.System")))).Body);
+        RawResponse unknown = await SendAsync("/grpc.health.v1.Health/Check", Frame(Service("no.Such")));
+        Assert.Equal("5", unknown.Status);
+    }
+
+    public void Dispose() => _http.Dispose();
+}
