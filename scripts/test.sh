@@ -5,8 +5,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 require_dotnet
 cd "$ROOT"
 
-# Polyglot prerequisites: Debian's Python and its msgpack module (an independent MessagePack implementation).
-apt_install python3 python3-msgpack protobuf-compiler || true
+# Polyglot prerequisites: Debian's Python with its msgpack module (an independent MessagePack implementation) and its
+# grpcio and protobuf modules (independent gRPC and Protocol Buffers implementations), and protoc for the .proto files.
+apt_install python3 python3-msgpack python3-grpcio python3-protobuf protobuf-compiler || true
 
 # Third-party corpora the .NET tests read (msgpack-test-suite), pinned in tests/Conformance/package.json.
 if command -v npm >/dev/null; then
@@ -76,7 +77,7 @@ missing() {
 echo "== trimming (no reflection on the call path)"
 run_counted trim "tests/Trimming/check.sh" bash tests/Trimming/check.sh
 
-echo "== polyglot tests (Python: the stdlib, and Debian's python3-msgpack)"
+echo "== polyglot tests (Python: the stdlib, and Debian's python3-msgpack, python3-grpcio and python3-protobuf)"
 if [ -x /usr/bin/python3 ]; then
   for suite in tests/Polyglot/python/test_*.py; do
     echo "-- $suite"

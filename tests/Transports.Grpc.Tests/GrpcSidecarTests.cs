@@ -10,9 +10,12 @@ namespace SidecarKit.Transports.Grpc.Tests;
 /// <summary>The demo sidecar served over gRPC (a real process, Kestrel, HTTP/2) and called through the generated proxy on <see cref="GrpcSidecarChannel"/>.</summary>
 public class GrpcSidecarTests
 {
-    internal static SidecarProcessOptions Options(string transport, params string[] extra)
+    internal static SidecarProcessOptions Options(string transport, params string[] extra) => Options(transport, null, extra);
+
+    internal static SidecarProcessOptions Options(string transport, IDemoEvents? events, params string[] extra)
     {
         var options = new SidecarProcessOptions { Name = "demo-" + transport, FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60) }.UseGrpc();
+        if (events is not null) options.Callbacks.AddContract(events);
         options.Arguments.Add(Repository.DemoSidecarDll);
         options.Arguments.Add("--transport");
         options.Arguments.Add(transport);
@@ -65,6 +68,56 @@ public class GrpcSidecarTests
         Assert.Equal("ok", health.Status);
         Assert.Equal(0, await sidecar.StopAsync());
         if (transport == "grpc-unix") Assert.False(File.Exists(sidecar.ReadyInfo.ListenInfo), "the socket file is removed at exit");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Callbacks_reach_the_parent_over_the_subscription(bool confirm)
+    {
+        var events = new Events(confirm);
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options("grpc", events));
+        IDemo demo = sidecar.GetClient<IDemo>();
+        if (confirm)
+        {
+            Assert.Equal(4, await demo.WorkAsync(4));
+        }
+        else
+        {
+            var declined = await Assert.ThrowsAsync<GrpcStatusException>(() => demo.WorkAsync(4));
+            Assert.Equal((-32011, "declined by parent", GrpcStatusCode.Unknown), (declined.Code, declined.Message, declined.Status));
+        }
+        // Notifications travel on the same subscription, before the question; all four arrive.
+        await WaitForAsync(() => { lock (events.Progress) return events.Progress.Count == 4; });
+        lock (events.Progress) Assert.Equal(new[] { 0, 25, 50, 75 }, events.Progress.Select(p => p.Percent));
+        Assert.Equal(["commit?"], events.Questions);
+        // Many at once: each callback finds its own reply.
+        int[] results = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => confirm ? demo.WorkAsync(i) : Task.FromResult(i)));
+        Assert.Equal(Enumerable.Range(1, 20), results);
+    }
+
+    [Fact]
+    public async Task Without_a_subscription_a_callback_fails_clearly()
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options("grpc"));
+        var e = await Assert.ThrowsAsync<GrpcStatusException>(() => sidecar.GetClient<IDemo>().WorkAsync(2));
+        Assert.Equal(GrpcStatusCode.FailedPrecondition, e.Status);
+        Assert.Contains("no parent is subscribed", e.Message);
+        Assert.Equal(5, await sidecar.GetClient<IDemo>().AddAsync(2, 3));
+    }
+
+    private sealed class Events(bool confirm) : IDemoEvents
+    {
+        public readonly List<(string Task, int Percent)> Progress = [];
+        public readonly List<string> Questions = [];
+
+        void IDemoEvents.Progress(string task, int percent) { lock (Progress) Progress.Add((task, percent)); }
+
+        public Task<bool> ConfirmAsync(string question, CancellationToken ct)
+        {
+            lock (Questions) if (Questions.Count == 0) Questions.Add(question);
+            return Task.FromResult(confirm);
+        }
     }
 
     [Fact]

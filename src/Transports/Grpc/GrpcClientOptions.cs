@@ -20,6 +20,13 @@ public sealed class GrpcClientOptions
     /// <summary>Whether request messages are sent gzip-compressed (<c>grpc-encoding: gzip</c>). Default no: on one machine, compression costs more than it saves.</summary>
     public bool CompressRequests { get; set; }
 
+    /// <summary>
+    /// The parent's handlers of the sidecar's calls back (callback contracts). When any contract is added, the channel
+    /// subscribes to the sidecar's <c>sidecarkit.callbacks.Callbacks</c> and serves those calls; <see cref="GrpcSidecarChannel.ConnectAsync"/>
+    /// waits until the subscription is in place. <c>UseGrpc()</c> sets the process options' <c>Callbacks</c> here.
+    /// </summary>
+    public SidecarKit.Rpc.RpcHandlerTable? Callbacks { get; set; }
+
     /// <summary>Where dropped notifications are logged.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 }

@@ -36,7 +36,7 @@ public static class GrpcSidecarExtensions
     public static SidecarProcessOptions UseGrpc(this SidecarProcessOptions options, GrpcClientOptions? client = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.ConnectChannel = (context, _) =>
+        options.ConnectChannel = async (context, cancellationToken) =>
         {
             string listenInfo = context.ReadyInfo.ListenInfo
                 ?? throw new SidecarException($"The sidecar '{context.Name}' is ready on transport '{context.ReadyInfo.Transport}' without a listenInfo: start it with --transport grpc or grpc-unix.");
@@ -47,8 +47,19 @@ public static class GrpcSidecarExtensions
                 MaxReceiveMessageSize = client?.MaxReceiveMessageSize ?? GrpcProtocol.DefaultMaxReceiveMessageSize,
                 CompressRequests = client?.CompressRequests ?? false,
                 LoggerFactory = client?.LoggerFactory ?? context.LoggerFactory,
+                Callbacks = context.Callbacks,
             };
-            return Task.FromResult<RpcChannel>(GrpcSidecarChannel.Create(listenInfo, settings));
+            GrpcSidecarChannel channel = GrpcSidecarChannel.Create(listenInfo, settings);
+            try
+            {
+                await channel.ConnectAsync(cancellationToken).ConfigureAwait(false);   // callbacks work from the first call on
+                return channel;
+            }
+            catch
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         };
         return options;
     }

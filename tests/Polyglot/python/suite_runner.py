@@ -27,6 +27,28 @@ def import_msgpack() -> Any:
         sys.exit(1)
 
 
+def import_grpc() -> tuple[Any, Any]:
+    """Debian's python3-grpcio and python3-protobuf as (grpc, google.protobuf), or a loud line naming what is missing and
+    one failure (scripts/test.sh installs both)."""
+    missing = []
+    grpc = protobuf = None
+    try:
+        import grpc
+    except ImportError as e:
+        missing.append(f"python3-grpcio ({e})")
+    try:
+        import google.protobuf as protobuf
+        from google.protobuf import empty_pb2, timestamp_pb2  # noqa: F401  (the well-known types the generated code imports)
+    except ImportError as e:
+        missing.append(f"python3-protobuf ({e})")
+    if missing:
+        print(f"!!!!!!!! missing: {', '.join(missing)}: apt-get install python3-grpcio python3-protobuf "
+              "(scripts/test.sh does this)", file=sys.stderr)
+        print("python: 0 passed, 1 failed")
+        sys.exit(1)
+    return grpc, protobuf
+
+
 class CountingResult(unittest.TextTestResult):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

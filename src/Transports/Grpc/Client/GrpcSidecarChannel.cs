@@ -38,6 +38,8 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     private readonly ILogger _logger;
     private readonly Dictionary<MethodDescriptor, Uri> _uris = new(ReferenceEqualityComparer.Instance);
     private readonly Lock _urisLock = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly Callbacks.CallbackSubscription? _subscription;
 
     private GrpcSidecarChannel(HttpClient http, Uri baseAddress, GrpcClientOptions options)
     {
@@ -46,7 +48,16 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         _options = options;
         _authorization = options.Token is null ? null : "Bearer " + options.Token;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SidecarKit.Grpc.Client");
+        if (options.Callbacks is { Contracts.Count: > 0 } callbacks)
+            _subscription = new Callbacks.CallbackSubscription(this, callbacks, _logger, _disposed.Token);
     }
+
+    /// <summary>
+    /// Completes when the channel can serve the sidecar's calls back: at once without <see cref="GrpcClientOptions.Callbacks"/>,
+    /// else once the sidecar has taken the subscription.
+    /// </summary>
+    public Task ConnectAsync(CancellationToken cancellationToken = default)
+        => _subscription is null ? Task.CompletedTask : _subscription.Subscribed.WaitAsync(cancellationToken);
 
     /// <summary>
     /// A channel to <paramref name="listenInfo"/>, as a sidecar announces it: <c>host:port</c> for loopback TCP, or the
@@ -203,14 +214,52 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
 
     private TimeSpan TimeoutOf(MethodDescriptor method) => SidecarCall.CurrentTimeout ?? method.Timeout ?? _options.DefaultCallTimeout;
 
-    private async Task<HttpResponseMessage> SendAsync<TArgs>(MethodDescriptor method, TArgs args, TimeSpan timeout, CancellationToken cancellationToken)
+    private Task<HttpResponseMessage> SendAsync<TArgs>(MethodDescriptor method, TArgs args, TimeSpan timeout, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>
+        => SendAsync(UriOf(method), RequestContent.Create(args, _options.CompressRequests), timeout, cancellationToken);
+
+    /// <summary>Sends one request message already encoded (the callback service's own messages).</summary>
+    internal Task<HttpResponseMessage> SendAsync(string path, ReadOnlySpan<byte> message, TimeSpan timeout, CancellationToken cancellationToken)
+        => SendAsync(new Uri(_base, path), RequestContent.Create(message), timeout, cancellationToken);
+
+    /// <summary>A unary call of the callback service: sends the message, checks the status.</summary>
+    internal async Task CallAsync(string path, ReadOnlyMemory<byte> message, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, UriOf(method))
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        using HttpResponseMessage response = await SendAsync(path, message.Span, timeout, deadline.Token).ConfigureAwait(false);
+        (PipeReader body, HttpHeaders status) = await StartReadingAsync(response, deadline.Token).ConfigureAwait(false);
+        while (await GrpcMessageReader.ReadAsync(body, _options.MaxReceiveMessageSize, IsGzip(response), deadline.Token).ConfigureAwait(false) is { } m) m.Dispose();
+        ThrowIfFailed(status, null);
+    }
+
+    /// <summary>Opens a server-streaming call of the callback service; the caller reads its messages.</summary>
+    internal async Task<(HttpResponseMessage Response, PipeReader Body, HttpHeaders Status)> OpenStreamAsync(string path, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response = await SendAsync(path, message.Span, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            (PipeReader body, HttpHeaders status) = await StartReadingAsync(response, cancellationToken).ConfigureAwait(false);
+            return (response, body, status);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    internal int MaxReceiveMessageSize => _options.MaxReceiveMessageSize;
+
+    internal static void ThrowIfStatusFailed(HttpHeaders status) => ThrowIfFailed(status, null);
+
+    private async Task<HttpResponseMessage> SendAsync(Uri uri, HttpContent content, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, uri)
         {
             Version = s_http2,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,   // SendAsync ignores the client's defaults
-            Content = RequestContent.Create(args, _options.CompressRequests),
+            Content = content,
         };
         HttpRequestHeaders headers = request.Headers;
         headers.TryAddWithoutValidation("te", "trailers");
@@ -319,12 +368,16 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     }
 
     /// <inheritdoc />
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        _http.Dispose();
+    }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        _http.Dispose();
+        Dispose();
         return default;
     }
 
@@ -368,6 +421,14 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
             var content = new RequestContent(bytes, length);
             if (gzip) content.Headers.TryAddWithoutValidation(GrpcProtocol.EncodingHeader, "gzip");
             return content;
+        }
+
+        public static RequestContent Create(ReadOnlySpan<byte> message)
+        {
+            byte[] bytes = new byte[5 + message.Length];
+            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), (uint)message.Length);
+            message.CopyTo(bytes.AsSpan(5));
+            return new RequestContent(bytes, bytes.Length);
         }
 
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_bytes, 0, _length);

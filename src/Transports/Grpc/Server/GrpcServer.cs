@@ -14,6 +14,7 @@ using Microsoft.Extensions.Options;
 using SidecarKit.Carriers;
 using SidecarKit.Hosting;
 using SidecarKit.Rpc;
+using SidecarKit.Transports.Grpc.Callbacks;
 using SidecarKit.Wire;
 
 namespace SidecarKit.Transports.Grpc.Server;
@@ -25,12 +26,13 @@ namespace SidecarKit.Transports.Grpc.Server;
 /// </summary>
 internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
 {
-    private enum RouteKind { Contract, HealthCheck, HealthWatch }
+    private enum RouteKind { Contract, HealthCheck, HealthWatch, CallbackSubscribe, CallbackReply }
 
     private sealed record Route(RouteKind Kind, GrpcMethod? Method, RpcMethodHandler? Handler);
 
     private readonly Dictionary<string, Route> _routes = new(StringComparer.Ordinal);
     private readonly HealthService _health;
+    private readonly GrpcCallbackChannel _callbacks;
     private readonly GrpcServerOptions _options;
     private readonly byte[]? _expectedAuthorization;
     private readonly ILogger _logger;
@@ -44,6 +46,7 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
     private GrpcServer(SidecarServerContext context, GrpcServerOptions options, GrpcCallbackChannel callbacks)
     {
         _options = options;
+        _callbacks = callbacks;
         _logger = context.LoggerFactory.CreateLogger("SidecarKit.Grpc");
         if (context.Token is { } token)
             _expectedAuthorization = Encoding.UTF8.GetBytes("Bearer " + token);
@@ -61,6 +64,8 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         }
         _routes[HealthService.CheckPath] = new Route(RouteKind.HealthCheck, null, null);
         _routes[HealthService.WatchPath] = new Route(RouteKind.HealthWatch, null, null);
+        _routes[CallbackMessages.SubscribePath] = new Route(RouteKind.CallbackSubscribe, null, null);
+        _routes[CallbackMessages.ReplyPath] = new Route(RouteKind.CallbackReply, null, null);
         _health = new HealthService(services);
     }
 
@@ -152,6 +157,14 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
 
     public async Task ProcessRequestAsync(HttpContext context)
     {
+        // A health watch and the parent's callback subscription stay open for the server's life: they are not calls a
+        // shutdown waits for (they end once the calls are drained).
+        string path = context.Request.Path.Value ?? "";
+        if (path is HealthService.WatchPath or CallbackMessages.SubscribePath)
+        {
+            await HandleAsync(context).ConfigureAwait(false);
+            return;
+        }
         Interlocked.Increment(ref _active);
         try
         {
@@ -183,7 +196,7 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
             return;
         }
         // Health answers without the token, so that standard probes work; it tells nothing but the serving state.
-        if (route.Kind == RouteKind.Contract && _expectedAuthorization is not null && !Authorized(request))
+        if (route.Kind is not (RouteKind.HealthCheck or RouteKind.HealthWatch) && _expectedAuthorization is not null && !Authorized(request))
         {
             WriteStatus(context, GrpcStatusCode.Unauthenticated, "This sidecar requires 'authorization: Bearer <SIDECAR_TOKEN>'; the call has none or another token.");
             return;
@@ -195,7 +208,7 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
             WriteStatus(context, GrpcStatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}': this server takes identity and gzip.");
             return;
         }
-        if (_stopping.IsCancellationRequested && route.Kind != RouteKind.HealthCheck)
+        if (_stopping.IsCancellationRequested && route.Kind is RouteKind.Contract or RouteKind.CallbackSubscribe or RouteKind.HealthWatch)
         {
             WriteStatus(context, GrpcStatusCode.Unavailable, "The sidecar is shutting down.");
             return;
@@ -227,6 +240,23 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
                 case RouteKind.HealthWatch:
                     await WatchHealthAsync(call, ReadHealthRequest(call), cancellation.Token).ConfigureAwait(false);
                     break;
+                case RouteKind.CallbackSubscribe:
+                    await _callbacks.ServeSubscriptionAsync(call, cancellation.Token).ConfigureAwait(false);
+                    break;
+                case RouteKind.CallbackReply:
+                    CallbackMessages.Reply reply;
+                    try { reply = CallbackMessages.ReadReply(call.Request); }
+                    catch (Exception e) when (e is WireFormatException or OverflowException)
+                    {
+                        throw new GrpcFramingException(GrpcStatusCode.InvalidArgument, "Invalid CallbackReply: " + e.Message, RpcErrorCodes.InvalidParams);
+                    }
+                    if (!_callbacks.Complete(reply))
+                    {
+                        WriteStatus(call, GrpcStatusCode.NotFound, $"No callback {reply.Id} is waiting for a reply (it timed out, was cancelled or was answered).");
+                        return;
+                    }
+                    call.Send(call.StartMessage());
+                    break;
             }
             WriteStatus(call, GrpcStatusCode.OK, null);
         }
@@ -244,7 +274,16 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         }
         catch (OperationCanceledException) when (_cancelCalls.IsCancellationRequested)
         {
+            if (route.Kind is RouteKind.CallbackSubscribe or RouteKind.HealthWatch)
+            {
+                WriteStatus(call, GrpcStatusCode.Unavailable, "The sidecar is shutting down.");
+                return;
+            }
             WriteStatus(call, GrpcStatusCode.Unavailable, "The sidecar is shutting down: the call was cancelled.", RpcErrorCodes.ShuttingDown);
+        }
+        catch (GrpcStatusException e)
+        {
+            WriteStatus(call, e.Status, e.Message, e.Code, e.ErrorData);
         }
         catch (SidecarRemoteException e)
         {
@@ -347,6 +386,7 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
             _cancelCalls.Cancel();
             await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
         }
+        _cancelCalls.Cancel();   // the subscription and the watches
         if (_kestrel is not null)
         {
             using var last = new CancellationTokenSource(TimeSpan.FromSeconds(1));

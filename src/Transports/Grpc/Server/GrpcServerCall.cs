@@ -85,6 +85,19 @@ internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, Gr
         response.BodyWriter.Write(buffer.AsSpan(0, encoder.Length));
     }
 
+    /// <summary>Sends a message already encoded (callbacks).</summary>
+    public void SendMessage(ReadOnlySpan<byte> message)
+    {
+        Span<byte> prefix = stackalloc byte[5];
+        prefix[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(prefix[1..], (uint)message.Length);
+        HttpResponse response = context.Response;
+        if (!HasResponse && !response.HasStarted) response.ContentType = GrpcProtocol.ContentType;
+        HasResponse = true;
+        response.BodyWriter.Write(prefix);
+        response.BodyWriter.Write(message);
+    }
+
     public void Dispose()
     {
         _request.Dispose();

@@ -1,0 +1,617 @@
+#!/usr/bin/python3
+"""The demo sidecar over gRPC (--transport grpc and grpc-unix), driven by Debian's python3-grpcio and python3-protobuf
+(independent implementations of HTTP/2, gRPC and Protocol Buffers).
+
+At setup the suite asks the built sidecar for its contract as a proto3 file (--describe proto), writes it and a
+hand-written grpc.health.v1 health.proto to a temporary folder and compiles both with Debian's protoc. Debian has no
+grpc_tools, so the stubs are made by hand from channel.unary_unary / unary_stream and the generated message classes.
+
+Every sidecar is started with stdin a pipe kept open (it exits on end of stdin) and without SIDECAR_TOKEN unless a test
+sets it. It names where it listens in the "listenInfo" of the __SIDECAR_READY__ line on stderr.
+
+Prints "python: N passed, N failed" last; exits non-zero on any failure. Without grpc or google.protobuf it says so
+loudly and counts as one failure (scripts/test.sh installs python3-grpcio and python3-protobuf).
+"""
+import atexit, datetime, importlib, json, os, secrets, shutil, socket, stat, subprocess, sys, tempfile, threading, time, unittest
+
+from suite_runner import DEMO_SIDECAR_DLL as DLL, import_grpc, run
+
+grpc, _protobuf = import_grpc()
+from google.protobuf import empty_pb2, timestamp_pb2  # noqa: E402  (after the loud import check)
+
+READY_PREFIX = "__SIDECAR_READY__:"
+TIMEOUT = 10.0          # seconds for the ready line, a log line, an exit, or any one call that should be quick
+SERVICE = "sidecarkit.demo.Demo"
+HEALTH = "grpc.health.v1.Health"
+MiB = 1024 * 1024
+
+# grpc.health.v1 as the gRPC health checking protocol defines it (the two messages the server's health service uses).
+HEALTH_PROTO = """syntax = "proto3";
+package grpc.health.v1;
+message HealthCheckRequest { string service = 1; }
+message HealthCheckResponse {
+  enum ServingStatus { UNKNOWN = 0; SERVING = 1; NOT_SERVING = 2; SERVICE_UNKNOWN = 3; }
+  ServingStatus status = 1;
+}
+"""
+
+pb = None        # demo_pb2, compiled from the sidecar's own --describe proto
+health_pb = None  # health_pb2
+
+
+def generate():
+    """Compiles the sidecar's demo.proto and health.proto with protoc and imports them; returns a problem or None."""
+    global pb, health_pb
+    if not os.path.exists(DLL):
+        return f"the demo sidecar is not built ({DLL}): dotnet build Toolkit.sln -c Release"
+    if shutil.which("protoc") is None:
+        return "protoc is missing: apt-get install protobuf-compiler (scripts/test.sh does this)"
+    out = tempfile.mkdtemp(prefix="sidecar-grpc-test-")
+    atexit.register(shutil.rmtree, out, True)
+    described = subprocess.run(["dotnet", DLL, "--describe", "proto"], stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    if described.returncode != 0 or b"service Demo" not in described.stdout:
+        return f"`dotnet {DLL} --describe proto` failed ({described.returncode}):\n{described.stderr.decode(errors='replace')}"
+    with open(os.path.join(out, "demo.proto"), "wb") as f:
+        f.write(described.stdout)
+    with open(os.path.join(out, "health.proto"), "w") as f:
+        f.write(HEALTH_PROTO)
+    compiled = subprocess.run(["protoc", f"--python_out={out}", f"-I{out}", "-I/usr/include", "demo.proto", "health.proto"],
+                              capture_output=True, timeout=60)
+    if compiled.returncode != 0:
+        return f"protoc rejected the sidecar's demo.proto:\n{compiled.stderr.decode(errors='replace')}"
+    sys.path.insert(0, out)
+    pb = importlib.import_module("demo_pb2")
+    health_pb = importlib.import_module("health_pb2")
+    return None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def metadata_dict(md):
+    return {k: v for k, v in (md or ())}
+
+
+class Demo:
+    """A hand-written stub for sidecarkit.demo.Demo (no grpc_tools in Debian)."""
+
+    def __init__(self, channel):
+        unary = {"Add": (pb.AddRequest, pb.AddResponse), "Echo": (pb.EchoRequest, pb.EchoResponse),
+                 "Divide": (pb.DivideRequest, pb.DivideResponse), "Sleep": (pb.SleepRequest, pb.SleepResponse),
+                 "Blob": (pb.BlobRequest, pb.BlobResponse), "Log": (pb.LogRequest, empty_pb2.Empty),
+                 "Exit": (pb.ExitRequest, empty_pb2.Empty)}
+        for name, (request, response) in unary.items():
+            setattr(self, name, channel.unary_unary(f"/{SERVICE}/{name}", request_serializer=request.SerializeToString,
+                                                    response_deserializer=response.FromString))
+        self.Count = channel.unary_stream(f"/{SERVICE}/Count", request_serializer=pb.CountRequest.SerializeToString,
+                                          response_deserializer=pb.CountResponse.FromString)
+
+
+class Health:
+    def __init__(self, channel):
+        self.Check = channel.unary_unary(f"/{HEALTH}/Check", request_serializer=health_pb.HealthCheckRequest.SerializeToString,
+                                         response_deserializer=health_pb.HealthCheckResponse.FromString)
+        self.Watch = channel.unary_stream(f"/{HEALTH}/Watch", request_serializer=health_pb.HealthCheckRequest.SerializeToString,
+                                          response_deserializer=health_pb.HealthCheckResponse.FromString)
+
+
+class Sidecar:
+    """One `dotnet <dll> --transport grpc|grpc-unix` process: stdin a pipe held open, stderr read by a thread."""
+
+    def __init__(self, transport="grpc", *extra, env=None, wait_ready=True):
+        self.transport = transport
+        e = {k: v for k, v in os.environ.items() if k not in ("SIDECAR_TOKEN", "DEMO_READY_DELAY_MS")}
+        e.update(env or {})
+        self.started = time.monotonic()
+        self.p = subprocess.Popen(["dotnet", DLL, "--transport", transport, *extra], env=e,
+                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.lines, self.ready, self.ready_at, self.eof, self.cond = [], None, None, False, threading.Condition()
+        self.channels = []
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        if wait_ready:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=30):
+        if not self.wait_for(lambda: self.ready is not None, timeout):
+            self.close()
+            raise AssertionError("no __SIDECAR_READY__ line; stderr:\n" + "\n".join(self.lines[-20:]))
+        self.listen = self.ready["listenInfo"]
+        self.target = ("unix:" + self.listen) if self.transport == "grpc-unix" else self.listen
+        return self.ready
+
+    def _read_stderr(self):
+        for raw in iter(self.p.stderr.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self.cond:
+                self.lines.append(line)
+                if line.startswith(READY_PREFIX) and self.ready is None:
+                    self.ready = json.loads(line[len(READY_PREFIX):])
+                    self.ready_at = time.monotonic()
+                self.cond.notify_all()
+        with self.cond:
+            self.eof = True
+            self.cond.notify_all()
+
+    def wait_for(self, predicate, timeout=TIMEOUT):
+        with self.cond:
+            self.cond.wait_for(lambda: predicate() or self.eof, timeout)
+            return bool(predicate())
+
+    def logged(self, text):
+        with self.cond:
+            return any(text in line for line in self.lines)
+
+    def channel(self, target=None, **options):
+        opts = [("grpc.enable_http_proxy", 0), ("grpc.use_local_subchannel_pool", 1), *options.items()]
+        ch = grpc.insecure_channel(target or self.target, options=opts)
+        self.channels.append(ch)
+        return ch
+
+    def close(self):
+        """Closes its channels, ends stdin (the sidecar then stops), and kills it if it has not exited in 5 s."""
+        for ch in self.channels:
+            ch.close()
+        self.channels = []
+        try:
+            self.p.stdin.close()
+            self.p.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        if self.p.poll() is None:
+            self.p.kill()
+        self.p.wait()
+
+
+def person_full():
+    born = timestamp_pb2.Timestamp()
+    born.FromDatetime(datetime.datetime(1815, 12, 10, 8, 30, 15))   # before 1970: negative seconds, positive nanos
+    born.nanos = 123456700   # .NET keeps 100 ns ticks: a whole number of them comes back unchanged
+    return pb.Person(name="Ada Lovelace ✓ — 数学 🧮", age=36, tags=["math", "", "poetical science"],
+                     address=pb.Address(street="12 St James's Square", city="London"), born=born)
+
+
+class ServesDemo:
+    """Add, Echo and Count: shared by the TCP and the Unix-socket classes (self.demo is a Demo stub)."""
+
+    def test_add(self):
+        self.assertEqual(5, self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT).result)
+        self.assertEqual(-2147483648, self.demo.Add(pb.AddRequest(a=-2147483647, b=-1), timeout=TIMEOUT).result)
+
+    def test_add_overflow_is_invalid_argument(self):
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Add(pb.AddRequest(a=2147483647, b=1), timeout=TIMEOUT)
+        e = cm.exception
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, e.code(), e.details())
+        self.assertEqual("-32602", metadata_dict(e.trailing_metadata()).get("sidecar-error-code"), e.trailing_metadata())
+        self.assertIn("overflow", e.details())
+
+    def test_echo_every_field(self):
+        person = person_full()
+        back = self.demo.Echo(pb.EchoRequest(person=person), timeout=TIMEOUT).result
+        self.assertEqual(person, back)
+        self.assertEqual("Ada Lovelace ✓ — 数学 🧮", back.name)
+        self.assertEqual((person.born.seconds, 123456700), (back.born.seconds, back.born.nanos))
+        self.assertEqual(["math", "", "poetical science"], list(back.tags))
+
+    def test_echo_empty_person_keeps_unset_fields_unset(self):
+        response = self.demo.Echo(pb.EchoRequest(person=pb.Person()), timeout=TIMEOUT)
+        back = response.result
+        self.assertEqual(pb.Person(), back)
+        self.assertFalse(back.HasField("address"), back)
+        self.assertFalse(back.HasField("born"), back)
+        self.assertEqual(("", 0, []), (back.name, back.age, list(back.tags)))
+
+    def test_count(self):
+        self.assertEqual([1, 2, 3, 4, 5], [r.item for r in self.demo.Count(pb.CountRequest(to=5), timeout=TIMEOUT)])
+        self.assertEqual([], [r.item for r in self.demo.Count(pb.CountRequest(to=0), timeout=TIMEOUT)])
+        self.assertEqual([], [r.item for r in self.demo.Count(pb.CountRequest(to=-3), timeout=TIMEOUT)])
+
+
+class Tcp(ServesDemo, unittest.TestCase):
+    """--transport grpc with the default listen address: one sidecar for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sc = Sidecar("grpc")
+        cls.ch = cls.sc.channel()
+        cls.demo = Demo(cls.ch)
+        cls.health = Health(cls.ch)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sc.close()
+
+    def test_ready_line(self):
+        r = self.sc.ready
+        self.assertEqual("grpc", r["transport"])
+        self.assertEqual(self.sc.p.pid, r["pid"])
+        self.assertRegex(r["listenInfo"], r"^127\.0\.0\.1:\d+$")
+        self.assertEqual(["demo"], [c["name"] for c in r["contracts"]])
+
+    def test_echo_present_but_empty_messages_stay_present(self):
+        person = pb.Person(name="n", age=-1, address=pb.Address(), born=timestamp_pb2.Timestamp(seconds=0, nanos=0))
+        back = self.demo.Echo(pb.EchoRequest(person=person), timeout=TIMEOUT).result
+        self.assertTrue(back.HasField("address"), "an empty Address came back unset")
+        self.assertTrue(back.HasField("born"), "born = 1970-01-01T00:00:00Z came back unset")
+        self.assertEqual(person, back)
+
+    def test_unknown_fields_are_skipped(self):
+        add = self.ch.unary_unary(f"/{SERVICE}/Add", response_deserializer=pb.AddResponse.FromString)
+        extra = b"\xf8\x06\x07" + b"\x82\x07\x03abc"   # field 111 varint 7, field 112 "abc"
+        self.assertEqual(5, add(pb.AddRequest(a=2, b=3).SerializeToString() + extra, timeout=TIMEOUT).result)
+        self.assertEqual(0, add(b"", timeout=TIMEOUT).result)   # no fields: proto3 defaults, 0 + 0
+
+    def test_malformed_request_is_invalid_argument(self):
+        add = self.ch.unary_unary(f"/{SERVICE}/Add")
+        with self.assertRaises(grpc.RpcError) as cm:
+            add(b"\x08", timeout=TIMEOUT)   # field 1, its varint missing
+        e = cm.exception
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, e.code(), e.details())
+        self.assertEqual("-32602", metadata_dict(e.trailing_metadata()).get("sidecar-error-code"))
+        self.assertEqual(5, self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT).result)
+
+    def test_divide(self):
+        self.assertEqual(2.5, self.demo.Divide(pb.DivideRequest(dividend=5, divisor=2), timeout=TIMEOUT).result)
+        nan = self.demo.Divide(pb.DivideRequest(dividend=float("nan"), divisor=1), timeout=TIMEOUT).result
+        self.assertNotEqual(nan, nan)
+
+    def test_divide_by_zero(self):
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Divide(pb.DivideRequest(dividend=1, divisor=0), timeout=TIMEOUT)
+        e = cm.exception
+        self.assertEqual(grpc.StatusCode.UNKNOWN, e.code(), e.details())
+        self.assertEqual("division by zero", e.details())
+        self.assertEqual("-32010", metadata_dict(e.trailing_metadata()).get("sidecar-error-code"), e.trailing_metadata())
+
+    def test_count_many_in_order(self):
+        self.assertEqual(list(range(1, 20001)), [r.item for r in self.demo.Count(pb.CountRequest(to=20000), timeout=60)])
+
+    def test_count_cancelled_midway_then_more_calls(self):
+        call = self.demo.Count(pb.CountRequest(to=50_000_000), timeout=60)
+        self.assertEqual([1, 2, 3], [next(call).item for _ in range(3)])
+        call.cancel()
+        with self.assertRaises(grpc.RpcError) as cm:
+            for _ in call:
+                pass
+        self.assertEqual(grpc.StatusCode.CANCELLED, cm.exception.code())
+        self.assertEqual([1, 2, 3], [r.item for r in self.demo.Count(pb.CountRequest(to=3), timeout=TIMEOUT)])
+        self.assertEqual(7, self.demo.Add(pb.AddRequest(a=3, b=4), timeout=TIMEOUT).result)
+
+    def test_sleep(self):
+        self.assertEqual("slept", self.demo.Sleep(pb.SleepRequest(milliseconds=1), timeout=TIMEOUT).result)
+
+    def test_sleep_past_the_deadline(self):
+        started = time.monotonic()
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Sleep(pb.SleepRequest(milliseconds=5000), timeout=0.2)
+        self.assertEqual(grpc.StatusCode.DEADLINE_EXCEEDED, cm.exception.code())
+        self.assertLess(time.monotonic() - started, 1.5)
+        self.assertEqual(2, self.demo.Add(pb.AddRequest(a=1, b=1), timeout=TIMEOUT).result)
+
+    def test_calls_run_at_once_on_one_connection(self):
+        started = time.monotonic()
+        sleeping = self.demo.Sleep.future(pb.SleepRequest(milliseconds=1500), timeout=TIMEOUT)
+        self.assertEqual(9, self.demo.Add(pb.AddRequest(a=4, b=5), timeout=TIMEOUT).result)
+        self.assertEqual(b"\x00\x01\x02", self.demo.Blob(pb.BlobRequest(size=3), timeout=TIMEOUT).result)
+        self.assertLess(time.monotonic() - started, 1.2)   # served while the other one sleeps
+        self.assertEqual("slept", sleeping.result().result)
+
+    def test_more_calls_at_once_than_streams_allowed(self):
+        # 300 calls on one connection, over the server's 256 concurrent streams: the client queues the rest.
+        sleeps = [self.demo.Sleep.future(pb.SleepRequest(milliseconds=300), timeout=30) for _ in range(300)]
+        adds = [self.demo.Add.future(pb.AddRequest(a=i, b=i), timeout=30) for i in range(300)]
+        self.assertEqual(["slept"] * 300, [f.result().result for f in sleeps])
+        self.assertEqual([2 * i for i in range(300)], [f.result().result for f in adds])
+
+    def test_blob_one_mib(self):
+        data = self.demo.Blob(pb.BlobRequest(size=MiB), timeout=TIMEOUT).result
+        self.assertEqual(MiB, len(data))
+        self.assertEqual(bytes(i % 256 for i in range(MiB)), data)
+        self.assertEqual(b"", self.demo.Blob(pb.BlobRequest(size=0), timeout=TIMEOUT).result)
+
+    def test_blob_over_the_clients_limit(self):
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Blob(pb.BlobRequest(size=5 * MiB), timeout=TIMEOUT)
+        self.assertEqual(grpc.StatusCode.RESOURCE_EXHAUSTED, cm.exception.code(), cm.exception.details())
+        self.assertIn("larger than max", cm.exception.details())   # grpcio's own message: the client refused it
+        self.assertEqual(3, self.demo.Add(pb.AddRequest(a=1, b=2), timeout=TIMEOUT).result)
+
+    def test_blob_five_mib_to_a_client_that_takes_it(self):
+        big = Demo(self.sc.channel(**{"grpc.max_receive_message_length": 8 * MiB}))
+        data = big.Blob(pb.BlobRequest(size=5 * MiB), timeout=30).result
+        self.assertEqual(5 * MiB, len(data))
+        self.assertEqual(bytes(i % 256 for i in range(256)) * (5 * MiB // 256), data)
+
+    def test_negative_blob_is_invalid_argument(self):
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Blob(pb.BlobRequest(size=-1), timeout=TIMEOUT)
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, cm.exception.code(), cm.exception.details())
+        self.assertEqual("-32602", metadata_dict(cm.exception.trailing_metadata()).get("sidecar-error-code"))
+
+    def test_log_returns_empty(self):
+        marker = "grpc-log-" + secrets.token_hex(4)
+        result = self.demo.Log(pb.LogRequest(message=marker), timeout=TIMEOUT)
+        self.assertIsInstance(result, empty_pb2.Empty)
+        self.assertEqual(b"", result.SerializeToString())
+        self.assertTrue(self.sc.wait_for(lambda: self.sc.logged("demo.log: " + marker)), "the log line never appeared")
+
+    def test_request_over_the_servers_limit(self):
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Log(pb.LogRequest(message="a" * (5 * MiB)), timeout=30)
+        self.assertEqual(grpc.StatusCode.RESOURCE_EXHAUSTED, cm.exception.code(), cm.exception.details())
+        self.assertEqual(3, self.demo.Add(pb.AddRequest(a=1, b=2), timeout=TIMEOUT).result)
+
+    def test_gzip(self):
+        gz = grpc.Compression.Gzip
+        self.assertEqual(5, self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT, compression=gz).result)
+        person = person_full()
+        self.assertEqual(person, self.demo.Echo(pb.EchoRequest(person=person), timeout=TIMEOUT, compression=gz).result)
+        self.assertEqual([1, 2, 3], [r.item for r in self.demo.Count(pb.CountRequest(to=3), timeout=TIMEOUT, compression=gz)])
+        marker = "gzip-" + secrets.token_hex(4)
+        self.assertIsInstance(self.demo.Log(pb.LogRequest(message=marker + "x" * (3 * MiB)), timeout=30, compression=gz), empty_pb2.Empty)
+        self.assertTrue(self.sc.wait_for(lambda: self.sc.logged("demo.log: " + marker + "xxxx")), "the 3 MiB gzip log never appeared")
+
+    def test_gzip_channel(self):
+        gz = Demo(self.sc.channel(compression=grpc.Compression.Gzip))
+        self.assertEqual(42, gz.Add(pb.AddRequest(a=40, b=2), timeout=TIMEOUT).result)
+        self.assertEqual(bytes(range(256)) * 4, gz.Blob(pb.BlobRequest(size=1024), timeout=TIMEOUT).result)
+
+    def test_gzip_limit_applies_after_decompression(self):
+        with self.assertRaises(grpc.RpcError) as cm:   # a few KiB on the wire, 5 MiB once inflated
+            self.demo.Log(pb.LogRequest(message="a" * (5 * MiB)), timeout=30, compression=grpc.Compression.Gzip)
+        self.assertEqual(grpc.StatusCode.RESOURCE_EXHAUSTED, cm.exception.code(), cm.exception.details())
+        self.assertEqual(3, self.demo.Add(pb.AddRequest(a=1, b=2), timeout=TIMEOUT).result)
+
+    def test_deflate_is_refused_as_unimplemented(self):
+        # The server takes identity and gzip; grpcio can also send deflate, which must be refused, not misread.
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT, compression=grpc.Compression.Deflate)
+        self.assertEqual(grpc.StatusCode.UNIMPLEMENTED, cm.exception.code(), cm.exception.details())
+        self.assertIn("deflate", cm.exception.details())
+        self.assertEqual(5, self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT).result)
+
+    def test_unknown_methods_are_unimplemented(self):
+        for path in (f"/{SERVICE}/Nope", "/no.Such/Service", f"/{SERVICE}/add", "/sidecarkit.demo.demo/Add"):
+            with self.subTest(path=path):
+                with self.assertRaises(grpc.RpcError) as cm:
+                    self.ch.unary_unary(path)(b"", timeout=TIMEOUT)
+                self.assertEqual(grpc.StatusCode.UNIMPLEMENTED, cm.exception.code(), cm.exception.details())
+        with self.assertRaises(grpc.RpcError) as cm:
+            list(self.ch.unary_stream(f"/{SERVICE}/Nope")(b"", timeout=TIMEOUT))
+        self.assertEqual(grpc.StatusCode.UNIMPLEMENTED, cm.exception.code())
+        self.assertEqual(5, self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT).result)
+        self.assertEqual([1, 2], [r.item for r in self.demo.Count(pb.CountRequest(to=2), timeout=TIMEOUT)])
+
+    def test_health_check(self):
+        SERVING = health_pb.HealthCheckResponse.SERVING
+        for service in ("", SERVICE):
+            with self.subTest(service=service):
+                self.assertEqual(SERVING, self.health.Check(health_pb.HealthCheckRequest(service=service), timeout=TIMEOUT).status)
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.health.Check(health_pb.HealthCheckRequest(service="no.Such"), timeout=TIMEOUT)
+        self.assertEqual(grpc.StatusCode.NOT_FOUND, cm.exception.code(), cm.exception.details())
+
+    def test_health_watch_on_a_ready_sidecar(self):
+        H = health_pb.HealthCheckResponse
+        for service, first in (("", H.SERVING), (SERVICE, H.SERVING), ("no.Such", H.SERVICE_UNKNOWN)):
+            with self.subTest(service=service):
+                call = self.health.Watch(health_pb.HealthCheckRequest(service=service), timeout=TIMEOUT)
+                try:
+                    self.assertEqual(first, next(call).status)
+                finally:
+                    call.cancel()
+
+
+class Token(unittest.TestCase):
+    """A sidecar started with SIDECAR_TOKEN: contract calls need `authorization: Bearer <token>`, health does not."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.token = secrets.token_hex(16)
+        cls.sc = Sidecar("grpc", env={"SIDECAR_TOKEN": cls.token})
+        cls.ch = cls.sc.channel()
+        cls.demo = Demo(cls.ch)
+        cls.health = Health(cls.ch)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sc.close()
+
+    def auth(self, token=None):
+        return (("authorization", "Bearer " + (token or self.token)),)
+
+    def assertUnauthenticated(self, metadata):
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT, metadata=metadata)
+        self.assertEqual(grpc.StatusCode.UNAUTHENTICATED, cm.exception.code(), cm.exception.details())
+        with self.assertRaises(grpc.RpcError) as cm:
+            list(self.demo.Count(pb.CountRequest(to=3), timeout=TIMEOUT, metadata=metadata))
+        self.assertEqual(grpc.StatusCode.UNAUTHENTICATED, cm.exception.code(), cm.exception.details())
+
+    def test_no_token(self):
+        self.assertUnauthenticated(None)
+
+    def test_wrong_tokens(self):
+        for metadata in (self.auth(secrets.token_hex(16)), self.auth(self.token[:-1]), self.auth(self.token + "0"),
+                         (("authorization", self.token),), (("authorization", "Basic " + self.token),),
+                         (("x-token", self.token),)):
+            with self.subTest(metadata=metadata):
+                self.assertUnauthenticated(metadata)
+
+    def test_log_without_token_does_not_run(self):
+        marker = "unauth-log-" + secrets.token_hex(4)
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Log(pb.LogRequest(message=marker), timeout=TIMEOUT)
+        self.assertEqual(grpc.StatusCode.UNAUTHENTICATED, cm.exception.code())
+        self.assertEqual(5, self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT, metadata=self.auth()).result)
+        time.sleep(0.2)
+        self.assertFalse(self.sc.logged(marker), "demo.log ran without the token")
+
+    def test_right_token(self):
+        self.assertEqual(5, self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT, metadata=self.auth()).result)
+        self.assertEqual([1, 2, 3], [r.item for r in self.demo.Count(pb.CountRequest(to=3), timeout=TIMEOUT, metadata=self.auth())])
+
+    def test_health_without_token(self):
+        self.assertEqual(health_pb.HealthCheckResponse.SERVING,
+                         self.health.Check(health_pb.HealthCheckRequest(service=""), timeout=TIMEOUT).status)
+        self.assertEqual(health_pb.HealthCheckResponse.SERVING,
+                         self.health.Check(health_pb.HealthCheckRequest(service=SERVICE), timeout=TIMEOUT).status)
+
+
+class Unix(ServesDemo, unittest.TestCase):
+    """--transport grpc-unix on its private default path, reached as target unix:<path>."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sc = Sidecar("grpc-unix")
+        cls.demo = Demo(cls.sc.channel())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sc.close()
+
+    def test_ready_line_and_private_socket(self):
+        r = self.sc.ready
+        self.assertEqual("grpc-unix", r["transport"])
+        self.assertTrue(os.path.isabs(r["listenInfo"]), r["listenInfo"])
+        st = os.stat(r["listenInfo"])
+        self.assertTrue(stat.S_ISSOCK(st.st_mode))
+        self.assertEqual(0o600, stat.S_IMODE(st.st_mode))
+
+
+class DelayedReady(unittest.TestCase):
+    """DEMO_READY_DELAY_MS=3000 and a fixed --listen 127.0.0.1:<port>: health says NOT_SERVING until ready."""
+
+    def setUp(self):
+        self.port = free_port()
+        self.sc = Sidecar("grpc", "--listen", f"127.0.0.1:{self.port}", env={"DEMO_READY_DELAY_MS": "3000"}, wait_ready=False)
+
+    def tearDown(self):
+        self.sc.close()
+
+    def wait_listening(self):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.sc.p.poll() is not None:
+                self.fail("the sidecar exited before listening:\n" + "\n".join(self.sc.lines[-20:]))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        self.fail(f"nothing listens on 127.0.0.1:{self.port}")
+
+    def test_not_serving_then_serving(self):
+        H = health_pb.HealthCheckResponse
+        self.wait_listening()
+        health = Health(self.sc.channel(f"127.0.0.1:{self.port}", **{"grpc.initial_reconnect_backoff_ms": 50,
+                                                                       "grpc.max_reconnect_backoff_ms": 100}))
+        answers = []   # (status, seconds since start, ready line seen by then)
+        watched, watch_errors = [], []
+
+        def watch():
+            call = health.Watch(health_pb.HealthCheckRequest(service=SERVICE), timeout=20)
+            try:
+                for r in call:
+                    watched.append(r.status)
+                    if r.status == H.SERVING:
+                        call.cancel()
+                        break
+            except grpc.RpcError as e:
+                watch_errors.append(e)
+
+        watcher = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                status = health.Check(health_pb.HealthCheckRequest(service=""), timeout=1).status
+            except grpc.RpcError as e:
+                if e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) and not answers:
+                    time.sleep(0.02)
+                    continue
+                raise
+            answers.append((status, time.monotonic() - self.sc.started, self.sc.ready is not None))
+            if watcher is None:
+                watcher = threading.Thread(target=watch, daemon=True)
+                watcher.start()
+            if status == H.SERVING:
+                break
+            time.sleep(0.05)
+        self.assertTrue(answers, "health never answered")
+        self.assertEqual(H.NOT_SERVING, answers[0][0], answers)
+        self.assertFalse(answers[0][2], "the first answer came after the ready line: nothing was checked before ready")
+        self.assertEqual(H.SERVING, answers[-1][0], answers)
+        self.assertEqual({H.NOT_SERVING}, {a[0] for a in answers[:-1]}, answers)
+        self.assertGreaterEqual(answers[-1][1], 3.0, "SERVING before the 3 s startup task can have finished")
+        self.assertFalse(any(a[2] for a in answers if a[0] == H.NOT_SERVING), f"NOT_SERVING after the ready line: {answers}")
+        self.assertTrue(self.sc.wait_for(lambda: self.sc.ready is not None), "no ready line after SERVING")
+        self.assertEqual(f"127.0.0.1:{self.port}", self.sc.ready["listenInfo"])
+        watcher.join(TIMEOUT)
+        self.assertFalse(watcher.is_alive(), "Watch never reported SERVING")
+        self.assertEqual([], watch_errors)
+        self.assertEqual([H.NOT_SERVING, H.SERVING], watched)
+        demo = Demo(self.sc.channel(f"127.0.0.1:{self.port}"))
+        self.assertEqual(5, demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT).result)
+
+
+class Lifecycle(unittest.TestCase):
+    """Sidecars of their own: exit codes, end of stdin, --listen for grpc-unix."""
+
+    def test_exit_code(self):
+        sc = Sidecar("grpc")
+        try:
+            demo = Demo(sc.channel())
+            self.assertEqual(1, demo.Add(pb.AddRequest(a=0, b=1), timeout=TIMEOUT).result)
+            try:
+                demo.Exit(pb.ExitRequest(code=3), timeout=TIMEOUT)   # no answer is expected: the process is gone
+            except grpc.RpcError as e:
+                self.assertNotEqual(grpc.StatusCode.DEADLINE_EXCEEDED, e.code(), "Exit(3) hung")
+            self.assertEqual(3, sc.p.wait(timeout=TIMEOUT))
+        finally:
+            sc.close()
+
+    def test_unix_listen_path_and_end_of_stdin(self):
+        d = tempfile.mkdtemp(prefix="sidecar-grpc-unix-test-")
+        path = os.path.join(d, "demo.sock")
+        sc = None
+        try:
+            sc = Sidecar("grpc-unix", "--listen", path)
+            self.assertEqual(path, sc.ready["listenInfo"])
+            demo = Demo(sc.channel("unix:" + path))
+            self.assertEqual(5, demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT).result)
+            sc.p.stdin.close()
+            self.assertEqual(0, sc.p.wait(timeout=TIMEOUT))
+            self.assertFalse(os.path.exists(path), "the socket is left behind")
+        finally:
+            if sc:
+                sc.close()
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_cancelled_calls_do_not_outlive_the_client(self):
+        """A cancelled stream and a sleep past its deadline must end on the server too: end of stdin then stops the
+        sidecar at once, with no call left to drain."""
+        sc = Sidecar("grpc")
+        try:
+            demo = Demo(sc.channel())
+            call = demo.Count(pb.CountRequest(to=50_000_000), timeout=60)
+            self.assertEqual(1, next(call).item)
+            call.cancel()
+            with self.assertRaises(grpc.RpcError):
+                demo.Sleep(pb.SleepRequest(milliseconds=60000), timeout=0.2)
+            time.sleep(0.3)
+            started = time.monotonic()
+            sc.p.stdin.close()
+            self.assertEqual(0, sc.p.wait(timeout=TIMEOUT))
+            self.assertLess(time.monotonic() - started, 3.0, "the sidecar waited for calls the client had given up")
+            sc.wait_for(lambda: sc.eof)
+            self.assertFalse(sc.logged("still running at shutdown"), "\n".join(sc.lines[-10:]))
+        finally:
+            sc.close()
+
+
+if __name__ == "__main__":
+    problem = generate()
+    sys.exit(run([Tcp, Token, Unix, DelayedReady, Lifecycle], problem))
