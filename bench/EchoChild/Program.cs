@@ -1,12 +1,38 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 // The raw floors: read 16-byte lines and write each one straight back, flushing per line.
 //   EchoChild                 on stdio, opened exactly the way the SidecarKit sidecar host opens it
 //                             (Console.OpenStandardInput/Output wrapped in pipes)
 //   EchoChild --unix <path>   on a Unix socket: listens, serves one connection with async socket I/O
+//   EchoChild --grpc          a hand-written gRPC echo on Kestrel (h2c, loopback TCP): every call's request message
+//                             comes back as its response, then grpc-status 0; no protobuf, no routing
 // so the only difference to the demo sidecar is everything SidecarKit does per message. Exits at end of input.
+if (args.Length == 1 && args[0] == "--grpc")
+{
+    var options = new KestrelServerOptions { AddServerHeader = false, ApplicationServices = new ServiceCollection().BuildServiceProvider() };
+    options.Limits.Http2.MaxStreamsPerConnection = 256;
+    options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
+    using var server = new KestrelServer(Options.Create(options),
+        new SocketTransportFactory(Options.Create(new SocketTransportOptions()), NullLoggerFactory.Instance), NullLoggerFactory.Instance);
+    await server.StartAsync(new GrpcEcho(), CancellationToken.None);
+    Console.Error.WriteLine("listening " + new Uri(server.Features.Get<IServerAddressesFeature>()!.Addresses.First()).Authority);
+    using Stream stdin = Console.OpenStandardInput();
+    while (await stdin.ReadAsync(new byte[64]) > 0) { }
+    await server.StopAsync(CancellationToken.None);
+    return 0;
+}
 if (args.Length == 2 && args[0] == "--unix")
 {
     using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -42,4 +68,27 @@ static async Task EchoAsync(PipeReader input, PipeWriter output)
         if (result.IsCompleted) break;
     }
     await output.CompleteAsync();
+}
+
+/// <summary>The raw gRPC floor: echoes the request body (one framed message) and ends with grpc-status 0.</summary>
+sealed class GrpcEcho : IHttpApplication<HttpContext>
+{
+    public HttpContext CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);
+
+    public void DisposeContext(HttpContext context, Exception? exception) { }
+
+    public async Task ProcessRequestAsync(HttpContext context)
+    {
+        PipeReader body = context.Request.BodyReader;
+        context.Response.ContentType = "application/grpc";
+        while (true)
+        {
+            ReadResult read = await body.ReadAsync();
+            foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+                context.Response.BodyWriter.Write(segment.Span);
+            body.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted) break;
+        }
+        context.Response.AppendTrailer("grpc-status", "0");
+    }
 }

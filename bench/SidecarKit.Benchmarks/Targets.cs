@@ -27,6 +27,12 @@ internal static class Targets
             Report($"MessagePack demo.add on a Unix socket median ≤ 1.5× raw async Unix socket floor: {ut:0.00} µs vs {uf:0.00} µs = {ut / uf:0.00}×", ut / uf <= 1.5);
         if (Median(nameof(UnixSocketBenchmarks.MsgpackUnixAdd_64)) is { } u64)
             Report($"≥ 200k calls/s with 64 outstanding on a Unix socket (≤ 5 µs/call): {u64:0.00} µs/call = {1e6 / u64:N0} calls/s", u64 <= 5.0);
+        double? grpcFloor = Median(nameof(GrpcBenchmarks.RawGrpcEcho_1));
+        double? grpcTyped = Median(nameof(GrpcBenchmarks.GrpcAdd_1));
+        if (grpcFloor is { } gf && grpcTyped is { } gt)
+            Report($"typed gRPC demo.add median ≤ 1.1× raw h2c echo on the same stack: {gt:0.00} µs vs {gf:0.00} µs = {gt / gf:0.00}×", gt / gf <= 1.1);
+        if (Median(nameof(GrpcBenchmarks.GrpcAdd_64)) is { } g64)
+            Report($"≥ 50k gRPC calls/s with 64 concurrent on one connection (≤ 20 µs/call): {g64:0.00} µs/call = {1e6 / g64:N0} calls/s", g64 <= 20.0);
         foreach (string name in new[] { nameof(StdioBenchmarks.TypedAdd_1), nameof(StdioBenchmarks.TypedAdd_64),
                      nameof(UnixSocketBenchmarks.MsgpackUnixAdd_1), nameof(UnixSocketBenchmarks.MsgpackUnixAdd_64) })
         {

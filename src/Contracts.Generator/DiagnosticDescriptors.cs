@@ -67,7 +67,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor StreamParameter = Error("SK0014",
         "Streaming parameters are not supported",
-        "Parameter '{0}' of method '{1}' is an IAsyncEnumerable<T>; client streaming is not supported by the jsonl transport");
+        "Parameter '{0}' of method '{1}' is an IAsyncEnumerable<T>; client and bidirectional streaming are not supported by the jsonl, msgpack and grpc transports");
 
     public static readonly DiagnosticDescriptor InvalidMethodName = Error("SK0015",
         "Invalid method wire name",

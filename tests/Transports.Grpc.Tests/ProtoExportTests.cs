@@ -23,10 +23,38 @@ public class ProtoExportTests
     {
         ProtoFile file = ProtoExporter.Export(D<IDemo>());
         Assert.Equal(("demo.proto", "sidecarkit.demo", "Demo"), (file.FileName, file.Package, file.Service));
-        // To accept a deliberate change: UPDATE_GOLDEN=1 dotnet test, then review the diff.
-        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
-            File.WriteAllText(Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../Golden/demo.proto")), file.Text);
-        Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "demo.proto")).ReplaceLineEndings("\n"), file.Text);
+        AssertGolden("demo.proto", file.Text);
+    }
+
+    // The callback side, which polyglot parents use to serve the sidecar's calls back (docs/grpc.md, "Callbacks").
+    [Fact]
+    public void The_callback_contract_and_the_callback_service_export_the_golden_files()
+    {
+        ProtoFile events = ProtoExporter.Export(D<IDemoEvents>());
+        Assert.Equal(("demo_events.proto", "sidecarkit.demo_events", "DemoEvents"), (events.FileName, events.Package, events.Service));
+        AssertGolden("demo_events.proto", events.Text);
+        ProtoFile callbacks = ProtoExporter.Callbacks;
+        Assert.Equal(("sidecarkit_callbacks.proto", "sidecarkit.callbacks", "Callbacks"), (callbacks.FileName, callbacks.Package, callbacks.Service));
+        AssertGolden("sidecarkit_callbacks.proto", callbacks.Text);
+        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, callbacks.FileName), callbacks.Text);
+            (int code, string errors) = Protoc(dir, callbacks.FileName);
+            Assert.True(code == 0, errors);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    // To accept a deliberate change: UPDATE_GOLDEN=1 dotnet test, then review the diff.
+    private static void AssertGolden(string name, string text)
+    {
+        string source = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../Golden", name));
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1") File.WriteAllText(source, text);
+        Assert.Equal(File.ReadAllText(File.Exists(source) ? source : Path.Combine(AppContext.BaseDirectory, "Golden", name)).ReplaceLineEndings("\n"), text);
     }
 
     [Fact]

@@ -331,10 +331,13 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     }
 
     // Deadlines, cancellation, broken connections and framing errors as this toolkit's exceptions.
-    private static Exception? Translate(Exception e, MethodDescriptor method, TimeSpan timeout, CancellationToken caller, CancellationTokenSource deadline)
+    private Exception? Translate(Exception e, MethodDescriptor method, TimeSpan timeout, CancellationToken caller, CancellationTokenSource deadline)
     {
         switch (e)
         {
+            case OperationCanceledException or ObjectDisposedException when _disposed.IsCancellationRequested && !caller.IsCancellationRequested:
+                return new GrpcStatusException(GrpcStatusCode.Unavailable, RpcErrorCodes.ShuttingDown,
+                    $"The call to '{method.WireName}' was cut: the channel was disposed.") { Method = method.WireName };
             case GrpcStatusException { Status: GrpcStatusCode.DeadlineExceeded }:
                 return new SidecarTimeoutException(method.WireName, timeout);
             case GrpcStatusException s when s.Method is null:

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Callbacks_ = SidecarKit.Transports.Grpc.Callbacks;
 
 namespace SidecarKit.Transports.Grpc.Proto;
 
@@ -37,6 +38,13 @@ public static class ProtoExporter
         }
         return all.ToString();
     }
+
+    /// <summary>
+    /// The service that carries a sidecar's calls to its parent over gRPC (<c>sidecarkit.callbacks.Callbacks</c>,
+    /// docs/grpc.md, "Callbacks"): a parent written in another language implements its side from this file and its
+    /// callback contracts' own exports.
+    /// </summary>
+    public static ProtoFile Callbacks { get; } = new("sidecarkit_callbacks.proto", "sidecarkit.callbacks", "Callbacks", Callbacks_.CallbackMessages.Proto);
 
     /// <summary>The rpc name of a method: its wire name without the contract prefix, in PascalCase (<c>demo.add</c> → <c>Add</c>).</summary>
     public static string RpcName(string contract, string wireName)
