@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# Runs the Node.js client tests (node:test) against the C# demo sidecar; the last line is "node: N passed, N failed".
+# Runs the Node.js client tests (node:test) against the C# demo sidecar (MessagePack on @msgpack/msgpack, gRPC on
+# @grpc/grpc-js); the last line is "node: N passed, N failed".
 # Needs `npm install --no-package-lock --no-audit --no-fund` here first (scripts/test.sh does it) and the demo sidecar
 # built (DEMO_SIDECAR_DLL, else the Release build under samples/Demo/Sidecar/bin/).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-if [ ! -d node_modules/@msgpack/msgpack ]; then
-  echo "!!!!!!!! @msgpack/msgpack is not installed: run npm install --no-package-lock --no-audit --no-fund in tests/Polyglot/node"
+missing=()
+for package in @msgpack/msgpack @grpc/grpc-js @grpc/proto-loader; do
+  [ -d "node_modules/$package" ] || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "!!!!!!!! not installed: ${missing[*]}: run npm install --no-package-lock --no-audit --no-fund in tests/Polyglot/node"
   echo "node: 0 passed, 1 failed"; exit 1
 fi
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # TAP, so that the summary can be read; every test has its own timeout, this one stops a runner that would hang.
-timeout 120 node --test --test-reporter=tap client.test.mjs roundtrip.test.mjs > "$log" 2>&1
+timeout 120 node --test --test-reporter=tap client.test.mjs roundtrip.test.mjs grpc.test.mjs > "$log" 2>&1
 rc=$?
 grep -E '^ *(ok|not ok) [0-9]+ - ' "$log"
 if grep -qE '^ *not ok ' "$log"; then

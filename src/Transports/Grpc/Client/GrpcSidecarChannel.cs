@@ -118,21 +118,16 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     {
         GrpcMethod grpc = GrpcMethod.For(method);
         TimeSpan timeout = TimeoutOf(method);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using CancellationTokenSource deadline = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : new();
         if (timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(timeout);
         try
         {
             using HttpResponseMessage response = await SendAsync(method, args, timeout, deadline.Token).ConfigureAwait(false);
-            (PipeReader body, HttpHeaders status) = await StartReadingAsync(response, deadline.Token).ConfigureAwait(false);
-            bool gzip = IsGzip(response);
-            GrpcMessage? message = await GrpcMessageReader.ReadAsync(body, _options.MaxReceiveMessageSize, gzip, deadline.Token).ConfigureAwait(false);
+            (Stream? body, HttpHeaders status) = await StartUnaryAsync(response, deadline.Token).ConfigureAwait(false);
+            GrpcMessage? message = body is null ? null
+                : await GrpcMessageReader.ReadUnaryAsync(body, _options.MaxReceiveMessageSize, IsGzip(response), deadline.Token).ConfigureAwait(false);
             try
             {
-                if (message is not null && await GrpcMessageReader.ReadAsync(body, _options.MaxReceiveMessageSize, gzip, deadline.Token).ConfigureAwait(false) is { } extra)
-                {
-                    extra.Dispose();
-                    throw new GrpcStatusException(GrpcStatusCode.Internal, RpcErrorCodes.InternalError, $"'{method.WireName}' is unary, but the response has more than one message.");
-                }
                 ThrowIfFailed(status, method);
                 if (message is not { } m)
                     throw new GrpcStatusException(GrpcStatusCode.Internal, RpcErrorCodes.InternalError, $"The response of '{method.WireName}' has no message.");
@@ -275,37 +270,62 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     // where the status will be: the trailers, or the headers of a trailers-only response.
     private static async Task<(PipeReader Body, HttpHeaders Status)> StartReadingAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            // The specification's mapping of HTTP statuses for responses that are not gRPC.
-            GrpcStatusCode status = response.StatusCode switch
-            {
-                HttpStatusCode.BadRequest => GrpcStatusCode.Internal,
-                HttpStatusCode.Unauthorized => GrpcStatusCode.Unauthenticated,
-                HttpStatusCode.Forbidden => GrpcStatusCode.PermissionDenied,
-                HttpStatusCode.NotFound => GrpcStatusCode.Unimplemented,
-                HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout => GrpcStatusCode.Unavailable,
-                _ => GrpcStatusCode.Unknown,
-            };
-            throw new GrpcStatusException(status, GrpcProtocol.CodeOf(status), $"The server answered HTTP {(int)response.StatusCode}, not gRPC.");
-        }
-        if (response.Headers.TryGetValues(GrpcProtocol.StatusHeader, out _))
+        CheckHttpStatus(response);
+        if (response.Headers.NonValidated.Contains(GrpcProtocol.StatusHeader))
         {
             ThrowIfFailed(response.Headers, null);
             return (PipeReader.Create(Stream.Null), response.Headers);   // trailers-only OK: no messages
         }
-        if (!GrpcProtocol.IsGrpcContentType(response.Content.Headers.ContentType?.MediaType))
-            throw new GrpcStatusException(GrpcStatusCode.Unknown, RpcErrorCodes.InternalError, $"The response's content type is '{response.Content.Headers.ContentType}', not application/grpc.");
+        CheckContentType(response);
         Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         return (PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: false)), response.TrailingHeaders);
     }
 
-    private static bool IsGzip(HttpResponseMessage response)
-        => response.Headers.TryGetValues(GrpcProtocol.EncodingHeader, out IEnumerable<string>? values) && values.FirstOrDefault() == "gzip";
+    private static void CheckHttpStatus(HttpResponseMessage response)
+    {
+        if (response.StatusCode == HttpStatusCode.OK) return;
+        // The specification's mapping of HTTP statuses for responses that are not gRPC.
+        GrpcStatusCode status = response.StatusCode switch
+        {
+            HttpStatusCode.BadRequest => GrpcStatusCode.Internal,
+            HttpStatusCode.Unauthorized => GrpcStatusCode.Unauthenticated,
+            HttpStatusCode.Forbidden => GrpcStatusCode.PermissionDenied,
+            HttpStatusCode.NotFound => GrpcStatusCode.Unimplemented,
+            HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout => GrpcStatusCode.Unavailable,
+            _ => GrpcStatusCode.Unknown,
+        };
+        throw new GrpcStatusException(status, GrpcProtocol.CodeOf(status), $"The server answered HTTP {(int)response.StatusCode}, not gRPC.");
+    }
+
+    private static void CheckContentType(HttpResponseMessage response)
+    {
+        string? contentType = Header(response.Content.Headers, "Content-Type");
+        if (!GrpcProtocol.IsGrpcContentType(contentType))
+            throw new GrpcStatusException(GrpcStatusCode.Unknown, RpcErrorCodes.InternalError, $"The response's content type is '{contentType}', not application/grpc.");
+    }
+
+    // The unary path reads the body straight from the response stream (one message, no pipe in between).
+    private static async Task<(Stream? Body, HttpHeaders Status)> StartUnaryAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        CheckHttpStatus(response);
+        if (response.Headers.NonValidated.Contains(GrpcProtocol.StatusHeader))
+        {
+            ThrowIfFailed(response.Headers, null);
+            return (null, response.Headers);
+        }
+        CheckContentType(response);
+        return (await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), response.TrailingHeaders);
+    }
+
+    private static bool IsGzip(HttpResponseMessage response) => Header(response.Headers, GrpcProtocol.EncodingHeader) == "gzip";
+
+    // Read without validation or parsing: the values are compared as they came.
+    private static string? Header(HttpHeaders headers, string name)
+        => headers.NonValidated.TryGetValues(name, out HeaderStringValues values) && values.Count > 0 ? values.ToString() : null;
 
     private static void ThrowIfFailed(HttpHeaders trailers, MethodDescriptor? method)
     {
-        string? statusText = trailers.TryGetValues(GrpcProtocol.StatusHeader, out IEnumerable<string>? s) ? s.FirstOrDefault() : null;
+        string? statusText = Header(trailers, GrpcProtocol.StatusHeader);
         if (statusText is null)
             throw new GrpcStatusException(GrpcStatusCode.Internal, RpcErrorCodes.InternalError,
                 $"The response{(method is null ? "" : " of '" + method.WireName + "'")} ended without a grpc-status.");
@@ -313,11 +333,11 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
             throw new GrpcStatusException(GrpcStatusCode.Unknown, RpcErrorCodes.InternalError, $"The grpc-status '{statusText}' is not a status code.");
         if (code == 0) return;
         var status = (GrpcStatusCode)code;
-        string message = GrpcProtocol.DecodeMessage(trailers.TryGetValues(GrpcProtocol.MessageHeader, out IEnumerable<string>? m) ? m.FirstOrDefault() : null);
-        int errorCode = trailers.TryGetValues(GrpcProtocol.ErrorCodeTrailer, out IEnumerable<string>? c) && int.TryParse(c.FirstOrDefault(), out int parsed)
+        string message = GrpcProtocol.DecodeMessage(Header(trailers, GrpcProtocol.MessageHeader));
+        int errorCode = int.TryParse(Header(trailers, GrpcProtocol.ErrorCodeTrailer), out int parsed)
             ? parsed : GrpcProtocol.CodeOf(status);
         JsonElement? data = null;
-        if (trailers.TryGetValues(GrpcProtocol.ErrorDataTrailer, out IEnumerable<string>? d) && d.FirstOrDefault() is { } base64)
+        if (Header(trailers, GrpcProtocol.ErrorDataTrailer) is { } base64)
         {
             try
             {

@@ -10,8 +10,9 @@ namespace SidecarKit.Transports.Grpc.Server;
 /// <summary>One call on the server: its request message in, its response messages out, on one HTTP/2 stream.</summary>
 internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, GrpcServerOptions options, bool gzip) : IRpcServerCall, IDisposable
 {
+    // Messages are encoded and copied into the response synchronously, so one encoder per thread serves every call.
+    [ThreadStatic] private static ProtobufEncoder? t_encoder;
     private GrpcMessage _request;
-    private ProtobufEncoder? _encoder;
 
     public HttpContext Context => context;
 
@@ -66,7 +67,7 @@ internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, Gr
     /// <summary>Sends a message written by hand (health).</summary>
     public ProtobufEncoder StartMessage()
     {
-        ProtobufEncoder encoder = _encoder ??= new ProtobufEncoder(reserve: 5);
+        ProtobufEncoder encoder = t_encoder ??= new ProtobufEncoder(reserve: 5);
         encoder.Reset();
         return encoder;
     }

@@ -1,0 +1,343 @@
+// The demo sidecar over gRPC (--transport grpc: h2c on loopback TCP; grpc-unix: a Unix socket), called by
+// @grpc/grpc-js with the proto3 file the sidecar itself exports (--describe proto) loaded by @grpc/proto-loader:
+// every demo method but demo.work (its callbacks are designed elsewhere), statuses with their sidecar-error-code
+// trailers, deadlines, cancellation, unknown methods, sizes, compression, health and the token as
+// `authorization: Bearer`.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import { after, before, describe, test } from "node:test";
+import * as grpc from "@grpc/grpc-js";
+import { demoProtoText, loadDemoPackage } from "./grpc-demo-server.mjs";
+import { Sidecar } from "./sidecar.mjs";
+
+const opts = { timeout: 60_000 };
+const seconds = () => performance.now() / 1000;
+const SERVICE = "/sidecarkit.demo.Demo/";
+
+let pkg;
+const demoPackage = () => (pkg ??= loadDemoPackage(demoProtoText()));
+
+/** A unary call as a promise: resolves to { response, error } (error a grpc-js ServiceError, with code/details/metadata). */
+function unary(client, method, request, { metadata = new grpc.Metadata(), deadline } = {}) {
+  return new Promise((resolve) => {
+    client[method](request, metadata, deadline === undefined ? {} : { deadline }, (error, response) => resolve({ response, error }));
+  });
+}
+
+/** The unary call's response; fails the test with the status when there is none. */
+async function ok(client, method, request, options) {
+  const { response, error } = await unary(client, method, request, options);
+  if (error) assert.fail(`${method} failed: ${grpc.status[error.code]} (${error.code}) ${error.details}`);
+  return response;
+}
+
+/** The unary call's error; fails the test when it succeeded. */
+async function failed(client, method, request, options) {
+  const { response, error } = await unary(client, method, request, options);
+  if (!error) assert.fail(`${method} succeeded with ${JSON.stringify(response)}; an error was expected`);
+  return error;
+}
+
+/**
+ * Reads a server stream to its end: { items, error }, once both the status and the end of the items (or the error)
+ * have come. `onItem(item, call)` may cancel the call.
+ */
+function readStream(call, onItem = () => {}) {
+  return new Promise((resolve) => {
+    const items = [];
+    let error = null, ended = false, status = false;
+    const settle = () => { if (ended && status) resolve({ items, error }); };
+    call.on("data", (m) => { items.push(m.item); onItem(m.item, call); });
+    call.on("end", () => { ended = true; settle(); });
+    call.on("error", (e) => { error = e; ended = true; settle(); });
+    call.on("status", () => { status = true; settle(); });
+  });
+}
+
+const errorCode = (error) => error.metadata.get("sidecar-error-code");
+
+class GrpcSidecar extends Sidecar {
+  constructor(transport = "grpc", env = {}) {
+    super(["--transport", transport], env);
+  }
+
+  async client() {
+    const ready = await this.waitReady();
+    const target = ready.transport === "grpc-unix" ? `unix://${ready.listenInfo}` : ready.listenInfo;
+    const Demo = demoPackage().Demo;
+    return new Demo(target, grpc.credentials.createInsecure());
+  }
+}
+
+describe("grpc: the demo contract from @grpc/grpc-js", opts, () => {
+  let sc, demo;
+  before(async () => {
+    sc = new GrpcSidecar("grpc");
+    demo = await sc.client();
+  });
+  after(async () => {
+    demo?.close();
+    await sc?.kill();
+  });
+
+  test("the ready line names 127.0.0.1 and a port; the exported proto is package sidecarkit.demo, service Demo", () => {
+    assert.equal(sc.ready.transport, "grpc");
+    assert.match(sc.ready.listenInfo, /^127\.0\.0\.1:\d+$/);
+    assert.equal(sc.ready.pid, sc.child.pid);
+    const text = demoProtoText();
+    assert.match(text, /^package sidecarkit\.demo;$/m);
+    assert.match(text, /^service Demo \{$/m);
+    assert.deepEqual(Object.keys(demoPackage().Demo.service).sort(),
+      ["Add", "Blob", "Count", "Divide", "Echo", "Exit", "Log", "Sleep", "Work"]);
+  });
+
+  test("Add, and its overflow: INVALID_ARGUMENT with sidecar-error-code -32602", async () => {
+    assert.deepEqual(await ok(demo, "add", { a: 2, b: 3 }), { result: 5 });
+    assert.deepEqual(await ok(demo, "add", { a: -2147483648, b: 2147483647 }), { result: -1 });
+    assert.deepEqual(await ok(demo, "add", {}), { result: 0 }); // absent fields are 0
+    const e = await failed(demo, "add", { a: 2147483647, b: 1 });
+    assert.equal(e.code, grpc.status.INVALID_ARGUMENT);
+    assert.deepEqual(errorCode(e), ["-32602"]);
+    assert.match(e.details, /overflow/);
+  });
+
+  test("Echo: a full Person (Timestamp born, Address) and an empty one", async () => {
+    const person = {
+      name: "Ada 𝄞 ✓", age: 36, tags: ["math", ""],
+      address: { street: "12 St James's Square", city: "London" },
+      born: { seconds: "-4861697400", nanos: 123456700 }, // 1815-12-10T08:30:00.1234567Z
+    };
+    assert.deepEqual(await ok(demo, "echo", { person }), { result: person });
+    const empty = { name: "", age: 0, tags: [], address: null, born: null };
+    assert.deepEqual(await ok(demo, "echo", { person: {} }), { result: empty });
+    const epoch = { ...empty, born: { seconds: "0", nanos: 0 }, address: { street: "", city: "" } };
+    assert.deepEqual(await ok(demo, "echo", { person: epoch }), { result: epoch }); // present but empty messages stay present
+  });
+
+  test("Divide, and division by zero: UNKNOWN, details 'division by zero', sidecar-error-code -32010", async () => {
+    assert.deepEqual(await ok(demo, "divide", { dividend: 5, divisor: 2 }), { result: 2.5 });
+    assert.ok(Number.isNaN((await ok(demo, "divide", { dividend: NaN, divisor: 1 })).result));
+    const e = await failed(demo, "divide", { dividend: 1, divisor: 0 });
+    assert.equal(e.code, grpc.status.UNKNOWN);
+    assert.equal(e.code, 2);
+    assert.equal(e.details, "division by zero");
+    assert.deepEqual(errorCode(e), ["-32010"]);
+  });
+
+  test("Count streams 1..N; to <= 0 streams nothing", async () => {
+    const { items, error } = await readStream(demo.count({ to: 1000 }));
+    assert.equal(error, null);
+    assert.deepEqual(items, Array.from({ length: 1000 }, (_, i) => i + 1));
+    for (const to of [0, -5]) assert.deepEqual(await readStream(demo.count({ to })), { items: [], error: null });
+  });
+
+  test("Count cancelled mid-stream: CANCELLED here, and the next calls are served", async () => {
+    const { items, error } = await readStream(demo.count({ to: 1_000_000 }), (item, call) => { if (item === 10) call.cancel(); });
+    assert.equal(error?.code, grpc.status.CANCELLED);
+    assert.ok(items.length >= 10 && items.length < 1_000_000, `${items.length} items`);
+    assert.deepEqual(items.slice(0, 10), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(await ok(demo, "add", { a: 40, b: 2 }), { result: 42 });
+    assert.deepEqual((await readStream(demo.count({ to: 3 }))).items, [1, 2, 3]);
+  });
+
+  test("Sleep returns 'slept'; with a deadline it ends DEADLINE_EXCEEDED, well before its time", async () => {
+    assert.deepEqual(await ok(demo, "sleep", { milliseconds: 10 }), { result: "slept" });
+    const started = seconds();
+    const e = await failed(demo, "sleep", { milliseconds: 60_000 }, { deadline: Date.now() + 300 });
+    assert.equal(e.code, grpc.status.DEADLINE_EXCEEDED);
+    assert.ok(seconds() - started < 5, `${seconds() - started} s`);
+    // A deadline that leaves time enough is no error.
+    assert.deepEqual(await ok(demo, "sleep", { milliseconds: 50 }, { deadline: Date.now() + 10_000 }), { result: "slept" });
+  });
+
+  test("Sleep cancelled by the client: CANCELLED, at once", async () => {
+    const started = seconds();
+    const e = await new Promise((resolve) => {
+      const call = demo.sleep({ milliseconds: 60_000 }, (error) => resolve(error));
+      setTimeout(() => call.cancel(), 200);
+    });
+    assert.equal(e?.code, grpc.status.CANCELLED);
+    assert.ok(seconds() - started < 5);
+    assert.deepEqual(await ok(demo, "add", { a: 1, b: 1 }), { result: 2 });
+  });
+
+  test("Blob: 1 MiB, byte i = i % 256; size 0 is empty", async () => {
+    const { result } = await ok(demo, "blob", { size: 1 << 20 });
+    assert.ok(Buffer.isBuffer(result));
+    assert.equal(result.length, 1 << 20);
+    const expected = Buffer.alloc(1 << 20);
+    for (let i = 0; i < expected.length; i++) expected[i] = i % 256;
+    assert.ok(result.equals(expected), "the bytes differ from i % 256");
+    assert.equal((await ok(demo, "blob", { size: 0 })).result.length, 0);
+  });
+
+  test("Log answers google.protobuf.Empty, and the message reaches the sidecar's log", async () => {
+    const marker = `node-grpc-log-${randomBytes(4).toString("hex")}`;
+    assert.deepEqual(await ok(demo, "log", { message: marker }), {});
+    assert.ok(await sc.waitFor(() => sc.stderr.includes(`demo.log: ${marker}`)), "the log line never appeared");
+  });
+
+  test("Timestamp: DateTimeOffset's range kept to 100 ns; outside it or malformed, INVALID_ARGUMENT", async () => {
+    const echoBorn = (born) => unary(demo, "echo", { person: { name: "t", born } });
+    for (const born of [{ seconds: "-62135596800", nanos: 0 }, { seconds: "253402300799", nanos: 999999900 }, { seconds: "0", nanos: 0 }]) {
+      const { response, error } = await echoBorn(born);
+      assert.equal(error, null, JSON.stringify(born));
+      assert.deepEqual(response.result.born, born);
+    }
+    assert.deepEqual((await echoBorn({ seconds: "1", nanos: 123456789 })).response.result.born, { seconds: "1", nanos: 123456700 });
+    for (const born of [{ seconds: "253402300800", nanos: 0 }, { seconds: "-62135596801", nanos: 0 },
+      { seconds: "0", nanos: -1 }, { seconds: "0", nanos: 1_000_000_000 }]) {
+      const { error } = await echoBorn(born);
+      assert.equal(error?.code, grpc.status.INVALID_ARGUMENT, JSON.stringify(born));
+      assert.deepEqual(errorCode(error), ["-32602"]);
+    }
+  });
+
+  test("large requests: 3 MiB is echoed; 5 MiB is RESOURCE_EXHAUSTED; the channel goes on", async () => {
+    const name = "n".repeat(3 << 20);
+    assert.equal((await ok(demo, "echo", { person: { name } })).result.name, name);
+    const e = await failed(demo, "echo", { person: { name: "n".repeat(5 << 20) } });
+    assert.equal(e.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.deepEqual(await ok(demo, "add", { a: 1, b: 2 }), { result: 3 });
+  });
+
+  test("requests compressed by grpc-js: gzip is read; deflate is UNIMPLEMENTED naming what the server takes", async () => {
+    const Demo = demoPackage().Demo;
+    const gzip = new Demo(sc.ready.listenInfo, grpc.credentials.createInsecure(), { "grpc.default_compression_algorithm": 2 });
+    const deflate = new Demo(sc.ready.listenInfo, grpc.credentials.createInsecure(), { "grpc.default_compression_algorithm": 1 });
+    try {
+      assert.deepEqual(await ok(gzip, "add", { a: 2, b: 3 }), { result: 5 });
+      const name = "z".repeat(1 << 20);
+      assert.equal((await ok(gzip, "echo", { person: { name } })).result.name, name);
+      const e = await failed(deflate, "add", { a: 2, b: 3 });
+      assert.equal(e.code, grpc.status.UNIMPLEMENTED);
+      assert.deepEqual(e.metadata.get("grpc-accept-encoding"), ["identity,gzip"]);
+    } finally {
+      gzip.close();
+      deflate.close();
+    }
+  });
+
+  test("an unknown method or service: UNIMPLEMENTED", async () => {
+    const raw = (p) => new Promise((resolve) => {
+      demo.makeUnaryRequest(p, (b) => b, (b) => b, Buffer.alloc(0), (error, response) => resolve({ error, response }));
+    });
+    for (const p of [`${SERVICE}Nope`, "/sidecarkit.demo.Nope/Add", `${SERVICE}add`]) {
+      const { error } = await raw(p);
+      assert.equal(error?.code, grpc.status.UNIMPLEMENTED, p);
+    }
+    assert.deepEqual(await ok(demo, "add", { a: 1, b: 2 }), { result: 3 });
+  });
+
+  test("several calls at once on one channel: a long Sleep does not hold up the others", async () => {
+    const started = seconds();
+    const sleeping = ok(demo, "sleep", { milliseconds: 1500 });
+    const sums = await Promise.all(Array.from({ length: 20 }, (_, i) => ok(demo, "add", { a: i, b: i })));
+    assert.deepEqual(sums.map((r) => r.result), Array.from({ length: 20 }, (_, i) => 2 * i));
+    assert.ok(seconds() - started < 1.2, "the adds waited for the sleep");
+    assert.deepEqual(await sleeping, { result: "slept" });
+  });
+});
+
+describe("grpc: the token as authorization: Bearer", opts, () => {
+  const token = randomBytes(16).toString("hex");
+  let sc, demo;
+  before(async () => {
+    sc = new GrpcSidecar("grpc", { SIDECAR_TOKEN: token });
+    demo = await sc.client();
+  });
+  after(async () => {
+    demo?.close();
+    await sc?.kill();
+  });
+
+  const bearer = (value) => {
+    const m = new grpc.Metadata();
+    if (value !== undefined) m.set("authorization", value);
+    return m;
+  };
+
+  test("no authorization, another token, or a malformed header: UNAUTHENTICATED, and nothing runs", async () => {
+    const marker = `node-grpc-unauth-${randomBytes(4).toString("hex")}`;
+    const other = randomBytes(16).toString("hex");
+    for (const value of [undefined, `Bearer ${other}`, token, `Basic ${token}`, `Bearer ${token}x`, "Bearer "]) {
+      const e = await failed(demo, "add", { a: 1, b: 2 }, { metadata: bearer(value) });
+      assert.equal(e.code, grpc.status.UNAUTHENTICATED, String(value));
+      const l = await failed(demo, "log", { message: marker }, { metadata: bearer(value) });
+      assert.equal(l.code, grpc.status.UNAUTHENTICATED, String(value));
+    }
+    const s = await readStream(demo.count({ to: 3 }, bearer(`Bearer ${other}`)));
+    assert.deepEqual([s.items, s.error?.code], [[], grpc.status.UNAUTHENTICATED]);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(sc.stderr.includes(marker), false, "demo.log ran without the token");
+  });
+
+  test("grpc.health.v1.Health/Check answers without the token: SERVING for the server and for sidecarkit.demo.Demo", async () => {
+    const check = (service) => new Promise((resolve) => {
+      const request = Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)]); // HealthCheckRequest.service
+      demo.makeUnaryRequest("/grpc.health.v1.Health/Check", (b) => b, (b) => b, service ? request : Buffer.alloc(0),
+        (error, response) => resolve({ error, response }));
+    });
+    for (const service of ["", "sidecarkit.demo.Demo"]) {
+      const { error, response } = await check(service);
+      assert.equal(error, null, service);
+      assert.deepEqual([...response], [0x08, 0x01], service); // status = SERVING
+    }
+    assert.equal((await check("sidecarkit.nope.Nope")).error?.code, grpc.status.NOT_FOUND);
+  });
+
+  test("the right token works, per call or added to every call by an interceptor", async () => {
+    assert.deepEqual(await ok(demo, "add", { a: 2, b: 3 }, { metadata: bearer(`Bearer ${token}`) }), { result: 5 });
+    const s = await readStream(demo.count({ to: 3 }, bearer(`Bearer ${token}`)));
+    assert.deepEqual([s.items, s.error], [[1, 2, 3], null]);
+    // grpc-js sends call credentials only on secure channels; over h2c an interceptor adds the header.
+    const interceptor = (options, next) => new grpc.InterceptingCall(next(options), {
+      start(metadata, listener, nextStart) {
+        metadata.set("authorization", `Bearer ${token}`);
+        nextStart(metadata, listener);
+      },
+    });
+    const Demo = demoPackage().Demo;
+    const authed = new Demo(sc.ready.listenInfo, grpc.credentials.createInsecure(), { interceptors: [interceptor] });
+    try {
+      assert.deepEqual(await ok(authed, "echo", { person: { name: "t" } }),
+        { result: { name: "t", age: 0, tags: [], address: null, born: null } });
+    } finally {
+      authed.close();
+    }
+  });
+});
+
+describe("grpc-unix: the demo contract over a Unix socket", opts, () => {
+  let sc, demo;
+  before(async () => {
+    sc = new GrpcSidecar("grpc-unix");
+    demo = await sc.client();
+  });
+  after(async () => {
+    demo?.close();
+    await sc?.kill();
+  });
+
+  test("the socket is private; Add, Echo, Count and a Divide error work over it", async () => {
+    assert.equal(sc.ready.transport, "grpc-unix");
+    const st = fs.statSync(sc.ready.listenInfo);
+    assert.ok(st.isSocket());
+    assert.equal(st.mode & 0o777, 0o600);
+    assert.deepEqual(await ok(demo, "add", { a: 20, b: 22 }), { result: 42 });
+    assert.deepEqual(await ok(demo, "echo", { person: { name: "u", tags: ["x"] } }),
+      { result: { name: "u", age: 0, tags: ["x"], address: null, born: null } });
+    assert.deepEqual((await readStream(demo.count({ to: 5 }))).items, [1, 2, 3, 4, 5]);
+    const e = await failed(demo, "divide", { dividend: 1, divisor: 0 });
+    assert.deepEqual([e.code, e.details, errorCode(e)], [grpc.status.UNKNOWN, "division by zero", ["-32010"]]);
+  });
+
+  test("end of stdin stops the sidecar and removes the socket", async () => {
+    const sock = sc.ready.listenInfo;
+    demo.close();
+    sc.child.stdin.end();
+    assert.deepEqual(await sc.exit(), { code: 0, signal: null });
+    assert.equal(fs.existsSync(sock), false, "the socket is left behind");
+  });
+});
