@@ -87,7 +87,7 @@ else
   missing "/usr/bin/python3 is missing: the Python polyglot tests did not run. Install Debian's python3 (apt-get install python3)."
 fi
 
-echo "== polyglot tests (Node: @msgpack/msgpack)"
+echo "== polyglot tests (Node: @msgpack/msgpack, @grpc/grpc-js)"
 if command -v node >/dev/null && command -v npm >/dev/null; then
   run_counted node "tests/Polyglot/node/run.sh" bash tests/Polyglot/node/run.sh
 else

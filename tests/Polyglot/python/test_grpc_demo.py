@@ -2,8 +2,9 @@
 """The demo sidecar over gRPC (--transport grpc and grpc-unix), driven by Debian's python3-grpcio and python3-protobuf
 (independent implementations of HTTP/2, gRPC and Protocol Buffers).
 
-At setup the suite asks the built sidecar for its contract as a proto3 file (--describe proto), writes it and a
-hand-written grpc.health.v1 health.proto to a temporary folder and compiles both with Debian's protoc. Debian has no
+At setup the suite asks the built sidecar for its contract as a proto3 file (--describe proto), writes it, a
+hand-written grpc.health.v1 health.proto and the golden callback protos (demo_events.proto, sidecarkit_callbacks.proto
+from tests/Transports.Grpc.Tests/Golden) to a temporary folder and compiles them with Debian's protoc. Debian has no
 grpc_tools, so the stubs are made by hand from channel.unary_unary / unary_stream and the generated message classes.
 
 Every sidecar is started with stdin a pipe kept open (it exits on end of stdin) and without SIDECAR_TOKEN unless a test
@@ -14,7 +15,7 @@ loudly and counts as one failure (scripts/test.sh installs python3-grpcio and py
 """
 import atexit, datetime, importlib, json, os, secrets, shutil, socket, stat, subprocess, sys, tempfile, threading, time, unittest
 
-from suite_runner import DEMO_SIDECAR_DLL as DLL, import_grpc, run
+from suite_runner import DEMO_SIDECAR_DLL as DLL, REPO_ROOT, import_grpc, run
 
 grpc, _protobuf = import_grpc()
 from google.protobuf import empty_pb2, timestamp_pb2  # noqa: E402  (after the loud import check)
@@ -23,6 +24,9 @@ READY_PREFIX = "__SIDECAR_READY__:"
 TIMEOUT = 10.0          # seconds for the ready line, a log line, an exit, or any one call that should be quick
 SERVICE = "sidecarkit.demo.Demo"
 HEALTH = "grpc.health.v1.Health"
+CALLBACKS = "sidecarkit.callbacks.Callbacks"
+GOLDEN = os.path.join(REPO_ROOT, "tests/Transports.Grpc.Tests/Golden")
+CALLBACK_PROTOS = ("demo_events.proto", "sidecarkit_callbacks.proto")
 MiB = 1024 * 1024
 
 # grpc.health.v1 as the gRPC health checking protocol defines it (the two messages the server's health service uses).
@@ -37,11 +41,14 @@ message HealthCheckResponse {
 
 pb = None        # demo_pb2, compiled from the sidecar's own --describe proto
 health_pb = None  # health_pb2
+events_pb = None  # demo_events_pb2: the callback contract's messages (golden file)
+cb_pb = None      # sidecarkit_callbacks_pb2: CallbackCall and CallbackReply (golden file)
 
 
 def generate():
-    """Compiles the sidecar's demo.proto and health.proto with protoc and imports them; returns a problem or None."""
-    global pb, health_pb
+    """Compiles the sidecar's demo.proto, health.proto and the golden callback protos with protoc and imports them;
+    returns a problem or None."""
+    global pb, health_pb, events_pb, cb_pb
     if not os.path.exists(DLL):
         return f"the demo sidecar is not built ({DLL}): dotnet build Toolkit.sln -c Release"
     if shutil.which("protoc") is None:
@@ -55,13 +62,19 @@ def generate():
         f.write(described.stdout)
     with open(os.path.join(out, "health.proto"), "w") as f:
         f.write(HEALTH_PROTO)
-    compiled = subprocess.run(["protoc", f"--python_out={out}", f"-I{out}", "-I/usr/include", "demo.proto", "health.proto"],
-                              capture_output=True, timeout=60)
+    for name in CALLBACK_PROTOS:
+        if not os.path.exists(os.path.join(GOLDEN, name)):
+            return f"the golden callback proto {os.path.join(GOLDEN, name)} is missing"
+        shutil.copy(os.path.join(GOLDEN, name), out)
+    compiled = subprocess.run(["protoc", f"--python_out={out}", f"-I{out}", "-I/usr/include", "demo.proto", "health.proto",
+                               *CALLBACK_PROTOS], capture_output=True, timeout=60)
     if compiled.returncode != 0:
-        return f"protoc rejected the sidecar's demo.proto:\n{compiled.stderr.decode(errors='replace')}"
+        return f"protoc rejected the sidecar's demo.proto or the golden callback protos:\n{compiled.stderr.decode(errors='replace')}"
     sys.path.insert(0, out)
     pb = importlib.import_module("demo_pb2")
     health_pb = importlib.import_module("health_pb2")
+    events_pb = importlib.import_module("demo_events_pb2")
+    cb_pb = importlib.import_module("sidecarkit_callbacks_pb2")
     return None
 
 
@@ -82,7 +95,7 @@ class Demo:
         unary = {"Add": (pb.AddRequest, pb.AddResponse), "Echo": (pb.EchoRequest, pb.EchoResponse),
                  "Divide": (pb.DivideRequest, pb.DivideResponse), "Sleep": (pb.SleepRequest, pb.SleepResponse),
                  "Blob": (pb.BlobRequest, pb.BlobResponse), "Log": (pb.LogRequest, empty_pb2.Empty),
-                 "Exit": (pb.ExitRequest, empty_pb2.Empty)}
+                 "Exit": (pb.ExitRequest, empty_pb2.Empty), "Work": (pb.WorkRequest, pb.WorkResponse)}
         for name, (request, response) in unary.items():
             setattr(self, name, channel.unary_unary(f"/{SERVICE}/{name}", request_serializer=request.SerializeToString,
                                                     response_deserializer=response.FromString))
@@ -96,6 +109,90 @@ class Health:
                                          response_deserializer=health_pb.HealthCheckResponse.FromString)
         self.Watch = channel.unary_stream(f"/{HEALTH}/Watch", request_serializer=health_pb.HealthCheckRequest.SerializeToString,
                                           response_deserializer=health_pb.HealthCheckResponse.FromString)
+
+
+class Callbacks:
+    """A hand-written stub for sidecarkit.callbacks.Callbacks: the service a parent takes the sidecar's calls on."""
+
+    def __init__(self, channel):
+        self.Subscribe = channel.unary_stream(f"/{CALLBACKS}/Subscribe", request_serializer=empty_pb2.Empty.SerializeToString,
+                                              response_deserializer=cb_pb.CallbackCall.FromString)
+        self.Reply = channel.unary_unary(f"/{CALLBACKS}/Reply", request_serializer=cb_pb.CallbackReply.SerializeToString,
+                                         response_deserializer=empty_pb2.Empty.FromString)
+
+
+class Parent:
+    """A parent over grpcio: holds one Subscribe open, reads it on a thread, decodes each CallbackCall by its method and
+    serves demoEvents.progress (recorded) and demoEvents.confirm (recorded, then answered with Reply on a thread of its
+    own: `confirm`, or the error `error` = (code, message, data_json) when that is set).
+
+    start() returns once the sidecar holds the subscription (it sends the headers then) and raises the RpcError of a
+    refused one (ALREADY_EXISTS). Anything unexpected (an unknown method, a notification with an id, a failed Reply)
+    lands in `problems`, which the tests check is empty."""
+
+    def __init__(self, channel, confirm=True, error=None):
+        self.stub = Callbacks(channel)
+        self.confirm, self.error = confirm, error
+        self.progress, self.questions, self.calls, self.problems = [], [], [], []
+        self.ended = None   # the RpcError the subscription ended with
+        self.cond = threading.Condition()
+        self.call = self.thread = None
+
+    def start(self):
+        self.call = self.stub.Subscribe(empty_pb2.Empty())   # no deadline: it stays open until cancelled
+        self.call.initial_metadata()   # headers or a trailers-only refusal
+        if self.call.done():
+            raise self.call   # the refused subscription's RpcError (its code is ALREADY_EXISTS when one is open)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+        return self
+
+    def _serve(self):
+        try:
+            for call in self.call:
+                with self.cond:
+                    self.calls.append(call)
+                if call.method == "demoEvents.progress":
+                    request = events_pb.ProgressRequest.FromString(call.request)
+                    with self.cond:
+                        self.progress.append((request.task, request.percent))
+                        if call.id != 0 or call.path != "/sidecarkit.demo_events.DemoEvents/Progress":
+                            self.problems.append(f"progress came as id {call.id}, path {call.path!r}")
+                        self.cond.notify_all()
+                elif call.method == "demoEvents.confirm":
+                    request = events_pb.ConfirmRequest.FromString(call.request)
+                    with self.cond:
+                        self.questions.append(request.question)
+                        if call.id == 0 or call.path != "/sidecarkit.demo_events.DemoEvents/Confirm":
+                            self.problems.append(f"confirm came as id {call.id}, path {call.path!r}")
+                        self.cond.notify_all()
+                    threading.Thread(target=self._answer_confirm, args=(call.id,), daemon=True).start()
+                else:
+                    with self.cond:
+                        self.problems.append(f"unexpected callback {call.method!r} (id {call.id}, path {call.path!r})")
+        except grpc.RpcError as e:
+            with self.cond:
+                self.ended = e
+                self.cond.notify_all()
+
+    def _answer_confirm(self, call_id):
+        if self.error:
+            code, message, data = self.error
+            reply = cb_pb.CallbackReply(id=call_id, error_code=code, error_message=message, error_data_json=data)
+        else:
+            reply = cb_pb.CallbackReply(id=call_id, response=events_pb.ConfirmResponse(result=self.confirm).SerializeToString())
+        try:
+            self.stub.Reply(reply, timeout=TIMEOUT)
+        except grpc.RpcError as e:
+            with self.cond:
+                self.problems.append(f"Reply to {call_id} failed: {e.code()} {e.details()}")
+
+    def close(self):
+        """Cancels the subscription and waits for its thread (the sidecar frees the slot once it sees the cancel)."""
+        if self.call is not None:
+            self.call.cancel()
+        if self.thread is not None:
+            self.thread.join(TIMEOUT)
 
 
 class Sidecar:
@@ -557,6 +654,138 @@ class DelayedReady(unittest.TestCase):
         self.assertEqual(5, demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT).result)
 
 
+class CallbacksToParent(unittest.TestCase):
+    """demo.work calls its parent back over sidecarkit.callbacks.Callbacks: this suite is that parent. One sidecar for
+    the class; each test subscribes a Parent of its own and cancels it at the end."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sc = Sidecar("grpc")
+        cls.ch = cls.sc.channel()
+        cls.demo = Demo(cls.ch)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sc.close()
+
+    def setUp(self):
+        self.parents = []
+
+    def tearDown(self):
+        for parent in self.parents:
+            parent.close()
+
+    def subscribe(self, channel=None, **kw):
+        """A started Parent; retries ALREADY_EXISTS for a while (the previous test's parent may still hold the slot
+        until the server has seen its cancellation)."""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            parent = Parent(channel or self.ch, **kw)
+            self.parents.append(parent)
+            try:
+                return parent.start()
+            except grpc.RpcError as e:
+                if e.code() != grpc.StatusCode.ALREADY_EXISTS or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def assertWorkFails(self, steps, code):
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Work(pb.WorkRequest(steps=steps), timeout=TIMEOUT)
+        e = cm.exception
+        self.assertEqual(code, e.code(), e.details())
+        return e
+
+    def test_work_confirmed(self):
+        parent = self.subscribe(confirm=True)
+        self.assertEqual(4, self.demo.Work(pb.WorkRequest(steps=4), timeout=TIMEOUT).result)
+        self.assertEqual([("work", 0), ("work", 25), ("work", 50), ("work", 75)], parent.progress)
+        self.assertEqual(["commit?"], parent.questions)
+        self.assertEqual(["demoEvents.progress"] * 4 + ["demoEvents.confirm"], [c.method for c in parent.calls])
+        self.assertEqual([], parent.problems)
+
+    def test_work_declined(self):
+        parent = self.subscribe(confirm=False)
+        e = self.assertWorkFails(3, grpc.StatusCode.UNKNOWN)
+        self.assertEqual("declined by parent", e.details())
+        self.assertEqual("-32011", metadata_dict(e.trailing_metadata()).get("sidecar-error-code"), e.trailing_metadata())
+        self.assertEqual(["commit?"], parent.questions)
+        self.assertEqual([("work", 0), ("work", 33), ("work", 66)], parent.progress)
+        self.assertEqual([], parent.problems)
+
+    def test_parent_error_reaches_the_caller(self):
+        # The implementation sees the parent's error as a SidecarRemoteException and lets it propagate: an application
+        # code, so UNKNOWN with the parent's message, code and data.
+        parent = self.subscribe(error=(-32042, "parent says no", '{"reason":"policy","attempt":1}'))
+        e = self.assertWorkFails(2, grpc.StatusCode.UNKNOWN)
+        self.assertEqual("parent says no", e.details())
+        trailers = metadata_dict(e.trailing_metadata())
+        self.assertEqual("-32042", trailers.get("sidecar-error-code"), e.trailing_metadata())
+        self.assertEqual({"reason": "policy", "attempt": 1}, json.loads(trailers.get("sidecar-error-data-bin", b"null")),
+                         e.trailing_metadata())
+        self.assertEqual(["commit?"], parent.questions)
+        self.assertEqual([], parent.problems)
+
+    def test_no_parent_subscribed(self):
+        sc = Sidecar("grpc")   # a sidecar nobody has ever subscribed to
+        try:
+            demo = Demo(sc.channel())
+            for steps in (0, 3):   # Work(3)'s progress notifications are dropped, its confirm fails
+                with self.subTest(steps=steps):
+                    with self.assertRaises(grpc.RpcError) as cm:
+                        demo.Work(pb.WorkRequest(steps=steps), timeout=TIMEOUT)
+                    e = cm.exception
+                    self.assertEqual(grpc.StatusCode.FAILED_PRECONDITION, e.code(), e.details())
+                    self.assertIn("no parent is subscribed", e.details())
+                    self.assertIn("demoEvents.confirm", e.details())
+            self.assertEqual(5, demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT).result)
+        finally:
+            sc.close()
+
+    def test_second_subscription_is_refused_until_the_first_ends(self):
+        first = self.subscribe()
+        other = Callbacks(self.sc.channel())   # another connection: another would-be parent
+        second = other.Subscribe(empty_pb2.Empty(), timeout=TIMEOUT)
+        with self.assertRaises(grpc.RpcError) as cm:
+            next(second)
+        self.assertEqual(grpc.StatusCode.ALREADY_EXISTS, cm.exception.code(), cm.exception.details())
+        self.assertIn("already subscribed", cm.exception.details())
+        self.assertEqual(1, self.demo.Work(pb.WorkRequest(steps=1), timeout=TIMEOUT).result)   # the first still serves
+        self.assertEqual(["commit?"], first.questions)
+
+        first.close()
+        self.assertEqual(grpc.StatusCode.CANCELLED, first.ended.code() if first.ended else None)
+        deadline, refused = time.monotonic() + TIMEOUT, 0
+        while True:   # the server frees the slot once it has seen the cancellation
+            third = Parent(self.sc.channel(), confirm=True)
+            self.parents.append(third)
+            try:
+                third.start()
+                break
+            except grpc.RpcError as e:
+                self.assertEqual(grpc.StatusCode.ALREADY_EXISTS, e.code(), e.details())
+                refused += 1
+                self.assertLess(time.monotonic(), deadline, f"still ALREADY_EXISTS {TIMEOUT} s after the cancel ({refused} tries)")
+                time.sleep(0.02)
+        self.assertEqual(2, self.demo.Work(pb.WorkRequest(steps=2), timeout=TIMEOUT).result)
+        self.assertEqual([("work", 0), ("work", 50)], third.progress)
+        self.assertEqual(["commit?"], third.questions)
+        self.assertEqual([("work", 0)], first.progress, "the cancelled parent was still called")
+        self.assertEqual([], first.problems + third.problems)
+
+    def test_concurrent_work(self):
+        parent = self.subscribe(confirm=True)
+        steps = list(range(1, 11))
+        futures = [self.demo.Work.future(pb.WorkRequest(steps=n), timeout=TIMEOUT) for n in steps]
+        self.assertEqual(steps, [f.result().result for f in futures])
+        self.assertEqual(["commit?"] * 10, parent.questions)
+        confirm_ids = [c.id for c in parent.calls if c.method == "demoEvents.confirm"]
+        self.assertEqual(10, len(set(confirm_ids)), confirm_ids)
+        expected = sorted(("work", 100 * i // n) for n in steps for i in range(n))
+        self.assertEqual(expected, sorted(parent.progress))
+        self.assertEqual([], parent.problems)
+
+
 class Lifecycle(unittest.TestCase):
     """Sidecars of their own: exit codes, end of stdin, --listen for grpc-unix."""
 
@@ -614,4 +843,4 @@ class Lifecycle(unittest.TestCase):
 
 if __name__ == "__main__":
     problem = generate()
-    sys.exit(run([Tcp, Token, Unix, DelayedReady, Lifecycle], problem))
+    sys.exit(run([Tcp, Token, Unix, DelayedReady, CallbacksToParent, Lifecycle], problem))
