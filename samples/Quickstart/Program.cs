@@ -2,9 +2,11 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SidecarKit;
 using SidecarKit.Processes;
+using SidecarKit.Rpc;
 using SidecarKit.Samples.Demo;
 using SidecarKit.Samples.Quickstart;
 using SidecarKit.Supervision;
+using SidecarKit.Transports.Grpc;
 using SidecarKit.Transports.JsonLines;
 using SidecarKit.Transports.MessagePack;
 
@@ -131,6 +133,43 @@ await using (var supervisor = new SidecarSupervisor(supervisedSocket))
     catch (SidecarCrashedException e) { Console.WriteLine($"  demo.exit(5): the sidecar crashed with exit code {e.ExitCode}"); }
     Console.WriteLine($"  demo.add(1, 1) = {await client.AddAsync(1, 1)} on the restarted sidecar, now at {supervisor.Status.ReadyInfo?.ListenInfo}");
     Console.WriteLine($"  the crashed sidecar's socket was removed: {!File.Exists(socketPath)}");
+}
+Section("11. The same contract as a gRPC service (h2c on loopback TCP), supervised");
+var overGrpc = new SidecarProcessOptions
+{
+    Name = "demo-grpc",
+    FileName = "dotnet",
+    ReadyTimeout = TimeSpan.FromSeconds(30),
+    LoggerFactory = new ConsoleLoggerFactory(),
+}.UseGrpc();
+overGrpc.Arguments.Add(sidecarDll);
+overGrpc.Arguments.Add("--transport");
+overGrpc.Arguments.Add("grpc");
+overGrpc.Callbacks.AddContract<IDemoEvents>(new PrintingEvents());
+var supervisedGrpc = new SidecarSupervisorOptions { Process = overGrpc };
+supervisedGrpc.Restart.InitialDelay = TimeSpan.FromMilliseconds(200);
+await using (var supervisor = new SidecarSupervisor(supervisedGrpc))
+{
+    await supervisor.StartAsync();
+    IDemo client = supervisor.GetClient<IDemo>();
+    Console.WriteLine($"  serving /sidecarkit.demo.Demo/* at {supervisor.Status.ReadyInfo?.ListenInfo} (calls carry authorization: Bearer <SIDECAR_TOKEN>;");
+    Console.WriteLine("  any gRPC client can call it from `--describe proto`)");
+    Console.WriteLine($"  demo.add(2, 3) = {await client.AddAsync(2, 3)}, demo.echo(Ada).born = {(await client.EchoAsync(ada)).Born:yyyy-MM-dd} (a google.protobuf.Timestamp)");
+    var counted = new List<int>();
+    await foreach (int i in client.CountAsync(3)) counted.Add(i);
+    Console.WriteLine($"  demo.count(3) streamed (server streaming): {string.Join(", ", counted)}");
+    Console.WriteLine("  demo.work(2): the callbacks come over the parent's subscription to sidecarkit.callbacks.Callbacks");
+    Console.WriteLine($"  demo.work(2) = {await client.WorkAsync(2)}");
+    try { await client.DivideAsync(1, 0); }
+    catch (GrpcStatusException e) { Console.WriteLine($"  demo.divide(1, 0): status {e.Status}, grpc-message \"{e.Message}\", code {e.Code} (from the trailers)"); }
+    using (SidecarCall.WithTimeout(TimeSpan.FromMilliseconds(200)))
+    {
+        try { await client.SleepAsync(5_000); }
+        catch (SidecarTimeoutException) { Console.WriteLine("  demo.sleep(5000) with a 200 ms deadline: DEADLINE_EXCEEDED (grpc-timeout: 200000u)"); }
+    }
+    try { await client.ExitAsync(6); }
+    catch (SidecarCrashedException e) { Console.WriteLine($"  demo.exit(6): the sidecar crashed with exit code {e.ExitCode}"); }
+    Console.WriteLine($"  demo.add(1, 1) = {await client.AddAsync(1, 1)} on the restarted sidecar, now at {supervisor.Status.ReadyInfo?.ListenInfo}");
 }
 return 0;
 
