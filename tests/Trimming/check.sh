@@ -18,5 +18,27 @@ reply=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"demo.add","params":{"a"
   | timeout 30 "$out/app/SidecarKit.Samples.Demo.Sidecar" 2>/dev/null)
 check "trimmed sidecar answers demo.add" 'grep -qF "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":5}" <<< "$reply"'
 check "trimmed sidecar round-trips a DTO" 'grep -qF "\"id\":2,\"result\":{\"name\":\"Ada\",\"age\":36,\"tags\":[\"math\"],\"address\":null,\"born\":\"1815-12-10T00:00:00+00:00\"}" <<< "$reply"'
+# The gRPC transport trimmed too (Kestrel, the protobuf codecs): demo.add over h2c, called with grpcio on raw bytes.
+grpc_add() {
+  local app="$out/app/SidecarKit.Samples.Demo.Sidecar" log="$out/grpc.log"
+  sleep 30 | "$app" --transport grpc 2> "$log" &
+  local pid=$!
+  trap 'kill $pid 2>/dev/null; rm -rf "$out"' RETURN
+  local port=""
+  for _ in $(seq 1 100); do
+    port=$(grep -ao '"listenInfo":"127.0.0.1:[0-9]*"' "$log" | grep -o '[0-9]*"$' | tr -d '"')
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { cat "$log"; return 1; }
+  /usr/bin/python3 - "$port" <<'PY'
+import sys, grpc
+channel = grpc.insecure_channel("127.0.0.1:" + sys.argv[1])
+add = channel.unary_unary("/sidecarkit.demo.Demo/Add")            # no serializers: raw protobuf bytes
+reply = add(b"\x08\x02\x10\x03", timeout=10)                       # AddRequest { a: 2, b: 3 }
+sys.exit(0 if reply == b"\x08\x05" else f"unexpected reply {reply!r}")  # AddResponse { result: 5 }
+PY
+}
+check "trimmed sidecar answers demo.add over gRPC (grpcio)" grpc_add
 echo "trim: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
