@@ -23,14 +23,13 @@ grpc_add() {
   local app="$out/app/SidecarKit.Samples.Demo.Sidecar" log="$out/grpc.log"
   sleep 30 | "$app" --transport grpc 2> "$log" &
   local pid=$!
-  trap 'kill $pid 2>/dev/null; rm -rf "$out"' RETURN
   local port=""
   for _ in $(seq 1 100); do
     port=$(grep -ao '"listenInfo":"127.0.0.1:[0-9]*"' "$log" | grep -o '[0-9]*"$' | tr -d '"')
     [ -n "$port" ] && break
     sleep 0.1
   done
-  [ -n "$port" ] || { cat "$log"; return 1; }
+  [ -n "$port" ] || { cat "$log"; kill "$pid" 2>/dev/null; return 1; }
   /usr/bin/python3 - "$port" <<'PY'
 import sys, grpc
 channel = grpc.insecure_channel("127.0.0.1:" + sys.argv[1])
@@ -38,6 +37,9 @@ add = channel.unary_unary("/sidecarkit.demo.Demo/Add")            # no serialize
 reply = add(b"\x08\x02\x10\x03", timeout=10)                       # AddRequest { a: 2, b: 3 }
 sys.exit(0 if reply == b"\x08\x05" else f"unexpected reply {reply!r}")  # AddResponse { result: 5 }
 PY
+  local rc=$?
+  kill "$pid" 2>/dev/null
+  return $rc
 }
 check "trimmed sidecar answers demo.add over gRPC (grpcio)" grpc_add
 echo "trim: $passed passed, $failed failed"
