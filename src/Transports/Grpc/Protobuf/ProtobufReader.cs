@@ -244,34 +244,38 @@ internal ref struct ProtobufReader : IWireReader
         return (seconds, nanos);
     }
 
-    public void ReadStartArray()
+    public void ReadStartArray() => StartRun(FrameKind.Repeated, ProtoKind.Repeated, ProtoKind.ListWrapper, "a repeated field");
+
+    // A repeated field or a map is a run of occurrences of one field number: in the enclosing message, read from its
+    // cursor (the current value is the first occurrence), or alone inside a wrapper message (Int32List, Int32Map), or
+    // absent (empty).
+    private void StartRun(FrameKind kind, ProtoKind field, ProtoKind wrapper, string what)
     {
         if (_current == Current.Absent)
         {
-            Push(FrameKind.Repeated).Number = -1;
+            Push(kind).Number = -1;
             return;
         }
-        if (_current == Current.Len && _shape?.Kind == ProtoKind.ListWrapper)
+        if (_current == Current.Len && _shape?.Kind == wrapper)
         {
-            // Int32List { repeated int32 items = 1; }: the run is inside the wrapper.
-            ProtoField items = _shape.Element!;
+            ProtoField inner = _shape.Element!;
             int start = _start, end = _end;
-            ref Frame wrapped = ref Push(FrameKind.Repeated);
+            ref Frame wrapped = ref Push(kind);
             wrapped.Cursor = start;
             wrapped.End = end;
             wrapped.Number = 1;
-            wrapped.Element = items.Element;
+            wrapped.Element = inner.Element;
             return;
         }
-        if (_shape?.Kind != ProtoKind.Repeated || _depth == 0) throw Expected("a repeated field");
-        ProtoField field = _shape;
+        if (_shape?.Kind != field || _depth == 0) throw Expected(what);
+        ProtoField run = _shape;
         ref Frame parent = ref _frames[_depth - 1];
         int cursor = parent.Cursor, parentEnd = parent.End;
-        ref Frame frame = ref Push(FrameKind.Repeated);
+        ref Frame frame = ref Push(kind);
         frame.Cursor = cursor;
         frame.End = parentEnd;
-        frame.Number = field.Number;
-        frame.Element = field.Element;
+        frame.Number = run.Number;
+        frame.Element = run.Element;
         frame.FirstPending = true;
         frame.WriteBack = true;
     }
@@ -380,36 +384,7 @@ internal ref struct ProtobufReader : IWireReader
         return false;
     }
 
-    public void ReadStartMap()
-    {
-        if (_current == Current.Absent)
-        {
-            Push(FrameKind.Map).Number = -1;
-            return;
-        }
-        if (_current == Current.Len && _shape?.Kind == ProtoKind.MapWrapper)
-        {
-            ProtoField entries = _shape.Element!;
-            int start = _start, end = _end;
-            ref Frame wrapped = ref Push(FrameKind.Map);
-            wrapped.Cursor = start;
-            wrapped.End = end;
-            wrapped.Number = 1;
-            wrapped.Element = entries.Element;
-            return;
-        }
-        if (_shape?.Kind != ProtoKind.Map || _depth == 0) throw Expected("a map field");
-        ProtoField field = _shape;
-        ref Frame parent = ref _frames[_depth - 1];
-        int cursor = parent.Cursor, parentEnd = parent.End;
-        ref Frame frame = ref Push(FrameKind.Map);
-        frame.Cursor = cursor;
-        frame.End = parentEnd;
-        frame.Number = field.Number;
-        frame.Element = field.Element;
-        frame.FirstPending = true;
-        frame.WriteBack = true;
-    }
+    public void ReadStartMap() => StartRun(FrameKind.Map, ProtoKind.Map, ProtoKind.MapWrapper, "a map field");
 
     public bool ReadNextKey(out string key)
     {
