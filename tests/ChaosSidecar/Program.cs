@@ -50,6 +50,8 @@
 //                             one piece every 100 ms, each flushed on its own without a newline, then "\n": one line
 //                             "part-1 part-2 … part-10 " spread over about a second. (A log line written meanwhile, e.g.
 //                             by demo.log, lands in the middle of it. With CHAOS_FLOOD_BYTES it comes after the flood.)
+//   CHAOS_STARTUP_FAIL=text   Register a startup task (SidecarHostBuilder.AddStartupTask) that throws
+//                             InvalidOperationException(text): the sidecar never reports ready and exits with code 1.
 //   CHAOS_READY_ON_STDOUT=1   Write the __SIDECAR_READY__:{json} marker line on stdout (the protocol channel, where it
 //                             is not JSON-RPC) instead of stderr, before the host starts; the host runs with
 //                             --quiet-ready, so stderr has no marker. Then it behaves normally: lifecycle.ready is the
@@ -114,6 +116,8 @@ SidecarHostBuilder builder = SidecarHost.CreateBuilder(hostArgs).AddJsonLines();
 ILogger logger = builder.LoggerFactory.CreateLogger("demo");
 builder.AddContract<IDemo>(channel => new DemoService(channel.GetClient<IDemoEvents>(), logger));
 builder.AddContract<SidecarKit.Tests.Support.IChaosControl>(new SidecarKit.Tests.Support.ChaosControl());
+if (Environment.GetEnvironmentVariable("CHAOS_STARTUP_FAIL") is { Length: > 0 } startupFailure)
+    builder.AddStartupTask(_ => throw new InvalidOperationException(startupFailure));
 SidecarHost host = builder.Build();
 
 bool servesProtocol = !args.Any(a => a is "-h" or "--help" || a.StartsWith("--describe", StringComparison.Ordinal));

@@ -65,6 +65,16 @@ public class ChaosTests
     }
 
     [Fact]
+    public async Task A_failing_startup_task_means_never_ready_and_exit_code_1()
+    {
+        var e = await Assert.ThrowsAsync<SidecarStartException>(() => SidecarProcess.StartAsync(Chaos(("CHAOS_STARTUP_FAIL", "the model file is missing"))));
+        Assert.Equal(1, e.ExitCode);
+        Assert.Contains(e.StderrTail, l => l.Contains("A startup task failed"));
+        Assert.Contains(e.StderrTail, l => l.Contains("the model file is missing"));
+        Assert.Contains("exited with code 1 before it became ready", e.Message);
+    }
+
+    [Fact]
     public async Task A_hung_sidecar_is_stopped_by_escalation_and_its_tree_including_a_setsid_grandchild_is_killed()
     {
         SidecarProcess sidecar = await SidecarProcess.StartAsync(Chaos(("CHAOS_IGNORE_SIGTERM", "1"), ("CHAOS_SPAWN_GRANDCHILD", "setsid"), ("CHAOS_HANG_AFTER_READY_MS", "300")));
