@@ -153,7 +153,7 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
     [Theory]
     [InlineData(new byte[] { 0xFF, 0xFF, 0xFF })]                        // a truncated varint tag
     [InlineData(new byte[] { 0x0A, 0x05, 0x41 })]                        // a length past the end
-    [InlineData(new byte[] { 0x08, 0x80, 0x80, 0x80, 0x80, 0x10 })]      // a = 2^32: not an int32
+    [InlineData(new byte[] { 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 })]  // an 11-byte varint
     [InlineData(new byte[] { 0x0A, 0x01, 0x41 })]                        // a as a string
     [InlineData(new byte[] { 0x0B, 0x0C })]                              // a group (wire type 3)
     public async Task Arguments_that_do_not_decode_are_INVALID_ARGUMENT_with_the_code(byte[] message)
@@ -163,6 +163,33 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
         Assert.Equal("-32602", r.Get("sidecar-error-code"));
         Assert.Contains("demo.add", r.Message);
         await AssertStillServingAsync();
+    }
+
+    [Theory]
+    [InlineData("99999999H")]   // 11,400 years: longer than a .NET timer counts
+    [InlineData("1440H")]       // 60 days
+    [InlineData("5S")]
+    public async Task Any_valid_grpc_timeout_is_taken(string timeout)
+    {
+        RawResponse r = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add), headers: ("grpc-timeout", timeout));
+        Assert.Equal((HttpStatusCode.OK, "0"), (r.Http, r.Status));
+        await using var channel = GrpcSidecarChannel.Create(fixture.Address, new GrpcClientOptions { Token = GrpcSidecarFixture.Token });
+        using (SidecarKit.Rpc.SidecarCall.WithTimeout(TimeSpan.FromDays(60)))
+            Assert.Equal(3, await channel.GetClient<IDemo>().AddAsync(1, 2));
+    }
+
+    [Fact]
+    public async Task Int32_fields_take_values_as_proto3_parsers_do()
+    {
+        // a = -1 in the five bytes some encoders use (truncated to 32 bits, as C++ casts it), b = 3: 2.
+        RawResponse five = await SendAsync("/sidecarkit.demo.Demo/Add", Frame([0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x10, 0x03]));
+        Assert.Equal(Frame([0x08, 0x02]), five.Body);
+        // a = -1 in the ten bytes proto3 prescribes; a repeated scalar field takes its last value (a = 7).
+        RawResponse ten = await SendAsync("/sidecarkit.demo.Demo/Add", Frame([0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x10, 0x03, 0x08, 0x07]));
+        Assert.Equal(Frame([0x08, 0x0A]), ten.Body);
+        // Unknown fields of every wire type are skipped.
+        RawResponse unknown = await SendAsync("/sidecarkit.demo.Demo/Add", Frame([0x08, 0x01, 0x18, 0x05, 0x21, 1, 2, 3, 4, 5, 6, 7, 8, 0x2A, 0x01, 0x41, 0x35, 1, 2, 3, 4, 0x10, 0x01]));
+        Assert.Equal(Frame([0x08, 0x02]), unknown.Body);
     }
 
     [Fact]

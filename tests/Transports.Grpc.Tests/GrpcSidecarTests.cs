@@ -91,9 +91,75 @@ public class GrpcSidecarTests
         await WaitForAsync(() => { lock (events.Progress) return events.Progress.Count == 4; });
         lock (events.Progress) Assert.Equal(new[] { 0, 25, 50, 75 }, events.Progress.Select(p => p.Percent));
         Assert.Equal(["commit?"], events.Questions);
-        // Many at once: each callback finds its own reply.
-        int[] results = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => confirm ? demo.WorkAsync(i) : Task.FromResult(i)));
-        Assert.Equal(Enumerable.Range(1, 20), results);
+        // Many at once, more than one connection's streams (256): each callback finds its own reply, and the replies
+        // never wait behind the calls that wait for them.
+        int[] results = await Task.WhenAll(Enumerable.Range(1, 300).Select(i => confirm ? demo.WorkAsync(1 + i % 3) : Task.FromResult(1 + i % 3)));
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => 1 + i % 3), results);
+        if (!confirm) return;
+        // A burst of notifications is delivered whole, in order.
+        lock (events.Progress) events.Progress.Clear();
+        Assert.Equal(20_000, await demo.WorkAsync(20_000));
+        lock (events.Progress) Assert.Equal(Enumerable.Range(0, 20_000).Select(i => 100 * i / 20_000), events.Progress.Select(p => p.Percent));
+    }
+
+    [Fact]
+    public async Task Notifications_to_the_sidecar_run_in_the_order_sent()
+    {
+        var options = Options("grpc");
+        options.StderrTailLines = 200;
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+        IDemo demo = sidecar.GetClient<IDemo>();
+        for (int i = 0; i < 100; i++) demo.Log($"n{i:000}");
+        await WaitForAsync(() => sidecar.StderrTail.Any(l => l.Contains("n099")));
+        string[] logged = [.. sidecar.StderrTail.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"\bn(\d{3})\b")).Where(m => m.Success).Select(m => m.Value)];
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"n{i:000}"), logged);
+    }
+
+    [Fact]
+    public async Task A_health_watch_sees_not_serving_then_ends_with_a_status_at_shutdown()
+    {
+        SidecarProcess sidecar = await SidecarProcess.StartAsync(Options("grpc"));
+        using var http = new HttpClient(new SocketsHttpHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{sidecar.ReadyInfo.ListenInfo}/grpc.health.v1.Health/Watch")
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),   // HealthCheckRequest { service = "" }
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/grpc");
+        using HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Stream body = await response.Content.ReadAsStreamAsync();
+        byte[] serving = new byte[7];
+        await body.ReadExactlyAsync(serving);
+        Assert.Equal(new byte[] { 0, 0, 0, 0, 2, 0x08, 0x01 }, serving);   // SERVING
+        Task<int> stopped = sidecar.StopAsync();
+        var rest = new MemoryStream();
+        await body.CopyToAsync(rest);                                   // ends with trailers, not a reset
+        Assert.Equal(new byte[] { 0, 0, 0, 0, 2, 0x08, 0x02 }, rest.ToArray());   // NOT_SERVING
+        Assert.Equal("14", response.TrailingHeaders.GetValues("grpc-status").Single());   // UNAVAILABLE
+        Assert.Equal(0, await stopped);
+        await sidecar.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_drain_answers_system_calls_and_a_stop_that_cuts_a_call_is_not_a_crash()
+    {
+        var options = Options("grpc");
+        options.ShutdownTimeout = TimeSpan.FromSeconds(1);
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+        IDemo demo = sidecar.GetClient<IDemo>();
+        Task<string> sleeping = demo.SleepAsync(30_000);
+        await Task.Delay(200);
+        // StopAsync sends system.shutdown, waits ShutdownTimeout (1 s) for the drain, then escalates with SIGTERM.
+        Task<int> stopped = sidecar.StopAsync();
+        // Draining: system.ping still answers, and new contract calls are refused with "shutting down".
+        await WaitForAsync(async () => (await sidecar.PingAsync()).Status == "draining");
+        var refused = await Assert.ThrowsAsync<GrpcStatusException>(() => demo.AddAsync(1, 2));
+        Assert.Equal((GrpcStatusCode.Unavailable, -32004), (refused.Status, refused.Code));
+        // SIGTERM cancels the call in the sidecar, which answers "cancelled", as on the other transports: not a crash.
+        var cancelled = await Assert.ThrowsAsync<GrpcStatusException>(() => sleeping);
+        Assert.Equal((GrpcStatusCode.Cancelled, -32800), (cancelled.Status, cancelled.Code));
+        Assert.Equal(0, await stopped);
     }
 
     [Fact]

@@ -81,6 +81,67 @@ public class ProtobufRoundTripTests
     }
 
     [Fact]
+    public async Task Enum_values_without_a_name_travel_as_their_digits_in_the_string_field()
+    {
+        Assert.Equal((Color)42, await Types.ColorAsync((Color)42));
+        Field value = Assert.Single(Fields(_loopback.Requests[^1]));
+        Assert.Equal((1, 2, "42"), (value.Number, value.WireType, System.Text.Encoding.UTF8.GetString(value.Payload!)));
+        Assert.Equal(Color.GreenBlue, await Types.ColorAsync(Color.GreenBlue));
+        Assert.Equal("greenBlue", System.Text.Encoding.UTF8.GetString(Fields(_loopback.Requests[^1])[0].Payload!));
+    }
+
+    [Fact]
+    public void A_duration_inside_a_wrapper_is_still_a_duration()
+    {
+        // repeated OptionalDuration values = 1; as Google.Protobuf reads it: the sign of nanos follows the seconds'.
+        var members = new SidecarKit.Wire.WireMembers("Probe", ["values"], ["timespan?[]"], [1]);
+        var encoder = new Protobuf.ProtobufEncoder();
+        var writer = new Protobuf.ProtobufWriter(encoder);
+        writer.WriteStartObject(members);
+        writer.WriteMember(members, 0);
+        writer.WriteStartArray(2);
+        writer.WriteTimeSpan(TimeSpan.FromSeconds(-1.5));
+        writer.WriteNull();
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        byte[] bytes = encoder.Buffer.AsSpan(0, encoder.Length).ToArray();
+        List<Field> items = Fields(bytes);
+        Assert.Equal(2, items.Count);
+        Field inner = Assert.Single(Fields(items[0].Payload!));
+        var duration = Google.Protobuf.WellKnownTypes.Duration.Parser.ParseFrom(inner.Payload);
+        Assert.Equal((-1L, -500_000_000), (duration.Seconds, duration.Nanos));
+        Assert.Empty(items[1].Payload!);   // the null: an empty wrapper
+
+        var reader = new Protobuf.ProtobufReader(bytes);
+        reader.ReadStartObject();
+        int index = -1;
+        Assert.True(reader.ReadNextMember(members, ref index));
+        reader.ReadStartArray();
+        Assert.True(reader.ReadNextItem());
+        Assert.False(reader.TryReadNull());
+        Assert.Equal(TimeSpan.FromSeconds(-1.5), reader.ReadTimeSpan());
+        Assert.True(reader.ReadNextItem());
+        Assert.True(reader.TryReadNull());
+        Assert.False(reader.ReadNextItem());
+
+        // And a TimeSpan beyond Duration's ±10,000 years is refused there too.
+        var again = new Protobuf.ProtobufEncoder();
+        var w = new Protobuf.ProtobufWriter(again);
+        w.WriteStartObject(members);
+        w.WriteMember(members, 0);
+        w.WriteStartArray(1);
+        try
+        {
+            w.WriteTimeSpan(TimeSpan.MaxValue);
+            Assert.Fail("TimeSpan.MaxValue was written as a Duration");
+        }
+        catch (SidecarKit.Wire.WireFormatException e)
+        {
+            Assert.Contains("Duration", e.Message);
+        }
+    }
+
+    [Fact]
     public async Task The_bytes_are_what_Google_Protobuf_reads()
     {
         // The demo contract's Person through Google.Protobuf's own reader, field by field, and the Timestamp through

@@ -277,7 +277,9 @@ internal static class ContractEmitter
             if (labels.Count == 0) continue;
             w.Line(string.Concat(labels.Select(l => $"case {Naming.Literal(l)}: ")) + $"return {c.ValueType}.{Id(m.Name)};");
         }
-        w.Line($"default: throw {Wire}WireFormatException.UnknownEnumMember({Naming.Literal(c.DisplayName)}, name);");
+        // A value without a name travels as a number, or as its digits in formats whose field is a string (protobuf).
+        string parse = unsigned ? "ulong" : "long";
+        w.Line($"default: return {parse}.TryParse(name, global::System.Globalization.NumberStyles.AllowLeadingSign, global::System.Globalization.CultureInfo.InvariantCulture, out {parse} number) ? ({c.ValueType})checked(({c.EnumUnderlying})number) : throw {Wire}WireFormatException.UnknownEnumMember({Naming.Literal(c.DisplayName)}, name);");
         w.Close();
         w.Close();
     }

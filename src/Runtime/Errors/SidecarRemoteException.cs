@@ -14,7 +14,17 @@ public class SidecarRemoteException : SidecarException
     /// <param name="message">A short description for a person.</param>
     /// <param name="errorData">Structured detail, sent as the error's <c>data</c> member.</param>
     public SidecarRemoteException(int code, string message, JsonElement? errorData = null)
-        : base(message)
+        : this(code, message, errorData, null)
+    {
+    }
+
+    /// <summary>Creates the exception for a failure seen on this side (the connection broke) and reported with a code.</summary>
+    /// <param name="code">The error code.</param>
+    /// <param name="message">A short description for a person.</param>
+    /// <param name="errorData">Structured detail, if any.</param>
+    /// <param name="innerException">What failed here; <see langword="null"/> for an error the other side sent.</param>
+    public SidecarRemoteException(int code, string message, JsonElement? errorData, Exception? innerException)
+        : base(message, innerException)
     {
         Code = code;
         ErrorData = errorData;

@@ -226,7 +226,8 @@ public sealed class SidecarHost
     private async Task<bool> RunStartupTasksAsync(Task<string> stop)
     {
         if (_startupTasks.Length == 0) return true;
-        using var stopping = new CancellationTokenSource();
+        // Not disposed: the continuation below may still cancel it after the tasks are done.
+        var stopping = new CancellationTokenSource();
         _ = stop.ContinueWith(_ => stopping.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {

@@ -42,9 +42,11 @@ internal sealed class ProcessBoundChannel(SidecarProcess owner, RpcChannel inner
 
     // A failure other than the call's own outcome (a broken connection), while the process is gone or going: the
     // crash explains it.
+    // An answer of the sidecar (a SidecarRemoteException without an inner exception) is never a crash, even
+    // "shutting down"; a failure seen here (the connection broke) may be.
     private static bool MayBeCrash(Exception e)
         => e is not (OperationCanceledException or TimeoutException or SidecarCrashedException)
-           && (e is not SidecarRemoteException remote || remote.Code == RpcErrorCodes.ShuttingDown);
+           && (e is not SidecarRemoteException || e.InnerException is not null);
 
     private static Exception ExceptionDispatch(Exception e)
     {

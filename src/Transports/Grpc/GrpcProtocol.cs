@@ -25,6 +25,9 @@ internal static class GrpcProtocol
     /// <summary>The default limit of a received message (the same as every gRPC implementation's).</summary>
     public const int DefaultMaxReceiveMessageSize = 4 * 1024 * 1024;
 
+    /// <summary>The longest delay a .NET timer takes (about 49.7 days); a longer deadline is no deadline here.</summary>
+    public static readonly TimeSpan MaxTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     public static bool IsGrpcContentType(string? contentType)
         => contentType is not null && contentType.StartsWith(ContentType, StringComparison.OrdinalIgnoreCase)
            && (contentType.Length == ContentType.Length || contentType[ContentType.Length] is '+' or ';');
@@ -55,8 +58,8 @@ internal static class GrpcProtocol
         var bytes = new List<byte>(value.Length);
         for (int i = 0; i < value.Length; i++)
         {
-            if (value[i] == '%' && i + 2 < value.Length
-                && byte.TryParse(value.AsSpan(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out byte b))
+            if (value[i] == '%' && i + 2 < value.Length && char.IsAsciiHexDigit(value[i + 1]) && char.IsAsciiHexDigit(value[i + 2])
+                && byte.TryParse(value.AsSpan(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte b))
             {
                 bytes.Add(b);
                 i += 2;

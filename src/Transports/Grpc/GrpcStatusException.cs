@@ -12,7 +12,13 @@ public sealed class GrpcStatusException : SidecarRemoteException
 {
     /// <summary>Creates the exception.</summary>
     public GrpcStatusException(GrpcStatusCode status, int code, string message, JsonElement? errorData = null)
-        : base(code, message, errorData)
+        : this(status, code, message, errorData, null)
+    {
+    }
+
+    /// <summary>Creates the exception for a failure seen on this side (the connection broke), with what failed.</summary>
+    public GrpcStatusException(GrpcStatusCode status, int code, string message, JsonElement? errorData, Exception? innerException)
+        : base(code, message, errorData, innerException)
     {
         Status = status;
     }

@@ -621,6 +621,7 @@ class DelayedReady(unittest.TestCase):
                 watch_errors.append(e)
 
         watcher = None
+        early = None   # a contract call while NOT_SERVING: refused, not served before the startup tasks are done
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -631,6 +632,12 @@ class DelayedReady(unittest.TestCase):
                     continue
                 raise
             answers.append((status, time.monotonic() - self.sc.started, self.sc.ready is not None))
+            if status == H.NOT_SERVING and early is None:
+                try:
+                    Demo(self.sc.channel(f"127.0.0.1:{self.port}")).Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT)
+                    early = "served"
+                except grpc.RpcError as e:
+                    early = (e.code(), e.details())
             if watcher is None:
                 watcher = threading.Thread(target=watch, daemon=True)
                 watcher.start()
@@ -650,6 +657,9 @@ class DelayedReady(unittest.TestCase):
         self.assertFalse(watcher.is_alive(), "Watch never reported SERVING")
         self.assertEqual([], watch_errors)
         self.assertEqual([H.NOT_SERVING, H.SERVING], watched)
+        self.assertIsNotNone(early, "no contract call was tried while NOT_SERVING")
+        self.assertEqual(grpc.StatusCode.UNAVAILABLE, early[0], early)
+        self.assertIn("still starting", early[1])
         demo = Demo(self.sc.channel(f"127.0.0.1:{self.port}"))
         self.assertEqual(5, demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT).result)
 

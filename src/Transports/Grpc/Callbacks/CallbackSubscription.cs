@@ -45,8 +45,9 @@ internal sealed class CallbackSubscription
             {
                 return;
             }
-            catch (Exception e) when (e is SidecarException or HttpRequestException or IOException or ObjectDisposedException or GrpcFramingException)
+            catch (Exception e)
             {
+                // Whatever broke it (the sidecar went away, a bad message, a connect timeout), the loop lives on while the channel does.
                 if (e is GrpcStatusException { Status: GrpcStatusCode.AlreadyExists or GrpcStatusCode.Unauthenticated or GrpcStatusCode.Unimplemented } fatal)
                 {
                     _subscribed.TrySetException(fatal);

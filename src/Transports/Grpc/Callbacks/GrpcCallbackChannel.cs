@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using SidecarKit.Rpc;
 using SidecarKit.Transports.Grpc.Protobuf;
 using SidecarKit.Transports.Grpc.Server;
@@ -9,25 +10,36 @@ namespace SidecarKit.Transports.Grpc.Callbacks;
 /// <summary>
 /// The sidecar's side of callbacks over gRPC: the channel its contract implementations call the parent on. Each call
 /// goes out on the parent's open <c>Subscribe</c> stream and waits for the parent's <c>Reply</c>; without a
-/// subscription it fails at once with <c>FAILED_PRECONDITION</c>, saying so.
+/// subscription it fails at once with <c>FAILED_PRECONDITION</c>, saying so. The queue to the parent is unbounded for calls
+/// (each waits for its reply within its timeout) and capped for notifications.
 /// </summary>
-internal sealed class GrpcCallbackChannel : RpcChannel
+internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
 {
+    /// <summary>How many messages may wait for a parent that reads its subscription slowly; past that, notifications are dropped (logged).</summary>
+    internal const int MaxQueued = 65_536;
+
     private readonly Lock _gate = new();
-    private ChannelWriter<byte[]>? _subscriber;
-    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<CallbackMessages.Reply>> _pending = new();
+    private Subscription? _subscriber;
+    private readonly ConcurrentDictionary<ulong, (TaskCompletionSource<CallbackMessages.Reply> Waiting, Subscription Via)> _pending = new();
     private long _nextId;
+
+    // One parent's subscription: what waits to be sent on it.
+    private sealed class Subscription
+    {
+        public readonly Channel<byte[]> Queue = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+        public int Queued;
+        public int Dropped;
+    }
 
     /// <summary>Runs one parent's subscription until it ends: sends it every call made meanwhile.</summary>
     public async Task ServeSubscriptionAsync(GrpcServerCall call, CancellationToken cancellationToken)
     {
-        // Bounded: a parent that stops reading its subscription slows the calls to it down rather than growing memory.
-        var queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(1024) { SingleReader = true });
+        var subscription = new Subscription();
         lock (_gate)
         {
             if (_subscriber is not null)
                 throw new GrpcFramingException(GrpcStatusCode.AlreadyExists, "A parent is already subscribed to this sidecar's callbacks.");
-            _subscriber = queue.Writer;
+            _subscriber = subscription;
         }
         try
         {
@@ -35,41 +47,56 @@ internal sealed class GrpcCallbackChannel : RpcChannel
             call.Context.Response.ContentType = GrpcProtocol.ContentType;
             await call.Context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
             await call.Context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);   // StartAsync only queues them
-            await foreach (byte[] message in queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            ChannelReader<byte[]> queue = subscription.Queue.Reader;
+            while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                call.SendMessage(message);
+                // Everything waiting goes out in one flush: a burst of notifications is not a flush each.
+                while (queue.TryRead(out byte[]? message))
+                {
+                    Interlocked.Decrement(ref subscription.Queued);
+                    call.SendMessage(message);
+                }
                 await call.Context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            lock (_gate) _subscriber = null;
-            queue.Writer.TryComplete();
-            foreach (ulong id in _pending.Keys)
-                if (_pending.TryRemove(id, out var waiting))
-                    waiting.TrySetException(new GrpcStatusException(GrpcStatusCode.Unavailable, RpcErrorCodes.ShuttingDown,
+            lock (_gate)
+            {
+                if (_subscriber == subscription) _subscriber = null;
+            }
+            subscription.Queue.Writer.TryComplete();
+            // Only the calls sent on this subscription: a new one may already carry others.
+            foreach (var (id, entry) in _pending)
+                if (entry.Via == subscription && _pending.TryRemove(id, out var waiting))
+                    waiting.Waiting.TrySetException(new GrpcStatusException(GrpcStatusCode.Unavailable, RpcErrorCodes.ShuttingDown,
                         "The parent's callback subscription ended before it answered."));
+            if (subscription.Dropped > 0)
+                logger.LogWarning("{Count} notifications to the parent were dropped: it read its subscription too slowly.", subscription.Dropped);
         }
     }
 
     /// <summary>Hands the parent's answer to the call waiting for it; <see langword="false"/> when none waits (it timed out).</summary>
     public bool Complete(CallbackMessages.Reply reply)
-        => _pending.TryRemove(reply.Id, out var waiting) && waiting.TrySetResult(reply);
+        => _pending.TryRemove(reply.Id, out var waiting) && waiting.Waiting.TrySetResult(reply);
 
     public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
     {
-        ChannelWriter<byte[]> subscriber = Subscriber(method);
+        Subscription subscription = Subscriber(method);
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         var waiting = new TaskCompletionSource<CallbackMessages.Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = waiting;
+        _pending[id] = (waiting, subscription);
         TimeSpan timeout = SidecarCall.CurrentTimeout ?? method.Timeout ?? TimeSpan.FromSeconds(30);
         try
         {
-            await subscriber.WriteAsync(Encode(method, id, args), cancellationToken).ConfigureAwait(false);
+            // Calls are never dropped: they wait in the queue (their timeout runs meanwhile).
+            Interlocked.Increment(ref subscription.Queued);
+            if (!subscription.Queue.Writer.TryWrite(Encode(method, id, args)))
+                throw NoSubscriber(method);
             CallbackMessages.Reply reply;
             try
             {
-                reply = timeout == Timeout.InfiniteTimeSpan
+                reply = timeout == Timeout.InfiniteTimeSpan || timeout > GrpcProtocol.MaxTimer
                     ? await waiting.Task.WaitAsync(cancellationToken).ConfigureAwait(false)
                     : await waiting.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             }
@@ -80,10 +107,6 @@ internal sealed class GrpcCallbackChannel : RpcChannel
             if (reply.ErrorCode != 0)
                 throw new SidecarRemoteException(reply.ErrorCode, reply.ErrorMessage, reply.ErrorData) { Method = method.WireName };
             return GrpcMethod.For(method).ReadResponse<TResult, TCodec>(reply.Response);
-        }
-        catch (ChannelClosedException)
-        {
-            throw NoSubscriber(method);
         }
         finally
         {
@@ -97,13 +120,20 @@ internal sealed class GrpcCallbackChannel : RpcChannel
 
     public override void Notify<TArgs>(MethodDescriptor method, TArgs args)
     {
-        ChannelWriter<byte[]>? subscriber;
-        lock (_gate) subscriber = _subscriber;
-        // A notification nobody subscribed to is dropped, as one to a parent that does not serve it would be.
-        subscriber?.TryWrite(Encode(method, 0, args));
+        Subscription? subscription;
+        lock (_gate) subscription = _subscriber;
+        // A notification nobody subscribed to is dropped, as one to a parent that does not serve it would be; so is one
+        // past MaxQueued waiting for a parent that does not read (counted, and logged when the subscription ends).
+        if (subscription is null) return;
+        if (Interlocked.Increment(ref subscription.Queued) > MaxQueued || !subscription.Queue.Writer.TryWrite(Encode(method, 0, args)))
+        {
+            Interlocked.Decrement(ref subscription.Queued);
+            if (Interlocked.Increment(ref subscription.Dropped) == 1)
+                logger.LogWarning("Dropping notifications to the parent: {Count} messages wait on its subscription.", MaxQueued);
+        }
     }
 
-    private ChannelWriter<byte[]> Subscriber(MethodDescriptor method)
+    private Subscription Subscriber(MethodDescriptor method)
     {
         lock (_gate) return _subscriber ?? throw NoSubscriber(method);
     }

@@ -40,16 +40,23 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     private readonly Lock _urisLock = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly Callbacks.CallbackSubscription? _subscription;
+    private readonly GrpcSidecarChannel? _callbackConnection;
+    private readonly Lock _notifyLock = new();
+    private Task _notifications = Task.CompletedTask;
 
-    private GrpcSidecarChannel(HttpClient http, Uri baseAddress, GrpcClientOptions options)
+    private GrpcSidecarChannel(string listenInfo, GrpcClientOptions options, bool callbackConnection = false)
     {
-        _http = http;
-        _base = baseAddress;
+        _http = CreateHttpClient(listenInfo, out _base);
         _options = options;
         _authorization = options.Token is null ? null : "Bearer " + options.Token;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SidecarKit.Grpc.Client");
-        if (options.Callbacks is { Contracts.Count: > 0 } callbacks)
-            _subscription = new Callbacks.CallbackSubscription(this, callbacks, _logger, _disposed.Token);
+        if (!callbackConnection && options.Callbacks is { Contracts.Count: > 0 } callbacks)
+        {
+            // The callbacks get a connection of their own: a reply must never wait for a stream slot held by the very
+            // calls that are waiting for it (the server allows MaxConcurrentStreams per connection).
+            _callbackConnection = new GrpcSidecarChannel(listenInfo, options, callbackConnection: true);
+            _subscription = new Callbacks.CallbackSubscription(_callbackConnection, callbacks, _logger, _disposed.Token);
+        }
     }
 
     /// <summary>
@@ -66,7 +73,11 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     public static GrpcSidecarChannel Create(string listenInfo, GrpcClientOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(listenInfo);
-        options ??= new GrpcClientOptions();
+        return new GrpcSidecarChannel(listenInfo, options ?? new GrpcClientOptions());
+    }
+
+    private static HttpClient CreateHttpClient(string listenInfo, out Uri baseAddress)
+    {
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = false,   // one connection, its streams multiplexed
@@ -80,7 +91,6 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
         };
-        Uri baseAddress;
         if (listenInfo.Contains('/'))
         {
             string path = listenInfo;
@@ -104,13 +114,12 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         {
             baseAddress = new Uri("http://" + listenInfo);
         }
-        var http = new HttpClient(handler)
+        return new HttpClient(handler)
         {
             DefaultRequestVersion = s_http2,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = Timeout.InfiniteTimeSpan,   // deadlines are per call
         };
-        return new GrpcSidecarChannel(http, baseAddress, options);
     }
 
     /// <inheritdoc />
@@ -119,7 +128,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         GrpcMethod grpc = GrpcMethod.For(method);
         TimeSpan timeout = TimeoutOf(method);
         using CancellationTokenSource deadline = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : new();
-        if (timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(timeout);
+        Arm(deadline, timeout);
         try
         {
             using HttpResponseMessage response = await SendAsync(method, args, timeout, deadline.Token).ConfigureAwait(false);
@@ -151,14 +160,22 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         // A stream's deadline covers starting it; the items then come as long as the caller takes them.
         TimeSpan timeout = SidecarCall.CurrentTimeout ?? method.Timeout ?? Timeout.InfiniteTimeSpan;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(timeout);
+        Arm(deadline, timeout);
         HttpResponseMessage response;
         PipeReader body;
         HttpHeaders status;
         try
         {
             response = await SendAsync(method, args, timeout, deadline.Token).ConfigureAwait(false);
-            (body, status) = await StartReadingAsync(response, deadline.Token).ConfigureAwait(false);
+            try
+            {
+                (body, status) = await StartReadingAsync(response, deadline.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                response.Dispose();   // resets the stream: it must not hold one of the connection's stream slots
+                throw;
+            }
         }
         catch (Exception e) when (Translate(e, method, timeout, cancellationToken, deadline) is { } translated)
         {
@@ -192,11 +209,14 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     /// <inheritdoc />
     public override void Notify<TArgs>(MethodDescriptor method, TArgs args)
     {
-        _ = NotifyAsync(method, args);
+        // One after the other: each is a unary call, answered once the sidecar ran it, so the next one is sent only
+        // then and they run in the order sent, as on the other transports.
+        lock (_notifyLock) _notifications = NotifyAfterAsync(_notifications, method, args);
     }
 
-    private async Task NotifyAsync<TArgs>(MethodDescriptor method, TArgs args) where TArgs : struct, IWireArgs<TArgs>
+    private async Task NotifyAfterAsync<TArgs>(Task previous, MethodDescriptor method, TArgs args) where TArgs : struct, IWireArgs<TArgs>
     {
+        await previous.ConfigureAwait(false);   // never faults: failures are logged below
         try
         {
             await InvokeAsync<TArgs, VoidResult, WireCodecs.Void>(method, args, CancellationToken.None).ConfigureAwait(false);
@@ -205,6 +225,12 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         {
             _logger.LogWarning("Notification '{Method}' failed: {Reason}", method.WireName, e.Message);
         }
+    }
+
+    // A deadline longer than a .NET timer can count (about 49.7 days) is sent, but not timed here.
+    private static void Arm(CancellationTokenSource deadline, TimeSpan timeout)
+    {
+        if (timeout != Timeout.InfiniteTimeSpan && timeout <= GrpcProtocol.MaxTimer) deadline.CancelAfter(timeout);
     }
 
     private TimeSpan TimeoutOf(MethodDescriptor method) => SidecarCall.CurrentTimeout ?? method.Timeout ?? _options.DefaultCallTimeout;
@@ -221,7 +247,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     internal async Task CallAsync(string path, ReadOnlyMemory<byte> message, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        Arm(deadline, timeout);
         using HttpResponseMessage response = await SendAsync(path, message.Span, timeout, deadline.Token).ConfigureAwait(false);
         (PipeReader body, HttpHeaders status) = await StartReadingAsync(response, deadline.Token).ConfigureAwait(false);
         while (await GrpcMessageReader.ReadAsync(body, _options.MaxReceiveMessageSize, IsGzip(response), deadline.Token).ConfigureAwait(false) is { } m) m.Dispose();
@@ -357,7 +383,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         {
             case OperationCanceledException or ObjectDisposedException when _disposed.IsCancellationRequested && !caller.IsCancellationRequested:
                 return new GrpcStatusException(GrpcStatusCode.Unavailable, RpcErrorCodes.ShuttingDown,
-                    $"The call to '{method.WireName}' was cut: the channel was disposed.") { Method = method.WireName };
+                    $"The call to '{method.WireName}' was cut: the channel was disposed.", null, e) { Method = method.WireName };
             case GrpcStatusException { Status: GrpcStatusCode.DeadlineExceeded }:
                 return new SidecarTimeoutException(method.WireName, timeout);
             case GrpcStatusException s when s.Method is null:
@@ -374,7 +400,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
                 return new SidecarProtocolException($"The result of '{method.WireName}' could not be read: {w.Message}", w);
             case HttpRequestException or IOException:
                 return new GrpcStatusException(GrpcStatusCode.Unavailable, RpcErrorCodes.ShuttingDown,
-                    $"The call to '{method.WireName}' failed: the sidecar cannot be reached or closed the connection ({e.Message}).") { Method = method.WireName };
+                    $"The call to '{method.WireName}' failed: the sidecar cannot be reached or closed the connection ({e.Message}).", null, e) { Method = method.WireName };
             default:
                 return null;
         }
@@ -394,6 +420,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     public void Dispose()
     {
         _disposed.Cancel();
+        _callbackConnection?.Dispose();
         _http.Dispose();
     }
 

@@ -26,12 +26,13 @@ internal enum ProtoKind : byte
 /// </summary>
 internal sealed class ProtoField
 {
-    private ProtoField(int number, ProtoKind kind, bool hasPresence, ProtoField? element)
+    private ProtoField(int number, ProtoKind kind, bool hasPresence, ProtoField? element, bool is64 = false)
     {
         Number = number;
         Kind = kind;
         HasPresence = hasPresence;
         Element = element;
+        Is64 = is64;
     }
 
     /// <summary>The field number (1 for a wrapper's inner field).</summary>
@@ -41,6 +42,9 @@ internal sealed class ProtoField
 
     /// <summary>Whether absence means null (proto3 <c>optional</c>, messages) rather than the type's default.</summary>
     public bool HasPresence { get; }
+
+    /// <summary>For integers: a 64-bit proto type (<c>int64</c>, <c>uint64</c>) rather than <c>int32</c>/<c>uint32</c>.</summary>
+    public bool Is64 { get; }
 
     /// <summary>For repeated fields, maps and wrappers: the element, value or inner field.</summary>
     public ProtoField? Element { get; }
@@ -65,7 +69,7 @@ internal sealed class ProtoField
             return new ProtoField(number, ProtoKind.Map, false, ElementOf(MapValue(inner)));
         ProtoKind kind = Single(inner);
         bool message = kind is ProtoKind.Named or ProtoKind.Timestamp or ProtoKind.Duration;
-        return new ProtoField(number, kind, nullable || message, null);
+        return new ProtoField(number, kind, nullable || message, null, Is64Bit(inner));
     }
 
     // Protobuf cannot nest repeated fields or maps, nor hold a null element: those elements get wrapper messages.
@@ -77,8 +81,10 @@ internal sealed class ProtoField
             return new ProtoField(0, ProtoKind.ListWrapper, false, Parse(wireType, 1));
         if (IsMap(wireType))
             return new ProtoField(0, ProtoKind.MapWrapper, false, Parse(wireType, 1));
-        return new ProtoField(0, Single(wireType), false, null);
+        return new ProtoField(0, Single(wireType), false, null, Is64Bit(wireType));
     }
+
+    private static bool Is64Bit(string wire) => wire is "int64" or "uint64";
 
     private static bool IsMap(string wire) => wire.StartsWith("map<string,", StringComparison.Ordinal) && wire.EndsWith('>');
 

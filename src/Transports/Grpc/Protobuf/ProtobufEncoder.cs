@@ -120,12 +120,19 @@ internal sealed class ProtobufEncoder
         Done();
     }
 
-    public void WriteInt64(long value) => WriteInteger((ulong)value, value != 0);
+    public void WriteInt64(long value) => WriteInteger((ulong)value, value != 0, signed: true);
 
-    public void WriteUInt64(ulong value) => WriteInteger(value, value != 0);
+    public void WriteUInt64(ulong value) => WriteInteger(value, value != 0, signed: false);
 
-    private void WriteInteger(ulong value, bool nonZero)
+    private void WriteInteger(ulong value, bool nonZero, bool signed)
     {
+        // An enum value without a name: the field is a string in the .proto, so it goes as its decimal digits (the
+        // generated enum codecs read those back).
+        if (_target?.Kind == ProtoKind.Named)
+        {
+            WriteString(signed ? ((long)value).ToString(CultureInfo.InvariantCulture) : value.ToString(CultureInfo.InvariantCulture));
+            return;
+        }
         if (Begin(nonZero))
         {
             if (_mode != Mode.Packed) WriteTag(_number, ProtoWire.Varint);
@@ -224,7 +231,8 @@ internal sealed class ProtobufEncoder
     // seconds' sign) share { int64 seconds = 1; int32 nanos = 2; }.
     private void WriteSecondsAndNanos(long ticks)
     {
-        bool timestamp = _target?.Kind != ProtoKind.Duration;
+        Begin(true);   // first: a wrapper (OptionalDuration) is opened here, and only then is the target the Duration itself
+        bool timestamp = _target!.Kind != ProtoKind.Duration;
         long seconds = ticks / TimeSpan.TicksPerSecond;
         long nanos = ticks % TimeSpan.TicksPerSecond * 100;
         if (timestamp && nanos < 0)
@@ -234,14 +242,11 @@ internal sealed class ProtobufEncoder
         }
         if (!timestamp && seconds is < -315_576_000_000 or > 315_576_000_000)
             throw new WireFormatException($"a TimeSpan of {seconds} s is outside google.protobuf.Duration's range (±10,000 years).");
-        if (Begin(true))
-        {
-            int size = (seconds != 0 ? 1 + ProtoWire.VarintSize((ulong)seconds) : 0) + (nanos != 0 ? 1 + ProtoWire.VarintSize((ulong)nanos) : 0);
-            WriteTag(_number, ProtoWire.Len);
-            WriteVarint((ulong)size);
-            if (seconds != 0) { WriteByte(0x08); WriteVarint((ulong)seconds); }
-            if (nanos != 0) { WriteByte(0x10); WriteVarint((ulong)nanos); }
-        }
+        int size = (seconds != 0 ? 1 + ProtoWire.VarintSize((ulong)seconds) : 0) + (nanos != 0 ? 1 + ProtoWire.VarintSize((ulong)nanos) : 0);
+        WriteTag(_number, ProtoWire.Len);
+        WriteVarint((ulong)size);
+        if (seconds != 0) { WriteByte(0x08); WriteVarint((ulong)seconds); }
+        if (nanos != 0) { WriteByte(0x10); WriteVarint((ulong)nanos); }
         Done();
     }
 

@@ -67,12 +67,21 @@ internal ref struct ProtobufReader : IWireReader
         reader.ReadStartObject();
         int index = -1;
         bool found = false;
+        T result = default!;
+        // To the end of the message: a field that occurs twice takes its last value, as protobuf says.
         while (reader.ReadNextMember(response, ref index))
         {
-            if (index == 0) { found = true; break; }
-            reader.Skip();
+            if (index == 0)
+            {
+                result = TCodec.Read(ref reader);
+                found = true;
+            }
+            else
+            {
+                reader.Skip();
+            }
         }
-        if (found) return TCodec.Read(ref reader);
+        if (found) return result;
         // Absent with presence: null, which a value type cannot take (it must not silently become 0 or false).
         return default(T) is null ? default! : throw new WireFormatException($"'{response.TypeName}' has no {response.Names[0]}, and {typeof(T).Name} cannot be null.");
     }
@@ -130,8 +139,11 @@ internal ref struct ProtobufReader : IWireReader
         _ => throw Expected("a bool (varint)"),
     };
 
+    // proto3 parses a value that does not fit an int32/uint32 field as C++ would cast it: truncated to 32 bits (a
+    // negative int32 written in five bytes, for example). Narrower C# types then check their own range.
     public long ReadInt64() => _current switch
     {
+        Current.Varint when _shape is { Kind: ProtoKind.Int, Is64: false } => (int)(uint)_scalar,
         Current.Varint or Current.Fixed64 => (long)_scalar,
         Current.Fixed32 => (int)(uint)_scalar,
         Current.Absent => 0,
@@ -140,6 +152,7 @@ internal ref struct ProtobufReader : IWireReader
 
     public ulong ReadUInt64() => _current switch
     {
+        Current.Varint when _shape is { Kind: ProtoKind.UInt, Is64: false } => (uint)_scalar,
         Current.Varint or Current.Fixed64 or Current.Fixed32 => _scalar,
         Current.Absent => 0,
         _ => throw Expected("an unsigned integer (varint)"),

@@ -76,7 +76,7 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
     /// <summary>Starts Kestrel on loopback TCP (<paramref name="unix"/> false) or a Unix socket.</summary>
     public static async Task<ISidecarServer> StartAsync(SidecarServerContext context, bool unix, GrpcServerOptions options, CancellationToken cancellationToken)
     {
-        var callbacks = new GrpcCallbackChannel();
+        var callbacks = new GrpcCallbackChannel(context.LoggerFactory.CreateLogger("SidecarKit.Grpc.Callbacks"));
         var server = new GrpcServer(context, options, callbacks);
         try
         {
@@ -147,7 +147,14 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         return endPoint;
     }
 
-    public void SetServing(bool serving) => _health.SetServing(serving);
+    public void SetServing(bool serving)
+    {
+        if (serving) _ready = true;
+        _health.SetServing(serving);
+    }
+
+    private const string SystemContract = "system";
+    private volatile bool _ready;
 
     // ---- IHttpApplication ----------------------------------------------------------------------------------------
 
@@ -208,15 +215,24 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
             WriteStatus(context, GrpcStatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}': this server takes identity and gzip.");
             return;
         }
-        if (_stopping.IsCancellationRequested && route.Kind is RouteKind.Contract or RouteKind.CallbackSubscribe or RouteKind.HealthWatch)
+        // system.* answers while the sidecar drains, as on the other transports: a ping says "draining" and
+        // system.shutdown_now can still cut the drain.
+        bool system = route.Method?.Descriptor.Contract == SystemContract;
+        if (_stopping.IsCancellationRequested && !system && route.Kind is RouteKind.Contract or RouteKind.CallbackSubscribe or RouteKind.HealthWatch)
         {
-            WriteStatus(context, GrpcStatusCode.Unavailable, "The sidecar is shutting down.");
+            WriteStatus(context, GrpcStatusCode.Unavailable, "The sidecar is shutting down.", RpcErrorCodes.ShuttingDown);
+            return;
+        }
+        // The server listens while the startup tasks run (so that health can say NOT_SERVING); calls wait for ready.
+        if (!_ready && route.Kind == RouteKind.Contract && !system)
+        {
+            WriteStatus(context, GrpcStatusCode.Unavailable, "The sidecar is still starting (its startup tasks are running): wait for grpc.health.v1 SERVING.");
             return;
         }
 
         TimeSpan? timeout = GrpcProtocol.ParseTimeout(request.Headers[GrpcProtocol.TimeoutHeader]);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _cancelCalls.Token);
-        if (timeout is { } t) cancellation.CancelAfter(t);
+        if (timeout is { } t && t <= GrpcProtocol.MaxTimer) cancellation.CancelAfter(t);   // longer: no deadline this process can time
         using var call = new GrpcServerCall(context, route.Method, _options, encoding == "gzip");
         try
         {
@@ -279,7 +295,8 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
                 WriteStatus(call, GrpcStatusCode.Unavailable, "The sidecar is shutting down.");
                 return;
             }
-            WriteStatus(call, GrpcStatusCode.Unavailable, "The sidecar is shutting down: the call was cancelled.", RpcErrorCodes.ShuttingDown);
+            // As on the other transports: a request cut by the shutdown is "cancelled" (-32800), not a failure.
+            WriteStatus(call, GrpcStatusCode.Cancelled, "Request cancelled: the sidecar is shutting down.", RpcErrorCodes.RequestCancelled);
         }
         catch (GrpcStatusException e)
         {
@@ -308,9 +325,11 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         }
     }
 
+    // Streams each change of the status; at shutdown it sends NOT_SERVING and ends with UNAVAILABLE (a status, not a
+    // reset), so watchers learn why.
     private async Task WatchHealthAsync(GrpcServerCall call, string service, CancellationToken cancellationToken)
     {
-        using CancellationTokenRegistration stop = _stopping.Token.Register(static s => ((GrpcServerCall)s!).Context.Abort(), call);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         int? last = null;
         while (true)
         {
@@ -324,7 +343,16 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
                 await call.Context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
                 last = status;
             }
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (_stopping.IsCancellationRequested)
+                throw new GrpcFramingException(GrpcStatusCode.Unavailable, "The sidecar is shutting down.");
+            try
+            {
+                await changed.WaitAsync(watching.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // Once more round the loop: the last status goes out first.
+            }
         }
     }
 
