@@ -171,12 +171,14 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task A_client_that_never_reads_is_pushed_back_and_the_sidecar_stays_bounded_and_serves_others()
     {
         // What must stay bounded is the memory the sidecar holds, not its uncollected garbage: answers that waited for
-        // the blocked socket survive into the older generations and stay there, as garbage, until a full collection,
-        // so the resident size alone wandered between 31 and 374 MiB across runs. Under a 96 MiB heap limit the GC
-        // collects them instead, and a sidecar that really held on to what it is asked for would run out of memory
-        // and crash here, failing the calls below.
+        // the blocked socket age into the older generations and stay there as garbage until a full collection, so the
+        // resident size alone wandered between 31 and 374 MiB across runs. Under a heap limit the GC collects them
+        // instead, and a sidecar that held on to what it is asked for would run out of memory and fail the calls
+        // below. The limit is not tight: until the first answer blocks, requests are read and served freely, up to
+        // MaxConcurrentRequests (4096) at once, and on a loaded machine many can be in flight before the push-back
+        // starts (a 96 MiB limit ran out once in CI).
         SidecarProcessOptions options = MessagePackSidecarTests.Options(SidecarCarrier.UnixSocket, null);
-        options.Environment["DOTNET_GCHeapHardLimit"] = "0x6000000";
+        options.Environment["DOTNET_GCHeapHardLimit"] = "0x18000000";   // 384 MiB
         await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
         IDemo demo = sidecar.GetClient<IDemo>();
         long before = DemoSidecarTests.ResidentBytes(sidecar.ProcessId);
@@ -201,7 +203,7 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
 
         long during = DemoSidecarTests.ResidentBytes(sidecar.ProcessId);
         output.WriteLine($"{sent} requests sent before the push-back; the sidecar grew by {(during - before) / (1024 * 1024)} MiB");
-        Assert.True(during - before < 200L * 1024 * 1024, $"the sidecar grew by {(during - before) / (1024 * 1024)} MiB for a client that does not read ({sent} requests sent)");
+        Assert.True(during - before < 448L * 1024 * 1024, $"the sidecar grew by {(during - before) / (1024 * 1024)} MiB for a client that does not read ({sent} requests sent)");
         Assert.Equal(5, await demo.AddAsync(2, 3).WaitAsync(TimeSpan.FromSeconds(10))); // other connections are served meanwhile
     }
 
