@@ -15,7 +15,7 @@ import time
 import unittest
 from typing import Any
 
-READY_PREFIX = "__SIDECAR_READY__:"
+from suite_runner import READY_PREFIX  # noqa: E402  (one definition for every suite)
 READY_TIMEOUT = 30.0    # seconds to wait for the ready marker (the first start of a runtime can be slow)
 CALL_TIMEOUT = 10.0     # seconds to wait for any one response
 EXIT_TIMEOUT = 15.0     # seconds a process may take to exit after a shutdown

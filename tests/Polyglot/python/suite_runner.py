@@ -5,8 +5,12 @@ failed subtest fails its test), and a class whose setUpClass failed counts as fa
 """
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
+import threading
+import time
 import unittest
 from typing import Any
 
@@ -14,6 +18,66 @@ from typing import Any
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 DEMO_SIDECAR_DLL = os.environ.get("DEMO_SIDECAR_DLL") or os.path.join(
     REPO_ROOT, "samples/Demo/Sidecar/bin/Release/net10.0/SidecarKit.Samples.Demo.Sidecar.dll")
+
+
+READY_PREFIX = "__SIDECAR_READY__:"
+
+
+class SidecarProcess:
+    """The demo sidecar as a child process, for the suites that reach it over a socket: stdin a pipe held open (its
+    end stops the sidecar), stdout ignored, stderr read line by line on a thread, the ready line parsed."""
+
+    def __init__(self, args: list[str], env: dict[str, str]):
+        self.started = time.monotonic()
+        self.p = subprocess.Popen(["dotnet", DEMO_SIDECAR_DLL, *args], env=env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.lines: list[str] = []
+        self.ready: Any = None
+        self.ready_at: float | None = None
+        self.eof = False
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+
+    def wait_ready(self, timeout: float = 30) -> Any:
+        """The ready payload; stops the sidecar and fails when it does not come within ``timeout``."""
+        if not self.wait_for(lambda: self.ready is not None, timeout):
+            self.stop()
+            raise AssertionError("no __SIDECAR_READY__ line; stderr:\n" + "\n".join(self.lines[-20:]))
+        return self.ready
+
+    def _read_stderr(self) -> None:
+        for raw in iter(self.p.stderr.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self.cond:
+                self.lines.append(line)
+                if line.startswith(READY_PREFIX) and self.ready is None:
+                    self.ready = json.loads(line[len(READY_PREFIX):])
+                    self.ready_at = time.monotonic()
+                self.cond.notify_all()
+        with self.cond:
+            self.eof = True
+            self.cond.notify_all()
+
+    def wait_for(self, predicate: Any, timeout: float = 10.0) -> bool:
+        """Waits until predicate() holds (True) or stderr ends or the timeout passes (False)."""
+        with self.cond:
+            self.cond.wait_for(lambda: predicate() or self.eof, timeout)
+            return bool(predicate())
+
+    def logged(self, text: str) -> bool:
+        with self.cond:
+            return any(text in line for line in self.lines)
+
+    def stop(self) -> None:
+        """Ends stdin (the sidecar then stops and removes its socket), and kills it if it has not exited in 5 s."""
+        try:
+            self.p.stdin.close()
+            self.p.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        if self.p.poll() is None:
+            self.p.kill()
+        self.p.wait()
 
 
 def import_msgpack() -> Any:

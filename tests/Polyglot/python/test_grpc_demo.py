@@ -15,12 +15,11 @@ loudly and counts as one failure (scripts/test.sh installs python3-grpcio and py
 """
 import atexit, datetime, importlib, json, os, secrets, shutil, socket, stat, subprocess, sys, tempfile, threading, time, unittest
 
-from suite_runner import DEMO_SIDECAR_DLL as DLL, REPO_ROOT, import_grpc, run
+from suite_runner import DEMO_SIDECAR_DLL as DLL, REPO_ROOT, SidecarProcess, import_grpc, run
 
 grpc, _protobuf = import_grpc()
 from google.protobuf import empty_pb2, timestamp_pb2  # noqa: E402  (after the loud import check)
 
-READY_PREFIX = "__SIDECAR_READY__:"
 TIMEOUT = 10.0          # seconds for the ready line, a log line, an exit, or any one call that should be quick
 SERVICE = "sidecarkit.demo.Demo"
 HEALTH = "grpc.health.v1.Health"
@@ -195,51 +194,23 @@ class Parent:
             self.thread.join(TIMEOUT)
 
 
-class Sidecar:
-    """One `dotnet <dll> --transport grpc|grpc-unix` process: stdin a pipe held open, stderr read by a thread."""
+class Sidecar(SidecarProcess):
+    """One `dotnet <dll> --transport grpc|grpc-unix` process, and the grpcio channels opened to it."""
 
     def __init__(self, transport="grpc", *extra, env=None, wait_ready=True):
         self.transport = transport
         e = {k: v for k, v in os.environ.items() if k not in ("SIDECAR_TOKEN", "DEMO_READY_DELAY_MS")}
         e.update(env or {})
-        self.started = time.monotonic()
-        self.p = subprocess.Popen(["dotnet", DLL, "--transport", transport, *extra], env=e,
-                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.lines, self.ready, self.ready_at, self.eof, self.cond = [], None, None, False, threading.Condition()
         self.channels = []
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        super().__init__(["--transport", transport, *extra], e)
         if wait_ready:
             self.wait_ready()
 
     def wait_ready(self, timeout=30):
-        if not self.wait_for(lambda: self.ready is not None, timeout):
-            self.close()
-            raise AssertionError("no __SIDECAR_READY__ line; stderr:\n" + "\n".join(self.lines[-20:]))
+        super().wait_ready(timeout)
         self.listen = self.ready["listenInfo"]
         self.target = ("unix:" + self.listen) if self.transport == "grpc-unix" else self.listen
         return self.ready
-
-    def _read_stderr(self):
-        for raw in iter(self.p.stderr.readline, b""):
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            with self.cond:
-                self.lines.append(line)
-                if line.startswith(READY_PREFIX) and self.ready is None:
-                    self.ready = json.loads(line[len(READY_PREFIX):])
-                    self.ready_at = time.monotonic()
-                self.cond.notify_all()
-        with self.cond:
-            self.eof = True
-            self.cond.notify_all()
-
-    def wait_for(self, predicate, timeout=TIMEOUT):
-        with self.cond:
-            self.cond.wait_for(lambda: predicate() or self.eof, timeout)
-            return bool(predicate())
-
-    def logged(self, text):
-        with self.cond:
-            return any(text in line for line in self.lines)
 
     def channel(self, target=None, **options):
         opts = [("grpc.enable_http_proxy", 0), ("grpc.use_local_subchannel_pool", 1), *options.items()]
@@ -248,18 +219,11 @@ class Sidecar:
         return ch
 
     def close(self):
-        """Closes its channels, ends stdin (the sidecar then stops), and kills it if it has not exited in 5 s."""
+        """Closes its channels, then stops the sidecar."""
         for ch in self.channels:
             ch.close()
         self.channels = []
-        try:
-            self.p.stdin.close()
-            self.p.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        if self.p.poll() is None:
-            self.p.kill()
-        self.p.wait()
+        self.stop()
 
 
 def person_full():

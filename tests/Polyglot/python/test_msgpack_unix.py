@@ -11,49 +11,19 @@ and counts as one failure (scripts/test.sh installs python3-msgpack).
 """
 import datetime, json, os, secrets, shutil, socket, stat, subprocess, sys, tempfile, threading, time, unittest
 
-from suite_runner import DEMO_SIDECAR_DLL as DLL, import_msgpack, run
+from suite_runner import DEMO_SIDECAR_DLL as DLL, SidecarProcess, import_msgpack, run
 
 msgpack = import_msgpack()
-READY_PREFIX = "__SIDECAR_READY__:"
 TIMEOUT = 10.0          # seconds for any one socket read, the ready line, a log line or an exit
 
 
-class Sidecar:
-    """One `dotnet <dll> --transport msgpack-unix` process: stdin a pipe held open, stderr read by a thread."""
+class Sidecar(SidecarProcess):
+    """One `dotnet <dll> --transport msgpack-unix` process with a token of its own."""
 
     def __init__(self, *extra):
         self.token = secrets.token_hex(16)
-        env = dict(os.environ, SIDECAR_TOKEN=self.token)
-        self.p = subprocess.Popen(["dotnet", DLL, "--transport", "msgpack-unix", *extra], env=env,
-                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.lines, self.ready, self.eof, self.cond = [], None, False, threading.Condition()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
-        if not self.wait_for(lambda: self.ready is not None, 30):
-            self.close()
-            raise AssertionError("no __SIDECAR_READY__ line; stderr:\n" + "\n".join(self.lines[-20:]))
-        self.path = self.ready["listenInfo"]
-
-    def _read_stderr(self):
-        for raw in iter(self.p.stderr.readline, b""):
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            with self.cond:
-                self.lines.append(line)
-                if line.startswith(READY_PREFIX) and self.ready is None:
-                    self.ready = json.loads(line[len(READY_PREFIX):])
-                self.cond.notify_all()
-        with self.cond:
-            self.eof = True
-            self.cond.notify_all()
-
-    def wait_for(self, predicate, timeout=TIMEOUT):
-        """Waits until predicate() holds (True) or stderr ends or the timeout passes (False)."""
-        with self.cond:
-            self.cond.wait_for(lambda: predicate() or self.eof, timeout)
-            return bool(predicate())
-
-    def logged(self, text):
-        with self.cond:
-            return any(text in line for line in self.lines)
+        super().__init__(["--transport", "msgpack-unix", *extra], dict(os.environ, SIDECAR_TOKEN=self.token))
+        self.path = self.wait_ready()["listenInfo"]
 
     def connect(self, hello=True, token=None):
         c = Conn(self.path)
@@ -62,15 +32,7 @@ class Sidecar:
         return c
 
     def close(self):
-        """Ends stdin (the sidecar then stops and removes its socket), and kills it if it has not exited in 5 s."""
-        try:
-            self.p.stdin.close()
-            self.p.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        if self.p.poll() is None:
-            self.p.kill()
-        self.p.wait()
+        self.stop()
 
 
 class Conn:
