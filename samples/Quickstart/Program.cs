@@ -106,19 +106,7 @@ await using (var supervisor = new SidecarSupervisor(supervised))
 }
 
 Section("10. The same contract over MessagePack-RPC on a Unix socket, supervised");
-var overSocket = new SidecarProcessOptions
-{
-    Name = "demo-msgpack",
-    FileName = "dotnet",
-    ReadyTimeout = TimeSpan.FromSeconds(30),
-    LoggerFactory = new ConsoleLoggerFactory(),
-}.UseMessagePack(SidecarCarrier.UnixSocket);
-overSocket.Arguments.Add(sidecarDll);
-overSocket.Arguments.Add("--transport");
-overSocket.Arguments.Add(MessagePackExtensions.UnixSocketTransportName);
-overSocket.Callbacks.AddContract<IDemoEvents>(new PrintingEvents());
-var supervisedSocket = new SidecarSupervisorOptions { Process = overSocket };
-supervisedSocket.Restart.InitialDelay = TimeSpan.FromMilliseconds(200);
+SidecarSupervisorOptions supervisedSocket = OnTransport("demo-msgpack", o => o.UseMessagePack(SidecarCarrier.UnixSocket), MessagePackExtensions.UnixSocketTransportName);
 await using (var supervisor = new SidecarSupervisor(supervisedSocket))
 {
     await supervisor.StartAsync();
@@ -135,19 +123,7 @@ await using (var supervisor = new SidecarSupervisor(supervisedSocket))
     Console.WriteLine($"  the crashed sidecar's socket was removed: {!File.Exists(socketPath)}");
 }
 Section("11. The same contract as a gRPC service (h2c on loopback TCP), supervised");
-var overGrpc = new SidecarProcessOptions
-{
-    Name = "demo-grpc",
-    FileName = "dotnet",
-    ReadyTimeout = TimeSpan.FromSeconds(30),
-    LoggerFactory = new ConsoleLoggerFactory(),
-}.UseGrpc();
-overGrpc.Arguments.Add(sidecarDll);
-overGrpc.Arguments.Add("--transport");
-overGrpc.Arguments.Add("grpc");
-overGrpc.Callbacks.AddContract<IDemoEvents>(new PrintingEvents());
-var supervisedGrpc = new SidecarSupervisorOptions { Process = overGrpc };
-supervisedGrpc.Restart.InitialDelay = TimeSpan.FromMilliseconds(200);
+SidecarSupervisorOptions supervisedGrpc = OnTransport("demo-grpc", o => o.UseGrpc(), "grpc");
 await using (var supervisor = new SidecarSupervisor(supervisedGrpc))
 {
     await supervisor.StartAsync();
@@ -172,6 +148,25 @@ await using (var supervisor = new SidecarSupervisor(supervisedGrpc))
     Console.WriteLine($"  demo.add(1, 1) = {await client.AddAsync(1, 1)} on the restarted sidecar, now at {supervisor.Status.ReadyInfo?.ListenInfo}");
 }
 return 0;
+
+// The demo sidecar on another transport, supervised, with the same callbacks (sections 10 and 11).
+SidecarSupervisorOptions OnTransport(string name, Func<SidecarProcessOptions, SidecarProcessOptions> use, string transport)
+{
+    SidecarProcessOptions process = use(new SidecarProcessOptions
+    {
+        Name = name,
+        FileName = "dotnet",
+        ReadyTimeout = TimeSpan.FromSeconds(30),
+        LoggerFactory = new ConsoleLoggerFactory(),
+    });
+    process.Arguments.Add(sidecarDll);
+    process.Arguments.Add("--transport");
+    process.Arguments.Add(transport);
+    process.Callbacks.AddContract<IDemoEvents>(new PrintingEvents());
+    var supervisedOptions = new SidecarSupervisorOptions { Process = process };
+    supervisedOptions.Restart.InitialDelay = TimeSpan.FromMilliseconds(200);
+    return supervisedOptions;
+}
 
 static void Section(string title) => Console.WriteLine(Environment.NewLine + title);
 

@@ -46,15 +46,10 @@ internal static class GrpcMessageReader
             if (buffer.Length >= 5)
             {
                 (byte flag, uint length) = ReadPrefix(buffer);
-                if (flag > 1)
+                if (PrefixProblem(flag, length, maxSize) is { } problem)
                 {
                     reader.AdvanceTo(buffer.Start);
-                    throw new GrpcFramingException(GrpcStatusCode.Internal, $"Invalid message prefix: the compressed flag is {flag}.");
-                }
-                if (length > (uint)maxSize)
-                {
-                    reader.AdvanceTo(buffer.Start);
-                    throw new GrpcFramingException(GrpcStatusCode.ResourceExhausted, $"Received message larger than max ({length} vs. {maxSize})");
+                    throw problem;
                 }
                 if (buffer.Length >= 5 + length)
                 {
@@ -99,8 +94,7 @@ internal static class GrpcMessageReader
             if (read < 5) throw new GrpcFramingException(GrpcStatusCode.Internal, $"The stream ended inside a message prefix ({read} bytes of it).");
             byte flag = buffer[0];
             uint length = BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(1));
-            if (flag > 1) throw new GrpcFramingException(GrpcStatusCode.Internal, $"Invalid message prefix: the compressed flag is {flag}.");
-            if (length > (uint)maxSize) throw new GrpcFramingException(GrpcStatusCode.ResourceExhausted, $"Received message larger than max ({length} vs. {maxSize})");
+            if (PrefixProblem(flag, length, maxSize) is { } problem) throw problem;
             int total = 5 + (int)length;
             if (buffer.Length < total + 1)   // one byte more, to see the end of the stream (and the trailers) after the message
             {
@@ -128,6 +122,12 @@ internal static class GrpcMessageReader
             throw;
         }
     }
+
+    // A flag other than 0 (plain) or 1 (compressed), or a length over the limit, refused before the message is read.
+    private static GrpcFramingException? PrefixProblem(byte flag, uint length, int maxSize)
+        => flag > 1 ? new GrpcFramingException(GrpcStatusCode.Internal, $"Invalid message prefix: the compressed flag is {flag}.")
+         : length > (uint)maxSize ? new GrpcFramingException(GrpcStatusCode.ResourceExhausted, $"Received message larger than max ({length} vs. {maxSize})")
+         : null;
 
     private static (byte Flag, uint Length) ReadPrefix(ReadOnlySequence<byte> buffer)
     {

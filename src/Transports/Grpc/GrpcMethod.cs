@@ -17,7 +17,7 @@ internal sealed class GrpcMethod
     {
         Descriptor = descriptor;
         string rpc = ProtoExporter.RpcName(descriptor.Contract, descriptor.WireName);
-        Path = "/" + ProtoExporter.PackageName(descriptor.Contract) + "." + ProtoExporter.ServiceName(descriptor.Contract) + "/" + rpc;
+        Path = "/" + ProtoExporter.QualifiedServiceName(descriptor.Contract) + "/" + rpc;
         if (descriptor.ResultType is { } type)
             Response = new WireMembers(rpc + "Response", [descriptor.Kind == MethodKind.ServerStream ? "item" : "result"], [type], [1]);
     }

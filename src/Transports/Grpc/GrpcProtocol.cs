@@ -8,7 +8,6 @@ namespace SidecarKit.Transports.Grpc;
 internal static class GrpcProtocol
 {
     public const string ContentType = "application/grpc";
-    public const string ContentTypeProto = "application/grpc+proto";
     public const string StatusHeader = "grpc-status";
     public const string MessageHeader = "grpc-message";
     public const string TimeoutHeader = "grpc-timeout";

@@ -132,7 +132,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         try
         {
             using HttpResponseMessage response = await SendAsync(method, args, timeout, deadline.Token).ConfigureAwait(false);
-            (Stream? body, HttpHeaders status) = await StartUnaryAsync(response, deadline.Token).ConfigureAwait(false);
+            (Stream? body, HttpHeaders status) = await StartAsync(response, deadline.Token).ConfigureAwait(false);
             GrpcMessage? message = body is null ? null
                 : await GrpcMessageReader.ReadUnaryAsync(body, _options.MaxReceiveMessageSize, IsGzip(response), deadline.Token).ConfigureAwait(false);
             try
@@ -292,19 +292,11 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         return response;
     }
 
-    // Checks the response's headers: an HTTP error or a trailers-only status fails the call here. Returns the body and
-    // where the status will be: the trailers, or the headers of a trailers-only response.
+    // For the streaming reads: the body through a pipe (a trailers-only response has none).
     private static async Task<(PipeReader Body, HttpHeaders Status)> StartReadingAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        CheckHttpStatus(response);
-        if (response.Headers.NonValidated.Contains(GrpcProtocol.StatusHeader))
-        {
-            ThrowIfFailed(response.Headers, null);
-            return (PipeReader.Create(Stream.Null), response.Headers);   // trailers-only OK: no messages
-        }
-        CheckContentType(response);
-        Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        return (PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: false)), response.TrailingHeaders);
+        (Stream? body, HttpHeaders status) = await StartAsync(response, cancellationToken).ConfigureAwait(false);
+        return (body is null ? PipeReader.Create(Stream.Null) : PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: false)), status);
     }
 
     private static void CheckHttpStatus(HttpResponseMessage response)
@@ -330,8 +322,10 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
             throw new GrpcStatusException(GrpcStatusCode.Unknown, RpcErrorCodes.InternalError, $"The response's content type is '{contentType}', not application/grpc.");
     }
 
-    // The unary path reads the body straight from the response stream (one message, no pipe in between).
-    private static async Task<(Stream? Body, HttpHeaders Status)> StartUnaryAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    // Checks the response's headers: an HTTP error or a trailers-only status fails the call here. Returns the body
+    // (none for a trailers-only OK) and where the status will be: the trailers, or the headers of a trailers-only
+    // response. The unary path reads the body straight from the stream, one message with no pipe in between.
+    private static async Task<(Stream? Body, HttpHeaders Status)> StartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         CheckHttpStatus(response);
         if (response.Headers.NonValidated.Contains(GrpcProtocol.StatusHeader))

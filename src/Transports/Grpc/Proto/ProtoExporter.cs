@@ -56,6 +56,9 @@ public static class ProtoExporter
     /// <summary>The service's name: the contract's wire name in PascalCase (<c>demoEvents</c> → <c>DemoEvents</c>).</summary>
     public static string ServiceName(string contract) => Pascal(contract);
 
+    /// <summary>The service's full name, as paths and health name it: <c>sidecarkit.demo.Demo</c>.</summary>
+    public static string QualifiedServiceName(string contract) => PackageName(contract) + "." + ServiceName(contract);
+
     /// <summary>The package: <c>sidecarkit.</c> and the contract's name in snake_case (<c>demoEvents</c> → <c>sidecarkit.demo_events</c>).</summary>
     public static string PackageName(string contract) => PackagePrefix + "." + string.Join(".", contract.Split('.').Select(Snake));
 

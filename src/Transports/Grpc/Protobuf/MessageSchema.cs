@@ -12,7 +12,6 @@ internal sealed class MessageSchema
 
     private MessageSchema(WireMembers members)
     {
-        Name = members.TypeName;
         Fields = new ProtoField[members.Count];
         if (members.Count > 0 && (members.WireTypes is null || members.FieldNumbers is null))
             throw new WireFormatException($"'{members.TypeName}' has no Protocol Buffers layout: its member table lacks wire types and field numbers (rebuild it with the current SidecarKit generator).");
@@ -26,8 +25,6 @@ internal sealed class MessageSchema
         for (int i = 0; i < Fields.Length; i++)
             if (Fields[i].Number < _indexByNumber.Length) _indexByNumber[Fields[i].Number] = i + 1;
     }
-
-    public string Name { get; }
 
     public ProtoField[] Fields { get; }
 

@@ -157,15 +157,7 @@ internal sealed class ProtobufEncoder
     {
         if (_target?.Kind == ProtoKind.Float)
         {
-            float single = (float)value;
-            if (Begin(BitConverter.SingleToInt32Bits(single) != 0))
-            {
-                if (_mode != Mode.Packed) WriteTag(_number, ProtoWire.Fixed32);
-                Ensure(4);
-                BinaryPrimitives.WriteSingleLittleEndian(_buffer.AsSpan(_pos), single);
-                _pos += 4;
-            }
-            Done();
+            WriteSingle((float)value);
             return;
         }
         if (Begin(BitConverter.DoubleToInt64Bits(value) != 0))

@@ -28,7 +28,13 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
 {
     private enum RouteKind { Contract, HealthCheck, HealthWatch, CallbackSubscribe, CallbackReply }
 
-    private sealed record Route(RouteKind Kind, GrpcMethod? Method, RpcMethodHandler? Handler);
+    // IsSystem: system.* answers during a drain and before ready. LongLived: a health watch or the parent's callback
+    // subscription, open for the server's life; not calls a shutdown waits for (they end once the calls are drained).
+    private sealed record Route(RouteKind Kind, GrpcMethod? Method, RpcMethodHandler? Handler)
+    {
+        public bool IsSystem { get; } = Method?.Descriptor.Contract == "system";
+        public bool IsLongLived => Kind is RouteKind.HealthWatch or RouteKind.CallbackSubscribe;
+    }
 
     private readonly Dictionary<string, Route> _routes = new(StringComparer.Ordinal);
     private readonly HealthService _health;
@@ -54,7 +60,7 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         var services = new List<string>();
         foreach (ContractDescriptor contract in handlers.Contracts)
         {
-            services.Add(Proto.ProtoExporter.PackageName(contract.Name) + "." + Proto.ProtoExporter.ServiceName(contract.Name));
+            services.Add(Proto.ProtoExporter.QualifiedServiceName(contract.Name));
             foreach (MethodDescriptor descriptor in contract.Methods)
             {
                 var method = GrpcMethod.For(descriptor);
@@ -153,7 +159,6 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         _health.SetServing(serving);
     }
 
-    private const string SystemContract = "system";
     private volatile bool _ready;
 
     // ---- IHttpApplication ----------------------------------------------------------------------------------------
@@ -164,18 +169,16 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
 
     public async Task ProcessRequestAsync(HttpContext context)
     {
-        // A health watch and the parent's callback subscription stay open for the server's life: they are not calls a
-        // shutdown waits for (they end once the calls are drained).
-        string path = context.Request.Path.Value ?? "";
-        if (path is HealthService.WatchPath or CallbackMessages.SubscribePath)
+        _routes.TryGetValue(context.Request.Path.Value ?? "", out Route? route);
+        if (route is { IsLongLived: true })
         {
-            await HandleAsync(context).ConfigureAwait(false);
+            await HandleAsync(context, route).ConfigureAwait(false);
             return;
         }
         Interlocked.Increment(ref _active);
         try
         {
-            await HandleAsync(context).ConfigureAwait(false);
+            await HandleAsync(context, route).ConfigureAwait(false);
         }
         finally
         {
@@ -183,7 +186,7 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         }
     }
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task HandleAsync(HttpContext context, Route? route)
     {
         HttpRequest request = context.Request;
         if (!HttpMethods.IsPost(request.Method))
@@ -197,7 +200,7 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
             context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
             return;
         }
-        if (!_routes.TryGetValue(request.Path.Value ?? "", out Route? route))
+        if (route is null)
         {
             WriteStatus(context, GrpcStatusCode.Unimplemented, $"Method not found: {request.Path.Value} is not served by this sidecar.");
             return;
@@ -217,14 +220,13 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         }
         // system.* answers while the sidecar drains, as on the other transports: a ping says "draining" and
         // system.shutdown_now can still cut the drain.
-        bool system = route.Method?.Descriptor.Contract == SystemContract;
-        if (_stopping.IsCancellationRequested && !system && route.Kind is RouteKind.Contract or RouteKind.CallbackSubscribe or RouteKind.HealthWatch)
+        if (_stopping.IsCancellationRequested && !route.IsSystem && route.Kind is RouteKind.Contract or RouteKind.CallbackSubscribe or RouteKind.HealthWatch)
         {
             WriteStatus(context, GrpcStatusCode.Unavailable, "The sidecar is shutting down.", RpcErrorCodes.ShuttingDown);
             return;
         }
         // The server listens while the startup tasks run (so that health can say NOT_SERVING); calls wait for ready.
-        if (!_ready && route.Kind == RouteKind.Contract && !system)
+        if (!_ready && route.Kind == RouteKind.Contract && !route.IsSystem)
         {
             WriteStatus(context, GrpcStatusCode.Unavailable, "The sidecar is still starting (its startup tasks are running): wait for grpc.health.v1 SERVING.");
             return;

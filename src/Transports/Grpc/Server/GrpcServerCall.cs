@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using SidecarKit.Rpc;
 using SidecarKit.Transports.Grpc.Protobuf;
@@ -77,13 +78,11 @@ internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, Gr
         int length = encoder.MessageLength;
         if (options.MaxSendMessageSize is { } max && length > max)
             throw new GrpcFramingException(GrpcStatusCode.ResourceExhausted, $"Sending message larger than max ({length} vs. {max})");
+        // The prefix goes into the five bytes the encoder left free: one write for the whole message.
         byte[] buffer = encoder.Buffer;
         buffer[0] = 0;
         BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(1), (uint)length);
-        HttpResponse response = context.Response;
-        if (!HasResponse) response.ContentType = GrpcProtocol.ContentType;
-        HasResponse = true;
-        response.BodyWriter.Write(buffer.AsSpan(0, encoder.Length));
+        Body().Write(buffer.AsSpan(0, encoder.Length));
     }
 
     /// <summary>Sends a message already encoded (callbacks).</summary>
@@ -92,11 +91,18 @@ internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, Gr
         Span<byte> prefix = stackalloc byte[5];
         prefix[0] = 0;
         BinaryPrimitives.WriteUInt32BigEndian(prefix[1..], (uint)message.Length);
+        PipeWriter body = Body();
+        body.Write(prefix);
+        body.Write(message);
+    }
+
+    // The response body; the content type is set before the first message.
+    private PipeWriter Body()
+    {
         HttpResponse response = context.Response;
         if (!HasResponse && !response.HasStarted) response.ContentType = GrpcProtocol.ContentType;
         HasResponse = true;
-        response.BodyWriter.Write(prefix);
-        response.BodyWriter.Write(message);
+        return response.BodyWriter;
     }
 
     public void Dispose()
