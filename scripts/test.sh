@@ -35,6 +35,8 @@ expected=$(echo "$projects" | wc -l)
 set +e
 dotnet test Toolkit.sln -c "$CONFIGURATION" --no-build --nologo --blame-hang-timeout 5m 2>&1 | tee "$out/dotnet.log"
 set -e
+# What failed, repeated at the end (CI keeps only the tail of the output): each failed test's name and error message.
+grep -E -A 4 '^ +Failed [A-Za-z_]' "$out/dotnet.log" > "$out/failures.log" || true
 # One summary line per test assembly: "Passed!  - Failed: 0, Passed: 24, Skipped: 0, Total: 24, ..."
 summaries=$(grep -E '^(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$out/dotnet.log" || true)
 seen=$(printf '%s\n' "$summaries" | grep -c . || true)
@@ -58,6 +60,8 @@ run_counted() {
   DEMO_SIDECAR_DLL="$demo_dll" "$@" > "$out/suite.log" 2>&1
   set -e
   tail -n 40 "$out/suite.log"
+  # Python's unittest ("FAIL: "/"ERROR: "), node's TAP ("not ok"), the trim check ("FAIL ").
+  grep -E -A 3 '^(FAIL|ERROR): |^ *not ok |^  FAIL ' "$out/suite.log" | sed "s|^|$name: |" >> "$out/failures.log" || true
   local line
   line=$(grep -E "^$label: [0-9]+ passed, [0-9]+ failed\$" "$out/suite.log" | tail -n 1 || true)
   if [ -n "$line" ]; then
@@ -95,5 +99,10 @@ else
 fi
 
 echo
+if [ -s "$out/failures.log" ]; then
+  echo "== failures (repeated from above)"
+  head -c 6000 "$out/failures.log"
+  echo
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

