@@ -15,6 +15,9 @@ internal sealed class ProtobufLoopback(RpcHandlerTable handlers) : RpcChannel
     public List<byte[]> Requests { get; } = [];
     public List<byte[]> Responses { get; } = [];
 
+    /// <summary>When set, replaces the next request's bytes (written by someone else) before the handler reads them.</summary>
+    public byte[]? NextRequest { get; set; }
+
     public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
     {
         var call = Start(method, args);
@@ -53,7 +56,8 @@ internal sealed class ProtobufLoopback(RpcHandlerTable handlers) : RpcChannel
     {
         var encoder = new ProtobufEncoder();
         encoder.WriteArgs(in args);
-        byte[] request = encoder.Buffer.AsSpan(0, encoder.Length).ToArray();
+        byte[] request = NextRequest ?? encoder.Buffer.AsSpan(0, encoder.Length).ToArray();
+        NextRequest = null;
         Requests.Add(request);
         return new Call(GrpcMethod.For(method), request);
     }

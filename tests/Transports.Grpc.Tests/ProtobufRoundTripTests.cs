@@ -73,6 +73,72 @@ public class ProtobufRoundTripTests
     }
 
     [Fact]
+    public async Task Repeated_fields_and_maps_interleaved_with_other_fields_are_read_whole()
+    {
+        // Protobuf lets a repeated field's occurrences come apart, packed or not, with other fields between them, and
+        // a map's entries too (a later key wins). Collections as Google.Protobuf writes it by hand: Array = 1,
+        // List = 2, Dictionary = 8, Nested = 11 (Int32List wrappers).
+        byte[] collections = Message(w =>
+        {
+            Packed(w, 1, 1, 2);
+            w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteString("a");
+            w.WriteTag(1, WireFormat.WireType.Varint); w.WriteInt32(3);
+            Entry(w, 8, "k1", 1);
+            w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteString("b");
+            Packed(w, 1, 4);
+            Entry(w, 8, "k2", 2);
+            w.WriteTag(11, WireFormat.WireType.LengthDelimited);
+            w.WriteBytes(ByteString.CopyFrom(Message(l =>
+            {
+                Packed(l, 1, 7);
+                l.WriteTag(99, WireFormat.WireType.Varint); l.WriteInt32(5);   // unknown: passed over
+                l.WriteTag(1, WireFormat.WireType.Varint); l.WriteInt32(8);
+            })));
+            Entry(w, 8, "k1", 9);
+            w.WriteTag(11, WireFormat.WireType.LengthDelimited); w.WriteBytes(ByteString.Empty);
+            w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteString("c");
+        });
+        _loopback.NextRequest = Message(w => { w.WriteTag(1, WireFormat.WireType.LengthDelimited); w.WriteBytes(ByteString.CopyFrom(collections)); });
+        Collections empty = new([], [], [], [], [], [], [], [], new Dictionary<string, Address?>(), new Dictionary<string, List<int>>(), [], [], []);
+        Collections read = await Types.CollectionsAsync(empty);
+
+        Assert.Equal(new[] { 1, 2, 3, 4 }, read.Array);
+        Assert.Equal(new[] { "a", "b", "c" }, read.List);
+        Assert.Equal(new Dictionary<string, int> { ["k1"] = 9, ["k2"] = 2 }, read.Dictionary);
+        Assert.Equal(2, read.Nested.Count);
+        Assert.Equal(new[] { 7, 8 }, read.Nested[0]);
+        Assert.Empty(read.Nested[1]);
+        Assert.Empty(read.IList);
+        Assert.Empty(read.ReadOnlyDictionary);
+
+        static void Packed(CodedOutputStream w, int field, params int[] values)
+        {
+            w.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            w.WriteLength(values.Sum(CodedOutputStream.ComputeInt32Size));
+            foreach (int v in values) w.WriteInt32(v);
+        }
+
+        static void Entry(CodedOutputStream w, int field, string key, int value)
+        {
+            w.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            w.WriteBytes(ByteString.CopyFrom(Message(e =>
+            {
+                e.WriteTag(1, WireFormat.WireType.LengthDelimited); e.WriteString(key);
+                e.WriteTag(2, WireFormat.WireType.Varint); e.WriteInt32(value);
+            })));
+        }
+    }
+
+    private static byte[] Message(Action<CodedOutputStream> write)
+    {
+        var stream = new MemoryStream();
+        var output = new CodedOutputStream(stream);
+        write(output);
+        output.Flush();
+        return stream.ToArray();
+    }
+
+    [Fact]
     public async Task Shapes_round_trip()
     {
         var value = new Shapes(new MutableClass { Name = "m", Count = 2, Items = [1, 2, 3], Favourite = Color.Red }, new Point { X = -1, Y = 0 },

@@ -11,8 +11,8 @@ namespace SidecarKit.Transports.Grpc.Protobuf;
 /// fields are read, so the codecs' required-member checks see them; fields with presence stay absent (null).
 /// </summary>
 /// <remarks>
-/// Repeated fields and maps are read as one run of consecutive occurrences, as every encoder writes them; a field
-/// that appears again after other fields starts a new run that replaces the first (protobuf would merge them).
+/// A repeated field's or map's occurrences may be interleaved with other fields, as protobuf allows: the codec reads
+/// all of them when it reaches the first, and the message skips the later ones when it reaches them.
 /// </remarks>
 internal ref struct ProtobufReader : IWireReader
 {
@@ -33,6 +33,7 @@ internal ref struct ProtobufReader : IWireReader
         public ProtoField? Element;     // Repeated, Map: the item / value layout
         public bool FirstPending;       // Repeated, Map: the current value is the run's first occurrence
         public bool WriteBack;          // Repeated, Map: the run is read from the enclosing message's cursor
+        public int ResumeAt;            // Repeated, Map: where the first other field came (0: none), for the write-back
         public int PackedPos, PackedEnd;
     }
 
@@ -363,15 +364,28 @@ internal ref struct ProtobufReader : IWireReader
         ref Frame frame = ref _frames[_depth - 1];
         if (frame.Kind != FrameKind.Message) throw new InvalidOperationException("No message is being read.");
         MessageSchema schema = frame.Schema ??= MessageSchema.For(members);
-        if (frame.Cursor < frame.End)
+        while (frame.Cursor < frame.End)
         {
             int number = ReadField(ref frame.Cursor, frame.End);
             int i = schema.IndexOf(number);
             if (i >= 0)
             {
-                if (i < 64) frame.Seen |= 1UL << i;
-                else (frame.SeenMore ??= new bool[schema.Count])[i] = true;
-                _shape = schema.Fields[i];
+                bool again;
+                if (i < 64)
+                {
+                    again = (frame.Seen & (1UL << i)) != 0;
+                    frame.Seen |= 1UL << i;
+                }
+                else
+                {
+                    bool[] seenMore = frame.SeenMore ??= new bool[schema.Count];
+                    again = seenMore[i];
+                    seenMore[i] = true;
+                }
+                ProtoField field = schema.Fields[i];
+                // A later occurrence of a repeated field or map: read already, with the first one's run.
+                if (again && field.Kind is ProtoKind.Repeated or ProtoKind.Map) continue;
+                _shape = field;
             }
             else
             {
@@ -454,7 +468,8 @@ internal ref struct ProtobufReader : IWireReader
             frame.FirstPending = false;
             return true;
         }
-        if (frame.Number > 0 && frame.Cursor < frame.End)
+        // The rest of the message (or wrapper), other fields passed over: protobuf lets occurrences be interleaved.
+        while (frame.Number > 0 && frame.Cursor < frame.End)
         {
             int pos = frame.Cursor;
             ulong tag = ProtoWire.ReadVarint(_data, ref pos, frame.End);
@@ -463,8 +478,11 @@ internal ref struct ProtobufReader : IWireReader
                 ReadField(ref frame.Cursor, frame.End);
                 return true;
             }
+            if (frame.ResumeAt == 0) frame.ResumeAt = frame.Cursor;
+            ReadField(ref frame.Cursor, frame.End);
         }
-        int cursor = frame.Cursor;
+        // The enclosing message goes on from the first other field, which it has not read yet.
+        int cursor = frame.ResumeAt != 0 ? frame.ResumeAt : frame.Cursor;
         bool writeBack = frame.WriteBack;
         _depth--;
         if (writeBack) _frames[_depth - 1].Cursor = cursor;
