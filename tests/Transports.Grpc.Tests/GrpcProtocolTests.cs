@@ -57,9 +57,9 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
     private static readonly byte[] s_add = [0x08, 0x02, 0x10, 0x03];
 
     private async Task<RawResponse> SendAsync(string path, byte[] body, string contentType = "application/grpc", bool token = true,
-        params (string Name, string Value)[] headers)
+        string? address = null, params (string Name, string Value)[] headers)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{fixture.Address}{path}")
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{address ?? fixture.Address}{path}")
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -225,6 +225,59 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
         var person = new Person(new string('x', 10_000), 1, ["a"], null, null);
         Assert.Equal(person.Name, (await channel.GetClient<IDemo>().EchoAsync(person)).Name);
         await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task Responses_are_gzipped_when_the_server_compresses_and_the_client_takes_gzip()
+    {
+        SidecarProcessOptions options = GrpcSidecarTests.Options("grpc");
+        options.Environment["SIDECAR_TOKEN"] = GrpcSidecarFixture.Token;
+        options.Environment["DEMO_GRPC_COMPRESS"] = "1";   // GrpcServerOptions.CompressResponses
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+        string address = sidecar.ReadyInfo.ListenInfo!;
+
+        // BlobRequest { size = 16384 } → BlobResponse { result = 16 KiB, byte i = i % 256 }.
+        byte[] blobRequest = Frame([0x08, 0x80, 0x80, 0x01]);
+        byte[] blobResponse = [0x0A, 0x80, 0x80, 0x01, .. Enumerable.Range(0, 16384).Select(i => (byte)i)];
+        (string, string) takesGzip = ("grpc-accept-encoding", "identity,deflate,gzip");
+
+        RawResponse gz = await SendAsync("/sidecarkit.demo.Demo/Blob", blobRequest, address: address, headers: takesGzip);
+        Assert.Equal(("0", "gzip"), (gz.Status, gz.Get("grpc-encoding")));
+        Assert.Equal(1, gz.Body[0]);   // the compressed flag
+        Assert.Equal((uint)(gz.Body.Length - 5), BinaryPrimitives.ReadUInt32BigEndian(gz.Body.AsSpan(1)));
+        Assert.True(gz.Body.Length < blobResponse.Length / 4, $"{gz.Body.Length} bytes for {blobResponse.Length}");
+        using (var unzip = new GZipStream(new MemoryStream(gz.Body, 5, gz.Body.Length - 5), CompressionMode.Decompress))
+        {
+            var inflated = new MemoryStream();
+            unzip.CopyTo(inflated);
+            Assert.Equal(blobResponse, inflated.ToArray());
+        }
+
+        // A message under 1 KiB on such a stream goes uncompressed: flag 0.
+        RawResponse small = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add), address: address, headers: takesGzip);
+        Assert.Equal(Frame([0x08, 0x05]), small.Body);
+
+        // A client that does not take gzip (or says nothing) gets identity.
+        foreach (var headers in new[] { new[] { ("grpc-accept-encoding", "identity") }, Array.Empty<(string, string)>() })
+        {
+            RawResponse plain = await SendAsync("/sidecarkit.demo.Demo/Blob", blobRequest, address: address, headers: headers);
+            Assert.Equal(("0", null), (plain.Status, plain.Get("grpc-encoding")));
+            Assert.Equal(Frame(blobResponse), plain.Body);
+        }
+
+        // Our client reads compressed answers, unary and streamed (it sends grpc-accept-encoding: identity,gzip).
+        await using var channel = GrpcSidecarChannel.Create(address, new GrpcClientOptions { Token = GrpcSidecarFixture.Token });
+        IDemo demo = channel.GetClient<IDemo>();
+        byte[] blob = await demo.BlobAsync(1 << 20);
+        Assert.True(blob.Select((b, i) => b == (byte)i).All(same => same), "the 1 MiB blob came back wrong");
+        var person = new Person(new string('é', 100_000), 7, ["x"], null, null);
+        Assert.Equal(person.Name, (await demo.EchoAsync(person)).Name);
+        Assert.Equal(Enumerable.Range(1, 5), await demo.CountAsync(5).ToListAsync());
+        // And a compressed response over the 4 MiB limit (after decompression) is refused by size, not read.
+        await using var strict = GrpcSidecarChannel.Create(address, new GrpcClientOptions { Token = GrpcSidecarFixture.Token, MaxReceiveMessageSize = 64 * 1024 });
+        var tooBig = await Assert.ThrowsAsync<GrpcStatusException>(() => strict.GetClient<IDemo>().BlobAsync(1 << 20));
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, tooBig.Status);
+        Assert.Equal(3, await strict.GetClient<IDemo>().AddAsync(1, 2));
     }
 
     [Fact]

@@ -7,7 +7,9 @@ using SidecarKit.Transports.MessagePack;
 using SidecarKit.Transports.Grpc;
 
 // The demo sidecar: serves IDemo (CONFORMANCE.md) and calls the parent back through IDemoEvents.
-SidecarHostBuilder builder = SidecarHost.CreateBuilder(args).AddJsonLines().AddMessagePack().AddGrpc();
+// DEMO_GRPC_COMPRESS=1 gzips gRPC responses of 1 KiB and more, for the compression tests.
+SidecarHostBuilder builder = SidecarHost.CreateBuilder(args).AddJsonLines().AddMessagePack()
+    .AddGrpc(grpc => grpc.CompressResponses = Environment.GetEnvironmentVariable("DEMO_GRPC_COMPRESS") == "1");
 ILogger logger = builder.LoggerFactory.CreateLogger("demo");
 builder.AddContract<IDemo>(channel => new DemoService(channel.GetClient<IDemoEvents>(), logger));
 // For readiness tests: DEMO_READY_DELAY_MS holds the sidecar "starting" (gRPC health NOT_SERVING) for that long.

@@ -9,6 +9,13 @@ public sealed class GrpcServerOptions
     /// <summary>The largest response message sent; a larger result ends the call with <c>RESOURCE_EXHAUSTED</c>. Default: no limit.</summary>
     public int? MaxSendMessageSize { get; set; }
 
+    /// <summary>
+    /// Whether responses are gzip-compressed for clients whose <c>grpc-accept-encoding</c> names gzip (grpcio, grpc-js
+    /// and this toolkit's client all send it). Messages under 1 KiB still go uncompressed. Default <see langword="false"/>:
+    /// on loopback, compression costs more time than the bytes it saves; turn it on for large, compressible results.
+    /// </summary>
+    public bool CompressResponses { get; set; }
+
     /// <summary>How many calls one HTTP/2 connection may run at once (<c>SETTINGS_MAX_CONCURRENT_STREAMS</c>). Default 256.</summary>
     public int MaxConcurrentStreams { get; set; } = 256;
 }

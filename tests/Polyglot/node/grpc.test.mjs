@@ -245,6 +245,35 @@ describe("grpc: the demo contract from @grpc/grpc-js", opts, () => {
   });
 });
 
+describe("grpc: responses gzipped by the sidecar (DEMO_GRPC_COMPRESS=1)", opts, () => {
+  let sc, demo;
+  before(async () => {
+    sc = new GrpcSidecar("grpc", { DEMO_GRPC_COMPRESS: "1" });
+    demo = await sc.client();
+  });
+  after(async () => {
+    demo?.close();
+    await sc?.kill();
+  });
+
+  test("grpc-js inflates large answers (Blob 1 MiB, a long Echo) and reads small ones sent plain", async () => {
+    const { result } = await ok(demo, "blob", { size: 1 << 20 });
+    const expected = Buffer.alloc(1 << 20);
+    for (let i = 0; i < expected.length; i++) expected[i] = i % 256;
+    assert.ok(result.equals(expected), "the bytes differ from i % 256");
+    const person = { name: "ü".repeat(100_000), age: 3, tags: ["a", "b"] };
+    const echoed = (await ok(demo, "echo", { person })).result;
+    assert.deepEqual([echoed.name, echoed.age, echoed.tags], [person.name, person.age, person.tags]);
+    assert.deepEqual(await ok(demo, "add", { a: 3, b: 4 }), { result: 7 });
+  });
+
+  test("the 4 MiB limit applies to the inflated size: Blob 5 MiB is RESOURCE_EXHAUSTED", async () => {
+    const e = await failed(demo, "blob", { size: 5 << 20 });
+    assert.equal(e.code, grpc.status.RESOURCE_EXHAUSTED, e.details);
+    assert.deepEqual(await ok(demo, "add", { a: 1, b: 2 }), { result: 3 });
+  });
+});
+
 describe("grpc: the token as authorization: Bearer", opts, () => {
   const token = randomBytes(16).toString("hex");
   let sc, demo;

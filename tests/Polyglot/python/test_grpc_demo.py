@@ -199,7 +199,7 @@ class Sidecar(SidecarProcess):
 
     def __init__(self, transport="grpc", *extra, env=None, wait_ready=True):
         self.transport = transport
-        e = {k: v for k, v in os.environ.items() if k not in ("SIDECAR_TOKEN", "DEMO_READY_DELAY_MS")}
+        e = {k: v for k, v in os.environ.items() if k not in ("SIDECAR_TOKEN", "DEMO_READY_DELAY_MS", "DEMO_GRPC_COMPRESS")}
         e.update(env or {})
         self.channels = []
         super().__init__(["--transport", transport, *extra], e)
@@ -465,6 +465,35 @@ class Tcp(ServesDemo, unittest.TestCase):
                     self.assertEqual(first, next(call).status)
                 finally:
                     call.cancel()
+
+
+class CompressedResponses(unittest.TestCase):
+    """DEMO_GRPC_COMPRESS=1 (GrpcServerOptions.CompressResponses): the sidecar gzips responses of 1 KiB and more for
+    clients that take gzip, as grpcio does; grpcio inflates them and applies its size limit to the inflated size."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sc = Sidecar("grpc", env={"DEMO_GRPC_COMPRESS": "1"})
+        cls.demo = Demo(cls.sc.channel())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sc.close()
+
+    def test_large_and_small_answers(self):
+        data = self.demo.Blob(pb.BlobRequest(size=MiB), timeout=TIMEOUT).result
+        self.assertEqual(bytes(i % 256 for i in range(MiB)), data)
+        person = pb.Person(name="ü" * 100_000, age=3, tags=["a", "b"])
+        self.assertEqual(person, self.demo.Echo(pb.EchoRequest(person=person), timeout=TIMEOUT).result)
+        self.assertEqual(7, self.demo.Add(pb.AddRequest(a=3, b=4), timeout=TIMEOUT).result)
+        self.assertEqual([1, 2, 3], [r.item for r in self.demo.Count(pb.CountRequest(to=3), timeout=TIMEOUT)])
+
+    def test_the_limit_applies_to_the_inflated_size(self):
+        # 5 MiB of i % 256 compresses to a few tens of KiB; grpcio still refuses it by its 4 MiB limit.
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Blob(pb.BlobRequest(size=5 * MiB), timeout=TIMEOUT)
+        self.assertEqual(grpc.StatusCode.RESOURCE_EXHAUSTED, cm.exception.code(), cm.exception.details())
+        self.assertEqual(3, self.demo.Add(pb.AddRequest(a=1, b=2), timeout=TIMEOUT).result)
 
 
 class Token(unittest.TestCase):
@@ -819,4 +848,4 @@ class Lifecycle(unittest.TestCase):
 
 if __name__ == "__main__":
     problem = generate()
-    sys.exit(run([Tcp, Token, Unix, DelayedReady, CallbacksToParent, Lifecycle], problem))
+    sys.exit(run([Tcp, CompressedResponses, Token, Unix, DelayedReady, CallbacksToParent, Lifecycle], problem))

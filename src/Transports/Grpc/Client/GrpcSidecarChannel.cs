@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
@@ -449,19 +448,16 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
             if (gzip)
             {
                 var compressed = new MemoryStream();
-                compressed.Write(new byte[5]);
-                using (var zip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-                    zip.Write(encoder.Buffer, 5, encoder.MessageLength);
-                bytes = compressed.ToArray();
-                length = bytes.Length;
-                bytes[0] = 1;
+                GrpcCompression.WriteCompressed(encoder.Buffer.AsSpan(5, encoder.MessageLength), compressed);
+                bytes = compressed.GetBuffer();
+                length = (int)compressed.Length;
             }
             else
             {
                 length = encoder.Length;
                 bytes = encoder.Buffer.AsSpan(0, length).ToArray();
+                BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), (uint)(length - 5));
             }
-            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), (uint)(length - 5));
             var content = new RequestContent(bytes, length);
             if (gzip) content.Headers.TryAddWithoutValidation(GrpcProtocol.EncodingHeader, "gzip");
             return content;

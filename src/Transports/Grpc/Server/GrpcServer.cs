@@ -235,7 +235,8 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         TimeSpan? timeout = GrpcProtocol.ParseTimeout(request.Headers[GrpcProtocol.TimeoutHeader]);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _cancelCalls.Token);
         if (timeout is { } t && t <= GrpcProtocol.MaxTimer) cancellation.CancelAfter(t);   // longer: no deadline this process can time
-        using var call = new GrpcServerCall(context, route.Method, _options, encoding == "gzip");
+        bool gzipResponses = _options.CompressResponses && GrpcCompression.AcceptsGzip(request.Headers[GrpcProtocol.AcceptEncodingHeader]);
+        using var call = new GrpcServerCall(context, route.Method, _options, encoding == "gzip", gzipResponses);
         try
         {
             await call.ReadRequestAsync(cancellation.Token).ConfigureAwait(false);

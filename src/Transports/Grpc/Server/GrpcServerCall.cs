@@ -9,10 +9,17 @@ using SidecarKit.Wire;
 namespace SidecarKit.Transports.Grpc.Server;
 
 /// <summary>One call on the server: its request message in, its response messages out, on one HTTP/2 stream.</summary>
-internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, GrpcServerOptions options, bool gzip) : IRpcServerCall, IDisposable
+/// <param name="context">The request and its response.</param>
+/// <param name="method">The contract method, when the call is one.</param>
+/// <param name="options">The server's settings.</param>
+/// <param name="gzip">Whether the request's <c>grpc-encoding</c> is gzip.</param>
+/// <param name="gzipResponses">Whether responses are gzip-compressed (the server compresses, and the client takes gzip).</param>
+internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, GrpcServerOptions options, bool gzip, bool gzipResponses) : IRpcServerCall, IDisposable
 {
-    // Messages are encoded and copied into the response synchronously, so one encoder per thread serves every call.
+    // Messages are encoded and copied into the response synchronously, so one encoder per thread serves every call;
+    // likewise the buffer a compressed message is written to.
     [ThreadStatic] private static ProtobufEncoder? t_encoder;
+    [ThreadStatic] private static MemoryStream? t_compressed;
     private GrpcMessage _request;
 
     public HttpContext Context => context;
@@ -78,8 +85,17 @@ internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, Gr
         int length = encoder.MessageLength;
         if (options.MaxSendMessageSize is { } max && length > max)
             throw new GrpcFramingException(GrpcStatusCode.ResourceExhausted, $"Sending message larger than max ({length} vs. {max})");
-        // The prefix goes into the five bytes the encoder left free: one write for the whole message.
         byte[] buffer = encoder.Buffer;
+        if (gzipResponses && length >= GrpcCompression.MinimumResponseSize)
+        {
+            MemoryStream compressed = t_compressed ??= new MemoryStream();
+            compressed.SetLength(0);
+            GrpcCompression.WriteCompressed(buffer.AsSpan(5, length), compressed);
+            Body().Write(compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+            if (compressed.Capacity > 1 << 20) t_compressed = null;   // one large answer must not stay pinned to the thread
+            return;
+        }
+        // The prefix goes into the five bytes the encoder left free: one write for the whole message.
         buffer[0] = 0;
         BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(1), (uint)length);
         Body().Write(buffer.AsSpan(0, encoder.Length));
@@ -100,7 +116,12 @@ internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, Gr
     private PipeWriter Body()
     {
         HttpResponse response = context.Response;
-        if (!HasResponse && !response.HasStarted) response.ContentType = GrpcProtocol.ContentType;
+        if (!HasResponse && !response.HasStarted)
+        {
+            response.ContentType = GrpcProtocol.ContentType;
+            // Small messages on this stream still go uncompressed: their flag says so.
+            if (gzipResponses) response.Headers[GrpcProtocol.EncodingHeader] = "gzip";
+        }
         HasResponse = true;
         return response.BodyWriter;
     }
