@@ -154,6 +154,108 @@ public class ProtoExportTests
     }
 
     [Fact]
+    public void Reflection_descriptors_are_what_protoc_makes_of_the_same_files()
+    {
+        // Server reflection sends FileDescriptorProtos built from the same declarations as the text: for every export,
+        // they must equal protoc's own descriptor of that text, field for field (json names, map entries, the
+        // synthetic oneofs of proto3 optional fields, streaming flags).
+        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
+        try
+        {
+            foreach (ContractDescriptor contract in s_all)
+            {
+                ProtoFile file = ProtoExporter.Export(contract);
+                File.WriteAllText(Path.Combine(dir, file.FileName), file.Text);
+                AssertSameDescriptor(ProtocDescriptor(dir, file.FileName), ProtoDescriptors.Encode(file.Model!));
+            }
+            // The files they import, as Debian ships them (their options, such as java_package, are not sent).
+            foreach (ProtoFileModel wellKnown in ProtoDescriptors.WellKnown)
+                AssertSameDescriptor(ProtocDescriptor("/usr/include", wellKnown.FileName), ProtoDescriptors.Encode(wellKnown));
+            // grpc.health.v1 as grpc publishes it (Check and Watch).
+            Directory.CreateDirectory(Path.Combine(dir, "grpc/health/v1"));
+            File.WriteAllText(Path.Combine(dir, "grpc/health/v1/health.proto"), HealthProto);
+            AssertSameDescriptor(ProtocDescriptor(dir, "grpc/health/v1/health.proto"), ProtoDescriptors.Encode(ProtoDescriptors.Health));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_descriptor_that_differs_from_protocs_is_caught()
+    {
+        // The comparison above can fail: a map field encoded as a plain repeated field differs from protoc's.
+        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
+        try
+        {
+            ProtoFile file = ProtoExporter.Export(D<ITypes>());
+            File.WriteAllText(Path.Combine(dir, file.FileName), file.Text);
+            ProtoFileModel wrong = file.Model! with
+            {
+                Messages = [.. file.Model!.Messages.Select(m => m with { Fields = [.. m.Fields.Select(f => f.Label == ProtoLabel.Map ? f with { Label = ProtoLabel.Repeated } : f)] })],
+            };
+            Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => AssertSameDescriptor(ProtocDescriptor(dir, file.FileName), ProtoDescriptors.Encode(wrong)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private const string HealthProto = """
+        syntax = "proto3";
+
+        package grpc.health.v1;
+
+        message HealthCheckRequest {
+          string service = 1;
+        }
+
+        message HealthCheckResponse {
+          enum ServingStatus {
+            UNKNOWN = 0;
+            SERVING = 1;
+            NOT_SERVING = 2;
+            SERVICE_UNKNOWN = 3;
+          }
+          ServingStatus status = 1;
+        }
+
+        service Health {
+          rpc Check(HealthCheckRequest) returns (HealthCheckResponse);
+          rpc Watch(HealthCheckRequest) returns (stream HealthCheckResponse);
+        }
+        """;
+
+    private static void AssertSameDescriptor(Google.Protobuf.Reflection.FileDescriptorProto protoc, byte[] ours)
+    {
+        var expected = protoc.Clone();
+        expected.Options = null;
+        expected.SourceCodeInfo = null;
+        var actual = Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(ours);
+        Assert.Equal(expected.ToString(), actual.ToString());
+        Assert.Equal(expected, actual);
+    }
+
+    // protoc's descriptor of `file` (relative to `dir`), its imports found in /usr/include.
+    private static Google.Protobuf.Reflection.FileDescriptorProto ProtocDescriptor(string dir, string file)
+    {
+        string output = Path.Combine(Path.GetTempPath(), "descriptor-" + Guid.NewGuid().ToString("N") + ".pb");
+        try
+        {
+            (int code, string errors) = Protoc(dir, file, output);
+            Assert.True(code == 0, $"protoc rejected {file}:\n{errors}");
+            var set = Google.Protobuf.Reflection.FileDescriptorSet.Parser.ParseFrom(File.ReadAllBytes(output));
+            return Assert.Single(set.File);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [Fact]
     public void Protoc_rejects_a_broken_file_so_the_acceptance_above_means_something()
     {
         string dir = Directory.CreateTempSubdirectory("proto-").FullName;
@@ -188,10 +290,10 @@ public class ProtoExportTests
     }
 
     // Debian's protoc, with its well-known types under /usr/include (scripts/test.sh installs protobuf-compiler).
-    private static (int Code, string Errors) Protoc(string dir, string file)
+    private static (int Code, string Errors) Protoc(string dir, string file, string? descriptorSet = null)
     {
         var psi = new ProcessStartInfo("protoc") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in new[] { "--proto_path=" + dir, "--proto_path=/usr/include", "--descriptor_set_out=" + Path.Combine(dir, "out.pb"), file })
+        foreach (string a in new[] { "--proto_path=" + dir, "--proto_path=/usr/include", "--descriptor_set_out=" + (descriptorSet ?? Path.Combine(dir, "out.pb")), file })
             psi.ArgumentList.Add(a);
         Process p;
         try { p = Process.Start(psi)!; }

@@ -38,16 +38,49 @@ message HealthCheckResponse {
 }
 """
 
+# grpc.reflection.v1 as gRPC's server reflection protocol defines it (v1alpha has the same messages).
+REFLECTION = "grpc.reflection.v1.ServerReflection"
+REFLECTION_PROTO = """syntax = "proto3";
+package grpc.reflection.v1;
+message ServerReflectionRequest {
+  string host = 1;
+  oneof message_request {
+    string file_by_filename = 3;
+    string file_containing_symbol = 4;
+    ExtensionRequest file_containing_extension = 5;
+    string all_extension_numbers_of_type = 6;
+    string list_services = 7;
+  }
+}
+message ExtensionRequest { string containing_type = 1; int32 extension_number = 2; }
+message ServerReflectionResponse {
+  string valid_host = 1;
+  ServerReflectionRequest original_request = 2;
+  oneof message_response {
+    FileDescriptorResponse file_descriptor_response = 4;
+    ExtensionNumberResponse all_extension_numbers_response = 5;
+    ListServiceResponse list_services_response = 6;
+    ErrorResponse error_response = 7;
+  }
+}
+message FileDescriptorResponse { repeated bytes file_descriptor_proto = 1; }
+message ExtensionNumberResponse { string base_type_name = 1; repeated int32 extension_number = 2; }
+message ListServiceResponse { repeated ServiceResponse service = 1; }
+message ServiceResponse { string name = 1; }
+message ErrorResponse { int32 error_code = 1; string error_message = 2; }
+"""
+
 pb = None        # demo_pb2, compiled from the sidecar's own --describe proto
 health_pb = None  # health_pb2
 events_pb = None  # demo_events_pb2: the callback contract's messages (golden file)
 cb_pb = None      # sidecarkit_callbacks_pb2: CallbackCall and CallbackReply (golden file)
+refl_pb = None    # reflection_pb2
 
 
 def generate():
     """Compiles the sidecar's demo.proto, health.proto and the golden callback protos with protoc and imports them;
     returns a problem or None."""
-    global pb, health_pb, events_pb, cb_pb
+    global pb, health_pb, events_pb, cb_pb, refl_pb
     if not os.path.exists(DLL):
         return f"the demo sidecar is not built ({DLL}): dotnet build Toolkit.sln -c Release"
     if shutil.which("protoc") is None:
@@ -61,12 +94,14 @@ def generate():
         f.write(described.stdout)
     with open(os.path.join(out, "health.proto"), "w") as f:
         f.write(HEALTH_PROTO)
+    with open(os.path.join(out, "reflection.proto"), "w") as f:
+        f.write(REFLECTION_PROTO)
     for name in CALLBACK_PROTOS:
         if not os.path.exists(os.path.join(GOLDEN, name)):
             return f"the golden callback proto {os.path.join(GOLDEN, name)} is missing"
         shutil.copy(os.path.join(GOLDEN, name), out)
     compiled = subprocess.run(["protoc", f"--python_out={out}", f"-I{out}", "-I/usr/include", "demo.proto", "health.proto",
-                               *CALLBACK_PROTOS], capture_output=True, timeout=60)
+                               "reflection.proto", *CALLBACK_PROTOS], capture_output=True, timeout=60)
     if compiled.returncode != 0:
         return f"protoc rejected the sidecar's demo.proto or the golden callback protos:\n{compiled.stderr.decode(errors='replace')}"
     sys.path.insert(0, out)
@@ -74,6 +109,7 @@ def generate():
     health_pb = importlib.import_module("health_pb2")
     events_pb = importlib.import_module("demo_events_pb2")
     cb_pb = importlib.import_module("sidecarkit_callbacks_pb2")
+    refl_pb = importlib.import_module("reflection_pb2")
     return None
 
 
@@ -467,6 +503,121 @@ class Tcp(ServesDemo, unittest.TestCase):
                     call.cancel()
 
 
+class Reflection(unittest.TestCase):
+    """grpc.reflection.v1 (and v1alpha), what grpcurl and Postman use: the services are listed, and the demo is called
+    with message classes built from nothing but the descriptors the sidecar sends, in an empty descriptor pool."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sc = Sidecar("grpc")
+        cls.ch = cls.sc.channel()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sc.close()
+
+    def ask(self, *requests, service=REFLECTION, metadata=None):
+        info = self.ch.stream_stream(f"/{service}/ServerReflectionInfo",
+                                     request_serializer=refl_pb.ServerReflectionRequest.SerializeToString,
+                                     response_deserializer=refl_pb.ServerReflectionResponse.FromString)
+        return list(info(iter(requests), timeout=TIMEOUT, metadata=metadata))
+
+    def pool_of(self, symbol):
+        """The file declaring `symbol` and everything it imports, as the server sends them, in a fresh pool."""
+        from google.protobuf import descriptor_pb2, descriptor_pool
+        [answer] = self.ask(refl_pb.ServerReflectionRequest(file_containing_symbol=symbol))
+        self.assertEqual("file_descriptor_response", answer.WhichOneof("message_response"), answer)
+        files = [descriptor_pb2.FileDescriptorProto.FromString(b) for b in answer.file_descriptor_response.file_descriptor_proto]
+        pool, added = descriptor_pool.DescriptorPool(), set()
+        while len(added) < len(files):   # each file after what it imports
+            progress = False
+            for f in files:
+                if f.name not in added and all(d in added for d in f.dependency):
+                    pool.Add(f)
+                    added.add(f.name)
+                    progress = True
+            self.assertTrue(progress, f"imports not sent: {[(f.name, list(f.dependency)) for f in files]}")
+        return pool, files
+
+    @staticmethod
+    def message_class(pool, name):
+        from google.protobuf import message_factory
+        descriptor = pool.FindMessageTypeByName(name)
+        if hasattr(message_factory, "GetMessageClass"):
+            return message_factory.GetMessageClass(descriptor)
+        return message_factory.MessageFactory(pool).GetPrototype(descriptor)
+
+    def test_list_services(self):
+        for service in (REFLECTION, "grpc.reflection.v1alpha.ServerReflection"):
+            [answer] = self.ask(refl_pb.ServerReflectionRequest(list_services="*", host="h"), service=service)
+            # the sidecar's own system.* methods (ping, shutdown) are a service too
+            self.assertEqual({SERVICE, HEALTH, "sidecarkit.system.System"}, {s.name for s in answer.list_services_response.service})
+            self.assertEqual("h", answer.valid_host)
+            self.assertEqual("*", answer.original_request.list_services)
+
+    def test_calls_from_reflected_descriptors(self):
+        pool, files = self.pool_of(SERVICE)
+        self.assertEqual("demo.proto", files[0].name)
+        self.assertEqual({"demo.proto", "google/protobuf/empty.proto", "google/protobuf/timestamp.proto"}, {f.name for f in files})
+        service = pool.FindServiceByName(SERVICE)
+        self.assertEqual(["Add", "Echo", "Divide", "Count", "Sleep", "Blob", "Log", "Exit", "Work"],
+                         [m.name for m in service.methods])
+        self.assertEqual(["Count"], [m.name for m in files[0].service[0].method if m.server_streaming])
+
+        def unary(method):
+            m = service.FindMethodByName(method)
+            request, response = self.message_class(pool, m.input_type.full_name), self.message_class(pool, m.output_type.full_name)
+            return request, self.ch.unary_unary(f"/{SERVICE}/{method}", request_serializer=request.SerializeToString,
+                                                response_deserializer=response.FromString)
+
+        AddRequest, add = unary("Add")
+        self.assertEqual(5, add(AddRequest(a=2, b=3), timeout=TIMEOUT).result)
+        EchoRequest, echo = unary("Echo")
+        request = EchoRequest()
+        request.person.name, request.person.age = "Ada", 36
+        request.person.tags.extend(["math"])
+        request.person.address.city = "London"
+        request.person.born.seconds, request.person.born.nanos = -4_728_000_000, 500
+        back = echo(request, timeout=TIMEOUT).result
+        self.assertEqual(request.person.SerializeToString(deterministic=True), back.SerializeToString(deterministic=True))
+        # the optional member of Address (none here) and the streaming method, as declared
+        CountRequest = self.message_class(pool, "sidecarkit.demo.CountRequest")
+        CountResponse = self.message_class(pool, "sidecarkit.demo.CountResponse")
+        count = self.ch.unary_stream(f"/{SERVICE}/Count", request_serializer=CountRequest.SerializeToString,
+                                     response_deserializer=CountResponse.FromString)
+        self.assertEqual([1, 2, 3], [r.item for r in count(CountRequest(to=3), timeout=TIMEOUT)])
+
+    def test_health_is_described(self):
+        pool, files = self.pool_of(HEALTH)
+        self.assertEqual(["grpc/health/v1/health.proto"], [f.name for f in files])
+        status = pool.FindMessageTypeByName("grpc.health.v1.HealthCheckResponse").enum_types_by_name["ServingStatus"]
+        self.assertEqual({"UNKNOWN": 0, "SERVING": 1, "NOT_SERVING": 2, "SERVICE_UNKNOWN": 3},
+                         {v.name: v.number for v in status.values})
+
+    def test_several_requests_on_one_stream_and_errors(self):
+        R = refl_pb.ServerReflectionRequest
+        answers = self.ask(R(file_by_filename="google/protobuf/timestamp.proto"), R(file_containing_symbol="no.Such"),
+                           R(file_containing_symbol="sidecarkit.demo.Demo.Add"), R(all_extension_numbers_of_type="sidecarkit.demo.Person"),
+                           R(file_by_filename="nope.proto"), R(file_containing_extension=refl_pb.ExtensionRequest(containing_type="x")),
+                           R(host="only"))
+        kinds = [a.WhichOneof("message_response") for a in answers]
+        self.assertEqual(["file_descriptor_response", "error_response", "file_descriptor_response",
+                          "all_extension_numbers_response", "error_response", "error_response", "error_response"], kinds)
+        self.assertEqual(5, answers[1].error_response.error_code)                  # NOT_FOUND
+        self.assertIn("no.Such", answers[1].error_response.error_message)
+        self.assertEqual("sidecarkit.demo.Person", answers[3].all_extension_numbers_response.base_type_name)
+        self.assertEqual(3, answers[6].error_response.error_code)                  # INVALID_ARGUMENT: nothing asked
+        self.assertEqual("no.Such", answers[1].original_request.file_containing_symbol)
+
+    def test_garbage_is_invalid_argument_and_the_server_goes_on(self):
+        info = self.ch.stream_stream(f"/{REFLECTION}/ServerReflectionInfo", request_serializer=lambda b: b,
+                                     response_deserializer=lambda b: b)
+        with self.assertRaises(grpc.RpcError) as cm:
+            list(info(iter([b"\xff\xff\xff"]), timeout=TIMEOUT))
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, cm.exception.code())
+        self.assertEqual(1, len(self.ask(refl_pb.ServerReflectionRequest(list_services=""))))
+
+
 class CompressedResponses(unittest.TestCase):
     """DEMO_GRPC_COMPRESS=1 (GrpcServerOptions.CompressResponses): the sidecar gzips responses of 1 KiB and more for
     clients that take gzip, as grpcio does; grpcio inflates them and applies its size limit to the inflated size."""
@@ -544,6 +695,16 @@ class Token(unittest.TestCase):
     def test_right_token(self):
         self.assertEqual(5, self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT, metadata=self.auth()).result)
         self.assertEqual([1, 2, 3], [r.item for r in self.demo.Count(pb.CountRequest(to=3), timeout=TIMEOUT, metadata=self.auth())])
+
+    def test_reflection_needs_the_token(self):
+        info = self.ch.stream_stream(f"/{REFLECTION}/ServerReflectionInfo",
+                                     request_serializer=refl_pb.ServerReflectionRequest.SerializeToString,
+                                     response_deserializer=refl_pb.ServerReflectionResponse.FromString)
+        ask = lambda metadata: list(info(iter([refl_pb.ServerReflectionRequest(list_services="")]), timeout=TIMEOUT, metadata=metadata))
+        with self.assertRaises(grpc.RpcError) as cm:
+            ask(None)
+        self.assertEqual(grpc.StatusCode.UNAUTHENTICATED, cm.exception.code())
+        self.assertEqual(3, len(ask(self.auth())[0].list_services_response.service))
 
     def test_health_without_token(self):
         self.assertEqual(health_pb.HealthCheckResponse.SERVING,
@@ -823,6 +984,35 @@ class Lifecycle(unittest.TestCase):
                 sc.close()
             shutil.rmtree(d, ignore_errors=True)
 
+    def test_an_open_reflection_stream_does_not_hold_up_the_shutdown(self):
+        """A tool that keeps its reflection stream open (as grpcurl does while it works) is not a call the drain waits
+        for: end of stdin stops the sidecar at once, and the stream ends UNAVAILABLE."""
+        sc = Sidecar("grpc")
+        try:
+            ch = sc.channel()
+            info = ch.stream_stream(f"/{REFLECTION}/ServerReflectionInfo",
+                                    request_serializer=refl_pb.ServerReflectionRequest.SerializeToString,
+                                    response_deserializer=refl_pb.ServerReflectionResponse.FromString)
+            requests = threading.Event()
+
+            def more():   # one request, then the stream stays open until the test ends
+                yield refl_pb.ServerReflectionRequest(list_services="")
+                requests.wait(60)
+
+            stream = info(more(), timeout=60)
+            self.assertEqual("list_services_response", next(stream).WhichOneof("message_response"))
+            started = time.monotonic()
+            sc.p.stdin.close()
+            self.assertEqual(0, sc.p.wait(timeout=TIMEOUT))
+            # The drain would wait up to 10 s (ShutdownTimeout) for a call it counted.
+            self.assertLess(time.monotonic() - started, 8.0, "the sidecar waited for the reflection stream")
+            with self.assertRaises(grpc.RpcError) as cm:
+                next(stream)
+            self.assertEqual(grpc.StatusCode.UNAVAILABLE, cm.exception.code())
+            requests.set()
+        finally:
+            sc.close()
+
     def test_cancelled_calls_do_not_outlive_the_client(self):
         """A cancelled stream and a sleep past its deadline must end on the server too: end of stdin then stops the
         sidecar at once, with no call left to drain."""
@@ -848,4 +1038,4 @@ class Lifecycle(unittest.TestCase):
 
 if __name__ == "__main__":
     problem = generate()
-    sys.exit(run([Tcp, CompressedResponses, Token, Unix, DelayedReady, CallbacksToParent, Lifecycle], problem))
+    sys.exit(run([Tcp, Reflection, CompressedResponses, Token, Unix, DelayedReady, CallbacksToParent, Lifecycle], problem))

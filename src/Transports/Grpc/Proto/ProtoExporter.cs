@@ -96,12 +96,45 @@ public static class ProtoExporter
         return s.Length == 0 || char.IsAsciiDigit(s[0]) ? "f_" + s : s;
     }
 
+    /// <summary>The file's text: <paramref name="header"/> (comment lines), then the declarations in order.</summary>
+    internal static string Render(ProtoFileModel model, string header)
+    {
+        var text = new StringBuilder(header);
+        text.Append("syntax = \"proto3\";\n\npackage ").Append(model.Package).Append(";\n");
+        if (model.Imports.Count > 0) text.Append('\n');
+        foreach (string import in model.Imports) text.Append("import \"").Append(import).Append("\";\n");
+        foreach (ProtoServiceDecl service in model.Services)
+        {
+            text.Append("\nservice ").Append(service.Name).Append(" {\n");
+            foreach (ProtoRpcDecl rpc in service.Rpcs)
+                text.Append("  rpc ").Append(rpc.Name).Append('(').Append(rpc.Request).Append(") returns (")
+                    .Append(rpc.ServerStreaming ? "stream " : "").Append(rpc.Response).Append(");\n");
+            text.Append("}\n");
+        }
+        foreach (ProtoMessageDecl message in model.Messages)
+        {
+            text.Append("\nmessage ").Append(message.Name).Append(" {");
+            if (message.Fields.Count == 0 && message.Enums is not { Count: > 0 }) { text.Append("}\n"); continue; }
+            text.Append('\n');
+            foreach (ProtoEnumDecl e in message.Enums ?? [])
+            {
+                text.Append("  enum ").Append(e.Name).Append(" {\n");
+                foreach ((string name, int number) in e.Values)
+                    text.Append("    ").Append(name).Append(" = ").Append(number.ToString(CultureInfo.InvariantCulture)).Append(";\n");
+                text.Append("  }\n");
+            }
+            foreach (ProtoFieldDecl f in message.Fields) text.Append("  ").Append(f).Append('\n');
+            text.Append("}\n");
+        }
+        return text.ToString();
+    }
+
     private sealed class Writer(ContractShape contract)
     {
         private readonly Dictionary<string, TypeShape> _types = contract.Types.ToDictionary(t => t.Name, StringComparer.Ordinal);
         private readonly Dictionary<string, string> _typeNames = new(StringComparer.Ordinal);   // wire type name → message name
         private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
-        private readonly List<(string Name, List<string> Fields)> _messages = [];
+        private readonly List<ProtoMessageDecl> _messages = [];
         private readonly Dictionary<string, string> _wrappers = new(StringComparer.Ordinal);   // wire type → wrapper message
         private readonly SortedSet<string> _imports = new(StringComparer.Ordinal);
 
@@ -110,15 +143,15 @@ public static class ProtoExporter
             foreach (TypeShape t in contract.Types)
                 if (t.Kind == "object") _typeNames[t.Name] = Reserve(Pascal(t.Name));
 
-            var rpcs = new List<string>();
+            var rpcs = new List<ProtoRpcDecl>();
             foreach (MethodShape m in contract.Methods)
             {
                 string rpc = RpcName(contract.Name, m.WireName);
                 string request = Reserve(rpc + "Request");
-                var fields = new List<string>();
+                var fields = new List<ProtoFieldDecl>();
                 for (int i = 0; i < m.Parameters.Count; i++)
                     fields.Add(Field(m.Parameters[i].WireType, Snake(m.Parameters[i].Name), m.Parameters[i].Number, m.Parameters[i].Optional));
-                _messages.Add((request, fields));
+                _messages.Add(new ProtoMessageDecl(request, fields));
 
                 string response;
                 if (m.Result is null)
@@ -129,39 +162,25 @@ public static class ProtoExporter
                 else
                 {
                     response = Reserve(rpc + "Response");
-                    _messages.Add((response, [Field(m.Result, m.Kind == "stream" ? "item" : "result", 1, optional: false)]));
+                    _messages.Add(new ProtoMessageDecl(response, [Field(m.Result, m.Kind == "stream" ? "item" : "result", 1, optional: false)]));
                 }
-                rpcs.Add($"  rpc {rpc}({request}) returns ({(m.Kind == "stream" ? "stream " : "")}{response});");
+                rpcs.Add(new ProtoRpcDecl(rpc, request, response, ServerStreaming: m.Kind == "stream"));
             }
             foreach (TypeShape t in contract.Types)
             {
                 if (t.Kind != "object") continue;
-                var fields = new List<string>();
+                var fields = new List<ProtoFieldDecl>();
                 for (int i = 0; i < t.Members.Count; i++)
                     fields.Add(Field(t.Members[i].WireType, Snake(t.Members[i].Name), t.Members[i].Number, optional: false));
-                _messages.Add((_typeNames[t.Name], fields));
+                _messages.Add(new ProtoMessageDecl(_typeNames[t.Name], fields));
             }
 
-            string package = PackageName(contract.Name);
             string service = ServiceName(contract.Name);
-            var text = new StringBuilder();
-            text.Append("// Generated by SidecarKit from the contract \"").Append(contract.Name).Append("\" (fingerprint ").Append(contract.Fingerprint)
-                .Append(").\n// Do not edit: print it again with `<sidecar> --describe proto`. Mapping: docs/grpc.md.\n");
-            text.Append("syntax = \"proto3\";\n\npackage ").Append(package).Append(";\n");
-            if (_imports.Count > 0) text.Append('\n');
-            foreach (string import in _imports) text.Append("import \"").Append(import).Append("\";\n");
-            text.Append("\nservice ").Append(service).Append(" {\n");
-            foreach (string rpc in rpcs) text.Append(rpc).Append('\n');
-            text.Append("}\n");
-            foreach ((string name, List<string> fields) in _messages)
-            {
-                text.Append("\nmessage ").Append(name).Append(" {");
-                if (fields.Count == 0) { text.Append("}\n"); continue; }
-                text.Append('\n');
-                foreach (string f in fields) text.Append("  ").Append(f).Append('\n');
-                text.Append("}\n");
-            }
-            return new ProtoFile(Snake(contract.Name) + ".proto", package, service, text.ToString());
+            var model = new ProtoFileModel(Snake(contract.Name) + ".proto", PackageName(contract.Name), [.. _imports],
+                [new ProtoServiceDecl(service, rpcs)], _messages);
+            string header = $"// Generated by SidecarKit from the contract \"{contract.Name}\" (fingerprint {contract.Fingerprint}).\n"
+                + "// Do not edit: print it again with `<sidecar> --describe proto`. Mapping: docs/grpc.md.\n";
+            return new ProtoFile(model.FileName, model.Package, service, Render(model, header)) { Model = model };
         }
 
         private string Reserve(string name)
@@ -173,18 +192,17 @@ public static class ProtoExporter
 
         // One field of a message. A nullable scalar and an optional parameter get proto3 `optional` (presence is
         // kept); a message has presence anyway; a list is `repeated` (a null list reads as empty); a map is a map.
-        private string Field(string wire, string name, int number, bool optional)
+        private ProtoFieldDecl Field(string wire, string name, int number, bool optional)
         {
             bool nullable = wire.EndsWith('?');
             string inner = nullable ? wire[..^1] : wire;
-            string number_ = number.ToString(CultureInfo.InvariantCulture);
             if (inner.EndsWith("[]", StringComparison.Ordinal))
-                return $"repeated {Element(inner[..^2])} {name} = {number_};";
+                return new ProtoFieldDecl(ProtoLabel.Repeated, Element(inner[..^2]), name, number);
             if (IsMap(inner))
-                return $"{MapType(inner)} {name} = {number_};";
+                return new ProtoFieldDecl(ProtoLabel.Map, Element(MapValue(inner)), name, number);
             string type = Single(inner);
             bool presence = (nullable || optional) && !IsMessage(type);
-            return $"{(presence ? "optional " : "")}{type} {name} = {number_};";
+            return new ProtoFieldDecl(presence ? ProtoLabel.Optional : ProtoLabel.Singular, type, name, number);
         }
 
         // The type of one element of a repeated field or one value of a map. Protobuf cannot nest repeated fields or
@@ -197,20 +215,18 @@ public static class ProtoExporter
                 return Wrapper("Optional" + Readable(inner), wire, Field(wire, "value", 1, optional: false));
             }
             if (wire.EndsWith("[]", StringComparison.Ordinal))
-                return Wrapper(Readable(wire), wire, $"repeated {Element(wire[..^2])} items = 1;");
+                return Wrapper(Readable(wire), wire, new ProtoFieldDecl(ProtoLabel.Repeated, Element(wire[..^2]), "items", 1));
             if (IsMap(wire))
-                return Wrapper(Readable(wire), wire, $"{MapType(wire)} entries = 1;");
+                return Wrapper(Readable(wire), wire, new ProtoFieldDecl(ProtoLabel.Map, Element(MapValue(wire)), "entries", 1));
             return Single(wire);
         }
 
-        private string MapType(string wire) => $"map<string, {Element(MapValue(wire))}>";
-
-        private string Wrapper(string name, string wire, string field)
+        private string Wrapper(string name, string wire, ProtoFieldDecl field)
         {
             if (_wrappers.TryGetValue(wire, out string? existing)) return existing;
             string unique = Reserve(name);
             _wrappers[wire] = unique;
-            _messages.Add((unique, [field]));
+            _messages.Add(new ProtoMessageDecl(unique, [field]));
             return unique;
         }
 

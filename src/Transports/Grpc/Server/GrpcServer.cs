@@ -21,23 +21,25 @@ namespace SidecarKit.Transports.Grpc.Server;
 
 /// <summary>
 /// The sidecar's gRPC server: Kestrel speaking HTTP/2 without TLS (h2c) on loopback TCP or a Unix socket, every
-/// contract method at <c>/&lt;package&gt;.&lt;Service&gt;/&lt;Rpc&gt;</c>, plus <c>grpc.health.v1.Health</c>. Requests go
-/// straight from Kestrel to the generated handlers: no routing middleware, no reflection.
+/// contract method at <c>/&lt;package&gt;.&lt;Service&gt;/&lt;Rpc&gt;</c>, plus <c>grpc.health.v1.Health</c> and server
+/// reflection. Requests go straight from Kestrel to the generated handlers: no routing middleware, no .NET reflection.
 /// </summary>
 internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
 {
-    private enum RouteKind { Contract, HealthCheck, HealthWatch, CallbackSubscribe, CallbackReply }
+    private enum RouteKind { Contract, HealthCheck, HealthWatch, CallbackSubscribe, CallbackReply, Reflection }
 
-    // IsSystem: system.* answers during a drain and before ready. LongLived: a health watch or the parent's callback
-    // subscription, open for the server's life; not calls a shutdown waits for (they end once the calls are drained).
+    // IsSystem: system.* answers during a drain and before ready. LongLived: a health watch, a reflection stream or
+    // the parent's callback subscription, open as long as their client likes; not calls a shutdown waits for (they end
+    // once the calls are drained).
     private sealed record Route(RouteKind Kind, GrpcMethod? Method, RpcMethodHandler? Handler)
     {
         public bool IsSystem { get; } = Method?.Descriptor.Contract == "system";
-        public bool IsLongLived => Kind is RouteKind.HealthWatch or RouteKind.CallbackSubscribe;
+        public bool IsLongLived => Kind is RouteKind.HealthWatch or RouteKind.CallbackSubscribe or RouteKind.Reflection;
     }
 
     private readonly Dictionary<string, Route> _routes = new(StringComparer.Ordinal);
     private readonly HealthService _health;
+    private readonly Lazy<ReflectionService> _reflection;   // built on the first reflection request: most sidecars never get one
     private readonly GrpcCallbackChannel _callbacks;
     private readonly GrpcServerOptions _options;
     private readonly byte[]? _expectedAuthorization;
@@ -72,7 +74,10 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         _routes[HealthService.WatchPath] = new Route(RouteKind.HealthWatch, null, null);
         _routes[CallbackMessages.SubscribePath] = new Route(RouteKind.CallbackSubscribe, null, null);
         _routes[CallbackMessages.ReplyPath] = new Route(RouteKind.CallbackReply, null, null);
+        _routes[ReflectionService.V1Path] = _routes[ReflectionService.V1AlphaPath] = new Route(RouteKind.Reflection, null, null);
         _health = new HealthService(services);
+        ContractDescriptor[] contracts = [.. handlers.Contracts];
+        _reflection = new(() => new ReflectionService(contracts.Select(c => Proto.ProtoExporter.Export(c).Model!)));
     }
 
     public string ListenInfo { get; private set; } = "";
@@ -220,7 +225,7 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         }
         // system.* answers while the sidecar drains, as on the other transports: a ping says "draining" and
         // system.shutdown_now can still cut the drain.
-        if (_stopping.IsCancellationRequested && !route.IsSystem && route.Kind is RouteKind.Contract or RouteKind.CallbackSubscribe or RouteKind.HealthWatch)
+        if (_stopping.IsCancellationRequested && !route.IsSystem && route.Kind is RouteKind.Contract or RouteKind.CallbackSubscribe or RouteKind.HealthWatch or RouteKind.Reflection)
         {
             WriteStatus(context, GrpcStatusCode.Unavailable, "The sidecar is shutting down.", RpcErrorCodes.ShuttingDown);
             return;
@@ -239,7 +244,8 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         using var call = new GrpcServerCall(context, route.Method, _options, encoding == "gzip", gzipResponses);
         try
         {
-            await call.ReadRequestAsync(cancellation.Token).ConfigureAwait(false);
+            // A reflection stream is bidirectional: its requests are read one by one below.
+            if (route.Kind != RouteKind.Reflection) await call.ReadRequestAsync(cancellation.Token).ConfigureAwait(false);
             switch (route.Kind)
             {
                 case RouteKind.Contract:
@@ -276,6 +282,19 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
                     }
                     call.Send(call.StartMessage());
                     break;
+                case RouteKind.Reflection:
+                    while (await call.ReadNextRequestAsync(cancellation.Token).ConfigureAwait(false))
+                    {
+                        byte[] answer;
+                        try { answer = _reflection.Value.Answer(call.Request); }
+                        catch (Exception e) when (e is WireFormatException or OverflowException)
+                        {
+                            throw new GrpcFramingException(GrpcStatusCode.InvalidArgument, "Invalid ServerReflectionRequest: " + e.Message, RpcErrorCodes.InvalidParams);
+                        }
+                        call.SendMessage(answer);
+                        await context.Response.BodyWriter.FlushAsync(cancellation.Token).ConfigureAwait(false);
+                    }
+                    break;
             }
             WriteStatus(call, GrpcStatusCode.OK, null);
         }
@@ -293,7 +312,7 @@ internal sealed class GrpcServer : ISidecarServer, IHttpApplication<HttpContext>
         }
         catch (OperationCanceledException) when (_cancelCalls.IsCancellationRequested)
         {
-            if (route.Kind is RouteKind.CallbackSubscribe or RouteKind.HealthWatch)
+            if (route.IsLongLived)
             {
                 WriteStatus(call, GrpcStatusCode.Unavailable, "The sidecar is shutting down.");
                 return;

@@ -40,6 +40,17 @@ internal sealed class GrpcServerCall(HttpContext context, GrpcMethod? method, Gr
         }
     }
 
+    /// <summary>Reads the next request message of a bidirectional call; <see langword="false"/> once the client has sent its last.</summary>
+    public async ValueTask<bool> ReadNextRequestAsync(CancellationToken cancellationToken)
+    {
+        _request.Dispose();
+        _request = default;
+        if (await GrpcMessageReader.ReadAsync(context.Request.BodyReader, options.MaxReceiveMessageSize, gzip, cancellationToken).ConfigureAwait(false) is not { } next)
+            return false;
+        _request = next;
+        return true;
+    }
+
     public ReadOnlySpan<byte> Request => _request.Span;
 
     public TArgs ReadArgs<TArgs>() where TArgs : struct, IWireArgs<TArgs>

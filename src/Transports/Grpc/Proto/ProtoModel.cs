@@ -1,0 +1,44 @@
+namespace SidecarKit.Transports.Grpc.Proto;
+
+/// <summary>
+/// A proto3 file as declarations: what <see cref="ProtoExporter"/> prints as text and <see cref="ProtoDescriptors"/>
+/// encodes as a <c>FileDescriptorProto</c> for server reflection, so that the two never disagree.
+/// </summary>
+internal sealed record ProtoFileModel(
+    string FileName,
+    string Package,
+    IReadOnlyList<string> Imports,
+    IReadOnlyList<ProtoServiceDecl> Services,
+    IReadOnlyList<ProtoMessageDecl> Messages);
+
+internal sealed record ProtoServiceDecl(string Name, IReadOnlyList<ProtoRpcDecl> Rpcs);
+
+/// <summary>An rpc; <see cref="Request"/> and <see cref="Response"/> are type references as in <see cref="ProtoFieldDecl.Type"/>.</summary>
+internal sealed record ProtoRpcDecl(string Name, string Request, string Response, bool ServerStreaming);
+
+internal sealed record ProtoMessageDecl(string Name, IReadOnlyList<ProtoFieldDecl> Fields, IReadOnlyList<ProtoEnumDecl>? Enums = null);
+
+internal sealed record ProtoEnumDecl(string Name, IReadOnlyList<KeyValuePair<string, int>> Values);
+
+internal enum ProtoLabel : byte { Singular, Optional, Repeated, Map }
+
+/// <summary>
+/// One field. <see cref="Type"/> is a scalar keyword (<c>int32</c>, <c>string</c>, …), a message or enum of the same
+/// file by its name (<c>Person</c>, <c>HealthCheckResponse.ServingStatus</c>), or a well-known type by its full name
+/// (<c>google.protobuf.Timestamp</c>). A <see cref="ProtoLabel.Map"/> field is <c>map&lt;string, Type&gt;</c>.
+/// </summary>
+internal sealed record ProtoFieldDecl(ProtoLabel Label, string Type, string Name, int Number)
+{
+    /// <summary>The field as a line of the file's text.</summary>
+    public override string ToString()
+    {
+        string number = Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Label switch
+        {
+            ProtoLabel.Optional => $"optional {Type} {Name} = {number};",
+            ProtoLabel.Repeated => $"repeated {Type} {Name} = {number};",
+            ProtoLabel.Map => $"map<string, {Type}> {Name} = {number};",
+            _ => $"{Type} {Name} = {number};",
+        };
+    }
+}

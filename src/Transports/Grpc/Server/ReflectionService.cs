@@ -1,0 +1,150 @@
+using System.Text;
+using SidecarKit.Transports.Grpc.Proto;
+using SidecarKit.Transports.Grpc.Protobuf;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Transports.Grpc.Server;
+
+/// <summary>
+/// gRPC server reflection (<c>grpc.reflection.v1</c> and <c>v1alpha</c>, the same messages): lists the contracts'
+/// services and <c>grpc.health.v1.Health</c>, and answers with the <c>FileDescriptorProto</c>s of the exported files,
+/// so that grpcurl, Postman and other tools call a sidecar without its <c>.proto</c>. Each answer carries the file
+/// asked for and everything it imports, as other servers do.
+/// </summary>
+internal sealed class ReflectionService
+{
+    public const string V1Path = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
+    public const string V1AlphaPath = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
+
+    // ErrorResponse.error_code takes gRPC status codes.
+    private const int NotFound = (int)GrpcStatusCode.NotFound, InvalidArgument = (int)GrpcStatusCode.InvalidArgument;
+
+    private readonly Dictionary<string, (byte[] Descriptor, IReadOnlyList<string> Imports)> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _fileOfSymbol = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _messages = new(StringComparer.Ordinal);
+    private readonly List<string> _services = [];
+
+    public ReflectionService(IEnumerable<ProtoFileModel> contractFiles)
+    {
+        foreach (ProtoFileModel file in ProtoDescriptors.WellKnown) Add(file, listed: false);
+        Add(ProtoDescriptors.Health, listed: true);
+        foreach (ProtoFileModel file in contractFiles) Add(file, listed: true);
+    }
+
+    private void Add(ProtoFileModel file, bool listed)
+    {
+        _files[file.FileName] = (ProtoDescriptors.Encode(file), file.Imports);
+        foreach (string symbol in ProtoDescriptors.Symbols(file)) _fileOfSymbol.TryAdd(symbol, file.FileName);
+        foreach (ProtoMessageDecl message in file.Messages) _messages.Add(file.Package + "." + message.Name);
+        if (listed) foreach (ProtoServiceDecl service in file.Services) _services.Add(file.Package + "." + service.Name);
+    }
+
+    /// <summary>The <c>ServerReflectionResponse</c> to one <c>ServerReflectionRequest</c>.</summary>
+    /// <exception cref="WireFormatException">The request does not decode.</exception>
+    public byte[] Answer(ReadOnlySpan<byte> request)
+    {
+        Request r = Read(request);
+        var response = new ProtoBuilder().String(1, r.Host).Bytes(2, request);
+        if (r.FileByFilename is { } name)
+        {
+            if (_files.ContainsKey(name)) response.Message(4, Files(name));
+            else response.Message(7, Error(NotFound, $"No file '{name}' here."));
+        }
+        else if (r.FileContainingSymbol is { } symbol)
+        {
+            if (_fileOfSymbol.TryGetValue(symbol, out string? file)) response.Message(4, Files(file));
+            else response.Message(7, Error(NotFound, $"No symbol '{symbol}' here."));
+        }
+        else if (r.AllExtensionNumbersOfType is { } type)
+        {
+            // proto3 declares no extensions: a known message has none.
+            if (_messages.Contains(type)) response.Message(5, new ProtoBuilder().String(1, type));
+            else response.Message(7, Error(NotFound, $"No message '{type}' here."));
+        }
+        else if (r.FileContainingExtension)
+        {
+            response.Message(7, Error(NotFound, "These files declare no extensions (proto3)."));
+        }
+        else if (r.ListServices)
+        {
+            var list = new ProtoBuilder();
+            foreach (string service in _services) list.Message(1, new ProtoBuilder().String(1, service));
+            response.Message(6, list);
+        }
+        else
+        {
+            response.Message(7, Error(InvalidArgument, "The request asks for nothing this server knows."));
+        }
+        return response.ToArray();
+    }
+
+    // FileDescriptorResponse: the file, then what it imports (transitively), each once.
+    private ProtoBuilder Files(string first)
+    {
+        var response = new ProtoBuilder();
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Queue<string>([first]);
+        while (pending.TryDequeue(out string? name))
+        {
+            if (!sent.Add(name) || !_files.TryGetValue(name, out var file)) continue;
+            response.Bytes(1, file.Descriptor);
+            foreach (string import in file.Imports) pending.Enqueue(import);
+        }
+        return response;
+    }
+
+    private static ProtoBuilder Error(int code, string message) => new ProtoBuilder().Int(1, code).String(2, message);
+
+    private readonly record struct Request(string? Host, string? FileByFilename, string? FileContainingSymbol,
+        bool FileContainingExtension, string? AllExtensionNumbersOfType, bool ListServices);
+
+    // ServerReflectionRequest { string host = 1; oneof { string file_by_filename = 3; string file_containing_symbol = 4;
+    // ExtensionRequest file_containing_extension = 5; string all_extension_numbers_of_type = 6; string list_services = 7; } }
+    // A oneof's last member present wins, as protobuf says.
+    private static Request Read(ReadOnlySpan<byte> message)
+    {
+        string? host = null, value = null;
+        int which = 0;
+        int pos = 0;
+        while (pos < message.Length)
+        {
+            ulong tag = ProtoWire.ReadVarint(message, ref pos, message.Length);
+            int number = (int)(tag >> 3), wireType = (int)(tag & 7);
+            if (wireType != ProtoWire.Len)
+            {
+                Skip(message, wireType, ref pos);
+                continue;
+            }
+            ulong length = ProtoWire.ReadVarint(message, ref pos, message.Length);
+            if (length > (ulong)(message.Length - pos)) throw ProtoWire.Truncated();
+            ReadOnlySpan<byte> payload = message.Slice(pos, (int)length);
+            pos += (int)length;
+            switch (number)
+            {
+                case 1: host = Utf8(payload); break;
+                case 3 or 4 or 6 or 7: which = number; value = Utf8(payload); break;
+                case 5: which = 5; value = null; break;
+            }
+        }
+        return new Request(host, which == 3 ? value : null, which == 4 ? value : null, which == 5, which == 6 ? value : null, which == 7);
+    }
+
+    private static void Skip(ReadOnlySpan<byte> message, int wireType, ref int pos)
+    {
+        switch (wireType)
+        {
+            case ProtoWire.Varint: ProtoWire.ReadVarint(message, ref pos, message.Length); break;
+            case ProtoWire.Fixed64: ProtoWire.ReadFixed64(message, ref pos, message.Length); break;
+            case ProtoWire.Fixed32: ProtoWire.ReadFixed32(message, ref pos, message.Length); break;
+            default: throw new WireFormatException($"wire type {wireType} is not used by proto3.");
+        }
+    }
+
+    private static readonly UTF8Encoding s_utf8 = new(false, true);
+
+    private static string Utf8(ReadOnlySpan<byte> bytes)
+    {
+        try { return s_utf8.GetString(bytes); }
+        catch (DecoderFallbackException) { throw new WireFormatException("a string is not valid UTF-8."); }
+    }
+}
