@@ -36,17 +36,12 @@ public class ProtoExportTests
         ProtoFile callbacks = ProtoExporter.Callbacks;
         Assert.Equal(("sidecarkit_callbacks.proto", "sidecarkit.callbacks", "Callbacks"), (callbacks.FileName, callbacks.Package, callbacks.Service));
         AssertGolden("sidecarkit_callbacks.proto", callbacks.Text);
-        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
-        try
+        InTemporaryDirectory(dir =>
         {
             File.WriteAllText(Path.Combine(dir, callbacks.FileName), callbacks.Text);
             (int code, string errors) = Protoc(dir, callbacks.FileName);
             Assert.True(code == 0, errors);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     // To accept a deliberate change: UPDATE_GOLDEN=1 dotnet test, then review the diff.
@@ -136,8 +131,7 @@ public class ProtoExportTests
     [Fact]
     public void Protoc_accepts_every_exported_file()
     {
-        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
-        try
+        InTemporaryDirectory(dir =>
         {
             foreach (ContractDescriptor contract in s_all)
             {
@@ -146,11 +140,7 @@ public class ProtoExportTests
                 (int code, string errors) = Protoc(dir, file.FileName);
                 Assert.True(code == 0, $"protoc rejected {file.FileName}:\n{errors}\n{file.Text}");
             }
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     [Fact]
@@ -159,8 +149,7 @@ public class ProtoExportTests
         // Server reflection sends FileDescriptorProtos built from the same declarations as the text: for every export,
         // they must equal protoc's own descriptor of that text, field for field (json names, map entries, the
         // synthetic oneofs of proto3 optional fields, streaming flags).
-        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
-        try
+        InTemporaryDirectory(dir =>
         {
             foreach (ContractDescriptor contract in s_all)
             {
@@ -175,19 +164,14 @@ public class ProtoExportTests
             Directory.CreateDirectory(Path.Combine(dir, "grpc/health/v1"));
             File.WriteAllText(Path.Combine(dir, "grpc/health/v1/health.proto"), HealthProto);
             AssertSameDescriptor(ProtocDescriptor(dir, "grpc/health/v1/health.proto"), ProtoDescriptors.Encode(ProtoDescriptors.Health));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     [Fact]
     public void A_descriptor_that_differs_from_protocs_is_caught()
     {
         // The comparison above can fail: a map field encoded as a plain repeated field differs from protoc's.
-        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
-        try
+        InTemporaryDirectory(dir =>
         {
             ProtoFile file = ProtoExporter.Export(D<ITypes>());
             File.WriteAllText(Path.Combine(dir, file.FileName), file.Text);
@@ -196,11 +180,7 @@ public class ProtoExportTests
                 Messages = [.. file.Model!.Messages.Select(m => m with { Fields = [.. m.Fields.Select(f => f.Label == ProtoLabel.Map ? f with { Label = ProtoLabel.Repeated } : f)] })],
             };
             Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => AssertSameDescriptor(ProtocDescriptor(dir, file.FileName), ProtoDescriptors.Encode(wrong)));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     private const string HealthProto = """
@@ -258,19 +238,14 @@ public class ProtoExportTests
     [Fact]
     public void Protoc_rejects_a_broken_file_so_the_acceptance_above_means_something()
     {
-        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
-        try
+        InTemporaryDirectory(dir =>
         {
             string broken = ProtoExporter.Export(D<IDemo>()).Text.Replace("message Person {", "message Person {\n  Nowhere bad = 9;");
             File.WriteAllText(Path.Combine(dir, "demo.proto"), broken);
             (int code, string errors) = Protoc(dir, "demo.proto");
             Assert.NotEqual(0, code);
             Assert.Contains("Nowhere", errors);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     [Fact]
@@ -287,6 +262,13 @@ public class ProtoExportTests
         p.WaitForExit(60_000);
         Assert.Equal(0, p.ExitCode);
         Assert.Equal(ProtoExporter.Export(D<IDemo>()).Text + "\n", output.ReplaceLineEndings("\n"));
+    }
+
+    private static void InTemporaryDirectory(Action<string> test)
+    {
+        string dir = Directory.CreateTempSubdirectory("proto-").FullName;
+        try { test(dir); }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     // Debian's protoc, with its well-known types under /usr/include (scripts/test.sh installs protobuf-compiler).

@@ -57,5 +57,22 @@ internal static class ProtoWire
         return v;
     }
 
+    /// <summary>Passes over the value of a field of <paramref name="wireType"/> at <paramref name="pos"/>.</summary>
+    public static void SkipField(ReadOnlySpan<byte> span, int wireType, ref int pos, int end)
+    {
+        switch (wireType)
+        {
+            case Varint: ReadVarint(span, ref pos, end); break;
+            case Fixed64: ReadFixed64(span, ref pos, end); break;
+            case Fixed32: ReadFixed32(span, ref pos, end); break;
+            case Len:
+                ulong length = ReadVarint(span, ref pos, end);
+                if (length > (ulong)(end - pos)) throw Truncated();
+                pos += (int)length;
+                break;
+            default: throw new SidecarKit.Wire.WireFormatException($"wire type {wireType} is not used by proto3.");
+        }
+    }
+
     public static SidecarKit.Wire.WireFormatException Truncated() => new("the message ends in the middle of a field.");
 }

@@ -253,7 +253,7 @@ internal ref struct ProtobufReader : IWireReader
             int wireType = (int)(tag & 7);
             if (tag >> 3 == 1 && wireType == ProtoWire.Varint) seconds = (long)ProtoWire.ReadVarint(_data, ref pos, _end);
             else if (tag >> 3 == 2 && wireType == ProtoWire.Varint) nanos = (int)ProtoWire.ReadVarint(_data, ref pos, _end);
-            else SkipField(wireType, ref pos, _end);
+            else ProtoWire.SkipField(_data, wireType, ref pos, _end);
         }
         return (seconds, nanos);
     }
@@ -523,22 +523,6 @@ internal ref struct ProtobufReader : IWireReader
                 throw new WireFormatException($"field {number} has wire type {tag & 7}, which proto3 does not use (groups are not supported).");
         }
         return (int)number;
-    }
-
-    private void SkipField(int wireType, ref int pos, int end)
-    {
-        switch (wireType)
-        {
-            case ProtoWire.Varint: ProtoWire.ReadVarint(_data, ref pos, end); break;
-            case ProtoWire.Fixed64: ProtoWire.ReadFixed64(_data, ref pos, end); break;
-            case ProtoWire.Fixed32: ProtoWire.ReadFixed32(_data, ref pos, end); break;
-            case ProtoWire.Len:
-                ulong length = ProtoWire.ReadVarint(_data, ref pos, end);
-                if (length > (ulong)(end - pos)) throw ProtoWire.Truncated();
-                pos += (int)length;
-                break;
-            default: throw new WireFormatException($"wire type {wireType} is not used by proto3.");
-        }
     }
 
     // Whether the message in start..end has field `number`; if so, it becomes the current value.

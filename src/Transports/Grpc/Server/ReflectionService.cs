@@ -1,4 +1,3 @@
-using System.Text;
 using SidecarKit.Transports.Grpc.Proto;
 using SidecarKit.Transports.Grpc.Protobuf;
 using SidecarKit.Wire;
@@ -100,51 +99,27 @@ internal sealed class ReflectionService
 
     // ServerReflectionRequest { string host = 1; oneof { string file_by_filename = 3; string file_containing_symbol = 4;
     // ExtensionRequest file_containing_extension = 5; string all_extension_numbers_of_type = 6; string list_services = 7; } }
-    // A oneof's last member present wins, as protobuf says.
+    // The oneof's members have presence (an empty list_services is still a request); the last one present wins.
+    private static readonly WireMembers s_request = new("ServerReflectionRequest",
+        ["host", "fileByFilename", "fileContainingSymbol", "fileContainingExtension", "allExtensionNumbersOfType", "listServices"],
+        ["string", "string?", "string?", "bytes?", "string?", "string?"], [1, 3, 4, 5, 6, 7]);
+
     private static Request Read(ReadOnlySpan<byte> message)
     {
+        var reader = new ProtobufReader(message);
+        reader.ReadStartObject();
+        int index = -1, which = -1;
         string? host = null, value = null;
-        int which = 0;
-        int pos = 0;
-        while (pos < message.Length)
+        while (reader.ReadNextMember(s_request, ref index))
         {
-            ulong tag = ProtoWire.ReadVarint(message, ref pos, message.Length);
-            int number = (int)(tag >> 3), wireType = (int)(tag & 7);
-            if (wireType != ProtoWire.Len)
+            switch (index)
             {
-                Skip(message, wireType, ref pos);
-                continue;
-            }
-            ulong length = ProtoWire.ReadVarint(message, ref pos, message.Length);
-            if (length > (ulong)(message.Length - pos)) throw ProtoWire.Truncated();
-            ReadOnlySpan<byte> payload = message.Slice(pos, (int)length);
-            pos += (int)length;
-            switch (number)
-            {
-                case 1: host = Utf8(payload); break;
-                case 3 or 4 or 6 or 7: which = number; value = Utf8(payload); break;
-                case 5: which = 5; value = null; break;
+                case 0: host = reader.ReadString(); break;
+                case 3: which = 3; value = null; reader.Skip(); break;   // an ExtensionRequest: only that it was asked matters
+                case > 0: which = index; value = reader.ReadString(); break;
+                default: reader.Skip(); break;
             }
         }
-        return new Request(host, which == 3 ? value : null, which == 4 ? value : null, which == 5, which == 6 ? value : null, which == 7);
-    }
-
-    private static void Skip(ReadOnlySpan<byte> message, int wireType, ref int pos)
-    {
-        switch (wireType)
-        {
-            case ProtoWire.Varint: ProtoWire.ReadVarint(message, ref pos, message.Length); break;
-            case ProtoWire.Fixed64: ProtoWire.ReadFixed64(message, ref pos, message.Length); break;
-            case ProtoWire.Fixed32: ProtoWire.ReadFixed32(message, ref pos, message.Length); break;
-            default: throw new WireFormatException($"wire type {wireType} is not used by proto3.");
-        }
-    }
-
-    private static readonly UTF8Encoding s_utf8 = new(false, true);
-
-    private static string Utf8(ReadOnlySpan<byte> bytes)
-    {
-        try { return s_utf8.GetString(bytes); }
-        catch (DecoderFallbackException) { throw new WireFormatException("a string is not valid UTF-8."); }
+        return new Request(host, which == 1 ? value : null, which == 2 ? value : null, which == 3, which == 4 ? value : null, which == 5);
     }
 }
