@@ -129,7 +129,7 @@ await using (var supervisor = new SidecarSupervisor(supervisedGrpc))
     await supervisor.StartAsync();
     IDemo client = supervisor.GetClient<IDemo>();
     Console.WriteLine($"  serving /sidecarkit.demo.Demo/* at {supervisor.Status.ReadyInfo?.ListenInfo} (calls carry authorization: Bearer <SIDECAR_TOKEN>;");
-    Console.WriteLine("  any gRPC client can call it from `--describe proto`)");
+    Console.WriteLine("  any gRPC client can call it from `--describe proto` or by server reflection)");
     Console.WriteLine($"  demo.add(2, 3) = {await client.AddAsync(2, 3)}, demo.echo(Ada).born = {(await client.EchoAsync(ada)).Born:yyyy-MM-dd} (a google.protobuf.Timestamp)");
     var counted = new List<int>();
     await foreach (int i in client.CountAsync(3)) counted.Add(i);
