@@ -146,6 +146,13 @@ class Health:
                                           response_deserializer=health_pb.HealthCheckResponse.FromString)
 
 
+def reflection_info(channel, service=REFLECTION):
+    """A hand-written stub for ServerReflectionInfo (bidirectional) of grpc.reflection.v1 or v1alpha."""
+    return channel.stream_stream(f"/{service}/ServerReflectionInfo",
+                                 request_serializer=refl_pb.ServerReflectionRequest.SerializeToString,
+                                 response_deserializer=refl_pb.ServerReflectionResponse.FromString)
+
+
 class Callbacks:
     """A hand-written stub for sidecarkit.callbacks.Callbacks: the service a parent takes the sidecar's calls on."""
 
@@ -517,10 +524,7 @@ class Reflection(unittest.TestCase):
         cls.sc.close()
 
     def ask(self, *requests, service=REFLECTION, metadata=None):
-        info = self.ch.stream_stream(f"/{service}/ServerReflectionInfo",
-                                     request_serializer=refl_pb.ServerReflectionRequest.SerializeToString,
-                                     response_deserializer=refl_pb.ServerReflectionResponse.FromString)
-        return list(info(iter(requests), timeout=TIMEOUT, metadata=metadata))
+        return list(reflection_info(self.ch, service)(iter(requests), timeout=TIMEOUT, metadata=metadata))
 
     def pool_of(self, symbol):
         """The file declaring `symbol` and everything it imports, as the server sends them, in a fresh pool."""
@@ -697,9 +701,7 @@ class Token(unittest.TestCase):
         self.assertEqual([1, 2, 3], [r.item for r in self.demo.Count(pb.CountRequest(to=3), timeout=TIMEOUT, metadata=self.auth())])
 
     def test_reflection_needs_the_token(self):
-        info = self.ch.stream_stream(f"/{REFLECTION}/ServerReflectionInfo",
-                                     request_serializer=refl_pb.ServerReflectionRequest.SerializeToString,
-                                     response_deserializer=refl_pb.ServerReflectionResponse.FromString)
+        info = reflection_info(self.ch)
         ask = lambda metadata: list(info(iter([refl_pb.ServerReflectionRequest(list_services="")]), timeout=TIMEOUT, metadata=metadata))
         with self.assertRaises(grpc.RpcError) as cm:
             ask(None)
@@ -990,9 +992,7 @@ class Lifecycle(unittest.TestCase):
         sc = Sidecar("grpc")
         try:
             ch = sc.channel()
-            info = ch.stream_stream(f"/{REFLECTION}/ServerReflectionInfo",
-                                    request_serializer=refl_pb.ServerReflectionRequest.SerializeToString,
-                                    response_deserializer=refl_pb.ServerReflectionResponse.FromString)
+            info = reflection_info(ch)
             requests = threading.Event()
 
             def more():   # one request, then the stream stays open until the test ends

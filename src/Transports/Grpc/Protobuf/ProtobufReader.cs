@@ -370,18 +370,8 @@ internal ref struct ProtobufReader : IWireReader
             int i = schema.IndexOf(number);
             if (i >= 0)
             {
-                bool again;
-                if (i < 64)
-                {
-                    again = (frame.Seen & (1UL << i)) != 0;
-                    frame.Seen |= 1UL << i;
-                }
-                else
-                {
-                    bool[] seenMore = frame.SeenMore ??= new bool[schema.Count];
-                    again = seenMore[i];
-                    seenMore[i] = true;
-                }
+                bool again = WasSeen(ref frame, i);
+                MarkSeen(ref frame, i, schema.Count);
                 ProtoField field = schema.Fields[i];
                 // A later occurrence of a repeated field or map: read already, with the first one's run.
                 if (again && field.Kind is ProtoKind.Repeated or ProtoKind.Map) continue;
@@ -398,8 +388,7 @@ internal ref struct ProtobufReader : IWireReader
         while (frame.NextDefault < schema.Count)
         {
             int i = frame.NextDefault++;
-            bool seen = i < 64 ? (frame.Seen & (1UL << i)) != 0 : frame.SeenMore?[i] == true;
-            if (seen || !schema.Fields[i].DefaultsWhenAbsent) continue;
+            if (WasSeen(ref frame, i) || !schema.Fields[i].DefaultsWhenAbsent) continue;
             _current = Current.Absent;
             _shape = schema.Fields[i];
             _field = _shape.Number;
@@ -409,6 +398,16 @@ internal ref struct ProtobufReader : IWireReader
         _depth--;
         _current = Current.None;
         return false;
+    }
+
+    // Members 0..63 in a bit mask, the rest (rare) in an array made when first needed.
+    private static bool WasSeen(ref Frame frame, int member)
+        => member < 64 ? (frame.Seen & (1UL << member)) != 0 : frame.SeenMore?[member] == true;
+
+    private static void MarkSeen(ref Frame frame, int member, int count)
+    {
+        if (member < 64) frame.Seen |= 1UL << member;
+        else (frame.SeenMore ??= new bool[count])[member] = true;
     }
 
     public void ReadStartMap() => StartRun(FrameKind.Map, ProtoKind.Map, ProtoKind.MapWrapper, "a map field");
