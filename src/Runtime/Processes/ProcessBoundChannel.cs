@@ -9,8 +9,12 @@ namespace SidecarKit.Processes;
 /// </summary>
 internal sealed class ProcessBoundChannel(SidecarProcess owner, RpcChannel inner) : RpcChannel, IAsyncDisposable
 {
+    /// <summary>The calls started and not finished: a graceful stop waits for them before it disposes the channel.</summary>
+    public CallsInFlight InFlight { get; } = new();
+
     public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
     {
+        InFlight.Enter();
         try
         {
             return await inner.InvokeAsync<TArgs, TResult, TCodec>(method, args, cancellationToken).ConfigureAwait(false);
@@ -19,22 +23,34 @@ internal sealed class ProcessBoundChannel(SidecarProcess owner, RpcChannel inner
         {
             throw await CrashedAsync(e).ConfigureAwait(false) ?? ExceptionDispatch(e);
         }
+        finally
+        {
+            InFlight.Exit();
+        }
     }
 
     public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using IAsyncEnumerator<TItem> items = inner.InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        while (true)
+        InFlight.Enter();
+        try
         {
-            try
+            await using IAsyncEnumerator<TItem> items = inner.InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
             {
-                if (!await items.MoveNextAsync().ConfigureAwait(false)) yield break;
+                try
+                {
+                    if (!await items.MoveNextAsync().ConfigureAwait(false)) yield break;
+                }
+                catch (Exception e) when (MayBeCrash(e))
+                {
+                    throw await CrashedAsync(e).ConfigureAwait(false) ?? ExceptionDispatch(e);
+                }
+                yield return items.Current;
             }
-            catch (Exception e) when (MayBeCrash(e))
-            {
-                throw await CrashedAsync(e).ConfigureAwait(false) ?? ExceptionDispatch(e);
-            }
-            yield return items.Current;
+        }
+        finally
+        {
+            InFlight.Exit();
         }
     }
 

@@ -298,6 +298,7 @@ public sealed class SidecarProcess : IAsyncDisposable
                     await KillAsync().ConfigureAwait(false);
                 }
             }
+            await LetAnswersArriveAsync(grace, cancellationToken).ConfigureAwait(false);
         }
         await DisposeConnectionAsync().ConfigureAwait(false);
         return await _exited.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -326,6 +327,24 @@ public sealed class SidecarProcess : IAsyncDisposable
         {
             try { stream().Dispose(); }
             catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+        }
+    }
+
+    // The sidecar drained before it exited, so the answers to every call it took are sent; some may still be in the
+    // pipe or the socket. Disposing the channel now would lose them (and fail their callers as crashed): wait until
+    // the connection has read to its end, or the transport's client has no call left, within the grace period.
+    private async Task LetAnswersArriveAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_connection is not null)
+                await _connection.Completion.WaitAsync(grace, cancellationToken).ConfigureAwait(false);
+            else if (_channel is ProcessBoundChannel bound && !await bound.InFlight.WhenNoneAsync(grace, cancellationToken).ConfigureAwait(false))
+                _logger.LogWarning("{Count} call(s) to '{Name}' were still waiting {Grace} s after it exited; they fail now.", bound.InFlight.Count, Name, grace.TotalSeconds);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("The connection to '{Name}' did not reach its end within {Grace} s after the process exited.", Name, grace.TotalSeconds);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SidecarKit.Lifecycle;
 using SidecarKit.Processes;
 using SidecarKit.Rpc;
 
@@ -89,6 +90,13 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             throw new SidecarException(mismatch);
         return TContract.CreateProxy(_channel);
     }
+
+    /// <summary>
+    /// Asks the current instance for a health snapshot (<c>system.ping</c>); while the sidecar is restarting the call
+    /// waits for the next ready instance, as calls of <see cref="GetClient{TContract}"/> do.
+    /// </summary>
+    public Task<SidecarHealth> PingAsync(CancellationToken cancellationToken = default)
+        => _channel.GetClient<ISidecarSystem>().PingAsync(cancellationToken);
 
     /// <summary>
     /// Starts the sidecar (again, after <see cref="SidecarState.Failed"/> or a stop) and waits until an instance is ready.
