@@ -18,7 +18,7 @@ internal sealed class ProtobufLoopback(RpcHandlerTable handlers) : RpcChannel
     /// <summary>When set, replaces the next request's bytes (written by someone else) before the handler reads them.</summary>
     public byte[]? NextRequest { get; set; }
 
-    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
         var call = Start(method, args);
         Assert.True(handlers.TryGetHandler(method.WireName, out RpcMethodHandler? handler));
@@ -28,7 +28,7 @@ internal sealed class ProtobufLoopback(RpcHandlerTable handlers) : RpcChannel
         return GrpcMethod.For(method).ReadResponse<TResult, TCodec>(response);
     }
 
-    public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var call = Start(method, args);
         Assert.True(handlers.TryGetHandler(method.WireName, out RpcMethodHandler? handler));

@@ -12,12 +12,12 @@ internal sealed class ProcessBoundChannel(SidecarProcess owner, RpcChannel inner
     /// <summary>The calls started and not finished: a graceful stop waits for them before it disposes the channel.</summary>
     public CallsInFlight InFlight { get; } = new();
 
-    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
         InFlight.Enter();
         try
         {
-            return await inner.InvokeAsync<TArgs, TResult, TCodec>(method, args, cancellationToken).ConfigureAwait(false);
+            return await inner.InvokeAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (MayBeCrash(e))
         {
@@ -29,12 +29,12 @@ internal sealed class ProcessBoundChannel(SidecarProcess owner, RpcChannel inner
         }
     }
 
-    public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         InFlight.Enter();
         try
         {
-            await using IAsyncEnumerator<TItem> items = inner.InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await using IAsyncEnumerator<TItem> items = inner.InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (true)
             {
                 try
@@ -53,6 +53,8 @@ internal sealed class ProcessBoundChannel(SidecarProcess owner, RpcChannel inner
             InFlight.Exit();
         }
     }
+
+    public override TimeSpan DefaultCallTimeout => inner.DefaultCallTimeout;
 
     public override void Notify<TArgs>(MethodDescriptor method, TArgs args) => inner.Notify(method, args);
 

@@ -99,10 +99,14 @@ internal sealed class PendingStreamCall<TArgs, TItem, TCodec> : PendingCall, IAs
     private readonly Channel<TItem> _items = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private int _started;
 
-    public PendingStreamCall(RpcConnection connection, MethodDescriptor method, TArgs args, CancellationToken callToken)
+    /// <summary>The call's budget, resolved when the stream was asked for.</summary>
+    public RpcCallOptions Options { get; }
+
+    public PendingStreamCall(RpcConnection connection, MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken callToken)
         : base(connection, method)
     {
         _args = args;
+        Options = options;
         _callToken = callToken;
     }
 

@@ -9,13 +9,31 @@ namespace SidecarKit.Rpc;
 /// </summary>
 public abstract class RpcChannel
 {
-    /// <summary>Calls a method and returns its result.</summary>
-    public abstract Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    /// <summary>
+    /// The budget of calls with a result that have no timeout of their own (no <see cref="SidecarCall.WithTimeout"/>
+    /// scope, no method timeout). Default 30 seconds.
+    /// </summary>
+    public virtual TimeSpan DefaultCallTimeout => TimeSpan.FromSeconds(30);
+
+    /// <summary>Calls a method and returns its result; its deadline is resolved here (see <see cref="RpcCallOptions.For"/>).</summary>
+    public Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TResult>
+        => InvokeAsync<TArgs, TResult, TCodec>(method, args, RpcCallOptions.For(method, DefaultCallTimeout), cancellationToken);
+
+    /// <summary>Calls a method and returns its result, within the deadline in <paramref name="options"/>.</summary>
+    public abstract Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TResult>;
 
     /// <summary>Calls a method whose result is a stream. The call starts when the stream is enumerated.</summary>
-    public abstract IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    public IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TItem>
+        => InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, RpcCallOptions.For(method, DefaultCallTimeout), cancellationToken);
+
+    /// <summary>Calls a method whose result is a stream, within the deadline in <paramref name="options"/>. The call starts when the stream is enumerated.</summary>
+    public abstract IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TItem>;
 

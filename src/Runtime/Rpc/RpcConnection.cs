@@ -123,12 +123,12 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     // ---------------------------------------------------------------- calls this side makes
 
     /// <inheritdoc />
-    public override Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    public override Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
             return Task.FromCanceled<TResult>(cancellationToken);
         var call = new PendingUnaryCall<TResult, TCodec>(this, method);
-        Register(call, TimeoutOf(method));
+        Register(call, options);
         call.RegisterCancellation(cancellationToken);
         ValueTask send;
         try
@@ -146,8 +146,11 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public override IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
-        => new PendingStreamCall<TArgs, TItem, TCodec>(this, method, args, cancellationToken);
+    public override IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
+        => new PendingStreamCall<TArgs, TItem, TCodec>(this, method, args, options, cancellationToken);
+
+    /// <inheritdoc />
+    public override TimeSpan DefaultCallTimeout => Options.DefaultCallTimeout;
 
     /// <inheritdoc />
     public override void Notify<TArgs>(MethodDescriptor method, TArgs args) => Notify(method.WireName, args);
@@ -182,9 +185,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         where TCodec : IWireCodec<TItem>
     {
         token.ThrowIfCancellationRequested();
-        // Streams may run for as long as the consumer reads: only an explicit timeout (method or scope) applies.
-        TimeSpan timeout = SidecarCall.CurrentTimeout ?? call.Method.Timeout ?? Timeout.InfiniteTimeSpan;
-        Register(call, timeout);
+        Register(call, call.Options);
         call.RegisterCancellation(token);
         try
         {
@@ -196,15 +197,11 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         }
     }
 
-    private TimeSpan TimeoutOf(MethodDescriptor method)
-        => SidecarCall.CurrentTimeout ?? method.Timeout ?? Options.DefaultCallTimeout;
-
-    private void Register(PendingCall call, TimeSpan timeout)
+    private void Register(PendingCall call, in RpcCallOptions options)
     {
         call.Id = Interlocked.Increment(ref _nextId);
-        call.Timeout = timeout;
-        if (timeout != Timeout.InfiniteTimeSpan && timeout > TimeSpan.Zero)
-            call.DeadlineTicks = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        call.Timeout = options.Timeout;
+        call.DeadlineTicks = options.DeadlineTicks;
         Exception? closed = null;
         lock (_pending)
         {

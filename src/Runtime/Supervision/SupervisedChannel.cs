@@ -8,18 +8,21 @@ namespace SidecarKit.Supervision;
 
 /// <summary>
 /// The channel behind a supervisor's clients: routes each call to the current ready instance, waiting for one
-/// (within the call's timeout) while the sidecar restarts. Never retries silently, except idempotent methods once.
+/// (within the call's deadline) while the sidecar restarts. Never retries silently, except idempotent methods once.
+/// The wait and a retry come out of the call's one budget (<see cref="RpcCallOptions"/>): the instance gets what is left.
 /// </summary>
 internal sealed class SupervisedChannel(SidecarSupervisor owner) : RpcChannel
 {
-    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    public override TimeSpan DefaultCallTimeout => owner.Options.Process.Connection.DefaultCallTimeout;
+
+    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
         for (int attempt = 0; ; attempt++)
         {
-            SidecarProcess instance = await WaitForInstanceAsync(method, cancellationToken).ConfigureAwait(false);
+            SidecarProcess instance = await WaitForInstanceAsync(method, options, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await instance.Channel.InvokeAsync<TArgs, TResult, TCodec>(method, args, cancellationToken).ConfigureAwait(false);
+                return await instance.Channel.InvokeAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken).ConfigureAwait(false);
             }
             catch (SidecarCrashedException e) when (method.Idempotent && attempt == 0 && !cancellationToken.IsCancellationRequested)
             {
@@ -28,10 +31,10 @@ internal sealed class SupervisedChannel(SidecarSupervisor owner) : RpcChannel
         }
     }
 
-    public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        SidecarProcess instance = await WaitForInstanceAsync(method, cancellationToken).ConfigureAwait(false);
-        await foreach (TItem item in instance.Channel.InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+        SidecarProcess instance = await WaitForInstanceAsync(method, options, cancellationToken).ConfigureAwait(false);
+        await foreach (TItem item in instance.Channel.InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, options, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
             yield return item;
     }
 
@@ -48,19 +51,21 @@ internal sealed class SupervisedChannel(SidecarSupervisor owner) : RpcChannel
         catch (Exception e) { owner.Logger.LogWarning("Notification '{Method}' to '{Name}' was dropped: {Reason}", method.WireName, owner.Name, e.Message); }
     }
 
-    private async ValueTask<SidecarProcess> WaitForInstanceAsync(MethodDescriptor method, CancellationToken cancellationToken)
+    private async ValueTask<SidecarProcess> WaitForInstanceAsync(MethodDescriptor method, RpcCallOptions options, CancellationToken cancellationToken)
     {
-        TimeSpan timeout = SidecarCall.CurrentTimeout ?? method.Timeout ?? owner.Options.Process.Connection.DefaultCallTimeout;
-        TimeSpan wait = timeout == Timeout.InfiniteTimeSpan || timeout > owner.Options.WaitForReadyTimeout ? owner.Options.WaitForReadyTimeout : timeout;
+        TimeSpan remaining = options.Remaining;
+        TimeSpan limit = owner.Options.WaitForReadyTimeout;
+        bool budgetFirst = remaining != Timeout.InfiniteTimeSpan && remaining <= limit;
         using var waitCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        waitCts.CancelAfter(wait);
+        waitCts.CancelAfter(budgetFirst ? remaining : limit);
         try
         {
             return await owner.WaitForReadyAsync(waitCts.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new SidecarTimeoutException(method.WireName, wait);
+            // The call's own budget ran out first (its timeout), or the supervisor's limit on waiting for a restart did.
+            throw budgetFirst ? options.TimedOut(method) : new SidecarTimeoutException(method.WireName, limit);
         }
     }
 }

@@ -80,13 +80,12 @@ internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
     public bool Complete(CallbackMessages.Reply reply)
         => _pending.TryRemove(reply.Id, out var waiting) && waiting.Waiting.TrySetResult(reply);
 
-    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
         Subscription subscription = Subscriber(method);
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         var waiting = new TaskCompletionSource<CallbackMessages.Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = (waiting, subscription);
-        TimeSpan timeout = SidecarCall.CurrentTimeout ?? method.Timeout ?? TimeSpan.FromSeconds(30);
         try
         {
             // Calls are never dropped: they wait in the queue (their timeout runs meanwhile).
@@ -96,13 +95,14 @@ internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
             CallbackMessages.Reply reply;
             try
             {
-                reply = timeout == Timeout.InfiniteTimeSpan || timeout > GrpcProtocol.MaxTimer
+                TimeSpan remaining = options.Remaining;
+                reply = remaining == Timeout.InfiniteTimeSpan || remaining > GrpcProtocol.MaxTimer
                     ? await waiting.Task.WaitAsync(cancellationToken).ConfigureAwait(false)
-                    : await waiting.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                    : await waiting.Task.WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                throw new SidecarTimeoutException(method.WireName, timeout);
+                throw options.TimedOut(method);
             }
             if (reply.ErrorCode != 0)
                 throw new SidecarRemoteException(reply.ErrorCode, reply.ErrorMessage, reply.ErrorData) { Method = method.WireName };
@@ -114,7 +114,7 @@ internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
         }
     }
 
-    public override IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    public override IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
         => throw new GrpcStatusException(GrpcStatusCode.Unimplemented, RpcErrorCodes.MethodNotFound,
             $"'{method.WireName}' streams its result to the sidecar; callbacks over gRPC carry unary calls and notifications only.") { Method = method.WireName };
 

@@ -122,15 +122,15 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     }
 
     /// <inheritdoc />
-    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
+    public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
         GrpcMethod grpc = GrpcMethod.For(method);
-        TimeSpan timeout = TimeoutOf(method);
+        TimeSpan timeout = options.Timeout, remaining = options.Remaining;
         using CancellationTokenSource deadline = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : new();
-        Arm(deadline, timeout);
+        Arm(deadline, remaining);
         try
         {
-            using HttpResponseMessage response = await SendAsync(method, args, timeout, deadline.Token).ConfigureAwait(false);
+            using HttpResponseMessage response = await SendAsync(method, args, remaining, deadline.Token).ConfigureAwait(false);
             (Stream? body, HttpHeaders status) = await StartAsync(response, deadline.Token).ConfigureAwait(false);
             GrpcMessage? message = body is null ? null
                 : await GrpcMessageReader.ReadUnaryAsync(body, _options.MaxReceiveMessageSize, IsGzip(response), deadline.Token).ConfigureAwait(false);
@@ -153,19 +153,18 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     }
 
     /// <inheritdoc />
-    public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         GrpcMethod grpc = GrpcMethod.For(method);
-        // A stream's deadline covers starting it; the items then come as long as the caller takes them.
-        TimeSpan timeout = SidecarCall.CurrentTimeout ?? method.Timeout ?? Timeout.InfiniteTimeSpan;
+        TimeSpan timeout = options.Timeout, remaining = options.Remaining;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Arm(deadline, timeout);
+        Arm(deadline, remaining);
         HttpResponseMessage response;
         PipeReader body;
         HttpHeaders status;
         try
         {
-            response = await SendAsync(method, args, timeout, deadline.Token).ConfigureAwait(false);
+            response = await SendAsync(method, args, remaining, deadline.Token).ConfigureAwait(false);
             try
             {
                 (body, status) = await StartReadingAsync(response, deadline.Token).ConfigureAwait(false);
@@ -232,7 +231,8 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         if (timeout != Timeout.InfiniteTimeSpan && timeout <= GrpcProtocol.MaxTimer) deadline.CancelAfter(timeout);
     }
 
-    private TimeSpan TimeoutOf(MethodDescriptor method) => SidecarCall.CurrentTimeout ?? method.Timeout ?? _options.DefaultCallTimeout;
+    /// <inheritdoc />
+    public override TimeSpan DefaultCallTimeout => _options.DefaultCallTimeout;
 
     private Task<HttpResponseMessage> SendAsync<TArgs>(MethodDescriptor method, TArgs args, TimeSpan timeout, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>

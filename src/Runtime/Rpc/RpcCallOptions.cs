@@ -1,0 +1,56 @@
+namespace SidecarKit.Rpc;
+
+/// <summary>
+/// What travels with one call besides its arguments: its time budget, resolved once where the call enters the
+/// channels (the generated proxy's call to <see cref="RpcChannel"/>) as an absolute deadline. Channels that wrap
+/// others (a supervisor waiting for a ready instance, a process binding) pass the same value on, so time spent in
+/// one hop is taken from the budget of the next: a call never takes longer than its timeout, retries included.
+/// </summary>
+public readonly struct RpcCallOptions
+{
+    private readonly long _deadlineTicks; // Environment.TickCount64 (monotonic); 0 when there is no deadline
+
+    /// <summary>Options whose deadline is <paramref name="timeout"/> from now (<see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for none).</summary>
+    public RpcCallOptions(TimeSpan timeout)
+    {
+        Timeout = timeout;
+        _deadlineTicks = timeout == System.Threading.Timeout.InfiniteTimeSpan || timeout < TimeSpan.Zero
+            ? 0
+            : Math.Max(1, Environment.TickCount64 + (long)Math.Min(timeout.TotalMilliseconds, long.MaxValue / 2));
+    }
+
+    /// <summary>
+    /// The budget the call was given, as resolved (what a <see cref="SidecarTimeoutException"/> reports);
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> when it has none. Default: none.
+    /// </summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Whether the call has a deadline.</summary>
+    public bool HasDeadline => _deadlineTicks != 0;
+
+    /// <summary>When the call's budget runs out, in <see cref="Environment.TickCount64"/> milliseconds; <see cref="long.MaxValue"/> for never.</summary>
+    public long DeadlineTicks => _deadlineTicks == 0 ? long.MaxValue : _deadlineTicks;
+
+    /// <summary>What is left of the budget now (zero once it ran out); <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> without a deadline.</summary>
+    public TimeSpan Remaining => _deadlineTicks == 0
+        ? System.Threading.Timeout.InfiniteTimeSpan
+        : TimeSpan.FromMilliseconds(Math.Max(0, _deadlineTicks - Environment.TickCount64));
+
+    /// <summary>The deadline on the wall clock (UTC), for transports that send one (gRPC); <see langword="null"/> without a deadline.</summary>
+    public DateTime? DeadlineUtc => _deadlineTicks == 0 ? null : DateTime.UtcNow + Remaining;
+
+    /// <summary>
+    /// Resolves a call's budget once: the innermost <see cref="SidecarCall.WithTimeout"/> scope, else the method's
+    /// <c>TimeoutMilliseconds</c>, else <paramref name="defaultTimeout"/> (a channel's default for calls with a result).
+    /// Streamed results run for as long as their consumer reads: they get only an explicit timeout (scope or method).
+    /// </summary>
+    public static RpcCallOptions For(MethodDescriptor method, TimeSpan defaultTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        TimeSpan fallback = method.Kind == MethodKind.ServerStream ? System.Threading.Timeout.InfiniteTimeSpan : defaultTimeout;
+        return new RpcCallOptions(SidecarCall.CurrentTimeout ?? method.Timeout ?? fallback);
+    }
+
+    /// <summary>The timeout error for <paramref name="method"/> with this budget.</summary>
+    public SidecarTimeoutException TimedOut(MethodDescriptor method) => new(method.WireName, Timeout);
+}
