@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using SidecarKit.Processes;
+using SidecarKit.Transports.Grpc;
 using SidecarKit.Transports.JsonLines;
 using SidecarKit.Transports.MessagePack;
 
@@ -179,6 +180,21 @@ internal static class DemoSidecarStarter
         options.Arguments.Add(ChildPaths.DemoSidecar);
         options.Arguments.Add("--transport");
         options.Arguments.Add(carrier == SidecarCarrier.Stdio ? MessagePackExtensions.StdioTransportName : MessagePackExtensions.UnixSocketTransportName);
+        return SidecarProcess.StartAsync(options);
+    }
+
+    /// <summary>gRPC over h2c on loopback TCP (<c>--transport grpc</c>), token and all.</summary>
+    public static Task<SidecarProcess> StartGrpcAsync()
+    {
+        var options = new SidecarProcessOptions
+        {
+            Name = "demo-grpc",
+            FileName = "dotnet",
+            ReadyTimeout = TimeSpan.FromSeconds(30),
+        }.UseGrpc();
+        options.Arguments.Add(ChildPaths.DemoSidecar);
+        options.Arguments.Add("--transport");
+        options.Arguments.Add("grpc");
         return SidecarProcess.StartAsync(options);
     }
 }

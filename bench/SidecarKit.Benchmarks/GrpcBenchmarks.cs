@@ -5,7 +5,6 @@ using BenchmarkDotNet.Attributes;
 using SidecarKit.Benchmarks.Peers;
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
-using SidecarKit.Transports.Grpc;
 
 namespace SidecarKit.Benchmarks;
 
@@ -36,11 +35,7 @@ public class GrpcBenchmarks
     [GlobalSetup(Targets = [nameof(GrpcAdd_1), nameof(GrpcAdd_64)])]
     public void StartDemoSidecar()
     {
-        var options = new SidecarProcessOptions { Name = "demo", FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(30) }.UseGrpc();
-        options.Arguments.Add(ChildPaths.DemoSidecar);
-        options.Arguments.Add("--transport");
-        options.Arguments.Add("grpc");
-        _sidecar = SidecarProcess.StartAsync(options).GetAwaiter().GetResult();
+        _sidecar = DemoSidecarStarter.StartGrpcAsync().GetAwaiter().GetResult();
         _demo = Workloads.Checked(_sidecar);
     }
 

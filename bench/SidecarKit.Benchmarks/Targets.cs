@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Reports;
+using SidecarKit.Benchmarks.Peers;
 
 namespace SidecarKit.Benchmarks;
 
@@ -9,28 +10,6 @@ namespace SidecarKit.Benchmarks;
 /// </summary>
 internal static class Targets
 {
-    /// <summary>One comparison of ours with a peer on the same carrier: the rows with one and with 64 outstanding of each.</summary>
-    private sealed record PeerPair(string Carrier, string Ours, string Ours1, string Ours64, string Peer, string Peer1, string Peer64)
-    {
-        public bool IsStreamJsonRpc => Peer.StartsWith("StreamJsonRpc", StringComparison.Ordinal);
-    }
-
-    // Same format where both sides have it. On the Unix socket the demo sidecar speaks MessagePack-RPC only, so
-    // StreamJsonRpc's JSON there is compared with our MessagePack (the cheapest way each offers on that socket).
-    private static readonly PeerPair[] Pairs =
-    [
-        new("stdio", "JSON lines", nameof(StdioBenchmarks.TypedAdd_1), nameof(StdioBenchmarks.TypedAdd_64),
-            "StreamJsonRpc JSON", nameof(StdioBenchmarks.SjrJsonStdioAdd_1), nameof(StdioBenchmarks.SjrJsonStdioAdd_64)),
-        new("stdio", "MessagePack-RPC", nameof(StdioBenchmarks.MsgpackStdioAdd_1), nameof(StdioBenchmarks.MsgpackStdioAdd_64),
-            "StreamJsonRpc MessagePack", nameof(StdioBenchmarks.SjrMsgpackStdioAdd_1), nameof(StdioBenchmarks.SjrMsgpackStdioAdd_64)),
-        new("unix", "MessagePack-RPC", nameof(UnixSocketBenchmarks.MsgpackUnixAdd_1), nameof(UnixSocketBenchmarks.MsgpackUnixAdd_64),
-            "StreamJsonRpc MessagePack", nameof(UnixSocketBenchmarks.SjrMsgpackUnixAdd_1), nameof(UnixSocketBenchmarks.SjrMsgpackUnixAdd_64)),
-        new("unix", "MessagePack-RPC", nameof(UnixSocketBenchmarks.MsgpackUnixAdd_1), nameof(UnixSocketBenchmarks.MsgpackUnixAdd_64),
-            "StreamJsonRpc JSON", nameof(UnixSocketBenchmarks.SjrJsonUnixAdd_1), nameof(UnixSocketBenchmarks.SjrJsonUnixAdd_64)),
-        new("h2c", "gRPC typed", nameof(GrpcBenchmarks.GrpcAdd_1), nameof(GrpcBenchmarks.GrpcAdd_64),
-            "grpc-dotnet + protoc", nameof(GrpcBenchmarks.GrpcDotnetAdd_1), nameof(GrpcBenchmarks.GrpcDotnetAdd_64)),
-    ];
-
     public static void Print(IEnumerable<BenchmarkReport> reports)
     {
         Dictionary<string, BenchmarkReport> byName = reports
@@ -61,13 +40,13 @@ internal static class Targets
             Report($"typed gRPC demo.add median ≤ 1.1× raw h2c echo on the same stack: {gt:0.00} µs vs {gf:0.00} µs = {gt / gf:0.00}×", gt / gf <= 1.1);
         if (Median(nameof(GrpcBenchmarks.GrpcAdd_64)) is { } g64)
             Report($"≥ 50k gRPC calls/s with 64 concurrent on one connection (≤ 20 µs/call): {g64:0.00} µs/call = {1e6 / g64:N0} calls/s", g64 <= 20.0);
-        PeerPair grpc = Pairs[^1];
+        PeerPair grpc = PeerPairs.Grpc;
         foreach ((string oursRow, string plainRow, string shape) in new[] { (grpc.Ours1, grpc.Peer1, "1 outstanding"), (grpc.Ours64, grpc.Peer64, "64 outstanding, per call") })
         {
             if (Median(oursRow) is { } ours && Median(plainRow) is { } plain)
                 Report($"typed gRPC demo.add ≤ 1.0× plain grpc-dotnet + Google.Protobuf ({shape}): {ours:0.00} µs vs {plain:0.00} µs = {ours / plain:0.00}×", ours / plain <= 1.0);
         }
-        foreach (PeerPair pair in Pairs.Where(p => p.IsStreamJsonRpc))
+        foreach (PeerPair pair in PeerPairs.All.Where(p => p.IsStreamJsonRpc))
         {
             if (Median(pair.Ours64) is { } ours && Median(pair.Peer64) is { } peer)
                 Report($"≥ 3× StreamJsonRpc's throughput at 64 outstanding ({pair.Carrier}: {pair.Ours} vs {pair.Peer}): " +
@@ -89,7 +68,7 @@ internal static class Targets
     private static void PrintPeers(Func<string, double?> median, Func<string, long?> bytes)
     {
         var lines = new List<string>();
-        foreach (PeerPair pair in Pairs)
+        foreach (PeerPair pair in PeerPairs.All)
         {
             double? ours1 = median(pair.Ours1), peer1 = median(pair.Peer1);
             double? ours64 = median(pair.Ours64), peer64 = median(pair.Peer64);

@@ -23,6 +23,9 @@ internal sealed class GrpcDotnetPeer : IAsyncDisposable
     /// <summary>The generated client.</summary>
     public Demo.DemoClient Client { get; }
 
+    /// <summary>The child's process id (for its CPU time in <c>--peers</c>).</summary>
+    public int ProcessId => _process.Id;
+
     public static async Task<GrpcDotnetPeer> StartAsync()
     {
         Process process = ChildProcess.Start(ChildPaths.PeerChild, redirectOutput: false, redirectError: true, "grpc");

@@ -27,6 +27,9 @@ internal sealed class StreamJsonRpcPeer : IAsyncDisposable
     /// <summary>The generated client proxy.</summary>
     public IPeerDemo Demo { get; }
 
+    /// <summary>The child's process id (for its CPU time in <c>--peers</c>).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>StreamJsonRpc on the child's stdin/stdout, the same kind of pipes as the demo sidecar's.</summary>
     public static StreamJsonRpcPeer StartStdio(PeerFormat format)
     {
