@@ -30,10 +30,11 @@ public static class StreamJsonRpcWire
     /// A message handler writing to <paramref name="output"/> and reading from <paramref name="input"/> (the same stream
     /// for a socket). Each formatter with its library defaults: no custom resolvers, no tuning the peer would not have.
     /// </summary>
+    // The types are qualified: SidecarKit's own MessagePack and JSON types share their simple names' words.
     public static IJsonRpcMessageHandler CreateHandler(PeerFormat format, Stream output, Stream input) => format switch
     {
-        PeerFormat.Json => new NewLineDelimitedMessageHandler(output, input, new SystemTextJsonFormatter()),
-        PeerFormat.MessagePack => new LengthHeaderMessageHandler(output, input, new MessagePackFormatter()),
+        PeerFormat.Json => new StreamJsonRpc.NewLineDelimitedMessageHandler(output, input, new StreamJsonRpc.SystemTextJsonFormatter()),
+        PeerFormat.MessagePack => new StreamJsonRpc.LengthHeaderMessageHandler(output, input, new StreamJsonRpc.MessagePackFormatter()),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };
 }
