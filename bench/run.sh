@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the benchmark suite (Release) and runs it: the raw stdio floor against typed calls to the demo sidecar.
-#   bash bench/run.sh                         # the whole suite, about 2.5 minutes on 2 cores
+# Builds the benchmark suite (Release) and runs it: the raw floors, typed calls to the demo sidecar, and the peers
+# (StreamJsonRpc, plain grpc-dotnet) on the same carriers.
+#   bash bench/run.sh                         # the whole suite (24 rows), about 6 minutes on 2 cores
 #   bash bench/run.sh --filter '*Typed*'      # any BenchmarkDotNet arguments
-# Prints BenchmarkDotNet's summary table and the verdict on each target (docs/performance.md); the reports
-# (GitHub markdown, CSV, HTML) are left in BenchmarkDotNet.Artifacts/results/ at the repository root (git-ignored).
+#   bash bench/run.sh --warmupCount 1 --iterationCount 3   # smoke: every row starts and answers (~2 min; numbers mean nothing)
+# Prints BenchmarkDotNet's summary table, the ratios to the peers and the verdict on each target (docs/performance.md);
+# the reports (GitHub markdown, CSV, HTML) are left in BenchmarkDotNet.Artifacts/results/ at the repository root
+# (git-ignored).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

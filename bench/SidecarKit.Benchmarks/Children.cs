@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using SidecarKit.Processes;
+using SidecarKit.Transports.Grpc;
 using SidecarKit.Transports.JsonLines;
 using SidecarKit.Transports.MessagePack;
 
@@ -14,6 +15,9 @@ internal static class ChildPaths
 
     public static string EchoChild => Locate(Path.Combine("bench", "EchoChild"), "SidecarKit.Benchmarks.EchoChild.dll");
 
+    /// <summary>The peers' servers (StreamJsonRpc, plain grpc-dotnet); see bench/PeerChild/Program.cs.</summary>
+    public static string PeerChild => Locate(Path.Combine("bench", "PeerChild"), "SidecarKit.Benchmarks.PeerChild.dll");
+
     // Like samples/Quickstart's DemoSidecar.Locate(): walk up from bin/<Configuration>/net10.0/ to the repository root.
     private static string Locate(string projectDir, string dll)
     {
@@ -24,6 +28,48 @@ internal static class ChildPaths
             if (File.Exists(candidate)) return candidate;
         }
         throw new FileNotFoundException($"{dll} is not built. Run: dotnet build bench/SidecarKit.Benchmarks -c {config}");
+    }
+}
+
+/// <summary>How the benchmarks start a child program (<c>dotnet child.dll args</c>) and wait for it to go.</summary>
+internal static class ChildProcess
+{
+    /// <summary>
+    /// Starts <c>dotnet <paramref name="dll"/> <paramref name="args"/></c> with stdin redirected (its end of input is
+    /// the signal to exit); stdout and stderr redirected as asked, else shared with this console.
+    /// </summary>
+    public static Process Start(string dll, bool redirectOutput, bool redirectError, params string[] args)
+    {
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = redirectOutput,
+            RedirectStandardError = redirectError,
+            UseShellExecute = false,
+        };
+        startInfo.ArgumentList.Add(dll);
+        foreach (string a in args) startInfo.ArgumentList.Add(a);
+        return Process.Start(startInfo)!;
+    }
+
+    /// <summary>Reads the child's first stderr line and checks that it starts with <paramref name="expected"/>.</summary>
+    public static async Task<string> ReadGreetingAsync(Process process, string expected)
+    {
+        string line = await process.StandardError.ReadLineAsync().ConfigureAwait(false) ?? "";
+        if (!line.StartsWith(expected, StringComparison.Ordinal))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"{process.StartInfo.ArgumentList[0]} said '{line}', expected '{expected}…'.");
+        }
+        return line;
+    }
+
+    /// <summary>After the child's stdin was closed: waits 5 s for it to exit, then kills it.</summary>
+    public static async Task WaitForExitAsync(Process process)
+    {
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try { await process.WaitForExitAsync(grace.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) { process.Kill(entireProcessTree: true); }
     }
 }
 
@@ -61,26 +107,15 @@ internal sealed class RawEchoClient : IAsyncDisposable
     {
         string path = Path.Combine(Path.GetTempPath(), $"echo-{Guid.NewGuid():N}.sock");
         Process process = StartEchoChild("--unix", path);
-        await process.StandardError.ReadLineAsync().ConfigureAwait(false); // "listening"
+        await ChildProcess.ReadGreetingAsync(process, "listening").ConfigureAwait(false);
         var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
         await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path)).ConfigureAwait(false);
         var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
         return new RawEchoClient(process, stream, stream, path);
     }
 
-    private static Process StartEchoChild(params string[] args)
-    {
-        var startInfo = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = args.Length > 0,
-            UseShellExecute = false,
-        };
-        startInfo.ArgumentList.Add(ChildPaths.EchoChild);
-        foreach (string a in args) startInfo.ArgumentList.Add(a);
-        return Process.Start(startInfo)!;
-    }
+    private static Process StartEchoChild(params string[] args) =>
+        ChildProcess.Start(ChildPaths.EchoChild, redirectOutput: true, redirectError: args.Length > 0, args);
 
     /// <summary>Writes <paramref name="lines"/> (one or more complete lines) in one write.</summary>
     public ValueTask WriteAsync(ReadOnlyMemory<byte> lines) => _output.WriteAsync(lines);
@@ -110,9 +145,7 @@ internal sealed class RawEchoClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _output.Dispose(); // EOF: EchoChild exits
-        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try { await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false); }
-        catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
+        await ChildProcess.WaitForExitAsync(_process).ConfigureAwait(false);
         await _input.CompleteAsync().ConfigureAwait(false);
         _process.Dispose();
         if (_socketPath is not null) File.Delete(_socketPath);
@@ -147,6 +180,21 @@ internal static class DemoSidecarStarter
         options.Arguments.Add(ChildPaths.DemoSidecar);
         options.Arguments.Add("--transport");
         options.Arguments.Add(carrier == SidecarCarrier.Stdio ? MessagePackExtensions.StdioTransportName : MessagePackExtensions.UnixSocketTransportName);
+        return SidecarProcess.StartAsync(options);
+    }
+
+    /// <summary>gRPC over h2c on loopback TCP (<c>--transport grpc</c>), token and all.</summary>
+    public static Task<SidecarProcess> StartGrpcAsync()
+    {
+        var options = new SidecarProcessOptions
+        {
+            Name = "demo-grpc",
+            FileName = "dotnet",
+            ReadyTimeout = TimeSpan.FromSeconds(30),
+        }.UseGrpc();
+        options.Arguments.Add(ChildPaths.DemoSidecar);
+        options.Arguments.Add("--transport");
+        options.Arguments.Add("grpc");
         return SidecarProcess.StartAsync(options);
     }
 }

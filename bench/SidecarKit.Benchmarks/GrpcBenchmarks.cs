@@ -2,16 +2,17 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using BenchmarkDotNet.Attributes;
+using SidecarKit.Benchmarks.Peers;
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
-using SidecarKit.Transports.Grpc;
 
 namespace SidecarKit.Benchmarks;
 
 /// <summary>
 /// gRPC over h2c on loopback TCP, both ends on the same stack (Kestrel serving, <see cref="HttpClient"/> calling): a
 /// hand-written echo (EchoChild --grpc: the request message comes back, no protobuf, no routing) against typed
-/// <c>demo.add</c> through the generated proxy to the demo sidecar (<c>--transport grpc</c>).
+/// <c>demo.add</c> through the generated proxy to the demo sidecar (<c>--transport grpc</c>); and the peer, a plain
+/// grpc-dotnet service with protoc-generated messages (PeerChild grpc) called through Grpc.Net.Client's generated client.
 /// </summary>
 [MemoryDiagnoser]
 public class GrpcBenchmarks
@@ -20,6 +21,8 @@ public class GrpcBenchmarks
     private RawGrpcClient? _raw;
     private SidecarProcess? _sidecar;
     private IDemo? _demo;
+    private GrpcDotnetPeer? _plain;
+    private Peers.Plain.Demo.DemoClient? _plainClient;
 
     [GlobalSetup(Targets = [nameof(RawGrpcEcho_1), nameof(RawGrpcEcho_64)])]
     public void StartEchoChild()
@@ -32,12 +35,15 @@ public class GrpcBenchmarks
     [GlobalSetup(Targets = [nameof(GrpcAdd_1), nameof(GrpcAdd_64)])]
     public void StartDemoSidecar()
     {
-        var options = new SidecarProcessOptions { Name = "demo", FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(30) }.UseGrpc();
-        options.Arguments.Add(ChildPaths.DemoSidecar);
-        options.Arguments.Add("--transport");
-        options.Arguments.Add("grpc");
-        _sidecar = SidecarProcess.StartAsync(options).GetAwaiter().GetResult();
+        _sidecar = DemoSidecarStarter.StartGrpcAsync().GetAwaiter().GetResult();
         _demo = Workloads.Checked(_sidecar);
+    }
+
+    [GlobalSetup(Targets = [nameof(GrpcDotnetAdd_1), nameof(GrpcDotnetAdd_64)])]
+    public void StartGrpcDotnet()
+    {
+        _plain = GrpcDotnetPeer.StartAsync().GetAwaiter().GetResult();
+        _plainClient = Workloads.Checked(_plain);
     }
 
     [GlobalCleanup]
@@ -45,7 +51,8 @@ public class GrpcBenchmarks
     {
         _raw?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _sidecar?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        (_raw, _sidecar, _demo) = (null, null, null);
+        _plain?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        (_raw, _sidecar, _demo, _plain, _plainClient) = (null, null, null, null, null);
     }
 
     /// <summary>One raw gRPC call (an AddRequest's bytes echoed), one outstanding; reported per call.</summary>
@@ -72,6 +79,14 @@ public class GrpcBenchmarks
     /// <summary>64 concurrent <c>demo.add</c> calls over gRPC on one HTTP/2 connection; reported per call.</summary>
     [Benchmark(OperationsPerInvoke = StdioBenchmarks.Outstanding)]
     public Task GrpcAdd_64() => Workloads.AddConcurrentlyAsync(_demo!, _calls);
+
+    /// <summary>Peer: the plain grpc-dotnet service's Add through its generated client; one outstanding; per call.</summary>
+    [Benchmark(OperationsPerInvoke = StdioBenchmarks.Sequential)]
+    public Task<int> GrpcDotnetAdd_1() => Workloads.AddOneByOneAsync(_plainClient!);
+
+    /// <summary>Peer: 64 concurrent unary calls to the plain grpc-dotnet service on one channel; reported per call.</summary>
+    [Benchmark(OperationsPerInvoke = StdioBenchmarks.Outstanding)]
+    public Task GrpcDotnetAdd_64() => Workloads.AddConcurrentlyAsync(_plainClient!, _calls);
 }
 
 /// <summary>The raw floor's client: the same <see cref="HttpClient"/> settings as the gRPC channel, bytes in and out by hand.</summary>
@@ -100,12 +115,8 @@ internal sealed class RawGrpcClient : IAsyncDisposable
 
     public static async Task<RawGrpcClient> StartAsync()
     {
-        var startInfo = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
-        startInfo.ArgumentList.Add(ChildPaths.EchoChild);
-        startInfo.ArgumentList.Add("--grpc");
-        Process process = Process.Start(startInfo)!;
-        string line = await process.StandardError.ReadLineAsync().ConfigureAwait(false) ?? "";
-        if (!line.StartsWith("listening ", StringComparison.Ordinal)) throw new InvalidOperationException("EchoChild --grpc said: " + line);
+        Process process = ChildProcess.Start(ChildPaths.EchoChild, redirectOutput: false, redirectError: true, "--grpc");
+        string line = await ChildProcess.ReadGreetingAsync(process, "listening ").ConfigureAwait(false);
         return new RawGrpcClient(process, line["listening ".Length..]);
     }
 
@@ -131,9 +142,7 @@ internal sealed class RawGrpcClient : IAsyncDisposable
     {
         _http.Dispose();
         _process.StandardInput.Close();
-        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try { await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false); }
-        catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
+        await ChildProcess.WaitForExitAsync(_process).ConfigureAwait(false);
         _process.Dispose();
     }
 }

@@ -15,6 +15,12 @@ if (args.Length > 0 && args[0] == "--quick")
     await QuickLoop.RunAsync(calls);
     return 0;
 }
+// `--peers [calls]`: ours and the peers (StreamJsonRpc, plain grpc-dotnet) in interleaved Stopwatch rounds; ratios per round.
+if (args.Length > 0 && args[0] == "--peers")
+{
+    await SidecarKit.Benchmarks.Peers.PeerLoop.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 50_000);
+    return 0;
+}
 // `--diag [calls]`: the call engine alone (in-memory loopback) and allocations by type; see CallPathProbe.cs.
 if (args.Length > 0 && args[0] == "--diag")
 {

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using SidecarKit.Benchmarks.Peers;
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
 
@@ -6,7 +7,8 @@ namespace SidecarKit.Benchmarks;
 
 /// <summary>
 /// Round trips over stdio pipes to a child process: the raw floor (EchoChild, hand-written) against typed calls
-/// through the generated proxy to the real demo sidecar, over JSON-RPC 2.0 (JSON lines) and MessagePack-RPC.
+/// through the generated proxy to the real demo sidecar, over JSON-RPC 2.0 (JSON lines) and MessagePack-RPC; and the
+/// peer, StreamJsonRpc, serving and calling the same <c>demo.add</c> over the same kind of pipes (JSON and MessagePack).
 /// </summary>
 [MemoryDiagnoser]
 public class StdioBenchmarks
@@ -24,6 +26,8 @@ public class StdioBenchmarks
     private RawEchoClient? _raw;
     private SidecarProcess? _sidecar, _msgpackSidecar;
     private IDemo? _demo, _msgpackDemo;
+    private StreamJsonRpcPeer? _sjrJson, _sjrMsgpack;
+    private IPeerDemo? _sjrJsonDemo, _sjrMsgpackDemo;
 
     [GlobalSetup(Targets = [nameof(RawStdioEcho_1), nameof(RawStdioEcho_64)])]
     public void StartEchoChild() => _raw = Workloads.Checked(RawEchoClient.Start());
@@ -42,13 +46,30 @@ public class StdioBenchmarks
         _msgpackDemo = Workloads.Checked(_msgpackSidecar);
     }
 
+    [GlobalSetup(Targets = [nameof(SjrJsonStdioAdd_1), nameof(SjrJsonStdioAdd_64)])]
+    public void StartStreamJsonRpcJson()
+    {
+        _sjrJson = StreamJsonRpcPeer.StartStdio(PeerFormat.Json);
+        _sjrJsonDemo = Workloads.Checked(_sjrJson);
+    }
+
+    [GlobalSetup(Targets = [nameof(SjrMsgpackStdioAdd_1), nameof(SjrMsgpackStdioAdd_64)])]
+    public void StartStreamJsonRpcMessagePack()
+    {
+        _sjrMsgpack = StreamJsonRpcPeer.StartStdio(PeerFormat.MessagePack);
+        _sjrMsgpackDemo = Workloads.Checked(_sjrMsgpack);
+    }
+
     [GlobalCleanup]
     public void Stop()
     {
         _raw?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _sidecar?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _msgpackSidecar?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _sjrJson?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _sjrMsgpack?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         (_raw, _sidecar, _msgpackSidecar, _demo, _msgpackDemo) = (null, null, null, null, null);
+        (_sjrJson, _sjrMsgpack, _sjrJsonDemo, _sjrMsgpackDemo) = (null, null, null, null);
     }
 
     /// <summary>One 16-byte line to EchoChild and back; one outstanding; reported per round trip.</summary>
@@ -74,4 +95,20 @@ public class StdioBenchmarks
     /// <summary>64 concurrent <c>demo.add</c> calls over MessagePack-RPC on stdio; reported per call.</summary>
     [Benchmark(OperationsPerInvoke = Outstanding)]
     public Task MsgpackStdioAdd_64() => Workloads.AddConcurrentlyAsync(_msgpackDemo!, _calls);
+
+    /// <summary>Peer: <c>demo.add</c> through StreamJsonRpc (SystemTextJsonFormatter, newline-delimited) on stdio; one outstanding.</summary>
+    [Benchmark(OperationsPerInvoke = Sequential)]
+    public Task<int> SjrJsonStdioAdd_1() => Workloads.AddOneByOneAsync(_sjrJsonDemo!);
+
+    /// <summary>Peer: 64 concurrent calls through StreamJsonRpc (JSON) on stdio; reported per call.</summary>
+    [Benchmark(OperationsPerInvoke = Outstanding)]
+    public Task SjrJsonStdioAdd_64() => Workloads.AddConcurrentlyAsync(_sjrJsonDemo!, _calls);
+
+    /// <summary>Peer: <c>demo.add</c> through StreamJsonRpc (MessagePackFormatter, length-header) on stdio; one outstanding.</summary>
+    [Benchmark(OperationsPerInvoke = Sequential)]
+    public Task<int> SjrMsgpackStdioAdd_1() => Workloads.AddOneByOneAsync(_sjrMsgpackDemo!);
+
+    /// <summary>Peer: 64 concurrent calls through StreamJsonRpc (MessagePack) on stdio; reported per call.</summary>
+    [Benchmark(OperationsPerInvoke = Outstanding)]
+    public Task SjrMsgpackStdioAdd_64() => Workloads.AddConcurrentlyAsync(_sjrMsgpackDemo!, _calls);
 }

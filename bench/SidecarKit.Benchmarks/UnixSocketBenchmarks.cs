@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using SidecarKit.Benchmarks.Peers;
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
 
@@ -6,7 +7,8 @@ namespace SidecarKit.Benchmarks;
 
 /// <summary>
 /// Round trips over a Unix socket to a child process: the raw async floor (EchoChild --unix, hand-written) against
-/// typed calls through the generated proxy to the demo sidecar speaking MessagePack-RPC (<c>--transport msgpack-unix</c>).
+/// typed calls through the generated proxy to the demo sidecar speaking MessagePack-RPC (<c>--transport msgpack-unix</c>),
+/// and the peer, StreamJsonRpc, serving and calling the same <c>demo.add</c> over a Unix socket (JSON and MessagePack).
 /// </summary>
 [MemoryDiagnoser]
 public class UnixSocketBenchmarks
@@ -15,6 +17,8 @@ public class UnixSocketBenchmarks
     private RawEchoClient? _raw;
     private SidecarProcess? _sidecar;
     private IDemo? _demo;
+    private StreamJsonRpcPeer? _sjrJson, _sjrMsgpack;
+    private IPeerDemo? _sjrJsonDemo, _sjrMsgpackDemo;
 
     [GlobalSetup(Targets = [nameof(RawUnixEcho_1), nameof(RawUnixEcho_64)])]
     public void StartEchoChild() => _raw = Workloads.Checked(RawEchoClient.StartUnixAsync().GetAwaiter().GetResult());
@@ -26,12 +30,29 @@ public class UnixSocketBenchmarks
         _demo = Workloads.Checked(_sidecar);
     }
 
+    [GlobalSetup(Targets = [nameof(SjrJsonUnixAdd_1), nameof(SjrJsonUnixAdd_64)])]
+    public void StartStreamJsonRpcJson()
+    {
+        _sjrJson = StreamJsonRpcPeer.StartUnixAsync(PeerFormat.Json).GetAwaiter().GetResult();
+        _sjrJsonDemo = Workloads.Checked(_sjrJson);
+    }
+
+    [GlobalSetup(Targets = [nameof(SjrMsgpackUnixAdd_1), nameof(SjrMsgpackUnixAdd_64)])]
+    public void StartStreamJsonRpcMessagePack()
+    {
+        _sjrMsgpack = StreamJsonRpcPeer.StartUnixAsync(PeerFormat.MessagePack).GetAwaiter().GetResult();
+        _sjrMsgpackDemo = Workloads.Checked(_sjrMsgpack);
+    }
+
     [GlobalCleanup]
     public void Stop()
     {
         _raw?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _sidecar?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _sjrJson?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _sjrMsgpack?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         (_raw, _sidecar, _demo) = (null, null, null);
+        (_sjrJson, _sjrMsgpack, _sjrJsonDemo, _sjrMsgpackDemo) = (null, null, null, null);
     }
 
     /// <summary>One 16-byte line to EchoChild over the socket and back; one outstanding; reported per round trip.</summary>
@@ -49,4 +70,20 @@ public class UnixSocketBenchmarks
     /// <summary>64 concurrent <c>demo.add</c> calls over MessagePack-RPC on the socket; reported per call.</summary>
     [Benchmark(OperationsPerInvoke = StdioBenchmarks.Outstanding)]
     public Task MsgpackUnixAdd_64() => Workloads.AddConcurrentlyAsync(_demo!, _calls);
+
+    /// <summary>Peer: <c>demo.add</c> through StreamJsonRpc (SystemTextJsonFormatter, newline-delimited) on a Unix socket; one outstanding.</summary>
+    [Benchmark(OperationsPerInvoke = StdioBenchmarks.Sequential)]
+    public Task<int> SjrJsonUnixAdd_1() => Workloads.AddOneByOneAsync(_sjrJsonDemo!);
+
+    /// <summary>Peer: 64 concurrent calls through StreamJsonRpc (JSON) on a Unix socket; reported per call.</summary>
+    [Benchmark(OperationsPerInvoke = StdioBenchmarks.Outstanding)]
+    public Task SjrJsonUnixAdd_64() => Workloads.AddConcurrentlyAsync(_sjrJsonDemo!, _calls);
+
+    /// <summary>Peer: <c>demo.add</c> through StreamJsonRpc (MessagePackFormatter, length-header) on a Unix socket; one outstanding.</summary>
+    [Benchmark(OperationsPerInvoke = StdioBenchmarks.Sequential)]
+    public Task<int> SjrMsgpackUnixAdd_1() => Workloads.AddOneByOneAsync(_sjrMsgpackDemo!);
+
+    /// <summary>Peer: 64 concurrent calls through StreamJsonRpc (MessagePack) on a Unix socket; reported per call.</summary>
+    [Benchmark(OperationsPerInvoke = StdioBenchmarks.Outstanding)]
+    public Task SjrMsgpackUnixAdd_64() => Workloads.AddConcurrentlyAsync(_sjrMsgpackDemo!, _calls);
 }

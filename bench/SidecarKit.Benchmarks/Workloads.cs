@@ -1,9 +1,15 @@
+using SidecarKit.Benchmarks.Peers;
+using SidecarKit.Benchmarks.Peers.Plain;
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
+using PlainDemo = SidecarKit.Benchmarks.Peers.Plain.Demo;
 
 namespace SidecarKit.Benchmarks;
 
-/// <summary>The operations every benchmark class times, written once: raw echo rounds and typed demo.add rounds.</summary>
+/// <summary>
+/// The operations every benchmark class times, written once: raw echo rounds, typed demo.add rounds, and the same
+/// rounds through the peers' clients (StreamJsonRpc's proxy, grpc-dotnet's generated client).
+/// </summary>
 internal static class Workloads
 {
     // 15 bytes + '\n' = the 16-byte message of the measured floors in DESIGN.md.
@@ -59,6 +65,54 @@ internal static class Workloads
     {
         for (int i = 0; i < calls.Length; i++)
             calls[i] = demo.AddAsync(i, 1);
+        return Task.WhenAll(calls);
+    }
+
+    /// <summary>Proves the StreamJsonRpc peer answers before it is timed, and returns its proxy.</summary>
+    public static IPeerDemo Checked(StreamJsonRpcPeer peer)
+    {
+        int sum = peer.Demo.AddAsync(1, 2).GetAwaiter().GetResult();
+        return sum == 3 ? peer.Demo : throw new InvalidOperationException($"StreamJsonRpc demo.add(1, 2) returned {sum}.");
+    }
+
+    /// <summary>Proves the grpc-dotnet peer answers before it is timed, and returns its client.</summary>
+    public static PlainDemo.DemoClient Checked(GrpcDotnetPeer peer)
+    {
+        int sum = peer.Client.AddAsync(new AddRequest { A = 1, B = 2 }).ResponseAsync.GetAwaiter().GetResult().Result;
+        return sum == 3 ? peer.Client : throw new InvalidOperationException($"grpc-dotnet Add(1, 2) returned {sum}.");
+    }
+
+    /// <summary><see cref="StdioBenchmarks.Sequential"/> calls through StreamJsonRpc's proxy, one outstanding at a time.</summary>
+    public static async Task<int> AddOneByOneAsync(IPeerDemo demo)
+    {
+        int sum = 0;
+        for (int i = 0; i < StdioBenchmarks.Sequential; i++)
+            sum += await demo.AddAsync(1, 2).ConfigureAwait(false);
+        return sum;
+    }
+
+    /// <summary>64 concurrent calls through StreamJsonRpc's proxy, awaited together.</summary>
+    public static Task AddConcurrentlyAsync(IPeerDemo demo, Task[] calls)
+    {
+        for (int i = 0; i < calls.Length; i++)
+            calls[i] = demo.AddAsync(i, 1);
+        return Task.WhenAll(calls);
+    }
+
+    /// <summary><see cref="StdioBenchmarks.Sequential"/> unary calls through grpc-dotnet's generated client, one at a time.</summary>
+    public static async Task<int> AddOneByOneAsync(PlainDemo.DemoClient client)
+    {
+        int sum = 0;
+        for (int i = 0; i < StdioBenchmarks.Sequential; i++)
+            sum += (await client.AddAsync(new AddRequest { A = 1, B = 2 }).ResponseAsync.ConfigureAwait(false)).Result;
+        return sum;
+    }
+
+    /// <summary>64 concurrent unary calls through grpc-dotnet's generated client on its one channel, awaited together.</summary>
+    public static Task AddConcurrentlyAsync(PlainDemo.DemoClient client, Task[] calls)
+    {
+        for (int i = 0; i < calls.Length; i++)
+            calls[i] = client.AddAsync(new AddRequest { A = i, B = 1 }).ResponseAsync;
         return Task.WhenAll(calls);
     }
 }
