@@ -160,7 +160,8 @@ public class ProtobufRoundTripTests
     public void A_duration_inside_a_wrapper_is_still_a_duration()
     {
         // repeated OptionalDuration values = 1; as Google.Protobuf reads it: the sign of nanos follows the seconds'.
-        var members = new SidecarKit.Wire.WireMembers("Probe", ["values"], ["timespan?[]"], [1]);
+        var members = new SidecarKit.Wire.WireMembers("Probe",
+            [new Schema.WireField("values", Schema.WireType.ListOf(Schema.WireType.NullableOf(Schema.WireType.Of(Schema.WireScalar.TimeSpan))), 1)]);
         var encoder = new Protobuf.ProtobufEncoder();
         var writer = new Protobuf.ProtobufWriter(encoder);
         writer.WriteStartObject(members);

@@ -49,10 +49,11 @@ internal static class ContractEmitter
         for (int i = 0; i < c.Methods.Count; i++)
         {
             MethodModel m = c.Methods[i];
-            w.Line($"private static readonly global::SidecarKit.MethodDescriptor __m{i} = new({Naming.Literal(c.WireName)}, {Naming.Literal(m.WireName)}, {Naming.Literal(m.Name)}, global::SidecarKit.MethodKind.{m.Kind}, {m.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}, {(m.Idempotent ? "true" : "false")}, {(m.Result is null ? "null" : Naming.Literal(m.Result.WireType))});");
+            w.Line($"private static readonly global::SidecarKit.MethodDescriptor __m{i} = new({Naming.Literal(c.WireName)}, {Naming.Literal(m.WireName)}, {Naming.Literal(m.Name)}, global::SidecarKit.MethodKind.{m.Kind}, {m.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}, {(m.Idempotent ? "true" : "false")}, {(m.Result is null ? "null" : m.Result.Shape.Expression)});");
         }
         w.Line($"private static readonly global::SidecarKit.ContractDescriptor __contract = new({Naming.Literal(c.WireName)}, {Naming.Literal(c.Fingerprint)}, new global::SidecarKit.MethodDescriptor[] {{ {string.Join(", ", Enumerable.Range(0, c.Methods.Count).Select(i => "__m" + i))} }},");
-        w.Line("    " + Naming.Literal(c.DescriptionJson) + ");");
+        w.Line("    " + Naming.Literal(c.DescriptionJson) + ",");
+        EmitSchema(w, c);
         w.Line();
         w.Line($"static global::SidecarKit.ContractDescriptor {contractInterface}.Descriptor => __contract;");
         w.Line();
@@ -159,20 +160,46 @@ internal static class ContractEmitter
         w.Line();
     }
 
+    private const string Schema = "global::SidecarKit.Schema.";
+
     // The member table: names for every format, and the wire types and field numbers (pinned or the position from 1)
     // that schema formats such as Protocol Buffers lay the members out by.
-    private static string MembersTable(string owner, IReadOnlyList<(string Name, string WireType, int Field)> members)
+    private static string MembersTable(string owner, IReadOnlyList<(string Name, WireShape Shape, int Field)> members)
     {
-        static string Array(string type, IEnumerable<string> items) => $"new {type}[] {{ {string.Join(", ", items)} }}";
         if (members.Count == 0) return $"new({Naming.Literal(owner)})";
-        return $"new({Naming.Literal(owner)}, {Array("string", members.Select(x => Naming.Literal(x.Name)))}, "
-            + $"{Array("string", members.Select(x => Naming.Literal(x.WireType)))}, "
-            + $"{Array("int", members.Select((x, i) => (x.Field != 0 ? x.Field : i + 1).ToString(CultureInfo.InvariantCulture)))})";
+        return $"new({Naming.Literal(owner)}, new {Schema}WireField[] {{ "
+            + string.Join(", ", members.Select((x, i) => Field(x.Name, x.Shape, FieldNumbers.Effective(x.Field, i), optional: false))) + " })";
+    }
+
+    private static string Field(string name, WireShape shape, int number, bool optional)
+        => $"new({Naming.Literal(name)}, {shape.Expression}, {number.ToString(CultureInfo.InvariantCulture)}{(optional ? ", true" : "")})";
+
+    // The contract's schema as object construction: what the .proto export, the protobuf layout and the reflection
+    // descriptors are derived from at run time, with nothing to parse.
+    private static void EmitSchema(SourceWriter w, ContractModel c)
+    {
+        w.Line($"    new {Schema}ContractSchema(");
+        w.Line($"        new {Schema}MethodSchema[]");
+        w.Line("        {");
+        foreach (MethodModel m in c.Methods)
+        {
+            string parameters = string.Join(", ", m.Parameters.Select((p, i) => Field(p.WireName, p.Type.Shape, FieldNumbers.Effective(p.Field, i), p.IsOptional)));
+            w.Line($"            new({Naming.Literal(m.WireName)}, global::SidecarKit.MethodKind.{m.Kind}, new {Schema}WireField[] {{ {parameters} }}, {(m.Result is null ? "null" : m.Result.Shape.Expression)}),");
+        }
+        w.Line("        },");
+        w.Line($"        new {Schema}TypeSchema[]");
+        w.Line("        {");
+        foreach (NamedTypeModel t in c.Types)
+        {
+            string members = string.Join(", ", t.Members.Select(f => Field(f.Name, f.Shape, f.Number, f.IsOptional)));
+            string values = string.Join(", ", t.Values.Select(Naming.Literal));
+            w.Line($"            new({Naming.Literal(t.Name)}, {Schema}TypeSchemaKind.{(t.IsEnum ? "Enum" : "Object")}, new {Schema}WireField[] {{ {members} }}, new string[] {{ {values} }}),");
+        }
+        w.Line("        }));");
     }
 
     // An optional parameter is laid out like a nullable one (proto3 `optional`): its absence is what applies the default.
-    private static string OptionalAsNullable(ParameterModel p)
-        => p.IsOptional && !p.Type.WireType.EndsWith("?", System.StringComparison.Ordinal) ? p.Type.WireType + "?" : p.Type.WireType;
+    private static WireShape OptionalAsNullable(ParameterModel p) => p.IsOptional ? WireShape.NullableOf(p.Type.Shape) : p.Type.Shape;
 
     private sealed record ReadMember(TypeRef Type, string WireName, bool Required, string? DefaultValueText);
 
@@ -354,7 +381,7 @@ internal static class ContractEmitter
 
     private static void EmitObject(SourceWriter w, CodecModel c)
     {
-        w.Line($"private static readonly {Wire}WireMembers s_members = {MembersTable(c.DisplayName, c.Members.Select(m => (m.WireName, m.Type.WireType, m.Field)).ToList())};");
+        w.Line($"private static readonly {Wire}WireMembers s_members = {MembersTable(c.DisplayName, c.Members.Select(m => (m.WireName, m.Type.Shape, m.Field)).ToList())};");
         w.Line();
         w.Open(WriteHeader(c));
         w.Line("writer.WriteStartObject(s_members);");

@@ -8,5 +8,6 @@ internal sealed record ContractModel(
     string WireName,
     EquatableArray<MethodModel> Methods,
     EquatableArray<CodecModel> Codecs,
+    EquatableArray<NamedTypeModel> Types,
     string DescriptionJson,
     string Fingerprint);

@@ -86,7 +86,7 @@ internal static class ContractParser
         string description = Describe(contractName, methods, types, out string fingerprint);
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var contract = new ContractModel(ns, name, TypeResolver.Display(type), contractName, methods.ToEquatableArray(),
-            types.CodecModels.ToEquatableArray(), description, fingerprint);
+            types.CodecModels.ToEquatableArray(), types.NamedTypes.ToEquatableArray(), description, fingerprint);
         return new ParseResult(contract, EquatableArray<DiagnosticInfo>.Empty);
     }
 

@@ -40,5 +40,6 @@ internal static class FieldNumbers
         return null;
     }
 
-    private static int Effective(int explicitNumber, int index) => explicitNumber == 0 ? index + 1 : explicitNumber;
+    /// <summary>The field number of the field at <paramref name="index"/>: its pin, else its position from 1. The one place this rule lives.</summary>
+    public static int Effective(int explicitNumber, int index) => explicitNumber == 0 ? index + 1 : explicitNumber;
 }

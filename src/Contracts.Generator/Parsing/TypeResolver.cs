@@ -21,6 +21,7 @@ internal sealed class TypeResolver
     private readonly Dictionary<string, string> _classNames = new();   // value type text -> class name (also while in progress)
     private readonly HashSet<string> _usedClassNames = new();
     private readonly SortedDictionary<string, string> _typeDescriptions = new(System.StringComparer.Ordinal);
+    private readonly SortedDictionary<string, NamedTypeModel> _namedTypes = new(System.StringComparer.Ordinal);
     private readonly Dictionary<string, string> _wireTypeNames = new(); // value type text -> description name
     private readonly List<DiagnosticInfo> _diagnostics;
 
@@ -31,6 +32,9 @@ internal sealed class TypeResolver
     /// <summary>Descriptions of the named types (DTOs and enums), by description name, as JSON values.</summary>
     public IReadOnlyDictionary<string, string> TypeDescriptions => _typeDescriptions;
 
+    /// <summary>The named types (DTOs and enums) for the schema, in the description's order.</summary>
+    public IEnumerable<NamedTypeModel> NamedTypes => _namedTypes.Values;
+
     public static string Display(ITypeSymbol type) => type.ToDisplayString(s_fullyQualified);
 
     public TypeRef? Resolve(ITypeSymbol type, string usedBy, Location? location)
@@ -39,7 +43,7 @@ internal sealed class TypeResolver
         bool allowsNull = isReference && type.NullableAnnotation != NullableAnnotation.NotAnnotated;
         ITypeSymbol valueType = isReference ? type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : type;
         string? reason = null;
-        (string codec, string wire)? resolved = Classify(valueType, usedBy, location, ref reason);
+        (string codec, WireShape wire)? resolved = Classify(valueType, usedBy, location, ref reason);
         if (resolved is null)
         {
             if (reason is not null)
@@ -47,39 +51,39 @@ internal sealed class TypeResolver
             return null;
         }
         return new TypeRef(Display(type), resolved.Value.codec, isReference, allowsNull,
-            resolved.Value.wire + (allowsNull ? "?" : ""), Display(valueType));
+            allowsNull ? WireShape.NullableOf(resolved.Value.wire) : resolved.Value.wire, Display(valueType));
     }
 
     // Returns null with reason set for an unsupported type, or null with reason null when a nested use already reported.
-    private (string codec, string wire)? Classify(ITypeSymbol type, string usedBy, Location? location, ref string? reason)
+    private (string codec, WireShape wire)? Classify(ITypeSymbol type, string usedBy, Location? location, ref string? reason)
     {
         switch (type.SpecialType)
         {
-            case SpecialType.System_Boolean: return (Codecs + "Boolean", "bool");
-            case SpecialType.System_Byte: return (Codecs + "Byte", "uint8");
-            case SpecialType.System_SByte: return (Codecs + "SByte", "int8");
-            case SpecialType.System_Int16: return (Codecs + "Int16", "int16");
-            case SpecialType.System_UInt16: return (Codecs + "UInt16", "uint16");
-            case SpecialType.System_Int32: return (Codecs + "Int32", "int32");
-            case SpecialType.System_UInt32: return (Codecs + "UInt32", "uint32");
-            case SpecialType.System_Int64: return (Codecs + "Int64", "int64");
-            case SpecialType.System_UInt64: return (Codecs + "UInt64", "uint64");
-            case SpecialType.System_Single: return (Codecs + "Single", "float32");
-            case SpecialType.System_Double: return (Codecs + "Double", "float64");
-            case SpecialType.System_Decimal: return (Codecs + "Decimal", "decimal");
-            case SpecialType.System_Char: return (Codecs + "Char", "char");
-            case SpecialType.System_String: return (Codecs + "String", "string");
-            case SpecialType.System_IntPtr: return (Codecs + "IntPtr", "int64");
-            case SpecialType.System_UIntPtr: return (Codecs + "UIntPtr", "uint64");
+            case SpecialType.System_Boolean: return (Codecs + "Boolean", WireShape.Scalar("Bool"));
+            case SpecialType.System_Byte: return (Codecs + "Byte", WireShape.Scalar("UInt8"));
+            case SpecialType.System_SByte: return (Codecs + "SByte", WireShape.Scalar("Int8"));
+            case SpecialType.System_Int16: return (Codecs + "Int16", WireShape.Scalar("Int16"));
+            case SpecialType.System_UInt16: return (Codecs + "UInt16", WireShape.Scalar("UInt16"));
+            case SpecialType.System_Int32: return (Codecs + "Int32", WireShape.Scalar("Int32"));
+            case SpecialType.System_UInt32: return (Codecs + "UInt32", WireShape.Scalar("UInt32"));
+            case SpecialType.System_Int64: return (Codecs + "Int64", WireShape.Scalar("Int64"));
+            case SpecialType.System_UInt64: return (Codecs + "UInt64", WireShape.Scalar("UInt64"));
+            case SpecialType.System_Single: return (Codecs + "Single", WireShape.Scalar("Float32"));
+            case SpecialType.System_Double: return (Codecs + "Double", WireShape.Scalar("Float64"));
+            case SpecialType.System_Decimal: return (Codecs + "Decimal", WireShape.Scalar("Decimal"));
+            case SpecialType.System_Char: return (Codecs + "Char", WireShape.Scalar("Char"));
+            case SpecialType.System_String: return (Codecs + "String", WireShape.Scalar("String"));
+            case SpecialType.System_IntPtr: return (Codecs + "IntPtr", WireShape.Scalar("Int64"));
+            case SpecialType.System_UIntPtr: return (Codecs + "UIntPtr", WireShape.Scalar("UInt64"));
             case SpecialType.System_Object: reason = "'object' has no fixed wire shape; use a concrete type"; return null;
-            case SpecialType.System_DateTime: return (Codecs + "DateTime", "datetime");
+            case SpecialType.System_DateTime: return (Codecs + "DateTime", WireShape.Scalar("DateTime"));
         }
 
         if (type is IArrayTypeSymbol array)
         {
             if (array.Rank != 1) { reason = "multi-dimensional arrays are not supported; use an array of arrays"; return null; }
-            if (array.ElementType.SpecialType == SpecialType.System_Byte) return (Codecs + "ByteArray", "bytes");
-            return Collection(type, CodecKind.Array, array.ElementType, usedBy, location, "[]");
+            if (array.ElementType.SpecialType == SpecialType.System_Byte) return (Codecs + "ByteArray", WireShape.Scalar("Bytes"));
+            return Collection(type, CodecKind.Array, array.ElementType, usedBy, location);
         }
 
         if (type.TypeKind == TypeKind.Dynamic) { reason = "'dynamic' has no fixed wire shape"; return null; }
@@ -90,24 +94,24 @@ internal sealed class TypeResolver
         string metadataName = FullMetadataName(named.OriginalDefinition);
         switch (metadataName)
         {
-            case "System.Guid": return (Codecs + "Guid", "guid");
-            case "System.DateTimeOffset": return (Codecs + "DateTimeOffset", "datetimeoffset");
-            case "System.TimeSpan": return (Codecs + "TimeSpan", "timespan");
+            case "System.Guid": return (Codecs + "Guid", WireShape.Scalar("Guid"));
+            case "System.DateTimeOffset": return (Codecs + "DateTimeOffset", WireShape.Scalar("DateTimeOffset"));
+            case "System.TimeSpan": return (Codecs + "TimeSpan", WireShape.Scalar("TimeSpan"));
             case "System.Nullable`1":
             {
                 TypeRef? element = Resolve(named.TypeArguments[0], usedBy, location);
                 if (element is null) return null;
                 string cls = Register(type, CodecKind.Nullable, element);
-                return (cls, element.WireType + "?");
+                return (cls, WireShape.NullableOf(element.Shape));
             }
             case "System.Collections.Generic.List`1":
             case "System.Collections.Generic.IList`1":
             case "System.Collections.Generic.IReadOnlyList`1":
             case "System.Collections.Generic.ICollection`1":
             case "System.Collections.Generic.IReadOnlyCollection`1":
-                return Collection(type, CodecKind.List, named.TypeArguments[0], usedBy, location, "[]");
+                return Collection(type, CodecKind.List, named.TypeArguments[0], usedBy, location);
             case "System.Collections.Generic.IEnumerable`1":
-                return Collection(type, CodecKind.Enumerable, named.TypeArguments[0], usedBy, location, "[]");
+                return Collection(type, CodecKind.Enumerable, named.TypeArguments[0], usedBy, location);
             case "System.Collections.Generic.Dictionary`2":
             case "System.Collections.Generic.IDictionary`2":
             case "System.Collections.Generic.IReadOnlyDictionary`2":
@@ -120,7 +124,7 @@ internal sealed class TypeResolver
                 TypeRef? value = Resolve(named.TypeArguments[1], usedBy, location);
                 if (value is null) return null;
                 string cls = Register(type, CodecKind.Map, value);
-                return (cls, "map<string," + value.WireType + ">");
+                return (cls, WireShape.MapOf(value.Shape));
             }
             case "System.Collections.Generic.IAsyncEnumerable`1":
                 reason = "IAsyncEnumerable<T> is supported only as a method's return type";
@@ -153,12 +157,12 @@ internal sealed class TypeResolver
         return DataObject(named, location);
     }
 
-    private (string, string)? Collection(ITypeSymbol type, CodecKind kind, ITypeSymbol elementType, string usedBy, Location? location, string suffix)
+    private (string, WireShape)? Collection(ITypeSymbol type, CodecKind kind, ITypeSymbol elementType, string usedBy, Location? location)
     {
         TypeRef? element = Resolve(elementType, usedBy, location);
         if (element is null) return null;
         string cls = Register(type, kind, element);
-        return (cls, element.WireType + suffix);
+        return (cls, WireShape.ListOf(element.Shape));
     }
 
     private string ClassNameFor(ITypeSymbol type, string hint)
@@ -197,11 +201,11 @@ internal sealed class TypeResolver
         return name;
     }
 
-    private (string, string)? Enum(INamedTypeSymbol type)
+    private (string, WireShape)? Enum(INamedTypeSymbol type)
     {
         string key = Display(type);
         string wire = WireTypeName(type);
-        if (_codecs.TryGetValue(key, out CodecModel? existing)) return (existing.ClassName, wire);
+        if (_codecs.TryGetValue(key, out CodecModel? existing)) return (existing.ClassName, WireShape.Named(wire));
         var members = new List<EnumMemberModel>();
         foreach (IFieldSymbol field in type.GetMembers().OfType<IFieldSymbol>())
         {
@@ -214,14 +218,15 @@ internal sealed class TypeResolver
         _codecs[key] = new CodecModel(name, key, CodecKind.Enum, null, type.ToDisplayString(), EquatableArray<MemberModel>.Empty,
             members.ToEquatableArray(), underlying, 0, true);
         _typeDescriptions[wire] = "{\"kind\":\"enum\",\"values\":[" + string.Join(",", members.Select(m => Json.Quote(m.WireName))) + "]}";
-        return (name, wire);
+        _namedTypes[wire] = new NamedTypeModel(wire, true, EquatableArray<FieldModel>.Empty, members.Select(m => m.WireName).ToEquatableArray());
+        return (name, WireShape.Named(wire));
     }
 
-    private (string, string)? DataObject(INamedTypeSymbol type, Location? location)
+    private (string, WireShape)? DataObject(INamedTypeSymbol type, Location? location)
     {
         string key = Display(type);
         string wire = WireTypeName(type);
-        if (_classNames.ContainsKey(key)) return (_classNames[key], wire); // done, or in progress (recursive type)
+        if (_classNames.ContainsKey(key)) return (_classNames[key], WireShape.Named(wire)); // done, or in progress (recursive type)
         string className = ClassNameFor(type, type.Name);
         string display = type.ToDisplayString();
 
@@ -297,7 +302,9 @@ internal sealed class TypeResolver
         _typeDescriptions[wire] = "{\"kind\":\"object\",\"members\":[" + string.Join(",", members.Select(m =>
             "{\"name\":" + Json.Quote(m.WireName) + ",\"type\":" + Json.Quote(m.Type.WireType) + (m.IsRequired ? ",\"required\":true" : "")
             + (m.Field != 0 ? ",\"field\":" + m.Field.ToString(CultureInfo.InvariantCulture) : "") + "}")) + "]}";
-        return (className, wire);
+        _namedTypes[wire] = new NamedTypeModel(wire, false, members.Select((m, i) =>
+            new FieldModel(m.WireName, m.Type.Shape, FieldNumbers.Effective(m.Field, i), false)).ToEquatableArray(), EquatableArray<string>.Empty);
+        return (className, WireShape.Named(wire));
     }
 
     private static string? JsonPropertyName(IPropertySymbol p)

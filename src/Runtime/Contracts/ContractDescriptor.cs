@@ -4,12 +4,13 @@ namespace SidecarKit;
 public sealed class ContractDescriptor
 {
     /// <summary>Creates a descriptor. Called by generated code.</summary>
-    public ContractDescriptor(string name, string fingerprint, IReadOnlyList<MethodDescriptor> methods, string descriptionJson)
+    public ContractDescriptor(string name, string fingerprint, IReadOnlyList<MethodDescriptor> methods, string descriptionJson, Schema.ContractSchema schema)
     {
         Name = name;
         Fingerprint = fingerprint;
         Methods = methods;
         DescriptionJson = descriptionJson;
+        Schema = schema ?? throw new ArgumentNullException(nameof(schema));
     }
 
     /// <summary>The contract's wire name (<c>demo</c>).</summary>
@@ -26,4 +27,7 @@ public sealed class ContractDescriptor
 
     /// <summary>The contract described as JSON (what <c>--describe json</c> prints); see <c>docs/protocol.md</c>.</summary>
     public string DescriptionJson { get; }
+
+    /// <summary>The contract's wire shape as a typed model: methods, parameters with field numbers, results, named types.</summary>
+    public Schema.ContractSchema Schema { get; }
 }

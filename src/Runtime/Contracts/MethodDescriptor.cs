@@ -17,7 +17,7 @@ public enum MethodKind
 public sealed class MethodDescriptor
 {
     /// <summary>Creates a descriptor. Called by generated code.</summary>
-    public MethodDescriptor(string contract, string wireName, string clrName, MethodKind kind, int timeoutMilliseconds = 0, bool idempotent = false, string? resultType = null)
+    public MethodDescriptor(string contract, string wireName, string clrName, MethodKind kind, int timeoutMilliseconds = 0, bool idempotent = false, Schema.WireType? result = null)
     {
         Contract = contract;
         WireName = wireName;
@@ -30,7 +30,7 @@ public sealed class MethodDescriptor
             _ => TimeSpan.FromMilliseconds(timeoutMilliseconds),
         };
         Idempotent = idempotent;
-        ResultType = resultType;
+        Result = result;
     }
 
     /// <summary>The contract's wire name.</summary>
@@ -51,11 +51,8 @@ public sealed class MethodDescriptor
     /// <summary>Whether the contract marks the method idempotent.</summary>
     public bool Idempotent { get; }
 
-    /// <summary>
-    /// The result's type (or a stream's item type) as the contract description names it (<c>int32</c>, <c>Person?</c>);
-    /// <see langword="null"/> for methods without a result. Schema formats (Protocol Buffers) read their layout from it.
-    /// </summary>
-    public string? ResultType { get; }
+    /// <summary>The result's type, or a stream's item type; <see langword="null"/> when the method has none (void, notifications).</summary>
+    public Schema.WireType? Result { get; }
 
     /// <inheritdoc />
     public override string ToString() => WireName;

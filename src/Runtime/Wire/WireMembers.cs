@@ -13,23 +13,23 @@ public sealed class WireMembers
     /// <param name="typeName">The shape's name, used in error messages.</param>
     /// <param name="names">The members' wire names, in wire order.</param>
     public WireMembers(string typeName, params string[] names)
-        : this(typeName, names, null, null)
+        : this(typeName, names, false)
     {
     }
 
     /// <summary>Creates a table that also knows each member's wire type and field number (for schema formats such as Protocol Buffers).</summary>
     /// <param name="typeName">The shape's name, used in error messages.</param>
-    /// <param name="names">The members' wire names, in wire order.</param>
-    /// <param name="wireTypes">The members' types as the contract description names them (<c>int32</c>, <c>string?</c>, <c>Person[]</c>), or <see langword="null"/>.</param>
-    /// <param name="fieldNumbers">The members' field numbers (<c>[SidecarField]</c> or the position from 1), or <see langword="null"/>.</param>
-    public WireMembers(string typeName, string[] names, string[]? wireTypes, int[]? fieldNumbers)
+    /// <param name="fields">The members, in wire order.</param>
+    public WireMembers(string typeName, Schema.WireField[] fields)
+        : this(typeName, NamesOf(fields))
     {
-        if (wireTypes is not null && wireTypes.Length != names.Length) throw new ArgumentException("One wire type per member is needed.", nameof(wireTypes));
-        if (fieldNumbers is not null && fieldNumbers.Length != names.Length) throw new ArgumentException("One field number per member is needed.", nameof(fieldNumbers));
+        Fields = fields;
+    }
+
+    private WireMembers(string typeName, string[] names, bool _)
+    {
         TypeName = typeName;
         Names = names;
-        WireTypes = wireTypes;
-        FieldNumbers = fieldNumbers;
         Utf8Names = new byte[names.Length][];
         JsonNames = new JsonEncodedText[names.Length];
         for (int i = 0; i < names.Length; i++)
@@ -45,11 +45,16 @@ public sealed class WireMembers
     /// <summary>The members' wire names.</summary>
     public string[] Names { get; }
 
-    /// <summary>The members' wire types as the contract description names them, when the generator supplied them.</summary>
-    public string[]? WireTypes { get; }
+    /// <summary>The members with their wire types and field numbers, when the generator supplied them.</summary>
+    public Schema.WireField[]? Fields { get; }
 
-    /// <summary>The members' field numbers, when the generator supplied them.</summary>
-    public int[]? FieldNumbers { get; }
+    private static string[] NamesOf(Schema.WireField[] fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        var names = new string[fields.Length];
+        for (int i = 0; i < fields.Length; i++) names[i] = fields[i].Name;
+        return names;
+    }
 
     /// <summary>The names in UTF-8, for formats that compare raw bytes.</summary>
     public byte[][] Utf8Names { get; }

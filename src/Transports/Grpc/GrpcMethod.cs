@@ -18,8 +18,8 @@ internal sealed class GrpcMethod
         Descriptor = descriptor;
         string rpc = ProtoExporter.RpcName(descriptor.Contract, descriptor.WireName);
         Path = "/" + ProtoExporter.QualifiedServiceName(descriptor.Contract) + "/" + rpc;
-        if (descriptor.ResultType is { } type)
-            Response = new WireMembers(rpc + "Response", [descriptor.Kind == MethodKind.ServerStream ? "item" : "result"], [type], [1]);
+        if (descriptor.Result is { } type)
+            Response = new WireMembers(rpc + "Response", [new Schema.WireField(descriptor.Kind == MethodKind.ServerStream ? "item" : "result", type, 1)]);
     }
 
     public MethodDescriptor Descriptor { get; }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SidecarKit.Schema;
 using SidecarKit.Transports.Grpc.Protobuf;
 using SidecarKit.Wire;
 
@@ -48,9 +49,17 @@ internal static class CallbackMessages
 
         """;
 
-    private static readonly WireMembers s_call = new("CallbackCall", ["id", "method", "path", "request"], ["uint64", "string", "string", "bytes"], [1, 2, 3, 4]);
-    private static readonly WireMembers s_reply = new("CallbackReply", ["id", "response", "errorCode", "errorMessage", "errorDataJson"],
-        ["uint64", "bytes", "int32", "string", "string"], [1, 2, 3, 4, 5]);
+    private static readonly WireMembers s_call = new("CallbackCall",
+    [
+        new WireField("id", WireType.Of(WireScalar.UInt64), 1), new WireField("method", WireType.Of(WireScalar.String), 2),
+        new WireField("path", WireType.Of(WireScalar.String), 3), new WireField("request", WireType.Of(WireScalar.Bytes), 4),
+    ]);
+    private static readonly WireMembers s_reply = new("CallbackReply",
+    [
+        new WireField("id", WireType.Of(WireScalar.UInt64), 1), new WireField("response", WireType.Of(WireScalar.Bytes), 2),
+        new WireField("errorCode", WireType.Of(WireScalar.Int32), 3), new WireField("errorMessage", WireType.Of(WireScalar.String), 4),
+        new WireField("errorDataJson", WireType.Of(WireScalar.String), 5),
+    ]);
 
     public sealed record Call(ulong Id, string Method, string Path, byte[] Request);
 

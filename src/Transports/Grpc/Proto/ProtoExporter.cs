@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SidecarKit.Schema;
 using Callbacks_ = SidecarKit.Transports.Grpc.Callbacks;
 
 namespace SidecarKit.Transports.Grpc.Proto;
@@ -15,11 +16,11 @@ public static class ProtoExporter
     public const string PackagePrefix = "sidecarkit";
 
     /// <summary>Exports one contract.</summary>
-    /// <exception cref="FormatException">The contract's description names a type the mapping does not know.</exception>
+    /// <exception cref="FormatException">The contract's schema names a type it does not define.</exception>
     public static ProtoFile Export(ContractDescriptor contract)
     {
         ArgumentNullException.ThrowIfNull(contract);
-        return new Writer(ContractShape.Parse(contract.DescriptionJson)).Write();
+        return new Writer(contract).Write();
     }
 
     /// <summary>
@@ -129,30 +130,31 @@ public static class ProtoExporter
         return text.ToString();
     }
 
-    private sealed class Writer(ContractShape contract)
+    private sealed class Writer(ContractDescriptor contract)
     {
-        private readonly Dictionary<string, TypeShape> _types = contract.Types.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        private readonly Dictionary<string, string> _typeNames = new(StringComparer.Ordinal);   // wire type name → message name
+        private readonly ContractSchema _schema = contract.Schema;
+        private readonly Dictionary<string, string> _typeNames = new(StringComparer.Ordinal);   // named type → message name
         private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
         private readonly List<ProtoMessageDecl> _messages = [];
-        private readonly Dictionary<string, string> _wrappers = new(StringComparer.Ordinal);   // wire type → wrapper message
+        private readonly Dictionary<WireType, string> _wrappers = [];   // element type → wrapper message
         private readonly SortedSet<string> _imports = new(StringComparer.Ordinal);
 
         public ProtoFile Write()
         {
-            foreach (TypeShape t in contract.Types)
-                if (t.Kind == "object") _typeNames[t.Name] = Reserve(Pascal(t.Name));
+            foreach (TypeSchema t in _schema.Types)
+                if (t.Kind == TypeSchemaKind.Object) _typeNames[t.Name] = Reserve(Pascal(t.Name));
 
             var rpcs = new List<ProtoRpcDecl>();
-            foreach (MethodShape m in contract.Methods)
+            foreach (MethodSchema m in _schema.Methods)
             {
                 string rpc = RpcName(contract.Name, m.WireName);
                 string request = Reserve(rpc + "Request");
                 var fields = new List<ProtoFieldDecl>();
-                for (int i = 0; i < m.Parameters.Count; i++)
-                    fields.Add(Field(m.Parameters[i].WireType, Snake(m.Parameters[i].Name), m.Parameters[i].Number, m.Parameters[i].Optional));
+                foreach (WireField p in m.Parameters)
+                    fields.Add(Field(p.Type, Snake(p.Name), p.Number, p.IsOptional));
                 _messages.Add(new ProtoMessageDecl(request, fields));
 
+                bool stream = m.Kind == MethodKind.ServerStream;
                 string response;
                 if (m.Result is null)
                 {
@@ -162,16 +164,16 @@ public static class ProtoExporter
                 else
                 {
                     response = Reserve(rpc + "Response");
-                    _messages.Add(new ProtoMessageDecl(response, [Field(m.Result, m.Kind == "stream" ? "item" : "result", 1, optional: false)]));
+                    _messages.Add(new ProtoMessageDecl(response, [Field(m.Result, stream ? "item" : "result", 1, optional: false)]));
                 }
-                rpcs.Add(new ProtoRpcDecl(rpc, request, response, ServerStreaming: m.Kind == "stream"));
+                rpcs.Add(new ProtoRpcDecl(rpc, request, response, ServerStreaming: stream));
             }
-            foreach (TypeShape t in contract.Types)
+            foreach (TypeSchema t in _schema.Types)
             {
-                if (t.Kind != "object") continue;
+                if (t.Kind != TypeSchemaKind.Object) continue;
                 var fields = new List<ProtoFieldDecl>();
-                for (int i = 0; i < t.Members.Count; i++)
-                    fields.Add(Field(t.Members[i].WireType, Snake(t.Members[i].Name), t.Members[i].Number, optional: false));
+                foreach (WireField member in t.Members)
+                    fields.Add(Field(member.Type, Snake(member.Name), member.Number, optional: false));
                 _messages.Add(new ProtoMessageDecl(_typeNames[t.Name], fields));
             }
 
@@ -192,82 +194,75 @@ public static class ProtoExporter
 
         // One field of a message. A nullable scalar and an optional parameter get proto3 `optional` (presence is
         // kept); a message has presence anyway; a list is `repeated` (a null list reads as empty); a map is a map.
-        private ProtoFieldDecl Field(string wire, string name, int number, bool optional)
+        private ProtoFieldDecl Field(WireType type, string name, int number, bool optional)
         {
-            bool nullable = wire.EndsWith('?');
-            string inner = nullable ? wire[..^1] : wire;
-            if (inner.EndsWith("[]", StringComparison.Ordinal))
-                return new ProtoFieldDecl(ProtoLabel.Repeated, Element(inner[..^2]), name, number);
-            if (IsMap(inner))
-                return new ProtoFieldDecl(ProtoLabel.Map, Element(MapValue(inner)), name, number);
-            string type = Single(inner);
-            bool presence = (nullable || optional) && !IsMessage(type);
-            return new ProtoFieldDecl(presence ? ProtoLabel.Optional : ProtoLabel.Singular, type, name, number);
+            WireType inner = type.NonNullable;
+            if (inner.Kind == WireTypeKind.List)
+                return new ProtoFieldDecl(ProtoLabel.Repeated, Element(inner.Element!), name, number);
+            if (inner.Kind == WireTypeKind.Map)
+                return new ProtoFieldDecl(ProtoLabel.Map, Element(inner.Element!), name, number);
+            string proto = Single(inner);
+            bool presence = (type.IsNullable || optional) && !IsMessage(proto);
+            return new ProtoFieldDecl(presence ? ProtoLabel.Optional : ProtoLabel.Singular, proto, name, number);
         }
 
         // The type of one element of a repeated field or one value of a map. Protobuf cannot nest repeated fields or
         // maps, nor hold a null element, so those get a wrapper message.
-        private string Element(string wire)
+        private string Element(WireType type) => type.Kind switch
         {
-            if (wire.EndsWith('?'))
-            {
-                string inner = wire[..^1];
-                return Wrapper("Optional" + Readable(inner), wire, Field(wire, "value", 1, optional: false));
-            }
-            if (wire.EndsWith("[]", StringComparison.Ordinal))
-                return Wrapper(Readable(wire), wire, new ProtoFieldDecl(ProtoLabel.Repeated, Element(wire[..^2]), "items", 1));
-            if (IsMap(wire))
-                return Wrapper(Readable(wire), wire, new ProtoFieldDecl(ProtoLabel.Map, Element(MapValue(wire)), "entries", 1));
-            return Single(wire);
-        }
+            WireTypeKind.Nullable => Wrapper(Readable(type), type, Field(type, "value", 1, optional: false)),
+            WireTypeKind.List => Wrapper(Readable(type), type, new ProtoFieldDecl(ProtoLabel.Repeated, Element(type.Element!), "items", 1)),
+            WireTypeKind.Map => Wrapper(Readable(type), type, new ProtoFieldDecl(ProtoLabel.Map, Element(type.Element!), "entries", 1)),
+            _ => Single(type),
+        };
 
-        private string Wrapper(string name, string wire, ProtoFieldDecl field)
+        private string Wrapper(string name, WireType type, ProtoFieldDecl field)
         {
-            if (_wrappers.TryGetValue(wire, out string? existing)) return existing;
+            if (_wrappers.TryGetValue(type, out string? existing)) return existing;
             string unique = Reserve(name);
-            _wrappers[wire] = unique;
+            _wrappers[type] = unique;
             _messages.Add(new ProtoMessageDecl(unique, [field]));
             return unique;
         }
 
-        // A readable name for a wire type, for wrapper messages: int32[] → Int32List, map<string,int32> → Int32Map.
-        private string Readable(string wire)
+        // A readable name for a type, for wrapper messages: int32[] → Int32List, map<string,int32> → Int32Map.
+        private string Readable(WireType type) => type.Kind switch
         {
-            if (wire.EndsWith('?')) return "Optional" + Readable(wire[..^1]);
-            if (wire.EndsWith("[]", StringComparison.Ordinal)) return Readable(wire[..^2]) + "List";
-            if (IsMap(wire)) return Readable(MapValue(wire)) + "Map";
-            return _typeNames.TryGetValue(wire, out string? message) ? message : Pascal(wire);
-        }
-
-        private static bool IsMap(string wire) => wire.StartsWith("map<string,", StringComparison.Ordinal) && wire.EndsWith('>');
-
-        private static string MapValue(string wire) => wire["map<string,".Length..^1];
+            WireTypeKind.Nullable => "Optional" + Readable(type.Element!),
+            WireTypeKind.List => Readable(type.Element!) + "List",
+            WireTypeKind.Map => Readable(type.Element!) + "Map",
+            WireTypeKind.Named when _typeNames.TryGetValue(type.Name!, out string? message) => message,
+            _ => Pascal(type.ToString()),
+        };
 
         private bool IsMessage(string protoType) => _typeNames.ContainsValue(protoType) || protoType.StartsWith("google.protobuf.", StringComparison.Ordinal);
 
-        private string Single(string wire)
+        private string Single(WireType type)
         {
-            switch (wire)
+            if (type.Kind == WireTypeKind.Named)
             {
-                case "bool": return "bool";
-                case "int8" or "int16" or "int32": return "int32";
-                case "uint8" or "uint16" or "uint32": return "uint32";
-                case "int64": return "int64";
-                case "uint64": return "uint64";
-                case "float32": return "float";
-                case "float64": return "double";
-                case "string" or "char" or "guid" or "decimal": return "string";
-                case "bytes": return "bytes";
-                case "datetime" or "datetimeoffset":
+                TypeSchema named = _schema.FindType(type.Name!)
+                    ?? throw new FormatException($"The contract '{contract.Name}' uses the type '{type.Name}', which its schema does not define.");
+                return named.Kind == TypeSchemaKind.Enum ? "string" : _typeNames[named.Name]; // enums travel as their camelCase names, as on the other transports
+            }
+            switch (type.Scalar)
+            {
+                case WireScalar.Bool: return "bool";
+                case WireScalar.Int8 or WireScalar.Int16 or WireScalar.Int32: return "int32";
+                case WireScalar.UInt8 or WireScalar.UInt16 or WireScalar.UInt32: return "uint32";
+                case WireScalar.Int64: return "int64";
+                case WireScalar.UInt64: return "uint64";
+                case WireScalar.Float32: return "float";
+                case WireScalar.Float64: return "double";
+                case WireScalar.Bytes: return "bytes";
+                case WireScalar.DateTime or WireScalar.DateTimeOffset:
                     _imports.Add("google/protobuf/timestamp.proto");
                     return "google.protobuf.Timestamp";
-                case "timespan":
+                case WireScalar.TimeSpan:
                     _imports.Add("google/protobuf/duration.proto");
                     return "google.protobuf.Duration";
+                default: return "string";   // string, char, guid, decimal
             }
-            if (_types.TryGetValue(wire, out TypeShape? type))
-                return type.Kind == "enum" ? "string" : _typeNames[wire]; // enums travel as their camelCase names, as on the other transports
-            throw new FormatException($"The contract '{contract.Name}' uses the type '{wire}', which has no Protocol Buffers mapping.");
         }
     }
 }

@@ -13,12 +13,12 @@ internal sealed class MessageSchema
     private MessageSchema(WireMembers members)
     {
         Fields = new ProtoField[members.Count];
-        if (members.Count > 0 && (members.WireTypes is null || members.FieldNumbers is null))
+        if (members.Count > 0 && members.Fields is null)
             throw new WireFormatException($"'{members.TypeName}' has no Protocol Buffers layout: its member table lacks wire types and field numbers (rebuild it with the current SidecarKit generator).");
         int max = 0;
         for (int i = 0; i < Fields.Length; i++)
         {
-            Fields[i] = ProtoField.Parse(members.WireTypes![i], members.FieldNumbers![i]);
+            Fields[i] = ProtoField.For(members.Fields![i].Type, members.Fields[i].Number);
             max = Math.Max(max, Fields[i].Number);
         }
         _indexByNumber = new int[Math.Min(max, 255) + 1];

@@ -1,3 +1,5 @@
+using SidecarKit.Schema;
+
 namespace SidecarKit.Transports.Grpc.Protobuf;
 
 /// <summary>How a value is laid out in Protocol Buffers (docs/grpc.md has the mapping this follows).</summary>
@@ -21,8 +23,8 @@ internal enum ProtoKind : byte
 }
 
 /// <summary>
-/// The layout of one field (or of the elements of a repeated field), derived once from a wire type the generator
-/// wrote (<c>int32</c>, <c>string?</c>, <c>Person[]</c>, <c>map&lt;string,int32[]&gt;</c>).
+/// The layout of one field (or of the elements of a repeated field), derived once from the <see cref="WireType"/> the
+/// generator emitted.
 /// </summary>
 internal sealed class ProtoField
 {
@@ -58,49 +60,41 @@ internal sealed class ProtoField
     /// </summary>
     public bool DefaultsWhenAbsent => !HasPresence && Kind != ProtoKind.Named;
 
-    /// <summary>The layout of a field of wire type <paramref name="wireType"/>.</summary>
-    public static ProtoField Parse(string wireType, int number)
+    /// <summary>The layout of a field of type <paramref name="type"/> numbered <paramref name="number"/>.</summary>
+    public static ProtoField For(WireType type, int number)
     {
-        bool nullable = wireType.EndsWith('?');
-        string inner = nullable ? wireType[..^1] : wireType;
-        if (inner.EndsWith("[]", StringComparison.Ordinal))
-            return new ProtoField(number, ProtoKind.Repeated, false, ElementOf(inner[..^2]));
-        if (IsMap(inner))
-            return new ProtoField(number, ProtoKind.Map, false, ElementOf(MapValue(inner)));
+        WireType inner = type.NonNullable;
+        if (inner.Kind == WireTypeKind.List)
+            return new ProtoField(number, ProtoKind.Repeated, false, ElementOf(inner.Element!));
+        if (inner.Kind == WireTypeKind.Map)
+            return new ProtoField(number, ProtoKind.Map, false, ElementOf(inner.Element!));
         ProtoKind kind = Single(inner);
         bool message = kind is ProtoKind.Named or ProtoKind.Timestamp or ProtoKind.Duration;
-        return new ProtoField(number, kind, nullable || message, null, Is64Bit(inner));
+        return new ProtoField(number, kind, type.IsNullable || message, null, Is64Bit(inner));
     }
 
     // Protobuf cannot nest repeated fields or maps, nor hold a null element: those elements get wrapper messages.
-    private static ProtoField ElementOf(string wireType)
+    private static ProtoField ElementOf(WireType type) => type.Kind switch
     {
-        if (wireType.EndsWith('?'))
-            return new ProtoField(0, ProtoKind.OptionalWrapper, false, Parse(wireType, 1));
-        if (wireType.EndsWith("[]", StringComparison.Ordinal))
-            return new ProtoField(0, ProtoKind.ListWrapper, false, Parse(wireType, 1));
-        if (IsMap(wireType))
-            return new ProtoField(0, ProtoKind.MapWrapper, false, Parse(wireType, 1));
-        return new ProtoField(0, Single(wireType), false, null, Is64Bit(wireType));
-    }
+        WireTypeKind.Nullable => new ProtoField(0, ProtoKind.OptionalWrapper, false, For(type, 1)),
+        WireTypeKind.List => new ProtoField(0, ProtoKind.ListWrapper, false, For(type, 1)),
+        WireTypeKind.Map => new ProtoField(0, ProtoKind.MapWrapper, false, For(type, 1)),
+        _ => new ProtoField(0, Single(type), false, null, Is64Bit(type)),
+    };
 
-    private static bool Is64Bit(string wire) => wire is "int64" or "uint64";
+    private static bool Is64Bit(WireType type) => type is { Kind: WireTypeKind.Scalar, Scalar: WireScalar.Int64 or WireScalar.UInt64 };
 
-    private static bool IsMap(string wire) => wire.StartsWith("map<string,", StringComparison.Ordinal) && wire.EndsWith('>');
-
-    private static string MapValue(string wire) => wire["map<string,".Length..^1];
-
-    private static ProtoKind Single(string wire) => wire switch
+    private static ProtoKind Single(WireType type) => type.Kind != WireTypeKind.Scalar ? ProtoKind.Named : type.Scalar switch
     {
-        "bool" => ProtoKind.Bool,
-        "int8" or "int16" or "int32" or "int64" => ProtoKind.Int,
-        "uint8" or "uint16" or "uint32" or "uint64" => ProtoKind.UInt,
-        "float32" => ProtoKind.Float,
-        "float64" => ProtoKind.Double,
-        "string" or "char" or "guid" or "decimal" => ProtoKind.String,
-        "bytes" => ProtoKind.Bytes,
-        "datetime" or "datetimeoffset" => ProtoKind.Timestamp,
-        "timespan" => ProtoKind.Duration,
-        _ => ProtoKind.Named,
+        WireScalar.Bool => ProtoKind.Bool,
+        WireScalar.Int8 or WireScalar.Int16 or WireScalar.Int32 or WireScalar.Int64 => ProtoKind.Int,
+        WireScalar.UInt8 or WireScalar.UInt16 or WireScalar.UInt32 or WireScalar.UInt64 => ProtoKind.UInt,
+        WireScalar.Float32 => ProtoKind.Float,
+        WireScalar.Float64 => ProtoKind.Double,
+        WireScalar.String or WireScalar.Char or WireScalar.Guid or WireScalar.Decimal => ProtoKind.String,
+        WireScalar.Bytes => ProtoKind.Bytes,
+        WireScalar.DateTime or WireScalar.DateTimeOffset => ProtoKind.Timestamp,
+        WireScalar.TimeSpan => ProtoKind.Duration,
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 }

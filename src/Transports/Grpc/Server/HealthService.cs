@@ -60,6 +60,6 @@ internal sealed class HealthService
         writer.WriteEndObject();
     }
 
-    private static readonly SidecarKit.Wire.WireMembers s_request = new("HealthCheckRequest", ["service"], ["string"], [1]);
-    private static readonly SidecarKit.Wire.WireMembers s_response = new("HealthCheckResponse", ["status"], ["int32"], [1]);
+    private static readonly SidecarKit.Wire.WireMembers s_request = new("HealthCheckRequest", [new Schema.WireField("service", Schema.WireType.Of(Schema.WireScalar.String), 1)]);
+    private static readonly SidecarKit.Wire.WireMembers s_response = new("HealthCheckResponse", [new Schema.WireField("status", Schema.WireType.Of(Schema.WireScalar.Int32), 1)]);
 }

@@ -101,8 +101,16 @@ internal sealed class ReflectionService
     // ExtensionRequest file_containing_extension = 5; string all_extension_numbers_of_type = 6; string list_services = 7; } }
     // The oneof's members have presence (an empty list_services is still a request); the last one present wins.
     private static readonly WireMembers s_request = new("ServerReflectionRequest",
-        ["host", "fileByFilename", "fileContainingSymbol", "fileContainingExtension", "allExtensionNumbersOfType", "listServices"],
-        ["string", "string?", "string?", "bytes?", "string?", "string?"], [1, 3, 4, 5, 6, 7]);
+    [
+        new Schema.WireField("host", Schema.WireType.Of(Schema.WireScalar.String), 1),
+        new Schema.WireField("fileByFilename", OptionalString, 3),
+        new Schema.WireField("fileContainingSymbol", OptionalString, 4),
+        new Schema.WireField("fileContainingExtension", Schema.WireType.NullableOf(Schema.WireType.Of(Schema.WireScalar.Bytes)), 5),
+        new Schema.WireField("allExtensionNumbersOfType", OptionalString, 6),
+        new Schema.WireField("listServices", OptionalString, 7),
+    ]);
+
+    private static Schema.WireType OptionalString => Schema.WireType.NullableOf(Schema.WireType.Of(Schema.WireScalar.String));
 
     private static Request Read(ReadOnlySpan<byte> message)
     {

@@ -1,0 +1,7 @@
+namespace SidecarKit.Generator.Model;
+
+/// <summary>A parameter or DTO member in the schema: wire name, type and the field number decided once (pin or position).</summary>
+internal sealed record FieldModel(string Name, WireShape Shape, int Number, bool IsOptional);
+
+/// <summary>A DTO (<see cref="Members"/>) or an enum (<see cref="Values"/>) of the contract, under its description name.</summary>
+internal sealed record NamedTypeModel(string Name, bool IsEnum, EquatableArray<FieldModel> Members, EquatableArray<string> Values);

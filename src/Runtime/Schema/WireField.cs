@@ -1,0 +1,11 @@
+namespace SidecarKit.Schema;
+
+/// <summary>
+/// A parameter or a DTO member: its wire name, type and field number. The generator fixes the number (the
+/// <c>[SidecarField]</c> pin, else the position from 1): it is decided in one place and read everywhere else.
+/// </summary>
+/// <param name="Name">The wire name (camelCase by default).</param>
+/// <param name="Type">The wire type.</param>
+/// <param name="Number">The field number (Protocol Buffers), from 1.</param>
+/// <param name="IsOptional">For parameters: it has a default value, so a caller may leave it out.</param>
+public sealed record WireField(string Name, WireType Type, int Number, bool IsOptional = false);

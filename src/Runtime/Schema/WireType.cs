@@ -1,0 +1,166 @@
+namespace SidecarKit.Schema;
+
+/// <summary>What a <see cref="WireType"/> is.</summary>
+public enum WireTypeKind
+{
+    /// <summary>A primitive (<see cref="WireType.Scalar"/>).</summary>
+    Scalar,
+    /// <summary>A value that may be null (<see cref="WireType.Element"/> is the value's type).</summary>
+    Nullable,
+    /// <summary>A list (an array, <c>List&lt;T&gt;</c>, <c>IEnumerable&lt;T&gt;</c>…) of <see cref="WireType.Element"/>.</summary>
+    List,
+    /// <summary>A map with string keys and <see cref="WireType.Element"/> values.</summary>
+    Map,
+    /// <summary>A type of the contract's own (a DTO or an enum), defined in <see cref="ContractSchema.Types"/> under <see cref="WireType.Name"/>.</summary>
+    Named,
+}
+
+/// <summary>The primitives of the wire model; their names are the contract description's (<c>int32</c>, <c>float64</c>, <c>datetimeoffset</c>).</summary>
+public enum WireScalar
+{
+    /// <summary><c>bool</c></summary>
+    Bool,
+    /// <summary><c>int8</c> (<c>sbyte</c>)</summary>
+    Int8,
+    /// <summary><c>int16</c></summary>
+    Int16,
+    /// <summary><c>int32</c></summary>
+    Int32,
+    /// <summary><c>int64</c> (also <c>nint</c>)</summary>
+    Int64,
+    /// <summary><c>uint8</c> (<c>byte</c>)</summary>
+    UInt8,
+    /// <summary><c>uint16</c></summary>
+    UInt16,
+    /// <summary><c>uint32</c></summary>
+    UInt32,
+    /// <summary><c>uint64</c> (also <c>nuint</c>)</summary>
+    UInt64,
+    /// <summary><c>float32</c> (<c>float</c>)</summary>
+    Float32,
+    /// <summary><c>float64</c> (<c>double</c>)</summary>
+    Float64,
+    /// <summary><c>decimal</c></summary>
+    Decimal,
+    /// <summary><c>char</c></summary>
+    Char,
+    /// <summary><c>string</c></summary>
+    String,
+    /// <summary><c>bytes</c> (<c>byte[]</c>)</summary>
+    Bytes,
+    /// <summary><c>guid</c></summary>
+    Guid,
+    /// <summary><c>datetime</c></summary>
+    DateTime,
+    /// <summary><c>datetimeoffset</c></summary>
+    DateTimeOffset,
+    /// <summary><c>timespan</c></summary>
+    TimeSpan,
+}
+
+/// <summary>
+/// The type of a parameter, result or member as every format sees it: the one schema model the generator emits as
+/// object construction (no schema text is parsed at run time). The contract description, the <c>.proto</c> export,
+/// the protobuf layout and the reflection descriptors all derive from it.
+/// </summary>
+public sealed class WireType : IEquatable<WireType>
+{
+    private static readonly WireType[] s_scalars = [.. Enum.GetValues<WireScalar>().Select(s => new WireType(WireTypeKind.Scalar, s, null, null))];
+
+    private WireType(WireTypeKind kind, WireScalar scalar, WireType? element, string? name)
+    {
+        Kind = kind;
+        Scalar = scalar;
+        Element = element;
+        Name = name;
+    }
+
+    /// <summary>What it is.</summary>
+    public WireTypeKind Kind { get; }
+
+    /// <summary>For <see cref="WireTypeKind.Scalar"/>: which primitive.</summary>
+    public WireScalar Scalar { get; }
+
+    /// <summary>For nullables, lists and maps: the value's, element's or map value's type.</summary>
+    public WireType? Element { get; }
+
+    /// <summary>For <see cref="WireTypeKind.Named"/>: the type's name in the contract (<c>Person</c>).</summary>
+    public string? Name { get; }
+
+    /// <summary>A primitive.</summary>
+    public static WireType Of(WireScalar scalar) => s_scalars[(int)scalar];
+
+    /// <summary>A value of <paramref name="element"/> that may be null (a nullable of a nullable is the nullable itself).</summary>
+    public static WireType NullableOf(WireType element)
+    {
+        ArgumentNullException.ThrowIfNull(element);
+        return element.Kind == WireTypeKind.Nullable ? element : new WireType(WireTypeKind.Nullable, default, element, null);
+    }
+
+    /// <summary>A list of <paramref name="element"/>.</summary>
+    public static WireType ListOf(WireType element)
+        => new(WireTypeKind.List, default, element ?? throw new ArgumentNullException(nameof(element)), null);
+
+    /// <summary>A map from strings to <paramref name="value"/>.</summary>
+    public static WireType MapOf(WireType value)
+        => new(WireTypeKind.Map, default, value ?? throw new ArgumentNullException(nameof(value)), null);
+
+    /// <summary>A DTO or enum of the contract, by its name.</summary>
+    public static WireType Named(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return new(WireTypeKind.Named, default, null, name);
+    }
+
+    /// <summary>Whether it may be null on the wire.</summary>
+    public bool IsNullable => Kind == WireTypeKind.Nullable;
+
+    /// <summary>The type without its nullability.</summary>
+    public WireType NonNullable => Kind == WireTypeKind.Nullable ? Element! : this;
+
+    /// <summary>The description's name of a primitive (<c>int32</c>).</summary>
+    public static string NameOf(WireScalar scalar) => scalar switch
+    {
+        WireScalar.Bool => "bool",
+        WireScalar.Int8 => "int8",
+        WireScalar.Int16 => "int16",
+        WireScalar.Int32 => "int32",
+        WireScalar.Int64 => "int64",
+        WireScalar.UInt8 => "uint8",
+        WireScalar.UInt16 => "uint16",
+        WireScalar.UInt32 => "uint32",
+        WireScalar.UInt64 => "uint64",
+        WireScalar.Float32 => "float32",
+        WireScalar.Float64 => "float64",
+        WireScalar.Decimal => "decimal",
+        WireScalar.Char => "char",
+        WireScalar.String => "string",
+        WireScalar.Bytes => "bytes",
+        WireScalar.Guid => "guid",
+        WireScalar.DateTime => "datetime",
+        WireScalar.DateTimeOffset => "datetimeoffset",
+        WireScalar.TimeSpan => "timespan",
+        _ => throw new ArgumentOutOfRangeException(nameof(scalar)),
+    };
+
+    /// <summary>The type as the contract description writes it: <c>int32</c>, <c>string?</c>, <c>Person[]</c>, <c>map&lt;string,int32&gt;</c>.</summary>
+    public override string ToString() => Kind switch
+    {
+        WireTypeKind.Scalar => NameOf(Scalar),
+        WireTypeKind.Nullable => Element + "?",
+        WireTypeKind.List => Element + "[]",
+        WireTypeKind.Map => "map<string," + Element + ">",
+        _ => Name!,
+    };
+
+    /// <inheritdoc />
+    public bool Equals(WireType? other)
+        => other is not null && (ReferenceEquals(this, other)
+            || (Kind == other.Kind && Scalar == other.Scalar && Name == other.Name && Equals(Element, other.Element)));
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as WireType);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Kind, Scalar, Name, Element);
+}

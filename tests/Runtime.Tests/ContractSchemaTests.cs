@@ -1,0 +1,90 @@
+using System.Text.Json;
+using SidecarKit.Schema;
+using SidecarKit.Tests.Support;
+
+namespace SidecarKit.Runtime.Tests;
+
+/// <summary>
+/// The generator emits one schema model per contract (<see cref="ContractDescriptor.Schema"/>, object construction) and
+/// the description JSON whose hash is the fingerprint: both must say the same thing, parameter for parameter, member
+/// for member, with the field numbers the one rule gives (the pin, else the position from 1).
+/// </summary>
+public class ContractSchemaTests
+{
+    public static TheoryData<string> Contracts => ["types", "spec", "pinned", "engine"];
+
+    private static ContractDescriptor Descriptor(string name) => name switch
+    {
+        "types" => D<ITypes>(),
+        "spec" => D<ISpec>(),
+        "pinned" => D<IPinned>(),
+        "engine" => D<IEngine>(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    private static ContractDescriptor D<T>() where T : class, ISidecarContract<T> => T.Descriptor;
+
+    [Theory]
+    [MemberData(nameof(Contracts))]
+    public void The_schema_and_the_description_agree(string name)
+    {
+        ContractDescriptor contract = Descriptor(name);
+        using JsonDocument doc = JsonDocument.Parse(contract.DescriptionJson);
+        JsonElement root = doc.RootElement;
+
+        JsonElement[] methods = [.. root.GetProperty("methods").EnumerateArray()];
+        Assert.Equal(methods.Length, contract.Schema.Methods.Count);
+        for (int i = 0; i < methods.Length; i++)
+        {
+            MethodSchema m = contract.Schema.Methods[i];
+            Assert.Equal(methods[i].GetProperty("name").GetString(), m.WireName);
+            Assert.Equal(contract.Methods[i].Result, m.Result);   // the method descriptor says the same
+            string? result = methods[i].TryGetProperty("result", out JsonElement r) ? r.GetString()
+                : methods[i].TryGetProperty("items", out JsonElement it) ? it.GetString() : null;
+            Assert.Equal(result, m.Result?.ToString());
+            AssertFields(methods[i].GetProperty("params"), m.Parameters, $"{m.WireName} params");
+        }
+
+        JsonProperty[] types = [.. root.GetProperty("types").EnumerateObject()];
+        Assert.Equal(types.Length, contract.Schema.Types.Count);
+        for (int i = 0; i < types.Length; i++)
+        {
+            TypeSchema t = contract.Schema.Types[i];
+            Assert.Equal(types[i].Name, t.Name);
+            string kind = types[i].Value.GetProperty("kind").GetString()!;
+            Assert.Equal(kind == "enum" ? TypeSchemaKind.Enum : TypeSchemaKind.Object, t.Kind);
+            if (t.Kind == TypeSchemaKind.Enum)
+                Assert.Equal(types[i].Value.GetProperty("values").EnumerateArray().Select(v => v.GetString()!), t.Values);
+            else
+                AssertFields(types[i].Value.GetProperty("members"), t.Members, t.Name);
+        }
+    }
+
+    private static void AssertFields(JsonElement described, IReadOnlyList<WireField> fields, string what)
+    {
+        JsonElement[] items = [.. described.EnumerateArray()];
+        Assert.True(items.Length == fields.Count, $"{what}: {items.Length} described, {fields.Count} in the schema");
+        for (int i = 0; i < items.Length; i++)
+        {
+            Assert.Equal(items[i].GetProperty("name").GetString(), fields[i].Name);
+            Assert.Equal(items[i].GetProperty("type").GetString(), fields[i].Type.ToString());
+            int number = items[i].TryGetProperty("field", out JsonElement n) ? n.GetInt32() : i + 1;
+            Assert.True(number == fields[i].Number, $"{what}.{fields[i].Name}: field {number} described, {fields[i].Number} in the schema");
+            Assert.Equal(items[i].TryGetProperty("optional", out JsonElement o) && o.GetBoolean(), fields[i].IsOptional);
+        }
+    }
+
+    [Fact]
+    public void Types_print_as_the_description_writes_them()
+    {
+        WireType person = WireType.Named("Person");
+        Assert.Equal("int32", WireType.Of(WireScalar.Int32).ToString());
+        Assert.Equal("datetimeoffset?", WireType.NullableOf(WireType.Of(WireScalar.DateTimeOffset)).ToString());
+        Assert.Equal("Person[]", WireType.ListOf(person).ToString());
+        Assert.Equal("map<string,Person?[]>", WireType.MapOf(WireType.ListOf(WireType.NullableOf(person))).ToString());
+        Assert.Equal(WireType.NullableOf(person), WireType.NullableOf(WireType.NullableOf(person)));
+        Assert.Equal(WireType.ListOf(person), WireType.ListOf(WireType.Named("Person")));
+        Assert.NotEqual(WireType.ListOf(person), WireType.MapOf(person));
+        Assert.Same(WireType.Of(WireScalar.Bytes), WireType.Of(WireScalar.Bytes));
+    }
+}
