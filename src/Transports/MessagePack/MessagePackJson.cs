@@ -47,7 +47,7 @@ internal static class MessagePackJson
             case MessagePackType.Binary: w.WriteBase64StringValue(r.ReadBytes()!.Value.ToArray()); break;
             case MessagePackType.Array:
                 int items = r.ReadArrayHeader();
-                UntrustedInput.Security.DepthStep(ref r);
+                UntrustedInput.DepthStep(ref r);
                 w.WriteStartArray();
                 for (int i = 0; i < items; i++) Convert(ref r, w);
                 w.WriteEndArray();
@@ -55,7 +55,7 @@ internal static class MessagePackJson
                 break;
             case MessagePackType.Map:
                 int entries = r.ReadMapHeader();
-                UntrustedInput.Security.DepthStep(ref r);
+                UntrustedInput.DepthStep(ref r);
                 w.WriteStartObject();
                 for (int i = 0; i < entries; i++)
                 {

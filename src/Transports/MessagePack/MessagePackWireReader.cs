@@ -10,8 +10,7 @@ namespace SidecarKit.Transports.MessagePack;
 /// <see cref="IWireReader"/> over MessagePack-CSharp's <see cref="MessagePackReader"/>, reading what
 /// <see cref="MessagePackWireWriter"/> writes. An object may also come as an array (its members by position: the
 /// compact layout). Containers are counted, so the reader keeps the items left at each level (up to
-/// <see cref="MaxDepth"/> levels, stepped through <see cref="MessagePackSecurity.UntrustedData"/>). Whatever the
-/// library refuses (wrong type, out of range, truncated) is a <see cref="WireFormatException"/>; strings must be valid UTF-8.
+/// <see cref="MaxDepth"/> levels). Whatever the library refuses (wrong type, out of range, truncated) is a <see cref="WireFormatException"/>; strings must be valid UTF-8.
 /// </summary>
 public ref struct MessagePackWireReader : IWireReader
 {
@@ -159,8 +158,6 @@ public ref struct MessagePackWireReader : IWireReader
     private void Push(int count, bool isArray)
     {
         if (_depth >= MaxDepth) throw new WireFormatException($"nesting deeper than {MaxDepth} levels.");
-        try { UntrustedInput.Security.DepthStep(ref _r); }
-        catch (InsufficientExecutionStackException e) { throw UntrustedInput.Malformed(e, "a shallower value"); }
         _depth++;
         _left[_depth] = count;
         if (isArray) _isArray |= 1UL << _depth; else _isArray &= ~(1UL << _depth);
@@ -171,7 +168,6 @@ public ref struct MessagePackWireReader : IWireReader
         if (_left[_depth] == 0)
         {
             _depth--;
-            _r.Depth--;
             return false;
         }
         _left[_depth]--;

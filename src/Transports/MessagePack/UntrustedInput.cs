@@ -6,23 +6,33 @@ namespace SidecarKit.Transports.MessagePack;
 
 /// <summary>
 /// What reading the other side's bytes with MessagePack-CSharp's <see cref="MessagePackReader"/> adds on top of it:
-/// the library's settings for untrusted data, strings held to strict UTF-8, and the library's exceptions turned into
+/// a nesting limit, strings held to strict UTF-8, and the library's exceptions turned into
 /// <see cref="WireFormatException"/>, the one the call engine answers with -32602 / -32600.
 /// </summary>
+/// <remarks>
+/// <c>MessagePackSecurity.UntrustedData</c> is not used, though its settings are followed: the object graph depth is
+/// enforced here on the reader's own <see cref="MessagePackReader.Depth"/> (and before that by
+/// <see cref="MessagePackFraming"/>); hash-collision-resistant comparers matter to the serializer's dictionaries, and
+/// our codecs build <c>Dictionary&lt;string, T&gt;</c>, whose string hashing .NET already randomizes; the decompressed
+/// size limit is for LZ4, which this transport does not use. Merely creating a <c>MessagePackSecurity</c> keeps its
+/// object comparer, which calls <c>MakeGenericMethod</c>, in a trimmed app: IL2060, the one trim warning the library
+/// would bring.
+/// </remarks>
 internal static class UntrustedInput
 {
-    /// <summary>
-    /// <see cref="MessagePackSecurity.UntrustedData"/> with this transport's nesting limit: every container a reader
-    /// enters steps the reader's depth through it (<see cref="MessagePackSecurity.DepthStep"/>).
-    /// </summary>
-    public static readonly MessagePackSecurity Security = MessagePackSecurity.UntrustedData.WithMaximumObjectGraphDepth(MessagePackWireReader.MaxDepth);
+    /// <summary>Steps <paramref name="r"/> one container deeper, refusing more than <see cref="MessagePackWireReader.MaxDepth"/> levels.</summary>
+    public static void DepthStep(ref MessagePackReader r)
+    {
+        if (r.Depth >= MessagePackWireReader.MaxDepth) throw new WireFormatException($"nesting deeper than {MessagePackWireReader.MaxDepth} levels.");
+        r.Depth++;
+    }
 
     // The library decodes strings leniently (invalid bytes become U+FFFD); the protocol refuses them (-32602).
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Whether <paramref name="e"/> is how MessagePack-CSharp's reader says the bytes are not what was asked for.</summary>
     public static bool IsMalformed(Exception e)
-        => e is MessagePackSerializationException or EndOfStreamException or OverflowException or InsufficientExecutionStackException or WireFormatException;
+        => e is MessagePackSerializationException or EndOfStreamException or OverflowException or WireFormatException;
 
     /// <summary>The library's exception as a <see cref="WireFormatException"/> that says what was expected.</summary>
     public static WireFormatException Malformed(Exception e, string expected) => e switch
@@ -30,7 +40,6 @@ internal static class UntrustedInput
         WireFormatException w => w,
         EndOfStreamException => new WireFormatException("the MessagePack value is truncated.", e),
         OverflowException => new WireFormatException($"{expected} is out of range.", e),
-        InsufficientExecutionStackException => new WireFormatException($"nesting deeper than {Security.MaximumObjectGraphDepth} levels.", e),
         _ => new WireFormatException($"expected {expected}: {e.Message}", e),
     };
 
