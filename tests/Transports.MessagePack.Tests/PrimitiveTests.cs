@@ -152,6 +152,14 @@ public class PrimitiveTests
         Assert.Throws<WireFormatException>(() => Reader([0xa2, 0xc3, 0x28]).ReadString()); // invalid UTF-8
         Assert.Throws<WireFormatException>(() => Reader([0xcd, 0x01]).ReadInt64());       // truncated
     }
+
+    [Fact]
+    public void A_32_bit_count_over_what_the_bytes_hold_is_a_wire_format_error_not_a_negative_count()
+    {
+        Assert.Throws<WireFormatException>(() => Reader(Convert.FromHexString("ddffffffff00")).ReadStartArray());
+        Assert.Throws<WireFormatException>(() => Reader(Convert.FromHexString("df8000000000")).ReadStartMap());
+        Assert.Throws<WireFormatException>(() => Reader(Convert.FromHexString("dd0000000500")).ReadStartArray()); // 5 items, 1 byte
+    }
 }
 
 public class FramingTests

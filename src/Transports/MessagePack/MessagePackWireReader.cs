@@ -176,15 +176,22 @@ public ref struct MessagePackWireReader : IWireReader
 
     private int ReadArrayHeader()
     {
-        try { return _r.ReadArrayHeader(); }
+        int count;
+        try { count = _r.ReadArrayHeader(); }
         catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "an array"); }
+        return count >= 0 ? count : throw TooManyItems(count);
     }
 
     private int ReadMapHeader()
     {
-        try { return _r.ReadMapHeader(); }
+        int count;
+        try { count = _r.ReadMapHeader(); }
         catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "a map"); }
+        return count >= 0 ? count : throw TooManyItems(count);
     }
+
+    // The library returns a 32-bit count as an int: 2^31 or more comes back negative.
+    private static WireFormatException TooManyItems(int count) => new($"a count of {(uint)count} items is more than the message holds.");
 
     /// <inheritdoc />
     public void ReadStartArray() => Push(ReadArrayHeader(), isArray: true);
