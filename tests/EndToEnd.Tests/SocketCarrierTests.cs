@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipes;
 using System.Net.Sockets;
 using System.Text.Json;
+using MessagePack;
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
 using SidecarKit.Transports.MessagePack;
@@ -63,7 +64,7 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
         string where = sidecar.ReadyInfo.ListenInfo!;
 
         // demo.exit would end the sidecar: that it is still alive proves nothing ran.
-        byte[] exit = RawClient.Request(1, "demo.exit", w => w.WriteInt64(9));
+        byte[] exit = RawClient.Request(1, "demo.exit", (ref MessagePackWriter w) => w.Write(9));
         await using (RawClient noHello = await RawClient.ConnectAsync(carrier, where))
         {
             await noHello.SendAsync(exit);
@@ -77,7 +78,7 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
         }
         await using (RawClient malformed = await RawClient.ConnectAsync(carrier, where))
         {
-            await malformed.SendAsync(RawClient.Notification("$/hello", w => w.WriteInt64(42)));
+            await malformed.SendAsync(RawClient.Notification("$/hello", (ref MessagePackWriter w) => w.Write(42)));
             await malformed.SendAsync(exit);
             Assert.Null(await malformed.ReadAsync());
         }
@@ -132,21 +133,21 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
         // Valid MessagePack, wrong envelopes: answered, and the same connection goes on.
         await using (RawClient c = await RawClient.ConnectAsync(SidecarCarrier.UnixSocket, path, sidecar))
         {
-            Assert.Equal(-32600, ErrorCode(await c.CallAsync(Encode(w => { w.WriteArrayHeader(3); w.WriteInt64(0); w.WriteInt64(1); w.WriteString("demo.add"); }))));
-            Assert.Equal(-32600, ErrorCode(await c.CallAsync(Encode(w => { w.WriteArrayHeader(4); w.WriteInt64(7); w.WriteInt64(2); w.WriteNil(); w.WriteNil(); }))));
-            Assert.Equal(-32600, ErrorCode(await c.CallAsync(Encode(w => w.WriteString("not an envelope")))));
-            Assert.Equal(-32601, ErrorCode(await c.CallAsync(RawClient.Request(3, "demo.nope", w => w.WriteNil()))));
-            Assert.Equal(-32602, ErrorCode(await c.CallAsync(RawClient.Request(4, "demo.add", w => { w.WriteString("2"); w.WriteInt64(2); }, 2))));
-            JsonElement ok = (await c.CallAsync(RawClient.Request(5, "demo.add", w => { w.WriteInt64(2); w.WriteInt64(3); }, 2)))!.Value;
+            Assert.Equal(-32600, ErrorCode(await c.CallAsync(Encode((ref MessagePackWriter w) => { w.WriteArrayHeader(3); w.Write(0); w.Write(1); w.Write("demo.add"); }))));
+            Assert.Equal(-32600, ErrorCode(await c.CallAsync(Encode((ref MessagePackWriter w) => { w.WriteArrayHeader(4); w.Write(7); w.Write(2); w.WriteNil(); w.WriteNil(); }))));
+            Assert.Equal(-32600, ErrorCode(await c.CallAsync(Encode((ref MessagePackWriter w) => w.Write("not an envelope")))));
+            Assert.Equal(-32601, ErrorCode(await c.CallAsync(RawClient.Request(3, "demo.nope", (ref MessagePackWriter w) => w.WriteNil()))));
+            Assert.Equal(-32602, ErrorCode(await c.CallAsync(RawClient.Request(4, "demo.add", (ref MessagePackWriter w) => { w.Write("2"); w.Write(2); }, 2))));
+            JsonElement ok = (await c.CallAsync(RawClient.Request(5, "demo.add", (ref MessagePackWriter w) => { w.Write(2); w.Write(3); }, 2)))!.Value;
             Assert.Equal(5, ok[3].GetInt32());
         }
 
         // Not MessagePack, too big, or cut short: the connection is closed (a stream without length prefixes cannot be
-        // resynchronised). The oversize header is refused before its bytes arrive.
+        // resynchronised). The oversize header (a str32 announcing 100 MiB) is refused before its bytes arrive.
         byte[][] closers =
         [
             [0xc1],
-            Encode(w => { w.WriteArrayHeader(4); w.WriteInt64(0); w.WriteInt64(1); w.WriteString("demo.echo"); w.WriteStringHeader(100 * 1024 * 1024); }),
+            Encode((ref MessagePackWriter w) => { w.WriteArrayHeader(4); w.Write(0); w.Write(1); w.Write("demo.echo"); w.WriteRaw([0xdb, 0x06, 0x40, 0x00, 0x00]); }),
             RandomBytes(65_536),
         ];
         foreach (byte[] bytes in closers)
@@ -157,7 +158,7 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
         }
         await using (RawClient truncated = await RawClient.ConnectAsync(SidecarCarrier.UnixSocket, path, sidecar))
         {
-            byte[] add = RawClient.Request(9, "demo.add", w => { w.WriteInt64(1); w.WriteInt64(1); }, 2);
+            byte[] add = RawClient.Request(9, "demo.add", (ref MessagePackWriter w) => { w.Write(1); w.Write(1); }, 2);
             await truncated.SendAsync(add.AsMemory(0, add.Length - 1).ToArray());
             truncated.EndSending();
             Assert.Null(await truncated.ReadUntilClosedAsync());
@@ -192,7 +193,7 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             batch.ResetWrittenCount();
             for (int i = 0; i < 100; i++, sent++)
-                batch.Write(RawClient.Request(1000 + sent, "demo.blob", w => w.WriteInt64(65_536)));
+                batch.Write(RawClient.Request(1000 + sent, "demo.blob", (ref MessagePackWriter w) => w.Write(65_536)));
             if (!await greedy.TrySendAsync(batch.WrittenMemory, TimeSpan.FromSeconds(3)))
             {
                 pushedBack = true;
@@ -214,7 +215,9 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
         return response.Value[2].GetProperty("code").GetInt32();
     }
 
-    private static byte[] Encode(Action<MessagePackWriter> write) => RawClient.Encode(write);
+    private delegate void WriteAction(ref MessagePackWriter writer);
+
+    private static byte[] Encode(WriteAction write) => RawClient.Encode(write);
 
     private static byte[] RandomBytes(int length)
     {
@@ -270,37 +273,39 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
             return environ.Split('\0').First(v => v.StartsWith(SidecarProcess.TokenVariable + "=", StringComparison.Ordinal))[(SidecarProcess.TokenVariable.Length + 1)..];
         }
 
-        public static byte[] Encode(Action<MessagePackWriter> write)
+        public static byte[] Encode(WriteAction write)
         {
             var buffer = new ArrayBufferWriter<byte>();
-            write(new MessagePackWriter(buffer));
+            var writer = new MessagePackWriter(buffer);
+            write(ref writer);
+            writer.Flush();
             return buffer.WrittenSpan.ToArray();
         }
 
-        public static byte[] Hello(string token) => Notification("$/hello", w =>
+        public static byte[] Hello(string token) => Notification("$/hello", (ref MessagePackWriter w) =>
         {
             w.WriteMapHeader(1);
-            w.WriteString("token");
-            w.WriteString(token);
+            w.Write("token");
+            w.Write(token);
         });
 
-        public static byte[] Notification(string method, Action<MessagePackWriter> param) => Encode(w =>
+        public static byte[] Notification(string method, WriteAction param) => Encode((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(3);
-            w.WriteInt64(2);
-            w.WriteString(method);
+            w.Write(2);
+            w.Write(method);
             w.WriteArrayHeader(1);
-            param(w);
+            param(ref w);
         });
 
-        public static byte[] Request(long id, string method, Action<MessagePackWriter> parameters, int count = 1) => Encode(w =>
+        public static byte[] Request(long id, string method, WriteAction parameters, int count = 1) => Encode((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(4);
-            w.WriteInt64(0);
-            w.WriteInt64(id);
-            w.WriteString(method);
+            w.Write(0);
+            w.Write(id);
+            w.Write(method);
             w.WriteArrayHeader(count);
-            parameters(w);
+            parameters(ref w);
         });
 
         public async Task SendAsync(ReadOnlyMemory<byte> bytes)

@@ -1,16 +1,27 @@
 using System.Buffers;
+using MessagePack;
+using SidecarKit.Wire;
 
 namespace SidecarKit.Transports.MessagePack.Tests;
 
-/// <summary>The codec primitives against the MessagePack specification's encodings.</summary>
+/// <summary>
+/// The encodings the generated codecs produce through <see cref="MessagePackWireWriter"/> (MessagePack-CSharp's writer
+/// underneath) against the MessagePack specification's, and read back through <see cref="MessagePackWireReader"/>.
+/// </summary>
 public class PrimitiveTests
 {
-    private static byte[] Write(Action<MessagePackWriter> write)
+    private delegate void WriteAction(ref MessagePackWireWriter writer);
+
+    private static byte[] Write(WriteAction write)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        write(new MessagePackWriter(buffer));
+        var writer = new MessagePackWireWriter(buffer);
+        write(ref writer);
+        writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
+
+    private static MessagePackWireReader Reader(byte[] bytes) => new(new ReadOnlyMemory<byte>(bytes));
 
     private static string Hex(byte[] bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
 
@@ -36,21 +47,21 @@ public class PrimitiveTests
     [InlineData(long.MinValue, "d38000000000000000")]
     public void Integers_use_the_smallest_encoding_and_read_back(long value, string hex)
     {
-        byte[] bytes = Write(w => w.WriteInt64(value));
+        byte[] bytes = Write((ref MessagePackWireWriter w) => w.WriteInt64(value));
         Assert.Equal(hex, Hex(bytes));
-        var r = new MessagePackReader(new ReadOnlySequence<byte>(bytes));
+        MessagePackWireReader r = Reader(bytes);
         Assert.Equal(value, r.ReadInt64());
-        Assert.True(r.End);
+        Assert.Equal(WireTokenKind.None, r.TokenKind);
     }
 
     [Fact]
     public void UInt64_max_and_every_integer_encoding_is_readable_as_a_wider_type()
     {
-        Assert.Equal("cfffffffffffffffff", Hex(Write(w => w.WriteUInt64(ulong.MaxValue))));
-        Assert.Equal(ulong.MaxValue, new MessagePackReader(new ReadOnlySequence<byte>(Write(w => w.WriteUInt64(ulong.MaxValue)))).ReadUInt64());
+        Assert.Equal("cfffffffffffffffff", Hex(Write((ref MessagePackWireWriter w) => w.WriteUInt64(ulong.MaxValue))));
+        Assert.Equal(ulong.MaxValue, Reader(Write((ref MessagePackWireWriter w) => w.WriteUInt64(ulong.MaxValue))).ReadUInt64());
         // Non-minimal encodings from other writers are valid input.
         foreach (string hex in new[] { "cc05", "cd0005", "ce00000005", "cf0000000000000005", "d005", "d10005", "d200000005", "d30000000000000005" })
-            Assert.Equal(5, new MessagePackReader(new ReadOnlySequence<byte>(Convert.FromHexString(hex))).ReadInt64());
+            Assert.Equal(5, Reader(Convert.FromHexString(hex)).ReadInt64());
     }
 
     [Theory]
@@ -63,9 +74,9 @@ public class PrimitiveTests
     public void String_headers_by_length(int length, string headerHex)
     {
         string s = new('x', length);
-        byte[] bytes = Write(w => w.WriteString(s));
+        byte[] bytes = Write((ref MessagePackWireWriter w) => w.WriteString(s));
         Assert.StartsWith(headerHex, Hex(bytes));
-        Assert.Equal(s, new MessagePackReader(new ReadOnlySequence<byte>(bytes)).ReadString());
+        Assert.Equal(s, Reader(bytes).ReadString());
     }
 
     [Theory]
@@ -75,9 +86,9 @@ public class PrimitiveTests
     public void Binary_headers_by_length(int length, string headerHex)
     {
         byte[] data = [.. Enumerable.Range(0, length).Select(i => (byte)i)];
-        byte[] bytes = Write(w => w.WriteBinary(data));
+        byte[] bytes = Write((ref MessagePackWireWriter w) => w.WriteBytes(data));
         Assert.StartsWith(headerHex, Hex(bytes));
-        Assert.Equal(data, new MessagePackReader(new ReadOnlySequence<byte>(bytes)).ReadBinary());
+        Assert.Equal(data, Reader(bytes).ReadBytes());
     }
 
     [Theory]
@@ -87,22 +98,38 @@ public class PrimitiveTests
     [InlineData(65536, "dd00010000", "df00010000")]
     public void Array_and_map_headers(int count, string arrayHex, string mapHex)
     {
-        Assert.Equal(arrayHex, Hex(Write(w => w.WriteArrayHeader(count))));
-        Assert.Equal(mapHex, Hex(Write(w => w.WriteMapHeader(count))));
-        Assert.Equal(count, new MessagePackReader(new ReadOnlySequence<byte>(Convert.FromHexString(arrayHex))).ReadArrayHeader());
-        Assert.Equal(count, new MessagePackReader(new ReadOnlySequence<byte>(Convert.FromHexString(mapHex))).ReadMapHeader());
+        Assert.Equal(arrayHex, Hex(Write((ref MessagePackWireWriter w) => w.WriteStartArray(count))));
+        Assert.Equal(mapHex, Hex(Write((ref MessagePackWireWriter w) => w.WriteStartMap(count))));
+        // The headers alone (the items are not there): read with the library's non-throwing header reads.
+        var r = new MessagePackReader(Convert.FromHexString(arrayHex));
+        Assert.True(r.TryReadArrayHeader(out int items));
+        Assert.Equal(count, items);
+        r = new MessagePackReader(Convert.FromHexString(mapHex));
+        Assert.True(r.TryReadMapHeader(out int entries));
+        Assert.Equal(count, entries);
     }
 
     [Theory]
     [InlineData(0L, 0u, "d6ff00000000")]                                   // 32-bit form
     [InlineData(1700000000L, 0u, "d6ff6553f100")]
     [InlineData(1700000000L, 500u, "d7ff000007d06553f100")]               // 64-bit form
-    [InlineData(-1L, 999999999u, "c70cff3b9ac9ffffffffffffffffff")]        // 96-bit form (before 1970)
+    [InlineData(-1L, 999999900u, "c70cff3b9ac99cffffffffffffffff")]        // 96-bit form (before 1970; DateTime holds 100 ns ticks)
     public void Timestamps_use_the_smallest_form(long seconds, uint nanoseconds, string hex)
     {
-        byte[] bytes = Write(w => w.WriteTimestamp(seconds, nanoseconds));
+        DateTimeOffset instant = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / 100);
+        byte[] bytes = Write((ref MessagePackWireWriter w) => w.WriteDateTimeOffset(instant));
         Assert.Equal(hex, Hex(bytes));
-        Assert.Equal((seconds, nanoseconds), new MessagePackReader(new ReadOnlySequence<byte>(bytes)).ReadTimestamp());
+        Assert.Equal(instant, Reader(bytes).ReadDateTimeOffset());
+        Assert.Equal(hex, Hex(Write((ref MessagePackWireWriter w) => w.WriteDateTime(instant.UtcDateTime))));
+        Assert.Equal(instant.UtcDateTime, Reader(bytes).ReadDateTime());
+    }
+
+    [Fact]
+    public void Timestamps_finer_than_a_tick_are_read_to_the_tick()
+    {
+        // -1 s + 999,999,999 ns: the 96-bit form another writer may send; DateTime keeps 9,999,999 ticks of it.
+        DateTimeOffset back = Reader(Convert.FromHexString("c70cff3b9ac9ffffffffffffffffff")).ReadDateTimeOffset();
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddSeconds(-1).AddTicks(9_999_999), back);
     }
 
     [Fact]
@@ -110,20 +137,28 @@ public class PrimitiveTests
     {
         foreach (double d in new[] { double.NaN, -0.0, double.PositiveInfinity, double.Epsilon, double.MaxValue })
         {
-            double back = new MessagePackReader(new ReadOnlySequence<byte>(Write(w => w.WriteDouble(d)))).ReadDouble();
+            double back = Reader(Write((ref MessagePackWireWriter w) => w.WriteDouble(d))).ReadDouble();
             Assert.Equal(BitConverter.DoubleToInt64Bits(d), BitConverter.DoubleToInt64Bits(back));
         }
-        Assert.Equal("ca3fc00000", Hex(Write(w => w.WriteSingle(1.5f))));
+        Assert.Equal("ca3fc00000", Hex(Write((ref MessagePackWireWriter w) => w.WriteSingle(1.5f))));
     }
 
     [Fact]
     public void Wrong_types_and_out_of_range_values_are_wire_format_errors()
     {
-        Assert.Throws<SidecarKit.Wire.WireFormatException>(() => new MessagePackReader(new ReadOnlySequence<byte>([0xa1, 0x78])).ReadInt64());
-        Assert.Throws<SidecarKit.Wire.WireFormatException>(() => new MessagePackReader(new ReadOnlySequence<byte>(Convert.FromHexString("cfffffffffffffffff"))).ReadInt64());
-        Assert.Throws<SidecarKit.Wire.WireFormatException>(() => new MessagePackReader(new ReadOnlySequence<byte>([0xff])).ReadUInt64());
-        Assert.Throws<SidecarKit.Wire.WireFormatException>(() => new MessagePackReader(new ReadOnlySequence<byte>([0xa2, 0xc3, 0x28])).ReadString()); // invalid UTF-8
-        Assert.Throws<SidecarKit.Wire.WireFormatException>(() => new MessagePackReader(new ReadOnlySequence<byte>([0xcd, 0x01])).ReadInt64());       // truncated
+        Assert.Throws<WireFormatException>(() => Reader([0xa1, 0x78]).ReadInt64());
+        Assert.Throws<WireFormatException>(() => Reader(Convert.FromHexString("cfffffffffffffffff")).ReadInt64());
+        Assert.Throws<WireFormatException>(() => Reader([0xff]).ReadUInt64());
+        Assert.Throws<WireFormatException>(() => Reader([0xa2, 0xc3, 0x28]).ReadString()); // invalid UTF-8
+        Assert.Throws<WireFormatException>(() => Reader([0xcd, 0x01]).ReadInt64());       // truncated
+    }
+
+    [Fact]
+    public void A_32_bit_count_over_what_the_bytes_hold_is_a_wire_format_error_not_a_negative_count()
+    {
+        Assert.Throws<WireFormatException>(() => Reader(Convert.FromHexString("ddffffffff00")).ReadStartArray());
+        Assert.Throws<WireFormatException>(() => Reader(Convert.FromHexString("df8000000000")).ReadStartMap());
+        Assert.Throws<WireFormatException>(() => Reader(Convert.FromHexString("dd0000000500")).ReadStartArray()); // 5 items, 1 byte
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using MessagePack;
 
 namespace SidecarKit.Transports.MessagePack;
 
@@ -16,7 +17,9 @@ public enum FrameStatus
 
 /// <summary>
 /// Finds where one MessagePack object ends in a stream of objects (MessagePack-RPC has no length prefix) without
-/// throwing and without decoding: "incomplete" is an answer, not an error.
+/// throwing and without decoding: "incomplete" is an answer, not an error. Walks the object with MessagePack-CSharp's
+/// <see cref="MessagePackReader"/> (its non-throwing header reads), so that a size or depth limit is enforced as soon as
+/// a header announces too much, before the bytes arrive.
 /// </summary>
 public static class MessagePackFraming
 {
@@ -28,7 +31,8 @@ public static class MessagePackFraming
     /// <param name="error">For <see cref="FrameStatus.Invalid"/>: why.</param>
     public static FrameStatus TryGetObject(ReadOnlySequence<byte> buffer, int maxDepth, long maxSize, out long length, out string? error)
     {
-        var r = new SequenceReader<byte>(buffer);
+        var r = new MessagePackReader(buffer);
+        long available = buffer.Length;
         Span<long> remaining = maxDepth <= 256 ? stackalloc long[maxDepth + 1] : new long[maxDepth + 1];
         int top = 0;
         remaining[0] = 1;
@@ -39,35 +43,41 @@ public static class MessagePackFraming
             if (remaining[top] == 0) { top--; continue; }
             remaining[top]--;
             if (r.Consumed > maxSize) return TooLarge(maxSize, out error);
-            if (!r.TryPeek(out byte c)) return FrameStatus.Incomplete;
-            if (c == MessagePackCode.NeverUsed) { error = $"0xc1 is not a valid MessagePack format byte (at byte {r.Consumed})."; return FrameStatus.Invalid; }
-            MessagePackType type = MessagePackReader.TypeOf(c);
-            long count;
-            long skip;
-            switch (type)
+            if (r.End) return FrameStatus.Incomplete;
+            byte code = r.NextCode;
+            long data; // the bytes that follow the header (str, bin, ext) or make the whole value (scalars)
+            switch (MessagePackCode.ToMessagePackType(code))
             {
                 case MessagePackType.Array:
                 case MessagePackType.Map:
                 {
-                    if (!TryReadCount(ref r, c, out count)) return FrameStatus.Incomplete;
-                    if (type == MessagePackType.Map) count *= 2;
+                    bool isMap = MessagePackCode.ToMessagePackType(code) == MessagePackType.Map;
+                    int header;
+                    if (!(isMap ? r.TryReadMapHeader(out header) : r.TryReadArrayHeader(out header))) return FrameStatus.Incomplete;
+                    long count = (uint)header * (isMap ? 2L : 1L); // a 32-bit count is unsigned
                     if (count == 0) continue;
                     if (++top > maxDepth) { error = $"nesting deeper than {maxDepth} levels."; return FrameStatus.Invalid; }
                     remaining[top] = count;
                     continue;
                 }
+                case MessagePackType.Extension:
+                    if (!r.TryReadExtensionFormatHeader(out ExtensionHeader extension)) return FrameStatus.Incomplete;
+                    data = extension.Length;
+                    break;
                 case MessagePackType.String:
                 case MessagePackType.Binary:
-                case MessagePackType.Extension:
-                    if (!TryReadCount(ref r, c, out skip)) return FrameStatus.Incomplete;
+                    if (!TryReadLength(ref r, code, available, out data)) return FrameStatus.Incomplete;
                     break;
+                case MessagePackType.Unknown:
+                    error = $"0x{code:x2} is not a valid MessagePack format byte (at byte {r.Consumed}).";
+                    return FrameStatus.Invalid;
                 default:
-                    skip = ScalarSize(c);
+                    data = ScalarSize(code);
                     break;
             }
-            if (r.Consumed + skip > maxSize) return TooLarge(maxSize, out error);
-            if (r.Remaining < skip) return FrameStatus.Incomplete;
-            r.Advance(skip);
+            if (r.Consumed + data > maxSize) return TooLarge(maxSize, out error);
+            if (available - r.Consumed < data) return FrameStatus.Incomplete;
+            r.ReadRaw(data);
         }
         length = r.Consumed;
         return length > maxSize ? TooLarge(maxSize, out error) : FrameStatus.Complete;
@@ -79,53 +89,38 @@ public static class MessagePackFraming
         return FrameStatus.Invalid;
     }
 
-    // Reads a header and returns its count (arrays, maps) or the number of data bytes that follow it (str, bin, ext:
-    // for ext, the type byte is included in the bytes to skip).
-    private static bool TryReadCount(ref SequenceReader<byte> r, byte c, out long count)
+    // The library reads a str or bin header only together with its bytes (and throws when they are not all there), so
+    // the length is read here: fixstr carries it in the format byte, the others in the 1, 2 or 4 bytes after it.
+    private static bool TryReadLength(ref MessagePackReader r, byte code, long available, out long length)
     {
-        count = 0;
-        int header;
-        long extra = 0;
-        switch (c)
+        int size = code switch
         {
-            case >= MessagePackCode.MinFixMap and <= MessagePackCode.MaxFixMap: r.Advance(1); count = c & 0x0f; return true;
-            case >= MessagePackCode.MinFixArray and <= MessagePackCode.MaxFixArray: r.Advance(1); count = c & 0x0f; return true;
-            case >= MessagePackCode.MinFixStr and <= MessagePackCode.MaxFixStr: r.Advance(1); count = c & 0x1f; return true;
-            case MessagePackCode.FixExt1: r.Advance(1); count = 2; return true;
-            case MessagePackCode.FixExt2: r.Advance(1); count = 3; return true;
-            case MessagePackCode.FixExt4: r.Advance(1); count = 5; return true;
-            case MessagePackCode.FixExt8: r.Advance(1); count = 9; return true;
-            case MessagePackCode.FixExt16: r.Advance(1); count = 17; return true;
-            case MessagePackCode.Str8 or MessagePackCode.Bin8: header = 1; break;
-            case MessagePackCode.Ext8: header = 1; extra = 1; break;
-            case MessagePackCode.Str16 or MessagePackCode.Bin16 or MessagePackCode.Array16 or MessagePackCode.Map16: header = 2; break;
-            case MessagePackCode.Ext16: header = 2; extra = 1; break;
-            case MessagePackCode.Ext32: header = 4; extra = 1; break;
-            default: header = 4; break; // str32, bin32, array32, map32
-        }
-        if (r.Remaining < 1 + header) return false;
-        Span<byte> bytes = stackalloc byte[4];
-        r.Advance(1);
-        r.TryCopyTo(bytes[..header]);
-        r.Advance(header);
-        count = header switch
+            MessagePackCode.Str8 or MessagePackCode.Bin8 => 1,
+            MessagePackCode.Str16 or MessagePackCode.Bin16 => 2,
+            MessagePackCode.Str32 or MessagePackCode.Bin32 => 4,
+            _ => 0,
+        };
+        length = 0;
+        if (available - r.Consumed < 1 + size) return false;
+        Span<byte> header = stackalloc byte[5];
+        r.ReadRaw(1 + size).CopyTo(header);
+        length = size switch
         {
-            1 => bytes[0],
-            2 => BinaryPrimitives.ReadUInt16BigEndian(bytes),
-            _ => BinaryPrimitives.ReadUInt32BigEndian(bytes),
-        } + extra;
+            0 => code & 0x1f,
+            1 => header[1],
+            2 => BinaryPrimitives.ReadUInt16BigEndian(header[1..]),
+            _ => BinaryPrimitives.ReadUInt32BigEndian(header[1..]),
+        };
         return true;
     }
 
-    /// <summary>The total size of a scalar (header included) that starts with <paramref name="code"/>.</summary>
-    internal static int ScalarSize(byte code) => code switch
+    // The whole size of a scalar (nil, Boolean, integer, float) from its format byte, as the specification fixes it.
+    private static int ScalarSize(byte code) => code switch
     {
-        <= MessagePackCode.MaxPositiveFixInt or >= MessagePackCode.MinNegativeFixInt => 1,
-        MessagePackCode.Nil or MessagePackCode.False or MessagePackCode.True => 1,
         MessagePackCode.UInt8 or MessagePackCode.Int8 => 2,
         MessagePackCode.UInt16 or MessagePackCode.Int16 => 3,
         MessagePackCode.UInt32 or MessagePackCode.Int32 or MessagePackCode.Float32 => 5,
         MessagePackCode.UInt64 or MessagePackCode.Int64 or MessagePackCode.Float64 => 9,
-        _ => throw new InvalidOperationException($"0x{code:x2} is not a scalar."),
+        _ => 1, // fixint, nil, false, true
     };
 }

@@ -1,29 +1,39 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
+using MessagePack;
 
 namespace SidecarKit.Transports.MessagePack;
 
 /// <summary>Converts error <c>data</c> between MessagePack and JSON (the call engine keeps it as a <see cref="JsonElement"/>).</summary>
 internal static class MessagePackJson
 {
+    /// <summary>The MessagePack value in <paramref name="msgpack"/> as JSON; bytes as base64, extensions as <c>{extension, data}</c>.</summary>
+    /// <exception cref="SidecarKit.Wire.WireFormatException">The bytes are not one MessagePack value, or nest too deeply.</exception>
     public static JsonElement ToJson(ReadOnlySequence<byte> msgpack)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer))
         {
             var r = new MessagePackReader(msgpack);
-            Convert(ref r, w, 0);
+            try
+            {
+                Convert(ref r, w);
+            }
+            catch (Exception e) when (UntrustedInput.IsMalformed(e))
+            {
+                throw UntrustedInput.Malformed(e, "error data");
+            }
         }
         using JsonDocument doc = JsonDocument.Parse(buffer.WrittenMemory);
         return doc.RootElement.Clone();
     }
 
-    private static void Convert(ref MessagePackReader r, Utf8JsonWriter w, int depth)
+    private static void Convert(ref MessagePackReader r, Utf8JsonWriter w)
     {
-        if (depth > MessagePackWireReader.MaxDepth) throw new SidecarKit.Wire.WireFormatException("error data nested too deeply.");
-        switch (r.NextType)
+        switch (r.NextMessagePackType)
         {
-            case MessagePackType.Nil: r.TryReadNil(); w.WriteNullValue(); break;
+            case MessagePackType.Nil: r.ReadNil(); w.WriteNullValue(); break;
             case MessagePackType.Boolean: w.WriteBooleanValue(r.ReadBoolean()); break;
             case MessagePackType.Integer:
                 if (r.NextCode == MessagePackCode.UInt64) w.WriteNumberValue(r.ReadUInt64());
@@ -31,61 +41,70 @@ internal static class MessagePackJson
                 break;
             case MessagePackType.Float:
                 double d = r.ReadDouble();
-                if (double.IsFinite(d)) w.WriteNumberValue(d); else w.WriteStringValue(d.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (double.IsFinite(d)) w.WriteNumberValue(d); else w.WriteStringValue(d.ToString(CultureInfo.InvariantCulture));
                 break;
-            case MessagePackType.String: w.WriteStringValue(r.ReadString()); break;
-            case MessagePackType.Binary: w.WriteBase64StringValue(r.ReadBinary()); break;
+            case MessagePackType.String: w.WriteStringValue(UntrustedInput.ReadString(ref r)); break;
+            case MessagePackType.Binary: w.WriteBase64StringValue(r.ReadBytes()!.Value.ToArray()); break;
             case MessagePackType.Array:
                 int items = r.ReadArrayHeader();
+                UntrustedInput.DepthStep(ref r);
                 w.WriteStartArray();
-                for (int i = 0; i < items; i++) Convert(ref r, w, depth + 1);
+                for (int i = 0; i < items; i++) Convert(ref r, w);
                 w.WriteEndArray();
+                r.Depth--;
                 break;
             case MessagePackType.Map:
                 int entries = r.ReadMapHeader();
+                UntrustedInput.DepthStep(ref r);
                 w.WriteStartObject();
                 for (int i = 0; i < entries; i++)
                 {
-                    if (r.NextType == MessagePackType.String) w.WritePropertyName(r.ReadString());
-                    else { w.WritePropertyName(i.ToString(System.Globalization.CultureInfo.InvariantCulture)); r.Skip(); }
-                    Convert(ref r, w, depth + 1);
+                    if (r.NextMessagePackType == MessagePackType.String) w.WritePropertyName(UntrustedInput.ReadString(ref r));
+                    else { w.WritePropertyName(i.ToString(CultureInfo.InvariantCulture)); r.Skip(); }
+                    Convert(ref r, w);
                 }
+                w.WriteEndObject();
+                r.Depth--;
+                break;
+            case MessagePackType.Extension:
+                ExtensionResult ext = r.ReadExtensionFormat();
+                w.WriteStartObject();
+                w.WriteNumber("extension", ext.TypeCode);
+                w.WriteBase64String("data", ext.Data.ToArray());
                 w.WriteEndObject();
                 break;
             default:
-                (sbyte type, int length) = r.ReadExtensionHeader();
-                w.WriteStartObject();
-                w.WriteNumber("extension", type);
-                w.WriteBase64String("data", r.ReadBytes(length).ToArray());
-                w.WriteEndObject();
-                break;
+                throw new SidecarKit.Wire.WireFormatException($"0x{r.NextCode:x2} is not a valid MessagePack format byte.");
         }
     }
 
-    public static void Write(MessagePackWriter w, JsonElement e)
+    /// <summary>Writes <paramref name="e"/> as MessagePack: objects as maps, numbers as integers when they are whole.</summary>
+    public static void Write(ref MessagePackWriter w, JsonElement e)
     {
         switch (e.ValueKind)
         {
             case JsonValueKind.Object:
-                w.WriteMapHeader(e.EnumerateObject().Count());
+                int count = 0;
+                foreach (JsonProperty _ in e.EnumerateObject()) count++;
+                w.WriteMapHeader(count);
                 foreach (JsonProperty p in e.EnumerateObject())
                 {
-                    w.WriteString(p.Name);
-                    Write(w, p.Value);
+                    w.Write(p.Name);
+                    Write(ref w, p.Value);
                 }
                 break;
             case JsonValueKind.Array:
                 w.WriteArrayHeader(e.GetArrayLength());
-                foreach (JsonElement item in e.EnumerateArray()) Write(w, item);
+                foreach (JsonElement item in e.EnumerateArray()) Write(ref w, item);
                 break;
-            case JsonValueKind.String: w.WriteString(e.GetString()!); break;
+            case JsonValueKind.String: w.Write(e.GetString()!); break;
             case JsonValueKind.Number:
-                if (e.TryGetInt64(out long l)) w.WriteInt64(l);
-                else if (e.TryGetUInt64(out ulong u)) w.WriteUInt64(u);
-                else w.WriteDouble(e.GetDouble());
+                if (e.TryGetInt64(out long l)) w.Write(l);
+                else if (e.TryGetUInt64(out ulong u)) w.Write(u);
+                else w.Write(e.GetDouble());
                 break;
-            case JsonValueKind.True: w.WriteBoolean(true); break;
-            case JsonValueKind.False: w.WriteBoolean(false); break;
+            case JsonValueKind.True: w.Write(true); break;
+            case JsonValueKind.False: w.Write(false); break;
             default: w.WriteNil(); break;
         }
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using MessagePack;
 using SidecarKit.Rpc;
 using SidecarKit.Wire;
 
@@ -47,20 +48,20 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
 
     private static RpcMessage ParseEnvelope(byte[] buffer, int length)
     {
-        var r = new MessagePackReader(new ReadOnlySequence<byte>(buffer, 0, length));
+        var r = new MessagePackReader(buffer.AsMemory(0, length));
         RequestId id = RequestId.Null;
         try
         {
-            if (r.NextType != MessagePackType.Array) return Invalid(buffer, RequestId.Null, "a message must be an array.");
+            if (r.NextMessagePackType != MessagePackType.Array) return Invalid(buffer, RequestId.Null, "a message must be an array.");
             int count = r.ReadArrayHeader();
-            if (count == 0 || r.NextType != MessagePackType.Integer) return Invalid(buffer, RequestId.Null, "a message must start with its type (0, 1 or 2).");
+            if (count == 0 || r.NextMessagePackType != MessagePackType.Integer) return Invalid(buffer, RequestId.Null, "a message must start with its type (0, 1 or 2).");
             long type = r.ReadInt64();
             switch (type)
             {
                 case Request when count == 4:
                 {
                     id = ReadId(ref r);
-                    string method = r.ReadString();
+                    string method = UntrustedInput.ReadString(ref r);
                     (int start, int end) = Value(ref r, out bool isParams);
                     return isParams
                         ? new RpcMessage(RpcMessageKind.Request, id, method, buffer.AsMemory(start, end - start), state: buffer)
@@ -68,7 +69,7 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
                 }
                 case Notification when count == 3:
                 {
-                    string method = r.ReadString();
+                    string method = UntrustedInput.ReadString(ref r);
                     (int start, int end) = Value(ref r, out bool isParams);
                     return isParams
                         ? new RpcMessage(RpcMessageKind.Notification, RequestId.None, method, buffer.AsMemory(start, end - start), state: buffer)
@@ -90,22 +91,22 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
                         $"a message of type {type} must have {(type == Notification ? 3 : 4)} elements; type must be 0, 1 or 2.");
             }
         }
-        catch (WireFormatException e)
+        catch (Exception e) when (UntrustedInput.IsMalformed(e))
         {
-            return Invalid(buffer, id, e.Message);
+            return Invalid(buffer, id, UntrustedInput.Malformed(e, "a MessagePack-RPC message").Message);
         }
     }
 
     private static RequestId ReadId(ref MessagePackReader r)
     {
         if (r.TryReadNil()) return RequestId.Null;
-        return r.NextType == MessagePackType.String ? RequestId.FromString(r.ReadString()) : RequestId.FromNumber(r.ReadInt64());
+        return r.NextMessagePackType == MessagePackType.String ? RequestId.FromString(UntrustedInput.ReadString(ref r)) : RequestId.FromNumber(r.ReadInt64());
     }
 
     // The bounds of the next value; isParams says whether it is an array or a map.
     private static (int Start, int End) Value(ref MessagePackReader r, out bool isParams)
     {
-        isParams = r.NextType is MessagePackType.Array or MessagePackType.Map;
+        isParams = r.NextMessagePackType is MessagePackType.Array or MessagePackType.Map;
         int start = (int)r.Consumed;
         r.Skip();
         return (start, (int)r.Consumed);
@@ -117,24 +118,24 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
         int code = RpcErrorCodes.InternalError;
         string message = "error";
         int dataStart = 0, dataEnd = 0;
-        if (r.NextType == MessagePackType.Map)
+        if (r.NextMessagePackType == MessagePackType.Map)
         {
             int entries = r.ReadMapHeader();
             for (int i = 0; i < entries; i++)
             {
-                string key = r.NextType == MessagePackType.String ? r.ReadString() : "";
+                string key = r.NextMessagePackType == MessagePackType.String ? UntrustedInput.ReadString(ref r) : "";
                 switch (key)
                 {
                     case "code": code = checked((int)r.ReadInt64()); break;
-                    case "message": message = r.ReadString(); break;
+                    case "message": message = UntrustedInput.ReadString(ref r); break;
                     case "data": (dataStart, dataEnd) = Value(ref r, out _); break;
                     default: r.Skip(); break;
                 }
             }
         }
-        else if (r.NextType == MessagePackType.String)
+        else if (r.NextMessagePackType == MessagePackType.String)
         {
-            message = r.ReadString();
+            message = UntrustedInput.ReadString(ref r);
         }
         else
         {
@@ -156,14 +157,14 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     /// <inheritdoc />
     public override TArgs ReadArgs<TArgs>(in RpcMessage message)
     {
-        var reader = new MessagePackWireReader(new ReadOnlySequence<byte>(message.Payload));
+        var reader = new MessagePackWireReader(message.Payload);
         return TArgs.Read(ref reader);
     }
 
     /// <inheritdoc />
     public override T ReadResult<T, TCodec>(in RpcMessage message)
     {
-        var reader = new MessagePackWireReader(new ReadOnlySequence<byte>(message.Payload));
+        var reader = new MessagePackWireReader(message.Payload);
         return reader.TryReadNull() ? NullResult<T>() : TCodec.Read(ref reader);
     }
 
@@ -171,12 +172,12 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     public override JsonElement? ReadErrorData(in RpcMessage message)
         => message.Payload.IsEmpty ? null : MessagePackJson.ToJson(new ReadOnlySequence<byte>(message.Payload));
 
-    private static void WriteId(MessagePackWriter w, RequestId id)
+    private static void WriteId(ref MessagePackWriter w, RequestId id)
     {
         switch (id.Kind)
         {
-            case RequestIdKind.Number: w.WriteInt64(id.Number); break;
-            case RequestIdKind.String or RequestIdKind.RawNumber: w.WriteString(id.Text!); break;
+            case RequestIdKind.Number: w.Write(id.Number); break;
+            case RequestIdKind.String or RequestIdKind.RawNumber: w.Write(id.Text!); break;
             default: w.WriteNil(); break;
         }
     }
@@ -184,34 +185,36 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     /// <inheritdoc />
     public override void WriteRequest<TArgs>(IBufferWriter<byte> output, RequestId id, string method, in TArgs args)
     {
-        var w = new MessagePackWriter(output);
+        var writer = new MessagePackWireWriter(output, firstObjectAsArray: true, _objectsAsArrays);
+        ref MessagePackWriter w = ref writer.Writer;
         if (id.IsPresent)
         {
             w.WriteArrayHeader(4);
-            w.WriteInt64(Request);
-            WriteId(w, id);
+            w.Write(Request);
+            WriteId(ref w, id);
         }
         else
         {
             w.WriteArrayHeader(3);
-            w.WriteInt64(Notification);
+            w.Write(Notification);
         }
-        w.WriteString(method);
-        var writer = new MessagePackWireWriter(output, firstObjectAsArray: true, _objectsAsArrays);
+        w.Write(method);
         args.Write(ref writer);
+        writer.Flush();
     }
 
     /// <inheritdoc />
     public override void WriteResult<T, TCodec>(IBufferWriter<byte> output, RequestId id, T value)
     {
-        var w = new MessagePackWriter(output);
-        w.WriteArrayHeader(4);
-        w.WriteInt64(Response);
-        WriteId(w, id);
-        w.WriteNil();
         var writer = new MessagePackWireWriter(output, objectsAsArrays: _objectsAsArrays);
+        ref MessagePackWriter w = ref writer.Writer;
+        w.WriteArrayHeader(4);
+        w.Write(Response);
+        WriteId(ref w, id);
+        w.WriteNil();
         if (value is null) w.WriteNil();
         else TCodec.Write(ref writer, value);
+        writer.Flush();
     }
 
     /// <inheritdoc />
@@ -219,18 +222,19 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     {
         var w = new MessagePackWriter(output);
         w.WriteArrayHeader(4);
-        w.WriteInt64(Response);
-        WriteId(w, id);
+        w.Write(Response);
+        WriteId(ref w, id);
         w.WriteMapHeader(data is null ? 2 : 3);
         w.WriteString("code"u8);
-        w.WriteInt64(code);
+        w.Write(code);
         w.WriteString("message"u8);
-        w.WriteString(message);
+        w.Write(message);
         if (data is { } d)
         {
             w.WriteString("data"u8);
-            MessagePackJson.Write(w, d);
+            MessagePackJson.Write(ref w, d);
         }
         w.WriteNil();
+        w.Flush();
     }
 }

@@ -1,14 +1,16 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using MessagePack;
 using SidecarKit.Wire;
 
 namespace SidecarKit.Transports.MessagePack;
 
 /// <summary>
-/// <see cref="IWireReader"/> over MessagePack, reading what <see cref="MessagePackWireWriter"/> writes. An object may
-/// also come as an array (its members by position: the compact layout). Containers are counted, so the reader keeps
-/// the items left at each level (up to <see cref="MaxDepth"/> levels).
+/// <see cref="IWireReader"/> over MessagePack-CSharp's <see cref="MessagePackReader"/>, reading what
+/// <see cref="MessagePackWireWriter"/> writes. An object may also come as an array (its members by position: the
+/// compact layout). Containers are counted, so the reader keeps the items left at each level (up to
+/// <see cref="MaxDepth"/> levels). Whatever the library refuses (wrong type, out of range, truncated) is a <see cref="WireFormatException"/>; strings must be valid UTF-8.
 /// </summary>
 public ref struct MessagePackWireReader : IWireReader
 {
@@ -26,13 +28,16 @@ public ref struct MessagePackWireReader : IWireReader
     /// <summary>Reads one value from <paramref name="input"/>.</summary>
     public MessagePackWireReader(ReadOnlySequence<byte> input) => _r = new MessagePackReader(input);
 
+    /// <summary>Reads one value from <paramref name="input"/>.</summary>
+    public MessagePackWireReader(ReadOnlyMemory<byte> input) => _r = new MessagePackReader(input);
+
     /// <inheritdoc />
-    public readonly WireTokenKind TokenKind
+    public WireTokenKind TokenKind
     {
         get
         {
             if (_r.End) return WireTokenKind.None;
-            return _r.NextType switch
+            return _r.NextMessagePackType switch
             {
                 MessagePackType.Nil => WireTokenKind.Null,
                 MessagePackType.Boolean => WireTokenKind.Boolean,
@@ -41,59 +46,112 @@ public ref struct MessagePackWireReader : IWireReader
                 MessagePackType.Binary => WireTokenKind.Bytes,
                 MessagePackType.Array => WireTokenKind.Array,
                 MessagePackType.Map => WireTokenKind.Object,
-                _ => WireTokenKind.Extension,
+                MessagePackType.Extension => WireTokenKind.Extension,
+                _ => throw new WireFormatException($"0x{_r.NextCode:x2} is not a valid MessagePack format byte."),
             };
         }
     }
 
     /// <inheritdoc />
     public bool TryReadNull() => !_r.End && _r.TryReadNil();
+
     /// <inheritdoc />
-    public bool ReadBoolean() => _r.ReadBoolean();
+    public bool ReadBoolean()
+    {
+        try { return _r.ReadBoolean(); }
+        catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "a Boolean"); }
+    }
+
     /// <inheritdoc />
-    public long ReadInt64() => _r.ReadInt64();
+    public long ReadInt64()
+    {
+        try { return _r.ReadInt64(); }
+        catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "an Int64"); }
+    }
+
     /// <inheritdoc />
-    public ulong ReadUInt64() => _r.ReadUInt64();
+    public ulong ReadUInt64()
+    {
+        try { return _r.ReadUInt64(); }
+        catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "a UInt64"); }
+    }
+
     /// <inheritdoc />
-    public float ReadSingle() => _r.ReadSingle();
+    public float ReadSingle()
+    {
+        if (_r.End || _r.NextCode != MessagePackCode.Float64)
+        {
+            try { return _r.ReadSingle(); }
+            catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "a number"); }
+        }
+        // The library narrows a float64 to infinity when it does not fit; a finite value that does not fit is out of range.
+        double d = _r.ReadDouble();
+        float f = (float)d;
+        return float.IsInfinity(f) && !double.IsInfinity(d) ? throw WireFormatException.OutOfRange("Single", d.ToString(CultureInfo.InvariantCulture)) : f;
+    }
+
     /// <inheritdoc />
-    public double ReadDouble() => _r.ReadDouble();
+    public double ReadDouble()
+    {
+        try { return _r.ReadDouble(); }
+        catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "a number"); }
+    }
 
     /// <inheritdoc />
     public decimal ReadDecimal()
     {
-        if (_r.NextType == MessagePackType.String)
+        MessagePackType type = NextType();
+        if (type == MessagePackType.String)
         {
-            string s = _r.ReadString();
+            string s = UntrustedInput.ReadString(ref _r);
             return decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal d) ? d : throw new WireFormatException($"'{s}' is not a decimal number.");
         }
-        if (_r.NextType == MessagePackType.Integer) return _r.ReadInt64();
-        double v = _r.ReadDouble();
+        if (type == MessagePackType.Integer) return _r.NextCode == MessagePackCode.UInt64 ? ReadUInt64() : ReadInt64();
+        double v = ReadDouble();
         try { return (decimal)v; }
         catch (OverflowException) { throw WireFormatException.OutOfRange("Decimal", v.ToString(CultureInfo.InvariantCulture)); }
     }
 
     /// <inheritdoc />
-    public string ReadString() => _r.ReadString();
+    public string ReadString() => UntrustedInput.ReadString(ref _r);
+
     /// <inheritdoc />
-    public byte[] ReadBytes() => _r.ReadBinary();
+    public byte[] ReadBytes()
+    {
+        // The library also reads a str as bytes (the old spec had no bin); the protocol says byte[] is bin.
+        if (NextType() != MessagePackType.Binary) throw Expected("a byte string (bin)");
+        try { return _r.ReadBytes()!.Value.ToArray(); }
+        catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "a byte string (bin)"); }
+    }
 
     /// <inheritdoc />
     public Guid ReadGuid()
     {
-        string s = _r.ReadString();
+        string s = ReadString();
         return Guid.TryParse(s, out Guid g) ? g : throw new WireFormatException($"'{s}' is not a GUID.");
     }
 
     /// <inheritdoc />
-    public DateTime ReadDateTime() => _r.ReadDateTimeOffset().UtcDateTime;
+    public DateTime ReadDateTime()
+    {
+        if (NextType() != MessagePackType.Extension) throw Expected("a timestamp (extension -1)");
+        ExtensionHeader header;
+        try { header = _r.ReadExtensionFormatHeader(); }
+        catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "a timestamp (extension -1)"); }
+        if (header.TypeCode != ReservedMessagePackExtensionTypeCode.DateTime)
+            throw new WireFormatException($"expected a timestamp (extension -1), found extension {header.TypeCode}.");
+        try { return _r.ReadDateTime(header); }
+        catch (ArgumentOutOfRangeException e) { throw new WireFormatException("the timestamp is outside the range of DateTime.", e); }
+        catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "a timestamp of 4, 8 or 12 bytes"); }
+    }
+
     /// <inheritdoc />
-    public DateTimeOffset ReadDateTimeOffset() => _r.ReadDateTimeOffset();
+    public DateTimeOffset ReadDateTimeOffset() => new(ReadDateTime());
 
     /// <inheritdoc />
     public TimeSpan ReadTimeSpan()
     {
-        string s = _r.ReadString();
+        string s = ReadString();
         return TimeSpan.TryParseExact(s, "c", CultureInfo.InvariantCulture, out TimeSpan t) ? t : throw new WireFormatException($"'{s}' is not a duration ([-][d.]hh:mm:ss[.fffffff]).");
     }
 
@@ -116,8 +174,27 @@ public ref struct MessagePackWireReader : IWireReader
         return true;
     }
 
+    private int ReadArrayHeader()
+    {
+        int count;
+        try { count = _r.ReadArrayHeader(); }
+        catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "an array"); }
+        return count >= 0 ? count : throw TooManyItems(count);
+    }
+
+    private int ReadMapHeader()
+    {
+        int count;
+        try { count = _r.ReadMapHeader(); }
+        catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "a map"); }
+        return count >= 0 ? count : throw TooManyItems(count);
+    }
+
+    // The library returns a 32-bit count as an int: 2^31 or more comes back negative.
+    private static WireFormatException TooManyItems(int count) => new($"a count of {(uint)count} items is more than the message holds.");
+
     /// <inheritdoc />
-    public void ReadStartArray() => Push(_r.ReadArrayHeader(), isArray: true);
+    public void ReadStartArray() => Push(ReadArrayHeader(), isArray: true);
 
     /// <inheritdoc />
     public bool ReadNextItem() => Next();
@@ -125,8 +202,8 @@ public ref struct MessagePackWireReader : IWireReader
     /// <inheritdoc />
     public void ReadStartObject()
     {
-        if (_r.NextType == MessagePackType.Array) Push(_r.ReadArrayHeader(), isArray: true);
-        else Push(_r.ReadMapHeader(), isArray: false);
+        if (NextType() == MessagePackType.Array) Push(ReadArrayHeader(), isArray: true);
+        else Push(ReadMapHeader(), isArray: false);
     }
 
     /// <inheritdoc />
@@ -138,20 +215,20 @@ public ref struct MessagePackWireReader : IWireReader
             if (++index >= members.Count) throw WireFormatException.TooManyMembers(members);
             return true;
         }
-        if (_r.NextType != MessagePackType.String)
+        if (NextType() != MessagePackType.String)
         {
             // A key that is not a string cannot name a member: skip the key, and the caller skips the value.
-            _r.Skip();
+            Skip();
             index = -1;
             return true;
         }
-        ReadOnlySequence<byte> key = _r.ReadStringBytes();
-        index = key.IsSingleSegment ? members.IndexOf(key.FirstSpan) : members.IndexOf(key.ToArray());
+        // Member names are matched on their UTF-8 bytes, without making a string.
+        index = _r.TryReadStringSpan(out ReadOnlySpan<byte> key) ? members.IndexOf(key) : members.IndexOf(_r.ReadStringSequence()!.Value.ToArray());
         return true;
     }
 
     /// <inheritdoc />
-    public void ReadStartMap() => Push(_r.ReadMapHeader(), isArray: false);
+    public void ReadStartMap() => Push(ReadMapHeader(), isArray: false);
 
     /// <inheritdoc />
     public bool ReadNextKey(out string key)
@@ -161,10 +238,23 @@ public ref struct MessagePackWireReader : IWireReader
             key = "";
             return false;
         }
-        key = _r.ReadString();
+        key = ReadString();
         return true;
     }
 
     /// <inheritdoc />
-    public void Skip() => _r.Skip();
+    public void Skip()
+    {
+        try { _r.Skip(); }
+        catch (Exception e) when (UntrustedInput.IsMalformed(e)) { throw UntrustedInput.Malformed(e, "a MessagePack value"); }
+    }
+
+    private MessagePackType NextType()
+    {
+        if (_r.End) throw new WireFormatException("the MessagePack value is truncated.");
+        return _r.NextMessagePackType;
+    }
+
+    private WireFormatException Expected(string what)
+        => new($"expected {what}, found {UntrustedInput.Describe(_r.NextCode)} at byte {_r.Consumed}.");
 }

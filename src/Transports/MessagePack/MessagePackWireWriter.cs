@@ -1,54 +1,81 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using MessagePack;
 using SidecarKit.Wire;
 
 namespace SidecarKit.Transports.MessagePack;
 
 /// <summary>
-/// <see cref="IWireWriter"/> over MessagePack. DTOs are maps keyed by their camelCase member names (what clients in
-/// other languages expect); <c>byte[]</c> is bin; <c>DateTime</c>/<c>DateTimeOffset</c> are timestamps (extension -1,
-/// the UTC instant); <c>Guid</c>, <c>TimeSpan</c> and <c>decimal</c> are strings (<c>D</c>, <c>c</c> and invariant formats).
+/// <see cref="IWireWriter"/> over MessagePack-CSharp's <see cref="MessagePackWriter"/>, which writes straight into the
+/// output's buffer in the smallest encoding of each value. DTOs are maps keyed by their camelCase member names (what
+/// clients in other languages expect); <c>byte[]</c> is bin; <c>DateTime</c>/<c>DateTimeOffset</c> are timestamps
+/// (extension -1, the UTC instant); <c>Guid</c>, <c>TimeSpan</c> and <c>decimal</c> are strings (<c>D</c>, <c>c</c>
+/// and invariant formats). Call <see cref="Flush"/> when done: the library writer commits its bytes to the output then.
 /// </summary>
-/// <param name="output">Where the bytes go.</param>
-/// <param name="firstObjectAsArray">Write the outermost object by position (MessagePack-RPC params).</param>
-/// <param name="objectsAsArrays">Write every object by position (<see cref="MessagePackObjectLayout.Array"/>).</param>
-public struct MessagePackWireWriter(IBufferWriter<byte> output, bool firstObjectAsArray = false, bool objectsAsArrays = false) : IWireWriter
+public ref struct MessagePackWireWriter : IWireWriter
 {
-    private readonly MessagePackWriter _w = new(output);
-    private readonly bool _objectsAsArrays = objectsAsArrays;
+    private MessagePackWriter _w;
+    private readonly bool _objectsAsArrays;
 
     // MessagePack-RPC params are a positional array: the outermost object (the params) is written as one.
-    private bool _nextObjectAsArray = firstObjectAsArray;
+    private bool _nextObjectAsArray;
     private ulong _arrayObjects;   // bit per depth: the object at that depth is an array (its member names are not written)
     private int _depth;
+
+    /// <summary>Writes to <paramref name="output"/>.</summary>
+    /// <param name="output">Where the bytes go.</param>
+    /// <param name="firstObjectAsArray">Write the outermost object by position (MessagePack-RPC params).</param>
+    /// <param name="objectsAsArrays">Write every object by position (<see cref="MessagePackObjectLayout.Array"/>).</param>
+    public MessagePackWireWriter(IBufferWriter<byte> output, bool firstObjectAsArray = false, bool objectsAsArrays = false)
+    {
+        _w = new MessagePackWriter(output);
+        _nextObjectAsArray = firstObjectAsArray;
+        _objectsAsArrays = objectsAsArrays;
+    }
+
+    /// <summary>The library writer underneath, for what is not a contract value (the MessagePack-RPC envelope around it).</summary>
+    [UnscopedRef]
+    public ref MessagePackWriter Writer => ref _w;
+
+    /// <summary>Commits what was written to the output.</summary>
+    public void Flush() => _w.Flush();
 
     /// <inheritdoc />
     public void WriteNull() => _w.WriteNil();
     /// <inheritdoc />
-    public void WriteBoolean(bool value) => _w.WriteBoolean(value);
+    public void WriteBoolean(bool value) => _w.Write(value);
     /// <inheritdoc />
-    public void WriteInt64(long value) => _w.WriteInt64(value);
+    public void WriteInt64(long value) => _w.Write(value);
     /// <inheritdoc />
-    public void WriteUInt64(ulong value) => _w.WriteUInt64(value);
+    public void WriteUInt64(ulong value) => _w.Write(value);
     /// <inheritdoc />
-    public void WriteSingle(float value) => _w.WriteSingle(value);
+    public void WriteSingle(float value) => _w.Write(value);
     /// <inheritdoc />
-    public void WriteDouble(double value) => _w.WriteDouble(value);
+    public void WriteDouble(double value) => _w.Write(value);
     /// <inheritdoc />
-    public void WriteDecimal(decimal value) => _w.WriteString(value.ToString(CultureInfo.InvariantCulture));
+    public void WriteDecimal(decimal value) => _w.Write(value.ToString(CultureInfo.InvariantCulture));
     /// <inheritdoc />
-    public void WriteString(string value) => _w.WriteString(value);
+    public void WriteString(string value) => _w.Write(value);
     /// <inheritdoc />
-    public void WriteBytes(ReadOnlySpan<byte> value) => _w.WriteBinary(value);
+    public void WriteBytes(ReadOnlySpan<byte> value) => _w.Write(value);
     /// <inheritdoc />
-    public void WriteGuid(Guid value) => _w.WriteString(value.ToString("D"));
+    public void WriteGuid(Guid value)
+    {
+        // 36 ASCII characters, formatted straight into the output's buffer: no string.
+        const int Length = 36;
+        _w.WriteStringHeader(Length);
+        value.TryFormat(_w.GetSpan(Length), out _, "D");
+        _w.Advance(Length);
+    }
+
     /// <inheritdoc />
-    public void WriteDateTime(DateTime value)
-        => _w.WriteTimestamp(new DateTimeOffset(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : DateTime.SpecifyKind(value, DateTimeKind.Utc)));
+    /// <remarks>A <see cref="DateTimeKind.Local"/> value is converted to UTC; an unspecified one is taken as UTC.</remarks>
+    public void WriteDateTime(DateTime value) => _w.Write(value);
     /// <inheritdoc />
-    public void WriteDateTimeOffset(DateTimeOffset value) => _w.WriteTimestamp(value);
+    public void WriteDateTimeOffset(DateTimeOffset value) => _w.Write(value.UtcDateTime);
     /// <inheritdoc />
-    public void WriteTimeSpan(TimeSpan value) => _w.WriteString(value.ToString("c", CultureInfo.InvariantCulture));
+    public void WriteTimeSpan(TimeSpan value) => _w.Write(value.ToString("c", CultureInfo.InvariantCulture));
     /// <inheritdoc />
     public void WriteStartArray(int count) => _w.WriteArrayHeader(count);
     /// <inheritdoc />
@@ -81,7 +108,7 @@ public struct MessagePackWireWriter(IBufferWriter<byte> output, bool firstObject
     /// <inheritdoc />
     public void WriteStartMap(int count) => _w.WriteMapHeader(count);
     /// <inheritdoc />
-    public void WriteKey(string key) => _w.WriteString(key);
+    public void WriteKey(string key) => _w.Write(key);
     /// <inheritdoc />
     public void WriteEndMap() { }
 }
