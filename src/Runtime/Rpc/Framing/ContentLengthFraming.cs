@@ -14,7 +14,7 @@ namespace SidecarKit.Rpc.Framing;
 /// <c>Content-Type</c>) are ignored. A <c>Content-Length</c> over the size limit is reported at once and its body
 /// discarded as it arrives, without buffering it: the stream stays in step. A header section that is missing
 /// <c>Content-Length</c>, repeats it, gives it a value that is not a non-negative decimal integer, holds a line that is
-/// not <c>Name: value</c>, or is longer than <see cref="MaxHeaderSize"/> is <see cref="RpcFrameStatus.Invalid"/>: without
+/// not <c>Name: value</c> (the name an HTTP token), or is longer than <see cref="MaxHeaderSize"/> is <see cref="RpcFrameStatus.Invalid"/>: without
 /// a trustworthy length the next message cannot be found, so the connection closes. So does a stream that ends inside
 /// a header section or a body.</para>
 /// <para>Writing: only <c>Content-Length</c> is sent. The body is written into a buffer this framing keeps and reuses
@@ -26,6 +26,10 @@ public sealed class ContentLengthFraming : RpcFraming
     public const int DefaultMaxHeaderSize = 4096;
 
     private static ReadOnlySpan<byte> HeaderEnd => "\r\n\r\n"u8;
+
+    // A header name is an HTTP token (RFC 9110): so JSON sent without headers is refused as such, not taken for one.
+    private static readonly SearchValues<byte> s_tokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
     private static ReadOnlySpan<byte> ContentLength => "Content-Length"u8;
 
     // A body buffer that grew past this for one large message is dropped afterwards rather than kept for the connection's life.
@@ -124,7 +128,7 @@ public sealed class ContentLengthFraming : RpcFraming
             int end = headers.IndexOf("\r\n"u8);
             ReadOnlySpan<byte> line = end < 0 ? headers : headers[..end];
             int colon = line.IndexOf((byte)':');
-            if (colon <= 0)
+            if (colon <= 0 || line[..colon].ContainsAnyExcept(s_tokenChars))
             {
                 Invalid($"a header line that is not 'Name: value': \"{Show(line)}\".", out error);
                 return -1;
@@ -141,7 +145,7 @@ public sealed class ContentLengthFraming : RpcFraming
                 if (value.IsEmpty || value.Length > 18 || value.ContainsAnyExceptInRange((byte)'0', (byte)'9')
                     || !Utf8Parser.TryParse(value, out length, out _))
                 {
-                    Invalid($"Content-Length \"{Show(value)}\" is not a non-negative decimal integer.", out error);
+                    Invalid($"Content-Length \"{Show(value)}\" is not a non-negative decimal integer (of at most 18 digits).", out error);
                     return -1;
                 }
             }
