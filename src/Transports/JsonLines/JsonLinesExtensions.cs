@@ -16,7 +16,7 @@ public static class JsonLinesExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddTransport(new SidecarTransport(JsonLines.TransportName, "JSON-RPC 2.0 over JSON lines on stdio", () => new JsonRpcProtocol(limits)));
         return builder.AddTransport(new SidecarTransport(JsonLines.ContentLengthTransportName,
-            "JSON-RPC 2.0 with Content-Length headers on stdio (LSP / vscode-jsonrpc / StreamJsonRpc framing)",
+            "JSON-RPC 2.0 with Content-Length headers on stdio (LSP, StreamJsonRpc)",
             () => JsonLines.CreateContentLengthProtocol(limits)));
     }
 
