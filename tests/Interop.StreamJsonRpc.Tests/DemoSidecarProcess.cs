@@ -47,7 +47,7 @@ internal sealed class DemoSidecarProcess : IAsyncDisposable
     /// <summary>Closes the sidecar's stdin and waits for it to exit; returns its exit code.</summary>
     public async Task<int> StopAsync()
     {
-        try { _process.StandardInput.Close(); } catch (IOException) { /* already gone */ }
+        try { _process.StandardInput.Close(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { /* already gone */ }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _process.WaitForExitAsync(timeout.Token);
         return _process.ExitCode;
