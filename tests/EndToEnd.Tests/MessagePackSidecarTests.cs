@@ -82,7 +82,7 @@ public class MessagePackSidecarTests
         await CallEveryMethodAsync(sidecar.GetClient<IDemo>());
     }
 
-    private static async Task CallEveryMethodAsync(IDemo demo)
+    internal static async Task CallEveryMethodAsync(IDemo demo)
     {
         Assert.Equal(5, await demo.AddAsync(2, 3));
         var ada = new Person("Ada", 36, ["math"], new Address("St James's Square", "London"), new DateTimeOffset(1815, 12, 10, 0, 0, 0, TimeSpan.Zero));

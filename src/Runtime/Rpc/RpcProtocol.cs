@@ -5,19 +5,22 @@ using SidecarKit.Wire;
 namespace SidecarKit.Rpc;
 
 /// <summary>
-/// An envelope and a format: how messages are framed, enveloped and encoded (JSON-RPC over JSON lines,
-/// MessagePack-RPC, …). One instance serves one connection: its reading half is used only by the connection's read
-/// loop and its writing half only under the connection's write lock, so it may keep per-connection scratch state.
+/// An envelope and a format (JSON-RPC 2.0 in JSON, MessagePack-RPC in MessagePack) composed with a framing
+/// (<see cref="Framing.RpcFraming"/>: newline-delimited, <c>Content-Length</c> headers, one MessagePack object after
+/// another) that finds where each message ends. One instance serves one connection: its reading half is used only by
+/// the connection's read loop and its writing half only under the connection's write lock, so it may keep
+/// per-connection scratch state.
 /// </summary>
 public abstract class RpcProtocol
 {
-    /// <summary>The protocol's name (<c>jsonl</c>).</summary>
+    /// <summary>The protocol's name (<c>jsonl</c>, <c>jsonrpc</c>, <c>msgpack</c>).</summary>
     public abstract string Name { get; }
 
     /// <summary>
     /// Takes the next whole message from <paramref name="buffer"/>, advancing it past what was consumed. Returns
     /// <see langword="false"/> when more bytes are needed. A message that cannot be understood is returned as
-    /// <see cref="RpcMessageKind.Invalid"/>, and the protocol resynchronises on the next message.
+    /// <see cref="RpcMessageKind.Invalid"/>, and the protocol resynchronises on the next message; when the framing
+    /// cannot find the next message at all, it throws <see cref="InvalidDataException"/> and the connection closes.
     /// <paramref name="isCompleted"/> says no more bytes will come, so a final unterminated message may be taken.
     /// </summary>
     public abstract bool TryReadMessage(ref ReadOnlySequence<byte> buffer, bool isCompleted, out RpcMessage message);

@@ -2,13 +2,16 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using SidecarKit.Rpc;
+using SidecarKit.Rpc.Framing;
 using SidecarKit.Wire;
 
 namespace SidecarKit.Transports.JsonLines;
 
 /// <summary>
-/// JSON-RPC 2.0, one message per <c>\n</c>-terminated line of UTF-8 JSON. Create one per connection.
-/// Batches (a JSON array at the top level) are refused with -32600: send one message per line instead.
+/// JSON-RPC 2.0 in UTF-8 JSON (the envelope and the format), on a framing: by default one message per
+/// <c>\n</c>-terminated line (<see cref="NewlineFraming"/>), or <c>Content-Length</c> headers
+/// (<see cref="ContentLengthFraming"/>). Create one per connection.
+/// Batches (a JSON array at the top level) are refused with -32600: send one message at a time instead.
 /// </summary>
 public sealed class JsonRpcProtocol : RpcProtocol
 {
@@ -29,88 +32,62 @@ public sealed class JsonRpcProtocol : RpcProtocol
     };
 
     private readonly JsonLinesOptions _options;
+    private readonly RpcFraming _framing;
     private readonly MethodNameCache _methodNames = new();
     private Utf8JsonWriter? _writer;
-    private bool _discarding;
 
-    /// <summary>Creates the protocol for one connection.</summary>
-    public JsonRpcProtocol(JsonLinesOptions? options = null) => _options = options ?? new JsonLinesOptions();
+    /// <summary>Creates the protocol for one connection, one message per line (<see cref="NewlineFraming"/>).</summary>
+    /// <param name="options">Limits; <see cref="JsonLinesOptions.MaxMessageSize"/> is the longest line.</param>
+    public JsonRpcProtocol(JsonLinesOptions? options = null)
+        : this(new NewlineFraming((options ?? new JsonLinesOptions()).MaxMessageSize), options) { }
+
+    /// <summary>
+    /// Creates the protocol for one connection on <paramref name="framing"/>: for example
+    /// <c>new JsonRpcProtocol(new ContentLengthFraming())</c> speaks JSON-RPC with <c>Content-Length</c> headers, as LSP,
+    /// vscode-jsonrpc and StreamJsonRpc do by default. The framing is per connection too, and enforces its own size
+    /// limit; <see cref="JsonLinesOptions.MaxDepth"/> still applies.
+    /// </summary>
+    public JsonRpcProtocol(RpcFraming framing, JsonLinesOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(framing);
+        _framing = framing;
+        _options = options ?? new JsonLinesOptions();
+    }
+
+    /// <summary>The framing this protocol reads and writes messages with.</summary>
+    public RpcFraming Framing => _framing;
 
     /// <inheritdoc />
-    public override string Name => "jsonl";
+    /// <remarks>The <c>--transport</c> name of the composition: <c>jsonl</c> on newline framing, <c>jsonrpc</c> on <c>Content-Length</c> headers.</remarks>
+    public override string Name => _framing switch
+    {
+        NewlineFraming => JsonLines.TransportName,
+        ContentLengthFraming => JsonLines.ContentLengthTransportName,
+        _ => "jsonrpc+" + _framing.Name,
+    };
 
-    // ------------------------------------------------------------------ framing and envelope
+    // ------------------------------------------------------------------ envelope
 
     /// <inheritdoc />
     public override bool TryReadMessage(ref ReadOnlySequence<byte> buffer, bool isCompleted, out RpcMessage message)
     {
-        while (true)
+        switch (_framing.TryReadFrame(ref buffer, isCompleted, out ReadOnlySequence<byte> frame, out string? error))
         {
-            SequencePosition? newline = buffer.PositionOf((byte)'\n');
-            ReadOnlySequence<byte> line;
-            if (newline is null)
-            {
-                if (buffer.Length > _options.MaxMessageSize && !_discarding)
-                {
-                    // Too long already: drop it as it streams in, and answer once its end is seen.
-                    _discarding = true;
-                }
-                if (_discarding)
-                {
-                    buffer = buffer.Slice(buffer.End);
-                    if (isCompleted) { _discarding = false; message = TooLarge(); return true; }
-                    message = default;
-                    return false;
-                }
-                if (!isCompleted || buffer.IsEmpty)
-                {
-                    message = default;
-                    return false;
-                }
-                line = buffer;
-                buffer = buffer.Slice(buffer.End);
-            }
-            else
-            {
-                line = buffer.Slice(0, newline.Value);
-                buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
-                if (_discarding)
-                {
-                    _discarding = false;
-                    message = TooLarge();
-                    return true;
-                }
-            }
-
-            if (line.Length > _options.MaxMessageSize)
-            {
-                message = TooLarge();
+            case RpcFrameStatus.Complete:
+                int length = (int)frame.Length;
+                byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                frame.CopyTo(rented);
+                message = ParseEnvelope(rented, length);
                 return true;
-            }
-            int length = (int)line.Length;
-            if (IsBlank(line)) continue;
-
-            byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            line.CopyTo(rented);
-            message = ParseEnvelope(rented, length);
-            return true;
+            case RpcFrameStatus.Incomplete:
+                message = default;
+                return false;
+            case RpcFrameStatus.TooLarge:
+                message = new RpcMessage(RpcMessageKind.Invalid, RequestId.Null, null, default, RpcErrorCodes.MessageTooLarge, error);
+                return true;
+            default:
+                throw new InvalidDataException($"JSON-RPC ({_framing.Name} framing): {error} The connection is closed: the next message cannot be found.");
         }
-    }
-
-    private RpcMessage TooLarge()
-        => new(RpcMessageKind.Invalid, RequestId.Null, null, default, RpcErrorCodes.MessageTooLarge,
-            $"Message too large: a line may be at most {_options.MaxMessageSize} bytes.");
-
-    private static bool IsBlank(ReadOnlySequence<byte> line)
-    {
-        foreach (ReadOnlyMemory<byte> segment in line)
-        {
-            foreach (byte b in segment.Span)
-            {
-                if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r')) return false;
-            }
-        }
-        return true;
     }
 
     private RpcMessage ParseEnvelope(byte[] buffer, int length)
@@ -320,20 +297,22 @@ public sealed class JsonRpcProtocol : RpcProtocol
 
     // ------------------------------------------------------------------ writing
 
+    // The framing says where the body goes (the output itself, or a buffer of its own to measure it first).
     private Utf8JsonWriter Begin(IBufferWriter<byte> output)
     {
-        if (_writer is null) _writer = new Utf8JsonWriter(output, s_writerOptions);
-        else _writer.Reset(output);
+        IBufferWriter<byte> body = _framing.BeginFrame(output);
+        if (_writer is null) _writer = new Utf8JsonWriter(body, s_writerOptions);
+        else _writer.Reset(body);
         _writer.WriteStartObject();
         _writer.WriteString(s_jsonrpc, s_version);
         return _writer;
     }
 
-    private static void End(Utf8JsonWriter writer, IBufferWriter<byte> output)
+    private void End(Utf8JsonWriter writer, IBufferWriter<byte> output)
     {
         writer.WriteEndObject();
         writer.Flush();
-        output.Write("\n"u8);
+        _framing.EndFrame(output);
     }
 
     private static void WriteId(Utf8JsonWriter w, RequestId id)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using MessagePack;
 using SidecarKit.Rpc;
+using SidecarKit.Rpc.Framing;
 using SidecarKit.Wire;
 
 namespace SidecarKit.Transports.MessagePack;
@@ -22,6 +23,8 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     private const int Request = 0, Response = 1, Notification = 2;
     private readonly MessagePackOptions _options = options ?? new MessagePackOptions();
     private readonly bool _objectsAsArrays = options?.ObjectLayout == MessagePackObjectLayout.Array;
+    // Where one message ends; writing needs no framing bytes, so the writers below go straight to the output.
+    private readonly MessagePackObjectFraming _framing = new((options ?? new MessagePackOptions()).MaxMessageSize, (options ?? new MessagePackOptions()).MaxDepth);
 
     /// <inheritdoc />
     public override string Name => "msgpack";
@@ -30,20 +33,19 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     public override bool TryReadMessage(ref ReadOnlySequence<byte> buffer, bool isCompleted, out RpcMessage message)
     {
         message = default;
-        if (buffer.IsEmpty) return false;
-        switch (MessagePackFraming.TryGetObject(buffer, _options.MaxDepth, _options.MaxMessageSize, out long length, out string? error))
+        switch (_framing.TryReadFrame(ref buffer, isCompleted, out ReadOnlySequence<byte> frame, out string? error))
         {
-            case FrameStatus.Incomplete:
-                if (isCompleted) throw new InvalidDataException($"MessagePack-RPC: the stream ended inside a message ({buffer.Length} bytes).");
+            case RpcFrameStatus.Complete:
+                int length = (int)frame.Length;
+                byte[] rented = ArrayPool<byte>.Shared.Rent(length);
+                frame.CopyTo(rented);
+                message = ParseEnvelope(rented, length);
+                return true;
+            case RpcFrameStatus.Incomplete:
                 return false;
-            case FrameStatus.Invalid:
-                throw new InvalidDataException($"MessagePack-RPC: {error} The connection is closed: a stream of MessagePack objects cannot be resynchronised.");
+            default:
+                throw new InvalidDataException($"MessagePack-RPC: {error}");
         }
-        byte[] rented = ArrayPool<byte>.Shared.Rent((int)length);
-        buffer.Slice(0, length).CopyTo(rented);
-        buffer = buffer.Slice(length);
-        message = ParseEnvelope(rented, (int)length);
-        return true;
     }
 
     private static RpcMessage ParseEnvelope(byte[] buffer, int length)
