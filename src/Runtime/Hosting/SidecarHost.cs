@@ -96,26 +96,25 @@ public sealed class SidecarHost
 
     private async Task<int> ServeAsync(SidecarTransport transport, string? token, CancellationToken cancellationToken)
     {
-        var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         // A second reason to stop while already stopping (SIGTERM or system.shutdown_now during a drain) means "now".
-        using var urgent = new CancellationTokenSource();
-        void Signal(PosixSignalContext c, string reason)
+        using var stop = new StopSignal();
+        void Signal(PosixSignalContext c, StopReason reason)
         {
             c.Cancel = true;
-            if (!stop.TrySetResult(reason)) urgent.Cancel();
+            stop.Request(reason);
         }
-        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Signal(c, "sigterm"));
-        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Signal(c, "sigint"));
-        using CancellationTokenRegistration cancelled = cancellationToken.Register(() => stop.TrySetResult("cancelled"));
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Signal(c, StopReason.Terminate));
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Signal(c, StopReason.Interrupt));
+        using CancellationTokenRegistration cancelled = cancellationToken.Register(() => stop.Request(StopReason.Cancelled));
         using var parentGone = new CancellationTokenSource();
         using ITimer? watchdog = ParentWatchdog.Start(() =>
         {
-            stop.TrySetResult("parent-exit");
+            stop.Request(StopReason.ParentExit);
             parentGone.Cancel(); // a drain in progress for nobody ends now
         }, _logger);
 
         if (transport.StartServer is not null)
-            return await ServeWithServerAsync(transport, token, stop, urgent, parentGone.Token).ConfigureAwait(false);
+            return await ServeWithServerAsync(transport, token, stop, parentGone.Token).ConfigureAwait(false);
 
         var connections = new ConnectionSet();
         CarrierListener? listener = null;
@@ -138,7 +137,7 @@ public sealed class SidecarHost
             _logger.LogWarning("--listen is ignored: the transport {Transport} runs on stdio.", transport.Name);
         }
 
-        if (!await RunStartupTasksAsync(stop.Task).ConfigureAwait(false))
+        if (!await RunStartupTasksAsync(stop).ConfigureAwait(false))
         {
             if (listener is not null) await listener.DisposeAsync().ConfigureAwait(false);
             return 1;
@@ -148,49 +147,48 @@ public sealed class SidecarHost
         if (listener is null)
         {
             RpcConnection stdio = Open(transport, StreamDuplexPipe.Create(Console.OpenStandardInput(), Console.OpenStandardOutput(), blockingIo: true),
-                ready, stop, urgent);
+                ready, stop);
             stdio.CancelRequestsOnInputClosed = false; // the end of stdin drains: see the shutdown below
             connections.Add(stdio);
             stdio.Start(); // sends lifecycle.ready first, before the read loop can answer anything
             // The end of stdin, or input that cannot be read any further (bytes that are not the protocol).
-            _ = stdio.Completion.ContinueWith(_ => stop.TrySetResult(stdio.ReadError is null ? "eof" : "protocol-error"), TaskScheduler.Default);
+            _ = stdio.Completion.ContinueWith(_ => stop.Request(stdio.ReadError is null ? StopReason.EndOfInput : StopReason.ProtocolError), TaskScheduler.Default);
         }
         else
         {
             if (token is null)
                 _logger.LogInformation("{Variable} is not set: connections need no $/hello. The socket is still private to this user.", SidecarProcess.TokenVariable);
-            accepting = AcceptAsync(listener, transport, token, ready, connections, stop, urgent, stopAccepting.Token);
+            accepting = AcceptAsync(listener, transport, token, ready, connections, stop, stopAccepting.Token);
             // stdin carries no messages here, but its end still means "the parent is gone": the orphan guard of every OS.
-            WatchStdinForEnd(() => stop.TrySetResult("eof"));
+            WatchStdinForEnd(() => stop.Request(StopReason.EndOfInput));
         }
         _logger.LogInformation("Ready: {Contracts} over {Transport}{Where} (pid {Pid}).", string.Join(", ", _descriptors.Select(d => d.Name)),
             transport.Name, listener is null ? "" : " at " + listener.ListenInfo, Environment.ProcessId);
 
-        string reason = await stop.Task.ConfigureAwait(false);
-        _logger.LogInformation("Shutting down ({Reason}).", reason);
+        StopReason reason = await stop.Requested.ConfigureAwait(false);
+        _logger.LogInformation("Shutting down ({Reason}).", reason.WireName());
         if (listener is not null)
         {
             stopAccepting.Cancel();
             await listener.DisposeAsync().ConfigureAwait(false); // removes the socket file and its directory
             await accepting.ConfigureAwait(false);
         }
-        await ShutDownAsync(connections.Snapshot(), reason, parentGone.Token, urgent.Token).ConfigureAwait(false);
+        await ShutDownAsync(connections.Snapshot(), reason, parentGone.Token, stop.Urgent).ConfigureAwait(false);
         // Everything is said; the stdin reader may still be blocked in a read the parent has no reason to end: exit
         // without waiting for it.
-        return reason == "protocol-error" ? 1 : 0;
+        return reason.ExitCode();
     }
 
     // A transport with its own server (gRPC): it listens at once, reports not serving until the startup tasks are
     // done, and drains its calls at shutdown.
-    private async Task<int> ServeWithServerAsync(SidecarTransport transport, string? token, TaskCompletionSource<string> stop,
-        CancellationTokenSource urgent, CancellationToken parentGone)
+    private async Task<int> ServeWithServerAsync(SidecarTransport transport, string? token, StopSignal stop, CancellationToken parentGone)
     {
         ISidecarServer? server = null;
         var context = new SidecarServerContext(_options, token, LoggerFactory, _descriptors, callbacks =>
         {
             var table = new RpcHandlerTable();
             foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts) register(table, callbacks);
-            table.AddContract<ISidecarSystem>(new SystemService(this, () => Math.Max(0, (server?.ActiveCallCount ?? 1) - 1), stop, urgent));
+            table.AddContract<ISidecarSystem>(new SystemService(this, () => Math.Max(0, (server?.ActiveCallCount ?? 1) - 1), stop));
             return table;
         });
         try
@@ -204,31 +202,32 @@ public sealed class SidecarHost
         }
         await using (server.ConfigureAwait(false))
         {
-            if (!await RunStartupTasksAsync(stop.Task).ConfigureAwait(false)) return 1;
+            if (!await RunStartupTasksAsync(stop).ConfigureAwait(false)) return 1;
             server.SetServing(true);
             await AnnounceReadyAsync(transport, server.ListenInfo).ConfigureAwait(false);
             _logger.LogInformation("Ready: {Contracts} over {Transport} at {Where} (pid {Pid}).", string.Join(", ", _descriptors.Select(d => d.Name)),
                 transport.Name, server.ListenInfo, Environment.ProcessId);
-            WatchStdinForEnd(() => stop.TrySetResult("eof"));
+            WatchStdinForEnd(() => stop.Request(StopReason.EndOfInput));
 
-            string reason = await stop.Task.ConfigureAwait(false);
-            _logger.LogInformation("Shutting down ({Reason}).", reason);
+            StopReason reason = await stop.Requested.ConfigureAwait(false);
+            _logger.LogInformation("Shutting down ({Reason}).", reason.WireName());
             server.SetServing(false);
-            bool drain = reason is "shutdown" or "eof";
-            using var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone, urgent.Token);
-            grace.CancelAfter(drain ? _options.ShutdownTimeout : TimeSpan.Zero);
+            // The server's stop lets the calls run while its token is not cancelled, then cancels them: a stop that
+            // drains gives them ShutdownTimeout, one that does not cancels them at once (the server answers them).
+            using var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone, stop.Urgent);
+            grace.CancelAfter(reason.Drains() ? reason.Grace(_options) : TimeSpan.Zero);
             await server.StopAsync(grace.Token).ConfigureAwait(false);
-            return 0;
+            return reason.ExitCode();
         }
     }
 
     // Runs the startup tasks before anything reports ready; a stop request during them ends them.
-    private async Task<bool> RunStartupTasksAsync(Task<string> stop)
+    private async Task<bool> RunStartupTasksAsync(StopSignal stop)
     {
         if (_startupTasks.Length == 0) return true;
         // Not disposed: the continuation below may still cancel it after the tasks are done.
         var stopping = new CancellationTokenSource();
-        _ = stop.ContinueWith(_ => stopping.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = stop.Requested.ContinueWith(_ => stopping.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             foreach (Func<CancellationToken, Task> task in _startupTasks)
@@ -237,7 +236,7 @@ public sealed class SidecarHost
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            _logger.LogInformation("Stopped during startup ({Reason}).", stop.Result);
+            _logger.LogInformation("Stopped during startup ({Reason}).", stop.Requested.Result.WireName());
             return false;
         }
         catch (Exception e)
@@ -262,19 +261,19 @@ public sealed class SidecarHost
     // One connection: the contracts (an implementation per connection when the factory makes one), system.*, and
     // lifecycle.ready as the first message once the connection is admitted.
     private RpcConnection Open(SidecarTransport transport, System.IO.Pipelines.IDuplexPipe pipe, SidecarReadyInfo ready,
-        TaskCompletionSource<string> stop, CancellationTokenSource urgent)
+        StopSignal stop)
     {
         var connection = new RpcConnection(pipe, transport.CreateProtocol!(), null, _options.Connection, LoggerFactory.CreateLogger("SidecarKit.Connection"));
         foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts)
             register(connection.Handlers, connection);
-        connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, () => Math.Max(0, connection.ActiveRequestCount - 1), stop, urgent));
+        connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, () => Math.Max(0, connection.ActiveRequestCount - 1), stop));
         connection.Admitted = () => connection.GetClient<ISidecarLifecycle>().Ready(
             ready.Version, ready.ProtocolVersion, ready.Pid, ready.InstanceId, ready.Transport, ready.ListenInfo, ready.Contracts);
         return connection;
     }
 
     private async Task AcceptAsync(CarrierListener listener, SidecarTransport transport, string? token, SidecarReadyInfo ready,
-        ConnectionSet connections, TaskCompletionSource<string> stop, CancellationTokenSource urgent, CancellationToken stopAccepting)
+        ConnectionSet connections, StopSignal stop, CancellationToken stopAccepting)
     {
         while (!stopAccepting.IsCancellationRequested)
         {
@@ -300,14 +299,14 @@ public sealed class SidecarHost
                 await stream.DisposeAsync().ConfigureAwait(false);
                 continue;
             }
-            _ = ServeConnectionAsync(stream, transport, token, ready, connections, stop, urgent);
+            _ = ServeConnectionAsync(stream, transport, token, ready, connections, stop);
         }
     }
 
     private async Task ServeConnectionAsync(Stream stream, SidecarTransport transport, string? token, SidecarReadyInfo ready,
-        ConnectionSet connections, TaskCompletionSource<string> stop, CancellationTokenSource urgent)
+        ConnectionSet connections, StopSignal stop)
     {
-        RpcConnection connection = Open(transport, StreamDuplexPipe.Create(stream, stream, leaveOpen: true, blockingIo: true), ready, stop, urgent);
+        RpcConnection connection = Open(transport, StreamDuplexPipe.Create(stream, stream, leaveOpen: true, blockingIo: true), ready, stop);
         connection.RequiredToken = token;
         connections.Add(connection);
         try
@@ -350,13 +349,12 @@ public sealed class SidecarHost
 
     // system.shutdown and the end of stdin ("no more requests") let the requests already received finish, within
     // ShutdownTimeout; system.shutdown_now and signals cancel them at once.
-    private async Task ShutDownAsync(RpcConnection[] connections, string reason, CancellationToken parentGone, CancellationToken urgent)
+    private async Task ShutDownAsync(RpcConnection[] connections, StopReason reason, CancellationToken parentGone, CancellationToken urgent)
     {
-        bool drain = reason is "shutdown" or "eof" or "protocol-error";
-        if (!drain) CancelAll();
+        if (!reason.Drains()) CancelAll();
         using (var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone, urgent))
         {
-            grace.CancelAfter(drain ? _options.ShutdownTimeout : TimeSpan.FromSeconds(2));
+            grace.CancelAfter(reason.Grace(_options));
             try { await Task.WhenAll(connections.Select(c => c.DrainAsync(grace.Token))).ConfigureAwait(false); }
             catch (OperationCanceledException)
             {
@@ -367,7 +365,7 @@ public sealed class SidecarHost
             }
         }
         foreach (RpcConnection connection in connections)
-            if (connection.AdmittedTask.IsCompleted) connection.GetClient<ISidecarLifecycle>().Shutdown(reason);
+            if (connection.AdmittedTask.IsCompleted) connection.GetClient<ISidecarLifecycle>().Shutdown(reason.WireName());
         Task flushed = Task.WhenAll(connections.Select(c => c.CompleteOutputAsync()));
         if (await Task.WhenAny(flushed, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) != flushed)
             _logger.LogWarning("A peer is not reading; exiting without flushing to it.");
@@ -419,11 +417,11 @@ public sealed class SidecarHost
     }
 
     // activeRequests: the requests running besides the ping itself.
-    private sealed class SystemService(SidecarHost host, Func<int> activeRequests, TaskCompletionSource<string> stop, CancellationTokenSource urgent) : ISidecarSystem
+    private sealed class SystemService(SidecarHost host, Func<int> activeRequests, StopSignal stop) : ISidecarSystem
     {
         public Task<SidecarHealth> PingAsync(CancellationToken ct)
             => Task.FromResult(new SidecarHealth(
-                stop.Task.IsCompleted ? "draining" : "ok",
+                stop.IsRequested ? "draining" : "ok",
                 Environment.ProcessId,
                 host.InstanceId,
                 (long)Stopwatch.GetElapsedTime(host._startTimestamp).TotalMilliseconds,
@@ -433,13 +431,13 @@ public sealed class SidecarHost
 
         public Task ShutdownAsync(CancellationToken ct)
         {
-            stop.TrySetResult("shutdown");
+            stop.Request(StopReason.Shutdown);
             return Task.CompletedTask;
         }
 
         public Task ShutdownNowAsync(CancellationToken ct)
         {
-            if (!stop.TrySetResult("shutdown_now")) urgent.Cancel(); // during a drain: cut it
+            stop.Request(StopReason.ShutdownNow); // during a drain: cuts it
             return Task.CompletedTask;
         }
     }
