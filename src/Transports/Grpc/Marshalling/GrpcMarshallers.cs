@@ -8,9 +8,11 @@ namespace SidecarKit.Transports.Grpc.Marshalling;
 
 /// <summary>
 /// grpc-dotnet's <see cref="Marshaller{T}"/>s and <see cref="Method{TRequest, TResponse}"/>s for a contract's methods,
-/// over the generated protobuf codecs: the request message is the method's generated args struct, the response
-/// message carries the result (or a stream's item) as field 1, or is <c>google.protobuf.Empty</c>. They serve both
-/// directions (a client's <see cref="CallInvoker"/> and a server's method binding) and use no reflection.
+/// over the generated protobuf codecs: the request message is the method's generated args struct
+/// (<see cref="GrpcRequest{TArgs}"/>), the response message carries the result or a stream's item as field 1
+/// (<see cref="GrpcResponse{TResult}"/>), or is <c>google.protobuf.Empty</c>. They serve both directions (a client's
+/// <see cref="CallInvoker"/> and a server's method binding) and use no reflection. grpc-dotnet takes reference types
+/// only, hence the two wrappers.
 /// </summary>
 /// <remarks>
 /// Serializers write the message with the protobuf encoder and copy it once into the call's buffer writer, after
@@ -25,15 +27,15 @@ public static class GrpcMarshallers
     [ThreadStatic] private static ProtobufEncoder? t_encoder;
 
     /// <summary>The marshaller of a method's request message: the generated args struct <typeparamref name="TArgs"/>.</summary>
-    public static Marshaller<TArgs> GetArgsMarshaller<TArgs>() where TArgs : struct, IWireArgs<TArgs>
-        => ArgsMarshaller<TArgs>.Instance;
+    public static Marshaller<GrpcRequest<TArgs>> GetRequestMarshaller<TArgs>() where TArgs : struct, IWireArgs<TArgs>
+        => RequestMarshaller<TArgs>.Instance;
 
     /// <summary>
     /// The marshaller of <paramref name="method"/>'s response message: its result (unary) or item (server streaming)
     /// as field 1, read and written with <typeparamref name="TCodec"/>; an empty message for methods without a result
     /// (<see cref="VoidResult"/>). The same instance as <see cref="GetMethod{TArgs, TResult, TCodec}"/>'s.
     /// </summary>
-    public static Marshaller<TResult> GetResponseMarshaller<TResult, TCodec>(MethodDescriptor method) where TCodec : IWireCodec<TResult>
+    public static Marshaller<GrpcResponse<TResult>> GetResponseMarshaller<TResult, TCodec>(MethodDescriptor method) where TCodec : IWireCodec<TResult>
     {
         ArgumentNullException.ThrowIfNull(method);
         return ResponseMarshallers<TResult, TCodec>.For(method);
@@ -47,7 +49,7 @@ public static class GrpcMarshallers
     /// <typeparam name="TArgs">The method's generated args struct.</typeparam>
     /// <typeparam name="TResult">The result, or a stream's item; <see cref="VoidResult"/> for methods without one.</typeparam>
     /// <typeparam name="TCodec">The codec of <typeparamref name="TResult"/>.</typeparam>
-    public static Method<TArgs, TResult> GetMethod<TArgs, TResult, TCodec>(MethodDescriptor method)
+    public static Method<GrpcRequest<TArgs>, GrpcResponse<TResult>> GetMethod<TArgs, TResult, TCodec>(MethodDescriptor method)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TResult>
     {
@@ -109,26 +111,28 @@ public static class GrpcMarshallers
         }
     }
 
-    private static class ArgsMarshaller<TArgs> where TArgs : struct, IWireArgs<TArgs>
+    private static class RequestMarshaller<TArgs> where TArgs : struct, IWireArgs<TArgs>
     {
-        public static readonly Marshaller<TArgs> Instance = Create<TArgs>(
-            static (encoder, args) => encoder.WriteArgs(in args),
-            static message => ProtobufReader.ReadArgs<TArgs>(message));
+        public static readonly Marshaller<GrpcRequest<TArgs>> Instance = Create<GrpcRequest<TArgs>>(
+            static (encoder, request) => encoder.WriteArgs(request.Args),
+            static message => new GrpcRequest<TArgs>(ProtobufReader.ReadArgs<TArgs>(message)));
     }
 
     private static class ResponseMarshallers<TResult, TCodec> where TCodec : IWireCodec<TResult>
     {
-        private static readonly ConcurrentDictionary<MethodDescriptor, Marshaller<TResult>> s_cache = new(ReferenceEqualityComparer.Instance);
+        private static readonly ConcurrentDictionary<MethodDescriptor, Marshaller<GrpcResponse<TResult>>> s_cache = new(ReferenceEqualityComparer.Instance);
 
-        public static Marshaller<TResult> For(MethodDescriptor method)
-            => s_cache.TryGetValue(method, out Marshaller<TResult>? marshaller) ? marshaller : s_cache.GetOrAdd(method, static m => Build(m));
+        public static Marshaller<GrpcResponse<TResult>> For(MethodDescriptor method)
+            => s_cache.TryGetValue(method, out Marshaller<GrpcResponse<TResult>>? marshaller) ? marshaller : s_cache.GetOrAdd(method, static m => Build(m));
 
-        private static Marshaller<TResult> Build(MethodDescriptor method)
+        private static Marshaller<GrpcResponse<TResult>> Build(MethodDescriptor method)
         {
             GrpcMethod grpc = GrpcMethod.For(method);
-            return Create<TResult>(
-                (encoder, value) => grpc.WriteResponse<TResult, TCodec>(encoder, value),
-                message => grpc.ReadResponse<TResult, TCodec>(message));
+            // google.protobuf.Empty reads as one shared instance.
+            bool empty = grpc.Response is null || typeof(TResult) == typeof(VoidResult);
+            return Create<GrpcResponse<TResult>>(
+                (encoder, response) => grpc.WriteResponse<TResult, TCodec>(encoder, response.Value),
+                message => empty ? GrpcResponse<TResult>.Default : new GrpcResponse<TResult>(grpc.ReadResponse<TResult, TCodec>(message)));
         }
     }
 
@@ -136,16 +140,16 @@ public static class GrpcMarshallers
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TResult>
     {
-        private static readonly ConcurrentDictionary<MethodDescriptor, Method<TArgs, TResult>> s_cache = new(ReferenceEqualityComparer.Instance);
+        private static readonly ConcurrentDictionary<MethodDescriptor, Method<GrpcRequest<TArgs>, GrpcResponse<TResult>>> s_cache = new(ReferenceEqualityComparer.Instance);
 
-        public static Method<TArgs, TResult> For(MethodDescriptor method)
-            => s_cache.TryGetValue(method, out Method<TArgs, TResult>? m) ? m : s_cache.GetOrAdd(method, static d => Build(d));
+        public static Method<GrpcRequest<TArgs>, GrpcResponse<TResult>> For(MethodDescriptor method)
+            => s_cache.TryGetValue(method, out Method<GrpcRequest<TArgs>, GrpcResponse<TResult>>? m) ? m : s_cache.GetOrAdd(method, static d => Build(d));
 
-        private static Method<TArgs, TResult> Build(MethodDescriptor method)
+        private static Method<GrpcRequest<TArgs>, GrpcResponse<TResult>> Build(MethodDescriptor method)
         {
             GrpcMethod grpc = GrpcMethod.For(method);
-            return new Method<TArgs, TResult>(GetMethodType(method), grpc.ServiceName, grpc.Name,
-                ArgsMarshaller<TArgs>.Instance, ResponseMarshallers<TResult, TCodec>.For(method));
+            return new Method<GrpcRequest<TArgs>, GrpcResponse<TResult>>(GetMethodType(method), grpc.ServiceName, grpc.Name,
+                RequestMarshaller<TArgs>.Instance, ResponseMarshallers<TResult, TCodec>.For(method));
         }
     }
 }
