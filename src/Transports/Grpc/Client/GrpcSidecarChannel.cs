@@ -118,6 +118,21 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
 
     private static GrpcChannel CreateGrpcChannel(string listenInfo, GrpcClientOptions options)
     {
+        SocketsHttpHandler handler = CreateHandler(listenInfo, out string address);
+        var channelOptions = new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = options.MaxReceiveMessageSize,
+            LoggerFactory = options.LoggerFactory,
+        };
+        options.ConfigureChannel?.Invoke(channelOptions);
+        return GrpcChannel.ForAddress(address, channelOptions);
+    }
+
+    /// <summary>The HTTP handler that reaches a sidecar at <paramref name="listenInfo"/> (h2c on one connection, TCP or a Unix socket), and the address to call.</summary>
+    internal static SocketsHttpHandler CreateHandler(string listenInfo, out string address)
+    {
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = false,   // one connection, its streams multiplexed
@@ -131,7 +146,6 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
         };
-        string address;
         if (listenInfo.Contains('/'))
         {
             string path = listenInfo;
@@ -155,15 +169,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         {
             address = "http://" + listenInfo;
         }
-        var channelOptions = new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            MaxReceiveMessageSize = options.MaxReceiveMessageSize,
-            LoggerFactory = options.LoggerFactory,
-        };
-        options.ConfigureChannel?.Invoke(channelOptions);
-        return GrpcChannel.ForAddress(address, channelOptions);
+        return handler;
     }
 
     /// <inheritdoc />
