@@ -69,7 +69,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         }
     }
 
-    private GrpcSidecarChannel(string listenInfo, GrpcClientOptions options, GrpcChannel owned, GrpcChannel? callbackConnection)
+    private GrpcSidecarChannel(GrpcClientOptions options, GrpcChannel owned, GrpcChannel? callbackConnection)
         : this(Intercepted(owned, options), owned, options, callbackConnection is null ? null : () => Intercepted(callbackConnection, options))
     {
         _callbackConnection = callbackConnection;
@@ -89,7 +89,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         // The callbacks get a connection of their own: a reply must never wait for a stream slot held by the very
         // calls that are waiting for it (the server allows MaxConcurrentStreams per connection).
         GrpcChannel? callbacks = options.Callbacks is { Contracts.Count: > 0 } ? CreateGrpcChannel(listenInfo, options) : null;
-        return new GrpcSidecarChannel(listenInfo, options, owned, callbacks);
+        return new GrpcSidecarChannel(options, owned, callbacks);
     }
 
     /// <summary>
@@ -324,8 +324,9 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     }
 
     /// <summary>
-    /// Stops the callback subscription and cuts the calls still in flight at once (they fail with <c>UNAVAILABLE</c>);
-    /// the channel made from a listenInfo is disposed. Prefer <see cref="DisposeAsync"/>, which lets answers on their way arrive.
+    /// Stops the callback subscription and refuses new calls. The <see cref="GrpcChannel"/> made from a listenInfo is
+    /// disposed, which cuts its calls still in flight at once (they fail with <c>UNAVAILABLE</c>); an application's own
+    /// <see cref="CallInvoker"/> is left as it is. Prefer <see cref="DisposeAsync"/>, which lets answers on their way arrive.
     /// </summary>
     public void Dispose()
     {
