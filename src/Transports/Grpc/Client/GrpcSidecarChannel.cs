@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -118,58 +116,15 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
 
     private static GrpcChannel CreateGrpcChannel(string listenInfo, GrpcClientOptions options)
     {
-        SocketsHttpHandler handler = CreateHandler(listenInfo, out string address);
         var channelOptions = new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            HttpHandler = SidecarHttpHandler.Create(listenInfo),
             DisposeHttpClient = true,
             MaxReceiveMessageSize = options.MaxReceiveMessageSize,
             LoggerFactory = options.LoggerFactory,
         };
         options.ConfigureChannel?.Invoke(channelOptions);
-        return GrpcChannel.ForAddress(address, channelOptions);
-    }
-
-    /// <summary>The HTTP handler that reaches a sidecar at <paramref name="listenInfo"/> (h2c on one connection, TCP or a Unix socket), and the address to call.</summary>
-    internal static SocketsHttpHandler CreateHandler(string listenInfo, out string address)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            EnableMultipleHttp2Connections = false,   // one connection, its streams multiplexed
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-        };
-        if (listenInfo.Contains('/'))
-        {
-            string path = listenInfo;
-            handler.ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            };
-            address = "http://localhost";
-        }
-        else
-        {
-            address = "http://" + listenInfo;
-        }
-        return handler;
+        return GrpcChannel.ForAddress(SidecarHttpHandler.AddressOf(listenInfo), channelOptions);
     }
 
     /// <inheritdoc />

@@ -57,10 +57,9 @@ public static class SidecarGrpcClientServiceExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrEmpty(listenInfo);
         GrpcClientOptions options = Configure(configureSidecar);
-        GrpcSidecarChannel.CreateHandler(listenInfo, out string address).Dispose();
         IHttpClientBuilder builder = services.AddGrpcClient<TContract>(o =>
         {
-            o.Address = new Uri(address);
+            o.Address = new Uri(SidecarHttpHandler.AddressOf(listenInfo));
             foreach (global::Grpc.Core.Interceptors.Interceptor interceptor in options.Interceptors)
                 o.InterceptorRegistrations.Add(new InterceptorRegistration(InterceptorScope.Channel, _ => interceptor));
             o.ChannelOptionsActions.Add(channel =>
@@ -70,7 +69,7 @@ public static class SidecarGrpcClientServiceExtensions
             });
             o.Creator = invoker => GrpcSidecarChannel.Create(invoker, options).GetClient<TContract>();
         });
-        return builder.ConfigurePrimaryHttpMessageHandler(() => GrpcSidecarChannel.CreateHandler(listenInfo, out _));
+        return builder.ConfigurePrimaryHttpMessageHandler(() => SidecarHttpHandler.Create(listenInfo));
     }
 
     private static GrpcClientOptions Configure(Action<GrpcClientOptions>? configure)
