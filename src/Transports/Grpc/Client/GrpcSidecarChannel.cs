@@ -41,6 +41,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     private readonly GrpcChannel? _callbackConnection;  // the callbacks' own connection, when made here
     private readonly GrpcClientOptions _options;
     private readonly string? _authorization;
+    private readonly Metadata? _sharedHeaders;         // on our own channel without interceptors nothing changes the headers: one instance serves every call
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Callbacks.CallbackSubscription? _subscription;
@@ -59,6 +60,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         _owned = owned;
         _options = options;
         _authorization = options.Token is null ? null : "Bearer " + options.Token;
+        if (owned is not null && options.Interceptors.Count == 0) _sharedHeaders = NewHeaders();
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SidecarKit.Grpc.Client");
         if (options.Callbacks is { Contracts.Count: > 0 } callbacks)
         {
@@ -214,8 +216,13 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         }
     }
 
-    /// <summary>The headers of one call (a fresh instance: interceptors may add to it). <see langword="null"/> when there are none.</summary>
-    private Metadata? Headers()
+    /// <summary>
+    /// The headers of one call: a fresh instance when an interceptor may add to it (an application's invoker, our
+    /// interceptors), else the shared one. <see langword="null"/> when there are none.
+    /// </summary>
+    private Metadata? Headers() => _sharedHeaders ?? NewHeaders();
+
+    private Metadata? NewHeaders()
     {
         if (_authorization is null && !_options.CompressRequests) return null;
         var headers = new Metadata();
