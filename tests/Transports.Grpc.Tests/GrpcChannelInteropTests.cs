@@ -106,6 +106,47 @@ public class GrpcChannelInteropTests(GrpcSidecarFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_supervised_sidecars_channel_takes_interceptors_and_channel_settings()
+    {
+        // UseGrpc(client): the process's own channel with the application's interceptor and a retry policy, its HTTP
+        // handler wrapped to count the attempts.
+        var interceptor = new RecordingInterceptor(token: null);   // the process options bring the token
+        CountingHandler? counting = null;
+        var client = new GrpcClientOptions
+        {
+            Interceptors = { interceptor },
+            ConfigureChannel = o =>
+            {
+                o.HttpHandler = counting = new CountingHandler(o.HttpHandler!);
+                o.ServiceConfig = new ServiceConfig
+                {
+                    MethodConfigs =
+                    {
+                        new MethodConfig
+                        {
+                            Names = { new MethodName { Service = "sidecarkit.demo.Demo", Method = "Divide" } },
+                            RetryPolicy = new RetryPolicy
+                            {
+                                MaxAttempts = 2, InitialBackoff = TimeSpan.FromMilliseconds(10), MaxBackoff = TimeSpan.FromMilliseconds(10),
+                                BackoffMultiplier = 1, RetryableStatusCodes = { StatusCode.Unknown },
+                            },
+                        },
+                    },
+                };
+            },
+        };
+        SidecarProcessOptions options = GrpcSidecarTests.Options("grpc").UseGrpc(client);
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+        IDemo demo = sidecar.GetClient<IDemo>();
+        Assert.Equal(5, await demo.AddAsync(2, 3));
+        var divide = await Assert.ThrowsAsync<GrpcStatusException>(() => demo.DivideAsync(1, 0));
+        Assert.Equal(-32010, divide.Code);
+        Assert.Equal(2, counting!.Count("/sidecarkit.demo.Demo/Divide"));
+        Assert.Equal(["Add", "Divide"], interceptor.Calls.Select(c => c.Method.Split('/')[^1]).ToArray());
+        Assert.Equal(0, await sidecar.StopAsync());
+    }
+
+    [Fact]
     public async Task The_proxy_resolves_from_Grpc_Net_ClientFactory()
     {
         // By address, with the factory's own interceptor registration bringing the token.
@@ -147,8 +188,8 @@ public class GrpcChannelInteropTests(GrpcSidecarFixture fixture) : IClassFixture
         public Task<bool> ConfirmAsync(string question, CancellationToken ct) => Task.FromResult(true);
     }
 
-    /// <summary>Records each call's method and deadline, adds the bearer token, and may set a deadline of its own.</summary>
-    private sealed class RecordingInterceptor(string token) : Interceptor
+    /// <summary>Records each call's method and deadline, adds the bearer token (if given), and may set a deadline of its own.</summary>
+    private sealed class RecordingInterceptor(string? token) : Interceptor
     {
         private readonly ConcurrentQueue<(string Method, DateTime? Deadline)> _calls = new();
 
@@ -168,9 +209,13 @@ public class GrpcChannelInteropTests(GrpcSidecarFixture fixture) : IClassFixture
             where TRequest : class where TResponse : class
         {
             _calls.Enqueue((context.Method.FullName, context.Options.Deadline));
-            Metadata headers = context.Options.Headers ?? [];
-            headers.Add("authorization", "Bearer " + token);
-            CallOptions options = context.Options.WithHeaders(headers);
+            CallOptions options = context.Options;
+            if (token is not null)
+            {
+                Metadata headers = options.Headers ?? [];
+                headers.Add("authorization", "Bearer " + token);
+                options = options.WithHeaders(headers);
+            }
             if (Deadline?.Invoke(context.Method.FullName) is { } deadline) options = options.WithDeadline(deadline);
             return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options);
         }
