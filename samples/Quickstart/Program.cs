@@ -141,7 +141,7 @@ await using (var supervisor = new SidecarSupervisor(supervisedGrpc))
     using (SidecarCall.WithTimeout(TimeSpan.FromMilliseconds(200)))
     {
         try { await client.SleepAsync(5_000); }
-        catch (SidecarTimeoutException) { Console.WriteLine("  demo.sleep(5000) with a 200 ms deadline: DEADLINE_EXCEEDED (grpc-timeout: 200000u)"); }
+        catch (SidecarTimeoutException) { Console.WriteLine("  demo.sleep(5000) with a 200 ms deadline: DEADLINE_EXCEEDED (the deadline went as grpc-timeout)"); }
     }
     try { await client.ExitAsync(6); }
     catch (SidecarCrashedException e) { Console.WriteLine($"  demo.exit(6): the sidecar crashed with exit code {e.ExitCode}"); }

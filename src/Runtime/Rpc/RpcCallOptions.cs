@@ -37,7 +37,16 @@ public readonly struct RpcCallOptions
         : TimeSpan.FromMilliseconds(Math.Max(0, _deadlineTicks - Environment.TickCount64));
 
     /// <summary>The deadline on the wall clock (UTC), for transports that send one (gRPC); <see langword="null"/> without a deadline.</summary>
-    public DateTime? DeadlineUtc => _deadlineTicks == 0 ? null : DateTime.UtcNow + Remaining;
+    public DateTime? DeadlineUtc
+    {
+        get
+        {
+            if (_deadlineTicks == 0) return null;
+            DateTime now = DateTime.UtcNow;
+            TimeSpan remaining = Remaining;
+            return remaining >= DateTime.MaxValue - now ? DateTime.MaxValue : now + remaining;
+        }
+    }
 
     /// <summary>
     /// Resolves a call's budget once: the innermost <see cref="SidecarCall.WithTimeout"/> scope, else the method's

@@ -1,3 +1,5 @@
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace SidecarKit.Transports.Grpc;
@@ -10,11 +12,16 @@ public sealed class GrpcClientOptions
 
     /// <summary>
     /// The deadline of calls whose method has no timeout of its own and that run outside <c>SidecarCall.WithTimeout</c>:
-    /// sent as <c>grpc-timeout</c> and enforced here. Default 30 seconds, as on the other transports.
+    /// the call's <c>CallOptions.Deadline</c> (sent as <c>grpc-timeout</c>, and enforced by the client). Default 30
+    /// seconds, as on the other transports; <see cref="Timeout.InfiniteTimeSpan"/> sets none (an interceptor may set its own).
     /// </summary>
     public TimeSpan DefaultCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The largest response message accepted; larger ones fail the call with <c>RESOURCE_EXHAUSTED</c>. Default 4 MiB.</summary>
+    /// <summary>
+    /// The largest response message accepted; larger ones fail the call with <c>RESOURCE_EXHAUSTED</c>. Default 4 MiB.
+    /// Applies to the channel made from a listenInfo (<c>GrpcChannelOptions.MaxReceiveMessageSize</c>); a
+    /// <c>CallInvoker</c> of the application's has its own channel's limit.
+    /// </summary>
     public int MaxReceiveMessageSize { get; set; } = GrpcProtocol.DefaultMaxReceiveMessageSize;
 
     /// <summary>Whether request messages are sent gzip-compressed (<c>grpc-encoding: gzip</c>). Default no: on one machine, compression costs more than it saves.</summary>
@@ -27,6 +34,19 @@ public sealed class GrpcClientOptions
     /// </summary>
     public SidecarKit.Rpc.RpcHandlerTable? Callbacks { get; set; }
 
-    /// <summary>Where dropped notifications are logged.</summary>
+    /// <summary>Where failed notifications and callbacks are logged; also grpc-dotnet's logger of the channel made from a listenInfo.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// grpc-dotnet interceptors the calls of the channel made from a listenInfo go through, the first added the
+    /// outermost (also <c>UseGrpc()</c>'s). A channel over the application's own <c>CallInvoker</c> takes that invoker's.
+    /// </summary>
+    public IList<Interceptor> Interceptors { get; } = [];
+
+    /// <summary>
+    /// Adjusts the <see cref="GrpcChannelOptions"/> of the channel made from a listenInfo before it is created: a retry
+    /// policy (<c>ServiceConfig</c>), compression providers, message limits. Its <c>HttpHandler</c> is the one that
+    /// reaches the sidecar (h2c, TCP or Unix socket); replace it only with one that does the same.
+    /// </summary>
+    public Action<GrpcChannelOptions>? ConfigureChannel { get; set; }
 }

@@ -29,7 +29,7 @@ internal sealed class GrpcFramingException(GrpcStatusCode status, string message
 
 /// <summary>
 /// Reads length-prefixed gRPC messages (a compressed flag, a 4-byte big-endian length, the message) from a
-/// <see cref="PipeReader"/>: the request body on the server, the response body on the client.
+/// <see cref="PipeReader"/>: the request body on the server.
 /// </summary>
 internal static class GrpcMessageReader
 {
@@ -73,53 +73,6 @@ internal static class GrpcMessageReader
                 throw new GrpcFramingException(GrpcStatusCode.Internal, $"The stream ended inside a message ({buffer.Length} bytes of it).");
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
-        }
-    }
-
-    /// <summary>
-    /// The one message of a unary response, read straight from the response stream; <see langword="null"/> when the body
-    /// is empty. A second message, or bytes after the first, are an error.
-    /// </summary>
-    public static async ValueTask<GrpcMessage?> ReadUnaryAsync(Stream stream, int maxSize, bool gzip, CancellationToken cancellationToken)
-    {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(512);
-        try
-        {
-            int read = await stream.ReadAtLeastAsync(buffer, 5, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-                return null;
-            }
-            if (read < 5) throw new GrpcFramingException(GrpcStatusCode.Internal, $"The stream ended inside a message prefix ({read} bytes of it).");
-            byte flag = buffer[0];
-            uint length = BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(1));
-            if (PrefixProblem(flag, length, maxSize) is { } problem) throw problem;
-            int total = 5 + (int)length;
-            if (buffer.Length < total + 1)   // one byte more, to see the end of the stream (and the trailers) after the message
-            {
-                byte[] bigger = ArrayPool<byte>.Shared.Rent(total + 1);
-                buffer.AsSpan(0, read).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = bigger;
-            }
-            if (read < total)
-            {
-                int more = await stream.ReadAtLeastAsync(buffer.AsMemory(read, total - read), total - read, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                if (more < total - read) throw new GrpcFramingException(GrpcStatusCode.Internal, $"The stream ended inside a message ({read + more - 5} of {length} bytes).");
-                read += more;
-            }
-            if (read > total || await stream.ReadAsync(buffer.AsMemory(total, 1), cancellationToken).ConfigureAwait(false) > 0)
-                throw new GrpcFramingException(GrpcStatusCode.Internal, "A unary response has more than one message.");
-            if (flag == 0) return new GrpcMessage(buffer, (int)length, offset: 5);
-            GrpcMessage inflated = Decompress(new ReadOnlySequence<byte>(buffer, 5, (int)length), gzip, maxSize);
-            ArrayPool<byte>.Shared.Return(buffer);
-            return inflated;
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
         }
     }
 

@@ -4,7 +4,7 @@ using SidecarKit.Rpc;
 
 namespace SidecarKit.Transports.Grpc;
 
-/// <summary>The parts of the gRPC-over-HTTP/2 specification both the server and the client need.</summary>
+/// <summary>The parts of the gRPC-over-HTTP/2 specification the server needs, and the error-code mapping both sides use.</summary>
 internal static class GrpcProtocol
 {
     public const string ContentType = "application/grpc";
@@ -86,19 +86,6 @@ internal static class GrpcProtocol
             'n' => TimeSpan.FromTicks(amount / 100),
             _ => null,
         };
-    }
-
-    /// <summary>Formats <c>grpc-timeout</c> with at most 8 digits, in the finest unit that fits (rounded up).</summary>
-    public static string FormatTimeout(TimeSpan timeout)
-    {
-        long ticks = Math.Max(1, timeout.Ticks);
-        long micros = (ticks + 9) / 10;
-        if (micros < 100_000_000) return micros.ToString(CultureInfo.InvariantCulture) + "u";
-        long millis = (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
-        if (millis < 100_000_000) return millis.ToString(CultureInfo.InvariantCulture) + "m";
-        long seconds = (ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
-        if (seconds < 100_000_000) return seconds.ToString(CultureInfo.InvariantCulture) + "S";
-        return Math.Min(99_999_999, (seconds + 3599) / 3600).ToString(CultureInfo.InvariantCulture) + "H";
     }
 
     /// <summary>The status a JSON-RPC-style error code travels as (docs/grpc.md has the table).</summary>

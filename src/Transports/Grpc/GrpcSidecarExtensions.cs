@@ -32,7 +32,7 @@ public static class GrpcSidecarExtensions
     /// <c>DefaultCallTimeout</c> as their deadline.
     /// </summary>
     /// <param name="options">The process options.</param>
-    /// <param name="client">Message size limits and compression; its token, logger and default timeout are taken from the process options.</param>
+    /// <param name="client">Message size limits, compression, interceptors and channel settings (a retry policy); its token, logger and default timeout are taken from the process options.</param>
     public static SidecarProcessOptions UseGrpc(this SidecarProcessOptions options, GrpcClientOptions? client = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -48,7 +48,10 @@ public static class GrpcSidecarExtensions
                 CompressRequests = client?.CompressRequests ?? false,
                 LoggerFactory = client?.LoggerFactory ?? context.LoggerFactory,
                 Callbacks = context.Callbacks,
+                ConfigureChannel = client?.ConfigureChannel,
             };
+            if (client is not null)
+                foreach (global::Grpc.Core.Interceptors.Interceptor interceptor in client.Interceptors) settings.Interceptors.Add(interceptor);
             GrpcSidecarChannel channel = GrpcSidecarChannel.Create(listenInfo, settings);
             try
             {

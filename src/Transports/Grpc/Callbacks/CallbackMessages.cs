@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Grpc.Core;
 using SidecarKit.Schema;
+using SidecarKit.Transports.Grpc.Marshalling;
 using SidecarKit.Transports.Grpc.Protobuf;
 using SidecarKit.Wire;
 
@@ -60,6 +62,26 @@ internal static class CallbackMessages
         new WireField("errorCode", WireType.Of(WireScalar.Int32), 3), new WireField("errorMessage", WireType.Of(WireScalar.String), 4),
         new WireField("errorDataJson", WireType.Of(WireScalar.String), 5),
     ]);
+
+    public const string ServiceName = "sidecarkit.callbacks.Callbacks";
+
+    /// <summary><c>google.protobuf.Empty</c>: no bytes.</summary>
+    public sealed class Empty
+    {
+        public static readonly Empty Instance = new();
+    }
+
+    public static readonly Marshaller<Empty> EmptyMarshaller = GrpcMarshallers.Create<Empty>(static (_, _) => { }, static _ => Empty.Instance);
+
+    public static readonly Marshaller<Call> CallMarshaller = GrpcMarshallers.Create<Call>(static (encoder, call) => Write(encoder, call), ReadCall);
+
+    public static readonly Marshaller<Reply> ReplyMarshaller = GrpcMarshallers.Create<Reply>(static (encoder, reply) => Write(encoder, reply), ReadReply);
+
+    /// <summary><c>rpc Subscribe(google.protobuf.Empty) returns (stream CallbackCall)</c>.</summary>
+    public static readonly Method<Empty, Call> SubscribeMethod = new(MethodType.ServerStreaming, ServiceName, "Subscribe", EmptyMarshaller, CallMarshaller);
+
+    /// <summary><c>rpc Reply(CallbackReply) returns (google.protobuf.Empty)</c>.</summary>
+    public static readonly Method<Reply, Empty> ReplyMethod = new(MethodType.Unary, ServiceName, "Reply", ReplyMarshaller, EmptyMarshaller);
 
     public sealed record Call(ulong Id, string Method, string Path, byte[] Request);
 

@@ -1,6 +1,5 @@
-using System.Net.Http.Headers;
-using System.IO.Pipelines;
 using System.Text.Json;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using SidecarKit.Rpc;
 using SidecarKit.Transports.Grpc.Protobuf;
@@ -9,19 +8,29 @@ using SidecarKit.Wire;
 namespace SidecarKit.Transports.Grpc.Callbacks;
 
 /// <summary>
-/// The parent's side of callbacks over gRPC: keeps a subscription to the sidecar's calls open, serves each with the
-/// parent's handlers and answers it with <c>Reply</c>. A subscription that breaks is opened again while the channel lives.
+/// The parent's side of callbacks over gRPC: keeps a subscription to the sidecar's calls open (a server-streaming
+/// <c>Subscribe</c> on its <see cref="CallInvoker"/>), serves each with the parent's handlers and answers it with
+/// <c>Reply</c>. A subscription that breaks is opened again while the channel lives.
 /// </summary>
 internal sealed class CallbackSubscription
 {
-    private readonly GrpcSidecarChannel _channel;
+    private static readonly TimeSpan s_replyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly CallInvoker _invoker;
+    private readonly Func<Metadata?> _headers;
     private readonly Dictionary<string, (RpcMethodHandler Handler, GrpcMethod Method)> _methods = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public CallbackSubscription(GrpcSidecarChannel channel, RpcHandlerTable handlers, ILogger logger, CancellationToken stop)
+    /// <param name="invoker">Where the subscription and the replies go: a connection of their own, so a reply never waits for a stream slot held by the calls waiting for it.</param>
+    /// <param name="headers">Each call's headers (the bearer token).</param>
+    /// <param name="handlers">The parent's handlers of the callback contracts.</param>
+    /// <param name="logger">Where failed callbacks and replies are logged.</param>
+    /// <param name="stop">Ends the subscription.</param>
+    public CallbackSubscription(CallInvoker invoker, Func<Metadata?> headers, RpcHandlerTable handlers, ILogger logger, CancellationToken stop)
     {
-        _channel = channel;
+        _invoker = invoker;
+        _headers = headers;
         _logger = logger;
         foreach (ContractDescriptor contract in handlers.Contracts)
             foreach (MethodDescriptor method in contract.Methods)
@@ -41,19 +50,20 @@ internal sealed class CallbackSubscription
             {
                 await SubscribeOnceAsync(stop).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception) when (stop.IsCancellationRequested)
             {
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.AlreadyExists or StatusCode.Unauthenticated or StatusCode.Unimplemented)
+            {
+                GrpcStatusException fatal = GrpcClientErrors.FromStatus(e, null);
+                _subscribed.TrySetException(fatal);
+                _logger.LogError("The sidecar refused the callback subscription: {Reason}", fatal.Message);
                 return;
             }
             catch (Exception e)
             {
                 // Whatever broke it (the sidecar went away, a bad message, a connect timeout), the loop lives on while the channel does.
-                if (e is GrpcStatusException { Status: GrpcStatusCode.AlreadyExists or GrpcStatusCode.Unauthenticated or GrpcStatusCode.Unimplemented } fatal)
-                {
-                    _subscribed.TrySetException(fatal);
-                    _logger.LogError("The sidecar refused the callback subscription: {Reason}", fatal.Message);
-                    return;
-                }
                 _logger.LogDebug("The callback subscription ended: {Reason}", e.Message);
             }
             try { await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false); }
@@ -63,20 +73,35 @@ internal sealed class CallbackSubscription
 
     private async Task SubscribeOnceAsync(CancellationToken stop)
     {
-        (HttpResponseMessage response, PipeReader body, HttpHeaders status) = await _channel.OpenStreamAsync(CallbackMessages.SubscribePath, ReadOnlyMemory<byte>.Empty, stop).ConfigureAwait(false);
-        using (response)
+        using AsyncServerStreamingCall<CallbackMessages.Call> subscription = _invoker.AsyncServerStreamingCall(
+            CallbackMessages.SubscribeMethod, null, new CallOptions(_headers(), cancellationToken: stop), CallbackMessages.Empty.Instance);
+        // The sidecar answers the headers once it holds the subscription; a refusal comes as a status without a message
+        // (trailers only), which ends the call before its headers are seen.
+        await subscription.ResponseHeadersAsync.ConfigureAwait(false);
+        ThrowIfEnded(subscription);
+        _subscribed.TrySetResult();
+        IAsyncStreamReader<CallbackMessages.Call> calls = subscription.ResponseStream;
+        while (await calls.MoveNext(stop).ConfigureAwait(false))
         {
-            _subscribed.TrySetResult();
-            while (await GrpcMessageReader.ReadAsync(body, _channel.MaxReceiveMessageSize, gzip: false, stop).ConfigureAwait(false) is { } message)
-            {
-                CallbackMessages.Call call;
-                using (message) call = CallbackMessages.ReadCall(message.Span);
-                // Notifications run in the order sent, before anything after them; calls run side by side.
-                if (call.Id == 0) await ServeAsync(call, stop).ConfigureAwait(false);
-                else _ = Task.Run(() => ServeAsync(call, stop), CancellationToken.None);
-            }
-            GrpcSidecarChannel.ThrowIfStatusFailed(status);
+            CallbackMessages.Call call = calls.Current;
+            // Notifications run in the order sent, before anything after them; calls run side by side.
+            if (call.Id == 0) await ServeAsync(call, stop).ConfigureAwait(false);
+            else _ = Task.Run(() => ServeAsync(call, stop), CancellationToken.None);
         }
+    }
+
+    private static void ThrowIfEnded(AsyncServerStreamingCall<CallbackMessages.Call> call)
+    {
+        Status status;
+        try
+        {
+            status = call.GetStatus();
+        }
+        catch (InvalidOperationException)
+        {
+            return;   // still running: the subscription is open
+        }
+        if (status.StatusCode != StatusCode.OK) throw new RpcException(status, call.GetTrailers());
     }
 
     private async Task ServeAsync(CallbackMessages.Call call, CancellationToken stop)
@@ -111,9 +136,9 @@ internal sealed class CallbackSubscription
         if (call.Id == 0) return;   // a notification: no reply
         try
         {
-            var encoder = new ProtobufEncoder();
-            CallbackMessages.Write(encoder, reply);
-            await _channel.CallAsync(CallbackMessages.ReplyPath, encoder.Buffer.AsMemory(0, encoder.Length), TimeSpan.FromSeconds(30), stop).ConfigureAwait(false);
+            using AsyncUnaryCall<CallbackMessages.Empty> answer = _invoker.AsyncUnaryCall(CallbackMessages.ReplyMethod, null,
+                new CallOptions(_headers(), DateTime.UtcNow + s_replyTimeout, stop), reply);
+            await answer.ResponseAsync.ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
         {
