@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SidecarKit.Rpc;
 using SidecarKit.Transports.Grpc.Protobuf;
+using Grpc.Core;
 using SidecarKit.Transports.Grpc.Server;
 
 namespace SidecarKit.Transports.Grpc.Callbacks;
@@ -31,32 +32,31 @@ internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
         public int Dropped;
     }
 
-    /// <summary>Runs one parent's subscription until it ends: sends it every call made meanwhile.</summary>
-    public async Task ServeSubscriptionAsync(GrpcServerCall call, CancellationToken cancellationToken)
+    /// <summary>Runs one parent's subscription until it ends: sends it every call made meanwhile (each an encoded <c>CallbackCall</c>).</summary>
+    public async Task ServeSubscriptionAsync(IServerStreamWriter<byte[]> stream, ServerCallContext call, CancellationToken cancellationToken)
     {
         var subscription = new Subscription();
         lock (_gate)
         {
             if (_subscriber is not null)
-                throw new GrpcFramingException(GrpcStatusCode.AlreadyExists, "A parent is already subscribed to this sidecar's callbacks.");
+                throw GrpcErrors.Status(GrpcStatusCode.AlreadyExists, "A parent is already subscribed to this sidecar's callbacks.");
             _subscriber = subscription;
         }
         try
         {
             // The headers go now: when the parent has them, it knows the subscription is in place.
-            call.Context.Response.ContentType = GrpcProtocol.ContentType;
-            await call.Context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
-            await call.Context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);   // StartAsync only queues them
+            await call.WriteResponseHeadersAsync([]).ConfigureAwait(false);
             ChannelReader<byte[]> queue = subscription.Queue.Reader;
+            var buffered = new WriteOptions(WriteFlags.BufferHint);
             while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 // Everything waiting goes out in one flush: a burst of notifications is not a flush each.
                 while (queue.TryRead(out byte[]? message))
                 {
                     Interlocked.Decrement(ref subscription.Queued);
-                    call.SendMessage(message);
+                    call.WriteOptions = queue.TryPeek(out _) ? buffered : null;   // flushed with the last one waiting
+                    await stream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
                 }
-                await call.Context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
