@@ -31,14 +31,14 @@ internal sealed class SidecarReflectionService : ServerReflection.ServerReflecti
 
     private static (ReflectionServiceImpl, HashSet<string>) Build(IReadOnlyList<ProtoFileModel> contractFiles, IReadOnlyList<string> services)
     {
-        // Each file after the files it imports: the well-known types first, then the contracts.
-        ProtoFileModel[] ours = [.. ProtoDescriptors.WellKnown, .. contractFiles];
+        // Each file after the files it imports: the well-known types first, then the contracts. Health's file is ours too:
+        // Grpc.HealthCheck's descriptor calls itself "health.proto", where clients ask for grpc/health/v1/health.proto.
+        ProtoFileModel[] ours = [.. ProtoDescriptors.WellKnown, ProtoDescriptors.Health, .. contractFiles];
         IReadOnlyList<FileDescriptor> files = FileDescriptor.BuildFromByteStrings(ours.Select(f => ByteString.CopyFrom(ProtoDescriptors.Encode(f))));
         var messages = new HashSet<string>(StringComparer.Ordinal);
         foreach (ProtoFileModel file in ours)
             foreach (ProtoMessageDecl message in file.Messages) messages.Add(file.Package + "." + message.Name);
-        foreach (MessageDescriptor message in global::Grpc.Health.V1.HealthReflection.Descriptor.MessageTypes) messages.Add(message.FullName);
-        var registry = SymbolRegistry.FromFiles([.. files, global::Grpc.Health.V1.HealthReflection.Descriptor]);
+        var registry = SymbolRegistry.FromFiles(files);
         return (new ReflectionServiceImpl(services, registry), messages);
     }
 
