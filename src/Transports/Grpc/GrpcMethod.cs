@@ -17,12 +17,20 @@ internal sealed class GrpcMethod
     {
         Descriptor = descriptor;
         string rpc = ProtoExporter.RpcName(descriptor.Contract, descriptor.WireName);
-        Path = "/" + ProtoExporter.QualifiedServiceName(descriptor.Contract) + "/" + rpc;
+        ServiceName = ProtoExporter.QualifiedServiceName(descriptor.Contract);
+        Name = rpc;
+        Path = "/" + ServiceName + "/" + rpc;
         if (descriptor.ResultType is { } type)
             Response = new WireMembers(rpc + "Response", [descriptor.Kind == MethodKind.ServerStream ? "item" : "result"], [type], [1]);
     }
 
     public MethodDescriptor Descriptor { get; }
+
+    /// <summary>The qualified service name (<c>sidecarkit.demo.Demo</c>).</summary>
+    public string ServiceName { get; }
+
+    /// <summary>The rpc's name in its service (<c>Add</c>).</summary>
+    public string Name { get; }
 
     public string Path { get; }
 

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Grpc.Core;
+using SidecarKit.Transports.Grpc.Marshalling;
 using SidecarKit.Transports.Grpc.Protobuf;
 using SidecarKit.Wire;
 
@@ -51,6 +53,26 @@ internal static class CallbackMessages
     private static readonly WireMembers s_call = new("CallbackCall", ["id", "method", "path", "request"], ["uint64", "string", "string", "bytes"], [1, 2, 3, 4]);
     private static readonly WireMembers s_reply = new("CallbackReply", ["id", "response", "errorCode", "errorMessage", "errorDataJson"],
         ["uint64", "bytes", "int32", "string", "string"], [1, 2, 3, 4, 5]);
+
+    public const string ServiceName = "sidecarkit.callbacks.Callbacks";
+
+    /// <summary><c>google.protobuf.Empty</c>: no bytes.</summary>
+    public sealed class Empty
+    {
+        public static readonly Empty Instance = new();
+    }
+
+    public static readonly Marshaller<Empty> EmptyMarshaller = GrpcMarshallers.Create<Empty>(static (_, _) => { }, static _ => Empty.Instance);
+
+    public static readonly Marshaller<Call> CallMarshaller = GrpcMarshallers.Create<Call>(static (encoder, call) => Write(encoder, call), ReadCall);
+
+    public static readonly Marshaller<Reply> ReplyMarshaller = GrpcMarshallers.Create<Reply>(static (encoder, reply) => Write(encoder, reply), ReadReply);
+
+    /// <summary><c>rpc Subscribe(google.protobuf.Empty) returns (stream CallbackCall)</c>.</summary>
+    public static readonly Method<Empty, Call> SubscribeMethod = new(MethodType.ServerStreaming, ServiceName, "Subscribe", EmptyMarshaller, CallMarshaller);
+
+    /// <summary><c>rpc Reply(CallbackReply) returns (google.protobuf.Empty)</c>.</summary>
+    public static readonly Method<Reply, Empty> ReplyMethod = new(MethodType.Unary, ServiceName, "Reply", ReplyMarshaller, EmptyMarshaller);
 
     public sealed record Call(ulong Id, string Method, string Path, byte[] Request);
 

@@ -1,13 +1,14 @@
 namespace SidecarKit.Transports.Grpc.Marshalling;
 
 /// <summary>
-/// A contract method's response message as grpc-dotnet carries it: the result (or one stream item) in a class, so that a
-/// <see langword="null"/> result is a message like any other (an absent field 1) and grpc-dotnet takes it.
+/// A contract method's response message as grpc-dotnet carries it: the result (or one item of a stream) in a class,
+/// because <c>CallInvoker</c> and the server's method binding take reference types only. Methods without a result
+/// use <see cref="SidecarKit.Wire.VoidResult"/> (the message is <c>google.protobuf.Empty</c>).
 /// </summary>
-/// <typeparam name="TResult">The result or item type (<see cref="SidecarKit.Wire.VoidResult"/> for none).</typeparam>
+/// <typeparam name="TResult">The result or item type.</typeparam>
 public sealed class GrpcResponse<TResult>
 {
-    /// <summary>The response carrying the default value.</summary>
+    /// <summary>The response that carries the default value (one instance: the empty message of methods without a result).</summary>
     public static GrpcResponse<TResult> Default { get; } = new(default!);
 
     /// <summary>Wraps <paramref name="value"/>.</summary>
