@@ -85,20 +85,9 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
             where TCodec : IWireCodec<TResult>
         {
             Method<GrpcRequest<TArgs>, GrpcResponse<TResult>> shared = GrpcMarshallers.GetMethod<TArgs, TResult, TCodec>(descriptor);
-            Marshaller<GrpcRequest<TArgs>> args = shared.RequestMarshaller;
             string name = descriptor.WireName;
-            // The shared marshaller throws the codec's own exception; a server answers it with INVALID_ARGUMENT and the method's name.
-            var request = new Marshaller<GrpcRequest<TArgs>>(args.ContextualSerializer, context =>
-            {
-                try
-                {
-                    return args.ContextualDeserializer(context);
-                }
-                catch (Exception e) when (GrpcErrors.IsDecodeError(e))
-                {
-                    throw GrpcErrors.InvalidParams(name, e);
-                }
-            });
+            // The method's name in the answer to arguments that do not decode.
+            Marshaller<GrpcRequest<TArgs>> request = GrpcErrors.WithDecodeErrorsAs(shared.RequestMarshaller, e => GrpcErrors.InvalidParams(name, e));
             return new Method<GrpcRequest<TArgs>, GrpcResponse<TResult>>(shared.Type, shared.ServiceName, shared.Name, request, shared.ResponseMarshaller);
         }
     }

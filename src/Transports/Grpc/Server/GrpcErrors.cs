@@ -31,6 +31,23 @@ internal static class GrpcErrors
     public static bool IsDecodeError(Exception e) => e is Wire.WireFormatException or FormatException or OverflowException or InvalidOperationException;
 
     /// <summary>
+    /// <paramref name="marshaller"/> whose decode failures end the call with <paramref name="status"/> (an
+    /// <c>INVALID_ARGUMENT</c>); grpc-dotnet would answer the codec's own exception with <c>UNKNOWN</c>.
+    /// </summary>
+    public static Marshaller<T> WithDecodeErrorsAs<T>(Marshaller<T> marshaller, Func<Exception, RpcException> status)
+        => new(marshaller.ContextualSerializer, context =>
+        {
+            try
+            {
+                return marshaller.ContextualDeserializer(context);
+            }
+            catch (Exception e) when (IsDecodeError(e))
+            {
+                throw status(e);
+            }
+        });
+
+    /// <summary>
     /// The status an implementation's exception ends its call with. <paramref name="stopCalls"/> is the server's "the
     /// drain is over" token; the call's own cancellation (the client reset the stream, the deadline passed) is left to
     /// grpc-dotnet, which answers nobody or <c>DEADLINE_EXCEEDED</c>.
