@@ -306,6 +306,19 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
         await AssertStillServingAsync();
     }
 
+    [Theory]
+    [InlineData("/sidecarkit.demo.Demo/Nope")]
+    [InlineData("/no.such.Service/Add")]
+    [InlineData("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo")]
+    public async Task Without_the_token_paths_not_served_and_reflection_are_UNAUTHENTICATED_too(string path)
+    {
+        // The token is checked before anything is routed: what is served is not told to a caller without it.
+        RawResponse r = await SendAsync(path, Frame(s_add), token: false);
+        Assert.Equal("16", r.Status);
+        Assert.True(r.Headers.Contains("grpc-status"), "trailers-only");
+        Assert.Equal("12", (await SendAsync("/sidecarkit.demo.Demo/Nope", Frame(s_add))).Status);   // with it: not served
+    }
+
     [Fact]
     public async Task Health_check_knows_the_served_services()
     {

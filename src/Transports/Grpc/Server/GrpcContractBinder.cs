@@ -45,7 +45,8 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
                 using CancellationTokenSource? linked = Link(call.CancellationToken, stopCalls, out CancellationToken cancellationToken);
                 try
                 {
-                    return new GrpcResponse<TResult>(await implementation(args.Args, cancellationToken).ConfigureAwait(false));
+                    TResult result = await implementation(args.Args, cancellationToken).ConfigureAwait(false);
+                    return typeof(TResult) == typeof(VoidResult) ? GrpcResponse<TResult>.Default : new GrpcResponse<TResult>(result);
                 }
                 catch (Exception e)
                 {
