@@ -3,18 +3,15 @@ using Microsoft.Extensions.Logging;
 namespace SidecarKit.Transports.Grpc.Server;
 
 /// <summary>
-/// The sidecar's loggers as the web host sees them: ASP.NET Core's and grpc-dotnet's own categories log warnings and
-/// errors only. Their per-request information lines (request starting, endpoint executed) would otherwise fill the
-/// sidecar's stderr, which the parent forwards and keeps a tail of.
+/// The sidecar's loggers as the web host sees them: the host's own components (Kestrel, hosting, routing, grpc-dotnet)
+/// log warnings and errors only. Their information lines (listening on, request starting, endpoint executed) would
+/// otherwise fill the sidecar's stderr, which the parent forwards and keeps a tail of; the server's own lines come from
+/// the sidecar's factory directly.
 /// </summary>
 internal sealed class QuietFrameworkLogs(ILoggerFactory inner) : ILoggerFactory
 {
     public ILogger CreateLogger(string categoryName)
-    {
-        ILogger logger = inner.CreateLogger(categoryName);
-        return categoryName.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || categoryName.StartsWith("Grpc", StringComparison.Ordinal)
-            ? new WarningsOnly(logger) : logger;
-    }
+        => new WarningsOnly(inner.CreateLogger(categoryName));
 
     public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
 
