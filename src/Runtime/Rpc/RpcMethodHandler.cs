@@ -22,6 +22,9 @@ public abstract class RpcMethodHandler
     /// </summary>
     public abstract ValueTask ServeAsync(IRpcServerCall call, CancellationToken cancellationToken);
 
+    /// <summary>Hands this method's argument, result and codec types and its implementation to <paramref name="binder"/>.</summary>
+    public abstract T Bind<T>(IRpcMethodBinder<T> binder);
+
     /// <summary>A method with a result.</summary>
     public static RpcMethodHandler Unary<TArgs, TResult, TCodec>(string method, Func<TArgs, CancellationToken, ValueTask<TResult>> handler)
         where TArgs : struct, IWireArgs<TArgs>
@@ -85,6 +88,8 @@ public abstract class RpcMethodHandler
             TResult result = await handler(args, cancellationToken).ConfigureAwait(false);
             await call.WriteResultAsync<TResult, TCodec>(result, cancellationToken).ConfigureAwait(false);
         }
+
+        public override T Bind<T>(IRpcMethodBinder<T> binder) => binder.BindUnary<TArgs, TResult, TCodec>(this, handler);
     }
 
     private sealed class StreamHandler<TArgs, TItem, TCodec>(string method, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> handler)
@@ -115,5 +120,7 @@ public abstract class RpcMethodHandler
             await foreach (TItem item in handler(args, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
                 await call.WriteItemAsync<TItem, TCodec>(item, cancellationToken).ConfigureAwait(false);
         }
+
+        public override T Bind<T>(IRpcMethodBinder<T> binder) => binder.BindStream<TArgs, TItem, TCodec>(this, handler);
     }
 }

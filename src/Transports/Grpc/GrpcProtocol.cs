@@ -71,23 +71,6 @@ internal static class GrpcProtocol
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
-    /// <summary>Parses <c>grpc-timeout</c> (1–8 digits and a unit: H M S m u n); <see langword="null"/> when malformed.</summary>
-    public static TimeSpan? ParseTimeout(string? value)
-    {
-        if (value is null || value.Length is < 2 or > 9) return null;
-        if (!long.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long amount)) return null;
-        return value[^1] switch
-        {
-            'H' => TimeSpan.FromHours(amount),
-            'M' => TimeSpan.FromMinutes(amount),
-            'S' => TimeSpan.FromSeconds(amount),
-            'm' => TimeSpan.FromMilliseconds(amount),
-            'u' => TimeSpan.FromTicks(amount * 10),
-            'n' => TimeSpan.FromTicks(amount / 100),
-            _ => null,
-        };
-    }
-
     /// <summary>The status a JSON-RPC-style error code travels as (docs/grpc.md has the table).</summary>
     public static GrpcStatusCode StatusOf(int code) => code switch
     {

@@ -11,7 +11,8 @@ public sealed class GrpcServerOptions
 
     /// <summary>
     /// Whether responses are gzip-compressed for clients whose <c>grpc-accept-encoding</c> names gzip (grpcio, grpc-js
-    /// and this toolkit's client all send it). Messages under 1 KiB still go uncompressed. Default <see langword="false"/>:
+    /// and this toolkit's client all send it): every message of such a call (grpc-dotnet's
+    /// <c>ResponseCompressionAlgorithm</c>). Default <see langword="false"/>:
     /// on loopback, compression costs more time than the bytes it saves; turn it on for large, compressible results.
     /// </summary>
     public bool CompressResponses { get; set; }

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SidecarKit.Rpc;
 using SidecarKit.Transports.Grpc.Protobuf;
+using Grpc.Core;
 using SidecarKit.Transports.Grpc.Server;
 
 namespace SidecarKit.Transports.Grpc.Callbacks;
@@ -26,37 +27,36 @@ internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
     // One parent's subscription: what waits to be sent on it.
     private sealed class Subscription
     {
-        public readonly Channel<byte[]> Queue = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+        public readonly Channel<CallbackMessages.Call> Queue = Channel.CreateUnbounded<CallbackMessages.Call>(new UnboundedChannelOptions { SingleReader = true });
         public int Queued;
         public int Dropped;
     }
 
-    /// <summary>Runs one parent's subscription until it ends: sends it every call made meanwhile.</summary>
-    public async Task ServeSubscriptionAsync(GrpcServerCall call, CancellationToken cancellationToken)
+    /// <summary>Runs one parent's subscription until it ends: sends it every call made meanwhile .</summary>
+    public async Task ServeSubscriptionAsync(IServerStreamWriter<CallbackMessages.Call> stream, ServerCallContext call, CancellationToken cancellationToken)
     {
         var subscription = new Subscription();
         lock (_gate)
         {
             if (_subscriber is not null)
-                throw new GrpcFramingException(GrpcStatusCode.AlreadyExists, "A parent is already subscribed to this sidecar's callbacks.");
+                throw GrpcErrors.Status(GrpcStatusCode.AlreadyExists, "A parent is already subscribed to this sidecar's callbacks.");
             _subscriber = subscription;
         }
         try
         {
             // The headers go now: when the parent has them, it knows the subscription is in place.
-            call.Context.Response.ContentType = GrpcProtocol.ContentType;
-            await call.Context.Response.StartAsync(cancellationToken).ConfigureAwait(false);
-            await call.Context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);   // StartAsync only queues them
-            ChannelReader<byte[]> queue = subscription.Queue.Reader;
+            await call.WriteResponseHeadersAsync([]).ConfigureAwait(false);
+            ChannelReader<CallbackMessages.Call> queue = subscription.Queue.Reader;
+            var buffered = new WriteOptions(WriteFlags.BufferHint);
             while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 // Everything waiting goes out in one flush: a burst of notifications is not a flush each.
-                while (queue.TryRead(out byte[]? message))
+                while (queue.TryRead(out CallbackMessages.Call? message))
                 {
                     Interlocked.Decrement(ref subscription.Queued);
-                    call.SendMessage(message);
+                    call.WriteOptions = queue.TryPeek(out _) ? buffered : null;   // flushed with the last one waiting
+                    await stream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
                 }
-                await call.Context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -142,13 +142,11 @@ internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
         => new(GrpcStatusCode.FailedPrecondition, -32000,
             $"'{method.WireName}' calls the parent back, and no parent is subscribed to {CallbackMessages.SubscribePath} to take the call.") { Method = method.WireName };
 
-    private static byte[] Encode<TArgs>(MethodDescriptor method, ulong id, TArgs args) where TArgs : struct, Wire.IWireArgs<TArgs>
+    // The call's request message is encoded now (the args are the caller's); the CallbackCall around it when it is sent.
+    private static CallbackMessages.Call Encode<TArgs>(MethodDescriptor method, ulong id, TArgs args) where TArgs : struct, Wire.IWireArgs<TArgs>
     {
         var encoder = new ProtobufEncoder();
         encoder.WriteArgs(in args);
-        byte[] request = encoder.Buffer.AsSpan(0, encoder.Length).ToArray();
-        encoder.Reset();
-        CallbackMessages.Write(encoder, new CallbackMessages.Call(id, method.WireName, GrpcMethod.For(method).Path, request));
-        return encoder.Buffer.AsSpan(0, encoder.Length).ToArray();
+        return new CallbackMessages.Call(id, method.WireName, GrpcMethod.For(method).Path, encoder.Buffer.AsSpan(0, encoder.Length).ToArray());
     }
 }

@@ -1,0 +1,22 @@
+using SidecarKit.Wire;
+
+namespace SidecarKit.Rpc;
+
+/// <summary>
+/// Receives a handler's types and implementation (<see cref="RpcMethodHandler.Bind{T}"/>), so that a transport whose
+/// library wants typed methods (grpc-dotnet's <c>Method&lt;TRequest, TResponse&gt;</c>) builds one per method with no
+/// reflection: the generic arguments arrive as generic arguments.
+/// </summary>
+/// <typeparam name="T">What binding a method gives the transport.</typeparam>
+public interface IRpcMethodBinder<out T>
+{
+    /// <summary>A method with one result (<see cref="VoidResult"/> with <see cref="WireCodecs.Void"/> for none, notifications included).</summary>
+    T BindUnary<TArgs, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, CancellationToken, ValueTask<TResult>> implementation)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TResult>;
+
+    /// <summary>A method whose result is a stream.</summary>
+    T BindStream<TArgs, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> implementation)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TItem>;
+}
