@@ -43,18 +43,12 @@ internal abstract class InboundCall : IThreadPoolWorkItem
         {
             await RunCoreAsync().ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
-        {
-            await ReplyErrorAsync(RpcErrorCodes.RequestCancelled, "Request cancelled", null).ConfigureAwait(false);
-        }
-        catch (SidecarRemoteException e)
-        {
-            await ReplyErrorAsync(e.Code, e.Message, e.ErrorData).ConfigureAwait(false);
-        }
         catch (Exception e)
         {
-            Connection.Log.LogHandlerFailed(e, Method);
-            await ReplyErrorAsync(RpcErrorCodes.InternalError, e.Message, ErrorData.ForException(e)).ConfigureAwait(false);
+            bool cancelled = _cts.IsCancellationRequested;
+            if (RpcError.IsUnexpected(e, cancelled)) Connection.Log.LogHandlerFailed(e, Method);
+            RpcError error = RpcError.FromException(e, cancelled);
+            await ReplyErrorAsync(error.Code, error.Message, error.Data).ConfigureAwait(false);
         }
         finally
         {
@@ -129,21 +123,5 @@ internal sealed class InboundStreamCall<TArgs, TItem, TCodec>(
             _credit.Dispose();
         }
         await ReplyAsync(new ResultMessage<int, WireCodecs.Int32>(Id, count)).ConfigureAwait(false);
-    }
-}
-
-/// <summary>Builds the <c>data</c> member of internal errors.</summary>
-internal static class ErrorData
-{
-    public static JsonElement ForException(Exception e)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("type", e.GetType().FullName);
-            w.WriteEndObject();
-        }
-        return JsonDocument.Parse(buffer.WrittenMemory).RootElement.Clone();
     }
 }

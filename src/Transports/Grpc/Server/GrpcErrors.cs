@@ -52,22 +52,21 @@ internal static class GrpcErrors
     /// drain is over" token; the call's own cancellation (the client reset the stream, the deadline passed) is left to
     /// grpc-dotnet, which answers nobody or <c>DEADLINE_EXCEEDED</c>.
     /// </summary>
-    public static Exception ToRpcException(Exception e, ServerCallContext context, CancellationToken stopCalls, string method, ILogger logger) => e switch
+    public static Exception ToRpcException(Exception e, ServerCallContext context, CancellationToken stopCalls, string method, ILogger logger)
     {
-        RpcException => e,
-        OperationCanceledException when context.CancellationToken.IsCancellationRequested => e,
-        // As on the other transports: a request cut by the shutdown is "cancelled" (-32800), not a failure.
-        OperationCanceledException when stopCalls.IsCancellationRequested
-            => Status(GrpcStatusCode.Cancelled, "Request cancelled: the sidecar is shutting down.", RpcErrorCodes.RequestCancelled),
-        GrpcStatusException s => Status(s.Status, s.Message, s.Code, s.ErrorData),
-        SidecarRemoteException r => Status(GrpcProtocol.StatusOf(r.Code), r.Message, r.Code, r.ErrorData),
-        _ => Unexpected(e, method, logger),
-    };
-
-    private static RpcException Unexpected(Exception e, string method, ILogger logger)
-    {
-        logger.LogError(e, "'{Method}' failed.", method);
-        using JsonDocument doc = JsonDocument.Parse("{\"type\":" + JsonSerializer.Serialize(e.GetType().FullName, GrpcJsonContext.Default.String) + "}");
-        return Status(GrpcStatusCode.Internal, e.Message, RpcErrorCodes.InternalError, doc.RootElement.Clone());
+        switch (e)
+        {
+            case RpcException:
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return e;
+            case GrpcStatusException s:
+                return Status(s.Status, s.Message, s.Code, s.ErrorData);
+        }
+        // The rest as on the other transports (the engine's one mapping): a request cut by the shutdown is
+        // "cancelled" (-32800), an application error keeps its code and data, anything else is an internal error.
+        bool cancelled = stopCalls.IsCancellationRequested;
+        if (RpcError.IsUnexpected(e, cancelled)) logger.LogError(e, "'{Method}' failed.", method);
+        RpcError error = RpcError.FromException(e, cancelled);
+        return Status(GrpcProtocol.StatusOf(error.Code), error.Message, error.Code, error.Data);
     }
 }
