@@ -307,7 +307,7 @@ public sealed class SidecarHost
         ConnectionSet connections, StopSignal stop)
     {
         RpcConnection connection = Open(transport, StreamDuplexPipe.Create(stream, stream, leaveOpen: true, blockingIo: true), ready, stop);
-        connection.RequiredToken = token;
+        if (token is not null) connection.Admission = new HelloTokenAdmission(token);
         connections.Add(connection);
         try
         {

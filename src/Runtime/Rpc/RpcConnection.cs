@@ -89,15 +89,16 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     public int ActiveRequestCount { get { lock (_inbound) return _inbound.Count + _replying; } }
 
     /// <summary>
-    /// Set before <see cref="Start"/> on a sidecar's socket connection: the first message must be <c>$/hello</c> with this
-    /// token, or the connection is closed (with the reason logged) before anything else is read.
+    /// Set before <see cref="Start"/> by a host that admits connections (a sidecar's socket): it judges the first
+    /// message, and nothing else is read, run or answered before it admits the connection; a refusal closes it (with
+    /// the reason logged).
     /// </summary>
-    internal string? RequiredToken { get; set; }
+    internal IConnectionAdmission? Admission { get; set; }
 
-    /// <summary>Runs on the read loop once <c>$/hello</c> has been accepted (or at once when no token is required).</summary>
+    /// <summary>Runs on the read loop once the connection is admitted (at once when there is no <see cref="Admission"/>).</summary>
     internal Action? Admitted { get; set; }
 
-    /// <summary>Completes once the connection is admitted (see <see cref="RequiredToken"/>).</summary>
+    /// <summary>Completes once the connection is admitted (see <see cref="Admission"/>).</summary>
     internal Task AdmittedTask => _admittedTask.Task;
 
     /// <summary>What ended reading, when it was not a clean end of input (unreadable bytes, a broken transport).</summary>
@@ -113,7 +114,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     public void Start()
     {
         if (_readLoop is not null) throw new InvalidOperationException("The connection is already started.");
-        if (RequiredToken is null) OnAdmitted();
+        if (Admission is null) OnAdmitted();
         // Its own thread: over blocking streams (stdio, see StreamDuplexPipe) every read completes synchronously and
         // the loop never hops between threads; over truly asynchronous streams it moves to the pool after the first await.
         _readLoop = Task.Factory.StartNew(ReadLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -464,33 +465,11 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             Log.LogClosingConnection(reason);
     }
 
-    // On a sidecar's socket, nothing is read, run or answered before the peer has proved it holds the token.
+    // Nothing is read, run or answered before the admission (the host's) has accepted the first message.
     private void Admit(in RpcMessage message)
     {
-        if (message.Kind != RpcMessageKind.Notification || message.Method != ProtocolMethods.Hello)
-        {
-            string first = message.Kind switch
-            {
-                RpcMessageKind.Request or RpcMessageKind.Notification => $"'{message.Method}'",
-                RpcMessageKind.Invalid => "an invalid message",
-                _ => "a response",
-            };
-            CloseBySelf($"refused: the first message was {first}, not the notification {ProtocolMethods.Hello} with the token");
-            return;
-        }
-        string? token;
-        try { token = Protocol.ReadArgs<HelloParams>(in message).Token; }
-        catch (Exception e) when (e is WireFormatException or FormatException or InvalidOperationException or OverflowException)
-        {
-            CloseBySelf($"refused: malformed {ProtocolMethods.Hello} params ({e.Message}); expected [{{\"token\": \"…\"}}]");
-            return;
-        }
-        if (token is null || !TokensEqual(token, RequiredToken!))
-        {
-            CloseBySelf(token is null ? $"refused: {ProtocolMethods.Hello} carried no token" : $"refused: {ProtocolMethods.Hello} carried a wrong token");
-            return;
-        }
-        OnAdmitted();
+        if (Admission!.Check(Protocol, in message) is { } refusal) CloseBySelf(refusal);
+        else OnAdmitted();
     }
 
     private void OnAdmitted()
@@ -498,10 +477,6 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         Admitted?.Invoke();
         _admittedTask.TrySetResult();
     }
-
-    private static bool TokensEqual(string given, string expected)
-        => System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(expected));
 
     private void Process(in RpcMessage message)
     {
