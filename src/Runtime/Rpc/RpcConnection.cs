@@ -23,7 +23,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private int _writersWaiting;
     private int _flushScheduled;
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
-    private readonly Dictionary<long, PendingCall> _pending = [];
+    private readonly OutboundCalls _outbound = new();
     private readonly Dictionary<RequestId, InboundCall> _inbound = [];
     private int _replying; // requests whose id was released (ReleaseInboundId) and whose answer is being sent
     private int _pendingReplies; // answers owed to the other side: requests running or answered but not yet written
@@ -31,8 +31,6 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private readonly TaskCompletionSource _inboundDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _readLoop;
     private ITimer? _timeoutSweep;
-    private long _nextId;
-    private Exception? _closeReason;
     private volatile bool _outputClosed;
     private volatile bool _acceptingRequests = true;
     private readonly TaskCompletionSource _admittedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -83,7 +81,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     public bool CancelRequestsOnInputClosed { get; set; } = true;
 
     /// <summary>The number of calls this side is waiting on.</summary>
-    public int PendingCallCount { get { lock (_pending) return _pending.Count; } }
+    public int PendingCallCount => _outbound.Count;
 
     /// <summary>The number of requests from the other side running now.</summary>
     public int ActiveRequestCount { get { lock (_inbound) return _inbound.Count + _replying; } }
@@ -129,7 +127,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         if (cancellationToken.IsCancellationRequested)
             return Task.FromCanceled<TResult>(cancellationToken);
         var call = new PendingUnaryCall<TResult, TCodec>(this, method);
-        Register(call, options);
+        _outbound.Register(call, options);
         call.RegisterCancellation(cancellationToken);
         ValueTask send;
         try
@@ -186,7 +184,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         where TCodec : IWireCodec<TItem>
     {
         token.ThrowIfCancellationRequested();
-        Register(call, call.Options);
+        _outbound.Register(call, call.Options);
         call.RegisterCancellation(token);
         try
         {
@@ -198,27 +196,11 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         }
     }
 
-    private void Register(PendingCall call, in RpcCallOptions options)
-    {
-        call.Id = Interlocked.Increment(ref _nextId);
-        call.Timeout = options.Timeout;
-        call.DeadlineTicks = options.DeadlineTicks;
-        Exception? closed = null;
-        lock (_pending)
-        {
-            // While the other side's departure is being explained (exit code, stderr), calls still queue up here
-            // and are failed with that explanation.
-            if (_closeReason is not null) closed = _closeReason;
-            else _pending.Add(call.Id, call);
-        }
-        if (closed is not null) call.Fail(closed);
-    }
-
     private void FailSend(PendingCall call, Exception e)
     {
         // A broken output usually means the other side just died: leave the call waiting, so that it fails the way
         // the calls in flight do once the input ends (with the exit code and stderr tail), or at its timeout.
-        if (e is OutputClosedException && _closeReason is null) return;
+        if (e is OutputClosedException && _outbound.CloseReason is null) return;
         if (TryRemovePending(call.Id))
             call.Fail(e is SidecarException or WireFormatException or OperationCanceledException
                 ? e
@@ -231,10 +213,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         catch (Exception e) { FailSend(call, e); }
     }
 
-    internal bool TryRemovePending(long id)
-    {
-        lock (_pending) return _pending.Remove(id);
-    }
+    internal bool TryRemovePending(long id) => _outbound.TryRemove(id);
 
     internal void SendCancel(long id) => Notify(ProtocolMethods.CancelRequest, new CancelParams(RequestId.FromNumber(id)));
 
@@ -242,20 +221,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
     private void SweepTimeouts()
     {
-        long now = Environment.TickCount64;
-        List<PendingCall>? expired = null;
-        lock (_pending)
-        {
-            foreach (PendingCall call in _pending.Values)
-            {
-                if (call.DeadlineTicks <= now)
-                    (expired ??= []).Add(call);
-            }
-            if (expired is not null)
-            {
-                foreach (PendingCall call in expired) _pending.Remove(call.Id);
-            }
-        }
+        List<PendingCall>? expired = _outbound.TakeExpired(Environment.TickCount64);
         if (expired is null) return;
         foreach (PendingCall call in expired)
         {
@@ -265,7 +231,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     }
 
     // Calls made after the other side went away fail the way the calls in flight did (a crash stays a crash).
-    private Exception ClosedException() => _closeReason ?? new OutputClosedException("The connection is closed.");
+    private Exception ClosedException() => _outbound.CloseReason ?? new OutputClosedException("The connection is closed.");
 
     /// <summary>Writing failed because the output is closed or broken; the reason may not be known yet.</summary>
     private sealed class OutputClosedException(string message, Exception? inner = null) : SidecarException(message, inner);
@@ -313,7 +279,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     }
 
     // Racy reads on purpose: a wrong guess costs one system call or one hand-off, never a lost message.
-    private bool InBurst() => _pending.Count > 1 || Volatile.Read(ref _pendingReplies) > 1;
+    private bool InBurst() => _outbound.SeveralWaiting || Volatile.Read(ref _pendingReplies) > 1;
 
     private async Task FlushScheduledAsync()
     {
@@ -513,14 +479,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
             case RpcMessageKind.Result:
             case RpcMessageKind.Error:
-                PendingCall? call = null;
-                if (message.Id.Kind == RequestIdKind.Number)
-                {
-                    lock (_pending)
-                    {
-                        if (_pending.Remove(message.Id.Number, out call)) { }
-                    }
-                }
+                PendingCall? call = _outbound.Take(message.Id);
                 if (call is not null)
                     call.OnResponse(in message);
                 else if (message.Kind == RpcMessageKind.Error)
@@ -563,10 +522,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 case ProtocolMethods.StreamItem:
                 {
                     RequestId id = Protocol.ReadArgs<StreamRefParams>(in message).Id;
-                    PendingCall? call = null;
-                    if (id.Kind == RequestIdKind.Number)
-                        lock (_pending) _pending.TryGetValue(id.Number, out call);
-                    call?.OnStreamItem(in message);
+                    _outbound.Find(id)?.OnStreamItem(in message);
                     return true;
                 }
                 default:
@@ -697,20 +653,8 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         {
             failure = new SidecarException("The connection was closed by the other side.", e);
         }
-        FailAllPending(failure);
+        _outbound.FailAll(failure);
         _completion.TrySetResult();
-    }
-
-    private void FailAllPending(Exception failure)
-    {
-        PendingCall[] waiting;
-        lock (_pending)
-        {
-            _closeReason ??= failure;
-            waiting = [.. _pending.Values];
-            _pending.Clear();
-        }
-        foreach (PendingCall call in waiting) call.Fail(failure);
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -777,6 +721,6 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             catch (TimeoutException) { }
             catch (Exception e) { Log.LogReadLoopFailed(e); }
         }
-        FailAllPending(new ObjectDisposedException(nameof(RpcConnection), "The connection was closed by this side."));
+        _outbound.FailAll(new ObjectDisposedException(nameof(RpcConnection), "The connection was closed by this side."));
     }
 }
