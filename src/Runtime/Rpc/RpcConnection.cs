@@ -24,15 +24,12 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private int _flushScheduled;
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
     private readonly OutboundCalls _outbound = new();
-    private readonly Dictionary<RequestId, InboundCall> _inbound = [];
-    private int _replying; // requests whose id was released (ReleaseInboundId) and whose answer is being sent
+    private readonly InboundCallTable _inbound;
     private int _pendingReplies; // answers owed to the other side: requests running or answered but not yet written
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _inboundDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _readLoop;
     private ITimer? _timeoutSweep;
     private volatile bool _outputClosed;
-    private volatile bool _acceptingRequests = true;
     private readonly TaskCompletionSource _admittedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _closeBySelfReason;
     private int _disposed;
@@ -50,6 +47,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         Handlers = handlers ?? new RpcHandlerTable();
         Options = options ?? new RpcConnectionOptions();
         Log = logger ?? NullLogger.Instance;
+        _inbound = new InboundCallTable(Options.MaxConcurrentRequests);
     }
 
     /// <summary>The protocol of this connection.</summary>
@@ -84,7 +82,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     public int PendingCallCount => _outbound.Count;
 
     /// <summary>The number of requests from the other side running now.</summary>
-    public int ActiveRequestCount { get { lock (_inbound) return _inbound.Count + _replying; } }
+    public int ActiveRequestCount => _inbound.Count;
 
     /// <summary>
     /// Set before <see cref="Start"/> by a host that admits connections (a sidecar's socket): it judges the first
@@ -458,7 +456,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 string method = message.Method!;
                 if (method.StartsWith("$/", StringComparison.Ordinal) && TryProcessProtocolMessage(in message))
                     return;
-                if (message.Kind == RpcMessageKind.Request && IsRunning(message.Id))
+                if (message.Kind == RpcMessageKind.Request && _inbound.IsRunning(message.Id))
                 {
                     // Answered with id null: the request already running with this id still gets its own, single answer.
                     SendError(RequestId.Null, RpcErrorCodes.InvalidRequest, $"A request with id {message.Id} is already running.");
@@ -466,7 +464,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 }
                 if (Handlers.TryGetHandler(method, out RpcMethodHandler? handler))
                 {
-                    if (message.Kind == RpcMessageKind.Request && !_acceptingRequests && !IsSystemMethod(method))
+                    if (message.Kind == RpcMessageKind.Request && _inbound.RefusesNew(method))
                         RejectRequest(in message, RpcErrorCodes.ShuttingDown, "The sidecar is shutting down and accepts no new requests.");
                     else
                         handler.Dispatch(this, in message);
@@ -506,17 +504,13 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 case ProtocolMethods.CancelRequest:
                 {
                     RequestId id = Protocol.ReadArgs<CancelParams>(in message).Id;
-                    InboundCall? call;
-                    lock (_inbound) _inbound.TryGetValue(id, out call);
-                    call?.Cancel();
+                    _inbound.Find(id)?.Cancel();
                     return true;
                 }
                 case ProtocolMethods.StreamCredit:
                 {
                     CreditParams credit = Protocol.ReadArgs<CreditParams>(in message);
-                    InboundCall? call;
-                    lock (_inbound) _inbound.TryGetValue(credit.Id, out call);
-                    call?.AddCredit(credit.Credit);
+                    _inbound.Find(credit.Id)?.AddCredit(credit.Credit);
                     return true;
                 }
                 case ProtocolMethods.StreamItem:
@@ -536,13 +530,6 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         }
     }
 
-    private bool IsRunning(RequestId id)
-    {
-        lock (_inbound) return _inbound.ContainsKey(id);
-    }
-
-    // Health checks and shutdown must work exactly when the sidecar is busy or draining.
-    private static bool IsSystemMethod(string method) => method.StartsWith("system.", StringComparison.Ordinal);
 
     internal void RejectRequest(in RpcMessage message, int code, string reason)
     {
@@ -580,18 +567,13 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     {
         if (call.Id.IsPresent)
         {
-            bool busy, duplicate = false;
-            lock (_inbound)
-            {
-                busy = _inbound.Count + _replying >= Options.MaxConcurrentRequests && !IsSystemMethod(call.Method);
-                if (!busy) duplicate = !_inbound.TryAdd(call.Id, call);
-            }
-            if (busy)
+            InboundCallTable.Admission admission = _inbound.TryAdd(call);
+            if (admission == InboundCallTable.Admission.Busy)
             {
                 SendError(call.Id, RpcErrorCodes.ServerBusy, $"Too many concurrent requests (limit {Options.MaxConcurrentRequests}).");
                 return;
             }
-            if (duplicate)
+            if (admission == InboundCallTable.Admission.Duplicate)
             {
                 // Answered with id null: the request already running with this id still gets its own, single answer.
                 SendError(RequestId.Null, RpcErrorCodes.InvalidRequest, $"A request with id {call.Id} is already running.");
@@ -612,30 +594,14 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     internal void ReleaseInboundId(InboundCall call)
     {
         if (!call.Id.IsPresent || call.IdReleased) return;
-        lock (_inbound)
-        {
-            if (_inbound.TryGetValue(call.Id, out InboundCall? current) && ReferenceEquals(current, call))
-            {
-                _inbound.Remove(call.Id);
-                _replying++;
-                call.IdReleased = true;
-            }
-        }
+        _inbound.ReleaseId(call);
     }
 
     internal void CompleteInbound(InboundCall call)
     {
         if (!call.Id.IsPresent) return;
         Interlocked.Decrement(ref _pendingReplies);
-        bool drained;
-        lock (_inbound)
-        {
-            if (call.IdReleased) _replying--;
-            else if (_inbound.TryGetValue(call.Id, out InboundCall? current) && ReferenceEquals(current, call))
-                _inbound.Remove(call.Id);
-            drained = _inbound.Count == 0 && _replying == 0 && !_acceptingRequests;
-        }
-        if (drained) _inboundDrained.TrySetResult();
+        _inbound.Complete(call);
     }
 
     private async Task OnInputClosedAsync(Exception? error)
@@ -663,24 +629,12 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     /// Stops accepting new requests (they get -32004) and waits until the requests already running have finished, or
     /// until <paramref name="cancellationToken"/> fires.
     /// </summary>
-    public async Task DrainAsync(CancellationToken cancellationToken = default)
-    {
-        bool empty;
-        lock (_inbound)
-        {
-            _acceptingRequests = false;
-            empty = _inbound.Count == 0 && _replying == 0;
-        }
-        if (empty) return;
-        await _inboundDrained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public Task DrainAsync(CancellationToken cancellationToken = default) => _inbound.DrainAsync(cancellationToken);
 
     /// <summary>Cancels every request from the other side that is still running.</summary>
     public void CancelInboundRequests()
     {
-        InboundCall[] running;
-        lock (_inbound) running = [.. _inbound.Values];
-        foreach (InboundCall call in running) call.Cancel();
+        foreach (InboundCall call in _inbound.Snapshot()) call.Cancel();
     }
 
     /// <summary>Writes out everything queued so far and closes the outgoing direction.</summary>
