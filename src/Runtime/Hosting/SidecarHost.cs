@@ -351,15 +351,19 @@ public sealed class SidecarHost
     // ShutdownTimeout; system.shutdown_now and signals cancel them at once.
     private async Task ShutDownAsync(RpcConnection[] connections, StopReason reason, CancellationToken parentGone, CancellationToken urgent)
     {
-        if (!reason.Drains()) CancelAll();
+        bool drains = reason.Drains();
+        if (!drains) CancelAll();
         using (var grace = CancellationTokenSource.CreateLinkedTokenSource(parentGone, urgent))
         {
             grace.CancelAfter(reason.Grace(_options));
             try { await Task.WhenAll(connections.Select(c => c.DrainAsync(grace.Token))).ConfigureAwait(false); }
             catch (OperationCanceledException)
             {
+                // A drain that ran out (or was cut short) cancels what still runs and gives it the same grace to answer
+                // as a stop that cancels at once; for a parent that is gone, nobody waits for the answers.
+                bool waited = !drains;
                 CancelAll();
-                using var last = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                using var last = new CancellationTokenSource(waited || parentGone.IsCancellationRequested ? TimeSpan.Zero : _options.CancelledRequestsGrace);
                 try { await Task.WhenAll(connections.Select(c => c.DrainAsync(last.Token))).ConfigureAwait(false); }
                 catch (OperationCanceledException) { _logger.LogWarning("Requests still running at exit: {Count}.", connections.Sum(c => c.ActiveRequestCount)); }
             }

@@ -18,6 +18,13 @@ public sealed class SidecarHostOptions
     /// <summary>How long <c>system.shutdown</c> and the end of stdin wait for requests in flight before cancelling them. Default 10 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long requests the stop cancelled have to answer (-32800, or gRPC <c>CANCELLED</c>) before the sidecar exits:
+    /// after a stop that does not drain (<c>system.shutdown_now</c>, a signal), or once <see cref="ShutdownTimeout"/>
+    /// ran out. The same on every transport. Default 2 seconds.
+    /// </summary>
+    public TimeSpan CancelledRequestsGrace { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The sidecar's version, announced when ready. Default: the entry assembly's informational version.</summary>
     public string Version { get; set; } = "1.0.0";
 

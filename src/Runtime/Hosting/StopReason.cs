@@ -24,9 +24,6 @@ internal enum StopReason
 /// <summary>The one table of what a stop reason means.</summary>
 internal static class StopReasons
 {
-    /// <summary>How long calls cancelled by a stop that does not drain have to answer (-32800) before the exit.</summary>
-    public static readonly TimeSpan CancelledCallsGrace = TimeSpan.FromSeconds(2);
-
     /// <summary>The reason as logs and <c>lifecycle.shutdown {reason}</c> name it (docs/lifecycle.md).</summary>
     public static string WireName(this StopReason reason) => reason switch
     {
@@ -42,12 +39,12 @@ internal static class StopReasons
 
     /// <summary>
     /// Whether the calls already received may finish (within <see cref="SidecarHostOptions.ShutdownTimeout"/>); if
-    /// not, they are cancelled at once and have <see cref="CancelledCallsGrace"/> to answer.
+    /// not, they are cancelled at once and have <see cref="SidecarHostOptions.CancelledRequestsGrace"/> to answer.
     /// </summary>
     public static bool Drains(this StopReason reason) => reason is StopReason.Shutdown or StopReason.EndOfInput or StopReason.ProtocolError;
 
     /// <summary>How long the calls running may take before they are cancelled (or, once cancelled, to answer).</summary>
-    public static TimeSpan Grace(this StopReason reason, SidecarHostOptions options) => reason.Drains() ? options.ShutdownTimeout : CancelledCallsGrace;
+    public static TimeSpan Grace(this StopReason reason, SidecarHostOptions options) => reason.Drains() ? options.ShutdownTimeout : options.CancelledRequestsGrace;
 
     /// <summary>The process's exit code.</summary>
     public static int ExitCode(this StopReason reason) => reason == StopReason.ProtocolError ? 1 : 0;

@@ -27,6 +27,7 @@ namespace SidecarKit.Transports.Grpc.Server;
 internal sealed class GrpcServer : ISidecarServer
 {
     private readonly GrpcServerOptions _options;
+    private readonly TimeSpan _cancelledCallsGrace;   // how long calls the stop cancelled have to answer (the host's option, as on every transport)
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _cancelCalls = new();
@@ -41,6 +42,7 @@ internal sealed class GrpcServer : ISidecarServer
     private GrpcServer(SidecarServerContext context, GrpcServerOptions options)
     {
         _options = options;
+        _cancelledCallsGrace = context.Options.CancelledRequestsGrace;
         _logger = context.LoggerFactory.CreateLogger("SidecarKit.Grpc");
         _callbacks = new GrpcCallbackChannel(context.LoggerFactory.CreateLogger("SidecarKit.Grpc.Callbacks"));
         _handlers = context.CreateHandlers(_callbacks);
@@ -184,7 +186,7 @@ internal sealed class GrpcServer : ISidecarServer
         {
             _logger.LogWarning("Cancelling {Count} calls still running at shutdown.", _gate.ActiveCallCount);
             _cancelCalls.Cancel();
-            await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+            await Task.WhenAny(drained, Task.Delay(_cancelledCallsGrace, CancellationToken.None)).ConfigureAwait(false);
         }
         _cancelCalls.Cancel();   // the subscription
         if (_app is not null)
