@@ -213,7 +213,7 @@ public class ProtobufRoundTripTests
     {
         // The demo contract's Person through Google.Protobuf's own reader, field by field, and the Timestamp through
         // its well-known type.
-        var loopback = new ProtobufLoopback(new RpcHandlerTable().AddContract<IDemo>(new EchoDemo()));
+        var loopback = new ProtobufLoopback(new RpcHandlerTable().AddContract<IDemo>(new InProcessDemo()));
         var born = new DateTimeOffset(1815, 12, 10, 8, 30, 0, TimeSpan.Zero).AddTicks(1234567);
         var person = new Person("Ada 𝄞", 36, ["math", "poetry"], new DemoAddress("St James's Square", "London"), born);
         Assert.Equivalent(person, await loopback.GetClient<IDemo>().EchoAsync(person), strict: true);
@@ -272,22 +272,6 @@ public class ProtobufRoundTripTests
         var age = new CodedInputStream(result.Payload!);
         age.ReadTag(); age.ReadString(); age.ReadTag();
         Assert.Equal(-7, age.ReadInt32());
-    }
-
-    private sealed class EchoDemo : IDemo
-    {
-        public Task<int> AddAsync(int a, int b, CancellationToken ct) => Task.FromResult(checked(a + b));
-        public Task<Person> EchoAsync(Person person, CancellationToken ct) => Task.FromResult(person);
-        public Task<double> DivideAsync(double dividend, double divisor, CancellationToken ct) => throw new NotSupportedException();
-        public async IAsyncEnumerable<int> CountAsync(int to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-        {
-            for (int i = 1; i <= to; i++) { await Task.Yield(); yield return i; }
-        }
-        public Task<string> SleepAsync(int milliseconds, CancellationToken ct) => throw new NotSupportedException();
-        public Task<byte[]> BlobAsync(int size, CancellationToken ct) => throw new NotSupportedException();
-        public void Log(string message) { }
-        public Task ExitAsync(int code) => throw new NotSupportedException();
-        public Task<int> WorkAsync(int steps, CancellationToken ct) => throw new NotSupportedException();
     }
 
     private static ContractDescriptor Descriptor<T>() where T : class, ISidecarContract<T> => T.Descriptor;

@@ -26,7 +26,7 @@ public class AspNetCoreAppTests
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc().AddSidecarContract<IDemo>(_ => new SmallDemo());
+        builder.Services.AddGrpc().AddSidecarContract<IDemo>(_ => new InProcessDemo());
         await using WebApplication app = builder.Build();
         app.MapGrpcService<GreeterService>();
         app.MapSidecarContract<IDemo>();
@@ -75,22 +75,5 @@ public class AspNetCoreAppTests
     {
         public override Task<HelloReply> SayHello(HelloRequest request, ServerCallContext context)
             => Task.FromResult(new HelloReply { Message = $"Hello, {request.Name}" });
-    }
-
-    private sealed class SmallDemo : IDemo
-    {
-        public Task<int> AddAsync(int a, int b, CancellationToken ct) => Task.FromResult(checked(a + b));
-        public Task<Person> EchoAsync(Person person, CancellationToken ct) => Task.FromResult(person);
-        public Task<double> DivideAsync(double dividend, double divisor, CancellationToken ct)
-            => divisor == 0 ? throw new SidecarRemoteException(DemoErrors.DivisionByZero, "division by zero") : Task.FromResult(dividend / divisor);
-        public async IAsyncEnumerable<int> CountAsync(int to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
-        {
-            for (int i = 1; i <= to; i++) { await Task.Yield(); yield return i; }
-        }
-        public Task<string> SleepAsync(int milliseconds, CancellationToken ct) => throw new NotSupportedException();
-        public Task<byte[]> BlobAsync(int size, CancellationToken ct) => throw new NotSupportedException();
-        public void Log(string message) { }
-        public Task ExitAsync(int code) => throw new NotSupportedException();
-        public Task<int> WorkAsync(int steps, CancellationToken ct) => throw new NotSupportedException();
     }
 }

@@ -1,0 +1,32 @@
+using SidecarKit.Samples.Demo;
+
+namespace SidecarKit.Transports.Grpc.Tests;
+
+/// <summary>
+/// The demo contract served in the test process (no sidecar): what the in-process tests call (add, echo, divide,
+/// count). The methods that need a real sidecar (sleep, blob, exit, the callbacks of work) are not served.
+/// </summary>
+internal sealed class InProcessDemo : IDemo
+{
+    public Task<int> AddAsync(int a, int b, CancellationToken ct) => Task.FromResult(checked(a + b));
+
+    public Task<Person> EchoAsync(Person person, CancellationToken ct) => Task.FromResult(person);
+
+    public Task<double> DivideAsync(double dividend, double divisor, CancellationToken ct)
+        => divisor == 0 ? throw new SidecarRemoteException(DemoErrors.DivisionByZero, "division by zero") : Task.FromResult(dividend / divisor);
+
+    public async IAsyncEnumerable<int> CountAsync(int to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        for (int i = 1; i <= to; i++) { await Task.Yield(); yield return i; }
+    }
+
+    public Task<string> SleepAsync(int milliseconds, CancellationToken ct) => throw new NotSupportedException();
+
+    public Task<byte[]> BlobAsync(int size, CancellationToken ct) => throw new NotSupportedException();
+
+    public void Log(string message) { }
+
+    public Task ExitAsync(int code) => throw new NotSupportedException();
+
+    public Task<int> WorkAsync(int steps, CancellationToken ct) => throw new NotSupportedException();
+}
