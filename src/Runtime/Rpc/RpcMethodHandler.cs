@@ -3,8 +3,8 @@ using SidecarKit.Wire;
 namespace SidecarKit.Rpc;
 
 /// <summary>
-/// Serves one method. Generated dispatchers create these with the factory methods below; each decodes the params
-/// with the method's generated args type and runs the implementation off the connection's read loop.
+/// Serves one method: its wire name, its generated argument, result and codec types, and its implementation. Generated
+/// dispatchers create these with the factory methods below; transports serve them through <see cref="Bind{T}"/>.
 /// </summary>
 public abstract class RpcMethodHandler
 {
@@ -13,17 +13,17 @@ public abstract class RpcMethodHandler
     /// <summary>The method's wire name.</summary>
     public string Method { get; }
 
-    internal abstract void Dispatch(RpcConnection connection, in RpcMessage message);
+    private InboundDispatch? _connectionDispatch;
 
     /// <summary>
-    /// Serves one call on a transport that carries each call on its own stream: reads the arguments from
-    /// <paramref name="call"/>, runs the implementation and writes what it returns. Exceptions (invalid arguments,
-    /// the implementation's errors, cancellation) propagate for the transport to turn into its status.
+    /// Hands this method's argument, result and codec types and its implementation to <paramref name="binder"/>: the one
+    /// way every transport serves a handler (the RPC connections, grpc-dotnet's typed methods, the gRPC callbacks), so
+    /// the generic arguments arrive as generic arguments and nothing is looked up by reflection.
     /// </summary>
-    public abstract ValueTask ServeAsync(IRpcServerCall call, CancellationToken cancellationToken);
-
-    /// <summary>Hands this method's argument, result and codec types and its implementation to <paramref name="binder"/>.</summary>
     public abstract T Bind<T>(IRpcMethodBinder<T> binder);
+
+    // Bound once, on the first request: a benign race can bind twice and keep either.
+    internal InboundDispatch ConnectionDispatch => _connectionDispatch ??= Bind(InboundDispatch.Binder.Instance);
 
     /// <summary>A method with a result.</summary>
     public static RpcMethodHandler Unary<TArgs, TResult, TCodec>(string method, Func<TArgs, CancellationToken, ValueTask<TResult>> handler)
@@ -55,40 +55,11 @@ public abstract class RpcMethodHandler
         where TCodec : IWireCodec<TItem>
         => new StreamHandler<TArgs, TItem, TCodec>(method, handler);
 
-    private protected bool TryReadArgs<TArgs>(RpcConnection connection, in RpcMessage message, out TArgs args)
-        where TArgs : struct, IWireArgs<TArgs>
-    {
-        try
-        {
-            args = connection.Protocol.ReadArgs<TArgs>(in message);
-            return true;
-        }
-        catch (Exception e) when (e is WireFormatException or FormatException or OverflowException or InvalidOperationException)
-        {
-            args = default;
-            connection.RejectRequest(in message, RpcErrorCodes.InvalidParams, $"Invalid params for '{Method}': {e.Message}");
-            return false;
-        }
-    }
-
     private sealed class UnaryHandler<TArgs, TResult, TCodec>(string method, Func<TArgs, CancellationToken, ValueTask<TResult>> handler)
         : RpcMethodHandler(method)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TResult>
     {
-        internal override void Dispatch(RpcConnection connection, in RpcMessage message)
-        {
-            if (TryReadArgs(connection, in message, out TArgs args))
-                connection.Run(new InboundUnaryCall<TArgs, TResult, TCodec>(connection, message.Id, Method, args, handler));
-        }
-
-        public override async ValueTask ServeAsync(IRpcServerCall call, CancellationToken cancellationToken)
-        {
-            TArgs args = call.ReadArgs<TArgs>();
-            TResult result = await handler(args, cancellationToken).ConfigureAwait(false);
-            await call.WriteResultAsync<TResult, TCodec>(result, cancellationToken).ConfigureAwait(false);
-        }
-
         public override T Bind<T>(IRpcMethodBinder<T> binder) => binder.BindUnary<TArgs, TResult, TCodec>(this, handler);
     }
 
@@ -97,30 +68,6 @@ public abstract class RpcMethodHandler
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TItem>
     {
-        internal override void Dispatch(RpcConnection connection, in RpcMessage message)
-        {
-            if (!message.Id.IsPresent)
-            {
-                connection.Log.LogNotificationToStream(Method);
-                return;
-            }
-            if (message.Id.Kind == RequestIdKind.RawNumber)
-            {
-                // Stream items carry the request id inside params, where only integers and strings round-trip exactly.
-                connection.RejectRequest(in message, RpcErrorCodes.InvalidRequest, $"'{Method}' streams its result: its request id must be an integer or a string.");
-                return;
-            }
-            if (TryReadArgs(connection, in message, out TArgs args))
-                connection.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, handler));
-        }
-
-        public override async ValueTask ServeAsync(IRpcServerCall call, CancellationToken cancellationToken)
-        {
-            TArgs args = call.ReadArgs<TArgs>();
-            await foreach (TItem item in handler(args, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
-                await call.WriteItemAsync<TItem, TCodec>(item, cancellationToken).ConfigureAwait(false);
-        }
-
         public override T Bind<T>(IRpcMethodBinder<T> binder) => binder.BindStream<TArgs, TItem, TCodec>(this, handler);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using SidecarKit.Rpc;
+using SidecarKit.Transports.Grpc.Marshalling;
 using SidecarKit.Transports.Grpc.Protobuf;
 using SidecarKit.Wire;
 
@@ -18,7 +19,7 @@ internal sealed class CallbackSubscription
 
     private readonly CallInvoker _invoker;
     private readonly Func<Metadata?> _headers;
-    private readonly Dictionary<string, (RpcMethodHandler Handler, GrpcMethod Method)> _methods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ProtobufMethodServer> _methods = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -35,7 +36,7 @@ internal sealed class CallbackSubscription
         foreach (ContractDescriptor contract in handlers.Contracts)
             foreach (MethodDescriptor method in contract.Methods)
                 if (handlers.TryGetHandler(method.WireName, out RpcMethodHandler? handler))
-                    _methods[method.WireName] = (handler, GrpcMethod.For(method));
+                    _methods[method.WireName] = ProtobufMethodServer.Bind(handler, GrpcMethod.For(method));
         _ = Task.Run(() => RunAsync(stop), CancellationToken.None);
     }
 
@@ -111,26 +112,27 @@ internal sealed class CallbackSubscription
         {
             reply = Error(call.Id, RpcErrorCodes.MethodNotFound, $"The parent does not serve '{call.Method}'.", null);
         }
+        else if (target.Streams)
+        {
+            reply = Error(call.Id, RpcErrorCodes.MethodNotFound, "Callbacks over gRPC carry unary calls and notifications only.", null);
+        }
         else
         {
-            var serverCall = new ParentCall(call.Request, target.Method);
             try
             {
-                await target.Handler.ServeAsync(serverCall, stop).ConfigureAwait(false);
-                reply = new CallbackMessages.Reply(call.Id, serverCall.Response, 0, "", "");
+                reply = new CallbackMessages.Reply(call.Id, await target.InvokeAsync(call.Request, stop).ConfigureAwait(false), 0, "", "");
             }
-            catch (SidecarRemoteException e)
+            catch (Exception e) when (e is WireFormatException && !stop.IsCancellationRequested)
             {
-                reply = Error(call.Id, e.Code, e.Message, e.ErrorData);
-            }
-            catch (Exception e) when (e is WireFormatException or FormatException or OverflowException && !serverCall.Answered)
-            {
+                // Thrown only while reading the request: the codecs never throw it while writing what a handler returned.
                 reply = Error(call.Id, RpcErrorCodes.InvalidParams, $"Invalid params for '{call.Method}': {e.Message}", null);
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "The callback '{Method}' failed.", call.Method);
-                reply = Error(call.Id, RpcErrorCodes.InternalError, e.Message, null);
+                bool cancelled = stop.IsCancellationRequested;
+                if (RpcError.IsUnexpected(e, cancelled)) _logger.LogError(e, "The callback '{Method}' failed.", call.Method);
+                RpcError error = RpcError.FromException(e, cancelled);
+                reply = Error(call.Id, error.Code, error.Message, error.Data);
             }
         }
         if (call.Id == 0) return;   // a notification: no reply
@@ -148,26 +150,4 @@ internal sealed class CallbackSubscription
 
     private static CallbackMessages.Reply Error(ulong id, int code, string message, JsonElement? data)
         => new(id, [], code == 0 ? RpcErrorCodes.InternalError : code, message, data?.GetRawText() ?? "");
-
-    /// <summary>One callback served by the parent's handler: its request message in, its response message out.</summary>
-    private sealed class ParentCall(byte[] request, GrpcMethod method) : IRpcServerCall
-    {
-        public byte[] Response { get; private set; } = [];
-
-        public bool Answered { get; private set; }
-
-        public TArgs ReadArgs<TArgs>() where TArgs : struct, IWireArgs<TArgs> => ProtobufReader.ReadArgs<TArgs>(request);
-
-        public ValueTask WriteResultAsync<TResult, TCodec>(TResult result, CancellationToken cancellationToken) where TCodec : IWireCodec<TResult>
-        {
-            var encoder = new ProtobufEncoder();
-            method.WriteResponse<TResult, TCodec>(encoder, result);
-            Response = encoder.Buffer.AsSpan(0, encoder.Length).ToArray();
-            Answered = true;
-            return default;
-        }
-
-        public ValueTask WriteItemAsync<TItem, TCodec>(TItem item, CancellationToken cancellationToken) where TCodec : IWireCodec<TItem>
-            => throw new GrpcStatusException(GrpcStatusCode.Unimplemented, RpcErrorCodes.MethodNotFound, "Callbacks over gRPC carry unary calls and notifications only.");
-    }
 }

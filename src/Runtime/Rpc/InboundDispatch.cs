@@ -1,0 +1,87 @@
+using SidecarKit.Wire;
+
+namespace SidecarKit.Rpc;
+
+/// <summary>
+/// How an <see cref="RpcConnection"/> takes one method's requests: decodes the params with the method's generated
+/// args type and hands the running call to the connection. Built once per handler through
+/// <see cref="RpcMethodHandler.Bind{T}"/>, the entry point every transport binds handlers with, so the connection
+/// is one more binder rather than a second way in.
+/// </summary>
+internal abstract class InboundDispatch
+{
+    private protected InboundDispatch(string method) => Method = method;
+
+    /// <summary>The method's wire name.</summary>
+    public string Method { get; }
+
+    /// <summary>Starts serving <paramref name="message"/>, or answers why it cannot be served.</summary>
+    public abstract void Dispatch(RpcConnection connection, in RpcMessage message);
+
+    private protected bool TryReadArgs<TArgs>(RpcConnection connection, in RpcMessage message, out TArgs args)
+        where TArgs : struct, IWireArgs<TArgs>
+    {
+        try
+        {
+            args = connection.Protocol.ReadArgs<TArgs>(in message);
+            return true;
+        }
+        catch (Exception e) when (e is WireFormatException or FormatException or OverflowException or InvalidOperationException)
+        {
+            args = default;
+            connection.RejectRequest(in message, RpcErrorCodes.InvalidParams, $"Invalid params for '{Method}': {e.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Binds handlers to connections.</summary>
+    public sealed class Binder : IRpcMethodBinder<InboundDispatch>
+    {
+        public static readonly Binder Instance = new();
+
+        public InboundDispatch BindUnary<TArgs, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, CancellationToken, ValueTask<TResult>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TCodec : IWireCodec<TResult>
+            => new Unary<TArgs, TResult, TCodec>(handler.Method, implementation);
+
+        public InboundDispatch BindStream<TArgs, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TCodec : IWireCodec<TItem>
+            => new Stream<TArgs, TItem, TCodec>(handler.Method, implementation);
+    }
+
+    private sealed class Unary<TArgs, TResult, TCodec>(string method, Func<TArgs, CancellationToken, ValueTask<TResult>> implementation)
+        : InboundDispatch(method)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TResult>
+    {
+        public override void Dispatch(RpcConnection connection, in RpcMessage message)
+        {
+            if (TryReadArgs(connection, in message, out TArgs args))
+                connection.Run(new InboundUnaryCall<TArgs, TResult, TCodec>(connection, message.Id, Method, args, implementation));
+        }
+    }
+
+    private sealed class Stream<TArgs, TItem, TCodec>(string method, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> implementation)
+        : InboundDispatch(method)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TItem>
+    {
+        public override void Dispatch(RpcConnection connection, in RpcMessage message)
+        {
+            if (!message.Id.IsPresent)
+            {
+                connection.Log.LogNotificationToStream(Method);
+                return;
+            }
+            if (message.Id.Kind == RequestIdKind.RawNumber)
+            {
+                // Stream items carry the request id inside params, where only integers and strings round-trip exactly.
+                connection.RejectRequest(in message, RpcErrorCodes.InvalidRequest, $"'{Method}' streams its result: its request id must be an integer or a string.");
+                return;
+            }
+            if (TryReadArgs(connection, in message, out TArgs args))
+                connection.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, implementation));
+        }
+    }
+}
