@@ -1,3 +1,4 @@
+using SidecarKit.Lifecycle;
 using SidecarKit.Carriers;
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
@@ -35,6 +36,20 @@ public class DrainRaceTests
             ms => demo.SleepAsync(ms), (a, b) => demo.AddAsync(a, b), async () => (await sidecar.PingAsync()).ActiveRequests, () => sidecar.StopAsync());
         Assert.Equal(0, await sidecar.Exited);
     });
+
+    [Theory]
+    [InlineData("jsonl")]
+    [InlineData("msgpack")]
+    [InlineData("msgpack-unix")]
+    [InlineData("msgpack-pipe")]
+    public Task A_request_after_the_shutdown_answer_is_refused(string transport) => DrainCheck.RepeatAsync(async round =>
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(transport));
+        IDemo demo = sidecar.GetClient<IDemo>();
+        await DrainCheck.AssertNothingRunsAfterShutdownAsync(transport, round,
+            ms => demo.SleepAsync(ms), (a, b) => demo.AddAsync(a, b), async () => (await sidecar.PingAsync()).ActiveRequests,
+            () => sidecar.GetClient<ISidecarSystem>().ShutdownAsync());
+    }, rounds: 10);
 
     [Theory]
     [InlineData("jsonl")]

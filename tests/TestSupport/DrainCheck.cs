@@ -48,6 +48,34 @@ public static class DrainCheck
             await ExpectAsync(adds[i], round + i, refusalAllowed: true, $"{transport}, round {round}: add #{i}");
     }
 
+    /// <summary>
+    /// A request sent after <c>system.shutdown</c> was answered must be refused with
+    /// <see cref="RpcErrorCodes.ShuttingDown"/>, never run: the refusal takes effect before the shutdown is answered.
+    /// A sleep keeps the drain open meanwhile (and must still get its answer); <paramref name="shutdown"/> calls
+    /// <c>system.shutdown</c> and returns with its answer.
+    /// </summary>
+    public static async Task AssertNothingRunsAfterShutdownAsync(string transport, int round,
+        Func<int, Task<string>> sleep, Func<int, int, Task<int>> add, Func<Task<int>> activeRequests, Func<Task> shutdown)
+    {
+        Task<string> sleeping = sleep(1500);
+        while (await activeRequests() < 1 && !sleeping.IsCompleted) await Task.Delay(2);
+        await shutdown();
+        Task<int> late = add(round, 1);
+        SidecarRemoteException refused;
+        try
+        {
+            int sum = await late;
+            throw new Xunit.Sdk.XunitException($"{transport}, round {round}: an add sent after system.shutdown was answered ran ({sum}).");
+        }
+        catch (SidecarRemoteException e)
+        {
+            refused = e;
+        }
+        if (refused.Code != RpcErrorCodes.ShuttingDown)
+            throw new Xunit.Sdk.XunitException($"{transport}, round {round}: the late add failed with {refused.Code} ({refused.Message}), not {RpcErrorCodes.ShuttingDown}.");
+        await ExpectAsync(sleeping, "slept", refusalAllowed: false, $"{transport}, round {round}: the sleep");
+    }
+
     private static async Task ExpectAsync<T>(Task<T> call, T expected, bool refusalAllowed, string what)
     {
         T actual;

@@ -15,4 +15,7 @@ builder.AddContract<IDemo>(channel => new DemoService(channel.GetClient<IDemoEve
 // For readiness tests: DEMO_READY_DELAY_MS holds the sidecar "starting" (gRPC health NOT_SERVING) for that long.
 if (int.TryParse(Environment.GetEnvironmentVariable("DEMO_READY_DELAY_MS"), out int readyDelay) && readyDelay > 0)
     builder.AddStartupTask(ct => Task.Delay(readyDelay, ct));
+// For the limit tests: DEMO_MAX_CONCURRENT sets how many requests run at once (per connection; per server on gRPC).
+if (int.TryParse(Environment.GetEnvironmentVariable("DEMO_MAX_CONCURRENT"), out int maxConcurrent) && maxConcurrent > 0)
+    builder.Options.Connection.MaxConcurrentRequests = maxConcurrent;
 return await builder.Build().RunAsync();

@@ -18,6 +18,12 @@ public interface ISidecarServer : IAsyncDisposable
     /// </summary>
     void SetServing(bool serving);
 
+    /// <summary>
+    /// Refuses new calls from now on (<c>system.*</c> excepted), without waiting for those running: called the moment a
+    /// stop is decided, so that a call sent after a <c>system.shutdown</c> was answered never runs.
+    /// </summary>
+    void StopAccepting();
+
     /// <summary>Stops taking calls and waits for those running; <paramref name="cancellationToken"/> cuts the wait and cancels them.</summary>
     Task StopAsync(CancellationToken cancellationToken);
 }

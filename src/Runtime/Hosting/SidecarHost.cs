@@ -117,6 +117,7 @@ public sealed class SidecarHost
             return await ServeWithServerAsync(transport, token, stop, parentGone.Token).ConfigureAwait(false);
 
         var connections = new ConnectionSet();
+        stop.OnRequested(connections.StopAcceptingRequests);
         CarrierListener? listener = null;
         using var stopAccepting = new CancellationTokenSource();
         Task accepting = Task.CompletedTask;
@@ -202,6 +203,7 @@ public sealed class SidecarHost
         }
         await using (server.ConfigureAwait(false))
         {
+            stop.OnRequested(server.StopAccepting);
             if (!await RunStartupTasksAsync(stop).ConfigureAwait(false)) return 1;
             server.SetServing(true);
             await AnnounceReadyAsync(transport, server.ListenInfo).ConfigureAwait(false);
@@ -414,8 +416,28 @@ public sealed class SidecarHost
     private sealed class ConnectionSet
     {
         private readonly HashSet<RpcConnection> _all = [];
+        private bool _refusing;
         public int Count { get { lock (_all) return _all.Count; } }
-        public void Add(RpcConnection c) { lock (_all) _all.Add(c); }
+
+        public void Add(RpcConnection c)
+        {
+            lock (_all)
+            {
+                _all.Add(c);
+                if (_refusing) c.StopAcceptingRequests();
+            }
+        }
+
+        // The stop is decided: from now on no connection, present or accepted late, starts a new request.
+        public void StopAcceptingRequests()
+        {
+            lock (_all)
+            {
+                _refusing = true;
+                foreach (RpcConnection c in _all) c.StopAcceptingRequests();
+            }
+        }
+
         public void Remove(RpcConnection c) { lock (_all) _all.Remove(c); }
         public RpcConnection[] Snapshot() { lock (_all) return [.. _all]; }
     }

@@ -58,6 +58,7 @@ internal sealed class StopSignal : IDisposable
 {
     private readonly TaskCompletionSource<StopReason> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _urgent = new();
+    private readonly List<Action> _hooks = [];
 
     /// <summary>Completes with the reason once a stop is requested.</summary>
     public Task<StopReason> Requested => _stop.Task;
@@ -71,7 +72,36 @@ internal sealed class StopSignal : IDisposable
     /// <summary>Asks for a stop; ignored when one was already asked for, unless this one is urgent (it does not drain).</summary>
     public void Request(StopReason reason)
     {
-        if (!_stop.TrySetResult(reason) && !reason.Drains()) _urgent.Cancel();
+        Action[] hooks;
+        lock (_hooks)
+        {
+            if (!_stop.TrySetResult(reason))
+            {
+                if (!reason.Drains()) _urgent.Cancel();
+                return;
+            }
+            hooks = [.. _hooks];
+            _hooks.Clear();
+        }
+        foreach (Action hook in hooks) hook();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="hook"/> inside the first <see cref="Request"/>, before it returns (at once if a stop was
+    /// already asked for): what must take effect before anything else happens, such as refusing new requests before a
+    /// <c>system.shutdown</c> is answered.
+    /// </summary>
+    public void OnRequested(Action hook)
+    {
+        lock (_hooks)
+        {
+            if (!IsRequested)
+            {
+                _hooks.Add(hook);
+                return;
+            }
+        }
+        hook();
     }
 
     public void Dispose() => _urgent.Dispose();

@@ -464,10 +464,10 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
                 }
                 if (Handlers.TryGetHandler(method, out RpcMethodHandler? handler))
                 {
-                    if (message.Kind == RpcMessageKind.Request && _inbound.RefusesNew(method))
-                        RejectRequest(in message, RpcErrorCodes.ShuttingDown, "The sidecar is shutting down and accepts no new requests.");
+                    if (message.Kind == RpcMessageKind.Request && _inbound.Rules.RefusesNew(method))
+                        RejectRequest(in message, RpcErrorCodes.ShuttingDown, ShuttingDownMessage);
                     else
-                        handler.Dispatch(this, in message);
+                        handler.ConnectionDispatch.Dispatch(this, in message);
                 }
                 else if (message.Kind == RpcMessageKind.Request)
                     RejectRequest(in message, RpcErrorCodes.MethodNotFound, $"Method not found: '{method}'.");
@@ -531,6 +531,8 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     }
 
 
+    private const string ShuttingDownMessage = "The sidecar is shutting down and accepts no new requests.";
+
     internal void RejectRequest(in RpcMessage message, int code, string reason)
     {
         if (message.Id.IsPresent)
@@ -571,6 +573,11 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             if (admission == InboundCallTable.Admission.Busy)
             {
                 SendError(call.Id, RpcErrorCodes.ServerBusy, $"Too many concurrent requests (limit {Options.MaxConcurrentRequests}).");
+                return;
+            }
+            if (admission == InboundCallTable.Admission.Draining)
+            {
+                SendError(call.Id, RpcErrorCodes.ShuttingDown, ShuttingDownMessage);
                 return;
             }
             if (admission == InboundCallTable.Admission.Duplicate)
@@ -629,7 +636,10 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     /// Stops accepting new requests (they get -32004) and waits until the requests already running have finished, or
     /// until <paramref name="cancellationToken"/> fires.
     /// </summary>
-    public Task DrainAsync(CancellationToken cancellationToken = default) => _inbound.DrainAsync(cancellationToken);
+    public Task DrainAsync(CancellationToken cancellationToken = default) => _inbound.Rules.DrainAsync(cancellationToken);
+
+    /// <summary>Refuses new requests from now on (they get -32004), without waiting for those running.</summary>
+    public void StopAcceptingRequests() => _inbound.Rules.StopAccepting();
 
     /// <summary>Cancels every request from the other side that is still running.</summary>
     public void CancelInboundRequests()

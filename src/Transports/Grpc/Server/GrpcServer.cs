@@ -65,7 +65,7 @@ internal sealed class GrpcServer : ISidecarServer
         routes["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = SidecarCallGate.Route.LongLived;
         _health = new SidecarHealthService(services, _stopping.Token);
         _reflection = new SidecarReflectionService(files, [.. services, "grpc.health.v1.Health"], _stopping.Token);
-        _gate = new SidecarCallGate(routes, context.Token, _stopping.Token);
+        _gate = new SidecarCallGate(routes, context.Token, context.Options.Connection.MaxConcurrentRequests);
     }
 
     public string ListenInfo { get; private set; } = "";
@@ -168,6 +168,8 @@ internal sealed class GrpcServer : ISidecarServer
         return endPoint;
     }
 
+    public void StopAccepting() => _gate.StopAccepting();
+
     public void SetServing(bool serving)
     {
         if (serving) _gate.SetReady();
@@ -176,8 +178,8 @@ internal sealed class GrpcServer : ISidecarServer
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _stopping.Cancel();   // new calls get UNAVAILABLE; health watches and reflection streams end
-        Task drained = _gate.DrainedAsync();
+        Task drained = _gate.DrainAsync(CancellationToken.None);   // new calls get UNAVAILABLE
+        _stopping.Cancel();   // health watches and reflection streams end
         try
         {
             await drained.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -9,17 +9,18 @@ namespace SidecarKit.Transports.Grpc.Server;
 /// <summary>
 /// The sidecar's middleware in front of grpc-dotnet's routing, for gRPC requests: the token (<c>authorization: Bearer
 /// &lt;SIDECAR_TOKEN&gt;</c>, constant time; health exempt), paths not served, request encodings other than identity and gzip (exactly: ASP.NET Core routes ignore
-/// case, gRPC paths do not), readiness and the drain, each answered trailers-only before anything is routed. It also
-/// counts the calls a shutdown waits for.
+/// case, gRPC paths do not), readiness, and then the rules every transport admits calls by (<see cref="InboundAdmission"/>:
+/// the concurrency limit, the drain, the <c>system.*</c> exemption), each answered trailers-only before anything is
+/// routed. The admission also counts the calls a shutdown waits for.
 /// </summary>
 internal sealed class SidecarCallGate
 {
     /// <summary>What a path is, for the rules above.</summary>
     public enum Route
     {
-        /// <summary>A contract method: waits for ready, refused while draining, counted.</summary>
+        /// <summary>A contract method: waits for ready, admitted by the common rules (limit, drain), counted.</summary>
         Contract,
-        /// <summary><c>system.*</c>: answers before ready and while draining, as on the other transports; counted.</summary>
+        /// <summary><c>system.*</c>: answers before ready, beyond the limit and while draining, as on the other transports; counted.</summary>
         System,
         /// <summary>Health: no token needed; <c>Check</c> answers always.</summary>
         HealthCheck,
@@ -27,38 +28,33 @@ internal sealed class SidecarCallGate
         LongLived,
         /// <summary>A health watch: no token needed, otherwise <see cref="LongLived"/>.</summary>
         HealthWatch,
-        /// <summary>Anything else served (the parent's callback replies): counted.</summary>
+        /// <summary>Anything else served (the parent's callback replies, which a draining call may wait for): exempt like <see cref="System"/>; counted.</summary>
         Other,
     }
 
     private readonly Dictionary<string, Route> _routes;
     private readonly byte[]? _expectedAuthorization;
-    private readonly CancellationToken _stopping;
+    private readonly InboundAdmission _admission;
     private volatile bool _ready;
-    private int _active;
-    private TaskCompletionSource? _drained;
 
-    public SidecarCallGate(Dictionary<string, Route> routes, string? token, CancellationToken stopping)
+    public SidecarCallGate(Dictionary<string, Route> routes, string? token, int maxConcurrentCalls)
     {
         _routes = routes;
-        _stopping = stopping;
+        _admission = new InboundAdmission(maxConcurrentCalls);
         if (token is not null) _expectedAuthorization = Encoding.UTF8.GetBytes("Bearer " + token);
     }
 
     /// <summary>The counted calls running.</summary>
-    public int ActiveCallCount => Volatile.Read(ref _active);
+    public int ActiveCallCount => _admission.Count;
 
     /// <summary>Lets contract calls in (the startup tasks are done).</summary>
     public void SetReady() => _ready = true;
 
-    /// <summary>Completes once no counted call runs; call after <c>stopping</c> was cancelled.</summary>
-    public Task DrainedAsync()
-    {
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _drained, drained);
-        if (Volatile.Read(ref _active) == 0) drained.TrySetResult();
-        return drained.Task;
-    }
+    /// <summary>Refuses new calls from now on (except the exempt ones), without waiting.</summary>
+    public void StopAccepting() => _admission.StopAccepting();
+
+    /// <summary>Refuses new calls and completes once no counted call runs, or <paramref name="cancellationToken"/> fires.</summary>
+    public Task DrainAsync(CancellationToken cancellationToken) => _admission.DrainAsync(cancellationToken);
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -88,32 +84,44 @@ internal sealed class SidecarCallGate
             Refuse(context, GrpcStatusCode.Unimplemented, $"Unsupported grpc-encoding '{encoding}': this server takes identity and gzip.");
             return;
         }
-        if (_stopping.IsCancellationRequested && route is Route.Contract or Route.LongLived or Route.HealthWatch)
+        if (route is Route.LongLived or Route.HealthWatch)
         {
-            Refuse(context, GrpcStatusCode.Unavailable, "The sidecar is shutting down.", RpcErrorCodes.ShuttingDown);
+            // Not counted (they last as long as their client likes), but not opened once the drain began either.
+            if (!_admission.IsAccepting)
+            {
+                Refuse(context, GrpcStatusCode.Unavailable, ShuttingDownMessage, RpcErrorCodes.ShuttingDown);
+                return;
+            }
+            await next(context).ConfigureAwait(false);
             return;
         }
         // The server listens while the startup tasks run (so that health can say NOT_SERVING); calls wait for ready.
-        if (!_ready && route == Route.Contract)
+        if (!_ready && route == Route.Contract && _admission.IsAccepting)
         {
             Refuse(context, GrpcStatusCode.Unavailable, "The sidecar is still starting (its startup tasks are running): wait for grpc.health.v1 SERVING.");
             return;
         }
-        if (route is Route.LongLived or Route.HealthWatch)
+        bool exempt = route != Route.Contract;
+        switch (_admission.TryEnter(exempt))
         {
-            await next(context).ConfigureAwait(false);
-            return;
+            case InboundAdmission.Decision.Draining:
+                Refuse(context, GrpcStatusCode.Unavailable, ShuttingDownMessage, RpcErrorCodes.ShuttingDown);
+                return;
+            case InboundAdmission.Decision.Busy:
+                Refuse(context, GrpcStatusCode.ResourceExhausted, $"Too many concurrent requests (limit {_admission.MaxConcurrent}).", RpcErrorCodes.ServerBusy);
+                return;
         }
-        Interlocked.Increment(ref _active);
         try
         {
             await next(context).ConfigureAwait(false);
         }
         finally
         {
-            if (Interlocked.Decrement(ref _active) == 0 && _stopping.IsCancellationRequested) Volatile.Read(ref _drained)?.TrySetResult();
+            _admission.Exit(exempt);
         }
     }
+
+    private const string ShuttingDownMessage = "The sidecar is shutting down and accepts no new requests.";
 
     private bool Authorized(HttpRequest request)
     {
