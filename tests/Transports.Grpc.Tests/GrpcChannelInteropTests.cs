@@ -36,16 +36,37 @@ public class GrpcChannelInteropTests(GrpcSidecarFixture fixture) : IClassFixture
         demo.Log(marker);
         await GrpcSidecarTests.WaitForAsync(() => fixture.Sidecar.StderrTail.Any(l => l.Contains(marker)));
 
-        // The interceptor saw every call, with the budget the channel resolved: the default deadline for a unary
-        // call, none for a stream.
-        Assert.Equal(["Add", "Echo", "Count", "Divide", "Log"], interceptor.Calls.Select(c => c.Method.Split('/')[^1]).ToArray());
+        // The interceptor saw every call. The default budget of a unary call is kept by the channel (LocalDeadlines),
+        // not sent: no deadline here, as for a stream; a chosen one is sent (the test below).
+        Assert.Equal(["Add", "Echo", "Count", "Divide", "Log"], interceptor.Calls.Select(c => c.Method.Split('/')[^1]).Take(5).ToArray());
         Assert.All(interceptor.Calls, c => Assert.StartsWith("/sidecarkit.demo.Demo/", c.Method));
-        Assert.NotNull(interceptor.Calls.Single(c => c.Method.EndsWith("/Add")).Deadline);
+        Assert.Null(interceptor.Calls.Single(c => c.Method.EndsWith("/Add")).Deadline);
         Assert.Null(interceptor.Calls.Single(c => c.Method.EndsWith("/Count")).Deadline);
+        using (SidecarCall.WithTimeout(TimeSpan.FromSeconds(20)))
+            Assert.Equal(3, await demo.AddAsync(1, 2));
+        DateTime sent = Assert.IsType<DateTime>(interceptor.Calls.Last().Deadline);
+        Assert.InRange(sent, DateTime.UtcNow, DateTime.UtcNow.AddSeconds(21));
 
         // The token came from the interceptor alone: the same channel without it is refused.
         var refused = await Assert.ThrowsAsync<GrpcStatusException>(() => grpc.GetSidecarClient<IDemo>().AddAsync(1, 2));
         Assert.Equal(GrpcStatusCode.Unauthenticated, refused.Status);
+    }
+
+    [Fact]
+    public async Task The_default_timeout_is_kept_by_the_channel_and_still_cancels_the_call_in_the_sidecar()
+    {
+        using GrpcChannel grpc = GrpcChannel.ForAddress(Url);
+        var interceptor = new RecordingInterceptor(GrpcSidecarFixture.Token);
+        IDemo demo = grpc.Intercept(interceptor).GetSidecarClient<IDemo>(new GrpcClientOptions { DefaultCallTimeout = TimeSpan.FromMilliseconds(300) });
+        var timeout = await Assert.ThrowsAsync<SidecarTimeoutException>(() => demo.SleepAsync(60_000));
+        Assert.Equal(("demo.sleep", TimeSpan.FromMilliseconds(300)), (timeout.Method, timeout.Timeout));
+        Assert.Null(interceptor.Calls.Single().Deadline);   // not sent: the channel's sweep ended it
+        // The cancellation reached the sidecar (a reset stream): nothing is left running there.
+        await GrpcSidecarTests.WaitForAsync(async () => (await fixture.Sidecar.PingAsync()).ActiveRequests == 0);
+        // The caller's own token still cancels as a cancellation, not a timeout, under the same default.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => demo.SleepAsync(60_000, cancel.Token));
+        Assert.Equal(7, await demo.AddAsync(3, 4));
     }
 
     [Fact]

@@ -11,9 +11,14 @@ public readonly struct RpcCallOptions
     private readonly long _deadlineTicks; // Environment.TickCount64 (monotonic); 0 when there is no deadline
 
     /// <summary>Options whose deadline is <paramref name="timeout"/> from now (<see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for none).</summary>
-    public RpcCallOptions(TimeSpan timeout)
+    public RpcCallOptions(TimeSpan timeout) : this(timeout, isDefault: false)
+    {
+    }
+
+    private RpcCallOptions(TimeSpan timeout, bool isDefault)
     {
         Timeout = timeout;
+        IsDefault = isDefault;
         _deadlineTicks = timeout == System.Threading.Timeout.InfiniteTimeSpan || timeout < TimeSpan.Zero
             ? 0
             : Math.Max(1, Environment.TickCount64 + (long)Math.Min(timeout.TotalMilliseconds, long.MaxValue / 2));
@@ -24,6 +29,13 @@ public readonly struct RpcCallOptions
     /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> when it has none. Default: none.
     /// </summary>
     public TimeSpan Timeout { get; }
+
+    /// <summary>
+    /// Whether the budget is the channel's default, a safety net nobody chose for this call (no
+    /// <see cref="SidecarCall.WithTimeout"/> scope, no method timeout). A transport may enforce such a deadline on its
+    /// own side only, as the RPC connections do, instead of sending it (gRPC sends only a chosen one).
+    /// </summary>
+    public bool IsDefault { get; }
 
     /// <summary>Whether the call has a deadline.</summary>
     public bool HasDeadline => _deadlineTicks != 0;
@@ -56,8 +68,10 @@ public readonly struct RpcCallOptions
     public static RpcCallOptions For(MethodDescriptor method, TimeSpan defaultTimeout)
     {
         ArgumentNullException.ThrowIfNull(method);
-        TimeSpan fallback = method.Kind == MethodKind.ServerStream ? System.Threading.Timeout.InfiniteTimeSpan : defaultTimeout;
-        return new RpcCallOptions(SidecarCall.CurrentTimeout ?? method.Timeout ?? fallback);
+        if ((SidecarCall.CurrentTimeout ?? method.Timeout) is { } chosen) return new RpcCallOptions(chosen);
+        return method.Kind == MethodKind.ServerStream
+            ? new RpcCallOptions(System.Threading.Timeout.InfiniteTimeSpan)
+            : new RpcCallOptions(defaultTimeout, isDefault: true);
     }
 
     /// <summary>The timeout error for <paramref name="method"/> with this budget.</summary>

@@ -46,6 +46,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     private readonly CancellationTokenSource _stop = new();
     private readonly Callbacks.CallbackSubscription? _subscription;
     private readonly Lock _notifyLock = new();
+    private readonly LocalDeadlines _localDeadlines = new();
     private Task _notifications = Task.CompletedTask;
 
     // Calls in flight, for a dispose that lets answers already on their way arrive.
@@ -132,15 +133,24 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     /// <inheritdoc />
     public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
-        // The call's budget was resolved once, where the proxy made the call; what is left of it is the deadline.
+        // The call's budget was resolved once, where the proxy made the call; what is left of it is the deadline: sent
+        // as the gRPC deadline when someone chose it, else kept here (LocalDeadlines).
         TimeSpan timeout = options.Timeout;
         long started = Stopwatch.GetTimestamp();
         Enter(method);
+        LocalDeadlines.Call? local = options.IsDefault && options.HasDeadline ? _localDeadlines.Start(options.DeadlineTicks, cancellationToken) : null;
         try
         {
+            CallOptions callOptions = local is null
+                ? new CallOptions(Headers(), options.DeadlineUtc, cancellationToken)
+                : new CallOptions(Headers(), null, local.Token);
             using AsyncUnaryCall<GrpcResponse<TResult>> call = _invoker.AsyncUnaryCall(GrpcMarshallers.GetMethod<TArgs, TResult, TCodec>(method), null,
-                new CallOptions(Headers(), options.DeadlineUtc, cancellationToken), new GrpcRequest<TArgs>(args));
+                callOptions, new GrpcRequest<TArgs>(args));
             return (await call.ResponseAsync.ConfigureAwait(false)).Value;
+        }
+        catch (Exception) when (local is { Expired: true } && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SidecarTimeoutException(method.WireName, timeout);
         }
         catch (Exception e) when (Translate(e, method, timeout, started, cancellationToken) is { } translated)
         {
@@ -148,6 +158,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         }
         finally
         {
+            local?.Dispose();
             Exit();
         }
     }
@@ -291,6 +302,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         _disposing = true;
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stop.Cancel();
+        _localDeadlines.Dispose();
         _callbackConnection?.Dispose();
         _owned?.Dispose();
     }
