@@ -252,8 +252,16 @@ public sealed class SidecarHost
             transport.Name, listenInfo, [.. _descriptors.Select(d => new SidecarContractInfo(d.Name, d.Fingerprint))]);
         if (!_options.QuietReady)
         {
-            await Console.Error.WriteLineAsync(SidecarReadyInfo.MarkerPrefix + ready.ToJson()).ConfigureAwait(false);
-            await Console.Error.FlushAsync().ConfigureAwait(false);
+            string marker = SidecarReadyInfo.MarkerPrefix + ready.ToJson();
+            // Through the logger's writer when it is ours: after the startup's log lines, whole (a line written beside
+            // its writer could be cut into by one), and not lost when stderr is slow to be read.
+            if (LoggerFactory is Logging.StderrLoggerFactory stderr)
+                stderr.WriteLine(marker, TimeSpan.FromSeconds(5));
+            else
+            {
+                await Console.Error.WriteLineAsync(marker).ConfigureAwait(false);
+                await Console.Error.FlushAsync().ConfigureAwait(false);
+            }
         }
         return ready;
     }
