@@ -169,6 +169,48 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_4_GiB_array_header_is_refused_after_its_5_bytes()
+    {
+        // Each element takes at least one byte, so the header alone proves the message over the 16 MiB limit: the
+        // connection is closed without waiting for more (it waited for 16 MiB to arrive, which never came here).
+        await using SidecarProcess sidecar = await StartAsync(SidecarCarrier.UnixSocket);
+        foreach (byte[] header in new byte[][] { [0xdd, 0xff, 0xff, 0xff, 0xff], [0xdf, 0xff, 0xff, 0xff, 0xff], [0x92, 0x00, 0xdd, 0x01, 0x00, 0x00, 0x00] })
+        {
+            await using RawClient c = await RawClient.ConnectAsync(SidecarCarrier.UnixSocket, sidecar.ReadyInfo.ListenInfo!, sidecar);
+            await c.SendAsync(header);
+            Assert.Null(await c.ReadUntilClosedAsync()); // fails on its hang guard if the close does not come
+        }
+        Assert.Equal(5, await sidecar.GetClient<IDemo>().AddAsync(2, 3));
+        Assert.Contains(sidecar.StderrTail, l => l.Contains("larger than 16777216 bytes"));
+    }
+
+    [Theory]
+    [InlineData(SidecarCarrier.UnixSocket)]
+    [InlineData(SidecarCarrier.NamedPipe)]
+    public async Task A_client_that_half_closes_gets_every_request_it_sent_answered_then_the_close(SidecarCarrier carrier)
+    {
+        // shutdown(SHUT_WR) says "no more requests", as the end of stdin does: what was sent before it runs to completion
+        // and is answered, then the sidecar closes the connection. Repeated, because the lost answer was a race (the
+        // connection was disposed while demo.add's answer was on its way, in 3 runs of 4).
+        await using SidecarProcess sidecar = await StartAsync(carrier);
+        for (int run = 0; run < 10; run++)
+        {
+            await using RawClient c = await RawClient.ConnectSocketAsync(carrier, sidecar.ReadyInfo.ListenInfo!, sidecar);
+            await c.SendAsync((byte[])[
+                .. RawClient.Request(1, "demo.sleep", (ref MessagePackWriter w) => w.Write(500)),
+                .. RawClient.Request(2, "demo.add", (ref MessagePackWriter w) => { w.Write(2); w.Write(3); }, 2)]);
+            c.EndSending();
+            var answers = new Dictionary<int, JsonElement>();
+            while (await c.ReadAsync() is { } message)
+                if (message[0].GetInt32() == 1) answers[message[1].GetInt32()] = message;
+            Assert.True(answers.ContainsKey(1) && answers.ContainsKey(2), $"run {run}: answered {string.Join(", ", answers.Keys)} of 1 (demo.sleep) and 2 (demo.add)");
+            Assert.Equal("slept", answers[1][3].GetString());
+            Assert.Equal(5, answers[2][3].GetInt32());
+        }
+        Assert.False(sidecar.Exited.IsCompleted); // only the connection closed
+    }
+
+    [Fact]
     public async Task A_client_that_never_reads_is_pushed_back_and_the_sidecar_stays_bounded_and_serves_others()
     {
         // What must stay bounded is the memory the sidecar holds, not its uncollected garbage: answers that waited for
@@ -265,6 +307,15 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
             }
             return client;
         }
+
+        /// <summary>
+        /// Like <see cref="ConnectAsync"/>, always over a raw socket, so that <see cref="EndSending"/> can half-close: a
+        /// named pipe is a Unix socket on Linux, at <c>CoreFxPipe_&lt;name&gt;</c> in the temp directory.
+        /// </summary>
+        public static async Task<RawClient> ConnectSocketAsync(SidecarCarrier carrier, string where, SidecarProcess sidecar)
+            => carrier == SidecarCarrier.UnixSocket
+                ? await ConnectAsync(carrier, where, sidecar)
+                : await ConnectAsync(SidecarCarrier.UnixSocket, Path.Combine(Path.GetTempPath(), "CoreFxPipe_" + where), sidecar);
 
         // The parent put the token in the child's environment; read it back from there.
         private static string TokenOf(SidecarProcess sidecar)

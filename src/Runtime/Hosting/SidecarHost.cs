@@ -254,8 +254,16 @@ public sealed class SidecarHost
             transport.Name, listenInfo, [.. _descriptors.Select(d => new SidecarContractInfo(d.Name, d.Fingerprint))]);
         if (!_options.QuietReady)
         {
-            await Console.Error.WriteLineAsync(SidecarReadyInfo.MarkerPrefix + ready.ToJson()).ConfigureAwait(false);
-            await Console.Error.FlushAsync().ConfigureAwait(false);
+            string marker = SidecarReadyInfo.MarkerPrefix + ready.ToJson();
+            // Through the logger's writer when it is ours: after the startup's log lines, whole (a line written beside
+            // its writer could be cut into by one), and not lost when stderr is slow to be read.
+            if (LoggerFactory is Logging.StderrLoggerFactory stderr)
+                stderr.WriteLine(marker, TimeSpan.FromSeconds(5));
+            else
+            {
+                await Console.Error.WriteLineAsync(marker).ConfigureAwait(false);
+                await Console.Error.FlushAsync().ConfigureAwait(false);
+            }
         }
         return ready;
     }
@@ -309,6 +317,7 @@ public sealed class SidecarHost
         ConnectionSet connections, StopSignal stop)
     {
         RpcConnection connection = Open(transport, StreamDuplexPipe.Create(stream, stream, leaveOpen: true, blockingIo: true), ready, stop);
+        connection.CancelRequestsOnInputClosed = false; // the end of its input drains, as on stdio: see DrainEndedConnectionAsync
         if (token is not null) connection.Admission = new HelloTokenAdmission(token);
         connections.Add(connection);
         try
@@ -322,6 +331,7 @@ public sealed class SidecarHost
                 if (!connection.AdmittedTask.IsCompleted) return; // refused (logged by the connection) or silent
             }
             await connection.Completion.ConfigureAwait(false);
+            await DrainEndedConnectionAsync(connection, stop).ConfigureAwait(false);
         }
         finally
         {
@@ -330,6 +340,33 @@ public sealed class SidecarHost
             await stream.DisposeAsync().ConfigureAwait(false);
             await connection.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    // The end of a connection's input is the end of its requests, not of the client: a client that half-closes
+    // (shutdown(SHUT_WR)) still reads. As at the end of stdin, the requests already received run to completion and are
+    // answered, within ShutdownTimeout, then the connection closes; what still runs then is cancelled and gets
+    // CancelledRequestsGrace to answer. A client that went away entirely costs the same as one that waits: its
+    // requests run (their answers go nowhere) within the same bounds. Input that could not be read, or a connection
+    // this side gave up on, is not drained: disposing it cancels what runs.
+    private async Task DrainEndedConnectionAsync(RpcConnection connection, StopSignal stop)
+    {
+        if (connection.ReadError is not null || connection.ClosedBySelfReason is not null) return;
+        using (var grace = CancellationTokenSource.CreateLinkedTokenSource(stop.Urgent))
+        {
+            grace.CancelAfter(_options.ShutdownTimeout);
+            try { await connection.DrainAsync(grace.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException)
+            {
+                connection.CancelInboundRequests();
+                using var last = new CancellationTokenSource(_options.CancelledRequestsGrace);
+                try { await connection.DrainAsync(last.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { }
+            }
+        }
+        // The answers may still sit in the output's buffer (a deferred flush): write them before the socket is closed.
+        Task flushed = connection.CompleteOutputAsync();
+        if (await Task.WhenAny(flushed, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) != flushed)
+            _logger.LogWarning("A client that closed its input is not reading its answers; closing without flushing to it.");
     }
 
     private static void WatchStdinForEnd(Action onEnd)

@@ -5,22 +5,25 @@ namespace SidecarKit.Transports.MessagePack;
 
 /// <summary>
 /// One MessagePack object after another, with no length prefix (MessagePack-RPC): where an object ends is found by
-/// walking its headers (<see cref="MessagePackFraming.TryGetObject"/>) without decoding it. Bytes that are not
-/// MessagePack, or an object over the size or depth limit, are <see cref="RpcFrameStatus.Invalid"/>: without a length
-/// prefix the stream cannot be resynchronised. Writing adds nothing around a message.
+/// walking its headers without decoding it, resuming where the previous read stopped, so the cost is linear in the
+/// bytes received however they are cut. Bytes that are not MessagePack, or an object over the size or depth limit
+/// (refused as soon as a header announces it), are <see cref="RpcFrameStatus.Invalid"/>: without a length prefix the
+/// stream cannot be resynchronised. Writing adds nothing around a message.
 /// </summary>
 public sealed class MessagePackObjectFraming : RpcFraming
 {
-    private readonly int _maxDepth;
+    private readonly MessagePackObjectScanner _scanner;
 
     /// <summary>Creates the framing for one connection.</summary>
     /// <param name="maxMessageSize">The largest object accepted, in bytes.</param>
     /// <param name="maxDepth">The deepest nesting of arrays and maps accepted.</param>
     public MessagePackObjectFraming(int maxMessageSize = DefaultMaxMessageSize, int maxDepth = MessagePackWireReader.MaxDepth) : base(maxMessageSize)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDepth);
-        _maxDepth = maxDepth;
+        _scanner = new MessagePackObjectScanner(maxDepth, maxMessageSize);
     }
+
+    /// <summary>The bytes the framing has looked at so far (not counting bodies stepped over): its work, for tests.</summary>
+    internal long BytesExamined => _scanner.BytesExamined;
 
     /// <inheritdoc />
     public override string Name => "msgpack-object";
@@ -32,7 +35,7 @@ public sealed class MessagePackObjectFraming : RpcFraming
         frame = default;
         error = null;
         if (buffer.IsEmpty) return RpcFrameStatus.Incomplete;
-        switch (MessagePackFraming.TryGetObject(buffer, _maxDepth, MaxMessageSize, out long length, out error))
+        switch (_scanner.TryGetObject(buffer, out long length, out error))
         {
             case FrameStatus.Complete:
                 frame = buffer.Slice(0, length);
@@ -40,6 +43,7 @@ public sealed class MessagePackObjectFraming : RpcFraming
                 return RpcFrameStatus.Complete;
             case FrameStatus.Incomplete:
                 if (!isCompleted) return RpcFrameStatus.Incomplete;
+                _scanner.Reset();
                 error = $"the stream ended inside a message ({buffer.Length} bytes).";
                 return RpcFrameStatus.Invalid;
             default:
