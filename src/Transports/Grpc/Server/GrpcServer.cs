@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
@@ -126,8 +127,10 @@ internal sealed class GrpcServer : ISidecarServer
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or SocketException)
         {
+            // Kestrel wraps "address in use" in an IOException but lets the others through as they are (an address
+            // the socket cannot take, EINVAL for [::ffff:127.0.0.1]; permissions): all are a reason to give, not a crash.
             throw new SidecarException($"Could not listen on {(unix ? _unixPath : context.Options.Listen ?? "127.0.0.1:0")}: {e.Message}", e);
         }
         if (unix)
