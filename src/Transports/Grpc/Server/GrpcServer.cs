@@ -113,6 +113,7 @@ internal sealed class GrpcServer : ISidecarServer
         {
             grpc.MaxReceiveMessageSize = _options.MaxReceiveMessageSize;
             grpc.MaxSendMessageSize = _options.MaxSendMessageSize;
+            grpc.CompressionProviders = [new VerifiedGzipCompressionProvider()];   // instead of grpc-dotnet's, which runs truncated gzip
             if (_options.CompressResponses) grpc.ResponseCompressionAlgorithm = "gzip";   // for clients whose grpc-accept-encoding names it
         });
         builder.Services.AddSingleton(new SidecarGrpcService());
