@@ -256,6 +256,54 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
         await AssertStillServingAsync();
     }
 
+    // Issue 11, "also": a TLS ClientHello on the plaintext port was held about 131 s (Kestrel's keep-alive timeout)
+    // before its GOAWAY when it arrived in pieces shorter than the 24-byte HTTP/2 preface Kestrel waits for. A TLS
+    // record can never become HTTP/2, so its first byte is enough. The 20 s here only guard against a hang; a server
+    // that closes at once passes in milliseconds.
+    [Fact]
+    public async Task The_start_of_a_TLS_client_hello_on_the_plaintext_port_is_closed_at_once()
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPEndPoint.Parse(fixture.Address));
+        // A TLS record header (handshake, TLS 1.0 record version, 512 bytes) and a ClientHello's first bytes: the rest
+        // of the hello never comes.
+        await tcp.GetStream().WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03 });
+        await AssertClosedByTheServerAsync(tcp, "the start of a TLS ClientHello");
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task A_whole_TLS_handshake_attempt_on_the_plaintext_port_is_closed_at_once()
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPEndPoint.Parse(fixture.Address));
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var tls = new System.Net.Security.SslStream(tcp.GetStream(), leaveInnerStreamOpen: true, (_, _, _, _) => true);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" }, guard.Token);
+            Assert.Fail("a TLS handshake succeeded on the plaintext port");
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException) { }
+        catch (OperationCanceledException) { Assert.Fail("the TLS ClientHello was held open for 20 s"); }
+        // Whatever the TLS client made of the answer, the server must end the connection.
+        await AssertClosedByTheServerAsync(tcp, "a TLS ClientHello");
+        await AssertStillServingAsync();
+    }
+
+    // Reads to the end of the connection; fails if the server still holds it open after 20 s (a hang guard).
+    private static async Task AssertClosedByTheServerAsync(System.Net.Sockets.TcpClient tcp, string what)
+    {
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        byte[] buffer = new byte[4096];
+        try
+        {
+            while (await tcp.Client.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, guard.Token) > 0) { }
+        }
+        catch (System.Net.Sockets.SocketException) { }   // reset: closed too
+        catch (OperationCanceledException) { Assert.Fail($"the connection was still open 20 s after {what}"); }
+    }
+
     [Fact]
     public async Task Responses_are_gzipped_when_the_server_compresses_and_the_client_takes_gzip()
     {

@@ -102,8 +102,13 @@ internal sealed class GrpcServer : ISidecarServer
             kestrel.Limits.MaxRequestBodySize = null;   // gRPC limits each message instead
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.Http2.MaxStreamsPerConnection = _options.MaxConcurrentStreams;
-            if (unix) kestrel.ListenUnixSocket(_unixPath!, listen => listen.Protocols = HttpProtocols.Http2);
-            else kestrel.Listen(endPoint!, listen => listen.Protocols = HttpProtocols.Http2);
+            void Configure(ListenOptions listen)
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(PlaintextOnly.Middleware(kestrel.Limits.KeepAliveTimeout, _logger));
+            }
+            if (unix) kestrel.ListenUnixSocket(_unixPath!, Configure);
+            else kestrel.Listen(endPoint!, Configure);
         });
         builder.Services.AddSingleton<IHostLifetime, SidecarHostLifetime>();   // the sidecar host owns signals and shutdown
         builder.Services.AddLogging();
