@@ -210,6 +210,11 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
         Assert.Equal("0", gz.Status);
         Assert.Equal(Frame([0x08, 0x05]), gz.Body);
 
+        // An empty message compressed by grpc-dotnet is zero bytes (GZipStream writes nothing for it): Add(0, 0).
+        RawResponse empty = await SendAsync("/sidecarkit.demo.Demo/Add", Frame([], compressed: true), headers: ("grpc-encoding", "gzip"));
+        Assert.Equal("0", empty.Status);
+        Assert.Equal(Frame([]), empty.Body);
+
         RawResponse noEncoding = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(compressed.ToArray(), compressed: true));
         Assert.Equal("13", noEncoding.Status);
 
@@ -224,6 +229,7 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
         await using var channel = GrpcSidecarChannel.Create(fixture.Address, new GrpcClientOptions { Token = GrpcSidecarFixture.Token, CompressRequests = true });
         var person = new Person(new string('x', 10_000), 1, ["a"], null, null);
         Assert.Equal(person.Name, (await channel.GetClient<IDemo>().EchoAsync(person)).Name);
+        Assert.Equal(0, await channel.GetClient<IDemo>().AddAsync(0, 0));   // empty messages both ways
         await AssertStillServingAsync();
     }
 
@@ -356,6 +362,7 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
         var person = new Person(new string('é', 100_000), 7, ["x"], null, null);
         Assert.Equal(person.Name, (await demo.EchoAsync(person)).Name);
         Assert.Equal(Enumerable.Range(1, 5), await demo.CountAsync(5).ToListAsync());
+        Assert.Equal(0, await demo.AddAsync(0, 0));   // an empty answer, compressed to zero bytes by grpc-dotnet
         // And a compressed response over the 4 MiB limit (after decompression) is refused by size, not read.
         await using var strict = GrpcSidecarChannel.Create(address, new GrpcClientOptions { Token = GrpcSidecarFixture.Token, MaxReceiveMessageSize = 64 * 1024 });
         var tooBig = await Assert.ThrowsAsync<GrpcStatusException>(() => strict.GetClient<IDemo>().BlobAsync(1 << 20));

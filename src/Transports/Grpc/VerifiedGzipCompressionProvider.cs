@@ -14,7 +14,8 @@ namespace SidecarKit.Transports.Grpc;
 /// </summary>
 /// <remarks>
 /// One gzip member per message, as every gRPC implementation sends: a message of several members is refused too (the
-/// trailer checked is the last member's, over everything decompressed). Compression is grpc-dotnet's, unchanged.
+/// trailer checked is the last member's, over everything decompressed). Zero bytes are an empty message, as grpc-dotnet
+/// sends one. Compression is grpc-dotnet's, unchanged.
 /// </remarks>
 internal sealed class VerifiedGzipCompressionProvider(CompressionLevel defaultLevel = CompressionLevel.Fastest) : ICompressionProvider
 {
@@ -67,6 +68,9 @@ internal sealed class VerifiedGzipCompressionProvider(CompressionLevel defaultLe
         {
             _verified = true;
             _input.ReadToEnd();   // whatever the inflater left unread is part of the input's end too
+            // No bytes at all is an empty message: .NET's GZipStream writes nothing for one, so grpc-dotnet peers (ours
+            // too) send an empty message flagged compressed as zero bytes.
+            if (_input.Total == 0) return;
             if (!_input.TryGetTail(out ReadOnlySpan<byte> trailer))
                 throw Incomplete("it is shorter than a gzip header and trailer");
             if (BinaryPrimitives.ReadUInt32LittleEndian(trailer) != ~_crc || BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) != (uint)_length)
@@ -97,6 +101,8 @@ internal sealed class VerifiedGzipCompressionProvider(CompressionLevel defaultLe
         private const int MinimumMessage = 10 + 2 + TrailerSize;   // header, the shortest deflate block, trailer
         private readonly byte[] _tail = new byte[TrailerSize];
         private long _total;
+
+        public long Total => _total;
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
