@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 
 namespace SidecarKit.Transports.Grpc.Server;
@@ -23,7 +24,9 @@ internal static class PlaintextOnly
     {
         PipeReader input = connection.Transport.Input;
         ReadResult result;
-        using (var patience = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        // A stopping server asks its connections to close: one still silent here has nothing to finish.
+        CancellationToken closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
+        using (var patience = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closeRequested))
         {
             patience.CancelAfter(firstBytePatience);
             try
@@ -32,7 +35,7 @@ internal static class PlaintextOnly
             }
             catch (OperationCanceledException)
             {
-                connection.Abort(new ConnectionAbortedException("Nothing was sent on the connection."));
+                connection.Abort(new ConnectionAbortedException("Nothing was sent on the connection before the server stopped or lost patience."));
                 return;
             }
         }
