@@ -210,11 +210,16 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
         Assert.Equal("0", gz.Status);
         Assert.Equal(Frame([0x08, 0x05]), gz.Body);
 
+        // An empty message compressed by grpc-dotnet is zero bytes (GZipStream writes nothing for it): Add(0, 0).
+        RawResponse empty = await SendAsync("/sidecarkit.demo.Demo/Add", Frame([], compressed: true), headers: ("grpc-encoding", "gzip"));
+        Assert.Equal("0", empty.Status);
+        Assert.Equal(Frame([]), empty.Body);
+
         RawResponse noEncoding = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(compressed.ToArray(), compressed: true));
         Assert.Equal("13", noEncoding.Status);
 
         RawResponse notGzip = await SendAsync("/sidecarkit.demo.Demo/Add", Frame([1, 2, 3, 4], compressed: true), headers: ("grpc-encoding", "gzip"));
-        Assert.Equal("2", notGzip.Status);   // grpc-dotnet: UNKNOWN for a message that does not inflate
+        Assert.Equal("13", notGzip.Status);   // INTERNAL for a message that does not inflate (the gRPC spec)
 
         RawResponse brotli = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(s_add), headers: ("grpc-encoding", "br"));
         Assert.Equal("12", brotli.Status);
@@ -224,7 +229,85 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
         await using var channel = GrpcSidecarChannel.Create(fixture.Address, new GrpcClientOptions { Token = GrpcSidecarFixture.Token, CompressRequests = true });
         var person = new Person(new string('x', 10_000), 1, ["a"], null, null);
         Assert.Equal(person.Name, (await channel.GetClient<IDemo>().EchoAsync(person)).Name);
+        Assert.Equal(0, await channel.GetClient<IDemo>().AddAsync(0, 0));   // empty messages both ways
         await AssertStillServingAsync();
+    }
+
+    public static TheoryData<string, byte[]> TruncatedGzip()
+    {
+        var compressed = new MemoryStream();
+        using (var zip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true)) zip.Write(s_add);
+        byte[] whole = compressed.ToArray();
+        return new()
+        {
+            { "the 10-byte header alone", whole[..10] },
+            { "the header's magic and method, then garbage", [0x1f, 0x8b, 0x08, 0x00, .. "garbage, not deflate"u8] },
+            { "the body without its CRC and size trailer", whole[..^8] },
+            { "the body and half the trailer", whole[..^4] },
+            { "the body with its last byte cut", whole[..^9] },
+            { "a whole message, then more bytes", [.. whole, 0x00] },
+        };
+    }
+
+    // Issue 11, item 3: GZipStream reads a truncated member as a shorter one without complaint, so grpc-dotnet's own
+    // provider ran Add with default or partial arguments. The gRPC spec wants INTERNAL, and the method must not run:
+    // Add answers 5 for these arguments, so no message in the answer means it was not called.
+    [Theory]
+    [MemberData(nameof(TruncatedGzip))]
+    public async Task A_gzip_message_that_does_not_decompress_completely_is_INTERNAL_and_nothing_runs(string what, byte[] message)
+    {
+        RawResponse r = await SendAsync("/sidecarkit.demo.Demo/Add", Frame(message, compressed: true), headers: ("grpc-encoding", "gzip"));
+        Assert.True(r.Status == "13", $"{what}: status {r.Status} ({r.Message})");
+        Assert.Empty(r.Body);
+        await AssertStillServingAsync();
+    }
+
+    // Issue 11, "also": a TLS ClientHello on the plaintext port was held about 131 s (Kestrel's keep-alive timeout)
+    // before its GOAWAY when it arrived in pieces shorter than the 24-byte HTTP/2 preface Kestrel waits for. A TLS
+    // record can never become HTTP/2, so its first byte is enough. The 20 s here only guard against a hang; a server
+    // that closes at once passes in milliseconds.
+    [Fact]
+    public async Task The_start_of_a_TLS_client_hello_on_the_plaintext_port_is_closed_at_once()
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPEndPoint.Parse(fixture.Address));
+        // A TLS record header (handshake, TLS 1.0 record version, 512 bytes) and a ClientHello's first bytes: the rest
+        // of the hello never comes.
+        await tcp.GetStream().WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03 });
+        await AssertClosedByTheServerAsync(tcp, "the start of a TLS ClientHello");
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task A_whole_TLS_handshake_attempt_on_the_plaintext_port_is_closed_at_once()
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPEndPoint.Parse(fixture.Address));
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var tls = new System.Net.Security.SslStream(tcp.GetStream(), leaveInnerStreamOpen: true, (_, _, _, _) => true);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" }, guard.Token);
+            Assert.Fail("a TLS handshake succeeded on the plaintext port");
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException) { }
+        catch (OperationCanceledException) { Assert.Fail("the TLS ClientHello was held open for 20 s"); }
+        // Whatever the TLS client made of the answer, the server must end the connection.
+        await AssertClosedByTheServerAsync(tcp, "a TLS ClientHello");
+        await AssertStillServingAsync();
+    }
+
+    // Reads to the end of the connection; fails if the server still holds it open after 20 s (a hang guard).
+    private static async Task AssertClosedByTheServerAsync(System.Net.Sockets.TcpClient tcp, string what)
+    {
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        byte[] buffer = new byte[4096];
+        try
+        {
+            while (await tcp.Client.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, guard.Token) > 0) { }
+        }
+        catch (System.Net.Sockets.SocketException) { }   // reset: closed too
+        catch (OperationCanceledException) { Assert.Fail($"the connection was still open 20 s after {what}"); }
     }
 
     [Fact]
@@ -279,6 +362,7 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
         var person = new Person(new string('é', 100_000), 7, ["x"], null, null);
         Assert.Equal(person.Name, (await demo.EchoAsync(person)).Name);
         Assert.Equal(Enumerable.Range(1, 5), await demo.CountAsync(5).ToListAsync());
+        Assert.Equal(0, await demo.AddAsync(0, 0));   // an empty answer, compressed to zero bytes by grpc-dotnet
         // And a compressed response over the 4 MiB limit (after decompression) is refused by size, not read.
         await using var strict = GrpcSidecarChannel.Create(address, new GrpcClientOptions { Token = GrpcSidecarFixture.Token, MaxReceiveMessageSize = 64 * 1024 });
         var tooBig = await Assert.ThrowsAsync<GrpcStatusException>(() => strict.GetClient<IDemo>().BlobAsync(1 << 20));

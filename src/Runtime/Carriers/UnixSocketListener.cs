@@ -1,12 +1,14 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using SidecarKit.Interop;
 
 namespace SidecarKit.Carriers;
 
 /// <summary>
 /// Listens on a Unix domain socket: by default <c>sidecar.sock</c> in a fresh 0700 directory, the socket itself 0600.
-/// A socket file left by a killed run is replaced; one a live process still listens on is an error.
+/// A socket file left by a killed run is replaced; one a live process still listens on, or anything that is not a socket,
+/// is an error.
 /// </summary>
 internal sealed class UnixSocketListener : CarrierListener
 {
@@ -91,16 +93,21 @@ internal sealed class UnixSocketListener : CarrierListener
         }
     }
 
+    // The one place that decides whether a path may be listened on (the carriers and gRPC's grpc-unix both come here).
+    // Only a socket can be a leftover of ours, and only one nobody accepts on; anything else is someone's file, perhaps
+    // planted, and is refused untouched: a regular file (even an empty one), a FIFO, a device, a symbolic link (not
+    // followed, whatever it points to).
     private static void RemoveIfStale(string path, ILogger logger)
     {
-        var info = new FileInfo(path);
-        if (Directory.Exists(path))
-            throw new SidecarException($"Cannot listen on '{path}': it is a directory. Give the socket file's path to --listen.");
-        if (!info.Exists) return;
-        // .NET cannot tell a socket file from other kinds without native calls; a socket file is always empty, so a file
-        // with content is certainly not a leftover of ours.
-        if (info.Length > 0)
-            throw new SidecarException($"Cannot listen on '{path}': a file that is not a socket is there. Remove it or choose another --listen path.");
+        switch (Posix.GetFileKind(path))
+        {
+            case Posix.FileKind.None:
+                return;
+            case Posix.FileKind.Directory:
+                throw new SidecarException($"Cannot listen on '{path}': it is a directory. Give the socket file's path to --listen.");
+            case Posix.FileKind.Other:
+                throw new SidecarException($"Cannot listen on '{path}': a file that is not a socket is there. Remove it or choose another --listen path.");
+        }
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -112,6 +119,10 @@ internal sealed class UnixSocketListener : CarrierListener
             File.Delete(path);
             logger.LogInformation("Removed the stale socket file {Path} left by an earlier run.", path);
             return;
+        }
+        catch (SocketException e)
+        {
+            throw new SidecarException($"Cannot listen on '{path}': a socket is there that could not be probed ({e.Message}).", e);
         }
         throw new SidecarException($"Cannot listen on '{path}': another process is listening there. Stop it or choose another --listen path.");
     }

@@ -127,9 +127,9 @@ public sealed class SidecarHost
             {
                 listener = CarrierListener.Start(transport.Carrier, _options.Listen, _logger);
             }
-            catch (Exception e) when (e is SidecarException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (IsListenFailure(e))
             {
-                await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+                await Console.Error.WriteLineAsync(OneLine(e.Message)).ConfigureAwait(false);
                 return 1;
             }
         }
@@ -196,9 +196,9 @@ public sealed class SidecarHost
         {
             server = await transport.StartServer!(context, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SidecarException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (IsListenFailure(e) || e is InvalidOperationException)
         {
-            await Console.Error.WriteLineAsync($"Cannot serve {transport.Name}: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(OneLine($"Cannot serve {transport.Name}: {e.Message}")).ConfigureAwait(false);
             return 1;
         }
         await using (server.ConfigureAwait(false))
@@ -222,6 +222,15 @@ public sealed class SidecarHost
             return reason.ExitCode();
         }
     }
+
+    // Why a place could not be listened on: in use, not an address the socket takes, no permission, not a socket. Each is
+    // the user's to fix and ends the sidecar with exit code 1 and one line on stderr, never an unhandled exception; the
+    // listeners say which in a SidecarException, the rest is the backstop for what a library let through as it was.
+    private static bool IsListenFailure(Exception e)
+        => e is SidecarException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException;
+
+    // The parent keeps stderr line by line: a reason is one line even when a library's message is not.
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
     // Runs the startup tasks before anything reports ready; a stop request during them ends them.
     private async Task<bool> RunStartupTasksAsync(StopSignal stop)

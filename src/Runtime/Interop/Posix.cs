@@ -35,6 +35,64 @@ internal static class Posix
         throw new IOException($"Could not create the directory '{path}': {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
     }
 
+    /// <summary>What a path names, without following a symbolic link there.</summary>
+    public enum FileKind
+    {
+        /// <summary>Nothing is there.</summary>
+        None,
+        /// <summary>A Unix domain socket.</summary>
+        Socket,
+        /// <summary>A directory.</summary>
+        Directory,
+        /// <summary>Anything else: a regular file, a FIFO, a device, a symbolic link.</summary>
+        Other,
+    }
+
+    /// <summary>
+    /// What <paramref name="path"/> itself is (<c>lstat</c>: a symbolic link is <see cref="FileKind.Other"/>, whatever
+    /// it points to). .NET has no API for a file's type beyond "directory or not".
+    /// </summary>
+    public static FileKind GetFileKind(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            // Windows has no lstat; its AF_UNIX socket files are reparse points, which is as close as it can tell.
+            if (!Path.Exists(path)) return FileKind.None;
+            FileAttributes attributes = File.GetAttributes(path);
+            return (attributes & FileAttributes.Directory) != 0 ? FileKind.Directory
+                : (attributes & FileAttributes.ReparsePoint) != 0 ? FileKind.Socket : FileKind.Other;
+        }
+        if (SystemNative_LStat(path, out FileStatus status) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is ENOENT or ENOTDIR) return FileKind.None;
+            throw new IOException($"Could not read what '{path}' is: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
+        }
+        return (status.Mode & S_IFMT) switch
+        {
+            S_IFSOCK => FileKind.Socket,
+            S_IFDIR => FileKind.Directory,
+            _ => FileKind.Other,
+        };
+    }
+
+    private const int ENOENT = 2;
+    private const int ENOTDIR = 20;
+    private const int S_IFMT = 0xF000, S_IFSOCK = 0xC000, S_IFDIR = 0x4000;
+
+    // The runtime's own lstat (System.Native, shipped with every .NET and linked into NativeAOT apps): libc's struct
+    // stat differs by architecture and libc, and older glibc exports no lstat symbol at all. Its FileStatus starts with
+    // Flags and Mode (the S_IF* type bits as on Linux); the rest is not read, and the size leaves room for growth.
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
+    private struct FileStatus
+    {
+        public int Flags;
+        public int Mode;
+    }
+
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_LStat", SetLastError = true)]
+    private static extern int SystemNative_LStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out FileStatus output);
+
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 

@@ -125,6 +125,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
             DisposeHttpClient = true,
             MaxReceiveMessageSize = options.MaxReceiveMessageSize,
             LoggerFactory = options.LoggerFactory,
+            CompressionProviders = [new VerifiedGzipCompressionProvider()],   // a truncated gzip answer is an error, not a shorter one
         };
         options.ConfigureChannel?.Invoke(channelOptions);
         return GrpcChannel.ForAddress(SidecarHttpHandler.AddressOf(listenInfo), channelOptions);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
@@ -101,8 +102,13 @@ internal sealed class GrpcServer : ISidecarServer
             kestrel.Limits.MaxRequestBodySize = null;   // gRPC limits each message instead
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.Http2.MaxStreamsPerConnection = _options.MaxConcurrentStreams;
-            if (unix) kestrel.ListenUnixSocket(_unixPath!, listen => listen.Protocols = HttpProtocols.Http2);
-            else kestrel.Listen(endPoint!, listen => listen.Protocols = HttpProtocols.Http2);
+            void Configure(ListenOptions listen)
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(PlaintextOnly.Middleware(kestrel.Limits.KeepAliveTimeout, _logger));
+            }
+            if (unix) kestrel.ListenUnixSocket(_unixPath!, Configure);
+            else kestrel.Listen(endPoint!, Configure);
         });
         builder.Services.AddSingleton<IHostLifetime, SidecarHostLifetime>();   // the sidecar host owns signals and shutdown
         builder.Services.AddLogging();
@@ -112,6 +118,7 @@ internal sealed class GrpcServer : ISidecarServer
         {
             grpc.MaxReceiveMessageSize = _options.MaxReceiveMessageSize;
             grpc.MaxSendMessageSize = _options.MaxSendMessageSize;
+            grpc.CompressionProviders = [new VerifiedGzipCompressionProvider()];   // instead of grpc-dotnet's, which runs truncated gzip
             if (_options.CompressResponses) grpc.ResponseCompressionAlgorithm = "gzip";   // for clients whose grpc-accept-encoding names it
         });
         builder.Services.AddSingleton(new SidecarGrpcService());
@@ -126,8 +133,10 @@ internal sealed class GrpcServer : ISidecarServer
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or SocketException)
         {
+            // Kestrel wraps "address in use" in an IOException but lets the others through as they are (an address
+            // the socket cannot take, EINVAL for [::ffff:127.0.0.1]; permissions): all are a reason to give, not a crash.
             throw new SidecarException($"Could not listen on {(unix ? _unixPath : context.Options.Listen ?? "127.0.0.1:0")}: {e.Message}", e);
         }
         if (unix)

@@ -17,6 +17,9 @@ internal sealed class QuietFrameworkLogs(ILoggerFactory inner) : ILoggerFactory
 
     public void Dispose() { }   // the sidecar's factory outlives the server
 
+    // Microsoft.Extensions.Hosting's event for "Hosting failed to start".
+    private const string HostStartupFaulted = "HostedServiceStartupFaulted";
+
     private sealed class WarningsOnly(ILogger inner) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
@@ -25,6 +28,9 @@ internal sealed class QuietFrameworkLogs(ILoggerFactory inner) : ILoggerFactory
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            // The host's start failure (a bind that failed) reaches the server's start as an exception, which the sidecar
+            // reports as its one line on stderr: the host's own line about it would be a second.
+            if (eventId.Name == HostStartupFaulted) return;
             if (IsEnabled(logLevel)) inner.Log(logLevel, eventId, state, exception, formatter);
         }
     }
