@@ -36,6 +36,25 @@ public class ListenPlaceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_regular_file_behind_a_pipe_name_is_refused_and_left_alone()
+    {
+        // msgpack-pipe: on Linux the pipe is the socket file CoreFxPipe_<name> in the temp directory, which .NET would
+        // replace without asking.
+        string name = "skt-listen-" + Guid.NewGuid().ToString("N")[..12];
+        string path = Path.Combine(Path.GetTempPath(), "CoreFxPipe_" + name);
+        await File.WriteAllTextAsync(path, "someone's data");
+        try
+        {
+            AssertRefused(await SidecarRun.DemoToExitAsync(["--transport", "msgpack-pipe", "--listen", name]), "is not a socket");
+            Assert.Equal("someone's data", await File.ReadAllTextAsync(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task A_fifo_is_refused_and_left_alone()
     {
         string path = Path.Combine(_directory, "f.sock");

@@ -187,6 +187,53 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
     [Theory]
     [InlineData(SidecarCarrier.UnixSocket)]
     [InlineData(SidecarCarrier.NamedPipe)]
+    public async Task Silent_connections_cannot_lock_out_a_client_that_says_hello(SidecarCarrier carrier)
+    {
+        // 1,000 connections that never say $/hello used to fill the 64 slots (MaxConnections) until the hello timeout:
+        // the parent's next connection was closed at once. They now wait in a budget of their own
+        // (MaxPendingConnections), where each newcomer drops the oldest, and a slot is taken only by a hello.
+        await using SidecarProcess sidecar = await StartAsync(carrier);
+        string where = sidecar.ReadyInfo.ListenInfo!;
+        var silent = new List<RawClient>();
+        try
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                // The listen backlog (128) fills faster than the sidecar accepts: then a connect says "try again".
+                for (int attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        silent.Add(await RawClient.ConnectAsync(carrier, where));
+                        break;
+                    }
+                    catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain && attempt < 500)
+                    {
+                        await Task.Delay(10);
+                    }
+                }
+            }
+            for (int round = 0; round < 3; round++)
+            {
+                await using RawClient parent = await RawClient.ConnectAsync(carrier, where, sidecar);   // says hello, reads lifecycle.ready
+                JsonElement? sum = await parent.CallAsync(RawClient.Request(1, "demo.add", (ref MessagePackWriter w) => { w.Write(2); w.Write(3); }, 2));
+                Assert.Equal(5, sum!.Value[3].GetInt32());
+            }
+            // The oldest silent ones were closed by the sidecar (read: end of stream), not left holding anything.
+            Assert.Null(await silent[0].ReadAsync());
+        }
+        finally
+        {
+            foreach (RawClient c in silent) await c.DisposeAsync();
+        }
+        Assert.Equal(5, await sidecar.GetClient<IDemo>().AddAsync(2, 3));   // the parent's own connection served on
+        Assert.Contains(sidecar.StderrTail, l => l.Contains("MaxPendingConnections"));
+        Assert.DoesNotContain(sidecar.StderrTail, l => l.StartsWith("fail", StringComparison.Ordinal));   // dropping is not a failure
+    }
+
+    [Theory]
+    [InlineData(SidecarCarrier.UnixSocket)]
+    [InlineData(SidecarCarrier.NamedPipe)]
     public async Task A_client_that_half_closes_gets_every_request_it_sent_answered_then_the_close(SidecarCarrier carrier)
     {
         // shutdown(SHUT_WR) says "no more requests", as the end of stdin does: what was sent before it runs to completion

@@ -39,7 +39,10 @@ internal sealed class NamedPipeListener : CarrierListener
             PrivateSocketPlace.SweepLeftovers(Directory.EnumerateFiles(Path.GetTempPath(), UnixPathPrefix + PrivateSocketPlace.Prefix + "*"),
                 path => Path.GetFileName(path)[UnixPathPrefix.Length..], File.Delete, logger);
         string name = listen ?? PrivateSocketPlace.NewName();
-        // On Unix, .NET silently replaces the socket file behind a pipe name, live or not: refuse a name someone serves.
+        // On Unix, .NET silently replaces whatever file is behind a pipe name, a live socket or someone's regular file:
+        // only a socket nobody serves may go (as UnixSocketListener decides for --listen paths).
+        if (listen is not null && !OperatingSystem.IsWindows() && Interop.Posix.GetFileKind(UnixPath(name)) is Interop.Posix.FileKind.Directory or Interop.Posix.FileKind.Other)
+            throw new SidecarException($"Cannot listen on the pipe '{name}': '{UnixPath(name)}' is there and is not a socket. Remove it or choose another --listen name.");
         if (listen is not null && IsServed(name))
             throw new SidecarException($"Cannot listen on the pipe '{name}': another process is serving it. Stop it or choose another --listen name.");
         try

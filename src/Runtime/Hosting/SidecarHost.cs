@@ -159,7 +159,7 @@ public sealed class SidecarHost
         {
             if (token is null)
                 _logger.LogInformation("{Variable} is not set: connections need no $/hello. The socket is still private to this user.", SidecarProcess.TokenVariable);
-            accepting = AcceptAsync(listener, transport, token, ready, connections, stop, stopAccepting.Token);
+            accepting = AcceptAsync(listener, transport, token, ready, connections, new PendingHellos(_options.MaxPendingConnections), stop, stopAccepting.Token);
             // stdin carries no messages here, but its end still means "the parent is gone": the orphan guard of every OS.
             WatchStdinForEnd(() => stop.Request(StopReason.EndOfInput));
         }
@@ -292,7 +292,7 @@ public sealed class SidecarHost
     }
 
     private async Task AcceptAsync(CarrierListener listener, SidecarTransport transport, string? token, SidecarReadyInfo ready,
-        ConnectionSet connections, StopSignal stop, CancellationToken stopAccepting)
+        ConnectionSet connections, PendingHellos pending, StopSignal stop, CancellationToken stopAccepting)
     {
         while (!stopAccepting.IsCancellationRequested)
         {
@@ -312,19 +312,30 @@ public sealed class SidecarHost
                 await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
-            if (connections.Count >= _options.MaxConnections)
-            {
-                _logger.LogWarning("Closing a new connection: already serving {Count} (MaxConnections).", connections.Count);
-                await stream.DisposeAsync().ConfigureAwait(false);
-                continue;
-            }
-            _ = ServeConnectionAsync(stream, transport, token, ready, connections, stop);
+            _ = ServeConnectionAsync(stream, transport, token, ready, connections, pending, stop);
         }
     }
 
     private async Task ServeConnectionAsync(Stream stream, SidecarTransport transport, string? token, SidecarReadyInfo ready,
-        ConnectionSet connections, StopSignal stop)
+        ConnectionSet connections, PendingHellos pending, StopSignal stop)
     {
+        // Without a token a connection is served at once; with one, it waits for its hello in a budget of its own
+        // (PendingHellos) and takes one of the MaxConnections slots only once it said it.
+        LinkedListNode<TaskCompletionSource>? waiting = null;
+        if (token is not null)
+        {
+            waiting = pending.Add(out long dropped);
+            if (dropped > 0 && (dropped & (dropped - 1)) == 0)   // 1, 2, 4, 8…: a flood is told, not echoed line by line
+                _logger.LogWarning("Closed the oldest connection still waiting for {Hello} ({Dropped} so far): {Max} may wait at once (MaxPendingConnections).",
+                    ProtocolMethods.Hello, dropped, _options.MaxPendingConnections);
+        }
+        else if (!connections.TryTakeSlot(_options.MaxConnections))
+        {
+            _logger.LogWarning("Closing a new connection: already serving {Count} (MaxConnections).", _options.MaxConnections);
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+        bool slot = token is null;
         RpcConnection connection = Open(transport, StreamDuplexPipe.Create(stream, stream, leaveOpen: true, blockingIo: true), ready, stop);
         connection.CancelRequestsOnInputClosed = false; // the end of its input drains, as on stdio: see DrainEndedConnectionAsync
         if (token is not null) connection.Admission = new HelloTokenAdmission(token);
@@ -332,19 +343,28 @@ public sealed class SidecarHost
         try
         {
             connection.Start();
-            if (token is not null)
+            if (waiting is not null)
             {
-                Task said = await Task.WhenAny(connection.Completion, connection.AdmittedTask, Task.Delay(_options.HelloTimeout)).ConfigureAwait(false);
-                if (said != connection.Completion && said != connection.AdmittedTask)
+                Task said = await Task.WhenAny(connection.Completion, connection.AdmittedTask, Task.Delay(_options.HelloTimeout), waiting.Value.Task).ConfigureAwait(false);
+                pending.Remove(waiting);
+                if (said != connection.Completion && said != connection.AdmittedTask && said != waiting.Value.Task)
                     _logger.LogWarning("Closing the connection: refused: no {Hello} within {Seconds:0.#} s.", ProtocolMethods.Hello, _options.HelloTimeout.TotalSeconds);
-                if (!connection.AdmittedTask.IsCompleted) return; // refused (logged by the connection) or silent
+                if (!connection.AdmittedTask.IsCompleted) return; // refused (logged by the connection), silent, or dropped for a newer one
+                if (!(slot = connections.TryTakeSlot(_options.MaxConnections)))
+                {
+                    _logger.LogWarning("Closing a connection that said {Hello}: already serving {Count} (MaxConnections).", ProtocolMethods.Hello, _options.MaxConnections);
+                    return;
+                }
             }
             await connection.Completion.ConfigureAwait(false);
             await DrainEndedConnectionAsync(connection, stop).ConfigureAwait(false);
         }
         finally
         {
+            if (waiting is not null) pending.Remove(waiting);
+            if (slot) connections.ReleaseSlot();
             connections.Remove(connection);
+            connection.MarkClosing();
             // The socket first: a writer blocked on a peer that stopped reading then fails instead of holding the close.
             await stream.DisposeAsync().ConfigureAwait(false);
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -463,6 +483,23 @@ public sealed class SidecarHost
     {
         private readonly HashSet<RpcConnection> _all = [];
         private bool _refusing;
+        private int _served;   // the connections holding one of the MaxConnections slots
+
+        public bool TryTakeSlot(int max)
+        {
+            lock (_all)
+            {
+                if (_served >= max) return false;
+                _served++;
+                return true;
+            }
+        }
+
+        public void ReleaseSlot()
+        {
+            lock (_all) _served--;
+        }
+
         public int Count { get { lock (_all) return _all.Count; } }
 
         public void Add(RpcConnection c)

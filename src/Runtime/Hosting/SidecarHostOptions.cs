@@ -34,11 +34,20 @@ public sealed class SidecarHostOptions
     /// </summary>
     public string? Listen { get; set; }
 
-    /// <summary>The most connections a socket transport serves at once; more are closed as they arrive. Default 64.</summary>
+    /// <summary>
+    /// The most connections a socket transport serves at once (those that said <c>$/hello</c>, when a token is
+    /// required); more are closed as they arrive. Default 64.
+    /// </summary>
     public int MaxConnections { get; set; } = 64;
 
-    /// <summary>How long a socket connection may take to send <c>$/hello</c> when a token is required. Default 10 seconds.</summary>
-    public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// When a token is required: the most connections that have not said <c>$/hello</c> yet, a budget apart from
+    /// <see cref="MaxConnections"/>; a new connection beyond it drops the oldest waiting one. Default 8.
+    /// </summary>
+    public int MaxPendingConnections { get; set; } = 8;
+
+    /// <summary>How long a socket connection may take to send <c>$/hello</c> when a token is required (a parent sends it at once). Default 3 seconds.</summary>
+    public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Settings of each connection.</summary>
     public RpcConnectionOptions Connection { get; set; } = new();

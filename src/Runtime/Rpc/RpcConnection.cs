@@ -32,6 +32,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private volatile bool _outputClosed;
     private readonly TaskCompletionSource _admittedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _closeBySelfReason;
+    private volatile bool _closing;
     private int _disposed;
 
     /// <summary>Creates a connection. Call <see cref="Start"/> to begin reading.</summary>
@@ -394,7 +395,8 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         {
             error = e;
             ReadError = e;
-            Log.LogReadLoopFailed(e);
+            // A read cut by this side closing the stream (the host drops a connection) is the close, not a failure.
+            if (!_closing) Log.LogReadLoopFailed(e);
         }
         finally
         {
@@ -422,6 +424,12 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         CloseBySelf($"the other side has read nothing for {Options.StalledOutputTimeout.TotalSeconds:0.#} s while {Volatile.Read(ref _pendingReplies)} answers are owed to it");
         return false;
     }
+
+    /// <summary>
+    /// Says that the owner is about to close the stream under the connection (before disposing it): the read that this
+    /// ends is not logged as a failure.
+    /// </summary>
+    internal void MarkClosing() => _closing = true;
 
     private void CloseBySelf(string reason)
     {
