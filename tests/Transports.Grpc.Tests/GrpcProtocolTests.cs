@@ -202,6 +202,31 @@ public class GrpcProtocolTests(GrpcSidecarFixture fixture) : IClassFixture<GrpcS
     }
 
     [Fact]
+    public async Task A_gzip_bomb_is_refused_while_it_inflates_and_never_takes_its_memory()
+    {
+        // 1 GiB of zeros in about 1 MiB, to the health service (no token needed). grpc-dotnet stops inflating past
+        // MaxReceiveMessageSize (4 MiB) whatever the provider (ours verifies the trailer): kept so, whichever changes.
+        var bomb = new MemoryStream();
+        using (var zip = new GZipStream(bomb, CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 1024; i++) zip.Write(zeros);
+        }
+        Assert.True(bomb.Length < 4 * 1024 * 1024, $"{bomb.Length} bytes compressed");
+        SidecarProcessOptions options = GrpcSidecarTests.Options("grpc");
+        options.Environment["SIDECAR_TOKEN"] = GrpcSidecarFixture.Token;
+        await using SidecarProcess own = await SidecarProcess.StartAsync(options);
+        RawResponse r = await SendAsync("/grpc.health.v1.Health/Check", Frame(bomb.ToArray(), compressed: true), token: false,
+            address: own.ReadyInfo.ListenInfo, headers: ("grpc-encoding", "gzip"));
+        Assert.Equal("8", r.Status);   // RESOURCE_EXHAUSTED
+        // The sidecar's peak resident memory stayed far below what the bomb inflates to.
+        string hwm = File.ReadAllLines($"/proc/{own.ProcessId}/status").Single(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        long peakKiB = long.Parse(hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(peakKiB < 512 * 1024, $"peak resident memory {peakKiB / 1024} MiB");
+        Assert.Equal(Frame([0x08, 0x01]), (await SendAsync("/grpc.health.v1.Health/Check", Frame([]), address: own.ReadyInfo.ListenInfo)).Body);
+    }
+
+    [Fact]
     public async Task Gzip_requests_are_accepted_and_other_encodings_refused()
     {
         var compressed = new MemoryStream();

@@ -204,6 +204,9 @@ public sealed class SidecarHost
         await using (server.ConfigureAwait(false))
         {
             stop.OnRequested(server.StopAccepting);
+            // Loopback TCP is open to every user of the machine: without a token, any of them can call.
+            if (token is null)
+                _logger.LogWarning("{Variable} is not set: calls need no token, and on loopback TCP any local user can make them.", SidecarProcess.TokenVariable);
             if (!await RunStartupTasksAsync(stop).ConfigureAwait(false)) return 1;
             server.SetServing(true);
             await AnnounceReadyAsync(transport, server.ListenInfo).ConfigureAwait(false);

@@ -65,7 +65,7 @@ internal static class StartInfoBuilder
             if (text[i + 1] == '$') { sb.Append('$'); i++; continue; }
             if (text[i + 1] != '{') { sb.Append(c); continue; }
             int end = text.IndexOf('}', i + 2);
-            if (end < 0) throw new SidecarStartException($"The sidecar '{sidecar}': {what} has an unterminated '${{' in \"{text}\".", null, []) { BeforeSpawn = true };
+            if (end < 0) throw new SidecarStartException($"The sidecar '{sidecar}': {what} has an unterminated '${{' (at character {i + 1}; the value is not shown: it may hold a secret).", null, []) { BeforeSpawn = true };
             string name = text[(i + 2)..end];
             if (!variables.TryGetValue(name, out string? value))
                 throw new SidecarStartException($"The sidecar '{sidecar}': {what} refers to ${{{name}}}, which is not set in the parent's environment.", null, []) { BeforeSpawn = true };

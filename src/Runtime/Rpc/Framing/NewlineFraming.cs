@@ -6,11 +6,13 @@ namespace SidecarKit.Rpc.Framing;
 /// One message per <c>\n</c>-terminated line (JSON lines). A line holding only spaces, tabs or <c>\r</c> is not a
 /// message and is skipped; a final line without its newline is taken when the stream ends. A line over the size limit
 /// is discarded as it streams in (never buffered whole) and reported once its end is seen: the next line starts the
-/// next message, so the stream always stays in step.
+/// next message, so the stream always stays in step. The search for the newline resumes where the last one stopped
+/// (the read loop hands back the incomplete line with more bytes after it), so a long line costs work linear in its size.
 /// </summary>
 public sealed class NewlineFraming : RpcFraming
 {
     private bool _discarding;
+    private long _scanned;   // bytes at the start of the buffer known to hold no newline (the incomplete line so far)
 
     /// <summary>Creates the framing for one connection.</summary>
     /// <param name="maxMessageSize">The longest line accepted, in bytes, without its newline.</param>
@@ -27,15 +29,20 @@ public sealed class NewlineFraming : RpcFraming
         error = null;
         while (true)
         {
-            SequencePosition? newline = buffer.PositionOf((byte)'\n');
+            if (_scanned > buffer.Length) _scanned = 0;   // not the buffer of the last call: search it all
+            ReadOnlySequence<byte> unscanned = buffer.Slice(_scanned);
+            SequencePosition? newline = unscanned.PositionOf((byte)'\n');
+            BytesExamined += newline is null ? unscanned.Length : unscanned.Slice(0, newline.Value).Length + 1;
             ReadOnlySequence<byte> line;
             if (newline is null)
             {
+                _scanned = buffer.Length;
                 // Too long already: drop it as it streams in, and report it once its end is seen.
                 if (buffer.Length > MaxMessageSize) _discarding = true;
                 if (_discarding)
                 {
                     buffer = buffer.Slice(buffer.End);
+                    _scanned = 0;
                     if (!isCompleted) return RpcFrameStatus.Incomplete;
                     _discarding = false;
                     return TooLarge(out error);
@@ -43,9 +50,11 @@ public sealed class NewlineFraming : RpcFraming
                 if (!isCompleted || buffer.IsEmpty) return RpcFrameStatus.Incomplete;
                 line = buffer;
                 buffer = buffer.Slice(buffer.End);
+                _scanned = 0;
             }
             else
             {
+                _scanned = 0;
                 line = buffer.Slice(0, newline.Value);
                 buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
                 if (_discarding)
@@ -61,6 +70,9 @@ public sealed class NewlineFraming : RpcFraming
             return RpcFrameStatus.Complete;
         }
     }
+
+    /// <summary>The bytes searched for a newline so far: the framing's work, which tests hold to a multiple of the bytes received.</summary>
+    internal long BytesExamined { get; private set; }
 
     private RpcFrameStatus TooLarge(out string error)
     {

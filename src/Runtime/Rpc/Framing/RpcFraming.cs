@@ -31,7 +31,11 @@ public abstract class RpcFraming
     /// what was consumed or discarded. <paramref name="frame"/> is a slice of the input: copy it before the caller
     /// advances its reader. <paramref name="isCompleted"/> says no more bytes will come.
     /// </summary>
-    /// <param name="buffer">The bytes received and not yet consumed.</param>
+    /// <param name="buffer">
+    /// The bytes received and not yet consumed. After <see cref="RpcFrameStatus.Incomplete"/> the next call gets the
+    /// same bytes again with the new ones after them, as a read loop over a pipe does, so a framing may resume its
+    /// search where it stopped (work linear in the bytes received).
+    /// </param>
     /// <param name="isCompleted">No more bytes will come: a partial message is then an error, not a wait.</param>
     /// <param name="frame">For <see cref="RpcFrameStatus.Complete"/>: the message body, without framing bytes.</param>
     /// <param name="error">For <see cref="RpcFrameStatus.TooLarge"/> and <see cref="RpcFrameStatus.Invalid"/>: why, in words for a person.</param>
