@@ -90,13 +90,13 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// <summary>What the sidecar announced when it became ready.</summary>
     public SidecarReadyInfo ReadyInfo => _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result : throw new InvalidOperationException("The sidecar is not ready.");
 
-    /// <summary>The RPC connection to the sidecar (JSON-RPC, MessagePack-RPC).</summary>
-    /// <exception cref="InvalidOperationException">The sidecar is not connected yet (still starting on a socket carrier), or its transport has its own client (see <see cref="Channel"/>).</exception>
-    public RpcConnection Connection => _connection ?? throw new InvalidOperationException(_options.ConnectChannel is null
+    // The RPC connection (JSON-RPC, MessagePack-RPC) behind Channel, for what only a connection has (its end, the
+    // drain); a transport with its own client (gRPC) has none.
+    internal RpcConnection Connection => _connection ?? throw new InvalidOperationException(_options.ConnectChannel is null
         ? $"The sidecar '{Name}' is not connected yet."
         : $"The sidecar '{Name}' is reached through its transport's own client, not an RPC connection: use Channel.");
 
-    /// <summary>What carries calls to the sidecar: the <see cref="Connection"/>, or the transport's own client (gRPC).</summary>
+    /// <summary>What carries calls to the sidecar, whatever the transport: the RPC connection (JSON-RPC, MessagePack-RPC) or the transport's own client (gRPC).</summary>
     /// <exception cref="InvalidOperationException">The sidecar is not connected yet.</exception>
     public RpcChannel Channel => (RpcChannel?)_channel ?? _connection ?? throw new InvalidOperationException($"The sidecar '{Name}' is not connected yet.");
 
