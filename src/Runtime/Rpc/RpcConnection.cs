@@ -12,24 +12,20 @@ namespace SidecarKit.Rpc;
 /// directions, notifications, cancellation, timeouts, streamed results with credit, and errors.
 /// </summary>
 /// <remarks>
-/// One read loop parses messages with the <see cref="RpcProtocol"/> and routes them; requests run on the thread pool.
-/// A sender encodes and writes its message on its own thread under a short lock, with no hand-off to another thread;
-/// while other senders wait for the lock it leaves the flush to the last of them, so a burst leaves in one write.
+/// One read loop parses messages with the <see cref="RpcProtocol"/> and routes them: answers to this side's calls
+/// (<see cref="OutboundCalls"/>), requests from the other side, run on the thread pool under the common admission rules
+/// (<see cref="InboundCallTable"/>). Messages leave through <see cref="ConnectionWriter"/>, on the sender's own thread.
 /// </remarks>
 public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 {
     private readonly IDuplexPipe _transport;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private int _writersWaiting;
-    private int _flushScheduled;
-    private readonly ArrayBufferWriter<byte> _scratch = new(256);
+    private readonly ConnectionWriter _writer;
     private readonly OutboundCalls _outbound = new();
     private readonly InboundCallTable _inbound;
     private int _pendingReplies; // answers owed to the other side: requests running or answered but not yet written
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _readLoop;
     private ITimer? _timeoutSweep;
-    private volatile bool _outputClosed;
     private readonly TaskCompletionSource _admittedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _closeBySelfReason;
     private volatile bool _closing;
@@ -49,6 +45,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         Options = options ?? new RpcConnectionOptions();
         Log = logger ?? NullLogger.Instance;
         _inbound = new InboundCallTable(Options.MaxConcurrentRequests);
+        _writer = new ConnectionWriter(transport.Output, protocol, InBurst, ClosedException, Log);
     }
 
     /// <summary>The protocol of this connection.</summary>
@@ -233,128 +230,13 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     private Exception ClosedException() => _outbound.CloseReason ?? new OutputClosedException("The connection is closed.");
 
     /// <summary>Writing failed because the output is closed or broken; the reason may not be known yet.</summary>
-    private sealed class OutputClosedException(string message, Exception? inner = null) : SidecarException(message, inner);
 
     // ---------------------------------------------------------------- writing
 
-    internal ValueTask SendAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage
-    {
-        if (_outputClosed) throw ClosedException();
-        Interlocked.Increment(ref _writersWaiting);
-        if (!_writeGate.Wait(0))
-            return SendSlowAsync(message);
-        Interlocked.Decrement(ref _writersWaiting);
-        bool release = true;
-        try
-        {
-            ValueTask<FlushResult> flush = WriteLocked(in message);
-            if (!flush.IsCompletedSuccessfully)
-            {
-                release = false;
-                return AwaitFlushAndReleaseAsync(flush);
-            }
-            OnFlushed(flush.Result);
-            return default;
-        }
-        finally
-        {
-            if (release) _writeGate.Release();
-        }
-    }
-
-    private async ValueTask SendSlowAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage
-    {
-        await _writeGate.WaitAsync().ConfigureAwait(false);
-        Interlocked.Decrement(ref _writersWaiting);
-        try
-        {
-            if (_outputClosed) throw ClosedException();
-            OnFlushed(await CompleteFlushAsync(WriteLocked(in message)).ConfigureAwait(false));
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
+    internal ValueTask SendAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage => _writer.SendAsync(message);
 
     // Racy reads on purpose: a wrong guess costs one system call or one hand-off, never a lost message.
     private bool InBurst() => _outbound.SeveralWaiting || Volatile.Read(ref _pendingReplies) > 1;
-
-    private async Task FlushScheduledAsync()
-    {
-        await _writeGate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            // Cleared before flushing: whatever is written after this point schedules another flush.
-            Volatile.Write(ref _flushScheduled, 0);
-            if (!_outputClosed) OnFlushed(await CompleteFlushAsync(_transport.Output.FlushAsync()).ConfigureAwait(false));
-        }
-        catch (Exception e)
-        {
-            Log.LogOutputFailed(e);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
-
-    private async ValueTask AwaitFlushAndReleaseAsync(ValueTask<FlushResult> flush)
-    {
-        try { OnFlushed(await CompleteFlushAsync(flush).ConfigureAwait(false)); }
-        finally { _writeGate.Release(); }
-    }
-
-    private async ValueTask<FlushResult> CompleteFlushAsync(ValueTask<FlushResult> flush)
-    {
-        try
-        {
-            return await flush.ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            _outputClosed = true; // a broken pipe: the other side is gone or going
-            throw new OutputClosedException("The connection's output is closed: " + e.Message, e);
-        }
-    }
-
-    private void OnFlushed(FlushResult result)
-    {
-        if (result.IsCompleted) _outputClosed = true; // the other side stopped reading
-    }
-
-    // Encodes into a scratch buffer first, so a codec that throws halfway leaves nothing half-written on the wire.
-    // The flush is left to a sender already waiting for the lock, if any: it will flush this message with its own.
-    // In a burst (other calls of this side outstanding, or other answers owed) it is left to a flush queued on the
-    // thread pool behind the work of that burst, so a burst leaves in a few writes instead of one system call per
-    // message; a lone call or answer is still flushed at once, with no hand-off.
-    private ValueTask<FlushResult> WriteLocked<TMessage>(in TMessage message) where TMessage : struct, IOutgoingMessage
-    {
-        _scratch.ResetWrittenCount();
-        message.Write(Protocol, _scratch);
-        PipeWriter output = _transport.Output;
-        try
-        {
-            output.Write(_scratch.WrittenSpan);
-            if (_scratch.Capacity > 64 * 1024 && _scratch.WrittenCount < 4096)
-                _scratch.Clear();
-            if (Volatile.Read(ref _writersWaiting) > 0) return default;
-            // Deferred only up to 64 KiB: beyond, this sender flushes (and waits, holding the lock, if the other side is
-            // not reading), which is what lets the read loop see the backlog and push back.
-            if (InBurst() && output.CanGetUnflushedBytes && output.UnflushedBytes < 64 * 1024)
-            {
-                if (Interlocked.Exchange(ref _flushScheduled, 1) == 0)
-                    ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.FlushScheduledAsync(), this, preferLocal: false);
-                return default;
-            }
-            return output.FlushAsync();
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            _outputClosed = true;
-            throw new OutputClosedException("The connection's output is closed: " + e.Message, e);
-        }
-    }
 
     // ---------------------------------------------------------------- reading
 
@@ -410,17 +292,14 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     // sender) until the write completes. Only answers count: reading responses to this side's own calls never creates
     // output, so a client that only calls never stops reading, and two peers cannot wait on each other that way.
     private bool RepliesBacklogged()
-        => Volatile.Read(ref _pendingReplies) >= Options.MaxPendingReplies && _writeGate.CurrentCount == 0;
+        => Volatile.Read(ref _pendingReplies) >= Options.MaxPendingReplies && _writer.IsWriting;
 
     // The gate is fair: acquiring it means every writer queued before has written. A peer that reads nothing for
     // StalledOutputTimeout is given up on, which also ends two peers that each serve the other and wait for it to read.
     private async ValueTask<bool> WaitForOutputAsync()
     {
-        if (await _writeGate.WaitAsync(Options.StalledOutputTimeout).ConfigureAwait(false))
-        {
-            _writeGate.Release();
+        if (await _writer.WaitForWritesAsync(Options.StalledOutputTimeout).ConfigureAwait(false))
             return true;
-        }
         CloseBySelf($"the other side has read nothing for {Options.StalledOutputTimeout.TotalSeconds:0.#} s while {Volatile.Read(ref _pendingReplies)} answers are owed to it");
         return false;
     }
@@ -656,25 +535,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     }
 
     /// <summary>Writes out everything queued so far and closes the outgoing direction.</summary>
-    public async Task CompleteOutputAsync()
-    {
-        await _writeGate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            bool wasOpen = !_outputClosed;
-            _outputClosed = true;
-            if (wasOpen)
-            {
-                try { await _transport.Output.FlushAsync().ConfigureAwait(false); }
-                catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { Log.LogOutputFailed(e); }
-            }
-            await _transport.Output.CompleteAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
+    public Task CompleteOutputAsync() => _writer.CompleteAsync();
 
     /// <summary>Closes the connection: flushes what is queued, stops reading, and fails calls still waiting.</summary>
     public async ValueTask DisposeAsync()
