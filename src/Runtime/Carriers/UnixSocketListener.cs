@@ -71,25 +71,35 @@ internal sealed class UnixSocketListener : CarrierListener
         string path = PreparePath(listen, logger, out string? ownDirectory);
         try
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                socket.Bind(new UnixDomainSocketEndPoint(path));
-                if (!OperatingSystem.IsWindows())
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                socket.Listen(128);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                throw new SidecarException($"Could not listen on the Unix socket '{path}': {e.Message}", e);
-            }
-            return new UnixSocketListener(socket, path, ownDirectory);
+            return new UnixSocketListener(BindPrivate(path), path, ownDirectory);
         }
         catch
         {
             if (ownDirectory is not null) PrivateSocketPlace.TryDelete(() => Directory.Delete(ownDirectory, recursive: true));
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A socket listening at <paramref name="path"/> (from <see cref="PreparePath"/>), made 0600 before it listens, so no
+    /// other user can connect in between. Shared with the servers that serve the socket themselves (gRPC on Kestrel,
+    /// which takes it as a handle).
+    /// </summary>
+    internal static Socket BindPrivate(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            socket.Listen(128);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new SidecarException($"Could not listen on the Unix socket '{path}': {e.Message}", e);
         }
     }
 

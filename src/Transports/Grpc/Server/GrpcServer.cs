@@ -92,7 +92,14 @@ internal sealed class GrpcServer : ISidecarServer
     private async Task ListenAsync(SidecarServerContext context, bool unix, CancellationToken cancellationToken)
     {
         IPEndPoint? endPoint = unix ? null : LoopbackEndPoint(context.Options.Listen);
-        if (unix) _unixPath = UnixSocketListener.PreparePath(context.Options.Listen, _logger, out _ownDirectory);
+        System.Net.Sockets.Socket? unixSocket = null;
+        if (unix)
+        {
+            // Bound, made 0600 and listening before Kestrel takes it (as the socket carriers do), not chmod-ed after
+            // Kestrel started listening: no other user can connect in between.
+            _unixPath = UnixSocketListener.PreparePath(context.Options.Listen, _logger, out _ownDirectory);
+            unixSocket = UnixSocketListener.BindPrivate(_unixPath);
+        }
 
         // The empty builder: no appsettings, no environment configuration, no file watchers, no console lifetime.
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -107,7 +114,11 @@ internal sealed class GrpcServer : ISidecarServer
                 listen.Protocols = HttpProtocols.Http2;
                 listen.Use(PlaintextOnly.Middleware(kestrel.Limits.KeepAliveTimeout, _logger));
             }
-            if (unix) kestrel.ListenUnixSocket(_unixPath!, Configure);
+            if (unixSocket is not null)
+            {
+                kestrel.ListenHandle((ulong)unixSocket.SafeHandle.DangerousGetHandle(), Configure);
+                unixSocket.SafeHandle.SetHandleAsInvalid();   // Kestrel owns the descriptor now and closes it; ours must never
+            }
             else kestrel.Listen(endPoint!, Configure);
         });
         builder.Services.AddSingleton<IHostLifetime, SidecarHostLifetime>();   // the sidecar host owns signals and shutdown
@@ -141,7 +152,6 @@ internal sealed class GrpcServer : ISidecarServer
         }
         if (unix)
         {
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_unixPath!, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
             ListenInfo = _unixPath!;
         }
