@@ -17,16 +17,16 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/sidecarkit-consumer.XXXXXX")"
 passed=0; failed=0
 check() { if eval "$2"; then passed=$((passed+1)); echo "  ok   $1"; else failed=$((failed+1)); echo "  FAIL $1"; fi; }
 version=""
-cleanup() {
-  # The test's packages leave nothing behind in the NuGet cache (each run has its own version).
+# The NuGet cache never holds a SidecarKit package of the version under test: cleared before the restore (a package
+# rebuilt under the same version must not be masked by the cached copy) and at the end (each run leaves nothing).
+clear_cache() {
   local cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
-  if [ -n "$version" ] && [ -z "${SIDECARKIT_PACKAGES:-}" ]; then
-    for id in sidecarkit sidecarkit.runtime sidecarkit.messagepack sidecarkit.grpc sidecarkit.extensions.hosting; do
-      rm -rf "$cache/$id/$version"
-    done
-  fi
-  rm -rf "$work"
+  [ -n "$version" ] || return 0
+  for id in sidecarkit sidecarkit.runtime sidecarkit.messagepack sidecarkit.grpc sidecarkit.extensions.hosting; do
+    rm -rf "${cache:?}/$id/$version"
+  done
 }
+cleanup() { clear_cache; rm -rf "$work"; }
 trap cleanup EXIT
 
 if [ -n "${SIDECARKIT_PACKAGES:-}" ]; then
@@ -57,6 +57,8 @@ check "the packages are SidecarKit, .Runtime, .MessagePack, .Grpc, .Extensions.H
   $ok'
 check "SidecarKit.Runtime carries the generator under analyzers/dotnet/roslyn4.14/cs" \
   'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.Generator.dll"'
+
+clear_cache
 
 # The consumer: outside the repository (no Directory.Build.props, Directory.Packages.props or nuget.config of ours
 # applies), its own nuget.config with the local feed added to the machine's sources.
