@@ -6,8 +6,9 @@ require_dotnet
 cd "$ROOT"
 
 # Polyglot prerequisites: Debian's Python with its msgpack module (an independent MessagePack implementation) and its
-# grpcio and protobuf modules (independent gRPC and Protocol Buffers implementations), and protoc for the .proto files.
-apt_install python3 python3-msgpack python3-grpcio python3-protobuf protobuf-compiler || true
+# grpcio and protobuf modules (independent gRPC and Protocol Buffers implementations), and protoc for the .proto files;
+# unzip for the consumer test (it looks inside the packages).
+apt_install python3 python3-msgpack python3-grpcio python3-protobuf protobuf-compiler unzip || true
 
 # Third-party corpora the .NET tests read (msgpack-test-suite), pinned in tests/Conformance/package.json.
 if command -v npm >/dev/null; then
@@ -60,7 +61,7 @@ run_counted() {
   DEMO_SIDECAR_DLL="$demo_dll" "$@" > "$out/suite.log" 2>&1
   set -e
   tail -n 40 "$out/suite.log"
-  # Python's unittest ("FAIL: "/"ERROR: "), node's TAP ("not ok"), the trim check ("FAIL ").
+  # Python's unittest ("FAIL: "/"ERROR: "), node's TAP ("not ok"), the trim and consumer checks ("FAIL ").
   grep -E -A 3 '^(FAIL|ERROR): |^ *not ok |^  FAIL ' "$out/suite.log" | sed "s|^|$name: |" >> "$out/failures.log" || true
   local line
   line=$(grep -E "^$label: [0-9]+ passed, [0-9]+ failed\$" "$out/suite.log" | tail -n 1 || true)
@@ -80,6 +81,9 @@ missing() {
 
 echo "== trimming (no reflection on the call path)"
 run_counted trim "tests/Trimming/check.sh" bash tests/Trimming/check.sh
+
+echo "== packages (tests/Consumer: the packed packages in a fresh project outside the repository, every transport)"
+run_counted consumer "tests/Consumer/run.sh" bash tests/Consumer/run.sh
 
 echo "== polyglot tests (Python: the stdlib, and Debian's python3-msgpack, python3-grpcio and python3-protobuf)"
 if [ -x /usr/bin/python3 ]; then
