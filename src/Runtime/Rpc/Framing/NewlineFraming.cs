@@ -8,9 +8,17 @@ namespace SidecarKit.Rpc.Framing;
 /// is discarded as it streams in (never buffered whole) and reported once its end is seen: the next line starts the
 /// next message, so the stream always stays in step.
 /// </summary>
+/// <remarks>
+/// Between a call that answers <see cref="RpcFrameStatus.Incomplete"/> and the next, the buffer starts at the same byte
+/// and holds at least as much (the connection's read loop leaves an incomplete line unconsumed): only the bytes that
+/// arrived since are searched for the newline, so the cost is linear in the bytes received however they are cut.
+/// </remarks>
 public sealed class NewlineFraming : RpcFraming
 {
     private bool _discarding;
+    // The bytes at the buffer's start searched for a newline in vain by the previous call: the read loop hands an
+    // incomplete line back from its first byte with more after it, so only what is new is searched (linear cost).
+    private long _searched;
 
     /// <summary>Creates the framing for one connection.</summary>
     /// <param name="maxMessageSize">The longest line accepted, in bytes, without its newline.</param>
@@ -18,6 +26,9 @@ public sealed class NewlineFraming : RpcFraming
 
     /// <inheritdoc />
     public override string Name => "newline";
+
+    /// <summary>The bytes searched for a newline since this framing was created: its work, for tests that hold it to linear cost.</summary>
+    internal long BytesExamined { get; private set; }
 
     /// <inheritdoc />
     public override RpcFrameStatus TryReadFrame(ref ReadOnlySequence<byte> buffer, bool isCompleted,
@@ -27,10 +38,13 @@ public sealed class NewlineFraming : RpcFraming
         error = null;
         while (true)
         {
-            SequencePosition? newline = buffer.PositionOf((byte)'\n');
+            long from = _searched <= buffer.Length ? _searched : 0;
+            _searched = 0;
+            SequencePosition? newline = (from == 0 ? buffer : buffer.Slice(from)).PositionOf((byte)'\n');
             ReadOnlySequence<byte> line;
             if (newline is null)
             {
+                BytesExamined += buffer.Length - from;
                 // Too long already: drop it as it streams in, and report it once its end is seen.
                 if (buffer.Length > MaxMessageSize) _discarding = true;
                 if (_discarding)
@@ -40,13 +54,19 @@ public sealed class NewlineFraming : RpcFraming
                     _discarding = false;
                     return TooLarge(out error);
                 }
-                if (!isCompleted || buffer.IsEmpty) return RpcFrameStatus.Incomplete;
+                if (!isCompleted)
+                {
+                    _searched = buffer.Length;
+                    return RpcFrameStatus.Incomplete;
+                }
+                if (buffer.IsEmpty) return RpcFrameStatus.Incomplete;
                 line = buffer;
                 buffer = buffer.Slice(buffer.End);
             }
             else
             {
                 line = buffer.Slice(0, newline.Value);
+                BytesExamined += line.Length + 1 - from;
                 buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
                 if (_discarding)
                 {
