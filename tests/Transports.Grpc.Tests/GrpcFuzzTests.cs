@@ -132,7 +132,7 @@ public class GrpcFuzzTests
             Assert.True(allocated <= 64L * input.Message.Length + 64 * 1024,
                 $"{allocated} bytes allocated reading {input.Message.Length} bytes as {probe}: {Fuzz.Show(input.Message)}");
             return true;
-        }, maxTest: 2000);
+        }, maxTest: 3000);
     }
 
     // A payload as grpc-dotnet hands it to a marshaller: a sequence whose segments end wherever the frames' bytes did.
@@ -205,7 +205,7 @@ public class GrpcFuzzTests
         {
             s_probes[input.Probe].Accept(new Deserialize(input.Chunked.Bytes, input.Chunked.Pieces));
             return true;
-        }, maxTest: 500);
+        }, maxTest: 1000);
     }
 
     private static readonly VerifiedGzipCompressionProvider s_gzip = new();
