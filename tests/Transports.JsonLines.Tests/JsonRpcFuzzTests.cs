@@ -121,4 +121,30 @@ public class JsonRpcFuzzTests
             return true;
         }, maxTest: 300);
     }
+
+    // The cases the work property found (default seed), at full size: before, every piece searched the whole buffered
+    // line again (a 4 MiB line in 4 KiB pieces: about 2 GiB looked at), and every piece of a body parsed its headers again.
+    [Fact]
+    public void A_long_line_in_small_pieces_is_searched_once()
+    {
+        byte[] line = [.. Enumerable.Repeat((byte)'x', 4 * 1024 * 1024), (byte)'\n'];
+        var framing = new NewlineFraming();
+        FeedResult fed = ProtocolFeed.Run(new JsonRpcProtocol(framing), line, Pieces(line.Length, 4096));
+        Assert.Equal(1, fed.Messages);
+        Assert.True(framing.BytesExamined <= line.Length, $"the framing looked at {framing.BytesExamined} bytes for {line.Length} received");
+    }
+
+    [Fact]
+    public void A_body_in_small_pieces_does_not_read_its_headers_again()
+    {
+        byte[] body = [.. Enumerable.Repeat((byte)' ', 64 * 1024)];
+        byte[] message = [.. System.Text.Encoding.ASCII.GetBytes($"X-Padding: {new string('p', 4000)}\r\nContent-Length: {body.Length}\r\n\r\n"), .. body];
+        var framing = new ContentLengthFraming();
+        FeedResult fed = ProtocolFeed.Run(new JsonRpcProtocol(framing), message, Pieces(message.Length, 16));
+        Assert.Equal(1, fed.Messages);
+        Assert.True(framing.BytesExamined <= 2L * message.Length, $"the framing looked at {framing.BytesExamined} bytes for {message.Length} received");
+    }
+
+    private static int[] Pieces(int length, int piece)
+        => [.. Enumerable.Repeat(piece, length / piece), .. (length % piece > 0 ? [length % piece] : Array.Empty<int>())];
 }
