@@ -44,10 +44,20 @@ internal abstract class PendingCall
     public abstract void Fail(Exception exception);
 
     protected Exception CreateRemoteException(in RpcMessage message)
-        => new SidecarRemoteException(message.ErrorCode, message.ErrorMessage ?? "", Connection.Protocol.ReadErrorData(in message))
+    {
+        System.Text.Json.JsonElement? data;
+        try
         {
-            Method = Method.WireName,
-        };
+            data = Connection.Protocol.ReadErrorData(in message);
+        }
+        catch (Exception e) when (e is WireFormatException or System.Text.Json.JsonException or FormatException or OverflowException or InvalidOperationException)
+        {
+            // The code and message were read, the data cannot be (a string that is not UTF-8, say): the caller still
+            // gets the error, without its data. Thrown from here it would end the read loop, and the connection.
+            data = null;
+        }
+        return new SidecarRemoteException(message.ErrorCode, message.ErrorMessage ?? "", data) { Method = Method.WireName };
+    }
 }
 
 internal sealed class PendingUnaryCall<TResult, TCodec>(RpcConnection connection, MethodDescriptor method)

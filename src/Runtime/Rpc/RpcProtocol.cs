@@ -45,7 +45,10 @@ public abstract class RpcProtocol
     /// <summary>Decodes a result.</summary>
     public abstract T ReadResult<T, TCodec>(in RpcMessage message) where TCodec : IWireCodec<T>;
 
-    /// <summary>Decodes an error's data member, if any, as JSON.</summary>
+    /// <summary>
+    /// Decodes an error's data member, if any, as JSON; throws <see cref="WireFormatException"/> when it cannot (the
+    /// caller then gets the error without its data).
+    /// </summary>
     public abstract JsonElement? ReadErrorData(in RpcMessage message);
 
     /// <summary>

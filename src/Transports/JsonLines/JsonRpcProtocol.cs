@@ -291,7 +291,8 @@ public sealed class JsonRpcProtocol : RpcProtocol
     public override JsonElement? ReadErrorData(in RpcMessage message)
     {
         if (message.Payload.IsEmpty) return null;
-        using JsonDocument doc = JsonDocument.Parse(message.Payload);
+        // As deep as the envelope was allowed to be (the default 64 of JsonDocument would refuse deeper data it let in).
+        using JsonDocument doc = JsonDocument.Parse(message.Payload, new JsonDocumentOptions { MaxDepth = _options.MaxDepth });
         return doc.RootElement.Clone();
     }
 

@@ -26,6 +26,9 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     // Where one message ends; writing needs no framing bytes, so the writers below go straight to the output.
     private readonly MessagePackObjectFraming _framing = new((options ?? new MessagePackOptions()).MaxMessageSize, (options ?? new MessagePackOptions()).MaxDepth);
 
+    /// <summary>The framing that finds where each message ends (its work counter is read by tests).</summary>
+    internal MessagePackObjectFraming Framing => _framing;
+
     /// <inheritdoc />
     public override string Name => "msgpack";
 

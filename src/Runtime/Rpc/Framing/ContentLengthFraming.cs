@@ -17,6 +17,10 @@ namespace SidecarKit.Rpc.Framing;
 /// not <c>Name: value</c> (the name an HTTP token), or is longer than <see cref="MaxHeaderSize"/> is <see cref="RpcFrameStatus.Invalid"/>: without
 /// a trustworthy length the next message cannot be found, so the connection closes. So does a stream that ends inside
 /// a header section or a body.</para>
+/// <para>Between a call that answers <see cref="RpcFrameStatus.Incomplete"/> and the next, the buffer starts at the same
+/// byte and holds at least as much (the connection's read loop leaves an incomplete message unconsumed): the search for
+/// the blank line resumes where it stopped, and headers already read are not read again while the body arrives, so the
+/// cost is linear in the bytes received however they are cut.</para>
 /// <para>Writing: only <c>Content-Length</c> is sent. The body is written into a buffer this framing keeps and reuses
 /// (so it can be measured before its header is written), then copied out after the header: no allocation per message.</para>
 /// </remarks>
@@ -37,6 +41,11 @@ public sealed class ContentLengthFraming : RpcFraming
 
     private ArrayBufferWriter<byte> _body = new(1024);
     private long _discardRemaining;
+    // Between a call that answered Incomplete and the next (which the read loop hands the same bytes and more): how far
+    // the search for the end of the header section got, or the header section's length and the body's once read.
+    private long _headerSearched;
+    private long _pendingHeader;
+    private long _pendingBody = -1;
 
     /// <summary>Creates the framing for one connection.</summary>
     /// <param name="maxMessageSize">The largest body accepted, in bytes.</param>
@@ -52,6 +61,12 @@ public sealed class ContentLengthFraming : RpcFraming
 
     /// <summary>The longest header section accepted, in bytes, without the blank line that ends it.</summary>
     public int MaxHeaderSize { get; }
+
+    /// <summary>
+    /// The bytes looked at since this framing was created (searched for the end of a header section, then parsed; not
+    /// the bodies, which are sliced, not read): its work, for tests that hold it to linear cost.
+    /// </summary>
+    internal long BytesExamined { get; private set; }
 
     // ------------------------------------------------------------------ reading
 
@@ -72,20 +87,39 @@ public sealed class ContentLengthFraming : RpcFraming
         }
         if (buffer.IsEmpty) return RpcFrameStatus.Incomplete;
 
-        // Only the first MaxHeaderSize bytes (and the blank line) can hold the end of the header section.
-        var reader = new SequenceReader<byte>(buffer.Slice(0, Math.Min(buffer.Length, MaxHeaderSize + HeaderEnd.Length)));
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> headers, HeaderEnd))
+        long headerLength; // the header section with the blank line that ends it
+        long length;
+        if (_pendingBody >= 0)
         {
-            if (buffer.Length >= MaxHeaderSize + HeaderEnd.Length)
-                return Invalid($"a header section longer than {MaxHeaderSize} bytes (no blank line ends it).", out error);
-            return isCompleted ? Invalid($"the stream ended inside a header section ({buffer.Length} bytes).", out error) : RpcFrameStatus.Incomplete;
+            // The headers of this message were read by an earlier call; only its body was missing.
+            headerLength = _pendingHeader;
+            length = _pendingBody;
         }
-        if (headers.Length > MaxHeaderSize)
-            return Invalid($"a header section longer than {MaxHeaderSize} bytes.", out error);
-
-        long length = ParseHeaders(headers, out error);
-        if (error is not null) return RpcFrameStatus.Invalid;
-        ReadOnlySequence<byte> rest = buffer.Slice(reader.Position);
+        else
+        {
+            // Only the first MaxHeaderSize bytes (and the blank line) can hold the end of the header section. The bytes an
+            // earlier call searched in vain are not searched again (but for the last 3, where the blank line may start).
+            long from = Math.Max(0, Math.Min(_headerSearched - (HeaderEnd.Length - 1), buffer.Length));
+            var reader = new SequenceReader<byte>(buffer.Slice(0, Math.Min(buffer.Length, MaxHeaderSize + HeaderEnd.Length)));
+            reader.Advance(from);
+            if (!reader.TryReadTo(out ReadOnlySequence<byte> _, HeaderEnd))
+            {
+                BytesExamined += reader.Length - from;
+                _headerSearched = reader.Length;
+                if (buffer.Length >= MaxHeaderSize + HeaderEnd.Length)
+                    return Invalid($"a header section longer than {MaxHeaderSize} bytes (no blank line ends it).", out error);
+                return isCompleted ? Invalid($"the stream ended inside a header section ({buffer.Length} bytes).", out error) : RpcFrameStatus.Incomplete;
+            }
+            _headerSearched = 0;
+            headerLength = reader.Consumed;
+            ReadOnlySequence<byte> headers = buffer.Slice(0, headerLength - HeaderEnd.Length);
+            BytesExamined += headerLength - from + headers.Length; // searched, then parsed
+            if (headers.Length > MaxHeaderSize)
+                return Invalid($"a header section longer than {MaxHeaderSize} bytes.", out error);
+            length = ParseHeaders(headers, out error);
+            if (error is not null) return RpcFrameStatus.Invalid;
+        }
+        ReadOnlySequence<byte> rest = buffer.Slice(headerLength);
 
         if (length > MaxMessageSize)
         {
@@ -97,8 +131,14 @@ public sealed class ContentLengthFraming : RpcFraming
             return RpcFrameStatus.TooLarge;
         }
         if (rest.Length < length)
+        {
+            // Remembered, so that the headers are not read again with every piece of the body.
+            _pendingHeader = headerLength;
+            _pendingBody = length;
             return isCompleted ? Invalid($"the stream ended inside a message ({rest.Length} of its {length} bytes arrived).", out error) : RpcFrameStatus.Incomplete;
+        }
 
+        _pendingBody = -1;
         frame = rest.Slice(0, length);
         buffer = rest.Slice(length);
         return RpcFrameStatus.Complete;

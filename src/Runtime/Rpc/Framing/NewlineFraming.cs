@@ -6,13 +6,19 @@ namespace SidecarKit.Rpc.Framing;
 /// One message per <c>\n</c>-terminated line (JSON lines). A line holding only spaces, tabs or <c>\r</c> is not a
 /// message and is skipped; a final line without its newline is taken when the stream ends. A line over the size limit
 /// is discarded as it streams in (never buffered whole) and reported once its end is seen: the next line starts the
-/// next message, so the stream always stays in step. The search for the newline resumes where the last one stopped
-/// (the read loop hands back the incomplete line with more bytes after it), so a long line costs work linear in its size.
+/// next message, so the stream always stays in step.
 /// </summary>
+/// <remarks>
+/// Between a call that answers <see cref="RpcFrameStatus.Incomplete"/> and the next, the buffer starts at the same byte
+/// and holds at least as much (the connection's read loop leaves an incomplete line unconsumed): only the bytes that
+/// arrived since are searched for the newline, so the cost is linear in the bytes received however they are cut.
+/// </remarks>
 public sealed class NewlineFraming : RpcFraming
 {
     private bool _discarding;
-    private long _scanned;   // bytes at the start of the buffer known to hold no newline (the incomplete line so far)
+    // The bytes at the buffer's start searched for a newline in vain by the previous call: the read loop hands an
+    // incomplete line back from its first byte with more after it, so only what is new is searched (linear cost).
+    private long _searched;
 
     /// <summary>Creates the framing for one connection.</summary>
     /// <param name="maxMessageSize">The longest line accepted, in bytes, without its newline.</param>
@@ -20,6 +26,9 @@ public sealed class NewlineFraming : RpcFraming
 
     /// <inheritdoc />
     public override string Name => "newline";
+
+    /// <summary>The bytes searched for a newline since this framing was created: its work, for tests that hold it to linear cost.</summary>
+    internal long BytesExamined { get; private set; }
 
     /// <inheritdoc />
     public override RpcFrameStatus TryReadFrame(ref ReadOnlySequence<byte> buffer, bool isCompleted,
@@ -29,33 +38,35 @@ public sealed class NewlineFraming : RpcFraming
         error = null;
         while (true)
         {
-            if (_scanned > buffer.Length) _scanned = 0;   // not the buffer of the last call: search it all
-            ReadOnlySequence<byte> unscanned = buffer.Slice(_scanned);
-            SequencePosition? newline = unscanned.PositionOf((byte)'\n');
-            BytesExamined += newline is null ? unscanned.Length : unscanned.Slice(0, newline.Value).Length + 1;
+            long from = _searched <= buffer.Length ? _searched : 0;
+            _searched = 0;
+            SequencePosition? newline = (from == 0 ? buffer : buffer.Slice(from)).PositionOf((byte)'\n');
             ReadOnlySequence<byte> line;
             if (newline is null)
             {
-                _scanned = buffer.Length;
+                BytesExamined += buffer.Length - from;
                 // Too long already: drop it as it streams in, and report it once its end is seen.
                 if (buffer.Length > MaxMessageSize) _discarding = true;
                 if (_discarding)
                 {
                     buffer = buffer.Slice(buffer.End);
-                    _scanned = 0;
                     if (!isCompleted) return RpcFrameStatus.Incomplete;
                     _discarding = false;
                     return TooLarge(out error);
                 }
-                if (!isCompleted || buffer.IsEmpty) return RpcFrameStatus.Incomplete;
+                if (!isCompleted)
+                {
+                    _searched = buffer.Length;
+                    return RpcFrameStatus.Incomplete;
+                }
+                if (buffer.IsEmpty) return RpcFrameStatus.Incomplete;
                 line = buffer;
                 buffer = buffer.Slice(buffer.End);
-                _scanned = 0;
             }
             else
             {
-                _scanned = 0;
                 line = buffer.Slice(0, newline.Value);
+                BytesExamined += line.Length + 1 - from;
                 buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
                 if (_discarding)
                 {
@@ -70,9 +81,6 @@ public sealed class NewlineFraming : RpcFraming
             return RpcFrameStatus.Complete;
         }
     }
-
-    /// <summary>The bytes searched for a newline so far: the framing's work, which tests hold to a multiple of the bytes received.</summary>
-    internal long BytesExamined { get; private set; }
 
     private RpcFrameStatus TooLarge(out string error)
     {
