@@ -197,25 +197,11 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
         var silent = new List<RawClient>();
         try
         {
-            for (int i = 0; i < 1000; i++)
-            {
-                // The listen backlog (128) fills faster than the sidecar accepts: then a connect says "try again".
-                for (int attempt = 0; ; attempt++)
-                {
-                    try
-                    {
-                        silent.Add(await RawClient.ConnectAsync(carrier, where));
-                        break;
-                    }
-                    catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain && attempt < 500)
-                    {
-                        await Task.Delay(10);
-                    }
-                }
-            }
+            for (int i = 0; i < 1000; i++) silent.Add(await PatientlyAsync(() => RawClient.ConnectAsync(carrier, where)));
             for (int round = 0; round < 3; round++)
             {
-                await using RawClient parent = await RawClient.ConnectAsync(carrier, where, sidecar);   // says hello, reads lifecycle.ready
+                // Says hello and reads lifecycle.ready.
+                await using RawClient parent = await PatientlyAsync(() => RawClient.ConnectAsync(carrier, where, sidecar));
                 JsonElement? sum = await parent.CallAsync(RawClient.Request(1, "demo.add", (ref MessagePackWriter w) => { w.Write(2); w.Write(3); }, 2));
                 Assert.Equal(5, sum!.Value[3].GetInt32());
             }
@@ -229,6 +215,20 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(5, await sidecar.GetClient<IDemo>().AddAsync(2, 3));   // the parent's own connection served on
         Assert.Contains(sidecar.StderrTail, l => l.Contains("MaxPendingConnections"));
         Assert.DoesNotContain(sidecar.StderrTail, l => l.StartsWith("fail", StringComparison.Ordinal));   // dropping is not a failure
+
+        // The listen backlog (128) fills faster than the sidecar accepts: then an asynchronous connect says "try again"
+        // (the parent's own connect blocks until there is room).
+        static async Task<RawClient> PatientlyAsync(Func<Task<RawClient>> connect)
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                try { return await connect(); }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain && attempt < 1000)
+                {
+                    await Task.Delay(10);
+                }
+            }
+        }
     }
 
     [Theory]
