@@ -11,7 +11,10 @@ internal static class DiagnosticDescriptors
     private const string HelpBase = "https://github.com/sidecarkit/sidecarkit/blob/main/docs/diagnostics.md#";
 
     private static DiagnosticDescriptor Error(string id, string title, string message)
-        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+        => Create(id, title, message, DiagnosticSeverity.Error);
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity)
+        => new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
 
     public static readonly DiagnosticDescriptor ContractNotPartial = Error("SK0001",
         "Contract interface must be partial",
@@ -77,11 +80,33 @@ internal static class DiagnosticDescriptors
         "Invalid field number",
         "'{0}' of '{1}': {2}");
 
+    public static readonly DiagnosticDescriptor DuplicateContractName = Error("SK0017",
+        "Duplicate contract name",
+        "Contracts '{0}' and '{1}' both have the contract name '{2}'; every contract in a compilation needs its own name in [SidecarContract(\"…\")]");
+
+    public static readonly DiagnosticDescriptor BaseInterface = Error("SK0018",
+        "Contract interface must not inherit interfaces",
+        "contract '{0}' inherits '{1}': contracts cannot inherit interfaces (yet)");
+
+    public static readonly DiagnosticDescriptor MissingCancellationToken = Create("SK0019",
+        "Contract method has no CancellationToken",
+        "Method '{0}' has no CancellationToken parameter: add 'CancellationToken cancellationToken = default' as its last parameter so callers can cancel the call and the callee can observe it",
+        DiagnosticSeverity.Info);
+
+    public static readonly DiagnosticDescriptor UnsealedType = Create("SK0020",
+        "Type on the wire is not sealed",
+        "Type '{0}' is not sealed: a derived type passed as '{0}' is sent with the members of '{0}' only (polymorphism is not supported yet); declare it 'sealed'",
+        DiagnosticSeverity.Warning);
+
+    /// <summary>Whether a diagnostic of this id stops the contract from being generated.</summary>
+    public static bool IsError(string id) => ById(id).DefaultSeverity == DiagnosticSeverity.Error;
+
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = new[]
     {
         ContractNotPartial, ContractGeneric, ContractNested, InvalidContractName, UnsupportedReturnType, UnsupportedType,
         UnsupportedParameterModifier, MisplacedCancellationToken, DuplicateWireName, GenericMethod, UnsupportedMember,
-        NoConstructor, DuplicateMemberName, StreamParameter, InvalidMethodName, InvalidFieldNumber,
+        NoConstructor, DuplicateMemberName, StreamParameter, InvalidMethodName, InvalidFieldNumber, DuplicateContractName,
+        BaseInterface, MissingCancellationToken, UnsealedType,
     };
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using SidecarKit.Generator;
 
 namespace SidecarKit.Contracts.Generator.Tests;
@@ -26,6 +27,12 @@ public class DiagnosticTests
         { "SK0015", "PingAsync", """[SidecarContract("c")] public partial interface IC { [SidecarMethod("system.ping")] Task PingAsync(); }""" },
         { "SK0016", "b", """[SidecarContract("c")] public partial interface IC { Task SetAsync(int a, [SidecarField(1)] int b); }""" },
         { "SK0016", "Note", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Pinned value); } public sealed record Pinned([property: SidecarField(19500)] string Note);""" },
+        // The second contract with the name is reported (at its attribute); the first, IOk, is generated.
+        { "SK0017", "SidecarKit.SidecarContract", """[SidecarContract("c")] public partial interface IOk { Task PingAsync(CancellationToken ct); } [SidecarKit.SidecarContract("c")] public partial interface IC { Task PongAsync(CancellationToken ct); }""" },
+        { "SK0018", "IDisposable", """[SidecarContract("c")] public partial interface IC : IDisposable { Task PingAsync(CancellationToken ct); }""" },
+        // Info and warning: the contract is still generated.
+        { "SK0019", "PingAsync", """[SidecarContract("c")] public partial interface IC { Task PingAsync(); }""" },
+        { "SK0020", "Shape", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Shape value, CancellationToken ct); } public class Shape { public int Sides { get; set; } }""" },
     };
 
     [Theory]
@@ -35,16 +42,22 @@ public class DiagnosticTests
         string full = "using SidecarKit;\nnamespace D;\n" + source;
         var (output, diagnostics, result) = GeneratorHarness.Run(full);
 
-        Diagnostic diagnostic = Assert.Single(diagnostics);
+        // The cases are kept short, so most of their methods have no CancellationToken: that info (SK0019) is left out
+        // here unless it is the case's own diagnostic.
+        Diagnostic diagnostic = Assert.Single(diagnostics, d => d.Id == id || d.Id != "SK0019");
         Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        DiagnosticSeverity severity = id switch { "SK0019" => DiagnosticSeverity.Info, "SK0020" => DiagnosticSeverity.Warning, _ => DiagnosticSeverity.Error };
+        Assert.Equal(severity, diagnostic.Severity);
         // Diagnostics from the cached model carry a file path and span (not a tree): find the tree by path.
         SyntaxTree tree = output.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
         string flagged = tree.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length);
         Assert.Contains(marker, flagged);
         Assert.EndsWith("#" + id.ToLowerInvariant(), diagnostic.Descriptor.HelpLinkUri);
-        // Never broken generated code: nothing is emitted for a contract with errors.
-        Assert.Empty(result.Results[0].GeneratedSources);
+        // Never broken generated code: nothing is emitted for a contract with errors (IOk is a valid contract of a case).
+        if (severity == DiagnosticSeverity.Error)
+            Assert.Empty(result.Results[0].GeneratedSources.Where(g => !g.HintName.Contains(".IOk.", StringComparison.Ordinal)));
+        else
+            Assert.Single(result.Results[0].GeneratedSources);
         Assert.DoesNotContain(output.GetDiagnostics(), d => d.Id.StartsWith("CS", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Error
             && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
     }
@@ -60,6 +73,110 @@ public class DiagnosticTests
         Diagnostic d = Assert.Single(diagnostics);
         Assert.Equal("SK0008", d.Id);
         Assert.Contains("one-way notification", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("int CountAsync(string text, out int lines);", "SK0005 CountAsync", "SK0007 lines")]
+    [InlineData("Task<T> GetAsync<T>(ref int version, CancellationToken ct, string key);", "SK0010 GetAsync", "SK0007 version", "SK0008 ct")]
+    [InlineData("List<int> Sum(object values, IAsyncEnumerable<int> more);", "SK0005 Sum", "SK0006 values", "SK0014 more")]
+    public void Every_problem_of_a_method_is_reported_at_once(string method, params string[] expected)
+    {
+        var (output, diagnostics, _) = GeneratorHarness.Run("using SidecarKit;\nnamespace D;\n[SidecarContract(\"c\")] public partial interface IC { " + method + " }");
+        string[] actual = [.. diagnostics.Select(d => d.Id + " " + Flagged(output, d))];
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Base_interface_is_named_in_the_message_at_the_base_list_entry()
+    {
+        var (output, diagnostics, _) = GeneratorHarness.Run("""
+            using SidecarKit;
+            namespace D;
+            [SidecarContract("c")] public partial interface IC : IDisposable, IAsyncDisposable { Task PingAsync(CancellationToken ct); }
+            """);
+        Assert.Equal(["SK0018 IDisposable", "SK0018 IAsyncDisposable"], diagnostics.Select(d => d.Id + " " + Flagged(output, d)));
+        Assert.Equal("contract 'D.IC' inherits 'System.IDisposable': contracts cannot inherit interfaces (yet)", diagnostics[0].GetMessage());
+    }
+
+    [Fact]
+    public void Duplicate_contract_names_across_files_are_reported_at_each_later_contract()
+    {
+        var (output, diagnostics, result) = GeneratorHarness.Run(
+            """using SidecarKit; namespace A; [SidecarContract("calc")] public partial interface ICalc { Task<int> AddAsync(int a, CancellationToken ct); }""",
+            """using SidecarKit; namespace B; [SidecarContract("calc")] public partial interface ICalc { Task<int> SubAsync(int a, CancellationToken ct); }""",
+            """using SidecarKit; namespace C; [SidecarContract("calc")] public partial interface IMath { Task<int> MulAsync(int a, CancellationToken ct); }""",
+            """using SidecarKit; namespace C; [SidecarContract("Calc")] public partial interface IOther { Task<int> DivAsync(int a, CancellationToken ct); }""");
+        Assert.Equal(
+            ["Contracts 'A.ICalc' and 'B.ICalc' both have the contract name 'calc'; every contract in a compilation needs its own name in [SidecarContract(\"…\")] @Source1.cs",
+             "Contracts 'A.ICalc' and 'C.IMath' both have the contract name 'calc'; every contract in a compilation needs its own name in [SidecarContract(\"…\")] @Source2.cs"],
+            diagnostics.Select(d => d.GetMessage() + " @" + d.Location.GetLineSpan().Path));
+        Assert.All(diagnostics, d => Assert.Equal("SidecarContract(\"calc\")", Flagged(output, d)));
+        // Names are case-sensitive on the wire: "Calc" is another contract. The later two are not generated.
+        Assert.Equal(["A.ICalc.Sidecar.g.cs", "C.IOther.Sidecar.g.cs"], result.Results[0].GeneratedSources.Select(g => g.HintName));
+    }
+
+    [Fact]
+    public void Missing_cancellation_token_is_info_only_on_cancellable_requests_and_code_is_still_generated()
+    {
+        var (output, diagnostics, result) = GeneratorHarness.Run("""
+            using SidecarKit;
+            namespace D;
+            [SidecarContract("c")]
+            public partial interface IC
+            {
+                Task<int> AddAsync(int a, int b);
+                Task PingAsync();
+                ValueTask<int> CountAsync();
+                IAsyncEnumerable<int> WatchAsync(string key);
+                Task<int> WithTokenAsync(int a, CancellationToken cancellationToken = default);
+                void Log(string message);
+            }
+            """);
+        Assert.Equal(["SK0019 AddAsync", "SK0019 PingAsync", "SK0019 CountAsync", "SK0019 WatchAsync"], diagnostics.Select(d => d.Id + " " + Flagged(output, d)));
+        Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Info, d.Severity));
+        Assert.Single(result.Results[0].GeneratedSources);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
+    public void Info_diagnostic_does_not_fail_a_build_that_treats_warnings_as_errors()
+    {
+        // TreatWarningsAsErrors: the driver filters generator diagnostics through the compilation's options, as csc does.
+        CSharpCompilation strict = GeneratorHarness.Compile("""
+            using SidecarKit;
+            namespace D;
+            [SidecarContract("c")] public partial interface IC { Task PingAsync(); Task SetAsync(Open value, CancellationToken ct); }
+            public class Open { public int X { get; set; } }
+            """);
+        strict = strict.WithOptions(strict.Options.WithGeneralDiagnosticOption(ReportDiagnostic.Error));
+        GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(strict, out Compilation output, out var diagnostics);
+        Assert.Equal(["SK0019 Info", "SK0020 Error"], diagnostics.Select(d => d.Id + " " + d.Severity));
+        Assert.True(diagnostics.Single(d => d.Id == "SK0020").IsWarningAsError);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Fact]
+    public void Unsealed_dto_class_is_a_warning_at_its_declaration_and_sealed_ones_and_structs_are_not()
+    {
+        var (output, diagnostics, result) = GeneratorHarness.Run("""
+            using SidecarKit;
+            namespace D;
+            [SidecarContract("c")] public partial interface IC { Task<Shape> GetAsync(Sealed a, Point p, Rec r, CancellationToken ct); }
+            public class Shape { public int Sides { get; set; } }
+            public class Square : Shape { public int Side { get; set; } }
+            public sealed class Sealed { public int X { get; set; } }
+            public struct Point { public int X { get; set; } }
+            public record Rec(int X);
+            """);
+        Assert.Equal(["SK0020 Shape", "SK0020 Rec"], diagnostics.Select(d => d.Id + " " + Flagged(output, d)));
+        Assert.Contains("polymorphism is not supported yet", diagnostics[0].GetMessage());
+        Assert.Single(result.Results[0].GeneratedSources);
+    }
+
+    private static string Flagged(Compilation output, Diagnostic diagnostic)
+    {
+        SyntaxTree tree = output.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        return tree.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length);
     }
 
     [Fact]

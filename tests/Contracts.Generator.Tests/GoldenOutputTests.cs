@@ -6,6 +6,12 @@ public class GoldenOutputTests
 {
     private static string GoldenPath(string name) => Path.Combine(AppContext.BaseDirectory, "Golden", name);
 
+    // The golden contract keeps two requests without a CancellationToken (SK0019, info): generated all the same.
+    private static readonly string[] s_expectedInfos = ["SK0019 DeleteAsync", "SK0019 TouchAsync"];
+
+    private static void AssertOnlyTheExpectedInfos(IEnumerable<Diagnostic> diagnostics)
+        => Assert.Equal(s_expectedInfos, diagnostics.Select(d => d.Id + " " + d.GetMessage().Split('\'')[1]));
+
     private static string SourcePath(string name)
         => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../Golden", name));
 
@@ -13,7 +19,7 @@ public class GoldenOutputTests
     public void Representative_contract_generates_the_golden_output()
     {
         var (_, diagnostics, result) = GeneratorHarness.Run(File.ReadAllText(GoldenPath("Contract.cs")));
-        Assert.Empty(diagnostics);
+        AssertOnlyTheExpectedInfos(diagnostics);
         GeneratedSourceResult generated = Assert.Single(result.Results[0].GeneratedSources);
         Assert.Equal("Golden.Sample.IInventory.Sidecar.g.cs", generated.HintName);
         string actual = generated.SourceText.ToString().ReplaceLineEndings("\n");
@@ -29,7 +35,7 @@ public class GoldenOutputTests
     public void Compilation_including_generated_code_has_no_diagnostics()
     {
         var (output, diagnostics, _) = GeneratorHarness.Run(File.ReadAllText(GoldenPath("Contract.cs")));
-        Assert.Empty(diagnostics);
+        AssertOnlyTheExpectedInfos(diagnostics);
         // Warnings count too: generated code must compile clean under nullable and default warning levels.
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.Id + " " + d.GetMessage() + " @" + d.Location.GetLineSpan().StartLinePosition));
     }

@@ -35,6 +35,9 @@ public class IncrementalCachingTests
         Assert.NotEmpty(steps);
         Assert.All(steps.SelectMany(s => s.Outputs), o => Assert.True(
             o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"step output was {o.Reason}"));
+        foreach (string name in new[] { ContractGenerator.IdentityStep, ContractGenerator.DuplicatesStep })
+            Assert.All(run.TrackedSteps[name].SelectMany(s => s.Outputs), o => Assert.True(
+                o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{name} output was {o.Reason}"));
     }
 
     [Fact]
@@ -48,6 +51,54 @@ public class IncrementalCachingTests
         driver = driver.RunGenerators(edited);
         IncrementalGeneratorRunStep step = Assert.Single(driver.GetRunResult().Results[0].TrackedSteps[ContractGenerator.ParseStep]);
         Assert.Contains(step.Outputs, o => o.Reason == IncrementalStepRunReason.Modified);
+    }
+
+    [Fact]
+    public void Editing_one_contract_leaves_the_other_contracts_and_the_name_check_cached()
+    {
+        const string Other = """
+            using SidecarKit;
+            namespace Cache;
+            [SidecarContract("other")]
+            public partial interface IOther { Task<string> EchoAsync(string text, CancellationToken ct = default); }
+            """;
+        CSharpCompilation compilation = GeneratorHarness.Compile(Contract, Other);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        SyntaxTree tree = compilation.SyntaxTrees.Single(t => t.ToString().Contains("ICalc"));
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(tree,
+            CSharpSyntaxTree.ParseText(Contract.Replace("Task<int> AddAsync", "Task<long> AddAsync"), GeneratorHarness.ParseOptions, tree.FilePath));
+        driver = driver.RunGenerators(edited);
+
+        GeneratorRunResult run = driver.GetRunResult().Results[0];
+        Assert.DoesNotContain(run.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        // ICalc reparsed, IOther not.
+        IncrementalStepRunReason[] parses = [.. run.TrackedSteps[ContractGenerator.ParseStep].SelectMany(s => s.Outputs).Select(o => o.Reason)];
+        Assert.Equal(2, parses.Length);
+        Assert.Contains(IncrementalStepRunReason.Modified, parses);
+        Assert.Contains(parses, r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
+        // The names did not change: the duplicate check's result is unchanged, so nothing downstream of it reruns.
+        Assert.All(run.TrackedSteps[ContractGenerator.DuplicatesStep].SelectMany(s => s.Outputs), o => Assert.True(
+            o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"duplicates step output was {o.Reason}"));
+    }
+
+    [Fact]
+    public void Code_stays_cached_when_an_edit_only_moves_the_contract_and_its_infos()
+    {
+        // RunAsync has no CancellationToken (SK0019, info): its position moves, the model does not.
+        CSharpCompilation compilation = GeneratorHarness.Compile(Contract);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        SyntaxTree tree = compilation.SyntaxTrees.Single(t => t.ToString().Contains("ICalc"));
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(tree,
+            CSharpSyntaxTree.ParseText(Contract.Replace("namespace Cache;", "namespace Cache;\n\n// moved\n"), GeneratorHarness.ParseOptions, tree.FilePath));
+        driver = driver.RunGenerators(edited);
+
+        GeneratorRunResult run = driver.GetRunResult().Results[0];
+        Diagnostic info = Assert.Single(run.Diagnostics);
+        Assert.Equal("SK0019", info.Id);
+        Assert.Equal(9, info.Location.GetLineSpan().StartLinePosition.Line); // 0-based line 6 before: moved down by the three inserted lines
+        IncrementalGeneratorRunStep step = Assert.Single(run.TrackedSteps[ContractGenerator.ModelStep]);
+        Assert.All(step.Outputs, o => Assert.True(
+            o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"model step output was {o.Reason}"));
     }
 
     [Fact]

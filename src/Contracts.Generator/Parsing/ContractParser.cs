@@ -34,15 +34,16 @@ internal static class ContractParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContractNested, location, name, type.ContainingType.ToDisplayString()));
 
         AttributeData attribute = context.Attributes[0];
-        string contractName = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string s ? s : "";
+        string contractName = ContractNameOf(attribute);
         // The runtime declares the built-in system.* and lifecycle.* messages as contracts; nobody else may.
         bool builtIn = context.SemanticModel.Compilation.AssemblyName == "SidecarKit.Runtime";
-        if (!s_contractName.IsMatch(contractName) || (!builtIn && contractName is "rpc" or "system" or "lifecycle"))
+        if (!IsValidContractName(contractName, builtIn))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidContractName,
                 attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? location, contractName));
 
         foreach (INamedTypeSymbol baseInterface in type.Interfaces)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMember, location, baseInterface.ToDisplayString(), "a base interface"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BaseInterface,
+                BaseListEntry(type, baseInterface, context.SemanticModel, cancellationToken) ?? location, type.ToDisplayString(), baseInterface.ToDisplayString()));
 
         var types = new TypeResolver(diagnostics);
         var methods = new List<MethodModel>();
@@ -80,27 +81,74 @@ internal static class ContractParser
             methods.Add(model);
         }
 
-        if (diagnostics.Count > 0)
+        if (diagnostics.Any(d => DiagnosticDescriptors.IsError(d.Id)))
             return new ParseResult(null, diagnostics.ToEquatableArray());
 
         string description = Describe(contractName, methods, types, out string fingerprint);
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var contract = new ContractModel(ns, name, TypeResolver.Display(type), contractName, methods.ToEquatableArray(),
             types.CodecModels.ToEquatableArray(), types.NamedTypes.ToEquatableArray(), description, fingerprint);
-        return new ParseResult(contract, EquatableArray<DiagnosticInfo>.Empty);
+        return new ParseResult(contract, diagnostics.ToEquatableArray());
     }
+
+    /// <summary>
+    /// The contract's name and where it is declared, for the check across contracts (SK0017); null when the name is
+    /// already invalid (SK0004). Kept apart from <see cref="Parse"/> so the parse result holds no position.
+    /// </summary>
+    public static ContractIdentity? ParseIdentity(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        AttributeData attribute = context.Attributes[0];
+        string contractName = ContractNameOf(attribute);
+        bool builtIn = context.SemanticModel.Compilation.AssemblyName == "SidecarKit.Runtime";
+        if (!IsValidContractName(contractName, builtIn)) return null;
+        Location location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()
+            ?? ((InterfaceDeclarationSyntax)context.TargetNode).Identifier.GetLocation();
+        return new ContractIdentity(contractName, TypeResolver.Display(type), type.ToDisplayString(),
+            location.SourceTree?.FilePath ?? "", location.SourceSpan, location.GetLineSpan().Span);
+    }
+
+    private static string ContractNameOf(AttributeData attribute)
+        => attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string s ? s : "";
+
+    private static bool IsValidContractName(string contractName, bool builtIn)
+        => s_contractName.IsMatch(contractName) && (builtIn || contractName is not ("rpc" or "system" or "lifecycle"));
+
+    /// <summary>The entry of the interface's base list (in any of its partial declarations) that names <paramref name="baseInterface"/>.</summary>
+    private static Location? BaseListEntry(INamedTypeSymbol type, INamedTypeSymbol baseInterface, SemanticModel model, CancellationToken cancellationToken)
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is not InterfaceDeclarationSyntax { BaseList: { } baseList }) continue;
+            SemanticModel treeModel = baseList.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(baseList.SyntaxTree);
+            foreach (BaseTypeSyntax entry in baseList.Types)
+                if (SymbolEqualityComparer.Default.Equals(treeModel.GetTypeInfo(entry.Type, cancellationToken).Type, baseInterface))
+                    return entry.GetLocation();
+        }
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="type"/> mentions a type parameter of <paramref name="method"/>.</summary>
+    private static bool MentionsMethodTypeParameter(ITypeSymbol type, IMethodSymbol method) => type switch
+    {
+        ITypeParameterSymbol tp => SymbolEqualityComparer.Default.Equals(tp.DeclaringMethod, method),
+        IArrayTypeSymbol array => MentionsMethodTypeParameter(array.ElementType, method),
+        INamedTypeSymbol named => named.TypeArguments.Any(t => MentionsMethodTypeParameter(t, method)),
+        _ => false,
+    };
 
     private static MethodModel? ParseMethod(IMethodSymbol method, string contractName, TypeResolver types, List<DiagnosticInfo> diagnostics, Location location, bool builtIn)
     {
+        // Every problem of the method is reported at once: a bad return type or type parameters do not stop the
+        // parameters from being checked. Only what follows from an earlier error is left out (the uses of the method's
+        // own type parameters, which SK0010 already covers).
         int before = diagnostics.Count;
-        if (method.TypeParameters.Length > 0)
-        {
+        bool generic = method.TypeParameters.Length > 0;
+        if (generic)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, location, method.Name));
-            return null;
-        }
 
-        // Return shape.
-        ReturnShape shape;
+        // Return shape (null: unsupported, reported).
+        ReturnShape? shape;
         ITypeSymbol? resultType = null;
         ITypeSymbol returnType = method.ReturnType;
         string returnName = returnType is INamedTypeSymbol nt ? nt.OriginalDefinition.ToDisplayString() : returnType.ToDisplayString();
@@ -113,8 +161,10 @@ internal static class ContractParser
         else
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedReturnType, location, method.Name, returnType.ToDisplayString()));
-            return null;
+            shape = null;
         }
+        if (resultType is not null && generic && MentionsMethodTypeParameter(resultType, method))
+            resultType = null; // SK0010 already
         TypeRef? result = resultType is null ? null : types.Resolve(resultType, method.Name + " (result)", location);
 
         // Parameters.
@@ -147,6 +197,7 @@ internal static class ContractParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StreamParameter, pLocation, p.Name, method.Name));
                 continue;
             }
+            if (generic && MentionsMethodTypeParameter(p.Type, method)) continue; // SK0010 already
             TypeRef? type = types.Resolve(p.Type, method.Name + "(" + p.Name + ")", pLocation);
             if (type is null) continue;
             parameters.Add(new ParameterModel(p.Name, Naming.CamelCase(p.Name), type, p.HasExplicitDefaultValue,
@@ -174,9 +225,16 @@ internal static class ContractParser
             || (!builtIn && s_reservedPrefixes.Any(prefix => wireName.StartsWith(prefix, System.StringComparison.Ordinal))))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMethodName, location, wireName, method.Name));
 
-        if (diagnostics.Count > before || (resultType is not null && result is null)) return null;
+        if (shape is null || diagnostics.Skip(before).Any(d => DiagnosticDescriptors.IsError(d.Id)) || (resultType is not null && result is null))
+            return null;
+
+        // A request without a token cannot be cancelled by its caller (info; the runtime's built-in messages are exempt).
+        bool hasToken = method.Parameters.Any(p => p.Type.ToDisplayString() == "System.Threading.CancellationToken");
+        if (shape != ReturnShape.Void && !hasToken && !builtIn)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingCancellationToken, location, method.Name));
+
         string returnText = TypeResolver.Display(method.ReturnType);
-        return new MethodModel(method.Name, wireName, shape, result, returnText, parameters.ToEquatableArray(), ctName, timeout, idempotent);
+        return new MethodModel(method.Name, wireName, shape.Value, result, returnText, parameters.ToEquatableArray(), ctName, timeout, idempotent);
     }
 
     /// <summary>The contract description (what <c>--describe json</c> prints) and its fingerprint, a hash of the wire shape.</summary>

@@ -256,6 +256,10 @@ internal sealed class TypeResolver
             return null;
         }
 
+        // A derived type sent as this one would lose its own members (no polymorphism yet): ask for 'sealed'.
+        if (type.TypeKind == TypeKind.Class && !type.IsSealed)
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsealedType, type.Locations.FirstOrDefault(l => l.IsInSource) ?? location, display));
+
         var members = new List<MemberModel>();
         var wireNames = new Dictionary<string, string>();
         bool failed = false;
