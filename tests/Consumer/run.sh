@@ -57,6 +57,8 @@ check "the packages are SidecarKit, .Runtime, .MessagePack, .Grpc, .Extensions.H
   $ok'
 check "SidecarKit.Runtime carries the generator under analyzers/dotnet/roslyn4.14/cs" \
   'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.Generator.dll"'
+check "SidecarKit.Runtime carries the code fixes next to the generator" \
+  'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.CodeFixes.dll"'
 
 clear_cache
 

@@ -17,7 +17,10 @@ internal static class GeneratorHarness
         return [.. paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))];
     });
 
-    private const string GlobalUsings = """
+    /// <summary>The metadata references every compilation here gets (the code-fix tests' workspace uses them too).</summary>
+    public static ImmutableArray<MetadataReference> References => s_references.Value;
+
+    public const string GlobalUsings = """
         global using System;
         global using System.Collections.Generic;
         global using System.Threading;
