@@ -13,6 +13,7 @@ internal static class FixSupport
     public const string UnsupportedReturnType = "SK0005";
     public const string MisplacedCancellationToken = "SK0008";
     public const string DuplicateWireName = "SK0009";
+    public const string MissingCancellationToken = "SK0019";
 
     public const string ContractAttribute = "SidecarKit.SidecarContractAttribute";
     public const string MethodAttribute = "SidecarKit.SidecarMethodAttribute";

@@ -317,6 +317,34 @@ public class CodeFixTests
         await AssertBuildsCleanly(tokensDone);
     }
 
+    [Fact]
+    public async Task SK0019_adds_a_defaulted_token_last_and_the_info_goes()
+    {
+        const string before = """
+            [SidecarContract("calc")]
+            public partial interface ICalculator
+            {
+                Task<int> AddAsync(int a, int b);
+                Task PingAsync();
+                IAsyncEnumerable<int> CountAsync(int cancellationToken);
+            }
+            """;
+        const string after = """
+            [SidecarContract("calc")]
+            public partial interface ICalculator
+            {
+                Task<int> AddAsync(int a, int b, CancellationToken cancellationToken = default);
+                Task PingAsync(CancellationToken cancellationToken = default);
+                IAsyncEnumerable<int> CountAsync(int cancellationToken, CancellationToken ct = default);
+            }
+            """;
+        Document fixedDocument = await FixAll("SK0019", Header + before, expectedDiagnostics: 3);
+        Assert.Equal(Header + after, (await fixedDocument.GetTextAsync()).ToString());
+        await AssertBuildsCleanly(fixedDocument);
+        (_, ImmutableArray<Diagnostic> remaining) = await Open((await fixedDocument.GetTextAsync()).ToString());
+        Assert.DoesNotContain(remaining, d => d.Id == "SK0019");
+    }
+
     // No one obvious repair: no fix is offered (an SK0005 fix that offered Task<ref int> would not compile).
     [Theory]
     [InlineData("SK0005", """[SidecarContract("c")] public partial interface IC { ref int GetAsync(); }""")]
@@ -334,7 +362,7 @@ public class CodeFixTests
     public void Every_provider_is_exported_for_CSharp_shared_and_has_a_batch_fix_all()
     {
         Type[] providers = [.. typeof(MakeContractPartialCodeFix).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(CodeFixProvider)))];
-        Assert.Equal(4, providers.Length);
+        Assert.Equal(5, providers.Length);
         foreach (Type type in providers)
         {
             Assert.Equal([LanguageNames.CSharp], type.GetCustomAttribute<ExportCodeFixProviderAttribute>()!.Languages);
@@ -342,7 +370,7 @@ public class CodeFixTests
             var provider = (CodeFixProvider)Activator.CreateInstance(type)!;
             Assert.Same(WellKnownFixAllProviders.BatchFixer, provider.GetFixAllProvider());
         }
-        Assert.Equal(["SK0001", "SK0005", "SK0008", "SK0009"],
+        Assert.Equal(["SK0001", "SK0005", "SK0008", "SK0009", "SK0019"],
             providers.SelectMany(t => ((CodeFixProvider)Activator.CreateInstance(t)!).FixableDiagnosticIds).Order());
     }
 
@@ -417,7 +445,8 @@ public class CodeFixTests
     {
         Compilation compilation = (await document.Project.GetCompilationAsync())!;
         GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
-        Assert.Empty(diagnostics.Select(d => d.ToString()));
+        // Cleanly: no error or warning (an info, such as SK0019 on another method, is a suggestion).
+        Assert.Empty(diagnostics.Where(d => d.Severity != DiagnosticSeverity.Info).Select(d => d.ToString()));
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()));
         Assert.NotEmpty(driver.GetRunResult().Results[0].GeneratedSources);
     }
