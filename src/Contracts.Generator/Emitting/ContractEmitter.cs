@@ -25,6 +25,39 @@ internal static class ContractEmitter
         "virtual","void","volatile","while",
     };
 
+    // [GeneratedCode] on every generated type: tools (coverage, analyzers) then know the code is not the user's.
+    private static readonly string s_generatedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"SidecarKit.Contracts.Generator\", \""
+        + typeof(ContractEmitter).Assembly.GetName().Version + "\")]";
+
+    /// <summary>
+    /// What each method's generated members are called, from the method's name (<c>AddAsync</c> → <c>AddArgs</c> and
+    /// <c>s_add</c>), so a user who steps into generated code sees names that say what they are; overloads (one C# name,
+    /// their own wire names) are numbered in order (<c>Sum</c>, <c>Sum2</c>).
+    /// </summary>
+    private readonly struct MemberNames
+    {
+        public MemberNames(ContractModel c)
+        {
+            Args = new string[c.Methods.Count];
+            Descriptors = new string[c.Methods.Count];
+            var used = new Dictionary<string, int>(System.StringComparer.Ordinal);
+            for (int i = 0; i < c.Methods.Count; i++)
+            {
+                string name = c.Methods[i].Name;
+                string stem = name.EndsWith("Async", System.StringComparison.Ordinal) && name.Length > 5 ? name.Substring(0, name.Length - 5) : name;
+                stem = char.ToUpperInvariant(stem[0]) + stem.Substring(1);
+                used[stem] = used.TryGetValue(stem, out int seen) ? seen + 1 : 1;
+                if (used[stem] > 1) stem += used[stem].ToString(CultureInfo.InvariantCulture);
+                Args[i] = stem + "Args";
+                Descriptors[i] = "s_" + char.ToLowerInvariant(stem[0]) + stem.Substring(1);
+            }
+        }
+
+        public string[] Args { get; }
+
+        public string[] Descriptors { get; }
+    }
+
     public static string HintName(ContractModel c) => (c.Namespace is null ? "" : c.Namespace + ".") + c.InterfaceName + ".Sidecar.g.cs";
 
     public static string Emit(ContractModel c)
@@ -46,22 +79,29 @@ internal static class ContractEmitter
         w.Open("partial interface " + c.InterfaceName + " : " + contractInterface);
 
         // Descriptors.
+        var names = new MemberNames(c);
         for (int i = 0; i < c.Methods.Count; i++)
         {
             MethodModel m = c.Methods[i];
-            w.Line($"private static readonly global::SidecarKit.MethodDescriptor __m{i} = new({Naming.Literal(c.WireName)}, {Naming.Literal(m.WireName)}, {Naming.Literal(m.Name)}, global::SidecarKit.MethodKind.{m.Kind}, {m.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}, {(m.Idempotent ? "true" : "false")}, {(m.Result is null ? "null" : m.Result.Shape.Expression)});");
+            w.Line($"private static readonly global::SidecarKit.MethodDescriptor {names.Descriptors[i]} = new(");
+            w.Line($"    contract: {Naming.Literal(c.WireName)}, wireName: {Naming.Literal(m.WireName)}, clrName: {Naming.Literal(m.Name)}, kind: global::SidecarKit.MethodKind.{m.Kind},");
+            w.Line($"    timeoutMilliseconds: {m.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}, idempotent: {(m.Idempotent ? "true" : "false")},");
+            w.Line($"    result: {(m.Result is null ? "null" : m.Result.Shape.Expression)});");
         }
-        w.Line($"private static readonly global::SidecarKit.ContractDescriptor __contract = new({Naming.Literal(c.WireName)}, {Naming.Literal(c.Fingerprint)}, new global::SidecarKit.MethodDescriptor[] {{ {string.Join(", ", Enumerable.Range(0, c.Methods.Count).Select(i => "__m" + i))} }},");
-        w.Line("    " + Naming.Literal(c.DescriptionJson) + ",");
+        w.Line($"private static readonly global::SidecarKit.ContractDescriptor __contract = new(");
+        w.Line($"    name: {Naming.Literal(c.WireName)}, fingerprint: {Naming.Literal(c.Fingerprint)},");
+        w.Line($"    methods: new global::SidecarKit.MethodDescriptor[] {{ {string.Join(", ", names.Descriptors)} }},");
+        EmitDescriptionJson(w, c.DescriptionJson);
+        w.Line("    schema:");
         EmitSchema(w, c);
         w.Line();
         w.Line($"static global::SidecarKit.ContractDescriptor {contractInterface}.Descriptor => __contract;");
         w.Line();
         w.Line($"static {self} {contractInterface}.CreateProxy({Rpc}RpcChannel channel) => new __Proxy(channel);");
         w.Line();
-        EmitDispatcher(w, c, contractInterface);
-        EmitProxy(w, c);
-        for (int i = 0; i < c.Methods.Count; i++) EmitArgs(w, c.Methods[i], i);
+        EmitDispatcher(w, c, contractInterface, names);
+        EmitProxy(w, c, names);
+        for (int i = 0; i < c.Methods.Count; i++) EmitArgs(w, c.Methods[i], names.Args[i]);
         foreach (CodecModel codec in c.Codecs) EmitCodec(w, codec);
         w.Close();
         return w.ToString();
@@ -69,19 +109,32 @@ internal static class ContractEmitter
 
     private static string Id(string name) => s_keywords.Contains(name) ? "@" + name : name;
 
+    // The description (what --describe json prints) as one literal per method rather than one line of kilobytes.
+    private static void EmitDescriptionJson(SourceWriter w, string json)
+    {
+        const string separator = "},{\"name\":";
+        string[] pieces = json.Split(new[] { separator }, System.StringSplitOptions.None);
+        for (int i = 0; i < pieces.Length; i++)
+        {
+            string piece = (i == 0 ? "" : separator) + pieces[i];
+            string prefix = i == 0 ? "    descriptionJson: " : "        + ";
+            w.Line(prefix + Naming.Literal(piece) + (i == pieces.Length - 1 ? "," : ""));
+        }
+    }
+
     private static string Field(string name) => name is "Write" or "Read" ? name + "_" : Id(name);
 
-    private static void EmitDispatcher(SourceWriter w, ContractModel c, string contractInterface)
+    private static void EmitDispatcher(SourceWriter w, ContractModel c, string contractInterface, MemberNames names)
     {
         w.Open($"static void {contractInterface}.AddHandlers({Rpc}RpcHandlerTable table, {c.FullyQualifiedName} implementation)");
         for (int i = 0; i < c.Methods.Count; i++)
         {
             MethodModel m = c.Methods[i];
-            string args = "__Args" + i;
+            string args = names.Args[i];
             var callArgs = m.Parameters.Select(p => "args." + Field(p.Name)).ToList();
             if (m.CancellationTokenName is not null) callArgs.Add("ct");
             string call = $"implementation.{Id(m.Name)}({string.Join(", ", callArgs)})";
-            string wire = "__m" + i + ".WireName";
+            string wire = names.Descriptors[i] + ".WireName";
             string line = m.Shape switch
             {
                 ReturnShape.Void => $"{Rpc}RpcMethodHandler.Notification<{args}>({wire}, args => {call})",
@@ -97,9 +150,10 @@ internal static class ContractEmitter
         w.Line();
     }
 
-    private static void EmitProxy(SourceWriter w, ContractModel c)
+    private static void EmitProxy(SourceWriter w, ContractModel c, MemberNames names)
     {
         w.Line("/// <summary>The client proxy: each method sends one call over the channel.</summary>");
+        w.Line(s_generatedCode);
         w.Open($"private sealed class __Proxy : {c.FullyQualifiedName}");
         w.Line($"private readonly {Rpc}RpcChannel _channel;");
         w.Line();
@@ -110,16 +164,17 @@ internal static class ContractEmitter
             var parameters = m.Parameters.Select(p => p.Type.TypeText + " " + Id(p.Name)).ToList();
             if (m.CancellationTokenName is not null) parameters.Add("global::System.Threading.CancellationToken " + Id(m.CancellationTokenName));
             string ct = m.CancellationTokenName is null ? "default" : Id(m.CancellationTokenName);
-            string args = $"new __Args{i}({string.Join(", ", m.Parameters.Select(p => Id(p.Name)))})";
-            string d = "__m" + i;
+            string argsType = names.Args[i];
+            string args = $"new {argsType}({string.Join(", ", m.Parameters.Select(p => Id(p.Name)))})";
+            string d = names.Descriptors[i];
             string body = m.Shape switch
             {
                 ReturnShape.Void => $"_channel.Notify({d}, {args})",
-                ReturnShape.Task => $"_channel.InvokeAsync<__Args{i}, {Wire}VoidResult, {Wire}WireCodecs.Void>({d}, {args}, {ct})",
-                ReturnShape.ValueTask => $"new {Tasks}ValueTask(_channel.InvokeAsync<__Args{i}, {Wire}VoidResult, {Wire}WireCodecs.Void>({d}, {args}, {ct}))",
-                ReturnShape.TaskOfT => $"_channel.InvokeAsync<__Args{i}, {m.Result!.TypeText}, {m.Result.CodecType}>({d}, {args}, {ct})",
-                ReturnShape.ValueTaskOfT => $"new {Tasks}ValueTask<{m.Result!.TypeText}>(_channel.InvokeAsync<__Args{i}, {m.Result.TypeText}, {m.Result.CodecType}>({d}, {args}, {ct}))",
-                _ => $"_channel.InvokeStreamAsync<__Args{i}, {m.Result!.TypeText}, {m.Result.CodecType}>({d}, {args}, {ct})",
+                ReturnShape.Task => $"_channel.InvokeAsync<{argsType}, {Wire}VoidResult, {Wire}WireCodecs.Void>({d}, {args}, {ct})",
+                ReturnShape.ValueTask => $"new {Tasks}ValueTask(_channel.InvokeAsync<{argsType}, {Wire}VoidResult, {Wire}WireCodecs.Void>({d}, {args}, {ct}))",
+                ReturnShape.TaskOfT => $"_channel.InvokeAsync<{argsType}, {m.Result!.TypeText}, {m.Result.CodecType}>({d}, {args}, {ct})",
+                ReturnShape.ValueTaskOfT => $"new {Tasks}ValueTask<{m.Result!.TypeText}>(_channel.InvokeAsync<{argsType}, {m.Result.TypeText}, {m.Result.CodecType}>({d}, {args}, {ct}))",
+                _ => $"_channel.InvokeStreamAsync<{argsType}, {m.Result!.TypeText}, {m.Result.CodecType}>({d}, {args}, {ct})",
             };
             w.Line();
             w.Line($"{m.ReturnTypeText} {c.FullyQualifiedName}.{Id(m.Name)}({string.Join(", ", parameters)})");
@@ -129,10 +184,10 @@ internal static class ContractEmitter
         w.Line();
     }
 
-    private static void EmitArgs(SourceWriter w, MethodModel m, int index)
+    private static void EmitArgs(SourceWriter w, MethodModel m, string name)
     {
-        string name = "__Args" + index;
         w.Line($"/// <summary>The params of <c>{m.WireName}</c>.</summary>");
+        w.Line(s_generatedCode);
         w.Open($"private readonly struct {name} : {Wire}IWireArgs<{name}>");
         w.Line($"private static readonly {Wire}WireMembers s_members = {MembersTable(m.WireName, m.Parameters.Select(p => (p.WireName, OptionalAsNullable(p), p.Field)).ToList())};");
         foreach (ParameterModel p in m.Parameters) w.Line($"public readonly {p.Type.TypeText} {Field(p.Name)};");
@@ -178,7 +233,7 @@ internal static class ContractEmitter
     // descriptors are derived from at run time, with nothing to parse.
     private static void EmitSchema(SourceWriter w, ContractModel c)
     {
-        w.Line($"    new {Schema}ContractSchema(");
+        w.Line($"        new {Schema}ContractSchema(");
         w.Line($"        new {Schema}MethodSchema[]");
         w.Line("        {");
         foreach (MethodModel m in c.Methods)
@@ -252,6 +307,7 @@ internal static class ContractEmitter
     {
         string T = codec.ValueType;
         w.Line($"/// <summary>Writes and reads <c>{Escape(codec.DisplayName)}</c> in any wire format.</summary>");
+        w.Line(s_generatedCode);
         w.Open($"private sealed class {codec.ClassName} : {Wire}IWireCodec<{T}>");
         switch (codec.Kind)
         {
