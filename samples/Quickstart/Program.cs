@@ -189,6 +189,8 @@ namespace SidecarKit.Samples.Quickstart
     {
         public static string Locate()
         {
+            // A published Quickstart (NativeAOT: dotnet publish -r linux-x64 -p:PublishAot=true) is not in bin/: say where.
+            if (Environment.GetEnvironmentVariable("QUICKSTART_DEMO_SIDECAR") is { Length: > 0 } given) return given;
             string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0/
             string root = AppContext.BaseDirectory;
             for (var dir = new DirectoryInfo(root); dir is not null; dir = dir.Parent)
@@ -196,7 +198,7 @@ namespace SidecarKit.Samples.Quickstart
                 string candidate = Path.Combine(dir.FullName, "samples", "Demo", "Sidecar", "bin", config, "net10.0", "SidecarKit.Samples.Demo.Sidecar.dll");
                 if (File.Exists(candidate)) return candidate;
             }
-            throw new FileNotFoundException("The demo sidecar is not built. Run: dotnet build Toolkit.sln -c " + config);
+            throw new FileNotFoundException("The demo sidecar is not built. Run: dotnet build Toolkit.sln -c " + config + " (or set QUICKSTART_DEMO_SIDECAR to its .dll).");
         }
     }
 
