@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -17,30 +18,21 @@ namespace SidecarKit.CodeFixes;
 /// when the method ends with a <c>params</c> parameter, which must stay last.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddCancellationTokenCodeFix)), Shared]
-public sealed class AddCancellationTokenCodeFix : CodeFixProvider
+public sealed class AddCancellationTokenCodeFix : ContractCodeFixProvider<MethodDeclarationSyntax>
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixSupport.MissingCancellationToken);
+    /// <summary>Creates the fix.</summary>
+    public AddCancellationTokenCodeFix() : base(FixSupport.MissingCancellationToken) { }
 
     /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    protected override bool NeedsSemanticModel => false;
 
     /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null) return;
-        foreach (Diagnostic diagnostic in context.Diagnostics)
-        {
-            MethodDeclarationSyntax? method = FixSupport.FindAt<MethodDeclarationSyntax>(root, diagnostic.Location.SourceSpan);
-            if (method is null || method.ParameterList.Parameters.Any(p => p.Modifiers.Any(SyntaxKind.ParamsKeyword))) continue;
-            context.RegisterCodeFix(
-                CodeAction.Create("Add a CancellationToken",
-                    ct => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(method.ParameterList, WithToken(method.ParameterList)))),
-                    nameof(AddCancellationTokenCodeFix)),
-                diagnostic);
-        }
-    }
+    protected override CodeAction? CreateAction(Document document, SyntaxNode root, SemanticModel? model, MethodDeclarationSyntax method, CancellationToken cancellationToken)
+        => method.ParameterList.Parameters.Any(p => p.Modifiers.Any(SyntaxKind.ParamsKeyword))
+            ? null
+            : CodeAction.Create("Add a CancellationToken",
+                ct => Task.FromResult(document.WithSyntaxRoot(root.ReplaceNode(method.ParameterList, WithToken(method.ParameterList)))),
+                nameof(AddCancellationTokenCodeFix));
 
     private static ParameterListSyntax WithToken(ParameterListSyntax list)
     {

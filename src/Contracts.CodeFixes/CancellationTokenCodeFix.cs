@@ -18,47 +18,30 @@ namespace SidecarKit.CodeFixes;
 /// (a one-way notification cannot be cancelled), or the first of two tokens, is removed.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CancellationTokenCodeFix)), Shared]
-public sealed class CancellationTokenCodeFix : CodeFixProvider
+public sealed class CancellationTokenCodeFix : ContractCodeFixProvider<ParameterSyntax>
 {
     private const string MoveKey = nameof(CancellationTokenCodeFix) + ".Move";
     private const string RemoveKey = nameof(CancellationTokenCodeFix) + ".Remove";
 
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixSupport.MisplacedCancellationToken);
+    /// <summary>Creates the fix.</summary>
+    public CancellationTokenCodeFix() : base(FixSupport.MisplacedCancellationToken) { }
 
     /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    protected override CodeAction? CreateAction(Document document, SyntaxNode root, SemanticModel? model, ParameterSyntax parameter, CancellationToken cancellationToken)
     {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null) return;
-        foreach (Diagnostic diagnostic in context.Diagnostics)
-        {
-            ParameterSyntax? parameter = FixSupport.FindAt<ParameterSyntax>(root, diagnostic.Location.SourceSpan);
-            if (parameter?.Parent is not ParameterListSyntax list || list.Parent is not MethodDeclarationSyntax method) continue;
-            if (!FixSupport.IsCancellationToken(model.GetDeclaredSymbol(parameter, context.CancellationToken)?.Type)) continue;
-            int tokens = list.Parameters.Count(p => FixSupport.IsCancellationToken(model.GetDeclaredSymbol(p, context.CancellationToken)?.Type));
-            bool returnsVoid = method.ReturnType is PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword };
-            string name = parameter.Identifier.ValueText;
+        if (parameter.Parent is not ParameterListSyntax list || list.Parent is not MethodDeclarationSyntax method) return null;
+        if (!FixSupport.IsCancellationToken(model!.GetDeclaredSymbol(parameter, cancellationToken)?.Type)) return null;
+        int tokens = list.Parameters.Count(p => FixSupport.IsCancellationToken(model.GetDeclaredSymbol(p, cancellationToken)?.Type));
+        bool returnsVoid = method.ReturnType is PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword };
+        string name = parameter.Identifier.ValueText;
 
-            if (returnsVoid || tokens > 1)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create($"Remove the CancellationToken '{name}'",
-                        ct => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(list, Remove(list, parameter)))), RemoveKey),
-                    diagnostic);
-            }
-            else if (list.Parameters.Last() != parameter && !list.Parameters.Any(p => p.Modifiers.Any(SyntaxKind.ParamsKeyword)))
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create($"Move the CancellationToken '{name}' last",
-                        ct => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(list, MoveLast(list, parameter)))), MoveKey),
-                    diagnostic);
-            }
-        }
+        if (returnsVoid || tokens > 1)
+            return CodeAction.Create($"Remove the CancellationToken '{name}'",
+                ct => Task.FromResult(document.WithSyntaxRoot(root.ReplaceNode(list, Remove(list, parameter)))), RemoveKey);
+        if (list.Parameters.Last() != parameter && !list.Parameters.Any(p => p.Modifiers.Any(SyntaxKind.ParamsKeyword)))
+            return CodeAction.Create($"Move the CancellationToken '{name}' last",
+                ct => Task.FromResult(document.WithSyntaxRoot(root.ReplaceNode(list, MoveLast(list, parameter)))), MoveKey);
+        return null;
     }
 
     private static ParameterListSyntax MoveLast(ParameterListSyntax list, ParameterSyntax token)

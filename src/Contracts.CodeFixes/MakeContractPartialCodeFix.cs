@@ -12,29 +12,20 @@ namespace SidecarKit.CodeFixes;
 
 /// <summary>SK0001: adds <c>partial</c> to the contract interface (last among its modifiers, right before <c>interface</c>).</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakeContractPartialCodeFix)), Shared]
-public sealed class MakeContractPartialCodeFix : CodeFixProvider
+public sealed class MakeContractPartialCodeFix : ContractCodeFixProvider<InterfaceDeclarationSyntax>
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixSupport.ContractNotPartial);
+    /// <summary>Creates the fix.</summary>
+    public MakeContractPartialCodeFix() : base(FixSupport.ContractNotPartial) { }
 
     /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    protected override bool NeedsSemanticModel => false;
 
     /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null) return;
-        foreach (Diagnostic diagnostic in context.Diagnostics)
-        {
-            InterfaceDeclarationSyntax? declaration = FixSupport.FindAt<InterfaceDeclarationSyntax>(root, diagnostic.Location.SourceSpan);
-            if (declaration is null || declaration.Modifiers.Any(SyntaxKind.PartialKeyword)) continue;
-            context.RegisterCodeFix(
-                CodeAction.Create($"Make '{declaration.Identifier.ValueText}' partial",
-                    ct => Fix(context.Document, root, declaration, ct), equivalenceKey: nameof(MakeContractPartialCodeFix)),
-                diagnostic);
-        }
-    }
+    protected override CodeAction? CreateAction(Document document, SyntaxNode root, SemanticModel? model, InterfaceDeclarationSyntax declaration, CancellationToken cancellationToken)
+        => declaration.Modifiers.Any(SyntaxKind.PartialKeyword)
+            ? null
+            : CodeAction.Create($"Make '{declaration.Identifier.ValueText}' partial",
+                ct => Fix(document, root, declaration, ct), equivalenceKey: nameof(MakeContractPartialCodeFix));
 
     private static Task<Document> Fix(Document document, SyntaxNode root, InterfaceDeclarationSyntax declaration, CancellationToken cancellationToken)
     {

@@ -18,29 +18,17 @@ namespace SidecarKit.CodeFixes;
 /// awaitable (an <c>IAsyncEnumerator&lt;T&gt;</c>, a custom task type): those have no one obvious repair.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TaskReturnCodeFix)), Shared]
-public sealed class TaskReturnCodeFix : CodeFixProvider
+public sealed class TaskReturnCodeFix : ContractCodeFixProvider<MethodDeclarationSyntax>
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixSupport.UnsupportedReturnType);
+    /// <summary>Creates the fix.</summary>
+    public TaskReturnCodeFix() : base(FixSupport.UnsupportedReturnType) { }
 
     /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    protected override CodeAction? CreateAction(Document document, SyntaxNode root, SemanticModel? model, MethodDeclarationSyntax declaration, CancellationToken cancellationToken)
     {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null) return;
-        foreach (Diagnostic diagnostic in context.Diagnostics)
-        {
-            MethodDeclarationSyntax? declaration = FixSupport.FindAt<MethodDeclarationSyntax>(root, diagnostic.Location.SourceSpan);
-            if (declaration is null || !CanWrap(declaration.ReturnType, model.GetTypeInfo(declaration.ReturnType, context.CancellationToken).Type)) continue;
-            string type = declaration.ReturnType.WithoutTrivia().ToString();
-            context.RegisterCodeFix(
-                CodeAction.Create($"Return 'Task<{type}>'", ct => Fix(context.Document, root, declaration), equivalenceKey: nameof(TaskReturnCodeFix)),
-                diagnostic);
-        }
+        if (!CanWrap(declaration.ReturnType, model!.GetTypeInfo(declaration.ReturnType, cancellationToken).Type)) return null;
+        string type = declaration.ReturnType.WithoutTrivia().ToString();
+        return CodeAction.Create($"Return 'Task<{type}>'", ct => Fix(document, root, declaration), equivalenceKey: nameof(TaskReturnCodeFix));
     }
 
     private static bool CanWrap(TypeSyntax syntax, ITypeSymbol? type)

@@ -21,30 +21,17 @@ namespace SidecarKit.CodeFixes;
 /// An existing <c>[SidecarMethod]</c> gets the name as its first argument (replacing the one it had).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(WireNameCodeFix)), Shared]
-public sealed class WireNameCodeFix : CodeFixProvider
+public sealed class WireNameCodeFix : ContractCodeFixProvider<MethodDeclarationSyntax>
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixSupport.DuplicateWireName);
+    /// <summary>Creates the fix.</summary>
+    public WireNameCodeFix() : base(FixSupport.DuplicateWireName) { }
 
     /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    protected override CodeAction? CreateAction(Document document, SyntaxNode root, SemanticModel? model, MethodDeclarationSyntax declaration, CancellationToken cancellationToken)
     {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        SemanticModel? model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null) return;
-        foreach (Diagnostic diagnostic in context.Diagnostics)
-        {
-            MethodDeclarationSyntax? declaration = FixSupport.FindAt<MethodDeclarationSyntax>(root, diagnostic.Location.SourceSpan);
-            if (declaration is null || model.GetDeclaredSymbol(declaration, context.CancellationToken) is not { } method) continue;
-            if (NewName(method) is not { } name) continue;
-            context.RegisterCodeFix(
-                CodeAction.Create($"Give '{method.Name}' its own wire name '{name}'",
-                    ct => Fix(context.Document, root, model, declaration, name, ct), equivalenceKey: nameof(WireNameCodeFix)),
-                diagnostic);
-        }
+        if (model!.GetDeclaredSymbol(declaration, cancellationToken) is not { } method || NewName(method) is not { } name) return null;
+        return CodeAction.Create($"Give '{method.Name}' its own wire name '{name}'",
+            ct => Fix(document, root, model!, declaration, name, ct), equivalenceKey: nameof(WireNameCodeFix));
     }
 
     /// <summary>The name to write into <c>[SidecarMethod("…")]</c>, or null when the method is not in a contract.</summary>

@@ -31,11 +31,11 @@ internal sealed class VerifiedGzipCompressionProvider(CompressionLevel defaultLe
 
     // Inflates, counting and checksumming what comes out; at its end checks that the input ended with the trailer
     // that describes exactly that.
-    private sealed class VerifyingStream(Stream compressed) : Stream
+    private sealed class VerifyingStream(Stream compressed) : ReadOnlyStream
     {
         private readonly TailKeepingStream _input = new(compressed);
         private GZipStream? _inflate;
-        private uint _crc = 0xFFFFFFFF;
+        private readonly System.IO.Hashing.Crc32 _crc = new();
         private long _length;
         private bool _verified;
 
@@ -56,7 +56,7 @@ internal sealed class VerifiedGzipCompressionProvider(CompressionLevel defaultLe
             }
             if (read > 0)
             {
-                _crc = Crc32.Update(_crc, buffer[..read]);
+                _crc.Append(buffer[..read]);
                 _length += read;
                 return read;
             }
@@ -73,7 +73,7 @@ internal sealed class VerifiedGzipCompressionProvider(CompressionLevel defaultLe
             if (_input.Total == 0) return;
             if (!_input.TryGetTail(out ReadOnlySpan<byte> trailer))
                 throw Incomplete("it is shorter than a gzip header and trailer");
-            if (BinaryPrimitives.ReadUInt32LittleEndian(trailer) != ~_crc || BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) != (uint)_length)
+            if (BinaryPrimitives.ReadUInt32LittleEndian(trailer) != _crc.GetCurrentHashAsUInt32() || BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) != (uint)_length)
                 throw Incomplete("it does not end with the CRC and size of what it decompressed to");
         }
 
@@ -82,20 +82,10 @@ internal sealed class VerifiedGzipCompressionProvider(CompressionLevel defaultLe
             if (disposing) _inflate?.Dispose();
             base.Dispose(disposing);
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     // Passes the compressed bytes through, remembering the last eight: the gzip trailer, when the message is whole.
-    private sealed class TailKeepingStream(Stream inner) : Stream
+    private sealed class TailKeepingStream(Stream inner) : ReadOnlyStream
     {
         private const int TrailerSize = 8;
         private const int MinimumMessage = 10 + 2 + TrailerSize;   // header, the shortest deflate block, trailer
@@ -139,7 +129,11 @@ internal sealed class VerifiedGzipCompressionProvider(CompressionLevel defaultLe
             }
             _total += read.Length;
         }
+    }
 
+    // What both streams above are besides their reading: forward-only and read-only.
+    private abstract class ReadOnlyStream : Stream
+    {
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
@@ -149,29 +143,5 @@ internal sealed class VerifiedGzipCompressionProvider(CompressionLevel defaultLe
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    // CRC-32 (IEEE 802.3, reflected, as gzip uses); System.IO.Hashing would be a package for these few lines.
-    private static class Crc32
-    {
-        private static readonly uint[] s_table = CreateTable();
-
-        public static uint Update(uint crc, ReadOnlySpan<byte> data)
-        {
-            foreach (byte b in data) crc = s_table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-            return crc;
-        }
-
-        private static uint[] CreateTable()
-        {
-            var table = new uint[256];
-            for (uint n = 0; n < 256; n++)
-            {
-                uint c = n;
-                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-                table[n] = c;
-            }
-            return table;
-        }
     }
 }
