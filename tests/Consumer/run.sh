@@ -6,6 +6,8 @@
 #   Contract/  a [SidecarContract] library that references the SidecarKit package alone (the generator must come with it)
 #   App/       one console that is both the parent and the sidecar, adding SidecarKit.MessagePack, SidecarKit.Grpc and
 #              SidecarKit.Extensions.Hosting; it spawns itself and calls calc.add over jsonl, msgpack (stdio) and grpc
+#   Sidecar/   a sidecar of its own (PublishAot in its project file), bundled into App by a <SidecarProject> item: App
+#              starts it with UseBundledSidecar("calc"), built (framework-dependent) and published (NativeAOT)
 #   Broken/    a contract that is not partial: its build must fail with SK0001
 # A package without the generator in its analyzers folder fails it (the App does not compile: CS0311; Broken builds).
 # SIDECARKIT_PACKAGES=<folder of .nupkg> skips the pack and tests those packages instead.
@@ -55,10 +57,14 @@ check "the packages are SidecarKit, .Runtime, .MessagePack, .Grpc, .Extensions.H
   done
   [ "$(ls "$feed" | grep -c "\.nupkg$")" -eq 5 ] || { ls "$feed"; ok=false; }
   $ok'
+# The listing saved first: with pipefail, grep -q ending early would fail unzip's pipe (SIGPIPE) and the check with it.
+unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" > "$work/runtime-files.txt" 2>&1
 check "SidecarKit.Runtime carries the generator under analyzers/dotnet/roslyn4.14/cs" \
-  'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.Generator.dll"'
+  'grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.Generator.dll" "$work/runtime-files.txt"'
 check "SidecarKit.Runtime carries the code fixes next to the generator" \
-  'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.CodeFixes.dll"'
+  'grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.CodeFixes.dll" "$work/runtime-files.txt"'
+check "SidecarKit.Runtime carries the SidecarProject targets under buildTransitive/" \
+  'grep -q "buildTransitive/SidecarKit.Runtime.targets" "$work/runtime-files.txt"'
 
 clear_cache
 
@@ -97,6 +103,19 @@ for t in jsonl msgpack grpc; do
   check "the parent spawns the sidecar and calls calc.add over $t" 'grep -q "ok   calc.add(2, 3) = 5 over $t\$" "$work/run.log" || { grep "FAIL.*$t" "$work/run.log"; false; }'
 done
 check "the parent exits 0" '[ $run_status -eq 0 ]'
+check "a <SidecarProject> builds the sidecar into the app's output and UseBundledSidecar starts it" \
+  'grep -q "ok   calc.add(2, 3) = 5 from the bundled sidecar (framework-dependent)\$" "$work/run.log" && [ -f "$app/App/bin/Debug/net10.0/sidecars/calc/sidecar.json" ]'
+
+# Publish: the app framework-dependent for linux-x64; its bundled sidecar the way its own project file asks (PublishAot).
+(cd "$app" && dotnet publish App/Consumer.App.csproj -c Release -r linux-x64 -o "$work/publish" -nologo -v quiet -clp:NoSummary) \
+  > "$work/publish.log" 2>&1
+status=$?
+check "publishing the app publishes its bundled sidecar with NativeAOT into sidecars/calc/, with no trim or AOT warning" \
+  '[ $status -eq 0 ] && head -c 4 "$work/publish/sidecars/calc/Consumer.Sidecar" | grep -q ELF && [ ! -e "$work/publish/sidecars/calc/Consumer.Sidecar.dll" ] \
+     && ! grep -qE "warning IL[23][0-9]{3}" "$work/publish.log" || { tail -20 "$work/publish.log"; ls "$work/publish/sidecars/calc" 2>&1 | head; false; }'
+check "the published app starts its native bundled sidecar and calls it" \
+  'timeout 120 dotnet "$work/publish/Consumer.App.dll" bundled-only > "$work/publish-run.log" 2>&1 \
+     && grep -q "ok   calc.add(2, 3) = 5 from the bundled sidecar (native)\$" "$work/publish-run.log" || { cat "$work/publish-run.log"; false; }'
 
 (cd "$app" && dotnet build Broken/Consumer.Broken.csproj -c Debug -nologo -v quiet -clp:NoSummary) > "$work/broken.log" 2>&1
 status=$?
