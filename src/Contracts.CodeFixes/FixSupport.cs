@@ -10,6 +10,7 @@ namespace SidecarKit.CodeFixes;
 internal static class FixSupport
 {
     public const string ContractNotPartial = "SK0001";
+    public const string InvalidContractName = "SK0004";
     public const string UnsupportedReturnType = "SK0005";
     public const string MisplacedCancellationToken = "SK0008";
     public const string DuplicateWireName = "SK0009";

@@ -22,6 +22,12 @@ public sealed class ContractGenerator : IIncrementalGenerator
     /// <summary>The tracking name of the step that finds the contracts whose name another contract already has.</summary>
     public const string DuplicatesStep = "SidecarContractDuplicates";
 
+    /// <summary>The tracking name of the step that reads each class with a base class (for SK0021).</summary>
+    public const string DerivedTypesStep = "SidecarDerivedTypes";
+
+    /// <summary>The tracking name of the step that finds the derived types of the classes the contracts send (SK0021).</summary>
+    public const string TruncatedStep = "SidecarTruncatedTypes";
+
     /// <summary>The tracking name of the step that keeps only the models to emit (no diagnostics, no positions).</summary>
     public const string ModelStep = "SidecarContractModels";
 
@@ -54,6 +60,24 @@ public sealed class ContractGenerator : IIncrementalGenerator
         {
             foreach (DuplicateContract duplicate in duplicateNames)
                 spc.ReportDiagnostic(duplicate.Diagnostic.ToDiagnostic());
+        });
+
+        // Across the compilation: a class deriving from one a contract sends (SK0021). A semantic transform (the base
+        // classes need binding), so Roslyn runs it again for each class with a base list on every edit; it is one
+        // GetDeclaredSymbol and a walk up the base chain, and its output is plain values, equal unless a class's bases or
+        // name position changed, so the steps after it stay cached.
+        IncrementalValueProvider<EquatableArray<DiagnosticInfo>> truncated = context.SyntaxProvider
+            .CreateSyntaxProvider(DerivedTypes.IsCandidate, static (ctx, ct) => DerivedTypes.Parse(ctx, ct))
+            .WithTrackingName(DerivedTypesStep)
+            .Where(static derived => derived is not null)
+            .Collect()
+            .Combine(contracts.Select(static (result, _) => result.OpenTypes).Collect())
+            .Select(static (pair, _) => DerivedTypes.Find(pair.Left!, pair.Right))
+            .WithTrackingName(TruncatedStep);
+        context.RegisterSourceOutput(truncated, static (spc, diagnostics) =>
+        {
+            foreach (DiagnosticInfo diagnostic in diagnostics)
+                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
         });
 
         // Diagnostics and code apart: a contract's diagnostics (infos and warnings included) carry positions, which

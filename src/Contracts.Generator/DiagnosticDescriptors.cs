@@ -98,6 +98,10 @@ internal static class DiagnosticDescriptors
         "Type '{0}' is not sealed: a derived type passed as '{0}' is sent with the members of '{0}' only (polymorphism is not supported yet); declare it 'sealed'",
         DiagnosticSeverity.Warning);
 
+    public static readonly DiagnosticDescriptor TruncatedDerivedType = Error("SK0021",
+        "Derived type of a type on the wire",
+        "Type '{0}' derives from '{1}', which contract '{2}' sends or receives: a '{0}' passed as '{1}' would arrive as a '{1}' without the members of '{0}' (polymorphism is not supported yet)");
+
     /// <summary>Whether a diagnostic of this id stops the contract from being generated.</summary>
     public static bool IsError(string id) => ById(id).DefaultSeverity == DiagnosticSeverity.Error;
 
@@ -106,7 +110,7 @@ internal static class DiagnosticDescriptors
         ContractNotPartial, ContractGeneric, ContractNested, InvalidContractName, UnsupportedReturnType, UnsupportedType,
         UnsupportedParameterModifier, MisplacedCancellationToken, DuplicateWireName, GenericMethod, UnsupportedMember,
         NoConstructor, DuplicateMemberName, StreamParameter, InvalidMethodName, InvalidFieldNumber, DuplicateContractName,
-        BaseInterface, MissingCancellationToken, UnsealedType,
+        BaseInterface, MissingCancellationToken, UnsealedType, TruncatedDerivedType,
     };
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

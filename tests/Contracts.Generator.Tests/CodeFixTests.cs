@@ -59,6 +59,42 @@ public class CodeFixTests
             partial interface ICalculator { Task<int> AddAsync(int a, int b); }
             """
         },
+        // SK0004, docs/diagnostics.md's example: each run of characters a name cannot have becomes one '-'.
+        {
+            "SK0004",
+            """
+            [SidecarContract("image.resize")]
+            public partial interface IImageResizer
+            {
+                Task<byte[]> ResizeAsync(byte[] image, int width, int height, CancellationToken ct = default);
+            }
+            """,
+            """
+            [SidecarContract("image-resize")]
+            public partial interface IImageResizer
+            {
+                Task<byte[]> ResizeAsync(byte[] image, int width, int height, CancellationToken ct = default);
+            }
+            """
+        },
+        // SK0004 on a reserved name (or one with no letter): the interface's name, without its I, camelCased.
+        {
+            "SK0004",
+            """
+            [SidecarContract(/* the name */ "system")]
+            public partial interface IImageResizer
+            {
+                Task<byte[]> ResizeAsync(byte[] image, CancellationToken ct = default);
+            }
+            """,
+            """
+            [SidecarContract(/* the name */ "imageResizer")]
+            public partial interface IImageResizer
+            {
+                Task<byte[]> ResizeAsync(byte[] image, CancellationToken ct = default);
+            }
+            """
+        },
         // SK0008, docs/diagnostics.md's example: the token moves last and gets '= default' after an optional parameter.
         {
             "SK0008",
@@ -351,6 +387,7 @@ public class CodeFixTests
     [InlineData("SK0005", """[SidecarContract("c")] public partial interface IC { ReadOnlySpan<byte> GetAsync(); }""")]
     [InlineData("SK0005", """[SidecarContract("c")] public partial interface IC { IAsyncEnumerator<int> GetAsync(); }""")]
     [InlineData("SK0008", """[SidecarContract("c")] public partial interface IC { Task SetAsync(CancellationToken ct, params int[] values); }""")]
+    [InlineData("SK0004", """[SidecarContract(Names.Bad)] public partial interface IC { Task PingAsync(CancellationToken ct); } static class Names { public const string Bad = "a.b"; }""")]
     public async Task No_fix_is_offered_where_there_is_no_obvious_repair(string id, string source)
     {
         (Document document, ImmutableArray<Diagnostic> diagnostics) = await Open(Header + source);
@@ -358,11 +395,23 @@ public class CodeFixTests
         Assert.Empty(await Actions(ProviderFor(id), document, diagnostic));
     }
 
+    [Theory]
+    [InlineData("image.resize", "IImageResizer", "image-resize")]
+    [InlineData("  my resizer!", "IImageResizer", "my-resizer")]
+    [InlineData("9lives", "ICat", "lives")]
+    [InlineData("", "IImageResizer", "imageResizer")]
+    [InlineData("lifecycle", "Iso", "iso")]
+    [InlineData("rpc", "I2", "i2")]
+    [InlineData("system", "_1", "contract")]
+    [InlineData("_x", "IX", "x")]
+    public void A_new_contract_name_is_valid_and_keeps_what_it_can(string name, string interfaceName, string expected)
+        => Assert.Equal(expected, ContractNameCodeFix.NewName(name, interfaceName));
+
     [Fact]
     public void Every_provider_is_exported_for_CSharp_shared_and_has_a_batch_fix_all()
     {
         Type[] providers = [.. typeof(MakeContractPartialCodeFix).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(CodeFixProvider)) && !t.IsAbstract)];
-        Assert.Equal(5, providers.Length);
+        Assert.Equal(6, providers.Length);
         foreach (Type type in providers)
         {
             Assert.Equal([LanguageNames.CSharp], type.GetCustomAttribute<ExportCodeFixProviderAttribute>()!.Languages);
@@ -370,7 +419,7 @@ public class CodeFixTests
             var provider = (CodeFixProvider)Activator.CreateInstance(type)!;
             Assert.Same(WellKnownFixAllProviders.BatchFixer, provider.GetFixAllProvider());
         }
-        Assert.Equal(["SK0001", "SK0005", "SK0008", "SK0009", "SK0019"],
+        Assert.Equal(["SK0001", "SK0004", "SK0005", "SK0008", "SK0009", "SK0019"],
             providers.SelectMany(t => ((CodeFixProvider)Activator.CreateInstance(t)!).FixableDiagnosticIds).Order());
     }
 

@@ -36,6 +36,21 @@ public class CodeFixVerifierTests
         """);
 
     [Fact]
+    public Task SK0004_names_the_contract() => Verify<ContractNameCodeFix>("""
+        [{|SK0004:SidecarContract("image.resize")|}]
+        public partial interface IImageResizer
+        {
+            Task<byte[]> ResizeAsync(byte[] image, CancellationToken ct = default);
+        }
+        """, """
+        [SidecarContract("image-resize")]
+        public partial interface IImageResizer
+        {
+            Task<byte[]> ResizeAsync(byte[] image, CancellationToken ct = default);
+        }
+        """);
+
+    [Fact]
     public Task SK0008_moves_the_token_last() => Verify<CancellationTokenCodeFix>("""
         [SidecarContract("search")]
         public partial interface ISearch

@@ -41,6 +41,40 @@ public class IncrementalCachingTests
     }
 
     [Fact]
+    public void Derived_type_step_stays_cached_when_other_files_or_a_derived_types_members_change()
+    {
+        const string Shapes = "namespace Other; public class Base { } public class Derived : Base { public int X; }";
+        CSharpCompilation compilation = GeneratorHarness.Compile(Contract, Shapes, "namespace Other; public class Unrelated { public int X; }");
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        Assert.Single(driver.GetRunResult().Results[0].TrackedSteps[ContractGenerator.DerivedTypesStep]
+            .SelectMany(s => s.Outputs), o => o.Value is not null);
+
+        // An edit elsewhere: the derived types are read again (a semantic transform always is) but come out equal, so
+        // the check across the compilation does not run again.
+        SyntaxTree unrelated = compilation.SyntaxTrees.Single(t => t.ToString().Contains("Unrelated"));
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(unrelated,
+            CSharpSyntaxTree.ParseText("namespace Other; public class Unrelated { public int X; public int Y; }", GeneratorHarness.ParseOptions, unrelated.FilePath));
+        driver = driver.RunGenerators(edited);
+        AssertNotRerun(driver);
+
+        // A member added after the derived type's name: the same.
+        SyntaxTree shapes = edited.SyntaxTrees.Single(t => t.ToString() == Shapes);
+        edited = edited.ReplaceSyntaxTree(shapes, CSharpSyntaxTree.ParseText(
+            "namespace Other; public class Base { } public class Derived : Base { public int X; public int Y; }", GeneratorHarness.ParseOptions, shapes.FilePath));
+        driver = driver.RunGenerators(edited);
+        AssertNotRerun(driver);
+
+        static void AssertNotRerun(GeneratorDriver driver)
+        {
+            GeneratorRunResult run = driver.GetRunResult().Results[0];
+            Assert.All(run.TrackedSteps[ContractGenerator.DerivedTypesStep].SelectMany(s => s.Outputs), o => Assert.True(
+                o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"derived types step output was {o.Reason}"));
+            Assert.All(run.TrackedSteps[ContractGenerator.TruncatedStep].SelectMany(s => s.Outputs), o => Assert.True(
+                o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"SK0021 step output was {o.Reason}"));
+        }
+    }
+
+    [Fact]
     public void Parse_step_reruns_when_the_contract_changes()
     {
         CSharpCompilation compilation = GeneratorHarness.Compile(Contract);

@@ -22,5 +22,8 @@ internal sealed record DiagnosticInfo(string Id, string FilePath, TextSpan Span,
     }
 }
 
-/// <summary>What parsing one contract produced: a model to emit (when there were no errors) and diagnostics.</summary>
-internal sealed record ParseResult(ContractModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// What parsing one contract produced: a model to emit (when there were no errors), diagnostics, and the classes it sends
+/// or receives that are not sealed (for SK0021 across the compilation).
+/// </summary>
+internal sealed record ParseResult(ContractModel? Model, EquatableArray<DiagnosticInfo> Diagnostics, EquatableArray<OpenWireType> OpenTypes);

@@ -81,14 +81,15 @@ internal static class ContractParser
             methods.Add(model);
         }
 
+        EquatableArray<OpenWireType> openTypes = types.OpenTypes.Select(t => new OpenWireType(t, type.ToDisplayString())).ToEquatableArray();
         if (diagnostics.Any(d => DiagnosticDescriptors.IsError(d.Id)))
-            return new ParseResult(null, diagnostics.ToEquatableArray());
+            return new ParseResult(null, diagnostics.ToEquatableArray(), openTypes);
 
         string description = Describe(contractName, methods, types, out string fingerprint);
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var contract = new ContractModel(ns, name, TypeResolver.Display(type), contractName, methods.ToEquatableArray(),
             types.CodecModels.ToEquatableArray(), types.NamedTypes.ToEquatableArray(), description, fingerprint);
-        return new ParseResult(contract, diagnostics.ToEquatableArray());
+        return new ParseResult(contract, diagnostics.ToEquatableArray(), openTypes);
     }
 
     /// <summary>

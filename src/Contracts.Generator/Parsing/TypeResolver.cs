@@ -24,6 +24,7 @@ internal sealed class TypeResolver
     private readonly SortedDictionary<string, NamedTypeModel> _namedTypes = new(System.StringComparer.Ordinal);
     private readonly Dictionary<string, string> _wireTypeNames = new(); // value type text -> description name
     private readonly List<DiagnosticInfo> _diagnostics;
+    private readonly SortedSet<string> _openTypes = new(System.StringComparer.Ordinal);
 
     public TypeResolver(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
 
@@ -34,6 +35,9 @@ internal sealed class TypeResolver
 
     /// <summary>The named types (DTOs and enums) for the schema, in the description's order.</summary>
     public IEnumerable<NamedTypeModel> NamedTypes => _namedTypes.Values;
+
+    /// <summary>The classes on the wire that are not sealed (SK0020), as <see cref="Display"/> writes them.</summary>
+    public IEnumerable<string> OpenTypes => _openTypes;
 
     public static string Display(ITypeSymbol type) => type.ToDisplayString(s_fullyQualified);
 
@@ -257,7 +261,7 @@ internal sealed class TypeResolver
         }
 
         // A derived type sent as this one would lose its own members (no polymorphism yet): ask for 'sealed'.
-        if (type.TypeKind == TypeKind.Class && !type.IsSealed)
+        if (type.TypeKind == TypeKind.Class && !type.IsSealed && _openTypes.Add(key))
             _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsealedType, type.Locations.FirstOrDefault(l => l.IsInSource) ?? location, display));
 
         var members = new List<MemberModel>();
