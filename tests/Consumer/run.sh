@@ -7,6 +7,9 @@
 #   App/       one console that is both the parent and the sidecar, adding SidecarKit.MessagePack, SidecarKit.Grpc and
 #              SidecarKit.Extensions.Hosting; it spawns itself and calls calc.add over jsonl, msgpack (stdio) and grpc
 #   Broken/    a contract that is not partial: its build must fail with SK0001
+# and the dotnet new templates of SidecarKit.Templates, installed into a throwaway hive (--debug:custom-hive, so the
+# user's template list is untouched): a contract, a sidecar and a parent app instantiated with names of their own, the
+# app built (which builds the sidecar into its sidecars/ folder through <SidecarProject>) and run against the sidecar.
 # A package without the generator in its analyzers folder fails it (the App does not compile: CS0311; Broken builds).
 # SIDECARKIT_PACKAGES=<folder of .nupkg> skips the pack and tests those packages instead.
 # Prints "consumer: N passed, N failed".
@@ -22,7 +25,7 @@ version=""
 clear_cache() {
   local cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
   [ -n "$version" ] || return 0
-  for id in sidecarkit sidecarkit.runtime sidecarkit.messagepack sidecarkit.grpc sidecarkit.extensions.hosting; do
+  for id in sidecarkit sidecarkit.runtime sidecarkit.messagepack sidecarkit.grpc sidecarkit.extensions.hosting sidecarkit.templates; do
     rm -rf "${cache:?}/$id/$version"
   done
 }
@@ -47,18 +50,24 @@ else
 fi
 
 expected="SidecarKit SidecarKit.Runtime SidecarKit.MessagePack SidecarKit.Grpc SidecarKit.Extensions.Hosting"
-check "the packages are SidecarKit, .Runtime, .MessagePack, .Grpc, .Extensions.Hosting, each with symbols, and no other" '
+check "the packages are SidecarKit, .Runtime, .MessagePack, .Grpc, .Extensions.Hosting, each with symbols, .Templates, and no other" '
   ok=true
   for id in $expected; do
     [ -f "$feed/$id.$version.nupkg" ] || { echo "    missing $id.$version.nupkg"; ok=false; }
     [ -f "$feed/$id.$version.snupkg" ] || [ -n "${SIDECARKIT_PACKAGES:-}" ] || { echo "    missing $id.$version.snupkg"; ok=false; }
   done
-  [ "$(ls "$feed" | grep -c "\.nupkg$")" -eq 5 ] || { ls "$feed"; ok=false; }
+  [ -f "$feed/SidecarKit.Templates.$version.nupkg" ] || { echo "    missing SidecarKit.Templates.$version.nupkg"; ok=false; }
+  [ "$(ls "$feed" | grep -c "\.nupkg$")" -eq 6 ] || { ls "$feed"; ok=false; }
   $ok'
+# (grep reads the whole listing, not grep -q: under pipefail an early exit would fail unzip with SIGPIPE.)
 check "SidecarKit.Runtime carries the generator under analyzers/dotnet/roslyn4.14/cs" \
-  'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.Generator.dll"'
+  'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.Generator.dll" > /dev/null'
 check "SidecarKit.Runtime carries the code fixes next to the generator" \
-  'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.CodeFixes.dll"'
+  'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.CodeFixes.dll" > /dev/null'
+check "SidecarKit.Templates is a template package of three templates and no assembly" '
+  unzip -p "$feed/SidecarKit.Templates.$version.nupkg" SidecarKit.Templates.nuspec | grep "<packageType name=\"Template\"" > /dev/null &&
+  [ "$(unzip -l "$feed/SidecarKit.Templates.$version.nupkg" | grep -c "content/[A-Za-z]*/\.template\.config/template\.json$")" -eq 3 ] &&
+    ! unzip -l "$feed/SidecarKit.Templates.$version.nupkg" | grep -E "\.dll$|/(bin|obj)/"'
 
 clear_cache
 
@@ -103,6 +112,54 @@ status=$?
 check "a contract that is not partial fails the build with SK0001" \
   '[ $status -ne 0 ] && grep -q "error SK0001" "$work/broken.log" || { tail -5 "$work/broken.log"; false; }'
 check "SK0001 is reported at the interface in IBroken.cs" 'grep -qE "IBroken\.cs\([0-9]+,[0-9]+\): error SK0001: .*IBroken" "$work/broken.log"'
+
+# The templates, as the README's Install section uses them, in a folder of their own with the same nuget.config.
+hive="$work/template-hive"
+tpl="$work/from-templates"
+mkdir -p "$tpl"
+cp "$app/nuget.config" "$tpl/nuget.config"
+dotnet_new() { dotnet new "$@" --debug:custom-hive "$hive"; }
+dotnet_new install "$feed/SidecarKit.Templates.$version.nupkg" > "$work/templates-install.log" 2>&1
+status=$?
+check "dotnet new install SidecarKit.Templates (a throwaway hive) installs sidecarkit-contract, -sidecar and -app" \
+  '[ $status -eq 0 ] && grep -q " sidecarkit-contract " "$work/templates-install.log" && grep -q " sidecarkit-sidecar " "$work/templates-install.log" &&
+    grep -q " sidecarkit-app " "$work/templates-install.log" || { tail -20 "$work/templates-install.log"; false; }'
+
+(cd "$tpl" &&
+  dotnet_new sidecarkit-contract -n Acme.Greetings --no-update-check &&
+  dotnet_new sidecarkit-sidecar -n Acme.Greeter --contract ../Acme.Greetings/Acme.Greetings.csproj --no-update-check &&
+  dotnet_new sidecarkit-app -n Acme.Host --contract ../Acme.Greetings/Acme.Greetings.csproj \
+    --sidecar ../Acme.Greeter/Acme.Greeter.csproj --no-update-check) > "$work/templates-new.log" 2>&1
+status=$?
+check "dotnet new sidecarkit-contract, sidecarkit-sidecar and sidecarkit-app create their projects" \
+  '[ $status -eq 0 ] && [ -f "$tpl/Acme.Greetings/Acme.Greetings.csproj" ] && [ -f "$tpl/Acme.Greeter/Acme.Greeter.csproj" ] &&
+    [ -f "$tpl/Acme.Host/Acme.Host.csproj" ] || { tail -20 "$work/templates-new.log"; false; }'
+check "the templates reference the SidecarKit package of their own version" '
+  ok=true
+  for p in Acme.Greetings Acme.Greeter Acme.Host; do
+    grep -q "<PackageReference Include=\"SidecarKit\" Version=\"$version\" />" "$tpl/$p/$p.csproj" || { echo "    not in $p.csproj"; ok=false; }
+  done
+  $ok'
+check "the sidecar and the app use the contract namespace, the app bundles the sidecar under its name" '
+  grep -q "^using Acme.Greetings;" "$tpl/Acme.Greeter/Program.cs" && grep -q "^using Acme.Greetings;" "$tpl/Acme.Host/Program.cs" &&
+    grep -q "<SidecarProject Include=\"../Acme.Greeter/Acme.Greeter.csproj\" />" "$tpl/Acme.Host/Acme.Host.csproj" &&
+    grep -q "UseBundledSidecar(\"Acme.Greeter\")" "$tpl/Acme.Host/Program.cs"'
+
+(cd "$tpl" && dotnet build Acme.Host/Acme.Host.csproj -c Debug -nologo -v quiet -clp:NoSummary) > "$work/templates-build.log" 2>&1
+status=$?
+check "the app from the templates builds (contract and sidecar with it), with no warning" \
+  '[ $status -eq 0 ] && ! grep -q "warning" "$work/templates-build.log" || { grep -E "error|warning" "$work/templates-build.log" | sort -u | head -20; false; }'
+host_out="$tpl/Acme.Host/bin/Debug/net10.0"
+check "the app build puts the sidecar in sidecars/Acme.Greeter/" '[ -f "$host_out/sidecars/Acme.Greeter/Acme.Greeter.dll" ]'
+if [ $status -eq 0 ]; then
+  (cd "$work" && timeout 120 dotnet "$host_out/Acme.Host.dll" SidecarKit) > "$work/templates-run.log" 2>&1
+  run_status=$?
+else
+  run_status=1; : > "$work/templates-run.log"
+fi
+check "the app starts the bundled sidecar and gets its answer" \
+  'grep -qx "Hello, SidecarKit!" "$work/templates-run.log" || { tail -20 "$work/templates-run.log"; false; }'
+check "the app exits 0 (the sidecar stopped cleanly)" '[ $run_status -eq 0 ]'
 
 echo "consumer: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
