@@ -11,18 +11,16 @@ using SidecarKit.Transports.JsonLines;
 using SidecarKit.Transports.MessagePack;
 
 // The Quickstart: start the demo sidecar and make each kind of call, printing what happened.
-string sidecarDll = DemoSidecar.Locate();
+// The demo sidecar is built into this program's output by <SidecarProject Include="…" Name="demo" /> in its project
+// file (bin/…/sidecars/demo/; publish/sidecars/demo/ when published): UseBundledSidecar finds it there.
 var options = new SidecarProcessOptions
 {
-    Name = "demo",
-    FileName = "dotnet",
     ReadyTimeout = TimeSpan.FromSeconds(30),
     LoggerFactory = new ConsoleLoggerFactory(),
-}.UseJsonLines();
-options.Arguments.Add(sidecarDll);
+}.UseBundledSidecar("demo").UseJsonLines();
 options.Callbacks.AddContract<IDemoEvents>(new PrintingEvents());
 
-Console.WriteLine($"Starting the demo sidecar: dotnet {Path.GetFileName(sidecarDll)}");
+Console.WriteLine($"Starting the demo sidecar: {string.Join(" ", [Path.GetFileName(options.FileName), .. options.Arguments.Select(Path.GetFileName)])}");
 var clock = Stopwatch.StartNew();
 await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
 Console.WriteLine($"  ready in {clock.ElapsedMilliseconds} ms: pid {sidecar.ProcessId}, contracts " +
@@ -155,11 +153,9 @@ SidecarSupervisorOptions OnTransport(string name, Func<SidecarProcessOptions, Si
     SidecarProcessOptions process = use(new SidecarProcessOptions
     {
         Name = name,
-        FileName = "dotnet",
         ReadyTimeout = TimeSpan.FromSeconds(30),
         LoggerFactory = new ConsoleLoggerFactory(),
-    });
-    process.Arguments.Add(sidecarDll);
+    }.UseBundledSidecar("demo"));
     process.Arguments.Add("--transport");
     process.Arguments.Add(transport);
     process.Callbacks.AddContract<IDemoEvents>(new PrintingEvents());
@@ -181,24 +177,6 @@ namespace SidecarKit.Samples.Quickstart
         {
             Console.WriteLine($"    ← demoEvents.confirm(\"{question}\") → yes");
             return Task.FromResult(true);
-        }
-    }
-
-    /// <summary>Finds the demo sidecar built next to this program.</summary>
-    internal static class DemoSidecar
-    {
-        public static string Locate()
-        {
-            // A published Quickstart (NativeAOT: dotnet publish -r linux-x64 -p:PublishAot=true) is not in bin/: say where.
-            if (Environment.GetEnvironmentVariable("QUICKSTART_DEMO_SIDECAR") is { Length: > 0 } given) return given;
-            string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0/
-            string root = AppContext.BaseDirectory;
-            for (var dir = new DirectoryInfo(root); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "samples", "Demo", "Sidecar", "bin", config, "net10.0", "SidecarKit.Samples.Demo.Sidecar.dll");
-                if (File.Exists(candidate)) return candidate;
-            }
-            throw new FileNotFoundException("The demo sidecar is not built. Run: dotnet build Toolkit.sln -c " + config + " (or set QUICKSTART_DEMO_SIDECAR to its .dll).");
         }
     }
 

@@ -6,6 +6,8 @@
 #   Contract/  a [SidecarContract] library that references the SidecarKit package alone (the generator must come with it)
 #   App/       one console that is both the parent and the sidecar, adding SidecarKit.MessagePack, SidecarKit.Grpc and
 #              SidecarKit.Extensions.Hosting; it spawns itself and calls calc.add over jsonl, msgpack (stdio) and grpc
+#   Sidecar/   a sidecar of its own (PublishAot in its project file), bundled into App by a <SidecarProject> item: App
+#              starts it with UseBundledSidecar("calc"), built (framework-dependent) and published (NativeAOT)
 #   Broken/    a contract that is not partial: its build must fail with SK0001
 # and the dotnet new templates of SidecarKit.Templates, installed into a throwaway hive (--debug:custom-hive, so the
 # user's template list is untouched): a contract, a sidecar and a parent app instantiated with names of their own, the
@@ -59,15 +61,20 @@ check "the packages are SidecarKit, .Runtime, .MessagePack, .Grpc, .Extensions.H
   [ -f "$feed/SidecarKit.Templates.$version.nupkg" ] || { echo "    missing SidecarKit.Templates.$version.nupkg"; ok=false; }
   [ "$(ls "$feed" | grep -c "\.nupkg$")" -eq 6 ] || { ls "$feed"; ok=false; }
   $ok'
-# (grep reads the whole listing, not grep -q: under pipefail an early exit would fail unzip with SIGPIPE.)
+# The listing saved first: with pipefail, grep -q ending early would fail unzip's pipe (SIGPIPE) and the check with it.
+unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" > "$work/runtime-files.txt" 2>&1
 check "SidecarKit.Runtime carries the generator under analyzers/dotnet/roslyn4.14/cs" \
-  'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.Generator.dll" > /dev/null'
+  'grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.Generator.dll" "$work/runtime-files.txt"'
 check "SidecarKit.Runtime carries the code fixes next to the generator" \
-  'unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" | grep "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.CodeFixes.dll" > /dev/null'
+  'grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.CodeFixes.dll" "$work/runtime-files.txt"'
+check "SidecarKit.Runtime carries the SidecarProject targets under buildTransitive/" \
+  'grep -q "buildTransitive/SidecarKit.Runtime.targets" "$work/runtime-files.txt"'
+unzip -l "$feed/SidecarKit.Templates.$version.nupkg" > "$work/templates-files.txt" 2>&1
+unzip -p "$feed/SidecarKit.Templates.$version.nupkg" SidecarKit.Templates.nuspec > "$work/templates-nuspec.xml" 2>&1
 check "SidecarKit.Templates is a template package of three templates and no assembly" '
-  unzip -p "$feed/SidecarKit.Templates.$version.nupkg" SidecarKit.Templates.nuspec | grep "<packageType name=\"Template\"" > /dev/null &&
-  [ "$(unzip -l "$feed/SidecarKit.Templates.$version.nupkg" | grep -c "content/[A-Za-z]*/\.template\.config/template\.json$")" -eq 3 ] &&
-    ! unzip -l "$feed/SidecarKit.Templates.$version.nupkg" | grep -E "\.dll$|/(bin|obj)/"'
+  grep -q "<packageType name=\"Template\"" "$work/templates-nuspec.xml" &&
+    [ "$(grep -c "content/[A-Za-z]*/\.template\.config/template\.json$" "$work/templates-files.txt")" -eq 3 ] &&
+    ! grep -E "\.dll$|/(bin|obj)/" "$work/templates-files.txt"'
 
 clear_cache
 
@@ -106,6 +113,19 @@ for t in jsonl msgpack grpc; do
   check "the parent spawns the sidecar and calls calc.add over $t" 'grep -q "ok   calc.add(2, 3) = 5 over $t\$" "$work/run.log" || { grep "FAIL.*$t" "$work/run.log"; false; }'
 done
 check "the parent exits 0" '[ $run_status -eq 0 ]'
+check "a <SidecarProject> builds the sidecar into the app's output and UseBundledSidecar starts it" \
+  'grep -q "ok   calc.add(2, 3) = 5 from the bundled sidecar (framework-dependent)\$" "$work/run.log" && [ -f "$app/App/bin/Debug/net10.0/sidecars/calc/sidecar.json" ]'
+
+# Publish: the app framework-dependent for linux-x64; its bundled sidecar the way its own project file asks (PublishAot).
+(cd "$app" && dotnet publish App/Consumer.App.csproj -c Release -r linux-x64 -o "$work/publish" -nologo -v quiet -clp:NoSummary) \
+  > "$work/publish.log" 2>&1
+status=$?
+check "publishing the app publishes its bundled sidecar with NativeAOT into sidecars/calc/, with no trim or AOT warning" \
+  '[ $status -eq 0 ] && head -c 4 "$work/publish/sidecars/calc/Consumer.Sidecar" | grep -q ELF && [ ! -e "$work/publish/sidecars/calc/Consumer.Sidecar.dll" ] \
+     && ! grep -qE "warning IL[23][0-9]{3}" "$work/publish.log" || { tail -20 "$work/publish.log"; ls "$work/publish/sidecars/calc" 2>&1 | head; false; }'
+check "the published app starts its native bundled sidecar and calls it" \
+  'timeout 120 dotnet "$work/publish/Consumer.App.dll" bundled-only > "$work/publish-run.log" 2>&1 \
+     && grep -q "ok   calc.add(2, 3) = 5 from the bundled sidecar (native)\$" "$work/publish-run.log" || { cat "$work/publish-run.log"; false; }'
 
 (cd "$app" && dotnet build Broken/Consumer.Broken.csproj -c Debug -nologo -v quiet -clp:NoSummary) > "$work/broken.log" 2>&1
 status=$?

@@ -2,7 +2,7 @@
 # Publishes the demo sidecar trimmed and self-contained, then NativeAOT-compiled; fails on any trim/AOT warning
 # (IL2xxx/IL3xxx) in either, and makes real calls to both binaries (JSON lines, MessagePack on stdio, gRPC): proof that
 # generated proxies, dispatchers and codecs, the transports and the libraries under them need no reflection. Then the
-# parent side: the Quickstart published with NativeAOT, run to its end.
+# parent side: the Quickstart published with NativeAOT, with its bundled demo sidecar, run to its end.
 # Prints "trim: N passed, N failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -75,13 +75,19 @@ check "native sidecar answers demo.add over JSON lines" 'grep -qF "{\"jsonrpc\":
 check "native sidecar answers demo.add and round-trips a DTO over MessagePack (stdio)" 'msgpack_calls "$native"'
 check "native sidecar answers demo.add over gRPC (grpcio)" 'grpc_add "$native"'
 # The parent side NativeAOT too: the Quickstart (supervision, every transport, callbacks, a crash and a restart) published
-# with PublishAot has no trim or AOT warning and runs to its end, spawning the demo sidecar built by the tests.
+# with PublishAot has no trim or AOT warning and runs to its end. Its <SidecarProject> item publishes the demo sidecar
+# into publish/sidecars/demo/ the way the sidecar's own project file asks (framework-dependent here: the app's global
+# PublishAot must not reach it), and UseBundledSidecar("demo") starts it from there.
 dotnet publish "$ROOT/samples/Quickstart" -c Release -r linux-x64 -p:PublishAot=true -o "$out/qs" -nologo > "$out/qs.log" 2>&1
 qs_status=$?
 check "NativeAOT Quickstart (the parent side) publishes with no trim or AOT warnings" \
   '[ $qs_status -eq 0 ] && ! grep -E "warning IL[23][0-9]{3}" "$out/qs.log" || { tail -20 "$out/qs.log"; false; }'
-check "NativeAOT Quickstart runs to its end" \
-  'QUICKSTART_DEMO_SIDECAR="$ROOT/samples/Demo/Sidecar/bin/Release/net10.0/SidecarKit.Samples.Demo.Sidecar.dll" timeout 300 "$out/qs/SidecarKit.Samples.Quickstart" > "$out/qs-run.log" 2>&1 \
-     && grep -q "on the restarted sidecar, now at 127.0.0.1" "$out/qs-run.log" || { tail -20 "$out/qs-run.log"; false; }'
+check "the Quickstart's publish bundles the demo sidecar, framework-dependent, in sidecars/demo/" \
+  'grep -q "\"entry\": \"SidecarKit.Samples.Demo.Sidecar\"" "$out/qs/sidecars/demo/sidecar.json" \
+     && [ -f "$out/qs/sidecars/demo/SidecarKit.Samples.Demo.Sidecar.dll" ] && [ -f "$out/qs/sidecars/demo/SidecarKit.Samples.Demo.Sidecar.runtimeconfig.json" ]'
+check "NativeAOT Quickstart runs to its end with its bundled sidecar" \
+  '(cd "$out" && timeout 300 "$out/qs/SidecarKit.Samples.Quickstart" > "$out/qs-run.log" 2>&1) \
+     && grep -q "on the restarted sidecar, now at 127.0.0.1" "$out/qs-run.log" \
+     && grep -q "^Starting the demo sidecar: dotnet SidecarKit.Samples.Demo.Sidecar.dll" "$out/qs-run.log" || { tail -20 "$out/qs-run.log"; false; }'
 echo "trim: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -7,7 +7,9 @@ namespace SidecarKit.Processes;
 public sealed class SidecarProcessOptions
 {
     /// <summary>A name for logs and errors. Default <c>sidecar</c>.</summary>
-    public string Name { get; set; } = "sidecar";
+    public string Name { get; set; } = DefaultName;
+
+    internal const string DefaultName = "sidecar";
 
     /// <summary>
     /// The program to run. Required. A path (with a <c>/</c>) is used as it is; a bare name is resolved: first from the

@@ -18,8 +18,27 @@ var services = new ServiceCollection();
 services.AddSidecar<ICalc>("calc", o => o.Process.FileName = "dotnet");
 Console.WriteLine($"  ok   SidecarKit.Extensions.Hosting registers ICalc ({services.Count} services)");
 
-string self = typeof(Program).Assembly.Location;
 int failed = 0;
+// The bundled sidecar (Sidecar/, a <SidecarProject> of this App): found by name in sidecars/calc/ beside this program.
+try
+{
+    SidecarProcessOptions options = new SidecarProcessOptions { ReadyTimeout = TimeSpan.FromSeconds(60) }
+        .UseBundledSidecar("calc").UseJsonLines();
+    string how = Path.GetFileName(options.FileName) == "dotnet" ? "framework-dependent" : "native";
+    await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+    int sum = await sidecar.GetClient<ICalc>().AddAsync(2, 3);
+    await sidecar.StopAsync();
+    if (sum == 5) Console.WriteLine($"  ok   calc.add(2, 3) = 5 from the bundled sidecar ({how})");
+    else { failed++; Console.WriteLine($"  FAIL calc.add(2, 3) = {sum} from the bundled sidecar ({how})"); }
+}
+catch (Exception e)
+{
+    failed++;
+    Console.WriteLine($"  FAIL calc.add from the bundled sidecar: {e.GetType().Name}: {e.Message}");
+}
+if (args.Length > 0 && args[0] == "bundled-only") return failed == 0 ? 0 : 1;
+
+string self = typeof(Program).Assembly.Location;
 var transports = new (string Name, Func<SidecarProcessOptions, SidecarProcessOptions> Use)[]
 {
     (JsonLines.TransportName, o => o.UseJsonLines()),
