@@ -9,6 +9,9 @@
 #   Sidecar/   a sidecar of its own (PublishAot in its project file), bundled into App by a <SidecarProject> item: App
 #              starts it with UseBundledSidecar("calc"), built (framework-dependent) and published (NativeAOT)
 #   Broken/    a contract that is not partial: its build must fail with SK0001
+# and the dotnet new templates of SidecarKit.Templates, installed into a throwaway hive (--debug:custom-hive, so the
+# user's template list is untouched): a contract, a sidecar and a parent app instantiated with names of their own, the
+# app built (which builds the sidecar into its sidecars/ folder through <SidecarProject>) and run against the sidecar.
 # A package without the generator in its analyzers folder fails it (the App does not compile: CS0311; Broken builds).
 # SIDECARKIT_PACKAGES=<folder of .nupkg> skips the pack and tests those packages instead.
 # Prints "consumer: N passed, N failed".
@@ -24,7 +27,7 @@ version=""
 clear_cache() {
   local cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
   [ -n "$version" ] || return 0
-  for id in sidecarkit sidecarkit.runtime sidecarkit.messagepack sidecarkit.grpc sidecarkit.extensions.hosting; do
+  for id in sidecarkit sidecarkit.runtime sidecarkit.messagepack sidecarkit.grpc sidecarkit.extensions.hosting sidecarkit.templates; do
     rm -rf "${cache:?}/$id/$version"
   done
 }
@@ -49,13 +52,14 @@ else
 fi
 
 expected="SidecarKit SidecarKit.Runtime SidecarKit.MessagePack SidecarKit.Grpc SidecarKit.Extensions.Hosting"
-check "the packages are SidecarKit, .Runtime, .MessagePack, .Grpc, .Extensions.Hosting, each with symbols, and no other" '
+check "the packages are SidecarKit, .Runtime, .MessagePack, .Grpc, .Extensions.Hosting, each with symbols, .Templates, and no other" '
   ok=true
   for id in $expected; do
     [ -f "$feed/$id.$version.nupkg" ] || { echo "    missing $id.$version.nupkg"; ok=false; }
     [ -f "$feed/$id.$version.snupkg" ] || [ -n "${SIDECARKIT_PACKAGES:-}" ] || { echo "    missing $id.$version.snupkg"; ok=false; }
   done
-  [ "$(ls "$feed" | grep -c "\.nupkg$")" -eq 5 ] || { ls "$feed"; ok=false; }
+  [ -f "$feed/SidecarKit.Templates.$version.nupkg" ] || { echo "    missing SidecarKit.Templates.$version.nupkg"; ok=false; }
+  [ "$(ls "$feed" | grep -c "\.nupkg$")" -eq 6 ] || { ls "$feed"; ok=false; }
   $ok'
 # The listing saved first: with pipefail, grep -q ending early would fail unzip's pipe (SIGPIPE) and the check with it.
 unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" > "$work/runtime-files.txt" 2>&1
@@ -65,6 +69,12 @@ check "SidecarKit.Runtime carries the code fixes next to the generator" \
   'grep -q "analyzers/dotnet/roslyn4.14/cs/SidecarKit.Contracts.CodeFixes.dll" "$work/runtime-files.txt"'
 check "SidecarKit.Runtime carries the SidecarProject targets under buildTransitive/" \
   'grep -q "buildTransitive/SidecarKit.Runtime.targets" "$work/runtime-files.txt"'
+unzip -l "$feed/SidecarKit.Templates.$version.nupkg" > "$work/templates-files.txt" 2>&1
+unzip -p "$feed/SidecarKit.Templates.$version.nupkg" SidecarKit.Templates.nuspec > "$work/templates-nuspec.xml" 2>&1
+check "SidecarKit.Templates is a template package of three templates and no assembly" '
+  grep -q "<packageType name=\"Template\"" "$work/templates-nuspec.xml" &&
+    [ "$(grep -c "content/[A-Za-z]*/\.template\.config/template\.json$" "$work/templates-files.txt")" -eq 3 ] &&
+    ! grep -E "\.dll$|/(bin|obj)/" "$work/templates-files.txt"'
 
 clear_cache
 
@@ -122,6 +132,54 @@ status=$?
 check "a contract that is not partial fails the build with SK0001" \
   '[ $status -ne 0 ] && grep -q "error SK0001" "$work/broken.log" || { tail -5 "$work/broken.log"; false; }'
 check "SK0001 is reported at the interface in IBroken.cs" 'grep -qE "IBroken\.cs\([0-9]+,[0-9]+\): error SK0001: .*IBroken" "$work/broken.log"'
+
+# The templates, as the README's Install section uses them, in a folder of their own with the same nuget.config.
+hive="$work/template-hive"
+tpl="$work/from-templates"
+mkdir -p "$tpl"
+cp "$app/nuget.config" "$tpl/nuget.config"
+dotnet_new() { dotnet new "$@" --debug:custom-hive "$hive"; }
+dotnet_new install "$feed/SidecarKit.Templates.$version.nupkg" > "$work/templates-install.log" 2>&1
+status=$?
+check "dotnet new install SidecarKit.Templates (a throwaway hive) installs sidecarkit-contract, -sidecar and -app" \
+  '[ $status -eq 0 ] && grep -q " sidecarkit-contract " "$work/templates-install.log" && grep -q " sidecarkit-sidecar " "$work/templates-install.log" &&
+    grep -q " sidecarkit-app " "$work/templates-install.log" || { tail -20 "$work/templates-install.log"; false; }'
+
+(cd "$tpl" &&
+  dotnet_new sidecarkit-contract -n Acme.Greetings --no-update-check &&
+  dotnet_new sidecarkit-sidecar -n Acme.Greeter --contract ../Acme.Greetings/Acme.Greetings.csproj --no-update-check &&
+  dotnet_new sidecarkit-app -n Acme.Host --contract ../Acme.Greetings/Acme.Greetings.csproj \
+    --sidecar ../Acme.Greeter/Acme.Greeter.csproj --no-update-check) > "$work/templates-new.log" 2>&1
+status=$?
+check "dotnet new sidecarkit-contract, sidecarkit-sidecar and sidecarkit-app create their projects" \
+  '[ $status -eq 0 ] && [ -f "$tpl/Acme.Greetings/Acme.Greetings.csproj" ] && [ -f "$tpl/Acme.Greeter/Acme.Greeter.csproj" ] &&
+    [ -f "$tpl/Acme.Host/Acme.Host.csproj" ] || { tail -20 "$work/templates-new.log"; false; }'
+check "the templates reference the SidecarKit package of their own version" '
+  ok=true
+  for p in Acme.Greetings Acme.Greeter Acme.Host; do
+    grep -q "<PackageReference Include=\"SidecarKit\" Version=\"$version\" />" "$tpl/$p/$p.csproj" || { echo "    not in $p.csproj"; ok=false; }
+  done
+  $ok'
+check "the sidecar and the app use the contract namespace, the app bundles the sidecar under its name" '
+  grep -q "^using Acme.Greetings;" "$tpl/Acme.Greeter/Program.cs" && grep -q "^using Acme.Greetings;" "$tpl/Acme.Host/Program.cs" &&
+    grep -q "<SidecarProject Include=\"../Acme.Greeter/Acme.Greeter.csproj\" />" "$tpl/Acme.Host/Acme.Host.csproj" &&
+    grep -q "UseBundledSidecar(\"Acme.Greeter\")" "$tpl/Acme.Host/Program.cs"'
+
+(cd "$tpl" && dotnet build Acme.Host/Acme.Host.csproj -c Debug -nologo -v quiet -clp:NoSummary) > "$work/templates-build.log" 2>&1
+status=$?
+check "the app from the templates builds (contract and sidecar with it), with no warning" \
+  '[ $status -eq 0 ] && ! grep -q "warning" "$work/templates-build.log" || { grep -E "error|warning" "$work/templates-build.log" | sort -u | head -20; false; }'
+host_out="$tpl/Acme.Host/bin/Debug/net10.0"
+check "the app build puts the sidecar in sidecars/Acme.Greeter/" '[ -f "$host_out/sidecars/Acme.Greeter/Acme.Greeter.dll" ]'
+if [ $status -eq 0 ]; then
+  (cd "$work" && timeout 120 dotnet "$host_out/Acme.Host.dll" SidecarKit) > "$work/templates-run.log" 2>&1
+  run_status=$?
+else
+  run_status=1; : > "$work/templates-run.log"
+fi
+check "the app starts the bundled sidecar and gets its answer" \
+  'grep -qx "Hello, SidecarKit!" "$work/templates-run.log" || { tail -20 "$work/templates-run.log"; false; }'
+check "the app exits 0 (the sidecar stopped cleanly)" '[ $run_status -eq 0 ]'
 
 echo "consumer: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
