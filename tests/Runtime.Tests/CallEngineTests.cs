@@ -76,7 +76,7 @@ public class CallEngineTests
         Assert.Equal(-32042, e.Code);
         Assert.Equal("out of widgets", e.Message);
         Assert.Equal("engine.fail", e.Method);
-        Assert.Equal("out of widgets", e.ErrorData!.Value.GetProperty("detail").GetString());
+        Assert.Equal("out of widgets", e.ErrorData!.ToJson().GetProperty("detail").GetString());
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public class CallEngineTests
         var e = await Assert.ThrowsAsync<SidecarRemoteException>(() => engine.Client.ThrowAsync("boom"));
         Assert.Equal(RpcErrorCodes.InternalError, e.Code);
         Assert.Equal("boom", e.Message);
-        Assert.Equal("System.InvalidOperationException", e.ErrorData!.Value.GetProperty("type").GetString());
+        Assert.Equal("System.InvalidOperationException", e.ErrorData!.ToJson().GetProperty("type").GetString());
     }
 
     [Fact]

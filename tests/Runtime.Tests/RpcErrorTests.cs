@@ -13,7 +13,7 @@ public class RpcErrorTests
         RpcError error = RpcError.FromException(new SidecarRemoteException(-32010, "division by zero", data), cancelled: true);
         Assert.Equal(-32010, error.Code);
         Assert.Equal("division by zero", error.Message);
-        Assert.Equal(3, error.Data!.Value.GetProperty("left").GetInt32());
+        Assert.Equal(3, error.Data!.ToJson().GetProperty("left").GetInt32());
         Assert.False(RpcError.IsUnexpected(new SidecarRemoteException(-32010, "x"), cancelled: false));
     }
 
@@ -38,6 +38,6 @@ public class RpcErrorTests
         RpcError error = RpcError.FromException(new InvalidOperationException("boom"), cancelled: false);
         Assert.Equal(RpcErrorCodes.InternalError, error.Code);
         Assert.Equal("boom", error.Message);
-        Assert.Equal("System.InvalidOperationException", error.Data!.Value.GetProperty("type").GetString());
+        Assert.Equal("System.InvalidOperationException", error.Data!.ToJson().GetProperty("type").GetString());
     }
 }

@@ -49,7 +49,7 @@ public class RoundTripTests() : TypesEchoConnection(() => new MessagePackRpcProt
 
         var e = await Assert.ThrowsAsync<SidecarRemoteException>(() => engine.FailAsync(-32042, "out of widgets"));
         Assert.Equal(-32042, e.Code);
-        Assert.Equal("out of widgets", e.ErrorData!.Value.GetProperty("detail").GetString());
+        Assert.Equal("out of widgets", e.ErrorData!.ToJson().GetProperty("detail").GetString());
         var items = new List<int>();
         await foreach (int i in engine.RangeAsync(500)) items.Add(i);
         Assert.Equal(Enumerable.Range(0, 500), items);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SidecarKit.Rpc;
 
 namespace SidecarKit;
 
@@ -12,9 +13,18 @@ public class SidecarRemoteException : SidecarException
     /// <summary>Creates the exception.</summary>
     /// <param name="code">The error code. Application codes should avoid -32768..-32000 except where documented.</param>
     /// <param name="message">A short description for a person.</param>
-    /// <param name="errorData">Structured detail, sent as the error's <c>data</c> member.</param>
-    public SidecarRemoteException(int code, string message, JsonElement? errorData = null)
+    /// <param name="errorData">Structured detail, sent as the error's <c>data</c> member (in the transport's own format).</param>
+    public SidecarRemoteException(int code, string message, RpcErrorData? errorData = null)
         : this(code, message, errorData, null)
+    {
+    }
+
+    /// <summary>Creates the exception with details given as JSON.</summary>
+    /// <param name="code">The error code. Application codes should avoid -32768..-32000 except where documented.</param>
+    /// <param name="message">A short description for a person.</param>
+    /// <param name="errorData">Structured detail, sent as the error's <c>data</c> member (converted by a transport whose format is not JSON).</param>
+    public SidecarRemoteException(int code, string message, JsonElement errorData)
+        : this(code, message, RpcErrorData.FromJson(errorData), null)
     {
     }
 
@@ -23,7 +33,7 @@ public class SidecarRemoteException : SidecarException
     /// <param name="message">A short description for a person.</param>
     /// <param name="errorData">Structured detail, if any.</param>
     /// <param name="innerException">What failed here; <see langword="null"/> for an error the other side sent.</param>
-    public SidecarRemoteException(int code, string message, JsonElement? errorData, Exception? innerException)
+    public SidecarRemoteException(int code, string message, RpcErrorData? errorData, Exception? innerException)
         : base(message, innerException)
     {
         Code = code;
@@ -33,12 +43,15 @@ public class SidecarRemoteException : SidecarException
     /// <summary>The error code.</summary>
     public int Code { get; }
 
-    /// <summary>The error's <c>data</c> member, if any.</summary>
-    public JsonElement? ErrorData { get; }
+    /// <summary>
+    /// The error's <c>data</c> member, if any, as the transport carried it (<see cref="RpcErrorData.Payload"/> in
+    /// <see cref="RpcErrorData.Format"/>); <see cref="RpcErrorData.ToJson"/> gives it as JSON whatever the transport.
+    /// </summary>
+    public RpcErrorData? ErrorData { get; }
 
     /// <summary>The method that failed, when known (set on the calling side).</summary>
     public string? Method { get; init; }
 
     /// <inheritdoc />
-    public override string ToString() => $"{GetType().FullName}: [{Code}] {Message}{(Method is null ? "" : $" (method {Method})")}{(ErrorData is { } d ? $" data={d.GetRawText()}" : "")}";
+    public override string ToString() => $"{GetType().FullName}: [{Code}] {Message}{(Method is null ? "" : $" (method {Method})")}{(ErrorData is { } d ? $" data={d}" : "")}";
 }

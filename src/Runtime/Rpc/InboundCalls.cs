@@ -57,7 +57,7 @@ internal abstract class InboundCall : IThreadPoolWorkItem
         }
     }
 
-    protected async ValueTask ReplyErrorAsync(int code, string message, JsonElement? data)
+    protected async ValueTask ReplyErrorAsync(int code, string message, RpcErrorData? data)
     {
         if (!Id.IsPresent) return; // a notification has nobody to tell
         try { await ReplyAsync(new ErrorMessage(Id, code, message, data)).ConfigureAwait(false); }

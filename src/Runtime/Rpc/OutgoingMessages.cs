@@ -22,7 +22,7 @@ internal readonly struct ResultMessage<T, TCodec>(RequestId id, T value) : IOutg
     public void Write(RpcProtocol protocol, IBufferWriter<byte> output) => protocol.WriteResult<T, TCodec>(output, id, value);
 }
 
-internal readonly struct ErrorMessage(RequestId id, int code, string message, JsonElement? data) : IOutgoingMessage
+internal readonly struct ErrorMessage(RequestId id, int code, string message, RpcErrorData? data) : IOutgoingMessage
 {
     public void Write(RpcProtocol protocol, IBufferWriter<byte> output) => protocol.WriteError(output, id, code, message, data);
 }

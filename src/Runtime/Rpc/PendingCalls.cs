@@ -45,7 +45,7 @@ internal abstract class PendingCall
 
     protected Exception CreateRemoteException(in RpcMessage message)
     {
-        System.Text.Json.JsonElement? data;
+        RpcErrorData? data;
         try
         {
             data = Connection.Protocol.ReadErrorData(in message);

@@ -10,7 +10,7 @@ namespace SidecarKit.Rpc;
 /// <param name="Code">The error code (<see cref="RpcErrorCodes"/>, or the application's own).</param>
 /// <param name="Message">What a person reads.</param>
 /// <param name="Data">Details, if any.</param>
-public readonly record struct RpcError(int Code, string Message, JsonElement? Data)
+public readonly record struct RpcError(int Code, string Message, RpcErrorData? Data)
 {
     /// <summary>The message of a request cancelled by the caller or by the sidecar's stop.</summary>
     public const string CancelledMessage = "Request cancelled";
@@ -38,7 +38,8 @@ public readonly record struct RpcError(int Code, string Message, JsonElement? Da
     public static bool IsUnexpected(Exception exception, bool cancelled)
         => !(exception is SidecarRemoteException || (cancelled && exception is OperationCanceledException));
 
-    private static JsonElement TypeData(Exception e)
+    // {"type": "<the exception's type>"}, in JSON: a transport of another format converts it when it writes it.
+    private static RpcErrorData TypeData(Exception e)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer))
@@ -47,6 +48,6 @@ public readonly record struct RpcError(int Code, string Message, JsonElement? Da
             w.WriteString("type", e.GetType().FullName);
             w.WriteEndObject();
         }
-        return JsonDocument.Parse(buffer.WrittenMemory).RootElement.Clone();
+        return RpcErrorData.FromUtf8Json(buffer.WrittenSpan.ToArray());
     }
 }

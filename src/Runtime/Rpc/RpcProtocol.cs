@@ -36,8 +36,11 @@ public abstract class RpcProtocol
     public abstract void WriteResult<T, TCodec>(IBufferWriter<byte> output, RequestId id, T value)
         where TCodec : IWireCodec<T>;
 
-    /// <summary>Writes an error response.</summary>
-    public abstract void WriteError(IBufferWriter<byte> output, RequestId id, int code, string message, JsonElement? data);
+    /// <summary>
+    /// Writes an error response. <paramref name="data"/> in this protocol's own format is written as it is; data of another
+    /// format is converted here (an error relayed from a sidecar on another transport), once.
+    /// </summary>
+    public abstract void WriteError(IBufferWriter<byte> output, RequestId id, int code, string message, RpcErrorData? data);
 
     /// <summary>Decodes a request's or notification's params.</summary>
     public abstract TArgs ReadArgs<TArgs>(in RpcMessage message) where TArgs : struct, IWireArgs<TArgs>;
@@ -46,10 +49,11 @@ public abstract class RpcProtocol
     public abstract T ReadResult<T, TCodec>(in RpcMessage message) where TCodec : IWireCodec<T>;
 
     /// <summary>
-    /// Decodes an error's data member, if any, as JSON; throws <see cref="WireFormatException"/> when it cannot (the
-    /// caller then gets the error without its data).
+    /// An error's data member, if any, as its encoded payload in this protocol's format (copied out of the message, not
+    /// decoded: the call engine never looks inside). Throws <see cref="WireFormatException"/> when it cannot be taken
+    /// (the caller then gets the error without its data).
     /// </summary>
-    public abstract JsonElement? ReadErrorData(in RpcMessage message);
+    public abstract RpcErrorData? ReadErrorData(in RpcMessage message);
 
     /// <summary>
     /// What a null result means for <typeparamref name="T"/>: null for reference types, nullable value types and void

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using SidecarKit.Rpc;
 
 namespace SidecarKit.Transports.Grpc;
 
@@ -11,13 +11,13 @@ namespace SidecarKit.Transports.Grpc;
 public sealed class GrpcStatusException : SidecarRemoteException
 {
     /// <summary>Creates the exception.</summary>
-    public GrpcStatusException(GrpcStatusCode status, int code, string message, JsonElement? errorData = null)
+    public GrpcStatusException(GrpcStatusCode status, int code, string message, RpcErrorData? errorData = null)
         : this(status, code, message, errorData, null)
     {
     }
 
     /// <summary>Creates the exception for a failure seen on this side (the connection broke), with what failed.</summary>
-    public GrpcStatusException(GrpcStatusCode status, int code, string message, JsonElement? errorData, Exception? innerException)
+    public GrpcStatusException(GrpcStatusCode status, int code, string message, RpcErrorData? errorData, Exception? innerException)
         : base(code, message, errorData, innerException)
     {
         Status = status;

@@ -288,13 +288,9 @@ public sealed class JsonRpcProtocol : RpcProtocol
     }
 
     /// <inheritdoc />
-    public override JsonElement? ReadErrorData(in RpcMessage message)
-    {
-        if (message.Payload.IsEmpty) return null;
-        // As deep as the envelope was allowed to be (the default 64 of JsonDocument would refuse deeper data it let in).
-        using JsonDocument doc = JsonDocument.Parse(message.Payload, new JsonDocumentOptions { MaxDepth = _options.MaxDepth });
-        return doc.RootElement.Clone();
-    }
+    public override RpcErrorData? ReadErrorData(in RpcMessage message)
+        // The payload is one JSON value the envelope's reader went through; ToJson may nest as deep as the envelope could.
+        => message.Payload.IsEmpty ? null : RpcErrorData.FromUtf8Json(message.Payload.ToArray(), _options.MaxDepth);
 
     // ------------------------------------------------------------------ writing
 
@@ -353,21 +349,50 @@ public sealed class JsonRpcProtocol : RpcProtocol
     }
 
     /// <inheritdoc />
-    public override void WriteError(IBufferWriter<byte> output, RequestId id, int code, string message, JsonElement? data)
+    public override void WriteError(IBufferWriter<byte> output, RequestId id, int code, string message, RpcErrorData? data)
     {
+        // Decided before the first byte is written: data that is not one JSON value, or has no JSON form, is left out
+        // (the error still goes) rather than failing halfway through the message.
+        JsonElement? converted = null;
+        if (data is not null && data.Format != RpcDataFormat.Json)
+        {
+            try { converted = data.ToJson(); }
+            catch (InvalidDataException) { data = null; }
+        }
+        else if (data is not null && !IsOneJsonValue(data.Payload.Span))
+        {
+            data = null;
+        }
         Utf8JsonWriter w = Begin(output);
         WriteId(w, id);
         w.WritePropertyName(s_error);
         w.WriteStartObject();
         w.WriteNumber(s_code, code);
         w.WriteString(s_message, message);
-        if (data is { } d)
+        if (data is not null)
         {
             w.WritePropertyName(s_data);
-            d.WriteTo(w);
+            // JSON goes as it is; data of another format (relayed from a MessagePack sidecar) as converted above.
+            if (converted is { } json) json.WriteTo(w);
+            else w.WriteRawValue(data.Payload.Span, skipInputValidation: true);
         }
         w.WriteEndObject();
         End(w, output);
+    }
+
+    private static bool IsOneJsonValue(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8);
+            if (!reader.Read()) return false;
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

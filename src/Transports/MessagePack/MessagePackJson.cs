@@ -5,7 +5,7 @@ using MessagePack;
 
 namespace SidecarKit.Transports.MessagePack;
 
-/// <summary>Converts error <c>data</c> between MessagePack and JSON (the call engine keeps it as a <see cref="JsonElement"/>).</summary>
+/// <summary>Converts error <c>data</c> between MessagePack and JSON, for the one that must cross from one format to the other.</summary>
 internal static class MessagePackJson
 {
     /// <summary>The MessagePack value in <paramref name="msgpack"/> as JSON; bytes as base64, extensions as <c>{extension, data}</c>.</summary>

@@ -174,8 +174,9 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     }
 
     /// <inheritdoc />
-    public override JsonElement? ReadErrorData(in RpcMessage message)
-        => message.Payload.IsEmpty ? null : MessagePackJson.ToJson(new ReadOnlySequence<byte>(message.Payload));
+    public override RpcErrorData? ReadErrorData(in RpcMessage message)
+        // One value, as the envelope's reader found it; kept as MessagePack (binary and extensions survive).
+        => message.Payload.IsEmpty ? null : MessagePackErrorData.Received(message.Payload.ToArray());
 
     private static void WriteId(ref MessagePackWriter w, RequestId id)
     {
@@ -223,8 +224,16 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     }
 
     /// <inheritdoc />
-    public override void WriteError(IBufferWriter<byte> output, RequestId id, int code, string message, JsonElement? data)
+    public override void WriteError(IBufferWriter<byte> output, RequestId id, int code, string message, RpcErrorData? data)
     {
+        // Decided before the first byte is written: data of another format (JSON from an implementation or the engine)
+        // is converted here, once; data with no MessagePack form is left out and the error still goes.
+        JsonElement? converted = null;
+        if (data is not null && data.Format != RpcDataFormat.MessagePack)
+        {
+            try { converted = data.ToJson(); }
+            catch (InvalidDataException) { data = null; }
+        }
         var w = new MessagePackWriter(output);
         w.WriteArrayHeader(4);
         w.Write(Response);
@@ -234,10 +243,11 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
         w.Write(code);
         w.WriteString("message"u8);
         w.Write(message);
-        if (data is { } d)
+        if (data is not null)
         {
             w.WriteString("data"u8);
-            MessagePackJson.Write(ref w, d);
+            if (converted is { } json) MessagePackJson.Write(ref w, json);
+            else w.WriteRaw(data.Payload.Span); // one value, checked when it was made (FromMessagePack) or read
         }
         w.WriteNil();
         w.Flush();

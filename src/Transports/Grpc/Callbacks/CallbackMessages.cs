@@ -87,22 +87,7 @@ internal static class CallbackMessages
 
     public sealed record Reply(ulong Id, byte[] Response, int ErrorCode, string ErrorMessage, string ErrorDataJson)
     {
-        public JsonElement? ErrorData
-        {
-            get
-            {
-                if (ErrorDataJson.Length == 0) return null;
-                try
-                {
-                    using JsonDocument doc = JsonDocument.Parse(ErrorDataJson);
-                    return doc.RootElement.Clone();
-                }
-                catch (JsonException)
-                {
-                    return null;
-                }
-            }
-        }
+        public SidecarKit.Rpc.RpcErrorData? ErrorData => ErrorDataJson.Length == 0 ? null : SidecarKit.Rpc.RpcErrorData.FromUtf8Json(System.Text.Encoding.UTF8.GetBytes(ErrorDataJson));
     }
 
     public static void Write(ProtobufEncoder encoder, Call call)

@@ -148,6 +148,7 @@ internal sealed class CallbackSubscription
         }
     }
 
-    private static CallbackMessages.Reply Error(ulong id, int code, string message, JsonElement? data)
-        => new(id, [], code == 0 ? RpcErrorCodes.InternalError : code, message, data?.GetRawText() ?? "");
+    private static CallbackMessages.Reply Error(ulong id, int code, string message, RpcErrorData? data)
+        => new(id, [], code == 0 ? RpcErrorCodes.InternalError : code, message,
+            Server.GrpcErrors.ErrorDataJson(data) is { } json ? System.Text.Encoding.UTF8.GetString(json) : "");
 }

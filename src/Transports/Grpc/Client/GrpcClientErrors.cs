@@ -29,16 +29,8 @@ internal static class GrpcClientErrors
                 $"The call{Of(method)} failed: the sidecar cannot be reached or closed the connection ({Innermost(local).Message}).", null, e) { Method = method };
         Metadata trailers = e.Trailers;
         int code = int.TryParse(trailers.GetValue(GrpcProtocol.ErrorCodeTrailer), out int parsed) ? parsed : GrpcProtocol.CodeOf(status);
-        JsonElement? data = null;
-        if (trailers.GetValueBytes(GrpcProtocol.ErrorDataTrailer) is { Length: > 0 } json)
-        {
-            try
-            {
-                using JsonDocument doc = JsonDocument.Parse(json);
-                data = doc.RootElement.Clone();
-            }
-            catch (JsonException) { }
-        }
+        // Kept as the trailer's JSON bytes, not parsed here: RpcErrorData.ToJson reports malformed ones to whoever asks.
+        RpcErrorData? data = trailers.GetValueBytes(GrpcProtocol.ErrorDataTrailer) is { Length: > 0 } json ? RpcErrorData.FromUtf8Json(json) : null;
         string message = e.Status.Detail is { Length: > 0 } detail ? detail : status.ToString();
         return new GrpcStatusException(status, code, message, data, local is null ? null : e) { Method = method };
     }

@@ -15,12 +15,30 @@ namespace SidecarKit.Transports.Grpc.Server;
 internal static class GrpcErrors
 {
     /// <summary>A status with the toolkit's code (and data) as trailers.</summary>
-    public static RpcException Status(GrpcStatusCode status, string message, int? code = null, JsonElement? data = null)
+    public static RpcException Status(GrpcStatusCode status, string message, int? code = null, RpcErrorData? data = null)
     {
         var trailers = new Metadata();
         if (code is { } c) trailers.Add(GrpcProtocol.ErrorCodeTrailer, c.ToString(CultureInfo.InvariantCulture));
-        if (data is { } d) trailers.Add(GrpcProtocol.ErrorDataTrailer, Encoding.UTF8.GetBytes(d.GetRawText()));
+        if (ErrorDataJson(data) is { } json) trailers.Add(GrpcProtocol.ErrorDataTrailer, json);
         return new RpcException(new global::Grpc.Core.Status((StatusCode)status, message), trailers);
+    }
+
+    /// <summary>
+    /// The trailer's bytes: UTF-8 JSON, as it is when the data is JSON, converted once when it is not; null when there is
+    /// no data or it has no JSON form (the error still goes, without it).
+    /// </summary>
+    public static byte[]? ErrorDataJson(RpcErrorData? data)
+    {
+        if (data is null) return null;
+        if (data.Format == RpcDataFormat.Json) return data.Payload.ToArray();
+        try
+        {
+            return Encoding.UTF8.GetBytes(data.ToJson().GetRawText());
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Arguments that do not decode: <c>INVALID_ARGUMENT</c>, -32602.</summary>
