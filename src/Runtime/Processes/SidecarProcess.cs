@@ -25,8 +25,10 @@ public sealed class SidecarProcess : IAsyncDisposable
 {
     private readonly SidecarProcessOptions _options;
     private readonly Process _process;
-    private RpcConnection? _connection;
-    private RpcChannel? _channel;   // a transport's own client (gRPC), when the options connect one
+    // What carries calls, once connected: the RPC connection (JSON-RPC, MessagePack-RPC; on stdio from the start, on a
+    // socket once ready) or the transport's own client bound to this process (gRPC). One field, so every path that
+    // uses or ends it treats them alike; what only a connection has (its end, read to the last answer) is asked of it.
+    private RpcChannel? _channel;
     private readonly string? _token;
     private readonly TaskCompletionSource _admitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
@@ -49,8 +51,9 @@ public sealed class SidecarProcess : IAsyncDisposable
 
         if (options.Carrier == SidecarCarrier.Stdio && options.ConnectChannel is null)
         {
-            _connection = Connect(StreamDuplexPipe.Create(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, blockingIo: true));
-            _connection.Start();
+            RpcConnection connection = Connect(StreamDuplexPipe.Create(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, blockingIo: true));
+            _channel = connection;
+            connection.Start();
         }
         else
         {
@@ -90,18 +93,12 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// <summary>What the sidecar announced when it became ready.</summary>
     public SidecarReadyInfo ReadyInfo => _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result : throw new InvalidOperationException("The sidecar is not ready.");
 
-    // The RPC connection (JSON-RPC, MessagePack-RPC) behind Channel, for what only a connection has (its end, the
-    // drain); a transport with its own client (gRPC) has none.
-    internal RpcConnection Connection => _connection ?? throw new InvalidOperationException(_options.ConnectChannel is null
-        ? $"The sidecar '{Name}' is not connected yet."
-        : $"The sidecar '{Name}' is reached through its transport's own client, not an RPC connection: use Channel.");
-
     /// <summary>What carries calls to the sidecar, whatever the transport: the RPC connection (JSON-RPC, MessagePack-RPC) or the transport's own client (gRPC).</summary>
     /// <exception cref="InvalidOperationException">The sidecar is not connected yet.</exception>
-    public RpcChannel Channel => (RpcChannel?)_channel ?? _connection ?? throw new InvalidOperationException($"The sidecar '{Name}' is not connected yet.");
+    public RpcChannel Channel => _channel ?? throw new InvalidOperationException($"The sidecar '{Name}' is not connected yet.");
 
     /// <summary>Whether the connection to the sidecar is known to be gone (the process may not have exited yet).</summary>
-    internal bool IsConnectionLost => _connection?.Completion.IsCompleted ?? false;
+    internal bool IsConnectionLost => _channel is RpcConnection { Completion.IsCompleted: true };
 
     /// <summary>Completes with the exit code when the process exits (128 + N when killed by signal N).</summary>
     public Task<int> Exited => _exited;
@@ -239,7 +236,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         RpcConnection connection = Connect(StreamDuplexPipe.Create(stream, stream, blockingIo: true));
         if (_token is not null) connection.SendHello(_token); // queued before the read loop starts: the first message
         connection.Start();
-        _connection = connection;
+        _channel = connection;
         Task winner = await Task.WhenAny(_admitted.Task, connection.Completion, _exited).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (winner == _exited)
             await ThrowExitedBeforeReadyAsync().ConfigureAwait(false);
@@ -280,7 +277,7 @@ public sealed class SidecarProcess : IAsyncDisposable
             TimeSpan grace = _options.ShutdownTimeout;
             try
             {
-                RpcChannel channel = (RpcChannel?)_channel ?? _connection ?? throw new SidecarException("Not connected.");
+                RpcChannel channel = _channel ?? throw new SidecarException("Not connected.");
                 using (SidecarCall.WithTimeout(grace))
                     await channel.GetClient<ISidecarSystem>().ShutdownAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -337,8 +334,8 @@ public sealed class SidecarProcess : IAsyncDisposable
     {
         try
         {
-            if (_connection is not null)
-                await _connection.Completion.WaitAsync(grace, cancellationToken).ConfigureAwait(false);
+            if (_channel is RpcConnection connection)
+                await connection.Completion.WaitAsync(grace, cancellationToken).ConfigureAwait(false);
             else if (_channel is ProcessBoundChannel bound && !await bound.InFlight.WhenNoneAsync(grace, cancellationToken).ConfigureAwait(false))
                 _logger.LogWarning("{Count} call(s) to '{Name}' were still waiting {Grace} s after it exited; they fail now.", bound.InFlight.Count, Name, grace.TotalSeconds);
         }
@@ -365,7 +362,6 @@ public sealed class SidecarProcess : IAsyncDisposable
 
     private async ValueTask DisposeConnectionAsync()
     {
-        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
         if (_channel is IAsyncDisposable channel) await channel.DisposeAsync().ConfigureAwait(false);
     }
 
