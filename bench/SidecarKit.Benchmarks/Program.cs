@@ -27,6 +27,13 @@ if (args.Length > 0 && args[0] == "--diag")
     await CallPathProbe.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100_000);
     return 0;
 }
+// `--spawn-footprint [spawns]`: the demo sidecar's size on disk and VmRSS after ready, JIT vs NativeAOT (also printed
+// after the spawn benchmarks); see SpawnFootprint.cs.
+if (args.Length > 0 && args[0] == "--spawn-footprint")
+{
+    await SpawnFootprint.PrintAsync(args.Length > 1 ? int.Parse(args[1]) : 10);
+    return 0;
+}
 
 // In process: BenchmarkDotNet neither generates nor builds a project per benchmark (the children are started by the
 // benchmarks' GlobalSetup, which needs the files built next to this program). Few iterations: the whole suite runs in
@@ -47,4 +54,6 @@ Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(StdioBenchmarks).Ass
 if (summaries.Length == 0 || summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)))
     return 1;
 Targets.Print(summaries.SelectMany(s => s.Reports));
+if (summaries.Any(s => s.Reports.Any(r => r.BenchmarkCase.Descriptor.Type == typeof(SpawnBenchmarks))))
+    await SpawnFootprint.PrintAsync(spawns: 10);
 return 0;

@@ -19,6 +19,7 @@ internal static class Targets
         long? Bytes(string name) => byName.TryGetValue(name, out var r) ? r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) : null;
 
         PrintPeers(Median, Bytes);
+        PrintSpawn(byName);
 
         Console.WriteLine();
         Console.WriteLine("// * Targets (docs/performance.md) *");
@@ -52,6 +53,8 @@ internal static class Targets
                 Report($"≥ 3× StreamJsonRpc's throughput at 64 outstanding ({pair.Carrier}: {pair.Ours} vs {pair.Peer}): " +
                        $"{1e6 / ours:N0} vs {1e6 / peer:N0} calls/s = {peer / ours:0.00}×", peer / ours >= 3.0);
         }
+        if (Median(nameof(SpawnBenchmarks.NativeAot_ToReady)) is { } aotReady)
+            Report($"NativeAOT demo sidecar spawn to ready median ≤ 10 ms: {aotReady / 1000:0.00} ms", aotReady <= 10_000);
         foreach (string name in new[] { nameof(StdioBenchmarks.TypedAdd_1), nameof(StdioBenchmarks.TypedAdd_64),
                      nameof(UnixSocketBenchmarks.MsgpackUnixAdd_1), nameof(UnixSocketBenchmarks.MsgpackUnixAdd_64) })
         {
@@ -82,6 +85,30 @@ internal static class Targets
         Console.WriteLine();
         Console.WriteLine("// * Peers: ours vs theirs, same run, medians (docs/performance.md, \"Peers\") *");
         Console.WriteLine($"  {"carrier",-6} {"ours",-16} {"peer",-26} {"latency ours/peer (1)",-28} {"throughput ours/peer (64)",-28} B/call ours vs peer (1 | 64)");
+        foreach (string line in lines) Console.WriteLine(line);
+    }
+
+    /// <summary>
+    /// The spawn rows side by side: JIT and NativeAOT medians and P95 in ms, and the ratio of the medians (above 1 is
+    /// NativeAOT faster).
+    /// </summary>
+    private static void PrintSpawn(Dictionary<string, BenchmarkReport> byName)
+    {
+        var lines = new List<string>();
+        foreach ((string jitRow, string aotRow, string what) in new[]
+                 {
+                     (nameof(SpawnBenchmarks.Jit_ToReady), nameof(SpawnBenchmarks.NativeAot_ToReady), "spawn to ready"),
+                     (nameof(SpawnBenchmarks.Jit_ToFirstAnswer), nameof(SpawnBenchmarks.NativeAot_ToFirstAnswer), "spawn to first answer"),
+                 })
+        {
+            if (!byName.TryGetValue(jitRow, out var jit) || !byName.TryGetValue(aotRow, out var aot)) continue;
+            var (j, a) = (jit.ResultStatistics!, aot.ResultStatistics!);
+            lines.Add($"  {what,-22} {j.Median / 1e6,8:0.00} {j.Percentiles.P95 / 1e6,8:0.00} {a.Median / 1e6,10:0.00} {a.Percentiles.P95 / 1e6,10:0.00} {j.Median / a.Median,9:0.00}×");
+        }
+        if (lines.Count == 0) return;
+        Console.WriteLine();
+        Console.WriteLine("// * Spawn: the demo sidecar, JIT vs NativeAOT, same run (docs/performance.md, issue 12); ms *");
+        Console.WriteLine($"  {"",-22} {"JIT p50",8} {"JIT p95",8} {"AOT p50",10} {"AOT p95",10} {"JIT/AOT",10}");
         foreach (string line in lines) Console.WriteLine(line);
     }
 
