@@ -5,6 +5,7 @@ using SidecarKit.Carriers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SidecarKit.Lifecycle;
+using SidecarKit.Probes;
 using SidecarKit.Rpc;
 
 namespace SidecarKit.Processes;
@@ -37,6 +38,8 @@ public sealed class SidecarProcess : IAsyncDisposable
     private readonly Task<int> _exited;
     private readonly Task _stderrPump;
     private readonly Task _stdoutPump = Task.CompletedTask;
+    private readonly SidecarProbeContext _probeContext;
+    private readonly SidecarProbe? _readiness;   // null: the sidecar announces itself (ready marker, lifecycle.ready), or a plain one is ready at spawn
     private int _stopped;
 
     private SidecarProcess(SidecarProcessOptions options, Process process, string? token, ILogger logger)
@@ -47,9 +50,13 @@ public sealed class SidecarProcess : IAsyncDisposable
         _logger = logger;
         ProcessId = process.Id;
         _exited = WaitForExitAsync(process);
+        // Before the pumps start, so that a probe waiting for a line sees every line.
+        _probeContext = new SidecarProbeContext(options.Name, process.Id);
+        _readiness = options.Readiness;
+        _readiness?.Attach(_probeContext);
         _stderrPump = Task.Run(() => PumpLinesAsync(_process.StandardError.BaseStream, "stderr"));
 
-        if (options.Carrier == SidecarCarrier.Stdio && options.ConnectChannel is null)
+        if (!options.IsPlain && options.Carrier == SidecarCarrier.Stdio && options.ConnectChannel is null)
         {
             RpcConnection connection = Connect(StreamDuplexPipe.Create(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, blockingIo: true));
             _channel = connection;
@@ -57,7 +64,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         }
         else
         {
-            // The messages travel on the socket; what the sidecar prints on stdout is log output.
+            // The messages travel on the socket (or there are none: a plain program); what it prints on stdout is log output.
             _stdoutPump = Task.Run(() => PumpLinesAsync(_process.StandardOutput.BaseStream, "stdout"));
         }
     }
@@ -95,7 +102,15 @@ public sealed class SidecarProcess : IAsyncDisposable
 
     /// <summary>What carries calls to the sidecar, whatever the transport: the RPC connection (JSON-RPC, MessagePack-RPC) or the transport's own client (gRPC).</summary>
     /// <exception cref="InvalidOperationException">The sidecar is not connected yet.</exception>
-    public RpcChannel Channel => _channel ?? throw new InvalidOperationException($"The sidecar '{Name}' is not connected yet.");
+    public RpcChannel Channel => _channel ?? throw new InvalidOperationException(_options.IsPlain
+        ? $"The sidecar '{Name}' is a plain program (no Protocol or ConnectChannel in its options): there is no channel to call it on."
+        : $"The sidecar '{Name}' is not connected yet.");
+
+    /// <summary>Whether the sidecar is a plain program, reached by no channel (neither a protocol nor a transport's client).</summary>
+    public bool IsPlain => _options.IsPlain;
+
+    /// <summary>What probes of this sidecar see (its output lines); liveness probes run against it.</summary>
+    internal SidecarProbeContext ProbeContext => _probeContext;
 
     /// <summary>Whether the connection to the sidecar is known to be gone (the process may not have exited yet).</summary>
     internal bool IsConnectionLost => _channel is RpcConnection { Completion.IsCompleted: true };
@@ -103,7 +118,7 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// <summary>Completes with the exit code when the process exits (128 + N when killed by signal N).</summary>
     public Task<int> Exited => _exited;
 
-    /// <summary>The last lines the sidecar wrote on stderr, oldest first.</summary>
+    /// <summary>The last lines the sidecar wrote on stderr (and, for a plain program, on stdout too), oldest first.</summary>
     public IReadOnlyList<string> StderrTail
     {
         get { lock (_tail) return [.. _tail]; }
@@ -114,12 +129,18 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// first, and kills it if it is not ready within <see cref="SidecarProcessOptions.ReadyTimeout"/>.
     /// </summary>
     /// <exception cref="SidecarStartException">The sidecar could not be started or did not become ready.</exception>
-    public static async Task<SidecarProcess> StartAsync(SidecarProcessOptions options, CancellationToken cancellationToken = default)
+    public static Task<SidecarProcess> StartAsync(SidecarProcessOptions options, CancellationToken cancellationToken = default)
+        => StartAsync(options, runPrepare: true, cancellationToken);
+
+    /// <summary>Starts the sidecar; a supervisor's restarts skip the prepare command, which ran before its first start.</summary>
+    internal static async Task<SidecarProcess> StartAsync(SidecarProcessOptions options, bool runPrepare, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrEmpty(options.FileName)) throw new ArgumentException("SidecarProcessOptions.FileName is required.", nameof(options));
-        if (options.Protocol is null && options.ConnectChannel is null)
-            throw new ArgumentException("SidecarProcessOptions.Protocol is required (for example options.UseJsonLines(), or UseGrpc()).", nameof(options));
+        if (options.Readiness is not null && options.Protocol is not null && options.Carrier != SidecarCarrier.Stdio)
+            throw new ArgumentException("SidecarProcessOptions.Readiness cannot replace the ready marker on a socket carrier: the marker says where to connect.", nameof(options));
+        if (runPrepare && options.Prepare is { } prepare)
+            await SidecarCommandRunner.PrepareAsync(options, prepare, cancellationToken).ConfigureAwait(false);
 
         ProcessStartInfo startInfo = StartInfoBuilder.Build(options, StartInfoBuilder.CurrentEnvironment());
         // The sidecar host watches this pid and exits when its parent is gone (see docs/lifecycle.md).
@@ -160,6 +181,10 @@ public sealed class SidecarProcess : IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ReadyTimeout);
+        // A sidecar that does not announce itself is ready when its probe passes (a plain one without a probe at spawn).
+        var probing = new ReadinessProbing(this);
+        if (_readiness is not null) _ = probing.RunAsync(_readiness, timeout.Token);
+        else if (_options.IsPlain) _ready.TrySetResult(probing.ReadyInfo());
         Task winner;
         try
         {
@@ -167,10 +192,13 @@ public sealed class SidecarProcess : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            string why = _readiness is null ? "" : $" Its readiness probe ({_readiness.Description}) never passed{probing.LastFailure}.";
             throw new SidecarStartException(
-                $"The sidecar '{Name}' (pid {ProcessId}) did not become ready within {_options.ReadyTimeout.TotalSeconds:0.#} s.{TailText()}",
+                $"The sidecar '{Name}' (pid {ProcessId}) did not become ready within {_options.ReadyTimeout.TotalSeconds:0.#} s.{why}{TailText()}",
                 null, StderrTail);
         }
+        if (winner == _ready.Task && _ready.Task.IsFaulted)
+            await _ready.Task.ConfigureAwait(false); // the probe's own failure, as it was thrown
         if (winner == _ready.Task && _ready.Task.Result.Pid is int announced && announced != 0 && announced != ProcessId)
         {
             // On stdio the answer came on this very child's pipe, so the connection is this child's; a different pid
@@ -275,6 +303,19 @@ public sealed class SidecarProcess : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) == 0 && !_exited.IsCompleted)
         {
             TimeSpan grace = _options.ShutdownTimeout;
+            if ((_options.Stop ?? (_options.IsPlain ? SidecarStop.Terminate : null)) is { } step)
+            {
+                // Its own way to stop (a plain program: SIGTERM unless told otherwise), the grace period, then the kill.
+                await StopStepAsync(step, grace, cancellationToken).ConfigureAwait(false);
+                if (!await ExitedWithinAsync(grace, cancellationToken).ConfigureAwait(false))
+                {
+                    _logger.LogWarning("The sidecar '{Name}' did not exit within {Grace} s of {Step}; killing its process tree.", Name, grace.TotalSeconds, step);
+                    await KillAsync().ConfigureAwait(false);
+                }
+                await LetAnswersArriveAsync(grace, cancellationToken).ConfigureAwait(false);
+                await DisposeConnectionAsync().ConfigureAwait(false);
+                return await _exited.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
             try
             {
                 RpcChannel channel = _channel ?? throw new SidecarException("Not connected.");
@@ -365,6 +406,44 @@ public sealed class SidecarProcess : IAsyncDisposable
         if (_channel is IAsyncDisposable channel) await channel.DisposeAsync().ConfigureAwait(false);
     }
 
+    private async Task StopStepAsync(SidecarStop step, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        _logger.LogDebug("Stopping '{Name}': {Step}.", Name, step);
+        switch (step.Kind)
+        {
+            case SidecarStopKind.Signal:
+                SendSignal(step.SignalNumber);
+                break;
+            case SidecarStopKind.CloseStandardInput:
+                try { _process.StandardInput.BaseStream.Dispose(); }
+                catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+                break;
+            case SidecarStopKind.Command:
+                var command = step.StopCommand!;
+                var run = new SidecarCommand(command.FileName, [.. command.Arguments])
+                {
+                    WorkingDirectory = command.WorkingDirectory,
+                    Timeout = command.Timeout < grace ? command.Timeout : grace,
+                };
+                SidecarCommandResult result = await SidecarCommandRunner.RunAsync(_options, run, "stop",
+                    new Dictionary<string, string> { ["SIDECAR_PID"] = ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    _logger, cancellationToken).ConfigureAwait(false);
+                if (!result.Succeeded)
+                    _logger.LogWarning("The stop command of '{Name}' ({Command}) failed: {Reason}", Name, run, result.Failure);
+                break;
+        }
+    }
+
+    private void SendSignal(int signal)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            return;
+        }
+        _ = Interop.Posix.Signal(ProcessId, signal);
+    }
+
     private void SendTerminate()
     {
         if (OperatingSystem.IsWindows())
@@ -397,7 +476,8 @@ public sealed class SidecarProcess : IAsyncDisposable
     // Log lines of either stream (stdout only carries them on socket carriers); the tail kept for errors is stderr's.
     private void OnOutputLine(string line, string stream)
     {
-        if (line.StartsWith(SidecarReadyInfo.MarkerPrefix, StringComparison.Ordinal))
+        _probeContext.OnOutputLine(stream == "stderr" ? SidecarOutputStream.StandardError : SidecarOutputStream.StandardOutput, line);
+        if (_readiness is null && !_options.IsPlain && line.StartsWith(SidecarReadyInfo.MarkerPrefix, StringComparison.Ordinal))
         {
             try
             {
@@ -411,7 +491,7 @@ public sealed class SidecarProcess : IAsyncDisposable
                 _logger.LogWarning("{Sidecar}: malformed ready marker: {Reason}", Name, e.Message);
             }
         }
-        if (stream == "stderr")
+        if (stream == "stderr" || _options.IsPlain)
         {
             lock (_tail)
             {
@@ -444,6 +524,55 @@ public sealed class SidecarProcess : IAsyncDisposable
 
     internal static string DescribeExit(int code)
         => code > 128 && code < 128 + 32 && !OperatingSystem.IsWindows() ? $"{code} (signal {code - 128})" : code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    // Runs the readiness probe until it passes, then completes the ready task with what is known without an
+    // announcement (the pid); keeps the last failure for the timeout's message.
+    private sealed class ReadinessProbing(SidecarProcess owner)
+    {
+        private volatile string? _lastFailure;
+
+        public string LastFailure => _lastFailure is { } detail ? $" (last attempt: {detail})" : "";
+
+        public SidecarReadyInfo ReadyInfo() => new("", "", owner.ProcessId, null, null, null, null);
+
+        public async Task RunAsync(SidecarProbe probe, CancellationToken cancellationToken)
+        {
+            try
+            {
+                while (!owner._exited.IsCompleted)
+                {
+                    using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                    {
+                        attempt.CancelAfter(owner._options.ReadinessAttemptTimeout);
+                        SidecarProbeResult result;
+                        try
+                        {
+                            result = await probe.CheckAsync(owner._probeContext, attempt.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            result = SidecarProbeResult.Fail($"no answer within {owner._options.ReadinessAttemptTimeout.TotalMilliseconds:0} ms");
+                        }
+                        if (result.Passed)
+                        {
+                            owner._logger.LogDebug("{Sidecar}: ready ({Probe}).", owner.Name, probe.Description);
+                            owner._ready.TrySetResult(ReadyInfo());
+                            return;
+                        }
+                        _lastFailure = result.Detail;
+                    }
+                    await Task.Delay(owner._options.ReadinessPeriod, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) { } // the start timed out or was cancelled: WaitReadyAsync says so
+            catch (Exception e)
+            {
+                // A probe must not throw; one that does fails the start with what it threw, rather than hanging it.
+                owner._ready.TrySetException(new SidecarStartException(
+                    $"The readiness probe of the sidecar '{owner.Name}' ({probe.Description}) failed: {e.Message}", null, owner.StderrTail, e));
+            }
+        }
+    }
 
     private sealed class LifecycleListener(SidecarProcess owner) : ISidecarLifecycle
     {

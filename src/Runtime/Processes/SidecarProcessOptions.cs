@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SidecarKit.Probes;
 using SidecarKit.Rpc;
 
 namespace SidecarKit.Processes;
@@ -16,6 +17,13 @@ public sealed class SidecarProcessOptions
     /// environment variable named by <see cref="FileNameVariable"/>, then on <c>PATH</c>. No shell is involved.
     /// </summary>
     public string FileName { get; set; } = "";
+
+    /// <summary>
+    /// Programs to try in order when <see cref="FileName"/> is empty (for example <c>deno</c>, then <c>node</c>, or
+    /// several install paths): the first that is found runs, with the same <see cref="Arguments"/>; when none is, the
+    /// error names every place tried for each. Each is resolved like <see cref="FileName"/>.
+    /// </summary>
+    public IList<string> FileNameCandidates { get; } = new List<string>();
 
     /// <summary>
     /// An environment variable that, when set, holds the program's path and takes precedence over <c>PATH</c> (for
@@ -59,8 +67,46 @@ public sealed class SidecarProcessOptions
     /// <summary>How long each stage of a graceful stop may take (system.shutdown, then SIGTERM) before the next. Default 5 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Creates the protocol to speak (for example <c>() =&gt; new JsonRpcProtocol()</c>, which <c>UseJsonLines()</c> sets). Required.</summary>
+    /// <summary>
+    /// Creates the protocol to speak (for example <c>() =&gt; new JsonRpcProtocol()</c>, which <c>UseJsonLines()</c> sets).
+    /// When neither this nor <see cref="ConnectChannel"/> is set, the sidecar is a <b>plain program</b> that speaks
+    /// nothing of SidecarKit's: it is started, logged (stdout and stderr, line by line), probed, stopped and supervised
+    /// like any sidecar, and <see cref="SidecarProcess.Channel"/> is not available.
+    /// </summary>
     public Func<RpcProtocol>? Protocol { get; set; }
+
+    /// <summary>
+    /// How to tell that the sidecar is ready, when it does not announce it itself: a probe run every
+    /// <see cref="ReadinessPeriod"/> (each attempt within <see cref="ReadinessAttemptTimeout"/>) until it passes, within
+    /// <see cref="ReadyTimeout"/>. Default: none for a sidecar with a <see cref="Protocol"/> (its ready marker or
+    /// <c>lifecycle.ready</c> says so); a plain program without a probe is ready once started (<c>SidecarProbe.Started()</c>). With
+    /// <see cref="ConnectChannel"/> (a server of another implementation, say a <c>grpcio</c> one) the channel is attached
+    /// once the probe passes.
+    /// </summary>
+    public SidecarProbe? Readiness { get; set; }
+
+    /// <summary>How often the readiness probe runs until it passes. Default 100 ms.</summary>
+    public TimeSpan ReadinessPeriod { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long one readiness attempt may take (a slower one fails). Default 1 s.</summary>
+    public TimeSpan ReadinessAttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The first step of a graceful stop. Default: <c>system.shutdown</c>, then SIGTERM, for a sidecar with a
+    /// <see cref="Protocol"/> or <see cref="ConnectChannel"/>; <see cref="SidecarStop.Terminate"/> (SIGTERM) for a plain
+    /// program. When set, it replaces both: this step, <see cref="ShutdownTimeout"/>, then the process tree is killed.
+    /// </summary>
+    public SidecarStop? Stop { get; set; }
+
+    /// <summary>
+    /// A command that must succeed before the sidecar starts (installing dependencies, a build), with its own timeout;
+    /// its output is logged. When it fails the start fails with its exit code and last output lines, and a supervisor
+    /// does not retry (it would fail again): the state is <c>Failed</c>. Default: none.
+    /// </summary>
+    public SidecarCommand? Prepare { get; set; }
+
+    /// <summary>Whether the sidecar is a plain program (neither <see cref="Protocol"/> nor <see cref="ConnectChannel"/>).</summary>
+    internal bool IsPlain => Protocol is null && ConnectChannel is null;
 
     /// <summary>
     /// What carries the messages. Default <see cref="SidecarCarrier.Stdio"/>. With a socket carrier the parent waits for

@@ -11,6 +11,14 @@ internal static class StartInfoBuilder
 {
     /// <exception cref="SidecarStartException">A variable is unset, or the program cannot be found.</exception>
     public static ProcessStartInfo Build(SidecarProcessOptions options, IReadOnlyDictionary<string, string> parentEnvironment)
+        => Build(options, options.FileName, options.FileNameCandidates, options.Arguments, options.WorkingDirectory, parentEnvironment);
+
+    /// <summary>A command run beside the sidecar (prepare, stop): the sidecar's environment, its own program and arguments.</summary>
+    public static ProcessStartInfo Build(SidecarProcessOptions options, SidecarCommand command, IReadOnlyDictionary<string, string> parentEnvironment)
+        => Build(options, command.FileName, [], command.Arguments, command.WorkingDirectory ?? options.WorkingDirectory, parentEnvironment);
+
+    private static ProcessStartInfo Build(SidecarProcessOptions options, string fileName, IList<string> candidates, IList<string> arguments,
+        string? workingDirectory, IReadOnlyDictionary<string, string> parentEnvironment)
     {
         string Expand(string text, string what) => ExpandVariables(text, parentEnvironment, options.Name, what);
 
@@ -20,10 +28,10 @@ internal static class StartInfoBuilder
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = options.WorkingDirectory is null ? "" : Expand(options.WorkingDirectory, "the working directory"),
+            WorkingDirectory = workingDirectory is null ? "" : Expand(workingDirectory, "the working directory"),
         };
-        for (int i = 0; i < options.Arguments.Count; i++)
-            startInfo.ArgumentList.Add(Expand(options.Arguments[i], $"argument {i + 1}"));
+        for (int i = 0; i < arguments.Count; i++)
+            startInfo.ArgumentList.Add(Expand(arguments[i], $"argument {i + 1}"));
 
         IDictionary<string, string?> env = startInfo.Environment;
         if (!options.InheritEnvironment)
@@ -37,7 +45,9 @@ internal static class StartInfoBuilder
             if (pair.Value is null) env.Remove(pair.Key);
             else env[pair.Key] = Expand(pair.Value, $"environment variable {pair.Key}");
         }
-        startInfo.FileName = Resolve(Expand(options.FileName, "the file name"), options, parentEnvironment);
+        startInfo.FileName = fileName.Length > 0 || candidates.Count == 0
+            ? Resolve(Expand(fileName, "the file name"), options, parentEnvironment)
+            : ResolveFirst(candidates.Select((c, i) => Expand(c, $"file name candidate {i + 1}")).ToList(), options, parentEnvironment);
         if (options.KillOnParentDeath && OperatingSystem.IsLinux() && File.Exists(SetPriv))
         {
             // setpriv sets PR_SET_PDEATHSIG and execs the sidecar (same pid). The signal fires when the thread that
@@ -79,32 +89,51 @@ internal static class StartInfoBuilder
     public static string Resolve(string fileName, SidecarProcessOptions options, IReadOnlyDictionary<string, string> parentEnvironment)
     {
         var tried = new List<string>();
+        return TryResolve(fileName, options, parentEnvironment, tried)
+            ?? throw new SidecarStartException($"The sidecar '{options.Name}' could not be started: '{fileName}' was not found. Tried: {string.Join("; ", tried)}.", null, []) { BeforeSpawn = true };
+    }
+
+    /// <summary>The first of <paramref name="candidates"/> that resolves (see <see cref="Resolve"/>); the error names every place tried for each.</summary>
+    public static string ResolveFirst(IReadOnlyList<string> candidates, SidecarProcessOptions options, IReadOnlyDictionary<string, string> parentEnvironment)
+    {
+        var misses = new List<string>();
+        foreach (string candidate in candidates)
+        {
+            var tried = new List<string>();
+            if (TryResolve(candidate, options, parentEnvironment, tried) is { } found) return found;
+            misses.Add($"'{candidate}' ({string.Join("; ", tried)})");
+        }
+        throw new SidecarStartException(
+            $"The sidecar '{options.Name}' could not be started: none of its {candidates.Count} candidate programs was found. Tried, in order: {string.Join("; ", misses)}.",
+            null, []) { BeforeSpawn = true };
+    }
+
+    private static string? TryResolve(string fileName, SidecarProcessOptions options, IReadOnlyDictionary<string, string> parentEnvironment, List<string> tried)
+    {
         if (fileName.Contains('/') || fileName.Contains('\\'))
         {
             string full = Path.GetFullPath(fileName);
             if (File.Exists(full)) return full;
             tried.Add($"the path {full} (no such file)");
+            return null;
         }
-        else
+        if (options.FileNameVariable is { } variable)
         {
-            if (options.FileNameVariable is { } variable)
+            if (parentEnvironment.TryGetValue(variable, out string? fromVariable) && fromVariable.Length > 0)
             {
-                if (parentEnvironment.TryGetValue(variable, out string? fromVariable) && fromVariable.Length > 0)
-                {
-                    if (File.Exists(fromVariable)) return Path.GetFullPath(fromVariable);
-                    tried.Add($"${variable} = {fromVariable} (no such file)");
-                }
-                else tried.Add($"${variable} (not set)");
+                if (File.Exists(fromVariable)) return Path.GetFullPath(fromVariable);
+                tried.Add($"${variable} = {fromVariable} (no such file)");
             }
-            string path = parentEnvironment.TryGetValue("PATH", out string? p) ? p : "";
-            foreach (string dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-            {
-                string candidate = Path.Combine(dir, fileName);
-                if (File.Exists(candidate)) return candidate;
-            }
-            tried.Add(path.Length == 0 ? "PATH (empty)" : $"each directory of PATH ({path})");
+            else tried.Add($"${variable} (not set)");
         }
-        throw new SidecarStartException($"The sidecar '{options.Name}' could not be started: '{fileName}' was not found. Tried: {string.Join("; ", tried)}.", null, []) { BeforeSpawn = true };
+        string path = parentEnvironment.TryGetValue("PATH", out string? p) ? p : "";
+        foreach (string dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, fileName);
+            if (File.Exists(candidate)) return candidate;
+        }
+        tried.Add(path.Length == 0 ? "PATH (empty)" : $"each directory of PATH ({path})");
+        return null;
     }
 
     public static IReadOnlyDictionary<string, string> CurrentEnvironment()

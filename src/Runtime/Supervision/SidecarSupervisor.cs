@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SidecarKit.Lifecycle;
+using SidecarKit.Probes;
 using SidecarKit.Processes;
 using SidecarKit.Rpc;
 
@@ -42,6 +43,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
     private long _startedTimestamp;
     private int _restartCount;
     private bool _stopRequested;
+    private bool _prepared; // the prepare command ran in this run of the loop: a restart does not run it again
     private int? _lastExitCode;
     private string? _lastError;
     private DateTimeOffset? _nextRetry;
@@ -190,6 +192,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             if (_ready.Task.IsCompleted) _ready = NewReady();
             _schedule.Reset();
             _runCts = new CancellationTokenSource();
+            _prepared = false;
             CancellationToken token = _runCts.Token;
             _runLoop = Task.Run(() => RunAsync(token));
         }
@@ -232,7 +235,8 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             TimeSpan uptime = TimeSpan.Zero;
             try
             {
-                instance = await SidecarProcess.StartAsync(_options.Process, stop).ConfigureAwait(false);
+                instance = await SidecarProcess.StartAsync(_options.Process, runPrepare: !_prepared, stop).ConfigureAwait(false);
+                _prepared = true;
                 string? mismatch = CheckFingerprints(instance);
                 if (mismatch is not null)
                 {
@@ -372,7 +376,8 @@ public sealed class SidecarSupervisor : IAsyncDisposable
     private async Task<bool> MonitorHealthAsync(SidecarProcess instance, CancellationToken cancellationToken)
     {
         SidecarHealthCheckOptions health = _options.HealthCheck;
-        if (!health.Enabled)
+        SidecarProbe? probe = health.Probe;
+        if (!health.Enabled || (probe is null && instance.IsPlain))
         {
             // Never unhealthy, but still a task that ends only when the instance is done with: the run loop waits on it.
             try { await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false); }
@@ -380,27 +385,63 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             return false;
         }
         int failures = 0;
-        using var timer = new PeriodicTimer(health.Interval, _time);
+        probe?.Attach(instance.ProbeContext);
         try
         {
+            if (health.InitialDelay > TimeSpan.Zero) await Task.Delay(health.InitialDelay, _time, cancellationToken).ConfigureAwait(false);
+            using var timer = new PeriodicTimer(health.Interval, _time);
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                try
+                string? failure = probe is null
+                    ? await PingAsync(instance, health.Timeout, cancellationToken).ConfigureAwait(false)
+                    : await ProbeAsync(probe, instance, health.Timeout, cancellationToken).ConfigureAwait(false);
+                if (failure is null)
                 {
-                    using (SidecarCall.WithTimeout(health.Timeout))
-                        await instance.PingAsync(cancellationToken).ConfigureAwait(false);
                     failures = 0;
+                    continue;
                 }
-                catch (Exception e) when (e is TimeoutException or SidecarException && !cancellationToken.IsCancellationRequested)
-                {
-                    failures++;
-                    _logger.LogWarning("Liveness check {Failures}/{Threshold} of '{Name}' failed: {Reason}", failures, health.FailureThreshold, Name, e.Message);
-                    if (failures >= health.FailureThreshold) return true;
-                }
+                failures++;
+                _logger.LogWarning("Liveness check {Failures}/{Threshold} of '{Name}' failed: {Reason}", failures, health.FailureThreshold, Name, failure);
+                if (failures >= health.FailureThreshold) return true;
             }
         }
         catch (OperationCanceledException) { }
         return false;
+    }
+
+    // One liveness check: null when it passed, else what failed.
+    private static async Task<string?> PingAsync(SidecarProcess instance, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using (SidecarCall.WithTimeout(timeout))
+                await instance.PingAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is TimeoutException or SidecarException && !cancellationToken.IsCancellationRequested)
+        {
+            return e.Message;
+        }
+    }
+
+    private async Task<string?> ProbeAsync(SidecarProbe probe, SidecarProcess instance, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(timeout);
+        try
+        {
+            SidecarProbeResult result = await probe.CheckAsync(instance.ProbeContext, attempt.Token).ConfigureAwait(false);
+            return result.Passed ? null : $"{probe.Description}: {result.Detail ?? "failed"}";
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"{probe.Description}: no answer within {timeout.TotalMilliseconds:0} ms";
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogDebug(e, "The liveness probe of '{Name}' threw.", Name);
+            return $"{probe.Description}: {e.Message}";
+        }
     }
 
     // ------------------------------------------------------------------ state
