@@ -52,7 +52,7 @@ internal abstract class InboundCall : IThreadPoolWorkItem
         }
         finally
         {
-            Connection.CompleteInbound(this);
+            Connection.Requests.Complete(this);
             _cts.Dispose();
         }
     }
@@ -68,7 +68,7 @@ internal abstract class InboundCall : IThreadPoolWorkItem
     // must not be told that the request is still running.
     protected ValueTask ReplyAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage
     {
-        Connection.ReleaseInboundId(this);
+        Connection.Requests.ReleaseId(this);
         return Connection.SendAsync(message);
     }
 }

@@ -4,7 +4,7 @@ namespace SidecarKit.Rpc;
 
 /// <summary>
 /// How an <see cref="RpcConnection"/> takes one method's requests: decodes the params with the method's generated
-/// args type and hands the running call to the connection. Built once per handler through
+/// args type and hands the running call to the connection's <see cref="InboundRequests"/>. Built once per handler through
 /// <see cref="RpcMethodHandler.Bind{T}"/>, the entry point every transport binds handlers with, so the connection
 /// is one more binder rather than a second way in.
 /// </summary>
@@ -29,7 +29,7 @@ internal abstract class InboundDispatch
         catch (Exception e) when (e is WireFormatException or FormatException or OverflowException or InvalidOperationException)
         {
             args = default;
-            connection.RejectRequest(in message, RpcErrorCodes.InvalidParams, $"Invalid params for '{Method}': {e.Message}");
+            connection.Requests.Reject(in message, RpcErrorCodes.InvalidParams, $"Invalid params for '{Method}': {e.Message}");
             return false;
         }
     }
@@ -58,7 +58,7 @@ internal abstract class InboundDispatch
         public override void Dispatch(RpcConnection connection, in RpcMessage message)
         {
             if (TryReadArgs(connection, in message, out TArgs args))
-                connection.Run(new InboundUnaryCall<TArgs, TResult, TCodec>(connection, message.Id, Method, args, implementation));
+                connection.Requests.Run(new InboundUnaryCall<TArgs, TResult, TCodec>(connection, message.Id, Method, args, implementation));
         }
     }
 
@@ -77,11 +77,11 @@ internal abstract class InboundDispatch
             if (message.Id.Kind == RequestIdKind.RawNumber)
             {
                 // Stream items carry the request id inside params, where only integers and strings round-trip exactly.
-                connection.RejectRequest(in message, RpcErrorCodes.InvalidRequest, $"'{Method}' streams its result: its request id must be an integer or a string.");
+                connection.Requests.Reject(in message, RpcErrorCodes.InvalidRequest, $"'{Method}' streams its result: its request id must be an integer or a string.");
                 return;
             }
             if (TryReadArgs(connection, in message, out TArgs args))
-                connection.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, implementation));
+                connection.Requests.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, implementation));
         }
     }
 }

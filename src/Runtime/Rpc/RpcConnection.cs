@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.IO.Pipelines;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SidecarKit.Wire;
@@ -12,23 +10,33 @@ namespace SidecarKit.Rpc;
 /// directions, notifications, cancellation, timeouts, streamed results with credit, and errors.
 /// </summary>
 /// <remarks>
-/// One read loop parses messages with the <see cref="RpcProtocol"/> and routes them: answers to this side's calls
-/// (<see cref="OutboundCalls"/>), requests from the other side, run on the thread pool under the common admission rules
-/// (<see cref="InboundCallTable"/>). Messages leave through <see cref="ConnectionWriter"/>, on the sender's own thread.
+/// This type is the public face and the calls this side makes; it composes one part per concern, the way a Kestrel
+/// connection does:
+/// <list type="bullet">
+/// <item><see cref="ConnectionReader"/>: the read loop, framing with the <see cref="RpcProtocol"/>, and the output
+/// backpressure that stops reading while answers pile up;</item>
+/// <item><see cref="AdmissionGate"/>: nothing is routed before the host's <see cref="IConnectionAdmission"/> admits
+/// the first message;</item>
+/// <item><see cref="InboundRouter"/>: each message to its place; <see cref="ControlMessages"/>: the engine's own
+/// <c>$/…</c> notifications;</item>
+/// <item><see cref="InboundRequests"/>: requests from the other side, admitted, run on the thread pool and answered
+/// (<see cref="InboundCallTable"/>); <see cref="OutboundCalls"/>: this side's calls waiting on an answer;</item>
+/// <item><see cref="ConnectionWriter"/>: messages leave on the sender's own thread, flushes coalesced.</item>
+/// </list>
+/// The parts are sealed and call each other directly: the per-message path (reader, router, handler dispatch) has
+/// no interface dispatch and allocates nothing beyond the request it starts.
 /// </remarks>
 public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 {
     private readonly IDuplexPipe _transport;
     private readonly ConnectionWriter _writer;
+    private readonly ConnectionReader _reader;
+    private readonly AdmissionGate _gate = new();
     private readonly OutboundCalls _outbound = new();
-    private readonly InboundCallTable _inbound;
-    private int _pendingReplies; // answers owed to the other side: requests running or answered but not yet written
+    private readonly InboundRequests _inbound;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _readLoop;
     private ITimer? _timeoutSweep;
-    private readonly TaskCompletionSource _admittedTask = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private string? _closeBySelfReason;
-    private volatile bool _closing;
     private int _disposed;
 
     /// <summary>Creates a connection. Call <see cref="Start"/> to begin reading.</summary>
@@ -44,8 +52,10 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         Handlers = handlers ?? new RpcHandlerTable();
         Options = options ?? new RpcConnectionOptions();
         Log = logger ?? NullLogger.Instance;
-        _inbound = new InboundCallTable(Options.MaxConcurrentRequests);
         _writer = new ConnectionWriter(transport.Output, protocol, InBurst, ClosedException, Log);
+        _inbound = new InboundRequests(_writer, Options, Log);
+        var router = new InboundRouter(this, Handlers, _inbound, new ControlMessages(protocol, _inbound, _outbound), _outbound, Log);
+        _reader = new ConnectionReader(transport.Input, protocol, _gate, router, _inbound, _writer, Options, Log);
     }
 
     /// <summary>The protocol of this connection.</summary>
@@ -80,26 +90,29 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     public int PendingCallCount => _outbound.Count;
 
     /// <summary>The number of requests from the other side running now.</summary>
-    public int ActiveRequestCount => _inbound.Count;
+    public int ActiveRequestCount => _inbound.Table.Count;
 
     /// <summary>
     /// Set before <see cref="Start"/> by a host that admits connections (a sidecar's socket): it judges the first
     /// message, and nothing else is read, run or answered before it admits the connection; a refusal closes it (with
     /// the reason logged).
     /// </summary>
-    internal IConnectionAdmission? Admission { get; set; }
+    internal IConnectionAdmission? Admission { get => _gate.Admission; set => _gate.Admission = value; }
 
     /// <summary>Runs on the read loop once the connection is admitted (at once when there is no <see cref="Admission"/>).</summary>
-    internal Action? Admitted { get; set; }
+    internal Action? Admitted { get => _gate.Admitted; set => _gate.Admitted = value; }
 
     /// <summary>Completes once the connection is admitted (see <see cref="Admission"/>).</summary>
-    internal Task AdmittedTask => _admittedTask.Task;
+    internal Task AdmittedTask => _gate.Opened;
 
     /// <summary>What ended reading, when it was not a clean end of input (unreadable bytes, a broken transport).</summary>
-    internal Exception? ReadError { get; private set; }
+    internal Exception? ReadError => _reader.Error;
 
     /// <summary>Why this side stopped reading on its own (a refused <c>$/hello</c>, a stalled peer), if it did.</summary>
-    internal string? ClosedBySelfReason => Volatile.Read(ref _closeBySelfReason);
+    internal string? ClosedBySelfReason => _reader.StopReason;
+
+    /// <summary>The requests from the other side: the handlers' dispatch and the running calls report here.</summary>
+    internal InboundRequests Requests => _inbound;
 
     /// <summary>Sends <c>$/hello</c> with <paramref name="token"/>: the first message on a connection to a sidecar's socket.</summary>
     internal void SendHello(string token) => Notify(ProtocolMethods.Hello, new HelloParams(token));
@@ -108,10 +121,10 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     public void Start()
     {
         if (_readLoop is not null) throw new InvalidOperationException("The connection is already started.");
-        if (Admission is null) OnAdmitted();
+        _gate.OpenIfUnguarded();
         // Its own thread: over blocking streams (stdio, see StreamDuplexPipe) every read completes synchronously and
         // the loop never hops between threads; over truly asynchronous streams it moves to the pool after the first await.
-        _readLoop = Task.Factory.StartNew(ReadLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _readLoop = Task.Factory.StartNew(ReadThenCloseAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _timeoutSweep = TimeProvider.System.CreateTimer(static s => ((RpcConnection)s!).SweepTimeouts(), this, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50));
     }
 
@@ -229,275 +242,28 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     // Calls made after the other side went away fail the way the calls in flight did (a crash stays a crash).
     private Exception ClosedException() => _outbound.CloseReason ?? new OutputClosedException("The connection is closed.");
 
-    /// <summary>Writing failed because the output is closed or broken; the reason may not be known yet.</summary>
-
     // ---------------------------------------------------------------- writing
 
     internal ValueTask SendAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage => _writer.SendAsync(message);
 
     // Racy reads on purpose: a wrong guess costs one system call or one hand-off, never a lost message.
-    private bool InBurst() => _outbound.SeveralWaiting || Volatile.Read(ref _pendingReplies) > 1;
+    private bool InBurst() => _outbound.SeveralWaiting || _inbound.RepliesOwed > 1;
 
     // ---------------------------------------------------------------- reading
 
-    private async Task ReadLoopAsync()
+    private async Task ReadThenCloseAsync()
     {
-        PipeReader input = _transport.Input;
-        Exception? error = null;
-        try
-        {
-            while (true)
-            {
-                if (RepliesBacklogged() && !await WaitForOutputAsync().ConfigureAwait(false))
-                    break;
-                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
-                if (result.IsCanceled) break;
-                bool backlogged = false;
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                try
-                {
-                    // A read can hold thousands of small requests: stop between two of them once answers pile up.
-                    while (_closeBySelfReason is null && !(backlogged = RepliesBacklogged())
-                        && Protocol.TryReadMessage(ref buffer, result.IsCompleted, out RpcMessage message))
-                    {
-                        try { Process(in message); }
-                        finally { Protocol.Release(in message); }
-                    }
-                }
-                finally
-                {
-                    // When stopped early, what is left is not "examined": the next read returns it at once.
-                    if (backlogged) input.AdvanceTo(buffer.Start);
-                    else input.AdvanceTo(buffer.Start, buffer.End);
-                }
-                if ((result.IsCompleted && !backlogged) || _closeBySelfReason is not null) break;
-            }
-        }
-        catch (Exception e)
-        {
-            error = e;
-            ReadError = e;
-            // A read cut by this side closing the stream (the host drops a connection) is the close, not a failure.
-            if (!_closing) Log.LogReadLoopFailed(e);
-        }
-        finally
-        {
-            await input.CompleteAsync().ConfigureAwait(false);
-            await OnInputClosedAsync(error).ConfigureAwait(false);
-        }
-    }
-
-    // Many answers are owed to the other side while a write is in progress (perhaps stuck because it does not read).
-    // Reading more of its requests would only owe more, so stop reading (the transport's buffers then push back on the
-    // sender) until the write completes. Only answers count: reading responses to this side's own calls never creates
-    // output, so a client that only calls never stops reading, and two peers cannot wait on each other that way.
-    private bool RepliesBacklogged()
-        => Volatile.Read(ref _pendingReplies) >= Options.MaxPendingReplies && _writer.IsWriting;
-
-    // The gate is fair: acquiring it means every writer queued before has written. A peer that reads nothing for
-    // StalledOutputTimeout is given up on, which also ends two peers that each serve the other and wait for it to read.
-    private async ValueTask<bool> WaitForOutputAsync()
-    {
-        if (await _writer.WaitForWritesAsync(Options.StalledOutputTimeout).ConfigureAwait(false))
-            return true;
-        CloseBySelf($"the other side has read nothing for {Options.StalledOutputTimeout.TotalSeconds:0.#} s while {Volatile.Read(ref _pendingReplies)} answers are owed to it");
-        return false;
+        Exception? error = await _reader.ReadAllAsync().ConfigureAwait(false);
+        await OnInputClosedAsync(error).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Says that the owner is about to close the stream under the connection (before disposing it): the read that this
     /// ends is not logged as a failure.
     /// </summary>
-    internal void MarkClosing() => _closing = true;
+    internal void MarkClosing() => _reader.MarkClosing();
 
-    private void CloseBySelf(string reason)
-    {
-        if (Interlocked.CompareExchange(ref _closeBySelfReason, reason, null) is null)
-            Log.LogClosingConnection(reason);
-    }
-
-    // Nothing is read, run or answered before the admission (the host's) has accepted the first message.
-    private void Admit(in RpcMessage message)
-    {
-        if (Admission!.Check(Protocol, in message) is { } refusal) CloseBySelf(refusal);
-        else OnAdmitted();
-    }
-
-    private void OnAdmitted()
-    {
-        Admitted?.Invoke();
-        _admittedTask.TrySetResult();
-    }
-
-    private void Process(in RpcMessage message)
-    {
-        if (!_admittedTask.Task.IsCompleted)
-        {
-            Admit(in message);
-            return;
-        }
-        switch (message.Kind)
-        {
-            case RpcMessageKind.Request:
-            case RpcMessageKind.Notification:
-                string method = message.Method!;
-                if (method.StartsWith("$/", StringComparison.Ordinal) && TryProcessProtocolMessage(in message))
-                    return;
-                if (message.Kind == RpcMessageKind.Request && _inbound.IsRunning(message.Id))
-                {
-                    // Answered with id null: the request already running with this id still gets its own, single answer.
-                    SendError(RequestId.Null, RpcErrorCodes.InvalidRequest, $"A request with id {message.Id} is already running.");
-                    return;
-                }
-                if (Handlers.TryGetHandler(method, out RpcMethodHandler? handler))
-                {
-                    if (message.Kind == RpcMessageKind.Request && _inbound.Rules.RefusesNew(method))
-                        RejectRequest(in message, RpcErrorCodes.ShuttingDown, ShuttingDownMessage);
-                    else
-                        handler.ConnectionDispatch.Dispatch(this, in message);
-                }
-                else if (message.Kind == RpcMessageKind.Request)
-                    RejectRequest(in message, RpcErrorCodes.MethodNotFound, $"Method not found: '{method}'.");
-                else
-                    Log.LogUnknownNotification(method);
-                return;
-
-            case RpcMessageKind.Result:
-            case RpcMessageKind.Error:
-                PendingCall? call = _outbound.Take(message.Id);
-                if (call is not null)
-                    call.OnResponse(in message);
-                else if (message.Kind == RpcMessageKind.Error)
-                    Log.LogUnmatchedError(message.Id.ToString(), message.ErrorCode, message.ErrorMessage);
-                else
-                    Log.LogUnmatchedResponse(message.Id.ToString());
-                return;
-
-            default:
-                // The protocol gives an id (possibly null) to messages that deserve an answer; an invalid response
-                // has none, because answering it could start an endless exchange of errors between two peers.
-                Log.LogInvalidMessage(message.ErrorCode, message.ErrorMessage ?? "");
-                if (message.Id.IsPresent) SendError(message.Id, message.ErrorCode, message.ErrorMessage ?? "Invalid message.");
-                return;
-        }
-    }
-
-    private bool TryProcessProtocolMessage(in RpcMessage message)
-    {
-        try
-        {
-            switch (message.Method)
-            {
-                case ProtocolMethods.CancelRequest:
-                {
-                    RequestId id = Protocol.ReadArgs<CancelParams>(in message).Id;
-                    _inbound.Find(id)?.Cancel();
-                    return true;
-                }
-                case ProtocolMethods.StreamCredit:
-                {
-                    CreditParams credit = Protocol.ReadArgs<CreditParams>(in message);
-                    _inbound.Find(credit.Id)?.AddCredit(credit.Credit);
-                    return true;
-                }
-                case ProtocolMethods.StreamItem:
-                {
-                    RequestId id = Protocol.ReadArgs<StreamRefParams>(in message).Id;
-                    _outbound.Find(id)?.OnStreamItem(in message);
-                    return true;
-                }
-                default:
-                    return false;
-            }
-        }
-        catch (Exception e) when (e is WireFormatException or FormatException or InvalidOperationException or OverflowException)
-        {
-            RejectRequest(in message, RpcErrorCodes.InvalidParams, $"Invalid params for '{message.Method}': {e.Message}");
-            return true;
-        }
-    }
-
-
-    private const string ShuttingDownMessage = "The sidecar is shutting down and accepts no new requests.";
-
-    internal void RejectRequest(in RpcMessage message, int code, string reason)
-    {
-        if (message.Id.IsPresent)
-            SendError(message.Id, code, reason);
-        else
-            Log.LogInvalidMessage(code, reason);
-    }
-
-    // An answer nobody waits on here, counted as owed until written so that a flood of bad requests is pushed back too.
-    private void SendError(RequestId id, int code, string reason)
-    {
-        Interlocked.Increment(ref _pendingReplies);
-        try
-        {
-            ValueTask send = SendAsync(new ErrorMessage(id, code, reason, null));
-            if (send.IsCompletedSuccessfully) Interlocked.Decrement(ref _pendingReplies);
-            else _ = AwaitErrorSentAsync(send);
-        }
-        catch (Exception e)
-        {
-            Interlocked.Decrement(ref _pendingReplies);
-            Log.LogSendFailed(e, "error response");
-        }
-    }
-
-    private async Task AwaitErrorSentAsync(ValueTask send)
-    {
-        try { await send.ConfigureAwait(false); }
-        catch (Exception e) { Log.LogSendFailed(e, "error response"); }
-        finally { Interlocked.Decrement(ref _pendingReplies); }
-    }
-
-    internal void Run(InboundCall call)
-    {
-        if (call.Id.IsPresent)
-        {
-            InboundCallTable.Admission admission = _inbound.TryAdd(call);
-            if (admission == InboundCallTable.Admission.Busy)
-            {
-                SendError(call.Id, RpcErrorCodes.ServerBusy, $"Too many concurrent requests (limit {Options.MaxConcurrentRequests}).");
-                return;
-            }
-            if (admission == InboundCallTable.Admission.Draining)
-            {
-                SendError(call.Id, RpcErrorCodes.ShuttingDown, ShuttingDownMessage);
-                return;
-            }
-            if (admission == InboundCallTable.Admission.Duplicate)
-            {
-                // Answered with id null: the request already running with this id still gets its own, single answer.
-                SendError(RequestId.Null, RpcErrorCodes.InvalidRequest, $"A request with id {call.Id} is already running.");
-                return;
-            }
-        }
-        if (call.Id.IsPresent)
-        {
-            Interlocked.Increment(ref _pendingReplies); // owed until CompleteInbound
-            ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: false);
-        }
-        else
-            call.Execute(); // notifications run in arrival order (their handlers should be quick): progress must not arrive shuffled
-    }
-
-    // Frees the id for reuse while the answer is still being sent; the request counts as running (for limits and the
-    // drain) until CompleteInbound.
-    internal void ReleaseInboundId(InboundCall call)
-    {
-        if (!call.Id.IsPresent || call.IdReleased) return;
-        _inbound.ReleaseId(call);
-    }
-
-    internal void CompleteInbound(InboundCall call)
-    {
-        if (!call.Id.IsPresent) return;
-        Interlocked.Decrement(ref _pendingReplies);
-        _inbound.Complete(call);
-    }
-
+    // Whatever ended the input, every call still waiting fails, with the reason the owner gives (exit code, stderr tail).
     private async Task OnInputClosedAsync(Exception? error)
     {
         if (CancelRequestsOnInputClosed) CancelInboundRequests();
@@ -523,16 +289,13 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     /// Stops accepting new requests (they get -32004) and waits until the requests already running have finished, or
     /// until <paramref name="cancellationToken"/> fires.
     /// </summary>
-    public Task DrainAsync(CancellationToken cancellationToken = default) => _inbound.Rules.DrainAsync(cancellationToken);
+    public Task DrainAsync(CancellationToken cancellationToken = default) => _inbound.Table.Rules.DrainAsync(cancellationToken);
 
     /// <summary>Refuses new requests from now on (they get -32004), without waiting for those running.</summary>
-    public void StopAcceptingRequests() => _inbound.Rules.StopAccepting();
+    public void StopAcceptingRequests() => _inbound.Table.Rules.StopAccepting();
 
     /// <summary>Cancels every request from the other side that is still running.</summary>
-    public void CancelInboundRequests()
-    {
-        foreach (InboundCall call in _inbound.Snapshot()) call.Cancel();
-    }
+    public void CancelInboundRequests() => _inbound.CancelAll();
 
     /// <summary>Writes out everything queued so far and closes the outgoing direction.</summary>
     public Task CompleteOutputAsync() => _writer.CompleteAsync();
