@@ -136,7 +136,8 @@ public sealed class SidecarProcess : IAsyncDisposable
     internal static async Task<SidecarProcess> StartAsync(SidecarProcessOptions options, bool runPrepare, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrEmpty(options.FileName)) throw new ArgumentException("SidecarProcessOptions.FileName is required.", nameof(options));
+        if (string.IsNullOrEmpty(options.FileName) && options.FileNameCandidates.Count == 0)
+            throw new ArgumentException("SidecarProcessOptions.FileName (or FileNameCandidates) is required.", nameof(options));
         if (options.Readiness is not null && options.Protocol is not null && options.Carrier != SidecarCarrier.Stdio)
             throw new ArgumentException("SidecarProcessOptions.Readiness cannot replace the ready marker on a socket carrier: the marker says where to connect.", nameof(options));
         if (runPrepare && options.Prepare is { } prepare)
