@@ -11,6 +11,14 @@ public sealed class GrpcClientOptions
     public string? Token { get; set; }
 
     /// <summary>
+    /// Where the sidecar serves gRPC, for <c>UseGrpc</c> on a server that announces nothing (a <c>grpcio</c> or
+    /// <c>grpc-js</c> server generated from the contract's exported <c>.proto</c>, made ready by a readiness probe such
+    /// as <c>GrpcHealthProbe.Serving</c>): <c>host:port</c> or the absolute path of a Unix socket. Default: the
+    /// <c>listenInfo</c> the sidecar announced when it became ready.
+    /// </summary>
+    public string? Address { get; set; }
+
+    /// <summary>
     /// The deadline of calls whose method has no timeout of its own and that run outside <c>SidecarCall.WithTimeout</c>:
     /// the call's <c>CallOptions.Deadline</c> (sent as <c>grpc-timeout</c>, and enforced by the client). Default 30
     /// seconds, as on the other transports; <see cref="Timeout.InfiniteTimeSpan"/> sets none (an interceptor may set its own).

@@ -28,6 +28,8 @@ public static class GrpcSidecarExtensions
     /// <summary>
     /// Calls the sidecar over gRPC. Start it with <c>--transport grpc</c> (or <c>grpc-unix</c>): once it is ready, a
     /// <see cref="GrpcSidecarChannel"/> connects to the <c>listenInfo</c> it announced, with the start's token as bearer.
+    /// A gRPC server of another implementation (no ready marker) is reached at <see cref="GrpcClientOptions.Address"/>
+    /// once <see cref="SidecarProcessOptions.Readiness"/> passes.
     /// Calls without a timeout of their own get <see cref="SidecarProcessOptions.Connection"/>'s
     /// <c>DefaultCallTimeout</c> as their deadline.
     /// </summary>
@@ -38,8 +40,8 @@ public static class GrpcSidecarExtensions
         ArgumentNullException.ThrowIfNull(options);
         options.ConnectChannel = async (context, cancellationToken) =>
         {
-            string listenInfo = context.ReadyInfo.ListenInfo
-                ?? throw new SidecarException($"The sidecar '{context.Name}' is ready on transport '{context.ReadyInfo.Transport}' without a listenInfo: start it with --transport grpc or grpc-unix.");
+            string listenInfo = client?.Address ?? context.ReadyInfo.ListenInfo
+                ?? throw new SidecarException($"The sidecar '{context.Name}' is ready on transport '{context.ReadyInfo.Transport}' without a listenInfo: start it with --transport grpc or grpc-unix (or give GrpcClientOptions.Address for a server that announces nothing).");
             var settings = new GrpcClientOptions
             {
                 Token = context.Token,
