@@ -10,12 +10,14 @@ internal sealed class SidecarHostedService(SidecarRegistry registry) : IHostedSe
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (SidecarRegistration registration in registry.Registrations)
+        // Every supervisor is created (its options filled, a declaration in configuration validated) before any sidecar
+        // starts: a wrong setting of the last one fails the host's start with nothing left running.
+        SidecarSupervisor[] supervisors = [.. registry.Registrations.Select(r => registry.Get(r.Name))];
+        for (int i = 0; i < supervisors.Length; i++)
         {
-            SidecarSupervisor supervisor = registry.Get(registration.Name);
-            _started.Add(supervisor);
-            if (!registration.StartOnDemand)
-                await supervisor.StartAsync(cancellationToken).ConfigureAwait(false);
+            _started.Add(supervisors[i]);
+            if (!registry.Registrations[i].StartOnDemand)
+                await supervisors[i].StartAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -186,7 +186,7 @@ public class SupervisorTests
 
 internal static class Native
 {
-    public const int SIGKILL = 9, SIGTERM = 15, SIGSTOP = 19, SIGCONT = 18;
+    public const int SIGINT = 2, SIGKILL = 9, SIGTERM = 15, SIGSTOP = 19, SIGCONT = 18;
 
     [System.Runtime.InteropServices.DllImport("libc")]
     public static extern int kill(int pid, int sig);

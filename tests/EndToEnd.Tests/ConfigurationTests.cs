@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using SidecarKit.Configuration;
+using SidecarKit.Extensions.Hosting;
+using SidecarKit.Supervision;
+
+namespace SidecarKit.EndToEnd.Tests;
+
+/// <summary>Sidecars declared in configuration (issue 13 point 6): under a real host, without one, and by the runner sample.</summary>
+public class ConfigurationTests
+{
+    private const string Heartbeat = "while true; do echo alive; sleep 1; done";
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // A shell heartbeat whose first line proves ${VAR} expansion in Env, and a Python HTTP server on a free port.
+    private static Dictionary<string, string?> TwoSidecars(int port) => new()
+    {
+        ["Sidecars:heartbeat:Command"] = "sh",
+        ["Sidecars:heartbeat:Args:0"] = "-c",
+        ["Sidecars:heartbeat:Args:1"] = "echo \"hello $GREETING\"; " + Heartbeat,
+        ["Sidecars:heartbeat:Env:GREETING"] = "from-${SIDECARKIT_CONFIG_TEST}",
+        ["Sidecars:heartbeat:Readiness:Kind"] = "output",
+        ["Sidecars:heartbeat:Readiness:Pattern"] = "^hello from-configured$",
+        ["Sidecars:heartbeat:Liveness:Kind"] = "output",
+        ["Sidecars:heartbeat:Liveness:Pattern"] = "^alive$",
+        ["Sidecars:heartbeat:Liveness:Interval"] = "00:00:05",
+        ["Sidecars:heartbeat:Restart:Policy"] = "on-failure",
+        ["Sidecars:web:Command"] = "python3",
+        ["Sidecars:web:Args:0"] = "-m",
+        ["Sidecars:web:Args:1"] = "http.server",
+        ["Sidecars:web:Args:2"] = port.ToString(),
+        ["Sidecars:web:Args:3"] = "--bind",
+        ["Sidecars:web:Args:4"] = "127.0.0.1",
+        ["Sidecars:web:Readiness:Kind"] = "http",
+        ["Sidecars:web:Readiness:Url"] = $"http://127.0.0.1:{port}/",
+        ["Sidecars:web:Readiness:Period"] = "00:00:00.200",
+        ["Sidecars:web:Liveness:Kind"] = "http",
+        ["Sidecars:web:Liveness:Url"] = $"http://127.0.0.1:{port}/",
+        ["Sidecars:web:Stop:Signal"] = "SIGINT",
+        ["Sidecars:web:ShutdownTimeout"] = "00:00:05",
+    };
+
+    [Fact]
+    public async Task Sidecars_declared_in_configuration_run_under_a_host_become_ready_and_report_healthy()
+    {
+        Environment.SetEnvironmentVariable("SIDECARKIT_CONFIG_TEST", "configured");
+        int port = FreePort();
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(TwoSidecars(port)).Build();
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSidecarsFromConfiguration(configuration.GetSection("Sidecars"));
+        builder.Services.AddHealthChecks().AddSidecarHealthChecks();
+        using IHost host = builder.Build();
+
+        await host.StartAsync();
+        SidecarRegistry registry = host.Services.GetRequiredService<SidecarRegistry>();
+        Assert.Equal(["heartbeat", "web"], registry.Registrations.Select(r => r.Name));
+        SidecarStatus heartbeat = registry.Get("heartbeat").Status, web = registry.Get("web").Status;
+        Assert.Equal(SidecarState.Ready, heartbeat.State); // its readiness line carried the expanded variable
+        Assert.Equal(SidecarState.Ready, web.State);
+        Assert.Contains("http.server", File.ReadAllText($"/proc/{web.Pid}/cmdline"));
+        using (var http = new HttpClient())
+            Assert.True((await http.GetAsync($"http://127.0.0.1:{port}/")).IsSuccessStatusCode);
+
+        HealthReport health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        Assert.Equal(HealthStatus.Healthy, health.Entries["sidecar:heartbeat"].Status);
+        Assert.Equal(HealthStatus.Healthy, health.Entries["sidecar:web"].Status);
+        Assert.Equal(HealthStatus.Healthy, health.Status);
+
+        await host.StopAsync();
+        Assert.False(Alive(heartbeat.Pid!.Value));
+        Assert.False(Alive(web.Pid!.Value));
+        health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        Assert.Equal(HealthStatus.Unhealthy, health.Entries["sidecar:web"].Status);
+    }
+
+    // A valid "a" (first by name) and a "x" made wrong by the overrides: the error names the exact key, and "a" is not
+    // started (every declaration is validated before any sidecar starts).
+    [Theory]
+    [InlineData("Sidecars:x:Readiness:Kind", "unknown probe kind 'htp' (known: started, output, tcp, http, unix)", "Readiness:Kind=htp")]
+    [InlineData("Sidecars:x:Liveness:Interval", "must be positive (was -00:00:01)", "Liveness:Interval=-00:00:01")]
+    [InlineData("Sidecars:x:Command", "is missing (or give Candidates)", "Command=")]
+    [InlineData("Sidecars:x:Transport", "unknown transport 'carrier-pigeon' (known: jsonl, jsonrpc", "Transport=carrier-pigeon")]
+    [InlineData("Sidecars:x:Stop:Signal", "unknown signal 'SIGFOO'", "Stop:Signal=SIGFOO")]
+    [InlineData("Sidecars:x:Stop", "give one of Signal, CloseStdin or Command", "Stop:Signal=SIGINT", "Stop:CloseStdin=true")]
+    [InlineData("Sidecars:x:Restart:Policy", "unknown restart policy 'sometimes'", "Restart:Policy=sometimes")]
+    [InlineData("Sidecars:x:Restart:Jitter", "must be between 0 and 1", "Restart:Jitter=2")]
+    [InlineData("Sidecars:x:Readiness:Port", "is not a whole number", "Readiness:Kind=tcp", "Readiness:Port=eighty")]
+    [InlineData("Sidecars:x:Readiness:Port", "is missing", "Readiness:Kind=tcp")]
+    [InlineData("Sidecars:x:Readiness:Url", "'localhost:80' is not an absolute http or https URL", "Readiness:Kind=http", "Readiness:Url=localhost:80")]
+    [InlineData("Sidecars:x:Readiness:Pattern", "'(' is not a valid regular expression", "Readiness:Pattern=(")]
+    [InlineData("Sidecars:x:Readiness:Stream", "unknown stream 'stdin'", "Readiness:Stream=stdin")]
+    [InlineData("Sidecars:x:Liveness:FailureThreshold", "must be at least 1", "Liveness:FailureThreshold=0")]
+    [InlineData("Sidecars:x:ReadyTimeout", "is not a duration", "ReadyTimeout=soon")]
+    [InlineData("Sidecars:x:Readyness", "unknown key (known: Command", "Readyness:Kind=http")]
+    [InlineData("Sidecars:x:Args", "is a list", "Args=-c echo")]
+    [InlineData("Sidecars:x:Prepare:Command", "is missing", "Prepare:Timeout=00:01:00")]
+    public async Task A_wrong_declaration_fails_the_host_start_naming_its_key(string key, string message, params string[] overrides)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Sidecars:a:Command"] = "sh",
+            ["Sidecars:a:Args:0"] = "-c",
+            ["Sidecars:a:Args:1"] = Heartbeat,
+            ["Sidecars:x:Command"] = "sh",
+            ["Sidecars:x:Args:0"] = "-c",
+            ["Sidecars:x:Args:1"] = Heartbeat,
+            ["Sidecars:x:Readiness:Kind"] = "output",
+            ["Sidecars:x:Readiness:Pattern"] = "alive",
+        };
+        foreach (string o in overrides)
+        {
+            if (o.StartsWith("Args=", StringComparison.Ordinal)) { values.Remove("Sidecars:x:Args:0"); values.Remove("Sidecars:x:Args:1"); }
+            values["Sidecars:x:" + o[..o.IndexOf('=')]] = o[(o.IndexOf('=') + 1)..];
+        }
+        IConfigurationSection sidecars = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection("Sidecars");
+
+        // Without a host: the same model, validation and translation.
+        var load = Assert.Throws<SidecarConfigurationException>(() => SidecarConfiguration.Load(sidecars));
+        Assert.Equal(key, load.Key);
+        Assert.Contains(key + ": " + message, load.Message);
+
+        // Under a host: at start, before any sidecar starts.
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSidecarsFromConfiguration(sidecars);
+        using IHost host = builder.Build();
+        var start = await Assert.ThrowsAsync<SidecarConfigurationException>(() => host.StartAsync());
+        Assert.Equal(key, start.Key);
+        Assert.Contains(key + ": " + message, start.Message);
+        SidecarSupervisor a = host.Services.GetRequiredService<SidecarRegistry>().Get("a");
+        Assert.Equal(SidecarState.Stopped, a.Status.State);
+        Assert.Null(a.Status.Pid);
+    }
+
+    [Fact]
+    public void The_runner_samples_declarations_are_valid()
+    {
+        string file = Path.Combine(DemoSidecar.RepoRoot, "samples", "Runner", "sidecars.json");
+        IConfiguration configuration = new ConfigurationBuilder().AddJsonFile(file).Build();
+        IReadOnlyList<SidecarDeclaration> sidecars = SidecarConfiguration.Load(configuration.GetSection(SidecarConfiguration.DefaultSectionName));
+        Assert.Equal(["heartbeat", "web"], sidecars.Select(s => s.Name));
+        SidecarDeclaration heartbeat = sidecars[0];
+        Assert.Equal("sh", heartbeat.Options.Process.FileName);
+        Assert.Equal(["-c", Heartbeat], heartbeat.Options.Process.Arguments);
+        Assert.Contains("'^alive$'", heartbeat.Options.Process.Readiness?.Description);
+        Assert.Equal(TimeSpan.FromSeconds(5), heartbeat.Options.HealthCheck.Interval);
+        Assert.NotNull(heartbeat.Options.HealthCheck.Probe);
+        Assert.Equal(RestartPolicy.OnFailure, heartbeat.Options.Restart.Policy);
+        Assert.Equal(TimeSpan.FromSeconds(1), heartbeat.Options.Restart.InitialDelay);
+        SidecarDeclaration web = sidecars[1];
+        Assert.Equal("SIGINT", web.Options.Process.Stop?.ToString());
+        Assert.Equal("1", web.Options.Process.Environment["PYTHONUNBUFFERED"]);
+    }
+
+    [Fact]
+    public async Task The_runner_sample_starts_every_declared_sidecar_and_stops_them_all_on_SIGINT()
+    {
+        int port = FreePort();
+        string file = Path.Combine(Path.GetTempPath(), $"sidecarkit-runner-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, $$"""
+            {
+              "Sidecars": {
+                "heartbeat": {
+                  "Command": "sh",
+                  "Args": [ "-c", "{{Heartbeat}}" ],
+                  "Readiness": { "Kind": "output", "Pattern": "^alive$" },
+                  "Liveness": { "Kind": "output", "Pattern": "^alive$", "Interval": "00:00:05" }
+                },
+                "web": {
+                  "Command": "python3",
+                  "Args": [ "-m", "http.server", "{{port}}", "--bind", "127.0.0.1" ],
+                  "Readiness": { "Kind": "http", "Url": "http://127.0.0.1:{{port}}/", "Period": "00:00:00.200" },
+                  "Stop": { "Signal": "SIGINT" }
+                }
+              }
+            }
+            """);
+        try
+        {
+            string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add(Path.Combine(DemoSidecar.RepoRoot, "samples", "Runner", "bin", config, "net10.0", "SidecarKit.Samples.Runner.dll"));
+            psi.ArgumentList.Add(file);
+            using Process runner = Process.Start(psi)!;
+            Task<string> errors = runner.StandardError.ReadToEndAsync();
+            var output = new List<string>();
+            var pids = new Dictionary<string, int>();
+            try
+            {
+                // A bound on the whole start, not a timing assert: a runner that never gets there fails with its output.
+                using var started = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+                while (pids.Count < 2 || !output.Any(l => l.StartsWith("runner: 2 sidecar(s) started", StringComparison.Ordinal)))
+                {
+                    string? line;
+                    try { line = await runner.StandardOutput.ReadLineAsync(started.Token); }
+                    catch (OperationCanceledException) { line = null; }
+                    Assert.True(line is not null, "the runner did not start both sidecars:\n" + string.Join("\n", output));
+                    output.Add(line);
+                    foreach (string name in new[] { "heartbeat", "web" })
+                        if (line.StartsWith($"{name}: Ready (pid ", StringComparison.Ordinal))
+                            pids[name] = int.Parse(line[$"{name}: Ready (pid ".Length..^1]);
+                }
+                Assert.All(pids.Values, pid => Assert.True(Alive(pid)));
+
+                Assert.Equal(0, Native.kill(runner.Id, Native.SIGINT));
+                Task<string> rest = runner.StandardOutput.ReadToEndAsync();
+                await runner.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+                output.AddRange((await rest.WaitAsync(TimeSpan.FromSeconds(30))).Split('\n'));
+            }
+            finally
+            {
+                if (!runner.HasExited) runner.Kill(entireProcessTree: true);
+            }
+            Assert.True(runner.ExitCode == 0, $"exit code {runner.ExitCode}:\n{string.Join("\n", output)}\n{await errors.WaitAsync(TimeSpan.FromSeconds(30))}");
+            Assert.Contains("runner: SIGINT, stopping", output);
+            Assert.Contains("heartbeat: Stopped", output);
+            Assert.Contains("web: Stopped", output);
+            Assert.True(output.IndexOf("web: Stopped") < output.IndexOf("heartbeat: Stopped"), "stopped in reverse order");
+            foreach ((string name, int pid) in pids)
+                Assert.False(Alive(pid), $"{name} (pid {pid}) outlived the runner");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    // A process that exited but was not reaped yet (a zombie) is gone for our purpose.
+    private static bool Alive(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] != "Z"; }
+        catch (IOException) { return false; }
+    }
+}
