@@ -193,6 +193,9 @@ public class ProbeTests
         context.OnOutputLine(SidecarOutputStream.StandardOutput, "now listening on 8080.");
         context.OnOutputLine(SidecarOutputStream.StandardOutput, "later lines change nothing");
         Assert.Equal(SidecarProbeResult.Pass, await CheckAsync(probe, context));
+        // A heartbeat (as liveness): each pass needs a new matching line since the last pass.
+        Assert.Equal(SidecarProbeResult.Fail(@"no line on stdout or stderr matching 'listening on \d+' since the last check"), await CheckAsync(probe, context));
+        context.OnOutputLine(SidecarOutputStream.StandardOutput, "still listening on 8080");
         Assert.Equal(SidecarProbeResult.Pass, await CheckAsync(probe, context));
     }
 
@@ -203,7 +206,7 @@ public class ProbeTests
         SidecarProbe probe = SidecarProbe.OutputLine("^ready$");
         SidecarProbeResult before = await CheckAsync(probe, context);   // attaches
         Assert.False(before.Passed);
-        Assert.Equal("no line on stdout or stderr matching '^ready$' yet", before.Detail);
+        Assert.Equal("no line on stdout or stderr matching '^ready$' since the last check", before.Detail);
         context.OnOutputLine(SidecarOutputStream.StandardOutput, "not ready");
         Assert.False((await CheckAsync(probe, context)).Passed);
         context.OnOutputLine(SidecarOutputStream.StandardError, "ready");
@@ -219,7 +222,7 @@ public class ProbeTests
         probe.Attach(context);
         context.OnOutputLine(SidecarOutputStream.StandardOutput, "ready");
         SidecarProbeResult result = await CheckAsync(probe, context);
-        Assert.Equal(SidecarProbeResult.Fail("no line on stderr matching 'ready' yet"), result);
+        Assert.Equal(SidecarProbeResult.Fail("no line on stderr matching 'ready' since the last check"), result);
         context.OnOutputLine(SidecarOutputStream.StandardError, "ready");
         Assert.Equal(SidecarProbeResult.Pass, await CheckAsync(probe, context));
         Assert.Equal("a line on stdout matching 'x'", SidecarProbe.OutputLine("x", SidecarOutputStream.StandardOutput).Description);

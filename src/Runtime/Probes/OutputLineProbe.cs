@@ -6,7 +6,9 @@ namespace SidecarKit.Probes;
 /// <summary>
 /// <see cref="SidecarProbe.OutputLine"/>: watches the lines of each process it is attached to (one watch per
 /// <see cref="SidecarProbeContext"/>, so one probe may serve several processes, or the next process after a restart,
-/// each from its own first line) and remembers a match. After the match the watch ends: nothing more is to be learned.
+/// each from its own first line) and remembers a match until a check takes it: a check passes when a matching line was
+/// printed since the last check that passed. For readiness that is "the line came"; for liveness, a heartbeat (a
+/// program that prints <c>alive</c> every minute is alive while a new <c>alive</c> comes within each period).
 /// </summary>
 internal sealed class OutputLineProbe : SidecarProbe
 {
@@ -41,9 +43,9 @@ internal sealed class OutputLineProbe : SidecarProbe
     {
         ArgumentNullException.ThrowIfNull(context);
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(WatchOf(context).Matched
+        return ValueTask.FromResult(WatchOf(context).TakeMatch()
             ? SidecarProbeResult.Pass
-            : SidecarProbeResult.Fail($"no line on {StreamName(_stream)} matching '{_regex}' yet"));
+            : SidecarProbeResult.Fail($"no line on {StreamName(_stream)} matching '{_regex}' since the last check"));
     }
 
     private Watch WatchOf(SidecarProbeContext context)
@@ -63,15 +65,15 @@ internal sealed class OutputLineProbe : SidecarProbe
         _ => "stdout or stderr",
     };
 
-    /// <summary>The watch of one process's output.</summary>
+    /// <summary>The watch of one process's output, for as long as the process lives.</summary>
     private sealed class Watch(OutputLineProbe probe)
     {
         private readonly Lock _gate = new();
-        private IDisposable? _registration;
         private bool _started;
-        private volatile bool _matched;
+        private int _matched;
 
-        public bool Matched => _matched;
+        /// <summary>Whether a line matched since the last call that returned <see langword="true"/>.</summary>
+        public bool TakeMatch() => Interlocked.Exchange(ref _matched, 0) == 1;
 
         public void Start(SidecarProbeContext context)
         {
@@ -79,15 +81,15 @@ internal sealed class OutputLineProbe : SidecarProbe
             lock (_gate)
             {
                 if (_started) return;
-                _registration = context.WatchOutput(OnLine);
+                // Not disposed: the watch ends with the context (the process), which holds the only reference to it.
+                _ = context.WatchOutput(OnLine);
                 Volatile.Write(ref _started, true);
-                if (_matched) Stop();   // a line matched while WatchOutput was returning
             }
         }
 
         private void OnLine(SidecarOutputStream stream, string line)
         {
-            if (_matched || (probe._stream is { } wanted && wanted != stream)) return;
+            if (Volatile.Read(ref _matched) == 1 || (probe._stream is { } wanted && wanted != stream)) return;
             bool match;
             try
             {
@@ -97,16 +99,7 @@ internal sealed class OutputLineProbe : SidecarProbe
             {
                 return;   // a pathological line for this pattern is not a match; the next line is tried as usual
             }
-            if (!match) return;
-            _matched = true;
-            lock (_gate) Stop();
-        }
-
-        // Under _gate. Unwatching from the pump's thread is safe: the context calls a snapshot of its watchers.
-        private void Stop()
-        {
-            _registration?.Dispose();
-            _registration = null;
+            if (match) Volatile.Write(ref _matched, 1);
         }
     }
 }

@@ -14,8 +14,9 @@ public abstract partial class SidecarProbe
     public static SidecarProbe Started() => StartedProbe.Instance;
 
     /// <summary>
-    /// A probe that passes once the sidecar has printed a line matching <paramref name="pattern"/> (for example
-    /// <c>listening on</c>), and from then on. Lines are watched from the moment the probe is attached to the process,
+    /// A probe that passes when the sidecar has printed a line matching <paramref name="pattern"/> (for example
+    /// <c>listening on</c>) since the last check that passed: for readiness, the line came; for liveness, a heartbeat
+    /// (a new matching line within each period). Lines are watched from the moment the probe is attached to the process,
     /// which the process does before it reads the sidecar's output, so a line printed before the first check counts,
     /// and so does a line printed between two checks.
     /// </summary>

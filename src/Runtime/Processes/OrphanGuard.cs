@@ -83,10 +83,13 @@ internal static class OrphanGuard
         }
     }
 
+    // setsid --fork: the guard is setsid's child, not this process's (setsid exits at once and init adopts it), so it
+    // is not among this process's children (a host that counts them, a tree kill) and needs no reaping; it still
+    // reads the pipe this process writes.
     private static Process StartGuard()
     {
         var startInfo = new ProcessStartInfo(SetSid) { RedirectStandardInput = true, UseShellExecute = false };
-        foreach (string argument in new[] { Shell, "-c", Script }) startInfo.ArgumentList.Add(argument);
+        foreach (string argument in new[] { "--fork", Shell, "-c", Script }) startInfo.ArgumentList.Add(argument);
         return Process.Start(startInfo) ?? throw new InvalidOperationException("The orphan guard did not start.");
     }
 }
