@@ -122,3 +122,30 @@ public class GrpcHealthProbeTests(GrpcSidecarFixture fixture) : IClassFixture<Gr
     public void Serving_rejects_an_address_it_cannot_reach(string address)
         => Assert.ThrowsAny<ArgumentException>(() => GrpcHealthProbe.Serving(address));
 }
+
+/// <summary>
+/// A gRPC server that announces nothing, made ready by its health service and reached at a given address (issue 13):
+/// the demo sidecar on a port chosen here stands in for a server of another implementation (its ready marker is not
+/// used once a readiness probe is set).
+/// </summary>
+public class GrpcAttachTests
+{
+    [Fact]
+    public async Task The_generated_proxy_is_attached_at_the_given_address_once_the_health_probe_passes()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        string address = $"127.0.0.1:{port}";
+
+        SidecarProcessOptions options = GrpcSidecarTests.Options("grpc", "--listen", address)
+            .UseGrpc(new GrpcClientOptions { Address = address });
+        options.Readiness = GrpcHealthProbe.Serving(address, "sidecarkit.demo.Demo");
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+
+        Assert.Null(sidecar.ReadyInfo.ListenInfo); // readiness came from the probe, not from an announcement
+        Assert.Equal(5, await sidecar.GetClient<SidecarKit.Samples.Demo.IDemo>().AddAsync(2, 3));
+        Assert.Equal(0, await sidecar.StopAsync());
+    }
+}
