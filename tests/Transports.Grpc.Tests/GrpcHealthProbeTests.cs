@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SidecarKit.Probes;
 using SidecarKit.Processes;
+using SidecarKit.Tests.Support;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace SidecarKit.Transports.Grpc.Tests;
@@ -147,5 +148,55 @@ public class GrpcAttachTests
         Assert.Null(sidecar.ReadyInfo.ListenInfo); // readiness came from the probe, not from an announcement
         Assert.Equal(5, await sidecar.GetClient<SidecarKit.Samples.Demo.IDemo>().AddAsync(2, 3));
         Assert.Equal(0, await sidecar.StopAsync());
+    }
+}
+
+/// <summary>
+/// The Python grpcio server of samples/Polyglot/python (an independent gRPC implementation serving the exported
+/// .proto) as a supervised plain sidecar: a prepare command exports the contract, the health probe decides readiness,
+/// and the generated C# proxy calls it (issue 13).
+/// </summary>
+public sealed class PythonGrpcServerTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sidecarkit-grpcio-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task A_grpcio_server_from_the_exported_proto_is_prepared_probed_and_called_through_the_generated_proxy()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        string address = $"127.0.0.1:{port}";
+        string proto = Path.Combine(_dir, "demo.proto");
+        string server = Path.Combine(Repository.Root, "samples", "Polyglot", "python", "grpc_demo_server.py");
+
+        var options = new SidecarKit.Supervision.SidecarSupervisorOptions
+        {
+            Process = new SidecarProcessOptions
+            {
+                Name = "grpcio-demo",
+                FileName = "/usr/bin/python3", // Debian's, which has python3-grpcio (scripts/test.sh installs it)
+                Arguments = { server, "--proto", proto, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                Prepare = new SidecarCommand("sh", "-c", $"dotnet '{Repository.DemoSidecarDll}' --describe proto > '{proto}'"),
+                Readiness = GrpcHealthProbe.Serving(address, "sidecarkit.demo.Demo"),
+                ReadyTimeout = TimeSpan.FromSeconds(60),
+            }.UseGrpc(new GrpcClientOptions { Address = address }),
+        };
+        options.HealthCheck.Probe = GrpcHealthProbe.Serving(address);
+        await using var supervisor = new SidecarKit.Supervision.SidecarSupervisor(options);
+        await supervisor.StartAsync();
+
+        var demo = supervisor.GetClient<SidecarKit.Samples.Demo.IDemo>();
+        Assert.Equal(5, await demo.AddAsync(2, 3));
+        Assert.Equal(2.5, await demo.DivideAsync(5, 2));
+        var divide = await Assert.ThrowsAsync<GrpcStatusException>(() => demo.DivideAsync(1, 0));
+        Assert.Equal((-32010, "division by zero"), (divide.Code, divide.Message));
+        var missing = await Assert.ThrowsAsync<GrpcStatusException>(() => demo.SleepAsync(1));
+        Assert.Equal(GrpcStatusCode.Unimplemented, missing.Status);
+        await supervisor.StopAsync();
+        Assert.Equal(SidecarKit.Supervision.SidecarState.Stopped, supervisor.Status.State);
     }
 }
