@@ -18,6 +18,20 @@ public class NoOrphanTests
     public Task A_hung_sidecar_without_watchdog_dies_with_its_SIGKILLed_parent_by_the_parent_death_signal()
         => KillParentAndCheck(1, "hung", Built("ChaosSidecar", "SidecarKit.Tests.ChaosSidecar"));
 
+    [Fact]
+    public async Task Plain_programs_of_a_SIGKILLed_parent_are_gone_with_their_children_even_one_that_ignores_SIGTERM()
+    {
+        string folder = Directory.CreateTempSubdirectory("sidecarkit-orphans-").FullName;
+        try
+        {
+            await KillParentAndCheck(3, "plain", folder);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static async Task KillParentAndCheck(int expected, params string[] parentArgs)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };

@@ -224,6 +224,76 @@ public sealed class PlainProcessTests : IDisposable
         }
     }
 
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    [Fact]
+    public async Task An_output_line_probe_makes_a_program_ready_when_it_prints_the_line()
+    {
+        string printed = PathOf("printed");
+        SidecarProcessOptions options = Shell($"echo starting; sleep 0.3; touch '{printed}'; echo 'listening on 8080'; while true; do sleep 0.1; done");
+        options.Readiness = SidecarProbe.OutputLine(@"^listening on \d+$", SidecarOutputStream.StandardOutput);
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+        Assert.True(File.Exists(printed)); // not before the line
+    }
+
+    [Fact]
+    public async Task A_python_http_server_is_ready_by_http_and_tcp_and_a_SIGSTOPped_one_fails_liveness_and_is_restarted()
+    {
+        int port = FreePort();
+        var options = new SidecarSupervisorOptions
+        {
+            Process = new SidecarProcessOptions
+            {
+                Name = "http",
+                FileName = "python3",
+                Arguments = { "-m", "http.server", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--directory", _dir },
+                Readiness = SidecarProbe.Http($"http://127.0.0.1:{port}/"),
+                ReadyTimeout = TimeSpan.FromSeconds(30),
+                ShutdownTimeout = TimeSpan.FromSeconds(2),
+            },
+        };
+        options.Restart.InitialDelay = TimeSpan.FromMilliseconds(50);
+        options.HealthCheck.Probe = SidecarProbe.Http($"http://127.0.0.1:{port}/");
+        options.HealthCheck.Interval = TimeSpan.FromMilliseconds(200);
+        options.HealthCheck.Timeout = TimeSpan.FromMilliseconds(500);
+        options.HealthCheck.FailureThreshold = 2;
+        await using var supervisor = new SidecarSupervisor(options);
+        await supervisor.StartAsync();
+        // Ready means the HTTP probe passed: the server answers now.
+        using (var client = new System.Net.Sockets.TcpClient())
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+        Assert.True((await SidecarProbe.Tcp("127.0.0.1", port).CheckAsync(new SidecarProbeContext("t", 0), CancellationToken.None)).Passed);
+
+        int first = supervisor.Status.Pid!.Value;
+        Interop.Kill(first, 19); // SIGSTOP: alive as a process, dead as a server
+        await DemoSidecarTests.Eventually(() => supervisor.Status.RestartCount == 1 && supervisor.Status.State == SidecarState.Ready, "restarted after failed liveness checks");
+        Assert.NotEqual(first, supervisor.Status.Pid);
+        Assert.Contains("liveness", supervisor.Status.LastError);
+    }
+
+    [Fact]
+    public async Task A_unix_socket_probe_makes_a_program_ready_when_its_socket_accepts()
+    {
+        string socket = PathOf("s.sock");
+        var options = new SidecarProcessOptions
+        {
+            Name = "unix",
+            FileName = "python3",
+            Arguments = { "-c", $"import socket, time; time.sleep(0.3); s = socket.socket(socket.AF_UNIX); s.bind('{socket}'); s.listen(); time.sleep(60)" },
+            Readiness = SidecarProbe.UnixSocket(socket),
+            ReadyTimeout = TimeSpan.FromSeconds(30),
+        };
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+        Assert.True(File.Exists(socket));
+    }
+
     private static class Interop
     {
         [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -7,7 +7,27 @@ using SidecarKit.Transports.JsonLines;
 //                                                stdin EOF" would keep it alive: the parent watchdog must act)
 //   ParentHost hung <chaos sidecar dll>          one chaos sidecar that hangs (SIGSTOP) after ready and has no
 //                                                watchdog: only the kernel's parent-death signal can end it
+//   ParentHost plain <folder>                    two plain programs: one that ignores SIGTERM, one with a child of
+//                                                its own (a grandchild of this parent); prints their pids and the
+//                                                grandchild's
 string mode = args[0];
+if (mode == "plain")
+{
+    string grandchildFile = Path.Combine(args[1], "grandchild.pid");
+    var stubborn = new SidecarProcessOptions { Name = "stubborn", FileName = "sh", Arguments = { "-c", "trap '' TERM; while true; do sleep 0.1; done" } };
+    var parentOfOne = new SidecarProcessOptions
+    {
+        Name = "parent-of-one",
+        FileName = "sh",
+        Arguments = { "-c", $"sh -c 'trap \"\" TERM; while true; do sleep 0.1; done' & echo $! > '{grandchildFile}.tmp'; mv '{grandchildFile}.tmp' '{grandchildFile}'; wait" },
+    };
+    SidecarProcess first = await SidecarProcess.StartAsync(stubborn);
+    SidecarProcess second = await SidecarProcess.StartAsync(parentOfOne);
+    while (!File.Exists(grandchildFile)) await Task.Delay(10);
+    Console.WriteLine($"pids {first.ProcessId} {second.ProcessId} {File.ReadAllText(grandchildFile).Trim()}");
+    Console.Out.Flush();
+    await Task.Delay(Timeout.Infinite);
+}
 var sidecars = new List<SidecarProcess>();
 int count = mode == "demo" ? int.Parse(args[2]) : 1;
 for (int i = 0; i < count; i++)

@@ -15,7 +15,7 @@ public class StartInfoBuilderTests
     private static SidecarProcessOptions Options(string fileName = "sh") => new() { Name = "t", FileName = fileName, KillOnParentDeath = false };
 
     [Fact]
-    public void On_linux_the_sidecar_is_started_through_setpriv_with_a_parent_death_signal()
+    public void On_linux_the_sidecar_is_started_through_setpriv_with_a_parent_death_signal_in_a_group_of_its_own()
     {
         SidecarProcessOptions o = Options("/bin/sh");
         o.KillOnParentDeath = true;
@@ -23,7 +23,9 @@ public class StartInfoBuilderTests
         o.Arguments.Add("true");
         var psi = StartInfoBuilder.Build(o, Parent);
         Assert.Equal("/usr/bin/setpriv", psi.FileName);
-        Assert.Equal(["--pdeathsig", "KILL", "--", "/bin/sh", "-c", "true"], psi.ArgumentList);
+        // and through setsid: its own process group, which OrphanGuard kills whole if this process dies
+        Assert.Equal(["--pdeathsig", "KILL", "--", "/usr/bin/setsid", "/bin/sh", "-c", "true"], psi.ArgumentList);
+        Assert.True(StartInfoBuilder.LeadsOwnGroup(psi));
     }
 
     [Fact]

@@ -6,6 +6,7 @@ namespace SidecarKit.Interop;
 internal static class Posix
 {
     public const int SIGTERM = 15;
+    public const int SIGKILL = 9;
     private const int EPERM = 1;
     private const int EEXIST = 17;
 

@@ -21,12 +21,6 @@ public abstract partial class SidecarProbe
     /// </summary>
     public abstract ValueTask<SidecarProbeResult> CheckAsync(SidecarProbeContext context, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Called once with the context of the sidecar the probe will check, before the sidecar's output is read: a probe
-    /// that waits for a line starts watching here, so that it misses none.
-    /// </summary>
-    internal virtual void Attach(SidecarProbeContext context) { }
-
     /// <inheritdoc />
     public override string ToString() => Description;
 }

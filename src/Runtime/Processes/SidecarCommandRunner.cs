@@ -51,6 +51,7 @@ internal static class SidecarCommandRunner
         {
             return new SidecarCommandResult(false, $"could not be started: {e.Message}", []);
         }
+        if (StartInfoBuilder.LeadsOwnGroup(startInfo)) OrphanGuard.Watch(process); // a build's workers die with it
 
         var tail = new Queue<string>();
         void OnLine(string line)

@@ -164,6 +164,7 @@ public sealed class SidecarProcess : IAsyncDisposable
             throw new SidecarStartException($"The sidecar '{options.Name}' could not be started: '{options.FileName}': {e.Message}", null, [], e) { BeforeSpawn = true };
         }
 
+        if (StartInfoBuilder.LeadsOwnGroup(startInfo)) OrphanGuard.Watch(process);
         var sidecar = new SidecarProcess(options, process, token, logger);
         try
         {

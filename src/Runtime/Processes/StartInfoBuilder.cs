@@ -51,8 +51,14 @@ internal static class StartInfoBuilder
         if (options.KillOnParentDeath && OperatingSystem.IsLinux() && File.Exists(SetPriv))
         {
             // setpriv sets PR_SET_PDEATHSIG and execs the sidecar (same pid). The signal fires when the thread that
-            // forked dies, which is why ProcessSpawner forks from a thread that never exits.
+            // forked dies, which is why ProcessSpawner forks from a thread that never exits. Before the program,
+            // setsid makes it the leader of its own process group (same pid again), which OrphanGuard kills whole
+            // when this process dies: the sidecar's own children too.
             startInfo.ArgumentList.Insert(0, startInfo.FileName);
+            if (OrphanGuard.IsSupported)
+            {
+                startInfo.ArgumentList.Insert(0, OrphanGuard.SetSid);
+            }
             startInfo.ArgumentList.Insert(0, "--");
             startInfo.ArgumentList.Insert(0, "KILL");
             startInfo.ArgumentList.Insert(0, "--pdeathsig");
@@ -62,6 +68,10 @@ internal static class StartInfoBuilder
     }
 
     private const string SetPriv = "/usr/bin/setpriv";
+
+    /// <summary>Whether the process this starts leads its own process group (see <see cref="OrphanGuard"/>).</summary>
+    public static bool LeadsOwnGroup(ProcessStartInfo startInfo)
+        => startInfo.FileName == SetPriv && startInfo.ArgumentList.Count > 3 && startInfo.ArgumentList[3] == OrphanGuard.SetSid;
 
     /// <summary>Replaces <c>${NAME}</c> with the variable's value and <c>$$</c> with <c>$</c>.</summary>
     public static string ExpandVariables(string text, IReadOnlyDictionary<string, string> variables, string sidecar, string what)

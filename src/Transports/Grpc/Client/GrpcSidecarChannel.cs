@@ -139,14 +139,13 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         TimeSpan timeout = options.Timeout;
         long started = Stopwatch.GetTimestamp();
         Enter(method);
-        LocalDeadlines.Call? local = options.IsDefault && options.HasDeadline ? _localDeadlines.Start(options.DeadlineTicks, cancellationToken) : null;
+        LocalDeadlines.Call? local = options.IsDefault && options.HasDeadline ? _localDeadlines.Start(options.DeadlineTicks) : null;
         try
         {
-            CallOptions callOptions = local is null
-                ? new CallOptions(Headers(), options.DeadlineUtc, cancellationToken)
-                : new CallOptions(Headers(), null, local.Token);
+            var callOptions = new CallOptions(Headers(), local is null ? options.DeadlineUtc : null, cancellationToken);
             using AsyncUnaryCall<GrpcResponse<TResult>> call = _invoker.AsyncUnaryCall(GrpcMarshallers.GetMethod<TArgs, TResult, TCodec>(method), null,
                 callOptions, new GrpcRequest<TArgs>(args));
+            local?.Attach(call);
             return (await call.ResponseAsync.ConfigureAwait(false)).Value;
         }
         catch (Exception) when (local is { Expired: true } && !cancellationToken.IsCancellationRequested)

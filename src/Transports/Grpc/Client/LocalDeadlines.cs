@@ -15,12 +15,15 @@ internal sealed class LocalDeadlines : IDisposable
     private ITimer? _sweep;
     private bool _disposed;
 
-    /// <summary>Starts counting <paramref name="deadlineTicks"/> (<see cref="Environment.TickCount64"/>) for a call; dispose the result when the call ends.</summary>
-    public Call Start(long deadlineTicks, CancellationToken caller)
+    /// <summary>
+    /// Starts counting <paramref name="deadlineTicks"/> (<see cref="Environment.TickCount64"/>) for a call; give it the
+    /// gRPC call once made (<see cref="Call.Attach"/>) and dispose the result when the call ends. No cancellation source
+    /// per call: an expired call is ended by disposing its gRPC call (which cancels it), and the caller's own token goes
+    /// to grpc-dotnet as it is (usually one that cannot be cancelled, which costs it nothing).
+    /// </summary>
+    public Call Start(long deadlineTicks)
     {
         var call = new Call(this, deadlineTicks);
-        // The caller's token ends the call too: one token for grpc-dotnet, and a registration only when it can fire.
-        if (caller.CanBeCanceled) call.CallerRegistration = caller.UnsafeRegister(static s => ((Call)s!).Cancel(), call);
         lock (_calls)
         {
             if (_disposed) return call;
@@ -41,12 +44,7 @@ internal sealed class LocalDeadlines : IDisposable
             if (expired is not null) foreach (Call call in expired) _calls.Remove(call);
         }
         if (expired is null) return;
-        foreach (Call call in expired)
-        {
-            call.Expired = true;
-            try { call.Cancel(); }
-            catch (ObjectDisposedException) { }   // it ended meanwhile
-        }
+        foreach (Call call in expired) call.Expire();
     }
 
     private void Remove(Call call)
@@ -64,24 +62,41 @@ internal sealed class LocalDeadlines : IDisposable
         }
     }
 
-    /// <summary>One call's cancellation: its deadline or its caller.</summary>
-    public sealed class Call(LocalDeadlines owner, long deadlineTicks) : CancellationTokenSource
+    /// <summary>One call's deadline.</summary>
+    public sealed class Call(LocalDeadlines owner, long deadlineTicks) : IDisposable
     {
+        private readonly Lock _gate = new();
+        private IDisposable? _grpcCall;
+        private volatile bool _expired;
+
         public long DeadlineTicks { get; } = deadlineTicks;
 
-        /// <summary>Whether the sweep cancelled it (its deadline passed), not the caller.</summary>
-        public bool Expired { get; set; }
+        /// <summary>Whether the deadline passed (the sweep ended the call), rather than the call ending by itself.</summary>
+        public bool Expired => _expired;
 
-        internal CancellationTokenRegistration CallerRegistration { get; set; }
-
-        protected override void Dispose(bool disposing)
+        /// <summary>The gRPC call to end when the deadline passes; ended at once if it passed already.</summary>
+        public void Attach(IDisposable grpcCall)
         {
-            if (disposing)
+            lock (_gate)
             {
-                CallerRegistration.Dispose();
-                owner.Remove(this);
+                if (_expired) grpcCall.Dispose();
+                else _grpcCall = grpcCall;
             }
-            base.Dispose(disposing);
         }
+
+        internal void Expire()
+        {
+            IDisposable? grpcCall;
+            lock (_gate)
+            {
+                _expired = true;
+                grpcCall = _grpcCall;
+            }
+            // Disposing a gRPC call that has not finished cancels it (its response fails with CANCELLED); one that
+            // finished meanwhile ignores it.
+            grpcCall?.Dispose();
+        }
+
+        public void Dispose() => owner.Remove(this);
     }
 }
