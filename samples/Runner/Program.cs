@@ -13,6 +13,7 @@ using SidecarKit;
 using SidecarKit.Configuration;
 using SidecarKit.Processes;
 using SidecarKit.Supervision;
+using SidecarKit.Transports.Grpc;
 using SidecarKit.Transports.MessagePack;
 
 string file = Path.GetFullPath(args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "sidecars.json"));
@@ -30,9 +31,15 @@ using ILoggerFactory loggerFactory = LoggerFactory.Create(logging => logging
     .SetMinimumLevel(LogLevel.Information));
 
 var options = new SidecarConfigurationOptions { PostConfigure = sidecar => sidecar.Process.LoggerFactory = loggerFactory };
-// Built in: jsonl, jsonrpc and the runtime's probe kinds. The other transports register themselves here, one line each.
+// Built in: the transports jsonl and jsonrpc, the probe kinds started, output, tcp, http and unix. The application
+// registers the rest, one line each, so that the configuration package depends on neither MessagePack nor ASP.NET Core.
 options.Transports["msgpack"] = process => process.UseMessagePack();
 options.Transports["msgpack-unix"] = process => process.UseMessagePack(SidecarCarrier.UnixSocket);
+options.Transports["grpc"] = process => process.UseGrpc();
+// A factory names a setting it rejects by the ArgumentException's parameter name: the error then names that key.
+options.ProbeKinds["grpc-health"] = probe => GrpcHealthProbe.Serving(
+    string.IsNullOrEmpty(probe.Address) ? throw new ArgumentException("is missing", nameof(probe.Address)) : probe.Address,
+    probe.Service ?? "");
 
 IReadOnlyList<SidecarDeclaration> declarations;
 try

@@ -163,6 +163,20 @@ public class ConfigurationTests
     }
 
     [Fact]
+    public void The_example_in_the_lifecycle_docs_is_valid()
+    {
+        string doc = File.ReadAllText(Path.Combine(DemoSidecar.RepoRoot, "docs", "lifecycle.md"));
+        int example = doc.IndexOf("### An example", StringComparison.Ordinal);
+        int start = doc.IndexOf("```json\n", example, StringComparison.Ordinal) + "```json\n".Length;
+        string json = doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)];
+        IConfiguration configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build();
+        IReadOnlyList<SidecarDeclaration> sidecars = SidecarConfiguration.Load(configuration.GetSection("Sidecars"));
+        Assert.Equal(["demo", "heartbeat", "web"], sidecars.Select(s => s.Name)); // ollama is switched off
+        Assert.NotNull(sidecars[0].Options.Process.Protocol);
+        Assert.Equal(RestartPolicy.Always, sidecars[0].Options.Restart.Policy);
+    }
+
+    [Fact]
     public async Task The_runner_sample_starts_every_declared_sidecar_and_stops_them_all_on_SIGINT()
     {
         int port = FreePort();
