@@ -84,6 +84,41 @@ public class ConfigurationTests
         Assert.Equal(HealthStatus.Unhealthy, health.Entries["sidecar:web"].Status);
     }
 
+    [Fact]
+    public async Task A_declared_sidecar_with_a_transport_serves_a_typed_client_and_is_pinged()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sidecars:demo:Command"] = "dotnet",
+            ["Sidecars:demo:Args:0"] = DemoSidecar.DllPath,
+            ["Sidecars:demo:Transport"] = "JSONL", // names ignore case
+            ["Sidecars:demo:ReadyTimeout"] = "00:01:00",
+            ["Sidecars:demo:Liveness:Interval"] = "00:00:00.200",
+        }).Build();
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        var events = new RecordingEvents(confirm: true);
+        builder.Services.AddSidecarsFromConfiguration(configuration.GetSection("Sidecars"),
+            options => options.PostConfigure = sidecar => sidecar.Process.Callbacks.AddContract<Samples.Demo.IDemoEvents>(events));
+        builder.Services.AddSidecar<Samples.Demo.IDemo>("demo"); // a typed client of the declared sidecar
+        builder.Services.AddHealthChecks().AddSidecarHealthChecks();
+        using IHost host = builder.Build();
+
+        await host.StartAsync();
+        try
+        {
+            Assert.Equal(5, await host.Services.GetRequiredService<Samples.Demo.IDemo>().AddAsync(2, 3));
+            SidecarSupervisor supervisor = host.Services.GetRequiredService<SidecarRegistry>().Get("demo");
+            Assert.Equal("jsonl", supervisor.Status.ReadyInfo?.Transport); // it announced itself: the protocol was set up
+            Assert.Equal(SidecarState.Ready, supervisor.Status.State);
+            HealthReport health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+            Assert.Equal(HealthStatus.Healthy, health.Entries["sidecar:demo"].Status);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     // A valid "a" (first by name) and a "x" made wrong by the overrides: the error names the exact key, and "a" is not
     // started (every declaration is validated before any sidecar starts).
     [Theory]
