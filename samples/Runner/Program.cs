@@ -6,6 +6,10 @@
 // (SidecarKit.Extensions.Configuration), starts every sidecar in the order of their names, prints each state change
 // with the sidecar's name, and on Ctrl+C (SIGINT) or SIGTERM stops them all gracefully, in reverse order, and exits 0.
 // A wrong declaration exits 2 with every wrong key; a sidecar that cannot start exits 1 after stopping the others.
+// The sample file runs four side by side: the C# demo sidecar (the protocol, JSON lines), a shell heartbeat (plain,
+// ready and alive by an output line), Python's http.server (HTTP readiness and liveness) and a Python grpcio server of
+// the demo contract (a prepare command exports the .proto, grpc.health.v1 readiness and liveness). Run it from the
+// repository root with /usr/bin/python3 having python3-grpcio and python3-protobuf (scripts/test.sh installs them).
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -22,6 +26,10 @@ if (!File.Exists(file))
     Console.Error.WriteLine($"runner: no such file: {file}");
     return 2;
 }
+
+// Where the runner's own files are (the bundled demo sidecar, the grpcio server script): sidecars.json refers to it as
+// ${SIDECARKIT_RUNNER_DIR}, expanded from this process's environment when each sidecar starts.
+Environment.SetEnvironmentVariable("SIDECARKIT_RUNNER_DIR", AppContext.BaseDirectory);
 
 IConfigurationRoot configuration = new ConfigurationBuilder().AddJsonFile(file, optional: false, reloadOnChange: false).Build();
 

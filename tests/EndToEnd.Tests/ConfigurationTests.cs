@@ -182,9 +182,17 @@ public class ConfigurationTests
     {
         string file = Path.Combine(DemoSidecar.RepoRoot, "samples", "Runner", "sidecars.json");
         IConfiguration configuration = new ConfigurationBuilder().AddJsonFile(file).Build();
-        IReadOnlyList<SidecarDeclaration> sidecars = SidecarConfiguration.Load(configuration.GetSection(SidecarConfiguration.DefaultSectionName));
-        Assert.Equal(["heartbeat", "web"], sidecars.Select(s => s.Name));
-        SidecarDeclaration heartbeat = sidecars[0];
+        // The probe kind the runner registers for its grpcio sidecar (samples/Runner/Program.cs).
+        var options = new SidecarConfigurationOptions();
+        options.ProbeKinds["grpc-health"] = probe => SidecarKit.Transports.Grpc.GrpcHealthProbe.Serving(probe.Address!, probe.Service ?? "");
+        IReadOnlyList<SidecarDeclaration> sidecars = SidecarConfiguration.Load(configuration.GetSection(SidecarConfiguration.DefaultSectionName), options);
+        Assert.Equal(["demo", "grpcio", "heartbeat", "web"], sidecars.Select(s => s.Name));
+        Assert.NotNull(sidecars[0].Options.Process.Protocol); // the C# demo sidecar speaks JSON lines
+        SidecarDeclaration grpcio = sidecars[1];
+        Assert.True(grpcio.Options.Process.IsPlain);
+        Assert.Equal("sh", grpcio.Options.Process.Prepare?.FileName);
+        Assert.Equal("gRPC health of service 'sidecarkit.demo.Demo' at 127.0.0.1:8766 answers SERVING", grpcio.Options.Process.Readiness?.Description);
+        SidecarDeclaration heartbeat = sidecars[2];
         Assert.Equal("sh", heartbeat.Options.Process.FileName);
         Assert.Equal(["-c", Heartbeat], heartbeat.Options.Process.Arguments);
         Assert.Contains("'^alive$'", heartbeat.Options.Process.Readiness?.Description);
@@ -192,7 +200,7 @@ public class ConfigurationTests
         Assert.NotNull(heartbeat.Options.HealthCheck.Probe);
         Assert.Equal(RestartPolicy.OnFailure, heartbeat.Options.Restart.Policy);
         Assert.Equal(TimeSpan.FromSeconds(1), heartbeat.Options.Restart.InitialDelay);
-        SidecarDeclaration web = sidecars[1];
+        SidecarDeclaration web = sidecars[3];
         Assert.Equal("SIGINT", web.Options.Process.Stop?.ToString());
         Assert.Equal("1", web.Options.Process.Environment["PYTHONUNBUFFERED"]);
     }
