@@ -178,6 +178,41 @@ public class ConfigurationTests
     }
 
     [Fact]
+    public async Task The_runner_samples_file_runs_all_four_sidecars_under_a_host_and_the_demo_serves_a_typed_client()
+    {
+        // The sample file as it is, but on free ports and with the runner's folder (the bundled demo sidecar, the
+        // grpcio server script) where it expects it.
+        string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        string runnerDir = Path.Combine(DemoSidecar.RepoRoot, "samples", "Runner", "bin", config, "net10.0") + "/";
+        Environment.SetEnvironmentVariable("SIDECARKIT_RUNNER_DIR", runnerDir);
+        string json = File.ReadAllText(Path.Combine(DemoSidecar.RepoRoot, "samples", "Runner", "sidecars.json"))
+            .Replace("8765", FreePort().ToString()).Replace("8766", FreePort().ToString());
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json));
+        IConfiguration configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
+
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSidecarsFromConfiguration(configuration.GetSection("Sidecars"), options =>
+            options.ProbeKinds["grpc-health"] = probe => SidecarKit.Transports.Grpc.GrpcHealthProbe.Serving(probe.Address!, probe.Service ?? ""));
+        builder.Services.AddSidecar<SidecarKit.Samples.Demo.IDemo>("demo");
+        builder.Services.AddHealthChecks().AddSidecarHealthChecks();
+        using IHost host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            SidecarRegistry registry = host.Services.GetRequiredService<SidecarRegistry>();
+            Assert.Equal(["demo", "grpcio", "heartbeat", "web"], registry.Registrations.Select(r => r.Name));
+            Assert.All(registry.Registrations, r => Assert.Equal(SidecarState.Ready, registry.Get(r.Name).Status.State));
+            Assert.Equal(5, await host.Services.GetRequiredService<SidecarKit.Samples.Demo.IDemo>().AddAsync(2, 3));
+            HealthReport health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+            Assert.Equal(HealthStatus.Healthy, health.Status);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public void The_runner_samples_declarations_are_valid()
     {
         string file = Path.Combine(DemoSidecar.RepoRoot, "samples", "Runner", "sidecars.json");

@@ -279,6 +279,23 @@ public sealed class PlainProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_tcp_probe_makes_a_program_ready_when_its_port_accepts()
+    {
+        int port = FreePort();
+        var options = new SidecarProcessOptions
+        {
+            Name = "tcp",
+            FileName = "python3",
+            Arguments = { "-c", $"import socket, time; time.sleep(0.3); s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(); time.sleep(60)" },
+            Readiness = SidecarProbe.Tcp("127.0.0.1", port),
+            ReadyTimeout = TimeSpan.FromSeconds(30),
+        };
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, port); // listening when ready was declared
+    }
+
+    [Fact]
     public async Task A_unix_socket_probe_makes_a_program_ready_when_its_socket_accepts()
     {
         string socket = PathOf("s.sock");
