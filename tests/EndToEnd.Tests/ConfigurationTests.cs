@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using SidecarKit.Configuration;
 using SidecarKit.Extensions.Hosting;
 using SidecarKit.Supervision;
+using SidecarKit.Tests.Support;
 
 namespace SidecarKit.EndToEnd.Tests;
 
@@ -16,12 +17,6 @@ public class ConfigurationTests
 {
     private const string Heartbeat = "while true; do echo alive; sleep 1; done";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     // A shell heartbeat whose first line proves ${VAR} expansion in Env, and a Python HTTP server on a free port.
     private static Dictionary<string, string?> TwoSidecars(int port) => new()
@@ -55,7 +50,7 @@ public class ConfigurationTests
     public async Task Sidecars_declared_in_configuration_run_under_a_host_become_ready_and_report_healthy()
     {
         Environment.SetEnvironmentVariable("SIDECARKIT_CONFIG_TEST", "configured");
-        int port = FreePort();
+        int port = Ports.Free();
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(TwoSidecars(port)).Build();
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
         builder.Services.AddSidecarsFromConfiguration(configuration.GetSection("Sidecars"));
@@ -186,7 +181,7 @@ public class ConfigurationTests
         string runnerDir = Path.Combine(DemoSidecar.RepoRoot, "samples", "Runner", "bin", config, "net10.0") + "/";
         Environment.SetEnvironmentVariable("SIDECARKIT_RUNNER_DIR", runnerDir);
         string json = File.ReadAllText(Path.Combine(DemoSidecar.RepoRoot, "samples", "Runner", "sidecars.json"))
-            .Replace("8765", FreePort().ToString()).Replace("8766", FreePort().ToString());
+            .Replace("8765", Ports.Free().ToString()).Replace("8766", Ports.Free().ToString());
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json));
         IConfiguration configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
 
@@ -257,7 +252,7 @@ public class ConfigurationTests
     [Fact]
     public async Task The_runner_sample_starts_every_declared_sidecar_and_stops_them_all_on_SIGINT()
     {
-        int port = FreePort();
+        int port = Ports.Free();
         string file = Path.Combine(Path.GetTempPath(), $"sidecarkit-runner-{Guid.NewGuid():N}.json");
         File.WriteAllText(file, $$"""
             {

@@ -1,6 +1,7 @@
 using SidecarKit.Probes;
 using SidecarKit.Processes;
 using SidecarKit.Supervision;
+using SidecarKit.Tests.Support;
 
 namespace SidecarKit.EndToEnd.Tests;
 
@@ -224,15 +225,6 @@ public sealed class PlainProcessTests : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
     [Fact]
     public async Task An_output_line_probe_makes_a_program_ready_when_it_prints_the_line()
     {
@@ -246,7 +238,7 @@ public sealed class PlainProcessTests : IDisposable
     [Fact]
     public async Task A_python_http_server_is_ready_by_http_and_tcp_and_a_SIGSTOPped_one_fails_liveness_and_is_restarted()
     {
-        int port = FreePort();
+        int port = Ports.Free();
         var options = new SidecarSupervisorOptions
         {
             Process = new SidecarProcessOptions
@@ -281,7 +273,7 @@ public sealed class PlainProcessTests : IDisposable
     [Fact]
     public async Task A_tcp_probe_makes_a_program_ready_when_its_port_accepts()
     {
-        int port = FreePort();
+        int port = Ports.Free();
         var options = new SidecarProcessOptions
         {
             Name = "tcp",

@@ -1,3 +1,4 @@
+using SidecarKit.Tests.Support;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -50,7 +51,7 @@ public class ProbeTests
     [Fact]
     public async Task Tcp_fails_with_detail_on_a_closed_port()
     {
-        int port = ClosedPort();
+        int port = Ports.Free();
         SidecarProbeResult result = await CheckAsync(SidecarProbe.Tcp("127.0.0.1", port));
         Assert.False(result.Passed);
         Assert.Contains("ConnectionRefused", result.Detail);
@@ -100,7 +101,7 @@ public class ProbeTests
     [Fact]
     public async Task Http_fails_with_the_connect_error_on_a_closed_port()
     {
-        SidecarProbeResult result = await CheckAsync(SidecarProbe.Http($"http://127.0.0.1:{ClosedPort()}/health"));
+        SidecarProbeResult result = await CheckAsync(SidecarProbe.Http($"http://127.0.0.1:{Ports.Free()}/health"));
         Assert.False(result.Passed);
         Assert.Contains("refused", result.Detail, StringComparison.OrdinalIgnoreCase);
     }
@@ -300,15 +301,6 @@ public class ProbeTests
         Assert.Throws<ArgumentNullException>(() => SidecarProbe.Delegate("x", null!));
     }
 
-    /// <summary>A port that nothing listens on (it was free a moment ago).</summary>
-    private static int ClosedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     /// <summary>
     /// An HTTP/1.1 responder on a real socket: reads each request's head and writes <c>response</c> (null: never

@@ -46,10 +46,7 @@ public class GrpcHealthProbeTests(GrpcSidecarFixture fixture) : IClassFixture<Gr
     [Fact]
     public async Task Serving_fails_with_the_rpc_status_when_nothing_listens()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        int port = Ports.Free();
         SidecarProbeResult result = await GrpcHealthProbe.Serving($"127.0.0.1:{port}").CheckAsync(Context, Budget);
         Assert.False(result.Passed);
         Assert.StartsWith("UNAVAILABLE", result.Detail);
@@ -134,10 +131,7 @@ public class GrpcAttachTests
     [Fact]
     public async Task The_generated_proxy_is_attached_at_the_given_address_once_the_health_probe_passes()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        int port = Ports.Free();
         string address = $"127.0.0.1:{port}";
 
         SidecarProcessOptions options = GrpcSidecarTests.Options("grpc", "--listen", address)
@@ -165,10 +159,7 @@ public sealed class PythonGrpcServerTests : IDisposable
     [Fact]
     public async Task A_grpcio_server_from_the_exported_proto_is_prepared_probed_and_called_through_the_generated_proxy()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        int port = Ports.Free();
         string address = $"127.0.0.1:{port}";
         string proto = Path.Combine(_dir, "demo.proto");
         string server = Path.Combine(Repository.Root, "samples", "Polyglot", "python", "grpc_demo_server.py");
