@@ -53,6 +53,18 @@ public sealed class PlainProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Each_line_of_a_plain_program_is_logged_with_its_name_and_stream()
+    {
+        var logs = new RecordingLoggerFactory();
+        SidecarProcessOptions options = Shell("echo to stdout; echo to stderr >&2; while true; do sleep 0.1; done", "chatty");
+        options.LoggerFactory = logs;
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+        await DemoSidecarTests.Eventually(() => logs.Entries.Count(e => e.Message.StartsWith("chatty (", StringComparison.Ordinal)) == 2, "both lines logged");
+        Assert.Contains(("SidecarKit.Sidecar", Microsoft.Extensions.Logging.LogLevel.Information, "chatty (stdout): to stdout"), logs.Entries);
+        Assert.Contains(("SidecarKit.Sidecar", Microsoft.Extensions.Logging.LogLevel.Information, "chatty (stderr): to stderr"), logs.Entries);
+    }
+
+    [Fact]
     public async Task A_readiness_probe_decides_when_a_plain_program_is_ready()
     {
         string flag = PathOf("ready");

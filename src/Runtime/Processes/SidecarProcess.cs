@@ -501,7 +501,10 @@ public sealed class SidecarProcess : IAsyncDisposable
                 while (_tail.Count > _options.StderrTailLines) _tail.Dequeue();
             }
         }
-        _logger.LogInformation("{Sidecar}: {Line}", Name, line);
+        // A plain program's two streams are both its output, so each line says which; a SidecarHost sidecar logs on
+        // stderr only (its stdout is the protocol, or quiet on a socket carrier).
+        if (_options.IsPlain) _logger.LogInformation("{Sidecar} ({Stream}): {Line}", Name, stream, line);
+        else _logger.LogInformation("{Sidecar}: {Line}", Name, line);
     }
 
     internal async ValueTask<Exception> ExplainConnectionLossAsync(Exception? readError)
