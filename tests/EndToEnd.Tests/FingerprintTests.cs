@@ -34,7 +34,9 @@ public class FingerprintTests
     public async Task GetClient_refuses_a_sidecar_with_another_fingerprint()
     {
         await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options());
-        var e = Assert.Throws<SidecarException>(() => sidecar.GetClient<IDemo>());
+        var e = Assert.Throws<SidecarContractException>(() => sidecar.GetClient<IDemo>());
+        Assert.Equal("demo", e.ContractName);
+        Assert.Equal(["demo@0000000000000000"], e.ServedContracts);
         Assert.Contains("0000000000000000", e.Message);
         Assert.Contains(Expected, e.Message);
     }
@@ -48,5 +50,33 @@ public class FingerprintTests
         Assert.Contains("disagree on its wire shape", e.Message);
         Assert.Equal(SidecarState.Failed, supervisor.Status.State);
         Assert.Equal(0, supervisor.Status.RestartCount);
+    }
+
+    [Fact]
+    public async Task GetClient_of_a_contract_the_sidecar_does_not_serve_fails_at_once_listing_what_it_serves()
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(DemoSidecar.Options());
+        // IDemoEvents is the parent's side (callbacks): the demo sidecar announces demo only.
+        var e = Assert.Throws<SidecarContractException>(() => sidecar.GetClient<IDemoEvents>());
+        Assert.Equal("demoEvents", e.ContractName);
+        Assert.Equal([$"demo@{Expected}"], e.ServedContracts);
+        Assert.StartsWith($"The sidecar '{sidecar.Name}' does not serve contract 'demoEvents'; it serves demo@{Expected}.", e.Message);
+        Assert.Equal(5, await sidecar.GetClient<IDemo>().AddAsync(2, 3));
+    }
+
+    [Theory]
+    [InlineData("msgpack", false)]
+    [InlineData("jsonl", true)]
+    public async Task A_sidecar_on_another_transport_fails_the_start_naming_both_instead_of_hanging_a_call(string sidecarTransport, bool parentOnMessagePack)
+    {
+        SidecarProcessOptions options = DemoSidecar.Options();
+        options.Arguments.Add("--transport");
+        options.Arguments.Add(sidecarTransport);
+        if (parentOnMessagePack) SidecarKit.Transports.MessagePack.MessagePackExtensions.UseMessagePack(options);
+        string parent = parentOnMessagePack ? "msgpack" : "jsonl";
+        // Bounded loosely: the failure comes with the ready line, not after a call's 30 s timeout.
+        var e = await Assert.ThrowsAsync<SidecarStartException>(() => SidecarProcess.StartAsync(options)).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Contains($"serves transport '{sidecarTransport}', but this parent speaks '{parent}'", e.Message);
+        Assert.Contains($"start the sidecar with --transport {parent}", e.Message);
     }
 }

@@ -210,6 +210,13 @@ public sealed class SidecarProcess : IAsyncDisposable
         }
         if (winner == _exited)
             await ThrowExitedBeforeReadyAsync().ConfigureAwait(false);
+        // The other side announced how it talks: a mismatch fails now, not as a call that hangs until its timeout.
+        if (_readiness is null && ReadyInfo.Transport is { } announcedTransport && _options.ExpectedTransports.Count > 0
+            && !_options.ExpectedTransports.Contains(announcedTransport, StringComparer.Ordinal))
+            throw new SidecarStartException(
+                $"The sidecar '{Name}' (pid {ProcessId}) serves transport '{announcedTransport}', but this parent speaks " +
+                $"{string.Join(" or ", _options.ExpectedTransports.Select(t => $"'{t}'"))}: start the sidecar with --transport " +
+                $"{_options.ExpectedTransports[0]}, or give the parent the options of '{announcedTransport}'.", null, StderrTail);
         if (_options.ConnectChannel is { } connect)
         {
             try
@@ -283,12 +290,7 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// <exception cref="SidecarException">The sidecar serves a different version of the contract.</exception>
     public TContract GetClient<TContract>() where TContract : class, ISidecarContract<TContract>
     {
-        ContractDescriptor expected = TContract.Descriptor;
-        SidecarContractInfo? announced = ReadyInfo.Contracts?.FirstOrDefault(c => c.Name == expected.Name);
-        if (announced is not null && announced.Fingerprint != expected.Fingerprint)
-            throw new SidecarException(
-                $"The sidecar '{Name}' serves contract '{expected.Name}' with fingerprint {announced.Fingerprint}, but this program was built " +
-                $"against fingerprint {expected.Fingerprint}: the two sides disagree on its wire shape. Rebuild them from the same contract.");
+        if (ServedContracts.Check(Name, ReadyInfo, TContract.Descriptor) is { } mismatch) throw mismatch;
         return Channel.GetClient<TContract>();
     }
 

@@ -76,6 +76,14 @@ public sealed class SidecarProcessOptions
     public Func<RpcProtocol>? Protocol { get; set; }
 
     /// <summary>
+    /// The transports the sidecar may announce in its ready payload (<c>UseJsonLines()</c> sets <c>jsonl</c>,
+    /// <c>UseMessagePack()</c> <c>msgpack</c>, <c>UseGrpc()</c> <c>grpc</c> and <c>grpc-unix</c>, …). A sidecar that
+    /// announces another fails the start at once, naming both, instead of a first call that hangs until its timeout.
+    /// Empty: not checked.
+    /// </summary>
+    public IList<string> ExpectedTransports { get; } = new List<string>();
+
+    /// <summary>
     /// How to tell that the sidecar is ready, when it does not announce it itself: a probe run every
     /// <see cref="ReadinessPeriod"/> (each attempt within <see cref="ReadinessAttemptTimeout"/>) until it passes, within
     /// <see cref="ReadyTimeout"/>. Default: none for a sidecar with a <see cref="Protocol"/> (its ready marker or

@@ -88,8 +88,8 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             if (!_contracts.Contains(TContract.Descriptor)) _contracts.Add(TContract.Descriptor);
             current = _current;
         }
-        if (current is { IsReady: true } && CheckFingerprints(current) is { } mismatch)
-            throw new SidecarException(mismatch);
+        if (current is { IsReady: true } && ServedContracts.Check(Name, current.ReadyInfo, TContract.Descriptor) is { } mismatch)
+            throw mismatch;
         return TContract.CreateProxy(_channel);
     }
 
@@ -364,12 +364,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
         List<ContractDescriptor> contracts;
         lock (_gate) contracts = [.. _contracts];
         foreach (ContractDescriptor expected in contracts)
-        {
-            SidecarContractInfo? announced = instance.ReadyInfo.Contracts?.FirstOrDefault(c => c.Name == expected.Name);
-            if (announced is not null && announced.Fingerprint != expected.Fingerprint)
-                return $"The sidecar '{Name}' serves contract '{expected.Name}' with fingerprint {announced.Fingerprint}, but this program was built against " +
-                       $"fingerprint {expected.Fingerprint}: the two sides disagree on its wire shape. Rebuild them from the same contract.";
-        }
+            if (ServedContracts.Check(Name, instance.ReadyInfo, expected) is { } mismatch) return mismatch.Message;
         return null;
     }
 

@@ -38,6 +38,9 @@ public static class GrpcSidecarExtensions
     public static SidecarProcessOptions UseGrpc(this SidecarProcessOptions options, GrpcClientOptions? client = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.ExpectedTransports.Clear();
+        options.ExpectedTransports.Add("grpc");
+        options.ExpectedTransports.Add("grpc-unix");
         options.ConnectChannel = async (context, cancellationToken) =>
         {
             string listenInfo = client?.Address ?? context.ReadyInfo.ListenInfo

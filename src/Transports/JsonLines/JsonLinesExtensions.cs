@@ -25,6 +25,7 @@ public static class JsonLinesExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Protocol = () => new JsonRpcProtocol(limits);
+        Expect(options, JsonLines.TransportName);
         return options;
     }
 
@@ -37,6 +38,13 @@ public static class JsonLinesExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Protocol = () => JsonLines.CreateContentLengthProtocol(limits);
+        Expect(options, JsonLines.ContentLengthTransportName);
         return options;
+    }
+
+    private static void Expect(SidecarProcessOptions options, string transport)
+    {
+        options.ExpectedTransports.Clear();
+        options.ExpectedTransports.Add(transport);
     }
 }

@@ -41,6 +41,13 @@ public static class MessagePackExtensions
         ArgumentNullException.ThrowIfNull(options);
         options.Protocol = () => new MessagePackRpcProtocol(messagePack);
         options.Carrier = carrier;
+        options.ExpectedTransports.Clear();
+        options.ExpectedTransports.Add(carrier switch
+        {
+            SidecarCarrier.UnixSocket => UnixSocketTransportName,
+            SidecarCarrier.NamedPipe => NamedPipeTransportName,
+            _ => StdioTransportName,
+        });
         return options;
     }
 }
