@@ -54,10 +54,10 @@ public sealed class ContractNameCodeFix : ContractCodeFixProvider<AttributeSynta
             else if (sb[sb.Length - 1] != '-') sb.Append('-');
         }
         string sanitized = sb.ToString().TrimEnd('-');
-        if (sanitized.Length > 0 && sanitized is not ("rpc" or "system" or "lifecycle")) return sanitized;
+        if (sanitized.Length > 0 && !Naming.IsReservedContractName(sanitized)) return sanitized;
 
         string bare = interfaceName.Length > 1 && interfaceName[0] == 'I' && char.IsUpper(interfaceName[1]) ? interfaceName.Substring(1) : interfaceName;
         string fromInterface = Naming.CamelCase(new string(bare.Where(c => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_').ToArray()).TrimStart('_', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'));
-        return fromInterface.Length > 0 && fromInterface is not ("rpc" or "system" or "lifecycle") ? fromInterface : "contract";
+        return fromInterface.Length > 0 && !Naming.IsReservedContractName(fromInterface) ? fromInterface : "contract";
     }
 }

@@ -113,7 +113,7 @@ internal static class ContractParser
         => attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string s ? s : "";
 
     private static bool IsValidContractName(string contractName, bool builtIn)
-        => s_contractName.IsMatch(contractName) && (builtIn || contractName is not ("rpc" or "system" or "lifecycle"));
+        => s_contractName.IsMatch(contractName) && (builtIn || !Naming.IsReservedContractName(contractName));
 
     /// <summary>The entry of the interface's base list (in any of its partial declarations) that names <paramref name="baseInterface"/>.</summary>
     private static Location? BaseListEntry(INamedTypeSymbol type, INamedTypeSymbol baseInterface, SemanticModel model, CancellationToken cancellationToken)

@@ -23,6 +23,9 @@ internal static class Naming
         return new string(chars);
     }
 
+    /// <summary>Contract names that belong to JSON-RPC and to SidecarKit's built-in messages.</summary>
+    public static bool IsReservedContractName(string name) => name is "rpc" or "system" or "lifecycle";
+
     /// <summary>The default method wire name part: the C# name without a trailing <c>Async</c>, camelCased.</summary>
     public static string MethodWireName(string name)
     {

@@ -28,15 +28,10 @@ GOLDEN = os.path.join(REPO_ROOT, "tests/Transports.Grpc.Tests/Golden")
 CALLBACK_PROTOS = ("demo_events.proto", "sidecarkit_callbacks.proto")
 MiB = 1024 * 1024
 
-# grpc.health.v1 as the gRPC health checking protocol defines it (the two messages the server's health service uses).
-HEALTH_PROTO = """syntax = "proto3";
-package grpc.health.v1;
-message HealthCheckRequest { string service = 1; }
-message HealthCheckResponse {
-  enum ServingStatus { UNKNOWN = 0; SERVING = 1; NOT_SERVING = 2; SERVICE_UNKNOWN = 3; }
-  ServingStatus status = 1;
-}
-"""
+# grpc.health.v1 as the gRPC health checking protocol defines it (the two messages the server's health service uses):
+# the one the sample grpcio server compiles too.
+sys.path.insert(0, os.path.join(REPO_ROOT, "samples", "Polyglot", "python"))
+from grpc_demo_server import HEALTH_PROTO  # noqa: E402
 
 # grpc.reflection.v1 as gRPC's server reflection protocol defines it (v1alpha has the same messages).
 REFLECTION = "grpc.reflection.v1.ServerReflection"
