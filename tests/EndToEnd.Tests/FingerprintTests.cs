@@ -79,4 +79,17 @@ public class FingerprintTests
         Assert.Contains($"serves transport '{sidecarTransport}', but this parent speaks '{parent}'", e.Message);
         Assert.Contains($"start the sidecar with --transport {parent}", e.Message);
     }
+
+    [Fact]
+    public async Task What_a_program_prints_on_stdout_instead_of_speaking_reaches_the_start_error()
+    {
+        // The dotnet host for a missing app: its advice goes to stdout, where the parent expects JSON lines.
+        var options = new SidecarProcessOptions { Name = "missing", FileName = "dotnet", Arguments = { "/nope/x.dll" } }.UseJsonLines();
+        var e = await Assert.ThrowsAsync<SidecarStartException>(() => SidecarProcess.StartAsync(options)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, e.ExitCode);
+        Assert.Contains("It printed on stdout, where the protocol was expected:", e.Message);
+        Assert.Contains("  | Possible reasons for this include:", e.Message);
+        Assert.Contains("dotnet-/nope/x.dll does not exist.", e.Message);
+        Assert.Contains("Could not execute because the specified command or file was not found.", e.Message); // stderr, as before
+    }
 }

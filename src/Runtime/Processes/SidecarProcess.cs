@@ -34,6 +34,7 @@ public sealed class SidecarProcess : IAsyncDisposable
     private readonly TaskCompletionSource _admitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
     private readonly Queue<string> _tail = new();
+    private readonly Queue<string> _stdoutBeforeReady = new();   // what a stdio sidecar printed that was no message, until ready
     private readonly TaskCompletionSource<SidecarReadyInfo> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task<int> _exited;
     private readonly Task _stderrPump;
@@ -59,6 +60,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         if (!options.IsPlain && options.Carrier == SidecarCarrier.Stdio && options.ConnectChannel is null)
         {
             RpcConnection connection = Connect(StreamDuplexPipe.Create(process.StandardOutput.BaseStream, process.StandardInput.BaseStream, blockingIo: true));
+            connection.InvalidFrame = KeepStdoutBeforeReady;
             _channel = connection;
             connection.Start();
         }
@@ -196,7 +198,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         {
             string why = _readiness is null ? "" : $" Its readiness probe ({_readiness.Description}) never passed{probing.LastFailure}.";
             throw new SidecarStartException(
-                $"The sidecar '{Name}' (pid {ProcessId}) did not become ready within {_options.ReadyTimeout.TotalSeconds:0.#} s.{why}{TailText()}",
+                $"The sidecar '{Name}' (pid {ProcessId}) did not become ready within {_options.ReadyTimeout.TotalSeconds:0.#} s.{why}{StdoutBeforeReadyText()}{TailText()}",
                 null, StderrTail);
         }
         if (winner == _ready.Task && _ready.Task.IsFaulted)
@@ -249,7 +251,38 @@ public sealed class SidecarProcess : IAsyncDisposable
         await Task.WhenAny(_stderrPump, Task.Delay(1000)).ConfigureAwait(false);
         int code = await _exited.ConfigureAwait(false);
         throw new SidecarStartException(
-            $"The sidecar '{Name}' exited with code {DescribeExit(code)} before it became ready.{TailText()}", code, StderrTail);
+            $"The sidecar '{Name}' exited with code {DescribeExit(code)} before it became ready.{StdoutBeforeReadyText()}{TailText()}", code, StderrTail);
+    }
+
+    private const int StdoutBeforeReadyLines = 20;
+    private const int StdoutBeforeReadyLineLength = 500;
+
+    // Text on stdout that is no message of the protocol, before ready: a program that prints instead of speaking (the
+    // dotnet host's advice for a missing app, a wrong program). Kept, bounded, for the start error; logged as it comes.
+    private void KeepStdoutBeforeReady(System.Buffers.ReadOnlySequence<byte> frame)
+    {
+        if (_ready.Task.IsCompleted) return;
+        System.Buffers.ReadOnlySequence<byte> kept = frame.Length > 4 * StdoutBeforeReadyLineLength ? frame.Slice(0, 4 * StdoutBeforeReadyLineLength) : frame;
+        string text = System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, kept);
+        foreach (string raw in text.Split('\n'))
+        {
+            string line = new([.. raw.TrimEnd('\r').Select(c => char.IsControl(c) ? '?' : c)]);
+            if (line.Length == 0) continue;
+            if (line.Length > StdoutBeforeReadyLineLength) line = line[..StdoutBeforeReadyLineLength] + "…";
+            lock (_stdoutBeforeReady)
+            {
+                _stdoutBeforeReady.Enqueue(line);
+                while (_stdoutBeforeReady.Count > StdoutBeforeReadyLines) _stdoutBeforeReady.Dequeue();
+            }
+        }
+    }
+
+    private string StdoutBeforeReadyText()
+    {
+        string[] lines;
+        lock (_stdoutBeforeReady) lines = [.. _stdoutBeforeReady];
+        return lines.Length == 0 ? "" : " It printed on stdout, where the protocol was expected:" + Environment.NewLine
+            + string.Join(Environment.NewLine, lines.Select(l => "  | " + l)) + Environment.NewLine;
     }
 
     // Socket carriers: the ready payload says where the sidecar listens. Connect, prove the token with $/hello, and wait

@@ -30,6 +30,13 @@ internal sealed class ConnectionReader(
     /// <summary>Why this side stopped reading on its own (a refused admission, a stalled peer), if it did.</summary>
     public string? StopReason => Volatile.Read(ref _stopReason);
 
+    /// <summary>
+    /// Called with the bytes of each frame that is not a message of the protocol (as read, before it is logged as
+    /// invalid), while set: a sidecar's process sets it until the sidecar is ready, so that what a program printed on
+    /// stdout instead of speaking (a host's "install .NET" advice, a crash banner) reaches the start error.
+    /// </summary>
+    public Action<ReadOnlySequence<byte>>? InvalidFrame { get; set; }
+
     /// <summary>The owner is about to close the stream under the reader: the read this ends is not logged as a failure.</summary>
     public void MarkClosing() => _closing = true;
 
@@ -52,11 +59,15 @@ internal sealed class ConnectionReader(
                 try
                 {
                     // A read can hold thousands of small requests: stop between two of them once answers pile up.
+                    SequencePosition frameStart = buffer.Start;
                     while (_stopReason is null && !(backlogged = RepliesBacklogged())
                         && protocol.TryReadMessage(ref buffer, result.IsCompleted, out RpcMessage message))
                     {
                         try
                         {
+                            if (message.Kind == RpcMessageKind.Invalid && InvalidFrame is { } invalid)
+                                invalid(result.Buffer.Slice(frameStart, buffer.Start));
+                            frameStart = buffer.Start;
                             if (gate.IsOpen) router.Route(in message);
                             else if (gate.Judge(protocol, in message) is { } refusal) Stop(refusal);
                         }

@@ -58,6 +58,13 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         _reader = new ConnectionReader(transport.Input, protocol, _gate, router, _inbound, _writer, Options, Log);
     }
 
+    /// <summary>See <see cref="ConnectionReader.InvalidFrame"/>: what is read that is no message, while set.</summary>
+    internal Action<System.Buffers.ReadOnlySequence<byte>>? InvalidFrame
+    {
+        get => _reader.InvalidFrame;
+        set => _reader.InvalidFrame = value;
+    }
+
     /// <summary>The protocol of this connection.</summary>
     public RpcProtocol Protocol { get; }
 
