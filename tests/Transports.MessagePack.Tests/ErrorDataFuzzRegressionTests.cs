@@ -26,7 +26,7 @@ public class ErrorDataFuzzRegressionTests
 
         Task<long> first = types.Int64Async(1);
         long id = await ReadRequestIdAsync(toServer.Reader);
-        await toClient.Writer.WriteAsync(Write((ref MessagePackWriter w) =>
+        await toClient.Writer.WriteAsync(MessagePackBytes.Of((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(4);
             w.Write(1);
@@ -43,7 +43,7 @@ public class ErrorDataFuzzRegressionTests
 
         Task<long> second = types.Int64Async(2);
         id = await ReadRequestIdAsync(toServer.Reader);
-        await toClient.Writer.WriteAsync(Write((ref MessagePackWriter w) =>
+        await toClient.Writer.WriteAsync(MessagePackBytes.Of((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(4);
             w.Write(1);
@@ -54,16 +54,6 @@ public class ErrorDataFuzzRegressionTests
         Assert.Equal(5L, await second.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
-    private delegate void WriteValue(ref MessagePackWriter writer);
-
-    private static byte[] Write(WriteValue write)
-    {
-        var output = new ArrayBufferWriter<byte>();
-        var w = new MessagePackWriter(output);
-        write(ref w);
-        w.Flush();
-        return output.WrittenSpan.ToArray();
-    }
 
     // Reads one request [0, id, method, params] and returns its id.
     private static async Task<long> ReadRequestIdAsync(PipeReader input)

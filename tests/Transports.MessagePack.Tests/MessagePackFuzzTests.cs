@@ -27,34 +27,34 @@ public class MessagePackFuzzTests
     private static Gen<byte[]> Valid() => ProtocolChecks.ValidMessages(() => Create(RpcFraming.DefaultMaxMessageSize), s_probes);
 
     // Any MessagePack value, of every format: what a peer that does not follow the contract could send.
-    private static Gen<WriteValue> Value(int depth)
+    private static Gen<MessagePackBytes.WriteValue> Value(int depth)
     {
-        Gen<WriteValue> scalar = Gen.OneOf(
-            Gen.Constant<WriteValue>((ref MessagePackWriter w) => w.WriteNil()),
-            ArbMap.Default.GeneratorFor<bool>().Select<bool, WriteValue>(b => (ref MessagePackWriter w) => w.Write(b)),
-            ArbMap.Default.GeneratorFor<long>().Select<long, WriteValue>(n => (ref MessagePackWriter w) => w.Write(n)),
-            ArbMap.Default.GeneratorFor<ulong>().Select<ulong, WriteValue>(n => (ref MessagePackWriter w) => w.Write(n)),
-            ArbMap.Default.GeneratorFor<double>().Select<double, WriteValue>(d => (ref MessagePackWriter w) => w.Write(d)),
-            ArbMap.Default.GeneratorFor<float>().Select<float, WriteValue>(f => (ref MessagePackWriter w) => w.Write(f)),
+        Gen<MessagePackBytes.WriteValue> scalar = Gen.OneOf(
+            Gen.Constant<MessagePackBytes.WriteValue>((ref MessagePackWriter w) => w.WriteNil()),
+            ArbMap.Default.GeneratorFor<bool>().Select<bool, MessagePackBytes.WriteValue>(b => (ref MessagePackWriter w) => w.Write(b)),
+            ArbMap.Default.GeneratorFor<long>().Select<long, MessagePackBytes.WriteValue>(n => (ref MessagePackWriter w) => w.Write(n)),
+            ArbMap.Default.GeneratorFor<ulong>().Select<ulong, MessagePackBytes.WriteValue>(n => (ref MessagePackWriter w) => w.Write(n)),
+            ArbMap.Default.GeneratorFor<double>().Select<double, MessagePackBytes.WriteValue>(d => (ref MessagePackWriter w) => w.Write(d)),
+            ArbMap.Default.GeneratorFor<float>().Select<float, MessagePackBytes.WriteValue>(f => (ref MessagePackWriter w) => w.Write(f)),
             Gen.Elements("", "a", "name", "age", "code", "message", "data", "x.deep", "types.primitives", "é✓𝄞")
-                .Select<string, WriteValue>(s => (ref MessagePackWriter w) => w.Write(s)),
-            Fuzz.Bytes(40).Select<byte[], WriteValue>(b => (ref MessagePackWriter w) => w.WriteString(b)),   // perhaps not UTF-8
-            Fuzz.Bytes(40).Select<byte[], WriteValue>(b => (ref MessagePackWriter w) => w.Write(b)),
-            Fuzz.Bytes(12).Zip(Gen.Choose(-128, 127)).Select<(byte[], int), WriteValue>(e => (ref MessagePackWriter w) =>
+                .Select<string, MessagePackBytes.WriteValue>(s => (ref MessagePackWriter w) => w.Write(s)),
+            Fuzz.Bytes(40).Select<byte[], MessagePackBytes.WriteValue>(b => (ref MessagePackWriter w) => w.WriteString(b)),   // perhaps not UTF-8
+            Fuzz.Bytes(40).Select<byte[], MessagePackBytes.WriteValue>(b => (ref MessagePackWriter w) => w.Write(b)),
+            Fuzz.Bytes(12).Zip(Gen.Choose(-128, 127)).Select<(byte[], int), MessagePackBytes.WriteValue>(e => (ref MessagePackWriter w) =>
             {
                 w.WriteExtensionFormatHeader(new ExtensionHeader((sbyte)e.Item2, e.Item1.Length));
                 w.WriteRaw(e.Item1);
             }),
-            ArbMap.Default.GeneratorFor<DateTime>().Select<DateTime, WriteValue>(t => (ref MessagePackWriter w) => w.Write(DateTime.SpecifyKind(t, DateTimeKind.Utc))));
+            ArbMap.Default.GeneratorFor<DateTime>().Select<DateTime, MessagePackBytes.WriteValue>(t => (ref MessagePackWriter w) => w.Write(DateTime.SpecifyKind(t, DateTimeKind.Utc))));
         if (depth == 0) return scalar;
-        Gen<WriteValue> array = Gen.Choose(0, 5).SelectMany(n => Gen.ArrayOf(Value(depth - 1), n))
-            .Select<WriteValue[], WriteValue>(items => (ref MessagePackWriter w) =>
+        Gen<MessagePackBytes.WriteValue> array = Gen.Choose(0, 5).SelectMany(n => Gen.ArrayOf(Value(depth - 1), n))
+            .Select<MessagePackBytes.WriteValue[], MessagePackBytes.WriteValue>(items => (ref MessagePackWriter w) =>
             {
                 w.WriteArrayHeader(items.Length);
                 foreach (var item in items) item(ref w);
             });
-        Gen<WriteValue> map = Gen.Choose(0, 4).SelectMany(n => Gen.ArrayOf(scalar.Zip(Value(depth - 1)), n))
-            .Select<(WriteValue, WriteValue)[], WriteValue>(entries => (ref MessagePackWriter w) =>
+        Gen<MessagePackBytes.WriteValue> map = Gen.Choose(0, 4).SelectMany(n => Gen.ArrayOf(scalar.Zip(Value(depth - 1)), n))
+            .Select<(MessagePackBytes.WriteValue, MessagePackBytes.WriteValue)[], MessagePackBytes.WriteValue>(entries => (ref MessagePackWriter w) =>
             {
                 w.WriteMapHeader(entries.Length);
                 foreach (var (key, value) in entries) { key(ref w); value(ref w); }
@@ -69,7 +69,7 @@ public class MessagePackFuzzTests
                from type in Gen.Choose(-1, 3)
                from length in Gen.Choose(0, 5)
                from parts in Gen.ArrayOf(Value(3), length)
-               select Write((ref MessagePackWriter w) =>
+               select MessagePackBytes.Of((ref MessagePackWriter w) =>
                {
                    w.WriteArrayHeader(length + 1);
                    w.Write(type);
@@ -77,16 +77,6 @@ public class MessagePackFuzzTests
                }), count)
            select messages.SelectMany(m => m).ToArray();
 
-    internal delegate void WriteValue(ref MessagePackWriter writer);
-
-    private static byte[] Write(WriteValue write)
-    {
-        var output = new ArrayBufferWriter<byte>();
-        var w = new MessagePackWriter(output);
-        write(ref w);
-        w.Flush();
-        return output.WrittenSpan.ToArray();
-    }
 
     private static Gen<byte[]> Inputs()
         => Gen.Frequency(
@@ -126,8 +116,8 @@ public class MessagePackFuzzTests
         // Arrays, maps, strings and binaries announcing up to the default 16 MiB limit (the worst case of issue 11 item
         // 4 was one-byte elements), followed by a random part of their body in pieces of 1 to 16 bytes.
         Gen<byte[]> headers = Gen.OneOf(
-            Gen.Choose(0, 1 << 24).Select(n => Write((ref MessagePackWriter w) => w.WriteArrayHeader(n))),
-            Gen.Choose(0, 1 << 23).Select(n => Write((ref MessagePackWriter w) => w.WriteMapHeader(n))),
+            Gen.Choose(0, 1 << 24).Select(n => MessagePackBytes.Of((ref MessagePackWriter w) => w.WriteArrayHeader(n))),
+            Gen.Choose(0, 1 << 23).Select(n => MessagePackBytes.Of((ref MessagePackWriter w) => w.WriteMapHeader(n))),
             Gen.Choose(0, 1 << 24).Select(n => Convert.FromHexString("db" + n.ToString("x8"))),
             Gen.Choose(0, 1 << 24).Select(n => Convert.FromHexString("c6" + n.ToString("x8"))));
         Gen<byte[]> elements = Gen.OneOf(Gen.Constant<byte>(0), Gen.Constant<byte>(0x90), Gen.Constant<byte>(0xc0), ArbMap.Default.GeneratorFor<byte>())

@@ -53,14 +53,10 @@ internal static class SidecarCommandRunner
         }
         if (StartInfoBuilder.LeadsOwnGroup(startInfo)) OrphanGuard.Watch(process); // a build's workers die with it
 
-        var tail = new Queue<string>();
+        var tail = new BoundedTail(TailLines);
         void OnLine(string line)
         {
-            lock (tail)
-            {
-                tail.Enqueue(line);
-                while (tail.Count > TailLines) tail.Dequeue();
-            }
+            tail.Add(line);
             logger.LogInformation("{Sidecar} ({What}): {Line}", options.Name, what, line);
         }
         Task stdout = BoundedLineReader.ReadLinesAsync(process.StandardOutput.BaseStream, options.MaxLogLineBytes, OnLine);
@@ -85,6 +81,6 @@ internal static class SidecarCommandRunner
         if (failure is null && process.ExitCode != 0)
             failure = $"exited with code {SidecarProcess.DescribeExit(process.ExitCode)}";
         cancellationToken.ThrowIfCancellationRequested();
-        lock (tail) return new SidecarCommandResult(failure is null, failure, [.. tail]);
+        return new SidecarCommandResult(failure is null, failure, tail.Snapshot());
     }
 }

@@ -33,8 +33,8 @@ public sealed class SidecarProcess : IAsyncDisposable
     private readonly string? _token;
     private readonly TaskCompletionSource _admitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
-    private readonly Queue<string> _tail = new();
-    private readonly Queue<string> _stdoutBeforeReady = new();   // what a stdio sidecar printed that was no message, until ready
+    private readonly BoundedTail _tail;
+    private readonly BoundedTail _stdoutBeforeReady = new(StdoutBeforeReadyLines);   // what a stdio sidecar printed that was no message, until ready
     private readonly TaskCompletionSource<SidecarReadyInfo> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task<int> _exited;
     private readonly Task _stderrPump;
@@ -46,6 +46,7 @@ public sealed class SidecarProcess : IAsyncDisposable
     private SidecarProcess(SidecarProcessOptions options, Process process, string? token, ILogger logger)
     {
         _options = options;
+        _tail = new BoundedTail(options.StderrTailLines);
         _process = process;
         _token = token;
         _logger = logger;
@@ -123,7 +124,7 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// <summary>The last lines the sidecar wrote on stderr (and, for a plain program, on stdout too), oldest first.</summary>
     public IReadOnlyList<string> StderrTail
     {
-        get { lock (_tail) return [.. _tail]; }
+        get => _tail.Snapshot();
     }
 
     /// <summary>
@@ -269,19 +270,14 @@ public sealed class SidecarProcess : IAsyncDisposable
             string line = new([.. raw.TrimEnd('\r').Select(c => char.IsControl(c) ? '?' : c)]);
             if (line.Length == 0) continue;
             if (line.Length > StdoutBeforeReadyLineLength) line = line[..StdoutBeforeReadyLineLength] + "…";
-            lock (_stdoutBeforeReady)
-            {
-                _stdoutBeforeReady.Enqueue(line);
-                while (_stdoutBeforeReady.Count > StdoutBeforeReadyLines) _stdoutBeforeReady.Dequeue();
-            }
+            _stdoutBeforeReady.Add(line);
         }
     }
 
     private string StdoutBeforeReadyText()
     {
-        string[] lines;
-        lock (_stdoutBeforeReady) lines = [.. _stdoutBeforeReady];
-        return lines.Length == 0 ? "" : " It printed on stdout, where the protocol was expected:" + Environment.NewLine
+        IReadOnlyList<string> lines = _stdoutBeforeReady.Snapshot();
+        return lines.Count == 0 ? "" : " It printed on stdout, where the protocol was expected:" + Environment.NewLine
             + string.Join(Environment.NewLine, lines.Select(l => "  | " + l)) + Environment.NewLine;
     }
 
@@ -530,11 +526,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         }
         if (stream == "stderr" || _options.IsPlain)
         {
-            lock (_tail)
-            {
-                _tail.Enqueue(line);
-                while (_tail.Count > _options.StderrTailLines) _tail.Dequeue();
-            }
+            _tail.Add(line);
         }
         // A plain program's two streams are both its output, so each line says which; a SidecarHost sidecar logs on
         // stderr only (its stdout is the protocol, or quiet on a socket carrier).
