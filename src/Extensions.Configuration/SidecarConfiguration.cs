@@ -144,6 +144,7 @@ public static class SidecarConfiguration
             nameof(SidecarSettings.WorkingDirectory), nameof(SidecarSettings.Transport), nameof(SidecarSettings.ReadyTimeout),
             nameof(SidecarSettings.ShutdownTimeout), nameof(SidecarSettings.WaitForReadyTimeout),
             nameof(SidecarSettings.StartOnDemand), nameof(SidecarSettings.Enabled), nameof(SidecarSettings.KillOnParentDeath),
+            nameof(SidecarSettings.ContractCompatibility), nameof(SidecarSettings.RequireCallbacks),
         ],
         Lists: [nameof(SidecarSettings.Args), nameof(SidecarSettings.Candidates), nameof(SidecarSettings.AllowedEnv)],
         Maps: [nameof(SidecarSettings.Env)],
@@ -225,6 +226,17 @@ public static class SidecarConfiguration
         foreach (string allowed in s.AllowedEnv) p.AllowedEnvironmentVariables.Add(allowed);
         if (!string.IsNullOrEmpty(s.WorkingDirectory)) p.WorkingDirectory = s.WorkingDirectory;
         if (s.KillOnParentDeath is bool kill) p.KillOnParentDeath = kill;
+        if (s.RequireCallbacks is bool requireCallbacks) p.RequireCallbacks = requireCallbacks;
+        if (!string.IsNullOrEmpty(s.ContractCompatibility))
+        {
+            switch (s.ContractCompatibility.ToLowerInvariant())
+            {
+                case "compatible": p.ContractCompatibility = ContractCompatibility.Compatible; break;
+                case "exact": p.ContractCompatibility = ContractCompatibility.Exact; break;
+                case "none": p.ContractCompatibility = ContractCompatibility.None; break;
+                default: Error(nameof(s.ContractCompatibility), $"unknown contract compatibility '{s.ContractCompatibility}' (known: compatible, exact, none)"); break;
+            }
+        }
 
         if (!string.IsNullOrEmpty(s.Transport))
         {

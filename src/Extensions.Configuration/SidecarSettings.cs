@@ -64,6 +64,18 @@ public sealed class SidecarSettings
     /// <summary>On Linux, kill the sidecar when this process dies (<c>setpriv --pdeathsig KILL</c>). Default <see langword="true"/>.</summary>
     public bool? KillOnParentDeath { get; set; }
 
+    /// <summary>
+    /// How strictly the sidecar's contracts must match this program's: <c>compatible</c> (the default), <c>exact</c> or
+    /// <c>none</c> (see docs/compatibility.md).
+    /// </summary>
+    public string? ContractCompatibility { get; set; }
+
+    /// <summary>
+    /// Whether a sidecar that calls a callback contract this program does not serve fails the start. Default
+    /// <see langword="true"/>; <see langword="false"/> starts it with a warning.
+    /// </summary>
+    public bool? RequireCallbacks { get; set; }
+
     /// <summary>How to tell that the sidecar is ready. Default: its ready announcement, or, for a plain program, started = ready.</summary>
     public SidecarReadinessSettings? Readiness { get; set; }
 

@@ -125,7 +125,7 @@ if (chaos.ReadyOnStdout && servesProtocol)
 {
     ContractDescriptor demo = Chaos.DescriptorOf<IDemo>();
     var ready = new SidecarReadyInfo(builder.Options.Version, SidecarReadyInfo.CurrentProtocolVersion, Environment.ProcessId,
-        host.InstanceId, builder.Options.Transport, null, [new SidecarContractInfo(demo.Name, demo.Fingerprint)]);
+        host.InstanceId, builder.Options.Transport, null, [SidecarContractInfo.From(demo)]);
     Console.Out.WriteLine(SidecarReadyInfo.MarkerPrefix + ready.ToJson());
     Console.Out.Flush();
 }

@@ -47,7 +47,7 @@ public class FingerprintTests
         await using var supervisor = new SidecarSupervisor(new SidecarSupervisorOptions { Process = Options() });
         supervisor.GetClient<IDemo>();
         var e = await Assert.ThrowsAnyAsync<SidecarException>(() => supervisor.StartAsync());
-        Assert.Contains("disagree on its wire shape", e.Message);
+        Assert.Contains("so the two cannot be compared", e.Message);
         Assert.Equal(SidecarState.Failed, supervisor.Status.State);
         Assert.Equal(0, supervisor.Status.RestartCount);
     }

@@ -11,7 +11,7 @@ using SidecarKit.Transports.Grpc;
 SidecarHostBuilder builder = SidecarHost.CreateBuilder(args).AddJsonLines().AddMessagePack()
     .AddGrpc(grpc => grpc.CompressResponses = Environment.GetEnvironmentVariable("DEMO_GRPC_COMPRESS") == "1");
 ILogger logger = builder.LoggerFactory.CreateLogger("demo");
-builder.AddContract<IDemo>(channel => new DemoService(channel.GetClient<IDemoEvents>(), logger));
+builder.AddContract<IDemo>(channel => new DemoService(channel.GetClient<IDemoEvents>(), logger)).AddCallbackContract<IDemoEvents>();
 // For readiness tests: DEMO_READY_DELAY_MS holds the sidecar "starting" (gRPC health NOT_SERVING) for that long.
 if (int.TryParse(Environment.GetEnvironmentVariable("DEMO_READY_DELAY_MS"), out int readyDelay) && readyDelay > 0)
     builder.AddStartupTask(ct => Task.Delay(readyDelay, ct));

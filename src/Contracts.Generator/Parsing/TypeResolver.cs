@@ -311,7 +311,7 @@ internal sealed class TypeResolver
             "{\"name\":" + Json.Quote(m.WireName) + ",\"type\":" + Json.Quote(m.Type.WireType) + (m.IsRequired ? ",\"required\":true" : "")
             + (m.Field != 0 ? ",\"field\":" + m.Field.ToString(CultureInfo.InvariantCulture) : "") + "}")) + "]}";
         _namedTypes[wire] = new NamedTypeModel(wire, false, members.Select((m, i) =>
-            new FieldModel(m.WireName, m.Type.Shape, FieldNumbers.Effective(m.Field, i), false)).ToEquatableArray(), EquatableArray<string>.Empty);
+            new FieldModel(m.WireName, m.Type.Shape, FieldNumbers.Effective(m.Field, i), !m.IsRequired)).ToEquatableArray(), EquatableArray<string>.Empty);
         return (className, WireShape.Named(wire));
     }
 

@@ -9,4 +9,11 @@ public sealed class SidecarStartException(string message, int? exitCode, IReadOn
     /// options are wrong, so trying again cannot help and a supervisor fails at once instead of restarting.
     /// </summary>
     public bool BeforeSpawn { get; init; }
+
+    /// <summary>
+    /// Whether the sidecar started but disagrees with this program (another transport or protocol version, a callback
+    /// contract this program does not serve or serves incompatibly): a supervisor fails at once instead of restarting,
+    /// because another start of the same build cannot agree either.
+    /// </summary>
+    public bool Incompatible { get; init; }
 }

@@ -26,6 +26,7 @@ public sealed class SidecarHost
     private readonly SidecarCommandLine _command;
     private readonly Action<RpcHandlerTable, RpcChannel>[] _contracts;
     private readonly ContractDescriptor[] _descriptors;
+    private readonly ContractDescriptor[] _callbacks;
     private readonly Dictionary<string, SidecarTransport> _transports;
     private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats;
     private readonly ILogger _logger;
@@ -33,7 +34,7 @@ public sealed class SidecarHost
     private readonly Func<CancellationToken, Task>[] _startupTasks;
 
     internal SidecarHost(SidecarHostOptions options, SidecarCommandLine command, Action<RpcHandlerTable, RpcChannel>[] contracts,
-        ContractDescriptor[] descriptors, Dictionary<string, SidecarTransport> transports,
+        ContractDescriptor[] descriptors, ContractDescriptor[] callbacks, Dictionary<string, SidecarTransport> transports,
         Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> descriptionFormats, ILoggerFactory loggerFactory,
         Func<CancellationToken, Task>[] startupTasks)
     {
@@ -43,6 +44,7 @@ public sealed class SidecarHost
         _command = command;
         _contracts = contracts;
         _descriptors = descriptors;
+        _callbacks = callbacks;
         _transports = transports;
         LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("SidecarKit.Host");
@@ -87,6 +89,14 @@ public sealed class SidecarHost
             await Console.Error.WriteLineAsync($"Unknown transport '{_options.Transport}'. Available: {string.Join(", ", _transports.Keys.Order())}.")
                 .ConfigureAwait(false);
             return 2;
+        }
+        // The parent names the protocol it speaks; a sidecar that does not speak it says so and exits, naming both.
+        if (Environment.GetEnvironmentVariable(SidecarProcess.ProtocolVersionVariable) is { Length: > 0 } parentProtocol
+            && !SidecarReadyInfo.SpeaksProtocol(parentProtocol))
+        {
+            await Console.Error.WriteLineAsync($"This sidecar speaks SidecarKit protocol {SidecarReadyInfo.CurrentProtocolVersion}, but its parent speaks " +
+                $"{parentProtocol}: update the side with the older SidecarKit.").ConfigureAwait(false);
+            return 1;
         }
         // Read once and removed from this process's environment, so the sidecar's own children do not inherit it.
         string? token = Environment.GetEnvironmentVariable(SidecarProcess.TokenVariable);
@@ -263,7 +273,7 @@ public sealed class SidecarHost
     private async Task<SidecarReadyInfo> AnnounceReadyAsync(SidecarTransport transport, string? listenInfo)
     {
         var ready = new SidecarReadyInfo(_options.Version, SidecarReadyInfo.CurrentProtocolVersion, Environment.ProcessId, InstanceId,
-            transport.Name, listenInfo, [.. _descriptors.Select(d => new SidecarContractInfo(d.Name, d.Fingerprint))]);
+            transport.Name, listenInfo, [.. _descriptors.Select(SidecarContractInfo.From)], [.. _callbacks.Select(SidecarContractInfo.From)]);
         if (!_options.QuietReady)
         {
             string marker = SidecarReadyInfo.MarkerPrefix + ready.ToJson();
@@ -290,7 +300,7 @@ public sealed class SidecarHost
             register(connection.Handlers, connection);
         connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, () => Math.Max(0, connection.ActiveRequestCount - 1), stop));
         connection.Admitted = () => connection.GetClient<ISidecarLifecycle>().Ready(
-            ready.Version, ready.ProtocolVersion, ready.Pid, ready.InstanceId, ready.Transport, ready.ListenInfo, ready.Contracts);
+            ready.Version, ready.ProtocolVersion, ready.Pid, ready.InstanceId, ready.Transport, ready.ListenInfo, ready.Contracts, ready.Callbacks);
         return connection;
     }
 

@@ -9,16 +9,17 @@ public sealed class SidecarHostBuilder
 {
     private readonly List<Action<RpcHandlerTable, RpcChannel>> _contracts = [];
     private readonly List<ContractDescriptor> _descriptors = [];
+    private readonly List<ContractDescriptor> _callbacks = [];
     private readonly Dictionary<string, SidecarTransport> _transports = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats = new(StringComparer.Ordinal)
-    {
-        // The project's own description (docs/protocol.md, section 16): the contracts' wire shapes as JSON.
-        ["json"] = descriptors => "{\"protocolVersion\":\"" + SidecarReadyInfo.CurrentProtocolVersion + "\",\"contracts\":["
-            + string.Join(",", descriptors.Select(d => d.DescriptionJson)) + "]}",
-    };
+    private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats = new(StringComparer.Ordinal);
 
     internal SidecarHostBuilder(string[] args)
     {
+        // The project's own description (docs/protocol.md, section 16): the contracts' wire shapes as JSON, and the
+        // callback contracts the sidecar calls on its parent.
+        _descriptionFormats["json"] = descriptors => "{\"protocolVersion\":\"" + SidecarReadyInfo.CurrentProtocolVersion + "\",\"contracts\":["
+            + string.Join(",", descriptors.Select(d => d.DescriptionJson)) + "],\"callbacks\":["
+            + string.Join(",", _callbacks.Select(d => d.DescriptionJson)) + "]}";
         Arguments = args;
         Options.Version = Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
             ?? Options.Version;
@@ -62,6 +63,18 @@ public sealed class SidecarHostBuilder
     }
 
     /// <summary>
+    /// Declares that the sidecar calls <typeparamref name="TCallback"/> on its parent (with
+    /// <c>channel.GetClient&lt;TCallback&gt;()</c>). The contract is announced when the sidecar is ready and in
+    /// <c>--describe</c>, so a parent that does not serve it, or serves an incompatible version, fails at start rather
+    /// than at the first callback.
+    /// </summary>
+    public SidecarHostBuilder AddCallbackContract<TCallback>() where TCallback : class, ISidecarContract<TCallback>
+    {
+        if (!_callbacks.Contains(TCallback.Descriptor)) _callbacks.Add(TCallback.Descriptor);
+        return this;
+    }
+
+    /// <summary>
     /// Work that must finish before the sidecar reports ready (loading a model, warming a cache): the ready marker,
     /// <c>lifecycle.ready</c> and gRPC health's <c>SERVING</c> come after every startup task has completed. A task
     /// that fails stops the sidecar with exit code 1.
@@ -99,7 +112,7 @@ public sealed class SidecarHostBuilder
     {
         if (_descriptors.Count == 0)
             throw new InvalidOperationException("A sidecar must serve at least one contract: call AddContract first.");
-        return new SidecarHost(Options, Command, [.. _contracts], [.. _descriptors], new Dictionary<string, SidecarTransport>(_transports),
+        return new SidecarHost(Options, Command, [.. _contracts], [.. _descriptors], [.. _callbacks], new Dictionary<string, SidecarTransport>(_transports),
             new Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>>(_descriptionFormats), LoggerFactory, [.. _startupTasks]);
     }
 }

@@ -25,7 +25,8 @@ internal partial interface ISidecarLifecycle
 {
     /// <summary><c>lifecycle.ready</c>: the sidecar accepts requests. The params are the ready payload's members.</summary>
     [SidecarMethod("lifecycle.ready")]
-    void Ready(string version, string protocolVersion, int pid, string? instanceId, string? transport, string? listenInfo, IReadOnlyList<SidecarContractInfo>? contracts);
+    void Ready(string version, string protocolVersion, int pid, string? instanceId, string? transport, string? listenInfo, IReadOnlyList<SidecarContractInfo>? contracts,
+        IReadOnlyList<SidecarContractInfo>? callbacks = null);
 
     /// <summary><c>lifecycle.shutdown</c>: the sidecar is about to exit.</summary>
     [SidecarMethod("lifecycle.shutdown")]

@@ -2,10 +2,27 @@ using System.Text.Json;
 
 namespace SidecarKit;
 
-/// <summary>One contract a sidecar serves, as announced when it is ready.</summary>
+/// <summary>
+/// One contract a sidecar serves (or, among <see cref="SidecarReadyInfo.Callbacks"/>, calls on its parent), as announced
+/// when it is ready. A SidecarKit sidecar announces every method with its shape and the named types; the parent
+/// compares them with what it was built against (docs/compatibility.md).
+/// </summary>
 /// <param name="Name">The contract's wire name.</param>
-/// <param name="Fingerprint">The hash of the contract's wire shape; it must equal the parent's.</param>
-public sealed record SidecarContractInfo(string Name, string Fingerprint);
+/// <param name="Fingerprint">The hash of the contract's whole wire shape: equal fingerprints need no further comparison. Optional.</param>
+/// <param name="Methods">The methods, with their shapes or by name alone; null when not announced (nothing is checked).</param>
+/// <param name="Types">The DTOs and enums the methods use; null when not announced.</param>
+public sealed record SidecarContractInfo(string Name, string? Fingerprint, IReadOnlyList<SidecarMethodInfo>? Methods = null, IReadOnlyList<SidecarTypeInfo>? Types = null)
+{
+    /// <summary>The announcement of a contract built here: its fingerprint, every method's shape and its named types.</summary>
+    public static SidecarContractInfo From(ContractDescriptor contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        return Lifecycle.ContractShapes.Describe(contract);
+    }
+
+    /// <summary>The contract's name and, when announced, its fingerprint (<c>demo@a2a38f11c559a891</c>).</summary>
+    public override string ToString() => Fingerprint is null ? Name : $"{Name}@{Fingerprint}";
+}
 
 /// <summary>
 /// What a sidecar announces when it is ready, on stderr (<c>__SIDECAR_READY__:{json}</c>) and as the
@@ -18,6 +35,7 @@ public sealed record SidecarContractInfo(string Name, string Fingerprint);
 /// <param name="Transport">The transport it serves (<c>jsonl</c>).</param>
 /// <param name="ListenInfo">Where it listens, for socket transports (a path or a port); null on stdio.</param>
 /// <param name="Contracts">The contracts it serves.</param>
+/// <param name="Callbacks">The contracts it calls on its parent (callbacks), which the parent must serve.</param>
 public sealed record SidecarReadyInfo(
     string Version,
     string ProtocolVersion,
@@ -25,13 +43,25 @@ public sealed record SidecarReadyInfo(
     string? InstanceId,
     string? Transport,
     string? ListenInfo,
-    IReadOnlyList<SidecarContractInfo>? Contracts)
+    IReadOnlyList<SidecarContractInfo>? Contracts,
+    IReadOnlyList<SidecarContractInfo>? Callbacks = null)
 {
     /// <summary>The prefix of the ready line on stderr.</summary>
     public const string MarkerPrefix = "__SIDECAR_READY__:";
 
     /// <summary>The wire protocol version this runtime speaks.</summary>
     public const string CurrentProtocolVersion = "1.0";
+
+    /// <summary>
+    /// Whether this runtime speaks <paramref name="protocolVersion"/>: the same major version (minor versions only add
+    /// what the other side may ignore). One not announced (a plain or hand-written sidecar) is taken as spoken.
+    /// </summary>
+    public static bool SpeaksProtocol(string? protocolVersion)
+    {
+        if (string.IsNullOrEmpty(protocolVersion)) return true;
+        static ReadOnlySpan<char> Major(string v) => v.AsSpan(0, v.IndexOf('.') is int dot and >= 0 ? dot : v.Length);
+        return Major(protocolVersion).SequenceEqual(Major(CurrentProtocolVersion));
+    }
 
     /// <summary>Writes the payload as the JSON object that follows <see cref="MarkerPrefix"/>.</summary>
     public string ToJson()
@@ -47,15 +77,8 @@ public sealed record SidecarReadyInfo(
             w.WriteString("instanceId", InstanceId);
             w.WriteString("transport", Transport);
             w.WriteString("listenInfo", ListenInfo);
-            w.WriteStartArray("contracts");
-            foreach (SidecarContractInfo c in Contracts ?? [])
-            {
-                w.WriteStartObject();
-                w.WriteString("name", c.Name);
-                w.WriteString("fingerprint", c.Fingerprint);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            Lifecycle.ContractShapes.WriteJson(w, "contracts", Contracts ?? []);
+            if (Callbacks is { Count: > 0 }) Lifecycle.ContractShapes.WriteJson(w, "callbacks", Callbacks);
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -69,13 +92,6 @@ public sealed record SidecarReadyInfo(
         {
             using JsonDocument doc = JsonDocument.Parse(json);
             JsonElement root = doc.RootElement;
-            List<SidecarContractInfo>? contracts = null;
-            if (root.TryGetProperty("contracts", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
-            {
-                contracts = [];
-                foreach (JsonElement c in list.EnumerateArray())
-                    contracts.Add(new SidecarContractInfo(c.GetProperty("name").GetString()!, c.GetProperty("fingerprint").GetString()!));
-            }
             return new SidecarReadyInfo(
                 String(root, "version") ?? "",
                 String(root, "protocolVersion") ?? "",
@@ -83,15 +99,16 @@ public sealed record SidecarReadyInfo(
                 String(root, "instanceId"),
                 String(root, "transport"),
                 String(root, "listenInfo"),
-                contracts);
+                Lifecycle.ContractShapes.ReadJson(root, "contracts"),
+                Lifecycle.ContractShapes.ReadJson(root, "callbacks"));
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
             throw new FormatException($"Not a ready payload: {e.Message}", e);
         }
     }
 
-    private static string? String(JsonElement root, string name)
+    internal static string? String(JsonElement root, string name)
         => root.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }
 

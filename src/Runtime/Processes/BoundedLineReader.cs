@@ -10,8 +10,12 @@ namespace SidecarKit.Processes;
 /// </summary>
 internal static class BoundedLineReader
 {
-    public static async Task ReadLinesAsync(Stream stream, int maxLineBytes, Action<string> onLine)
+    /// <summary>The cap for a line that starts with the caller's <c>longLinePrefix</c> (a ready line that announces big contracts).</summary>
+    public const int MaxLongLineBytes = 4 * 1024 * 1024;
+
+    public static async Task ReadLinesAsync(Stream stream, int maxLineBytes, Action<string> onLine, string? longLinePrefix = null)
     {
+        byte[]? prefix = longLinePrefix is null ? null : Encoding.UTF8.GetBytes(longLinePrefix);
         PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
         try
         {
@@ -22,21 +26,22 @@ internal static class BoundedLineReader
                 while (true)
                 {
                     SequencePosition? newline = buffer.PositionOf((byte)'\n');
+                    int cap = prefix is not null && StartsWith(buffer, prefix) ? MaxLongLineBytes : maxLineBytes;
                     if (newline is not null)
                     {
                         ReadOnlySequence<byte> line = buffer.Slice(0, newline.Value);
-                        while (line.Length > maxLineBytes)
+                        while (line.Length > cap)
                         {
-                            onLine(Decode(line.Slice(0, maxLineBytes)));
-                            line = line.Slice(maxLineBytes);
+                            onLine(Decode(line.Slice(0, cap)));
+                            line = line.Slice(cap);
                         }
                         onLine(Decode(line));
                         buffer = buffer.Slice(buffer.GetPosition(1, newline.Value));
                     }
-                    else if (buffer.Length >= maxLineBytes)
+                    else if (buffer.Length >= cap)
                     {
-                        onLine(Decode(buffer.Slice(0, maxLineBytes)));
-                        buffer = buffer.Slice(maxLineBytes);
+                        onLine(Decode(buffer.Slice(0, cap)));
+                        buffer = buffer.Slice(cap);
                     }
                     else break;
                 }
@@ -53,6 +58,14 @@ internal static class BoundedLineReader
         {
             await reader.CompleteAsync().ConfigureAwait(false);
         }
+    }
+
+    private static bool StartsWith(ReadOnlySequence<byte> buffer, byte[] prefix)
+    {
+        if (buffer.Length < prefix.Length) return false;
+        Span<byte> head = stackalloc byte[prefix.Length];
+        buffer.Slice(0, prefix.Length).CopyTo(head);
+        return head.SequenceEqual(prefix);
     }
 
     private static string Decode(ReadOnlySequence<byte> bytes)

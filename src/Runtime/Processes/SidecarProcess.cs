@@ -30,6 +30,9 @@ public sealed class SidecarProcess : IAsyncDisposable
     // socket once ready) or the transport's own client bound to this process (gRPC). One field, so every path that
     // uses or ends it treats them alike; what only a connection has (its end, read to the last answer) is asked of it.
     private RpcChannel? _channel;
+    // The channel that refuses the methods the sidecar lacks, once the contract check found one (null: none found).
+    private volatile MissingMethodsChannel? _guarded;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ContractDescriptor, NegotiatedContract> _negotiated = new();
     private readonly string? _token;
     private readonly TaskCompletionSource _admitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
@@ -91,6 +94,12 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// </summary>
     public const string TokenVariable = "SIDECAR_TOKEN";
 
+    /// <summary>
+    /// The environment variable that tells a sidecar the SidecarKit protocol version its parent speaks; a sidecar that
+    /// does not speak it exits with code 1, naming both versions.
+    /// </summary>
+    public const string ProtocolVersionVariable = "SIDECAR_PROTOCOL_VERSION";
+
     /// <summary>The sidecar's name (from the options).</summary>
     public string Name => _options.Name;
 
@@ -105,7 +114,7 @@ public sealed class SidecarProcess : IAsyncDisposable
 
     /// <summary>What carries calls to the sidecar, whatever the transport: the RPC connection (JSON-RPC, MessagePack-RPC) or the transport's own client (gRPC).</summary>
     /// <exception cref="InvalidOperationException">The sidecar is not connected yet.</exception>
-    public RpcChannel Channel => _channel ?? throw new InvalidOperationException(_options.IsPlain
+    public RpcChannel Channel => (RpcChannel?)_guarded ?? _channel ?? throw new InvalidOperationException(_options.IsPlain
         ? $"The sidecar '{Name}' is a plain program (no Protocol or ConnectChannel in its options): there is no channel to call it on."
         : $"The sidecar '{Name}' is not connected yet.");
 
@@ -151,6 +160,8 @@ public sealed class SidecarProcess : IAsyncDisposable
         // One the options set (or remove, with null) is kept.
         if (!options.Environment.ContainsKey(ParentPidVariable))
             startInfo.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!options.Environment.ContainsKey(ProtocolVersionVariable))
+            startInfo.Environment[ProtocolVersionVariable] = SidecarReadyInfo.CurrentProtocolVersion;
         // A fresh secret per start: only this parent can connect to the sidecar's socket (one it set itself is kept).
         if (!options.Environment.TryGetValue(TokenVariable, out string? token))
             startInfo.Environment[TokenVariable] = token = RandomNumberGenerator.GetHexString(32, lowercase: true);
@@ -219,7 +230,8 @@ public sealed class SidecarProcess : IAsyncDisposable
             throw new SidecarStartException(
                 $"The sidecar '{Name}' (pid {ProcessId}) serves transport '{announcedTransport}', but this parent speaks " +
                 $"{string.Join(" or ", _options.ExpectedTransports.Select(t => $"'{t}'"))}: start the sidecar with --transport " +
-                $"{_options.ExpectedTransports[0]}, or give the parent the options of '{announcedTransport}'.", null, StderrTail);
+                $"{_options.ExpectedTransports[0]}, or give the parent the options of '{announcedTransport}'.", null, StderrTail) { Incompatible = true };
+        if (_readiness is null) CheckAgreement(ReadyInfo);
         if (_options.ConnectChannel is { } connect)
         {
             try
@@ -245,6 +257,23 @@ public sealed class SidecarProcess : IAsyncDisposable
                     null, StderrTail);
             }
         }
+    }
+
+    // The handshake's other checks: the protocol version, and the callback contracts the sidecar will call here.
+    private void CheckAgreement(SidecarReadyInfo info)
+    {
+        if (!SidecarReadyInfo.SpeaksProtocol(info.ProtocolVersion))
+            throw new SidecarStartException(
+                $"The sidecar '{Name}' (pid {ProcessId}) speaks SidecarKit protocol {info.ProtocolVersion}, but this program speaks " +
+                $"{SidecarReadyInfo.CurrentProtocolVersion}: update the side with the older SidecarKit.", null, StderrTail) { Incompatible = true };
+        CallbackCheck callbacks = ServedContracts.CheckCallbacks(Name, info, _options.Callbacks, _options.ContractCompatibility);
+        foreach (string report in callbacks.Reports) _logger.LogInformation("{Report}", report);
+        if (callbacks.Breaking is { } breaking)
+            throw new SidecarStartException(breaking, null, StderrTail) { Incompatible = true };
+        if (callbacks.Unregistered.Count == 0) return;
+        if (_options.RequireCallbacks)
+            throw new SidecarStartException(string.Join(" ", callbacks.Unregistered), null, StderrTail) { Incompatible = true };
+        foreach (string unregistered in callbacks.Unregistered) _logger.LogWarning("{Problem}", unregistered);
     }
 
     private async Task ThrowExitedBeforeReadyAsync()
@@ -319,8 +348,35 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// <exception cref="SidecarException">The sidecar serves a different version of the contract.</exception>
     public TContract GetClient<TContract>() where TContract : class, ISidecarContract<TContract>
     {
-        if (ServedContracts.Check(Name, ReadyInfo, TContract.Descriptor) is { } mismatch) throw mismatch;
+        Negotiate(TContract.Descriptor);
         return Channel.GetClient<TContract>();
+    }
+
+    /// <summary>
+    /// Checks <paramref name="contract"/> against what the sidecar announced (once per contract; the compatible
+    /// differences are logged then) and makes the calls of methods the sidecar lacks fail at once.
+    /// </summary>
+    /// <exception cref="SidecarContractException">The sidecar does not serve the contract, or serves it incompatibly.</exception>
+    internal void Negotiate(ContractDescriptor contract)
+    {
+        if (!_negotiated.TryGetValue(contract, out NegotiatedContract? outcome))
+        {
+            outcome = ServedContracts.Negotiate(Name, ReadyInfo, contract, _options.ContractCompatibility);
+            if (_negotiated.TryAdd(contract, outcome))
+            {
+                if (outcome.Report is { } report) _logger.LogInformation("{Report}", report);
+                if (outcome.MissingOnSidecar.Count > 0)
+                {
+                    lock (_negotiated)
+                    {
+                        IEnumerable<string> missing = outcome.MissingOnSidecar;
+                        if (_guarded is { } before) missing = missing.Concat(before.Missing);
+                        _guarded = new MissingMethodsChannel(_channel!, System.Collections.Frozen.FrozenSet.ToFrozenSet(missing, StringComparer.Ordinal), Name, ReadyInfo.Version);
+                    }
+                }
+            }
+        }
+        if (outcome.Error is { } error) throw error;
     }
 
     /// <summary>Asks the sidecar for a health snapshot (<c>system.ping</c>).</summary>
@@ -498,7 +554,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         using IDisposable? scope = _logger.BeginScope(new Dictionary<string, object> { ["sidecar"] = Name, ["stream"] = stream });
         try
         {
-            await BoundedLineReader.ReadLinesAsync(output, _options.MaxLogLineBytes, line => OnOutputLine(line, stream)).ConfigureAwait(false);
+            await BoundedLineReader.ReadLinesAsync(output, _options.MaxLogLineBytes, line => OnOutputLine(line, stream), SidecarReadyInfo.MarkerPrefix).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -608,9 +664,10 @@ public sealed class SidecarProcess : IAsyncDisposable
 
     private sealed class LifecycleListener(SidecarProcess owner) : ISidecarLifecycle
     {
-        public void Ready(string version, string protocolVersion, int pid, string? instanceId, string? transport, string? listenInfo, IReadOnlyList<SidecarContractInfo>? contracts)
+        public void Ready(string version, string protocolVersion, int pid, string? instanceId, string? transport, string? listenInfo, IReadOnlyList<SidecarContractInfo>? contracts,
+            IReadOnlyList<SidecarContractInfo>? callbacks)
         {
-            owner._ready.TrySetResult(new SidecarReadyInfo(version, protocolVersion, pid, instanceId, transport, listenInfo, contracts));
+            owner._ready.TrySetResult(new SidecarReadyInfo(version, protocolVersion, pid, instanceId, transport, listenInfo, contracts, callbacks));
             owner._admitted.TrySetResult();
         }
 

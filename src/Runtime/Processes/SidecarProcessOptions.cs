@@ -145,4 +145,16 @@ public sealed class SidecarProcessOptions
 
     /// <summary>Where the child's stderr lines and the connection's events are logged. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// How strictly the sidecar's contracts must match the ones this program was built against, checked at ready and
+    /// by <c>GetClient</c>. Default <see cref="ContractCompatibility.Compatible"/> (see docs/compatibility.md).
+    /// </summary>
+    public ContractCompatibility ContractCompatibility { get; set; } = ContractCompatibility.Compatible;
+
+    /// <summary>
+    /// Whether a sidecar that announces a callback contract this program did not register in <see cref="Callbacks"/>
+    /// fails the start (the default) rather than starting with a warning, its calls of that contract then failing.
+    /// </summary>
+    public bool RequireCallbacks { get; set; } = true;
 }

@@ -7,5 +7,5 @@ namespace SidecarKit.Schema;
 /// <param name="Name">The wire name (camelCase by default).</param>
 /// <param name="Type">The wire type.</param>
 /// <param name="Number">The field number (Protocol Buffers), from 1.</param>
-/// <param name="IsOptional">For parameters: it has a default value, so a caller may leave it out.</param>
+/// <param name="IsOptional">It may be absent on the wire: a parameter with a default value, or a DTO member that reading does not require.</param>
 public sealed record WireField(string Name, WireType Type, int Number, bool IsOptional = false);

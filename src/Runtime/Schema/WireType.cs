@@ -153,6 +153,29 @@ public sealed class WireType : IEquatable<WireType>
         _ => Name!,
     };
 
+    /// <summary>
+    /// Reads a type written as <see cref="ToString"/> writes it (what a sidecar announces at ready). A name that is no
+    /// primitive is a named type of the contract.
+    /// </summary>
+    /// <exception cref="FormatException">The text is empty or a <c>map</c> without string keys.</exception>
+    public static WireType Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length == 0) throw new FormatException("A wire type cannot be empty.");
+        if (text.EndsWith('?')) return NullableOf(Parse(text[..^1]));
+        if (text.EndsWith("[]", StringComparison.Ordinal)) return ListOf(Parse(text[..^2]));
+        if (text.StartsWith("map<", StringComparison.Ordinal) && text.EndsWith('>'))
+        {
+            const string keys = "map<string,";
+            return text.StartsWith(keys, StringComparison.Ordinal)
+                ? MapOf(Parse(text[keys.Length..^1]))
+                : throw new FormatException($"'{text}': a map's keys are strings.");
+        }
+        foreach (WireType scalar in s_scalars)
+            if (NameOf(scalar.Scalar) == text) return scalar;
+        return Named(text);
+    }
+
     /// <inheritdoc />
     public bool Equals(WireType? other)
         => other is not null && (ReferenceEquals(this, other)

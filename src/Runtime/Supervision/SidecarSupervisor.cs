@@ -88,8 +88,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             if (!_contracts.Contains(TContract.Descriptor)) _contracts.Add(TContract.Descriptor);
             current = _current;
         }
-        if (current is { IsReady: true } && ServedContracts.Check(Name, current.ReadyInfo, TContract.Descriptor) is { } mismatch)
-            throw mismatch;
+        if (current is { IsReady: true }) current.Negotiate(TContract.Descriptor);
         return TContract.CreateProxy(_channel);
     }
 
@@ -237,7 +236,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             {
                 instance = await SidecarProcess.StartAsync(_options.Process, runPrepare: !_prepared, stop).ConfigureAwait(false);
                 _prepared = true;
-                string? mismatch = CheckFingerprints(instance);
+                string? mismatch = CheckContracts(instance);
                 if (mismatch is not null)
                 {
                     await instance.KillAsync().ConfigureAwait(false);
@@ -250,9 +249,9 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             {
                 return;
             }
-            catch (SidecarStartException e) when (e.BeforeSpawn)
+            catch (SidecarStartException e) when (e.BeforeSpawn || e.Incompatible)
             {
-                lock (_gate) _lastOutput = [];
+                lock (_gate) _lastOutput = e.BeforeSpawn ? [] : e.StderrTail;
                 Fail(e.Message); // bad options (program not found, variable unset): retrying cannot help
                 return;
             }
@@ -359,12 +358,19 @@ public sealed class SidecarSupervisor : IAsyncDisposable
         SetState(SidecarState.Failed);
     }
 
-    private string? CheckFingerprints(SidecarProcess instance)
+    // The contracts asked for so far, checked against the new instance (which logs the compatible differences once).
+    private string? CheckContracts(SidecarProcess instance)
     {
         List<ContractDescriptor> contracts;
         lock (_gate) contracts = [.. _contracts];
-        foreach (ContractDescriptor expected in contracts)
-            if (ServedContracts.Check(Name, instance.ReadyInfo, expected) is { } mismatch) return mismatch.Message;
+        try
+        {
+            foreach (ContractDescriptor expected in contracts) instance.Negotiate(expected);
+        }
+        catch (SidecarContractException mismatch)
+        {
+            return mismatch.Message;
+        }
         return null;
     }
 

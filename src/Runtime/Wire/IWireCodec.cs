@@ -45,11 +45,9 @@ public readonly struct NoArgs : IWireArgs<NoArgs>
             return default;
         reader.ReadStartObject();
         int index = -1;
+        // Parameters a newer caller sends are skipped, as unknown members are everywhere (docs/compatibility.md).
         while (reader.ReadNextMember(s_members, ref index))
-        {
-            if (index >= 0) throw WireFormatException.TooManyMembers(s_members);
             reader.Skip();
-        }
         return default;
     }
 }

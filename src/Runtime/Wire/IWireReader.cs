@@ -69,7 +69,8 @@ public interface IWireReader
     /// Moves to the next member of the current object; <see langword="false"/> at its end. <paramref name="index"/> is
     /// set to the member's index in <paramref name="members"/>, or -1 for a member the table does not know (skip it
     /// with <see cref="Skip"/>). For an object given as an array, <paramref name="index"/> counts up from its value on
-    /// entry (start it at -1).
+    /// entry (start it at -1); items past the table's end (a newer writer's) get an index of at least its count, and
+    /// are skipped like unknown members.
     /// </summary>
     bool ReadNextMember(WireMembers members, ref int index);
     /// <summary>Enters the map the reader is positioned on.</summary>

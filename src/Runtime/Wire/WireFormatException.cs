@@ -18,10 +18,6 @@ public sealed class WireFormatException : Exception
     public static WireFormatException NullNotAllowed(string typeName, string member)
         => new($"{typeName}: member '{member}' must not be null.");
 
-    /// <summary>An object given as an array has more items than the shape has members.</summary>
-    public static WireFormatException TooManyMembers(WireMembers members)
-        => new($"{members.TypeName}: expected at most {members.Count} positional values.");
-
     /// <summary>A number does not fit the target type.</summary>
     public static WireFormatException OutOfRange(string typeName, string value)
         => new($"the value {value} is out of range for {typeName}.");

@@ -163,7 +163,7 @@ public ref struct JsonWireReader : IWireReader
                 _r.Read();
                 return true;
             default:
-                if (++index >= members.Count) throw WireFormatException.TooManyMembers(members);
+                ++index; // past the last known member: a newer writer's, skipped by the caller
                 return true;
         }
     }

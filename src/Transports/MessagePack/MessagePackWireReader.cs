@@ -212,7 +212,7 @@ public ref struct MessagePackWireReader : IWireReader
         if (!Next()) return false;
         if ((_isArray & (1UL << _depth)) != 0)
         {
-            if (++index >= members.Count) throw WireFormatException.TooManyMembers(members);
+            ++index; // past the last known member: a newer writer's, skipped by the caller
             return true;
         }
         if (NextType() != MessagePackType.String)

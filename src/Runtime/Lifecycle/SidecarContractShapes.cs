@@ -1,0 +1,25 @@
+namespace SidecarKit;
+
+/// <summary>
+/// One method of a contract as a sidecar announces it when it is ready. A sidecar in another language may announce
+/// the name alone; then the parent knows that the method exists but not its shape, and checks presence only.
+/// </summary>
+/// <param name="Name">The method's wire name (<c>demo.add</c>).</param>
+/// <param name="Kind"><c>request</c>, <c>notification</c> or <c>stream</c>; null when not announced.</param>
+/// <param name="Params">The parameters in order; null when not announced.</param>
+/// <param name="Result">The result (or stream item) type, written as the contract description writes types; null for none.</param>
+public sealed record SidecarMethodInfo(string Name, string? Kind = null, IReadOnlyList<SidecarFieldInfo>? Params = null, string? Result = null);
+
+/// <summary>A parameter or a DTO member as announced: wire name, type, field number and whether it may be left out.</summary>
+/// <param name="Name">The wire name.</param>
+/// <param name="Type">The type, written as the contract description writes types (<c>int32</c>, <c>Person?</c>, <c>string[]</c>).</param>
+/// <param name="Number">The field number (Protocol Buffers; the position from 1 unless pinned).</param>
+/// <param name="Optional">It may be absent on the wire: a defaulted parameter, or a member that is not required.</param>
+public sealed record SidecarFieldInfo(string Name, string Type, int Number, bool Optional = false);
+
+/// <summary>A named type of a contract as announced: a DTO with members or an enum with values.</summary>
+/// <param name="Name">Its name in the contract's description.</param>
+/// <param name="Kind"><c>object</c> or <c>enum</c>.</param>
+/// <param name="Members">A DTO's members; null for an enum.</param>
+/// <param name="Values">An enum's values' wire names; null for a DTO.</param>
+public sealed record SidecarTypeInfo(string Name, string Kind, IReadOnlyList<SidecarFieldInfo>? Members = null, IReadOnlyList<string>? Values = null);
