@@ -32,7 +32,7 @@ public class PythonSidecarTests
     {
         var events = new RecordingEvents(confirm: true);
         await using var supervisor = new SidecarSupervisor(Options(events));
-        IDemo demo = supervisor.GetClient<IDemo>(); // also checks the Python sidecar's contract fingerprint
+        IDemo demo = supervisor.GetClient<IDemo>(); // also checks the shapes the Python sidecar announces against IDemo
         await supervisor.StartAsync();
         int first = supervisor.Status.Pid!.Value;
 

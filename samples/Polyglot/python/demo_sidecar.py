@@ -26,10 +26,6 @@ import time
 import uuid
 
 VERSION, PROTOCOL_VERSION, READY_PREFIX = "1.0.0", "1.0", "__SIDECAR_READY__:"
-# The fingerprint of the C# demo contract (`dotnet <C# demo sidecar>.dll --describe json`). It MUST match the one
-# generated for the C# contract: the parent compares it with the fingerprint its proxy was built from and refuses to
-# call a sidecar that disagrees on the wire shape (docs/protocol.md section 16). If IDemo changes, update it here.
-FINGERPRINT = "a2a38f11c559a891"
 STREAM_WINDOW = 64            # stream items the parent accepts before it grants credit
 SHUTDOWN_TIMEOUT = 10.0       # seconds running requests may take to finish after system.shutdown or end of stdin
 INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
@@ -157,25 +153,45 @@ def system_ping(call):
             "version": VERSION, "protocolVersion": PROTOCOL_VERSION}
 
 
-# wire name: (implementation, parameters, kind). A "stream" method returns an iterable, whose items run() sends as
-# $/stream.item. A "notification" method (void in C#), sent as a notification, runs inline on the read loop, so such
-# notifications are handled in the order they arrived. demo.exit ends the process at once (for fault tests).
+# wire name: (implementation, parameters, kind, result type or None). A "stream" method returns an iterable, whose
+# items (of the result type) run() sends as $/stream.item. A "notification" method (void in C#), sent as a
+# notification, runs inline on the read loop, so such notifications are handled in the order they arrived. demo.exit
+# ends the process at once (for fault tests).
 METHODS = {
-    "demo.add": (demo_add, {"a": "int32", "b": "int32"}, "request"),
-    "demo.echo": (lambda call, person: person, {"person": "Person"}, "request"),
-    "demo.divide": (demo_divide, {"dividend": "float64", "divisor": "float64"}, "request"),
-    "demo.count": (lambda call, to: range(1, to + 1), {"to": "int32"}, "stream"),
-    "demo.sleep": (demo_sleep, {"milliseconds": "int32"}, "request"),
-    "demo.blob": (demo_blob, {"size": "int32"}, "request"),
+    "demo.add": (demo_add, {"a": "int32", "b": "int32"}, "request", "int32"),
+    "demo.echo": (lambda call, person: person, {"person": "Person"}, "request", "Person"),
+    "demo.divide": (demo_divide, {"dividend": "float64", "divisor": "float64"}, "request", "float64"),
+    "demo.count": (lambda call, to: range(1, to + 1), {"to": "int32"}, "stream", "int32"),
+    "demo.sleep": (demo_sleep, {"milliseconds": "int32"}, "request", "string"),
+    "demo.blob": (demo_blob, {"size": "int32"}, "request", "bytes"),
     "demo.log": (lambda call, message: log(INFO, "demo", f"demo.log: {message}"), {"message": "string"},
-                 "notification"),
-    "demo.exit": (lambda call, code: os._exit(code), {"code": "int32"}, "request"),
-    "demo.work": (demo_work, {"steps": "int32"}, "request"),
-    "system.ping": (system_ping, {}, "request"),
-    "system.shutdown": (lambda call: call.sidecar.stop("shutdown"), {}, "request"),
-    "system.shutdown_now": (lambda call: call.sidecar.stop("shutdown_now", now=True), {}, "request"),
+                 "notification", None),
+    "demo.exit": (lambda call, code: os._exit(code), {"code": "int32"}, "request", None),
+    "demo.work": (demo_work, {"steps": "int32"}, "request", "int32"),
+    "system.ping": (system_ping, {}, "request", "SidecarHealth"),
+    "system.shutdown": (lambda call: call.sidecar.stop("shutdown"), {}, "request", None),
+    "system.shutdown_now": (lambda call: call.sidecar.stop("shutdown_now", now=True), {}, "request", None),
 }
 CONTROL = {"$/cancelRequest": {"id": "id"}, "$/stream.credit": {"id": "id", "credit": "int32"}}
+
+
+def fields(members: dict) -> list:
+    """Parameters or members as the ready payload lists them: in order, `optional` when they may be absent."""
+    return [{"name": n, "type": t} | ({"optional": True} if t.endswith("?") else {}) for n, t in members.items()]
+
+
+# What the ready payload announces (docs/protocol.md section 14.2): the demo contract with every method's shape and
+# its named types, so that the parent checks it against the contract it was built from under the compatibility rules
+# (a changed parameter type fails its start, a method missing here fails at once when called). No fingerprint: that
+# hash is the C# generator's; the shapes say more, and are what the parent compares. The methods the sidecar calls on
+# its parent (demo.work's demoEvents.*) are announced by name under "callbacks": the parent must serve them.
+CONTRACTS = [{
+    "name": "demo",
+    "methods": [{"name": name, "kind": kind, "params": fields(params)} | ({"result": result} if result else {})
+                for name, (_, params, kind, result) in METHODS.items() if name.startswith("demo.")],
+    "types": [{"name": name, "kind": "object", "members": fields(members)} for name, members in TYPES.items()],
+}]
+CALLBACKS = [{"name": "demoEvents", "methods": ["demoEvents.progress", "demoEvents.confirm"]}]
 
 # ---------------------------------------------------------------------------------------------- the connection
 
@@ -318,7 +334,7 @@ class Sidecar:
             return
         if method not in METHODS:
             return refuse(METHOD_NOT_FOUND, f"Method not found: '{method}'.")
-        function, members, kind = METHODS[method]
+        function, members, kind, _ = METHODS[method]
         if request and self.reason and not method.startswith("system."):
             return refuse(SHUTTING_DOWN, "The sidecar is shutting down and accepts no new requests.")
         if kind == "stream" and not (request and type(msg["id"]) in (int, str)):
@@ -423,7 +439,7 @@ class Sidecar:
         signal.signal(signal.SIGINT, lambda *_: self.stop("sigint", now=True))
         ready = {"version": VERSION, "protocolVersion": PROTOCOL_VERSION, "pid": os.getpid(),
                  "instanceId": self.instance_id, "transport": "jsonl", "listenInfo": None,
-                 "contracts": [{"name": "demo", "fingerprint": FINGERPRINT}]}
+                 "contracts": CONTRACTS, "callbacks": CALLBACKS}
         if not quiet_ready:
             marker = READY_PREFIX + json.dumps({"status": "ok", **ready}, separators=(",", ":"))
             with stderr_lock:
@@ -458,11 +474,13 @@ class Sidecar:
 
 def main() -> None:
     global log_level
-    demo_methods = ", ".join(m for m in METHODS if m.startswith("demo."))
+    def listing(contracts):
+        return "\n".join(f"  {c['name']}: " + ", ".join(m if type(m) is str else m["name"] for m in c["methods"])
+                         for c in contracts)
     parser = argparse.ArgumentParser(
         allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="The SidecarKit demo sidecar in Python: JSON-RPC 2.0 over JSON lines on stdio.",
-        epilog=f"contracts:\n  demo (fingerprint {FINGERPRINT}): {demo_methods}")
+        epilog=f"contracts (served):\n{listing(CONTRACTS)}\ncallbacks (called on the parent):\n{listing(CALLBACKS)}")
     parser.add_argument("--log-level", type=str.lower, choices=LEVELS, default="information", metavar="LEVEL",
                         help="trace, debug, information (default), warning, error, critical or none")
     parser.add_argument("--quiet-ready", action="store_true", help=f"do not write the {READY_PREFIX} line on stderr")

@@ -45,6 +45,15 @@ ADA_FULL = {
     "born": "1815-12-10T00:00:00+00:00",
 }
 
+def _compact(value: Any) -> Any:
+    """A contract announcement without its members that say "nothing" (null, "optional": false)."""
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items() if v is not None and not (k == "optional" and v is False)}
+    return value
+
+
 def sidecar_dll() -> Path:
     return Path(DEMO_SIDECAR_DLL)
 
@@ -69,8 +78,25 @@ class T1_ReadyTests(SidecarTestCase):
         names = [c.get("name") for c in r["contracts"]]
         self.assertIn("demo", names)
         for c in r["contracts"]:
-            self.assertIsInstance(c.get("fingerprint"), str)
-            self.assertTrue(c["fingerprint"])
+            self.assertRegex(c.get("fingerprint"), r"^[0-9a-f]{16}$")
+            # Every method with its shape (the parent compares them with its own build of the contract).
+            self.assertIsInstance(c.get("methods"), list)
+            self.assertTrue(c["methods"])
+            for m in c["methods"]:
+                self.assertIsInstance(m.get("name"), str)
+                self.assertIn(m.get("kind"), ("request", "notification", "stream"))
+                self.assertIsInstance(m.get("params"), list)
+        demo = next(c for c in r["contracts"] if c.get("name") == "demo")
+        self.assertEqual([m["name"] for m in demo["methods"]],
+                         ["demo.add", "demo.echo", "demo.divide", "demo.count", "demo.sleep", "demo.blob", "demo.log",
+                          "demo.exit", "demo.work"])
+        add = demo["methods"][0]
+        self.assertEqual(add["params"], [{"name": "a", "type": "int32", "number": 1},
+                                         {"name": "b", "type": "int32", "number": 2}])
+        self.assertEqual(add["result"], "int32")
+        self.assertEqual(sorted(t["name"] for t in demo.get("types", [])), ["Address", "Person"])
+        # The callback contract it calls on its parent (demo.work's demoEvents.*).
+        self.assertEqual([c.get("name") for c in r.get("callbacks", [])], ["demoEvents"])
 
     def test_lifecycle_ready_notification(self) -> None:
         note = self.client.wait_notification("lifecycle.ready")
@@ -81,7 +107,10 @@ class T1_ReadyTests(SidecarTestCase):
         self.assertEqual(params.get("pid"), self.ready["pid"])
         self.assertEqual(params.get("protocolVersion"), self.ready["protocolVersion"])
         self.assertEqual(params.get("instanceId"), self.ready.get("instanceId"))
-        self.assertEqual(params.get("contracts"), self.ready["contracts"])
+        # The same announcement; the notification (written by the codec) also spells out what the marker leaves out
+        # ("optional": false, a null "result", "members"/"values": null), so both are compared without those.
+        self.assertEqual(_compact(params.get("contracts")), _compact(self.ready["contracts"]))
+        self.assertEqual(_compact(params.get("callbacks")), _compact(self.ready.get("callbacks")))
         # It is the very first message on stdout.
         self.assertIs(self.client.notifications[0], note)
 

@@ -39,9 +39,32 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 SIDECAR = REPO_ROOT / "samples/Polyglot/python/demo_sidecar.py"
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
-# The fingerprint of the C# demo contract (dotnet <demo sidecar dll> --describe json). The C# parent compares the one
-# in the ready payload with its own, so the Python sidecar must announce exactly this value.
-DEMO_FINGERPRINT = "a2a38f11c559a891"
+# What the Python sidecar announces of the demo contract (CONFORMANCE.md, samples/Demo/Contract/IDemo.cs): every
+# method's shape and the named types, no fingerprint (that hash is the C# generator's). The C# parent compares these
+# shapes with the contract it was built from (tests/EndToEnd.Tests/PythonCompatibilityTests.cs checks that they are
+# exactly the C# contract's).
+DEMO_METHODS = [
+    {"name": "demo.add", "kind": "request", "params": [{"name": "a", "type": "int32"}, {"name": "b", "type": "int32"}],
+     "result": "int32"},
+    {"name": "demo.echo", "kind": "request", "params": [{"name": "person", "type": "Person"}], "result": "Person"},
+    {"name": "demo.divide", "kind": "request",
+     "params": [{"name": "dividend", "type": "float64"}, {"name": "divisor", "type": "float64"}], "result": "float64"},
+    {"name": "demo.count", "kind": "stream", "params": [{"name": "to", "type": "int32"}], "result": "int32"},
+    {"name": "demo.sleep", "kind": "request", "params": [{"name": "milliseconds", "type": "int32"}], "result": "string"},
+    {"name": "demo.blob", "kind": "request", "params": [{"name": "size", "type": "int32"}], "result": "bytes"},
+    {"name": "demo.log", "kind": "notification", "params": [{"name": "message", "type": "string"}]},
+    {"name": "demo.exit", "kind": "request", "params": [{"name": "code", "type": "int32"}]},
+    {"name": "demo.work", "kind": "request", "params": [{"name": "steps", "type": "int32"}], "result": "int32"},
+]
+DEMO_TYPES = [
+    {"name": "Address", "kind": "object",
+     "members": [{"name": "street", "type": "string"}, {"name": "city", "type": "string"}]},
+    {"name": "Person", "kind": "object",
+     "members": [{"name": "name", "type": "string"}, {"name": "age", "type": "int32"},
+                 {"name": "tags", "type": "string[]"}, {"name": "address", "type": "Address?", "optional": True},
+                 {"name": "born", "type": "datetimeoffset?", "optional": True}]},
+]
+DEMO_CALLBACKS = [{"name": "demoEvents", "methods": ["demoEvents.progress", "demoEvents.confirm"]}]
 
 
 PARSE_ERROR = -32700
@@ -95,12 +118,12 @@ class SidecarTestCase(harness.SidecarTestCase):
 
 
 class T1_ReadyTests(SidecarTestCase):
-    """The ready marker on stderr, lifecycle.ready on stdout, and the contract's fingerprint."""
+    """The ready marker on stderr, lifecycle.ready on stdout, and the contract's shapes."""
 
     def test_ready_marker(self) -> None:
         r = self.ready
         self.assertCountEqual(r, ["status", "version", "protocolVersion", "pid", "instanceId", "transport",
-                                  "listenInfo", "contracts"])
+                                  "listenInfo", "contracts", "callbacks"])
         self.assertEqual(r["status"], "ok")
         self.assertEqual(r["version"], "1.0.0")
         self.assertEqual(r["protocolVersion"], "1.0")
@@ -108,7 +131,8 @@ class T1_ReadyTests(SidecarTestCase):
         self.assertRegex(r["instanceId"], r"^[0-9a-f]{32}$")
         self.assertEqual(r["transport"], "jsonl")
         self.assertIsNone(r["listenInfo"])
-        self.assertEqual(r["contracts"], [{"name": "demo", "fingerprint": DEMO_FINGERPRINT}])
+        self.assertEqual(r["contracts"], [{"name": "demo", "methods": DEMO_METHODS, "types": DEMO_TYPES}])
+        self.assertEqual(r["callbacks"], DEMO_CALLBACKS)
 
     def test_lifecycle_ready_is_the_first_message(self) -> None:
         note = self.client.wait_notification("lifecycle.ready")
@@ -122,7 +146,9 @@ class T1_ReadyTests(SidecarTestCase):
         out = subprocess.run([PYTHON, str(SIDECAR), "--help"], capture_output=True, timeout=30, text=True)
         self.assertEqual(out.returncode, 0)
         self.assertTrue(out.stdout.lower().startswith("usage: "), out.stdout)
-        self.assertIn(f"demo (fingerprint {DEMO_FINGERPRINT})", out.stdout)
+        self.assertIn("demo: " + ", ".join(m["name"] for m in DEMO_METHODS), out.stdout)
+        self.assertIn("demoEvents: demoEvents.progress, demoEvents.confirm", out.stdout)
+        self.assertNotIn("fingerprint", out.stdout)
         for args in (["--bogus"], ["--log-level", "loud"]):
             with self.subTest(args=args):
                 out = subprocess.run([PYTHON, str(SIDECAR), *args], capture_output=True, timeout=30, text=True)
