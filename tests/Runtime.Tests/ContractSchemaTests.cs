@@ -42,7 +42,7 @@ public class ContractSchemaTests
             string? result = methods[i].TryGetProperty("result", out JsonElement r) ? r.GetString()
                 : methods[i].TryGetProperty("items", out JsonElement it) ? it.GetString() : null;
             Assert.Equal(result, m.Result?.ToString());
-            AssertFields(methods[i].GetProperty("params"), m.Parameters, $"{m.WireName} params");
+            AssertFields(methods[i].GetProperty("params"), m.Parameters, $"{m.WireName} params", members: false);
         }
 
         JsonProperty[] types = [.. root.GetProperty("types").EnumerateObject()];
@@ -56,11 +56,12 @@ public class ContractSchemaTests
             if (t.Kind == TypeSchemaKind.Enum)
                 Assert.Equal(types[i].Value.GetProperty("values").EnumerateArray().Select(v => v.GetString()!), t.Values);
             else
-                AssertFields(types[i].Value.GetProperty("members"), t.Members, t.Name);
+                AssertFields(types[i].Value.GetProperty("members"), t.Members, t.Name, members: true);
         }
     }
 
-    private static void AssertFields(JsonElement described, IReadOnlyList<WireField> fields, string what)
+    // A parameter is optional when described so; a member when it is not described as required.
+    private static void AssertFields(JsonElement described, IReadOnlyList<WireField> fields, string what, bool members)
     {
         JsonElement[] items = [.. described.EnumerateArray()];
         Assert.True(items.Length == fields.Count, $"{what}: {items.Length} described, {fields.Count} in the schema");
@@ -70,7 +71,10 @@ public class ContractSchemaTests
             Assert.Equal(items[i].GetProperty("type").GetString(), fields[i].Type.ToString());
             int number = items[i].TryGetProperty("field", out JsonElement n) ? n.GetInt32() : i + 1;
             Assert.True(number == fields[i].Number, $"{what}.{fields[i].Name}: field {number} described, {fields[i].Number} in the schema");
-            Assert.Equal(items[i].TryGetProperty("optional", out JsonElement o) && o.GetBoolean(), fields[i].IsOptional);
+            bool optional = members
+                ? !(items[i].TryGetProperty("required", out JsonElement r) && r.GetBoolean())
+                : items[i].TryGetProperty("optional", out JsonElement o) && o.GetBoolean();
+            Assert.True(optional == fields[i].IsOptional, $"{what}.{fields[i].Name}: optional {optional} described, {fields[i].IsOptional} in the schema");
         }
     }
 

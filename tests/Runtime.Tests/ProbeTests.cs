@@ -341,7 +341,7 @@ public class ProbeTests
                     if (!holdOpen) socket.Shutdown(SocketShutdown.Both);
                 }
             }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException) // the last: accepting again after Stop
             {
                 _firstRequest.TrySetException(e);
             }

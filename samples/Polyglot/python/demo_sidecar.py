@@ -184,14 +184,16 @@ def fields(members: dict) -> list:
 # its named types, so that the parent checks it against the contract it was built from under the compatibility rules
 # (a changed parameter type fails its start, a method missing here fails at once when called). No fingerprint: that
 # hash is the C# generator's; the shapes say more, and are what the parent compares. The methods the sidecar calls on
-# its parent (demo.work's demoEvents.*) are announced by name under "callbacks": the parent must serve them.
+# its parent (demo.work's demoEvents.*) are announced by name under "callbacks": the parent must serve them. A name
+# alone is an object with only "name" ({"name": "demoEvents.confirm"}): lifecycle.ready, which the parent reads with the
+# typed codec of the announcement, takes objects (the stderr marker also takes bare strings).
 CONTRACTS = [{
     "name": "demo",
     "methods": [{"name": name, "kind": kind, "params": fields(params)} | ({"result": result} if result else {})
                 for name, (_, params, kind, result) in METHODS.items() if name.startswith("demo.")],
     "types": [{"name": name, "kind": "object", "members": fields(members)} for name, members in TYPES.items()],
 }]
-CALLBACKS = [{"name": "demoEvents", "methods": ["demoEvents.progress", "demoEvents.confirm"]}]
+CALLBACKS = [{"name": "demoEvents", "methods": [{"name": "demoEvents.progress"}, {"name": "demoEvents.confirm"}]}]
 
 # ---------------------------------------------------------------------------------------------- the connection
 

@@ -64,7 +64,8 @@ internal static class ContractShapes
         return new ContractSchema(result, types);
     }
 
-    private static WireField Field(SidecarFieldInfo f) => new(f.Name, WireType.Parse(f.Type), f.Number, f.Optional);
+    // A field announced without its number has its position's (the generator's rule for an unpinned field).
+    private static WireField Field(SidecarFieldInfo f, int index) => new(f.Name, WireType.Parse(f.Type), f.Number > 0 ? f.Number : index + 1, f.Optional);
 
     public static void WriteJson(Utf8JsonWriter w, string property, IReadOnlyList<SidecarContractInfo> contracts)
     {
@@ -164,11 +165,9 @@ internal static class ContractShapes
     {
         if (!owner.TryGetProperty(property, out JsonElement list) || list.ValueKind != JsonValueKind.Array) return null;
         var fields = new List<SidecarFieldInfo>();
-        int position = 0;
         foreach (JsonElement f in list.EnumerateArray())
         {
-            position++;
-            int number = f.TryGetProperty("number", out JsonElement n) && n.TryGetInt32(out int x) ? x : position;
+            int number = f.TryGetProperty("number", out JsonElement n) && n.TryGetInt32(out int x) ? x : 0;
             bool optional = f.TryGetProperty("optional", out JsonElement o) && o.ValueKind == JsonValueKind.True;
             fields.Add(new SidecarFieldInfo(Required(f, "name"), Required(f, "type"), number, optional));
         }

@@ -139,7 +139,9 @@ internal static class ServedContracts
     {
         if (diff.IsSame) return null;
         var parts = new List<string>();
-        if (diff.MissingOnServer.Count > 0) parts.Add($"missing on {server}: {string.Join(", ", diff.MissingOnServer)} (calls fail at once)");
+        if (diff.MissingOnServer.Count > 0)
+            parts.Add($"missing on {server}: {string.Join(", ", diff.MissingOnServer)} " +
+                (server == "the sidecar" ? "(calls fail at once)" : $"(the sidecar's calls of {(diff.MissingOnServer.Count == 1 ? "it" : "them")} get 'method not found')"));
         if (diff.MissingOnCaller.Count > 0) parts.Add($"only on {server}: {string.Join(", ", diff.MissingOnCaller)}");
         parts.AddRange(diff.Notes);
         if (!diff.ShapesCompared) parts.Add("the shapes were not announced, so only the methods' presence was compared");

@@ -13,9 +13,9 @@ public sealed record SidecarMethodInfo(string Name, string? Kind = null, IReadOn
 /// <summary>A parameter or a DTO member as announced: wire name, type, field number and whether it may be left out.</summary>
 /// <param name="Name">The wire name.</param>
 /// <param name="Type">The type, written as the contract description writes types (<c>int32</c>, <c>Person?</c>, <c>string[]</c>).</param>
-/// <param name="Number">The field number (Protocol Buffers; the position from 1 unless pinned).</param>
+/// <param name="Number">The field number (Protocol Buffers; the position from 1 unless pinned); 0 when not announced, which means the position.</param>
 /// <param name="Optional">It may be absent on the wire: a defaulted parameter, or a member that is not required.</param>
-public sealed record SidecarFieldInfo(string Name, string Type, int Number, bool Optional = false);
+public sealed record SidecarFieldInfo(string Name, string Type, int Number = 0, bool Optional = false);
 
 /// <summary>A named type of a contract as announced: a DTO with members or an enum with values.</summary>
 /// <param name="Name">Its name in the contract's description.</param>

@@ -239,6 +239,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
                 string? mismatch = CheckContracts(instance);
                 if (mismatch is not null)
                 {
+                    lock (_gate) _lastOutput = instance.StderrTail;
                     await instance.KillAsync().ConfigureAwait(false);
                     await instance.DisposeAsync().ConfigureAwait(false);
                     Fail(mismatch); // a rebuilt contract does not fix itself by restarting

@@ -79,7 +79,7 @@ namespace SidecarKit.Tests.Evolving.Sidecar
         {
             V2.IInventoryEvents events = parent.GetClient<V2.IInventoryEvents>();
             events.Changed(item.Id);
-            // A version 1 parent has no approve: the call fails at once, typed, and the item is saved anyway.
+            // A version 1 parent has no approve: the call gets 'method not found', and the item is saved anyway.
             bool approved;
             try { approved = await events.ApproveAsync(item.Id, ct); }
             catch (SidecarException) { approved = true; }

@@ -64,7 +64,7 @@ DEMO_TYPES = [
                  {"name": "tags", "type": "string[]"}, {"name": "address", "type": "Address?", "optional": True},
                  {"name": "born", "type": "datetimeoffset?", "optional": True}]},
 ]
-DEMO_CALLBACKS = [{"name": "demoEvents", "methods": ["demoEvents.progress", "demoEvents.confirm"]}]
+DEMO_CALLBACKS = [{"name": "demoEvents", "methods": [{"name": "demoEvents.progress"}, {"name": "demoEvents.confirm"}]}]
 
 
 PARSE_ERROR = -32700
