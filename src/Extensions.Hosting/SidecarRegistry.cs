@@ -7,7 +7,12 @@ namespace SidecarKit.Extensions.Hosting;
 /// <param name="Name">Its unique name.</param>
 /// <param name="Configure">Fills its options; runs once, when the supervisor is first needed.</param>
 /// <param name="StartOnDemand">Start on the first call instead of with the host.</param>
-public sealed record SidecarRegistration(string Name, Action<IServiceProvider, SidecarSupervisorOptions> Configure, bool StartOnDemand);
+public sealed record SidecarRegistration(string Name, Action<IServiceProvider, SidecarSupervisorOptions> Configure, bool StartOnDemand)
+{
+    // The contracts AddSidecar<T> named for this sidecar: asked of the supervisor as soon as it exists, so that its
+    // start checks them (a breaking difference fails the host's start, not the first resolve of a client).
+    internal List<Action<SidecarSupervisor>> Contracts { get; } = [];
+}
 
 /// <summary>The supervisors of the sidecars registered in the container, by name.</summary>
 public sealed class SidecarRegistry(IEnumerable<SidecarRegistration> registrations, IServiceProvider services)
@@ -32,6 +37,7 @@ public sealed class SidecarRegistry(IEnumerable<SidecarRegistration> registratio
             registration.Configure(services, options);
             options.Process.LoggerFactory ??= services.GetService(typeof(ILoggerFactory)) as ILoggerFactory;
             var supervisor = new SidecarSupervisor(options);
+            foreach (Action<SidecarSupervisor> expect in registration.Contracts) expect(supervisor);
             _supervisors[name] = supervisor;
             return supervisor;
         }

@@ -34,16 +34,20 @@ public static class SidecarServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrEmpty(name);
         services.TryAddSingleton<SidecarRegistry>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, SidecarHostedService>());
-        bool known = services.Any(d => d.ServiceType == typeof(SidecarRegistration) && d.ImplementationInstance is SidecarRegistration r && r.Name == name);
-        if (!known)
+        SidecarRegistration? registration = services
+            .Select(d => d.ServiceType == typeof(SidecarRegistration) ? d.ImplementationInstance as SidecarRegistration : null)
+            .FirstOrDefault(r => r?.Name == name);
+        if (registration is null)
         {
             if (configure is null) throw new ArgumentNullException(nameof(configure), $"The first registration of sidecar '{name}' must configure it.");
-            services.AddSingleton(new SidecarRegistration(name, (_, options) => configure(options), startOnDemand));
+            registration = new SidecarRegistration(name, (_, options) => configure(options), startOnDemand);
+            services.AddSingleton(registration);
         }
         else if (configure is not null)
         {
             throw new InvalidOperationException($"The sidecar '{name}' is already configured; add more contracts without a configure callback.");
         }
+        registration.Contracts.Add(supervisor => supervisor.GetClient<TContract>()); // checked at every start
         services.AddSingleton(sp => sp.GetRequiredService<SidecarRegistry>().Get(name).GetClient<TContract>());
         return services;
     }

@@ -21,12 +21,35 @@ public class HostingTests
         options.HealthCheck.Enabled = false;
     }
 
+    private static void Inventory(SidecarSupervisorOptions options, string build)
+    {
+        options.Process = CompatibilityTests.Options("jsonl", build, events: "none");
+        options.Process.Name = "second";
+        options.HealthCheck.Enabled = false;
+    }
+
+    private static void Inventory(SidecarSupervisorOptions options) => Inventory(options, "v1");
+
+    [Fact]
+    public async Task A_sidecar_serving_the_registered_contract_incompatibly_fails_the_hosts_start_naming_the_method()
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSidecar<Tests.Evolving.V1.IInventory>("second", o => Inventory(o, "broken"));
+        using IHost host = builder.Build();
+        // No client is resolved before the start: the contract named at registration is what the start checks.
+        var e = await Assert.ThrowsAnyAsync<SidecarException>(() => host.StartAsync());
+        Assert.Contains("inventory.get: the parameter 'id' changed type", e.Message);
+        SidecarSupervisor supervisor = host.Services.GetRequiredService<SidecarRegistry>().Get("second");
+        Assert.Equal(SidecarState.Failed, supervisor.Status.State);
+        Assert.Equal(0, supervisor.Status.RestartCount);
+    }
+
     [Fact]
     public async Task AddSidecar_starts_with_the_host_serves_a_client_reports_health_and_stops_in_reverse_order()
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
         builder.Services.AddSidecar<IDemo>("first", Demo);
-        builder.Services.AddSidecar<IDemoEvents>("second", Demo, startOnDemand: false);
+        builder.Services.AddSidecar<Tests.Evolving.V1.IInventory>("second", Inventory, startOnDemand: false);
         builder.Services.AddHealthChecks().AddSidecarHealthCheck("first");
         using IHost host = builder.Build();
 
