@@ -102,6 +102,11 @@ internal static class DiagnosticDescriptors
         "Derived type of a type on the wire",
         "Type '{0}' derives from '{1}', which contract '{2}' sends or receives: a '{0}' passed as '{1}' would arrive as a '{1}' without the members of '{0}' (polymorphism is not supported yet)");
 
+    // One id, two wordings ({2}): a member or parameter whose number is reserved, or a reserved number that cannot be one.
+    public static readonly DiagnosticDescriptor ReservedFieldNumber = Error("SK0022",
+        "Reserved field number",
+        "Field number {0} of '{1}' {2}");
+
     /// <summary>Whether a diagnostic of this id stops the contract from being generated.</summary>
     public static bool IsError(string id) => ById(id).DefaultSeverity == DiagnosticSeverity.Error;
 
@@ -110,7 +115,7 @@ internal static class DiagnosticDescriptors
         ContractNotPartial, ContractGeneric, ContractNested, InvalidContractName, UnsupportedReturnType, UnsupportedType,
         UnsupportedParameterModifier, MisplacedCancellationToken, DuplicateWireName, GenericMethod, UnsupportedMember,
         NoConstructor, DuplicateMemberName, StreamParameter, InvalidMethodName, InvalidFieldNumber, DuplicateContractName,
-        BaseInterface, MissingCancellationToken, UnsealedType, TruncatedDerivedType,
+        BaseInterface, MissingCancellationToken, UnsealedType, TruncatedDerivedType, ReservedFieldNumber,
     };
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

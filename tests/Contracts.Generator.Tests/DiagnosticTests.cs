@@ -29,6 +29,11 @@ public class DiagnosticTests
         { "SK0016", "Note", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Pinned value); } public sealed record Pinned([property: SidecarField(19500)] string Note);""" },
         // The second contract with the name is reported (at its attribute); the first, IOk, is generated.
         { "SK0017", "SidecarKit.SidecarContract", """[SidecarContract("c")] public partial interface IOk { Task PingAsync(CancellationToken ct); } [SidecarKit.SidecarContract("c")] public partial interface IC { Task PongAsync(CancellationToken ct); }""" },
+        // A number [SidecarReserved] keeps for a removed field: a member landing on it by position, a parameter pinned to
+        // it, and a number that cannot be reserved at all (reported at the attribute).
+        { "SK0022", "Quantity", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Order value); } [SidecarReserved(2)] public sealed record Order(string Id, int Quantity);""" },
+        { "SK0022", "quantity", """[SidecarContract("c")] public partial interface IC { [SidecarReserved(3)] Task SetAsync(string id, [SidecarField(3)] int quantity); }""" },
+        { "SK0022", "19001", """[SidecarContract("c")] public partial interface IC { [SidecarReserved(2, 19001)] Task SetAsync(string id); }""" },
         { "SK0018", "IDisposable", """[SidecarContract("c")] public partial interface IC : IDisposable { Task PingAsync(CancellationToken ct); }""" },
         // Info and warning: the contract is still generated.
         { "SK0019", "PingAsync", """[SidecarContract("c")] public partial interface IC { Task PingAsync(); }""" },
@@ -86,6 +91,54 @@ public class DiagnosticTests
         var (output, diagnostics, _) = GeneratorHarness.Run("using SidecarKit;\nnamespace D;\n[SidecarContract(\"c\")] public partial interface IC { " + method + " }");
         string[] actual = [.. diagnostics.Select(d => d.Id + " " + Flagged(output, d))];
         Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Reserved_numbers_are_errors_only_where_a_member_or_parameter_lands_on_one()
+    {
+        var (output, diagnostics, result) = GeneratorHarness.Run("""
+            using SidecarKit;
+            namespace D;
+            [SidecarContract("c")]
+            public partial interface IC
+            {
+                [SidecarReserved(1, 4)] Task SetAsync([SidecarField(2)] string id, [SidecarField(3)] int count, CancellationToken ct);
+                [SidecarReserved(2)] Task PutAsync(string id, int count, CancellationToken ct);
+                Task SendAsync(Order order, Line line, CancellationToken ct);
+            }
+            [SidecarReserved(2, 5)] public sealed record Order(string Id, [property: SidecarField(3)] int Quantity);
+            [SidecarReserved(0, 1)] public sealed record Line([property: SidecarField(2)] string Sku);
+            """);
+        // Pinned elsewhere, or positional off the reserved numbers: no error (SetAsync, Order's Id at 1 and Quantity pinned
+        // off 2). PutAsync's count at position 2 and Line's invalid 0 are the errors (Sku is pinned off the valid 1).
+        Assert.Equal(["SK0022 count", "SK0022 SidecarReserved(0, 1)"], diagnostics.Select(d => d.Id + " " + Flagged(output, d)));
+        Assert.Equal("Field number 2 of 'PutAsync(count)' is reserved ([SidecarReserved]): a removed field's number must not be reused; pin this one with [SidecarField] to another number",
+            diagnostics[0].GetMessage());
+        Assert.Equal("Field number 0 of 'D.Line' cannot be reserved ([SidecarReserved]): it is out of range, use 1 to 536870911", diagnostics[1].GetMessage());
+        Assert.Empty(result.Results[0].GeneratedSources);
+    }
+
+    [Fact]
+    public void Reserved_numbers_go_into_the_schema_sorted_once_and_only_where_declared()
+    {
+        var (output, diagnostics, result) = GeneratorHarness.Run("""
+            using SidecarKit;
+            namespace D;
+            [SidecarContract("c")]
+            public partial interface IC
+            {
+                [SidecarReserved(4, 1, 4)] Task SetAsync([SidecarField(2)] string id, [SidecarField(3)] int count, CancellationToken ct);
+                Task SendAsync(Order order, CancellationToken ct);
+            }
+            [SidecarReserved(2)] public sealed record Order(string Id, [property: SidecarField(3)] int Quantity);
+            """);
+        Assert.Empty(diagnostics);
+        string source = Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString();
+        string Line(string start) => source.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(start, StringComparison.Ordinal));
+        Assert.EndsWith(", 3) }, null, new int[] { 1, 4 }),", Line("new(\"c.set\""));
+        Assert.EndsWith("}, null),", Line("new(\"c.send\""));   // no attribute, no argument: emitted as before
+        Assert.EndsWith("}, new int[] { 2 }),", Line("new(\"Order\""));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
     }
 
     [Fact]

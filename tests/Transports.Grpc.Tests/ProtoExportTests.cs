@@ -98,10 +98,31 @@ public class ProtoExportTests
     public void SidecarField_pins_field_numbers_and_the_rest_stay_positional()
     {
         string text = ProtoExporter.Export(D<IPinned>()).Text;
-        Assert.Contains("message PlaceRequest {\n  string customer = 2;\n  int32 quantity = 1;\n}", text);
-        Assert.Contains("message Order {\n  string id = 7;\n  int32 quantity = 2;\n  string customer = 3;\n}", text);
+        Assert.Contains("message PlaceRequest {\n  reserved 3, 4;\n  string customer = 2;\n  int32 quantity = 1;\n}", text);
+        Assert.Contains("message Order {\n  reserved 5;\n  string id = 7;\n  int32 quantity = 2;\n  string customer = 3;\n}", text);
         Assert.Contains("\"field\":7", D<IPinned>().DescriptionJson);
         Assert.DoesNotContain("\"field\"", D<IDemo>().DescriptionJson); // unpinned contracts keep their fingerprints
+    }
+
+    [Fact]
+    public void SidecarReserved_numbers_are_the_first_line_of_the_message_and_protoc_refuses_to_reuse_them()
+    {
+        ProtoFile file = ProtoExporter.Export(D<IPinned>());
+        Assert.Equal([3, 4], D<IPinned>().Schema.Methods[0].ReservedNumbers);
+        Assert.Equal([5], D<IPinned>().Schema.FindType("Order")!.ReservedNumbers);
+        Assert.Empty(D<IDemo>().Schema.Methods[0].ReservedNumbers);   // none declared: no reserved line anywhere
+        Assert.DoesNotContain("reserved", ProtoExporter.Export(D<IDemo>()).Text);
+        Assert.DoesNotContain("\"reserved\"", D<IPinned>().DescriptionJson);   // not part of the description nor the fingerprint
+        // The line means what it says: the same file with a field on a reserved number does not compile.
+        InTemporaryDirectory(dir =>
+        {
+            string reused = file.Text.Replace("string customer = 3;", "string customer = 5;", StringComparison.Ordinal);
+            Assert.NotEqual(file.Text, reused);
+            File.WriteAllText(Path.Combine(dir, file.FileName), reused);
+            (int code, string errors) = Protoc(dir, file.FileName);
+            Assert.NotEqual(0, code);
+            Assert.Contains("reserved", errors, StringComparison.OrdinalIgnoreCase);
+        });
     }
 
     [Fact]

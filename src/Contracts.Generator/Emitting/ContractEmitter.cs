@@ -239,7 +239,7 @@ internal static class ContractEmitter
         foreach (MethodModel m in c.Methods)
         {
             string parameters = string.Join(", ", m.Parameters.Select((p, i) => Field(p.WireName, p.Type.Shape, FieldNumbers.Effective(p.Field, i), p.IsOptional)));
-            w.Line($"            new({Naming.Literal(m.WireName)}, global::SidecarKit.MethodKind.{m.Kind}, new {Schema}WireField[] {{ {parameters} }}, {(m.Result is null ? "null" : m.Result.Shape.Expression)}),");
+            w.Line($"            new({Naming.Literal(m.WireName)}, global::SidecarKit.MethodKind.{m.Kind}, new {Schema}WireField[] {{ {parameters} }}, {(m.Result is null ? "null" : m.Result.Shape.Expression)}{ReservedArgument(m.Reserved)}),");
         }
         w.Line("        },");
         w.Line($"        new {Schema}TypeSchema[]");
@@ -248,10 +248,15 @@ internal static class ContractEmitter
         {
             string members = string.Join(", ", t.Members.Select(f => Field(f.Name, f.Shape, f.Number, f.IsOptional)));
             string values = string.Join(", ", t.Values.Select(Naming.Literal));
-            w.Line($"            new({Naming.Literal(t.Name)}, {Schema}TypeSchemaKind.{(t.IsEnum ? "Enum" : "Object")}, new {Schema}WireField[] {{ {members} }}, new string[] {{ {values} }}),");
+            w.Line($"            new({Naming.Literal(t.Name)}, {Schema}TypeSchemaKind.{(t.IsEnum ? "Enum" : "Object")}, new {Schema}WireField[] {{ {members} }}, new string[] {{ {values} }}{ReservedArgument(t.Reserved)}),");
         }
         w.Line("        }));");
     }
+
+    // The reserved field numbers ([SidecarReserved]) as the schema records' last argument; nothing when there are none,
+    // so the schema of a contract without them is emitted as before.
+    private static string ReservedArgument(EquatableArray<int> reserved)
+        => reserved.Count == 0 ? "" : ", new int[] { " + string.Join(", ", reserved.Select(n => n.ToString(CultureInfo.InvariantCulture))) + " }";
 
     // An optional parameter is laid out like a nullable one (proto3 `optional`): its absence is what applies the default.
     private static WireShape OptionalAsNullable(ParameterModel p) => p.IsOptional ? WireShape.NullableOf(p.Type.Shape) : p.Type.Shape;

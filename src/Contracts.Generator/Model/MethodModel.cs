@@ -12,6 +12,7 @@ internal enum ReturnShape
 }
 
 /// <summary>One contract method.</summary>
+/// <param name="Reserved">The parameters' field numbers reserved with <c>[SidecarReserved]</c>, sorted (empty for none).</param>
 internal sealed record MethodModel(
     string Name,
     string WireName,
@@ -21,7 +22,8 @@ internal sealed record MethodModel(
     EquatableArray<ParameterModel> Parameters,
     string? CancellationTokenName,
     int TimeoutMilliseconds,
-    bool Idempotent)
+    bool Idempotent,
+    EquatableArray<int> Reserved)
 {
     /// <summary>The generated args struct's name.</summary>
     public string ArgsTypeName => "__" + Name + "_Args";

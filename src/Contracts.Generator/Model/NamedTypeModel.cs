@@ -4,4 +4,5 @@ namespace SidecarKit.Generator.Model;
 internal sealed record FieldModel(string Name, WireShape Shape, int Number, bool IsOptional);
 
 /// <summary>A DTO (<see cref="Members"/>) or an enum (<see cref="Values"/>) of the contract, under its description name.</summary>
-internal sealed record NamedTypeModel(string Name, bool IsEnum, EquatableArray<FieldModel> Members, EquatableArray<string> Values);
+/// <param name="Reserved">A DTO's field numbers reserved with <c>[SidecarReserved]</c>, sorted (empty for none).</param>
+internal sealed record NamedTypeModel(string Name, bool IsEnum, EquatableArray<FieldModel> Members, EquatableArray<string> Values, EquatableArray<int> Reserved);

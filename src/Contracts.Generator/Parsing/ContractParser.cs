@@ -168,7 +168,8 @@ internal static class ContractParser
             resultType = null; // SK0010 already
         TypeRef? result = resultType is null ? null : types.Resolve(resultType, method.Name + " (result)", location);
 
-        // Parameters.
+        // Parameters, and the numbers of removed ones that must not be reused ([SidecarReserved]).
+        EquatableArray<int> reserved = FieldNumbers.Reserved(method, method.Name, location, diagnostics);
         var parameters = new List<ParameterModel>();
         string? ctName = null;
         for (int i = 0; i < method.Parameters.Length; i++)
@@ -205,6 +206,9 @@ internal static class ContractParser
                 p.HasExplicitDefaultValue ? TypeResolver.DefaultValue(p) : null, FieldNumbers.Of(p)));
             if (FieldNumbers.Check(parameters, x => x.Field) is { } problem)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidFieldNumber, pLocation, p.Name, method.Name, problem));
+            else if (FieldNumbers.Effective(parameters[parameters.Count - 1].Field, parameters.Count - 1) is int number && reserved.Contains(number))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedFieldNumber, pLocation,
+                    number.ToString(System.Globalization.CultureInfo.InvariantCulture), method.Name + "(" + p.Name + ")", FieldNumbers.ReusedProblem));
         }
 
         // [SidecarMethod]
@@ -235,7 +239,7 @@ internal static class ContractParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingCancellationToken, location, method.Name));
 
         string returnText = TypeResolver.Display(method.ReturnType);
-        return new MethodModel(method.Name, wireName, shape.Value, result, returnText, parameters.ToEquatableArray(), ctName, timeout, idempotent);
+        return new MethodModel(method.Name, wireName, shape.Value, result, returnText, parameters.ToEquatableArray(), ctName, timeout, idempotent, reserved);
     }
 
     /// <summary>The contract description (what <c>--describe json</c> prints) and its fingerprint, a hash of the wire shape.</summary>

@@ -222,7 +222,7 @@ internal sealed class TypeResolver
         _codecs[key] = new CodecModel(name, key, CodecKind.Enum, null, type.ToDisplayString(), EquatableArray<MemberModel>.Empty,
             members.ToEquatableArray(), underlying, 0, true);
         _typeDescriptions[wire] = "{\"kind\":\"enum\",\"values\":[" + string.Join(",", members.Select(m => Json.Quote(m.WireName))) + "]}";
-        _namedTypes[wire] = new NamedTypeModel(wire, true, EquatableArray<FieldModel>.Empty, members.Select(m => m.WireName).ToEquatableArray());
+        _namedTypes[wire] = new NamedTypeModel(wire, true, EquatableArray<FieldModel>.Empty, members.Select(m => m.WireName).ToEquatableArray(), EquatableArray<int>.Empty);
         return (name, WireShape.Named(wire));
     }
 
@@ -266,7 +266,9 @@ internal sealed class TypeResolver
 
         var members = new List<MemberModel>();
         var wireNames = new Dictionary<string, string>();
-        bool failed = false;
+        int diagnosticsBefore = _diagnostics.Count;
+        EquatableArray<int> reserved = FieldNumbers.Reserved(type, display, type.Locations.FirstOrDefault() ?? location, _diagnostics);
+        bool failed = _diagnostics.Count > diagnosticsBefore;
         foreach (IPropertySymbol p in properties)
         {
             IParameterSymbol? param = ctor.Parameters.FirstOrDefault(x => string.Equals(x.Name, p.Name, System.StringComparison.OrdinalIgnoreCase));
@@ -302,6 +304,12 @@ internal sealed class TypeResolver
                 _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidFieldNumber, p.Locations.FirstOrDefault() ?? location, p.Name, display, problem));
                 failed = true;
             }
+            else if (FieldNumbers.Effective(members[members.Count - 1].Field, members.Count - 1) is int number && reserved.Contains(number))
+            {
+                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedFieldNumber, p.Locations.FirstOrDefault() ?? location,
+                    number.ToString(CultureInfo.InvariantCulture), display + "." + p.Name, FieldNumbers.ReusedProblem));
+                failed = true;
+            }
         }
         if (failed) return null;
 
@@ -311,7 +319,7 @@ internal sealed class TypeResolver
             "{\"name\":" + Json.Quote(m.WireName) + ",\"type\":" + Json.Quote(m.Type.WireType) + (m.IsRequired ? ",\"required\":true" : "")
             + (m.Field != 0 ? ",\"field\":" + m.Field.ToString(CultureInfo.InvariantCulture) : "") + "}")) + "]}";
         _namedTypes[wire] = new NamedTypeModel(wire, false, members.Select((m, i) =>
-            new FieldModel(m.WireName, m.Type.Shape, FieldNumbers.Effective(m.Field, i), !m.IsRequired)).ToEquatableArray(), EquatableArray<string>.Empty);
+            new FieldModel(m.WireName, m.Type.Shape, FieldNumbers.Effective(m.Field, i), !m.IsRequired)).ToEquatableArray(), EquatableArray<string>.Empty, reserved);
         return (className, WireShape.Named(wire));
     }
 

@@ -23,7 +23,16 @@ public sealed record ContractSchema(IReadOnlyList<MethodSchema> Methods, IReadOn
 /// <param name="Kind">The call shape.</param>
 /// <param name="Parameters">The parameters, in order.</param>
 /// <param name="Result">The result (or, for a stream, the item) type; <see langword="null"/> for none.</param>
-public sealed record MethodSchema(string WireName, MethodKind Kind, IReadOnlyList<WireField> Parameters, WireType? Result);
+/// <param name="Reserved">
+/// The parameters' field numbers reserved with <c>[SidecarReserved]</c> (removed parameters' numbers, never reused), in
+/// ascending order; <see langword="null"/> for none. Read <see cref="ReservedNumbers"/>.
+/// </param>
+public sealed record MethodSchema(string WireName, MethodKind Kind, IReadOnlyList<WireField> Parameters, WireType? Result,
+    IReadOnlyList<int>? Reserved = null)
+{
+    /// <summary>The reserved field numbers of the request (<see cref="Reserved"/>, empty for none).</summary>
+    public IReadOnlyList<int> ReservedNumbers => Reserved ?? [];
+}
 
 /// <summary>What a <see cref="TypeSchema"/> defines.</summary>
 public enum TypeSchemaKind
@@ -39,4 +48,13 @@ public enum TypeSchemaKind
 /// <param name="Kind">A DTO or an enum.</param>
 /// <param name="Members">A DTO's members, in wire order (empty for enums).</param>
 /// <param name="Values">An enum's values' wire names (empty for DTOs).</param>
-public sealed record TypeSchema(string Name, TypeSchemaKind Kind, IReadOnlyList<WireField> Members, IReadOnlyList<string> Values);
+/// <param name="Reserved">
+/// A DTO's field numbers reserved with <c>[SidecarReserved]</c> (removed members' numbers, never reused), in ascending
+/// order; <see langword="null"/> for none. Read <see cref="ReservedNumbers"/>.
+/// </param>
+public sealed record TypeSchema(string Name, TypeSchemaKind Kind, IReadOnlyList<WireField> Members, IReadOnlyList<string> Values,
+    IReadOnlyList<int>? Reserved = null)
+{
+    /// <summary>The reserved field numbers (<see cref="Reserved"/>, empty for none).</summary>
+    public IReadOnlyList<int> ReservedNumbers => Reserved ?? [];
+}

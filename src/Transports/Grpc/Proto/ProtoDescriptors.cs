@@ -124,6 +124,8 @@ internal static class ProtoDescriptors
             proto.Message(4, en);
         }
         foreach (string oneof in oneofs) proto.Message(8, new ProtoBuilder().String(1, oneof));
+        // reserved n; is a ReservedRange [n, n + 1), as protoc writes it.
+        foreach (int n in message.Reserved ?? []) proto.Message(9, new ProtoBuilder().Int(1, n).Int(2, n + 1));
         return proto;
     }
 

@@ -115,8 +115,11 @@ public static class ProtoExporter
         foreach (ProtoMessageDecl message in model.Messages)
         {
             text.Append("\nmessage ").Append(message.Name).Append(" {");
-            if (message.Fields.Count == 0 && message.Enums is not { Count: > 0 }) { text.Append("}\n"); continue; }
+            if (message.Fields.Count == 0 && message.Enums is not { Count: > 0 } && message.Reserved is not { Count: > 0 }) { text.Append("}\n"); continue; }
             text.Append('\n');
+            // Removed fields' numbers ([SidecarReserved]): protoc then refuses any field given one of them again.
+            if (message.Reserved is { Count: > 0 } reserved)
+                text.Append("  reserved ").Append(string.Join(", ", reserved.Select(n => n.ToString(CultureInfo.InvariantCulture)))).Append(";\n");
             foreach (ProtoEnumDecl e in message.Enums ?? [])
             {
                 text.Append("  enum ").Append(e.Name).Append(" {\n");
@@ -152,7 +155,7 @@ public static class ProtoExporter
                 var fields = new List<ProtoFieldDecl>();
                 foreach (WireField p in m.Parameters)
                     fields.Add(Field(p.Type, Snake(p.Name), p.Number, p.IsOptional));
-                _messages.Add(new ProtoMessageDecl(request, fields));
+                _messages.Add(new ProtoMessageDecl(request, fields, Reserved: m.ReservedNumbers));
 
                 bool stream = m.Kind == MethodKind.ServerStream;
                 string response;
@@ -174,7 +177,7 @@ public static class ProtoExporter
                 var fields = new List<ProtoFieldDecl>();
                 foreach (WireField member in t.Members)
                     fields.Add(Field(member.Type, Snake(member.Name), member.Number, optional: false));
-                _messages.Add(new ProtoMessageDecl(_typeNames[t.Name], fields));
+                _messages.Add(new ProtoMessageDecl(_typeNames[t.Name], fields, Reserved: t.ReservedNumbers));
             }
 
             string service = ServiceName(contract.Name);

@@ -16,7 +16,8 @@ internal sealed record ProtoServiceDecl(string Name, IReadOnlyList<ProtoRpcDecl>
 /// <summary>An rpc; <see cref="Request"/> and <see cref="Response"/> are type references as in <see cref="ProtoFieldDecl.Type"/>.</summary>
 internal sealed record ProtoRpcDecl(string Name, string Request, string Response, bool ServerStreaming);
 
-internal sealed record ProtoMessageDecl(string Name, IReadOnlyList<ProtoFieldDecl> Fields, IReadOnlyList<ProtoEnumDecl>? Enums = null);
+internal sealed record ProtoMessageDecl(string Name, IReadOnlyList<ProtoFieldDecl> Fields, IReadOnlyList<ProtoEnumDecl>? Enums = null,
+    IReadOnlyList<int>? Reserved = null);
 
 internal sealed record ProtoEnumDecl(string Name, IReadOnlyList<KeyValuePair<string, int>> Values);
 
