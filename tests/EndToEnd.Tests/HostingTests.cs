@@ -34,7 +34,7 @@ public class HostingTests
     public async Task A_sidecar_serving_the_registered_contract_incompatibly_fails_the_hosts_start_naming_the_method()
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
-        builder.Services.AddSidecar<Tests.Evolving.V1.IInventory>("second", o => Inventory(o, "broken"));
+        builder.Services.AddSidecar<global::SidecarKit.Tests.Evolving.V1.IInventory>("second", o => Inventory(o, "broken"));
         using IHost host = builder.Build();
         // No client is resolved before the start: the contract named at registration is what the start checks.
         var e = await Assert.ThrowsAnyAsync<SidecarException>(() => host.StartAsync());
@@ -49,7 +49,7 @@ public class HostingTests
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
         builder.Services.AddSidecar<IDemo>("first", Demo);
-        builder.Services.AddSidecar<Tests.Evolving.V1.IInventory>("second", Inventory, startOnDemand: false);
+        builder.Services.AddSidecar<global::SidecarKit.Tests.Evolving.V1.IInventory>("second", Inventory, startOnDemand: false);
         builder.Services.AddHealthChecks().AddSidecarHealthCheck("first");
         using IHost host = builder.Build();
 
