@@ -15,6 +15,8 @@ internal sealed class MissingMethodsChannel(RpcChannel inner, FrozenSet<string> 
 
     public override TimeSpan DefaultCallTimeout => inner.DefaultCallTimeout;
 
+    internal override string? RpcSystem => inner.RpcSystem;
+
     public override Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
         => missing.Contains(method.WireName)
             ? Task.FromException<TResult>(Refuse(method))

@@ -56,6 +56,8 @@ internal sealed class ProcessBoundChannel(SidecarProcess owner, RpcChannel inner
 
     public override TimeSpan DefaultCallTimeout => inner.DefaultCallTimeout;
 
+    internal override string? RpcSystem => inner.RpcSystem;
+
     public override void Notify<TArgs>(MethodDescriptor method, TArgs args) => inner.Notify(method, args);
 
     // A failure other than the call's own outcome (a broken connection), while the process is gone or going: the

@@ -33,18 +33,24 @@ internal abstract class InboundCall : IThreadPoolWorkItem
 
     public virtual void AddCredit(int credit) { }
 
+    /// <summary>The trace context the request carried, read only while telemetry listens.</summary>
+    public Diagnostics.RpcTraceContext Trace { get; init; }
+
     public void Execute() => _ = RunAsync();
 
     protected abstract Task RunCoreAsync();
 
     private async Task RunAsync()
     {
+        Diagnostics.CallTelemetry? telemetry = Diagnostics.CallTelemetry.StartServer(Method, Connection.Protocol.RpcSystem, Trace);
         try
         {
             await RunCoreAsync().ConfigureAwait(false);
+            telemetry?.Stop(null);
         }
         catch (Exception e)
         {
+            telemetry?.Stop(e);
             bool cancelled = _cts.IsCancellationRequested;
             if (RpcError.IsUnexpected(e, cancelled)) Connection.Log.LogHandlerFailed(e, Method);
             RpcError error = RpcError.FromException(e, cancelled);

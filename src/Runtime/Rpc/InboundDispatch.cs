@@ -34,6 +34,10 @@ internal abstract class InboundDispatch
         }
     }
 
+    // Looked for only while something listens: otherwise the context is not needed, and finding it costs a scan.
+    private protected static Diagnostics.RpcTraceContext TraceOf(RpcConnection connection, in RpcMessage message)
+        => Diagnostics.SidecarTelemetry.Enabled ? connection.Protocol.ReadTraceContext(in message) : default;
+
     /// <summary>Binds handlers to connections.</summary>
     public sealed class Binder : IRpcMethodBinder<InboundDispatch>
     {
@@ -58,7 +62,7 @@ internal abstract class InboundDispatch
         public override void Dispatch(RpcConnection connection, in RpcMessage message)
         {
             if (TryReadArgs(connection, in message, out TArgs args))
-                connection.Requests.Run(new InboundUnaryCall<TArgs, TResult, TCodec>(connection, message.Id, Method, args, implementation));
+                connection.Requests.Run(new InboundUnaryCall<TArgs, TResult, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message) });
         }
     }
 
@@ -81,7 +85,7 @@ internal abstract class InboundDispatch
                 return;
             }
             if (TryReadArgs(connection, in message, out TArgs args))
-                connection.Requests.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, implementation));
+                connection.Requests.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message) });
         }
     }
 }

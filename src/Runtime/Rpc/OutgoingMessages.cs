@@ -10,10 +10,10 @@ internal interface IOutgoingMessage
     void Write(RpcProtocol protocol, IBufferWriter<byte> output);
 }
 
-internal readonly struct RequestMessage<TArgs>(RequestId id, string method, TArgs args) : IOutgoingMessage
+internal readonly struct RequestMessage<TArgs>(RequestId id, string method, TArgs args, Diagnostics.RpcTraceContext trace = default) : IOutgoingMessage
     where TArgs : struct, IWireArgs<TArgs>
 {
-    public void Write(RpcProtocol protocol, IBufferWriter<byte> output) => protocol.WriteRequest(output, id, method, in args);
+    public void Write(RpcProtocol protocol, IBufferWriter<byte> output) => protocol.WriteRequest(output, id, method, in args, trace);
 }
 
 internal readonly struct ResultMessage<T, TCodec>(RequestId id, T value) : IOutgoingMessage

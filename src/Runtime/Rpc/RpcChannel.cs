@@ -15,11 +15,41 @@ public abstract class RpcChannel
     /// </summary>
     public virtual TimeSpan DefaultCallTimeout => TimeSpan.FromSeconds(30);
 
-    /// <summary>Calls a method and returns its result; its deadline is resolved here (see <see cref="RpcCallOptions.For"/>).</summary>
+    /// <summary>
+    /// Calls a method and returns its result; its deadline is resolved here (see <see cref="RpcCallOptions.For"/>), and
+    /// so is its client span and its measurements, when anything listens (<see cref="Diagnostics.SidecarTelemetry"/>).
+    /// </summary>
     public Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TResult>
-        => InvokeAsync<TArgs, TResult, TCodec>(method, args, RpcCallOptions.For(method, DefaultCallTimeout), cancellationToken);
+    {
+        RpcCallOptions options = RpcCallOptions.For(method, DefaultCallTimeout);
+        return Diagnostics.SidecarTelemetry.Enabled
+            ? InvokeObservedAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken)
+            : InvokeAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken);
+    }
+
+    // The span is current while the transport sends, so the transport sends its context along.
+    private async Task<TResult> InvokeObservedAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TResult>
+    {
+        Diagnostics.CallTelemetry? telemetry = Diagnostics.CallTelemetry.StartClient(method.WireName, RpcSystem);
+        try
+        {
+            TResult result = await InvokeAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken).ConfigureAwait(false);
+            telemetry?.Stop(null);
+            return result;
+        }
+        catch (Exception e)
+        {
+            telemetry?.Stop(e);
+            throw;
+        }
+    }
+
+    /// <summary>The <c>rpc.system</c> of the calls made here, for telemetry; null when not known yet (a restarting sidecar's).</summary>
+    internal virtual string? RpcSystem => null;
 
     /// <summary>Calls a method and returns its result, within the deadline in <paramref name="options"/>.</summary>
     public abstract Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
@@ -30,7 +60,40 @@ public abstract class RpcChannel
     public IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TItem>
-        => InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, RpcCallOptions.For(method, DefaultCallTimeout), cancellationToken);
+    {
+        IAsyncEnumerable<TItem> items = InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, RpcCallOptions.For(method, DefaultCallTimeout), cancellationToken);
+        return Diagnostics.SidecarTelemetry.Enabled ? ObserveStream(method, items, cancellationToken) : items;
+    }
+
+    // The span covers the whole stream, from the first MoveNextAsync (which sends the request) to its end.
+    private async IAsyncEnumerable<TItem> ObserveStream<TItem>(MethodDescriptor method, IAsyncEnumerable<TItem> items,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Diagnostics.CallTelemetry? telemetry = Diagnostics.CallTelemetry.StartClient(method.WireName, RpcSystem);
+        Exception? failure = null;
+        IAsyncEnumerator<TItem> enumerator = items.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false)) break;
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                    throw;
+                }
+                yield return enumerator.Current;
+            }
+        }
+        finally
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+            telemetry?.Stop(failure);
+        }
+    }
 
     /// <summary>Calls a method whose result is a stream, within the deadline in <paramref name="options"/>. The call starts when the stream is enumerated.</summary>
     public abstract IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)

@@ -148,7 +148,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         ValueTask send;
         try
         {
-            send = SendAsync(new RequestMessage<TArgs>(RequestId.FromNumber(call.Id), method.WireName, args));
+            send = SendAsync(new RequestMessage<TArgs>(RequestId.FromNumber(call.Id), method.WireName, args, OutgoingTrace));
         }
         catch (Exception e)
         {
@@ -167,8 +167,14 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     /// <inheritdoc />
     public override TimeSpan DefaultCallTimeout => Options.DefaultCallTimeout;
 
+    internal override string? RpcSystem => Protocol.RpcSystem;
+
+    // The context sent with a request: the current activity's, unless the options keep it home.
+    private Diagnostics.RpcTraceContext OutgoingTrace => Options.PropagateTraceContext ? Diagnostics.RpcTraceContext.Current : default;
+
     /// <inheritdoc />
-    public override void Notify<TArgs>(MethodDescriptor method, TArgs args) => Notify(method.WireName, args);
+    public override void Notify<TArgs>(MethodDescriptor method, TArgs args)
+        => SendAndForget(new RequestMessage<TArgs>(RequestId.None, method.WireName, args, OutgoingTrace), method.WireName);
 
     /// <summary>Sends a notification by wire name (for protocol-level messages such as <c>lifecycle.ready</c>).</summary>
     public void Notify<TArgs>(string method, TArgs args) where TArgs : struct, IWireArgs<TArgs>
@@ -204,7 +210,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         call.RegisterCancellation(token);
         try
         {
-            await SendAsync(new RequestMessage<TArgs>(RequestId.FromNumber(call.Id), call.Method.WireName, args)).ConfigureAwait(false);
+            await SendAsync(new RequestMessage<TArgs>(RequestId.FromNumber(call.Id), call.Method.WireName, args, OutgoingTrace)).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -28,4 +28,12 @@ public sealed class RpcConnectionOptions
     /// connection closed (with the reason logged). Default 30 seconds; <see cref="Timeout.InfiniteTimeSpan"/> waits forever.
     /// </summary>
     public TimeSpan StalledOutputTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Whether requests and notifications carry the current activity's W3C trace context (<c>params._meta</c> on
+    /// JSON-RPC, a trailing <c>_meta</c> map on MessagePack-RPC), so the other side's spans join the trace. Default
+    /// <see langword="true"/>; turn it off for a peer that refuses unknown params (a StreamJsonRpc server without
+    /// flexible argument matching). Nothing is sent while there is no current activity.
+    /// </summary>
+    public bool PropagateTraceContext { get; set; } = true;
 }

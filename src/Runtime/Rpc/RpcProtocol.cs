@@ -28,9 +28,18 @@ public abstract class RpcProtocol
     /// <summary>Releases what a message holds (a rented buffer). Called once per message after it was handled.</summary>
     public virtual void Release(in RpcMessage message) { }
 
-    /// <summary>Writes a request (or, when <paramref name="id"/> is <see cref="RequestId.None"/>, a notification).</summary>
-    public abstract void WriteRequest<TArgs>(IBufferWriter<byte> output, RequestId id, string method, in TArgs args)
+    /// <summary>
+    /// Writes a request (or, when <paramref name="id"/> is <see cref="RequestId.None"/>, a notification), with the trace
+    /// context <paramref name="trace"/> when it is not empty (see <see cref="Diagnostics.RpcTraceContext"/>).
+    /// </summary>
+    public abstract void WriteRequest<TArgs>(IBufferWriter<byte> output, RequestId id, string method, in TArgs args, Diagnostics.RpcTraceContext trace = default)
         where TArgs : struct, IWireArgs<TArgs>;
+
+    /// <summary>The trace context a request or notification carries; empty when it carries none.</summary>
+    public virtual Diagnostics.RpcTraceContext ReadTraceContext(in RpcMessage message) => default;
+
+    /// <summary>The <c>rpc.system</c> that telemetry reports for this protocol (<c>jsonrpc</c>, <c>msgpack-rpc</c>).</summary>
+    public virtual string RpcSystem => Name;
 
     /// <summary>Writes a successful response.</summary>
     public abstract void WriteResult<T, TCodec>(IBufferWriter<byte> output, RequestId id, T value)

@@ -360,7 +360,18 @@ public sealed class SidecarSupervisor : IAsyncDisposable
     }
 
     // The contracts asked for so far, checked against the new instance (which logs the compatible differences once).
-    private string? CheckContracts(SidecarProcess instance)
+    /// <summary>The <c>rpc.system</c> of the current instance's channel, for telemetry; null while none is ready.</summary>
+    internal string? CurrentRpcSystem
+    {
+        get
+        {
+            SidecarProcess? current;
+            lock (_gate) current = _current;
+            return current is { IsReady: true, IsPlain: false } ? current.Channel.RpcSystem : null;
+        }
+    }
+
+        private string? CheckContracts(SidecarProcess instance)
     {
         List<ContractDescriptor> contracts;
         lock (_gate) contracts = [.. _contracts];

@@ -15,6 +15,8 @@ internal sealed class SupervisedChannel(SidecarSupervisor owner) : RpcChannel
 {
     public override TimeSpan DefaultCallTimeout => owner.Options.Process.Connection.DefaultCallTimeout;
 
+    internal override string? RpcSystem => owner.CurrentRpcSystem;
+
     public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
         for (int attempt = 0; ; attempt++)

@@ -281,6 +281,44 @@ public sealed class JsonRpcProtocol : RpcProtocol
     }
 
     /// <inheritdoc />
+    public override string RpcSystem => "jsonrpc";
+
+    /// <inheritdoc />
+    /// <remarks>The context is <c>params._meta</c> (<c>traceparent</c>, <c>tracestate</c>), the convention of MCP.</remarks>
+    public override Diagnostics.RpcTraceContext ReadTraceContext(in RpcMessage message)
+    {
+        ReadOnlySpan<byte> payload = message.Payload.Span;
+        if (payload.IndexOf("\"_meta\""u8) < 0) return default;
+        var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = _options.MaxDepth });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return default;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool meta = reader.ValueTextEquals("_meta"u8);
+                reader.Read();
+                if (!meta || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                string? traceParent = null, traceState = null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    bool isParent = reader.ValueTextEquals("traceparent"u8), isState = reader.ValueTextEquals("tracestate"u8);
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String && isParent) traceParent = reader.GetString();
+                    else if (reader.TokenType == JsonTokenType.String && isState) traceState = reader.GetString();
+                    else reader.Skip();
+                }
+                return new(traceParent, traceState);
+            }
+        }
+        catch (JsonException) { } // a malformed _meta carries no context; the params themselves are read on their own
+        return default;
+    }
+
+    /// <inheritdoc />
     public override T ReadResult<T, TCodec>(in RpcMessage message)
     {
         JsonWireReader reader = JsonWireReader.Create(message.Payload.Span, _options.MaxDepth);
@@ -325,13 +363,13 @@ public sealed class JsonRpcProtocol : RpcProtocol
     }
 
     /// <inheritdoc />
-    public override void WriteRequest<TArgs>(IBufferWriter<byte> output, RequestId id, string method, in TArgs args)
+    public override void WriteRequest<TArgs>(IBufferWriter<byte> output, RequestId id, string method, in TArgs args, Diagnostics.RpcTraceContext trace = default)
     {
         Utf8JsonWriter w = Begin(output);
         if (id.IsPresent) WriteId(w, id);
         w.WriteString(s_method, method);
         w.WritePropertyName(s_params);
-        var writer = new JsonWireWriter(w);
+        var writer = new JsonWireWriter(w, trace);
         args.Write(ref writer);
         End(w, output);
     }

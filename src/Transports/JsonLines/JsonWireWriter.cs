@@ -12,9 +12,19 @@ namespace SidecarKit.Transports.JsonLines;
 public readonly struct JsonWireWriter : IWireWriter
 {
     private readonly Utf8JsonWriter _w;
+    private readonly Diagnostics.RpcTraceContext _trace;
+    private readonly int _paramsDepth;   // the depth of the object the trace context goes into (a request's params)
 
     /// <summary>Wraps a writer.</summary>
     public JsonWireWriter(Utf8JsonWriter writer) => _w = writer;
+
+    // For a request's params: the object written next gets "_meta" with the trace context as its last member.
+    internal JsonWireWriter(Utf8JsonWriter writer, Diagnostics.RpcTraceContext trace)
+    {
+        _w = writer;
+        _trace = trace;
+        _paramsDepth = writer.CurrentDepth + 1;
+    }
 
     /// <inheritdoc />
     public void WriteNull() => _w.WriteNullValue();
@@ -66,7 +76,18 @@ public readonly struct JsonWireWriter : IWireWriter
     /// <inheritdoc />
     public void WriteMember(WireMembers members, int index) => _w.WritePropertyName(members.JsonNames[index]);
     /// <inheritdoc />
-    public void WriteEndObject() => _w.WriteEndObject();
+    public void WriteEndObject()
+    {
+        if (_trace.TraceParent is { } traceParent && _w.CurrentDepth == _paramsDepth)
+        {
+            _w.WritePropertyName(Diagnostics.RpcTraceContext.MetaMember);
+            _w.WriteStartObject();
+            _w.WriteString("traceparent"u8, traceParent);
+            if (_trace.TraceState is { Length: > 0 } traceState) _w.WriteString("tracestate"u8, traceState);
+            _w.WriteEndObject();
+        }
+        _w.WriteEndObject();
+    }
     /// <inheritdoc />
     public void WriteStartMap(int count) => _w.WriteStartObject();
     /// <inheritdoc />

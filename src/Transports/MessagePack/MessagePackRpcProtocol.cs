@@ -167,6 +167,38 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     }
 
     /// <inheritdoc />
+    public override string RpcSystem => "msgpack-rpc";
+
+    /// <inheritdoc />
+    /// <remarks>The context is a map <c>{"_meta": {"traceparent": …, "tracestate": …}}</c> as the last element of the params array.</remarks>
+    public override Diagnostics.RpcTraceContext ReadTraceContext(in RpcMessage message)
+    {
+        try
+        {
+            var reader = new MessagePackReader(message.Payload);
+            if (reader.NextMessagePackType != MessagePackType.Array) return default;
+            int count = reader.ReadArrayHeader();
+            if (count == 0) return default;
+            for (int i = 0; i < count - 1; i++) reader.Skip();
+            if (reader.NextMessagePackType != MessagePackType.Map || reader.ReadMapHeader() != 1) return default;
+            if (reader.NextMessagePackType != MessagePackType.String || reader.ReadString() != Diagnostics.RpcTraceContext.MetaMember) return default;
+            if (reader.NextMessagePackType != MessagePackType.Map) return default;
+            int members = reader.ReadMapHeader();
+            string? traceParent = null, traceState = null;
+            for (int i = 0; i < members; i++)
+            {
+                string? key = reader.NextMessagePackType == MessagePackType.String ? reader.ReadString() : null;
+                if (key is null) reader.Skip();
+                if (reader.NextMessagePackType == MessagePackType.String && key == "traceparent") traceParent = reader.ReadString();
+                else if (reader.NextMessagePackType == MessagePackType.String && key == "tracestate") traceState = reader.ReadString();
+                else reader.Skip();
+            }
+            return new(traceParent, traceState);
+        }
+        catch (MessagePackSerializationException) { return default; } // a malformed context is none; the params are read on their own
+    }
+
+    /// <inheritdoc />
     public override T ReadResult<T, TCodec>(in RpcMessage message)
     {
         var reader = new MessagePackWireReader(message.Payload);
@@ -189,9 +221,9 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     }
 
     /// <inheritdoc />
-    public override void WriteRequest<TArgs>(IBufferWriter<byte> output, RequestId id, string method, in TArgs args)
+    public override void WriteRequest<TArgs>(IBufferWriter<byte> output, RequestId id, string method, in TArgs args, Diagnostics.RpcTraceContext trace = default)
     {
-        var writer = new MessagePackWireWriter(output, firstObjectAsArray: true, _objectsAsArrays);
+        var writer = new MessagePackWireWriter(output, _objectsAsArrays, trace);
         ref MessagePackWriter w = ref writer.Writer;
         if (id.IsPresent)
         {

@@ -22,6 +22,8 @@ public ref struct MessagePackWireWriter : IWireWriter
     private bool _nextObjectAsArray;
     private ulong _arrayObjects;   // bit per depth: the object at that depth is an array (its member names are not written)
     private int _depth;
+    private Diagnostics.RpcTraceContext _trace;   // for a request's params: a trailing {"_meta": …} after the last one
+    private int _traceDepth;
 
     /// <summary>Writes to <paramref name="output"/>.</summary>
     /// <param name="output">Where the bytes go.</param>
@@ -32,6 +34,15 @@ public ref struct MessagePackWireWriter : IWireWriter
         _w = new MessagePackWriter(output);
         _nextObjectAsArray = firstObjectAsArray;
         _objectsAsArrays = objectsAsArrays;
+    }
+
+    // A request's params, by position, followed by the trace context as one more element (docs/observability.md):
+    // readers skip positional values past the ones they know, so a peer that does not look for it is not disturbed.
+    internal MessagePackWireWriter(IBufferWriter<byte> output, bool objectsAsArrays, Diagnostics.RpcTraceContext trace)
+        : this(output, firstObjectAsArray: true, objectsAsArrays)
+    {
+        _trace = trace;
+        _traceDepth = trace.IsEmpty ? -1 : 1;
     }
 
     /// <summary>The library writer underneath, for what is not a contract value (the MessagePack-RPC envelope around it).</summary>
@@ -88,7 +99,7 @@ public ref struct MessagePackWireWriter : IWireWriter
         {
             _nextObjectAsArray = false;
             _arrayObjects |= 1UL << _depth;
-            _w.WriteArrayHeader(members.Count);
+            _w.WriteArrayHeader(members.Count + (_depth == _traceDepth ? 1 : 0));
         }
         else
         {
@@ -104,7 +115,25 @@ public ref struct MessagePackWireWriter : IWireWriter
     }
 
     /// <inheritdoc />
-    public void WriteEndObject() => _depth--;
+    public void WriteEndObject()
+    {
+        if (_depth == _traceDepth)
+        {
+            _w.WriteMapHeader(1);
+            _w.Write(Diagnostics.RpcTraceContext.MetaMember);
+            bool state = _trace.TraceState is { Length: > 0 };
+            _w.WriteMapHeader(state ? 2 : 1);
+            _w.Write("traceparent");
+            _w.Write(_trace.TraceParent);
+            if (state)
+            {
+                _w.Write("tracestate");
+                _w.Write(_trace.TraceState);
+            }
+            _traceDepth = -1;
+        }
+        _depth--;
+    }
     /// <inheritdoc />
     public void WriteStartMap(int count) => _w.WriteMapHeader(count);
     /// <inheritdoc />

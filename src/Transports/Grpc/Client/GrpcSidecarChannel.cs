@@ -1,3 +1,4 @@
+using SidecarKit.Diagnostics;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Grpc.Core;
@@ -231,7 +232,16 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     /// The headers of one call: a fresh instance when an interceptor may add to it (an application's invoker, our
     /// interceptors), else the shared one. <see langword="null"/> when there are none.
     /// </summary>
-    private Metadata? Headers() => _sharedHeaders ?? NewHeaders();
+    private Metadata? Headers()
+    {
+        // The current span's context goes along (W3C trace context headers), on a fresh instance for this call.
+        RpcTraceContext trace = System.Diagnostics.Activity.Current is null ? default : RpcTraceContext.Current;
+        if (trace.IsEmpty) return _sharedHeaders ?? NewHeaders();
+        Metadata headers = NewHeaders() ?? [];
+        headers.Add("traceparent", trace.TraceParent!);
+        if (trace.TraceState is { Length: > 0 } state) headers.Add("tracestate", state);
+        return headers;
+    }
 
     private Metadata? NewHeaders()
     {
@@ -245,6 +255,8 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
 
     /// <inheritdoc />
     public override TimeSpan DefaultCallTimeout => _options.DefaultCallTimeout;
+
+    internal override string? RpcSystem => "grpc";
 
     private void Enter(MethodDescriptor method)
     {

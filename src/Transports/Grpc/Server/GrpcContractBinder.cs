@@ -1,3 +1,4 @@
+using SidecarKit.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
@@ -43,13 +44,16 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
             owner._context.AddUnaryMethod(method, [], async (_, args, call) =>
             {
                 using CancellationTokenSource? linked = Link(call.CancellationToken, stopCalls, out CancellationToken cancellationToken);
+                CallTelemetry? telemetry = StartTelemetry(name, call);
                 try
                 {
                     TResult result = await implementation(args.Args, cancellationToken).ConfigureAwait(false);
+                    telemetry?.Stop(null);
                     return typeof(TResult) == typeof(VoidResult) ? GrpcResponse<TResult>.Default : new GrpcResponse<TResult>(result);
                 }
                 catch (Exception e)
                 {
+                    telemetry?.Stop(e);
                     throw GrpcErrors.ToRpcException(e, call, stopCalls, name, logger);
                 }
             });
@@ -67,18 +71,31 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
             owner._context.AddServerStreamingMethod(method, [], async (_, args, stream, call) =>
             {
                 using CancellationTokenSource? linked = Link(call.CancellationToken, stopCalls, out CancellationToken cancellationToken);
+                CallTelemetry? telemetry = StartTelemetry(name, call);
                 try
                 {
                     // Each write waits for HTTP/2 flow control: a client that reads slowly slows the stream down.
                     await foreach (TItem item in implementation(args.Args, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
                         await stream.WriteAsync(new GrpcResponse<TItem>(item), cancellationToken).ConfigureAwait(false);
+                    telemetry?.Stop(null);
                 }
                 catch (Exception e)
                 {
+                    telemetry?.Stop(e);
                     throw GrpcErrors.ToRpcException(e, call, stopCalls, name, logger);
                 }
             });
             return true;
+        }
+
+        // The server span: the child of ASP.NET Core's request activity when it made one, else of the traceparent header.
+        private static CallTelemetry? StartTelemetry(string method, ServerCallContext call)
+        {
+            if (!SidecarTelemetry.Enabled) return null;
+            RpcTraceContext received = System.Diagnostics.Activity.Current is not null
+                ? default
+                : new(call.RequestHeaders.GetValue("traceparent"), call.RequestHeaders.GetValue("tracestate"));
+            return CallTelemetry.StartServer(method, "grpc", received);
         }
 
         private Method<GrpcRequest<TArgs>, GrpcResponse<TResult>> Method<TArgs, TResult, TCodec>()

@@ -1,0 +1,6 @@
+using SidecarKit.Tests.Support;
+
+namespace SidecarKit.Transports.MessagePack.Tests;
+
+/// <summary>Spans, trace context (the trailing <c>_meta</c> map) and metrics of MessagePack-RPC calls.</summary>
+public class CallTelemetryTests() : CallTelemetryChecks(() => new MessagePackRpcProtocol(), "msgpack-rpc");
