@@ -23,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 import uuid
 
 VERSION, PROTOCOL_VERSION, READY_PREFIX = "1.0.0", "1.0", "__SIDECAR_READY__:"
@@ -40,12 +41,23 @@ log_level = INFO
 stderr_lock = threading.Lock()
 
 
-def log(level: int, category: str, message: str) -> None:
-    """Logs go to stderr, one line each: `<level> <category>: <message>` (as the C# sidecars write them)."""
+def escape(text: str) -> str:
+    """The escapes of the log line form: backslash, line feed, carriage return and tab, so an entry stays one line."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def log(level: int, category: str, message: str, exc: BaseException | None = None) -> None:
+    """Logs go to stderr, one line each, in the form the C# sidecars write (docs/lifecycle.md, "Sidecar logs"):
+    `<lvl> <category>: <message>`, then, for an exception, a tab and its text: the first line `Type: message` as
+    .NET writes it, then Python's traceback. The parent logs each entry again at its level and category."""
     if level >= log_level:
         tag = ("trce", "dbug", "info", "warn", "fail", "crit")[level]
+        line = f"{tag} {category}: {escape(message)}"
+        if exc is not None:
+            text = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc)).rstrip("\n")
+            line += "\t" + escape(text)
         with stderr_lock:
-            print(f"{tag} {category}: {message.replace(chr(10), ' ')}", file=sys.stderr, flush=True)
+            print(line, file=sys.stderr, flush=True)
 
 
 class RpcError(Exception):
@@ -282,7 +294,7 @@ class Sidecar:
             try:
                 self.handle_line(line)
             except Exception as e:  # noqa: BLE001 - one bad message must not end the read loop
-                log(ERROR, "connection", f"Handling a message failed: {type(e).__name__}: {e}")
+                log(ERROR, "connection", f"Handling a message failed: {type(e).__name__}: {e}", e)
         self.stop("eof")                        # end of stdin: no more requests (and the parent may be gone)
 
     def handle_line(self, line: bytes):
@@ -376,7 +388,7 @@ class Sidecar:
         except RpcError as e:
             answer = {"error": e.error}
         except Exception as e:  # noqa: BLE001 - a bug must still answer the request
-            log(ERROR, "connection", f"'{call.method}' failed: {type(e).__name__}: {e}")
+            log(ERROR, "connection", f"'{call.method}' failed: {type(e).__name__}: {e}", e)
             answer = {"error": {"code": INTERNAL_ERROR, "message": str(e), "data": {"type": type(e).__name__}}}
         if call.is_request:
             try:

@@ -35,8 +35,10 @@ public sealed class SidecarHostBuilder
     internal SidecarCommandLine Command { get; }
 
     /// <summary>
-    /// The sidecar's loggers, writing to stderr at the level of <c>--log-level</c>. Available while configuring, so
-    /// contract implementations can take a logger.
+    /// The sidecar's loggers, writing to stderr at the level of <c>--log-level</c> (one line per entry, in the form of
+    /// <see cref="Logging.LogLine"/>, which the parent logs again at the same level). Available while configuring, so
+    /// contract implementations can take a logger. <c>LoggerFactory.AddProvider</c> adds any other
+    /// <see cref="ILoggerProvider"/> beside stderr (see <see cref="Logging.StderrLoggerFactory"/>).
     /// </summary>
     public ILoggerFactory LoggerFactory => _loggerFactory ??= new Logging.StderrLoggerFactory(Options.LogLevel);
 

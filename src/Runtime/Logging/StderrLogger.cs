@@ -3,8 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace SidecarKit.Logging;
 
 /// <summary>
-/// A logger provider that writes one line per entry to stderr. Sidecars log here because stdout carries the
-/// protocol; the parent reads these lines into its own <see cref="ILogger"/>.
+/// A logger provider that writes one line per entry to stderr, in the form of <see cref="LogLine"/> (level, category,
+/// event id, message, and the exception whole). Sidecars log here because stdout carries the protocol; the parent
+/// reads these lines and logs each entry again into its own <see cref="ILogger"/>, at the same level.
 /// </summary>
 /// <remarks>
 /// Logging never waits for stderr: a parent that stops reading it fills the pipe, and a write to a full pipe blocks
@@ -161,7 +162,7 @@ public sealed class StderrLoggerProvider : ILoggerProvider
                 foreach (string line in batch) _output.WriteLine(line);
                 // Reported once stderr took the lines queued before: the parent is reading again.
                 if (dropped > 0)
-                    _output.WriteLine($"{Level(LogLevel.Warning)} {Category}: {dropped} log lines were dropped because stderr was not being read.");
+                    _output.WriteLine(LogLine.Format(LogLevel.Warning, Category, 0, $"{dropped} log lines were dropped because stderr was not being read.", null));
                 _output.Flush();
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
@@ -172,16 +173,6 @@ public sealed class StderrLoggerProvider : ILoggerProvider
         }
     }
 
-    private static string Level(LogLevel level) => level switch
-    {
-        LogLevel.Trace => "trce",
-        LogLevel.Debug => "dbug",
-        LogLevel.Information => "info",
-        LogLevel.Warning => "warn",
-        LogLevel.Error => "fail",
-        _ => "crit",
-    };
-
     private sealed class Logger(StderrLoggerProvider provider, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
@@ -191,40 +182,9 @@ public sealed class StderrLoggerProvider : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
-            string message = formatter(state, exception);
-            if (exception is not null) message += " " + exception.GetType().Name + ": " + exception.Message;
-            // One line per entry, so the parent can read entries line by line.
-            message = message.Replace('\n', ' ').Replace('\r', ' ');
-            provider.Enqueue($"{Level(logLevel)} {category}: {message}");
+            // One line per entry (LogLine escapes line ends), so the parent reads entries line by line; the exception
+            // whole, stack trace and inner exceptions included: it is logged here, and not sent to the caller.
+            provider.Enqueue(LogLine.Format(logLevel, category, eventId.Id, formatter(state, exception), exception?.ToString()));
         }
     }
-}
-
-/// <summary>A logger factory whose loggers all write to stderr through <see cref="StderrLoggerProvider"/>.</summary>
-public sealed class StderrLoggerFactory(LogLevel minimum) : ILoggerFactory
-{
-    private readonly StderrLoggerProvider _provider = new(minimum);
-
-    /// <inheritdoc />
-    public ILogger CreateLogger(string categoryName) => _provider.CreateLogger(categoryName);
-
-    /// <summary>Waits until the lines logged so far are written, or until <paramref name="timeout"/> has passed.</summary>
-    /// <returns>Whether everything was written.</returns>
-    public bool Flush(TimeSpan timeout) => _provider.Flush(timeout);
-
-    /// <summary>
-    /// Writes <paramref name="line"/> after the lines logged so far, never dropping it, and waits until it is written
-    /// or <paramref name="timeout"/> has passed: for the ready marker, which must not be lost or cut into by a log line.
-    /// </summary>
-    internal bool WriteLine(string line, TimeSpan timeout)
-    {
-        _provider.EnqueueUnbounded(line);
-        return _provider.Flush(timeout);
-    }
-
-    /// <inheritdoc />
-    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException("This factory writes to stderr only.");
-
-    /// <inheritdoc />
-    public void Dispose() => _provider.Dispose();
 }

@@ -36,6 +36,7 @@ public sealed class SidecarProcess : IAsyncDisposable
     private readonly string? _token;
     private readonly TaskCompletionSource _admitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
+    private readonly SidecarLogForwarder _lines;
     private readonly BoundedTail _tail;
     private readonly BoundedTail _stdoutBeforeReady = new(StdoutBeforeReadyLines);   // what a stdio sidecar printed that was no message, until ready
     private readonly TaskCompletionSource<SidecarReadyInfo> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -53,6 +54,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         _process = process;
         _token = token;
         _logger = logger;
+        _lines = new SidecarLogForwarder(options.LoggerFactory, logger, options.Name, options.IsPlain);
         ProcessId = process.Id;
         _exited = WaitForExitAsync(process);
         // Before the pumps start, so that a probe waiting for a line sees every line.
@@ -166,7 +168,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         if (!options.Environment.TryGetValue(TokenVariable, out string? token))
             startInfo.Environment[TokenVariable] = token = RandomNumberGenerator.GetHexString(32, lowercase: true);
 
-        ILogger logger = options.LoggerFactory?.CreateLogger("SidecarKit.Sidecar") ?? NullLogger.Instance;
+        ILogger logger = options.LoggerFactory?.CreateLogger(SidecarLogForwarder.CategoryPrefix) ?? NullLogger.Instance;
         var process = new Process { StartInfo = startInfo };
         try
         {
@@ -551,7 +553,7 @@ public sealed class SidecarProcess : IAsyncDisposable
 
     private async Task PumpLinesAsync(Stream output, string stream)
     {
-        using IDisposable? scope = _logger.BeginScope(new Dictionary<string, object> { ["sidecar"] = Name, ["stream"] = stream });
+        using IDisposable? scope = _logger.BeginScope(new SidecarLogScope(Name, ProcessId, stream));
         try
         {
             await BoundedLineReader.ReadLinesAsync(output, _options.MaxLogLineBytes, line => OnOutputLine(line, stream), SidecarReadyInfo.MarkerPrefix).ConfigureAwait(false);
@@ -584,10 +586,8 @@ public sealed class SidecarProcess : IAsyncDisposable
         {
             _tail.Add(line);
         }
-        // A plain program's two streams are both its output, so each line says which; a SidecarHost sidecar logs on
-        // stderr only (its stdout is the protocol, or quiet on a socket carrier).
-        if (_options.IsPlain) _logger.LogInformation("{Sidecar} ({Stream}): {Line}", Name, stream, line);
-        else _logger.LogInformation("{Sidecar}: {Line}", Name, line);
+        // An entry of the sidecar's logger is logged again at its level and category; any other line as it is.
+        _lines.Forward(line, stream);
     }
 
     internal async ValueTask<Exception> ExplainConnectionLossAsync(Exception? readError)

@@ -143,7 +143,13 @@ public sealed class SidecarProcessOptions
     /// <summary>The longest stderr line kept whole; longer lines are split. Default 16 KiB.</summary>
     public int MaxLogLineBytes { get; set; } = 16 * 1024;
 
-    /// <summary>Where the child's stderr lines and the connection's events are logged. Default: nowhere.</summary>
+    /// <summary>
+    /// Where the child's stderr lines and the connection's events are logged. Default: nowhere. An entry the sidecar's
+    /// logger wrote (<see cref="Logging.LogLine"/>) is logged again at its level, under the category
+    /// <c>SidecarKit.Sidecar.&lt;Name&gt;.&lt;its category&gt;</c>; any other line under <c>SidecarKit.Sidecar</c>, at
+    /// Information or at the level of its prefix (<c>warn:</c>, <c>error:</c> …); all inside the scope
+    /// <c>sidecar=&lt;Name&gt; pid=&lt;pid&gt; stream=stderr</c> (docs/lifecycle.md, section 8).
+    /// </summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>

@@ -286,6 +286,17 @@ class T2_DemoTests(SidecarTestCase):
             time.sleep(0.02)
         self.assertIn("info demo: demo.log: hello from the test", c.stderr_lines())
 
+    def test_log_lines_are_escaped_onto_one_line(self) -> None:
+        """The log line form of docs/lifecycle.md section 8: backslash, line feed, carriage return and tab escaped."""
+        c = self.client
+        c.notify("demo.log", {"message": "two\nlines, a \\ and a\ttab\r"})
+        c.call_raw("system.ping")
+        expected = "info demo: demo.log: two\\nlines, a \\\\ and a\\ttab\\r"
+        deadline = time.monotonic() + 5
+        while expected not in c.stderr_lines() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertIn(expected, c.stderr_lines())
+
     # --- demo.work: calls from the sidecar to the parent
 
     def _work(self, steps: int, answer: Any) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
