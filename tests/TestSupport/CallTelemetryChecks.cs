@@ -85,6 +85,24 @@ public abstract class CallTelemetryChecks(Func<RpcProtocol> protocol, string sys
     }
 
     [Fact]
+    public async Task A_stream_whose_receiver_grants_no_credit_is_counted_as_a_stall()
+    {
+        using var capture = new TelemetryCapture();
+        (ConnectionPair pair, IEngine engine) = Connect();
+        await using (pair)
+        {
+            await using IAsyncEnumerator<int> items = engine.RangeAsync(10_000).GetAsyncEnumerator();
+            Assert.True(await items.MoveNextAsync()); // one item read, the rest not: the window fills and the server waits
+            var clock = Stopwatch.StartNew();
+            while (capture.Points("sidecarkit.stream.credit_stalls", ("rpc.method", "engine.range")).Sum(p => p.GetSumLong()) == 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "no stall counted");
+                await Task.Delay(20);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Calls_are_measured_by_the_rpc_metrics()
     {
         using var capture = new TelemetryCapture();

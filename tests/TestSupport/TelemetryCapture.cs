@@ -33,22 +33,29 @@ public sealed class TelemetryCapture : IDisposable
     public Activity StartRoot() => s_tests.StartActivity("test", ActivityKind.Internal) ?? throw new InvalidOperationException("The tracer does not sample.");
 
     /// <summary>The finished spans of <paramref name="trace"/> so far.</summary>
-    public IReadOnlyList<Activity> Spans(ActivityTraceId trace)
+    public IReadOnlyList<Activity> Spans(ActivityTraceId trace) => [.. All().Where(s => s.TraceId == trace)];
+
+    private Activity[] All()
     {
         while (true)
         {
-            try { return [.. _spans.ToArray().Where(s => s.TraceId == trace)]; }
+            try { return _spans.ToArray(); }
             catch (ArgumentException) { } // the exporter appended while the list was copied
         }
     }
 
     /// <summary>Waits (up to 10 s) for a finished span of <paramref name="trace"/> that <paramref name="match"/> accepts.</summary>
-    public async Task<Activity> SpanAsync(ActivityTraceId trace, Func<Activity, bool> match)
+    public Task<Activity> SpanAsync(ActivityTraceId trace, Func<Activity, bool> match) => SpanAsync(s => s.TraceId == trace && match(s), trace);
+
+    /// <summary>Waits (up to 10 s) for a finished span of any trace that <paramref name="match"/> accepts.</summary>
+    public Task<Activity> SpanAsync(Func<Activity, bool> match) => SpanAsync(match, default);
+
+    private async Task<Activity> SpanAsync(Func<Activity, bool> match, ActivityTraceId trace)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            if (Spans(trace).FirstOrDefault(match) is { } found) return found;
+            if (All().FirstOrDefault(match) is { } found) return found;
             if (clock.Elapsed > TimeSpan.FromSeconds(10))
                 throw new Xunit.Sdk.XunitException("No such span; the trace has: " + string.Join(", ", Spans(trace).Select(s => $"{s.Kind} {s.DisplayName}")));
             await Task.Delay(20);
@@ -63,7 +70,7 @@ public sealed class TelemetryCapture : IDisposable
         return [.. _metrics];
     }
 
-    /// <summary>The histogram points of <paramref name="name"/> whose tags include every one of <paramref name="tags"/>.</summary>
+    /// <summary>The points (histogram, counter or gauge) of <paramref name="name"/> whose tags include every one of <paramref name="tags"/>.</summary>
     public IReadOnlyList<MetricPoint> Points(string name, params (string Key, object Value)[] tags)
     {
         var points = new List<MetricPoint>();

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using SidecarKit.Diagnostics;
 using SidecarKit.Hosting;
 using SidecarKit.Samples.Demo;
 using SidecarKit.Samples.Demo.Sidecar;
@@ -18,4 +20,17 @@ if (int.TryParse(Environment.GetEnvironmentVariable("DEMO_READY_DELAY_MS"), out 
 // For the limit tests: DEMO_MAX_CONCURRENT sets how many requests run at once (per connection; per server on gRPC).
 if (int.TryParse(Environment.GetEnvironmentVariable("DEMO_MAX_CONCURRENT"), out int maxConcurrent) && maxConcurrent > 0)
     builder.Options.Connection.MaxConcurrentRequests = maxConcurrent;
+// DEMO_TRACES=1: the sidecar records its spans (so the callbacks it makes while serving a call continue that call's
+// trace) and logs each one as it ends; docs/observability.md.
+if (Environment.GetEnvironmentVariable("DEMO_TRACES") == "1")
+{
+    ILogger traces = builder.LoggerFactory.CreateLogger("demo.traces");
+    ActivitySource.AddActivityListener(new ActivityListener
+    {
+        ShouldListenTo = source => source.Name == SidecarTelemetry.ActivitySourceName,
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        ActivityStopped = span => traces.LogInformation("span {Name} {Kind} trace={TraceId} span={SpanId} parent={ParentSpanId}",
+            span.DisplayName, span.Kind, span.TraceId, span.SpanId, span.ParentSpanId),
+    });
+}
 return await builder.Build().RunAsync();

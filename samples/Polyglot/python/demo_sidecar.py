@@ -149,7 +149,7 @@ def demo_blob(call, size):
 def demo_work(call, steps):
     for i in range(steps):
         call.check_cancelled()
-        call.sidecar.notify("demoEvents.progress", {"task": "work", "percent": 100 * i // steps})
+        call.sidecar.notify("demoEvents.progress", {"task": "work", "percent": 100 * i // steps, **call.meta})
     confirmed = call.sidecar.call_parent(call, "demoEvents.confirm", {"question": "commit?"})
     if type(confirmed) is not bool:
         raise RpcError(INTERNAL_ERROR, f"demoEvents.confirm answered {json.dumps(confirmed)}, not a boolean.")
@@ -229,6 +229,14 @@ def reject_constant(name):
     raise ValueError(f"{name} is not valid JSON.")   # json.loads would otherwise accept NaN and Infinity
 
 
+def trace_meta(params) -> dict:
+    """The trace context of params._meta (docs/observability.md), as a _meta to send along; {} when there is none."""
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("traceparent"), str):
+        return {}
+    return {"_meta": {k: v for k, v in meta.items() if k in ("traceparent", "tracestate") and isinstance(v, str)}}
+
+
 class Call:
     """One request (or notification) from the parent while it runs. Its condition wakes the method's thread on
     cancellation, on stream credit, and on the parent's answer to a call this method made."""
@@ -236,6 +244,7 @@ class Call:
     def __init__(self, sidecar, msg: dict):
         self.sidecar, self.method, self.is_request, self.id = sidecar, msg["method"], "id" in msg, msg.get("id")
         self.cancelled, self.credit, self.reply = False, STREAM_WINDOW, None
+        self.meta = trace_meta(msg.get("params"))   # the W3C trace context the parent sent, passed on to its callbacks
         self.changed = threading.Condition()
 
     def wait(self, until, timeout=None) -> bool:
@@ -404,7 +413,7 @@ class Sidecar:
             self.next_id += 1                   # our own ids: unrelated to the parent's ids
             id = self.next_id
             self.pending[id] = call
-        self.send(id=id, method=method, params=params)
+        self.send(id=id, method=method, params={**params, **call.meta})   # the callback joins the caller's trace
         try:    # no timeout of our own: the parent's timeout on the call that got us here cancels it, and so us
             call.wait(lambda: call.reply is not None)
         except RpcError:

@@ -38,6 +38,51 @@ public static class SidecarTelemetry
     internal static readonly UpDownCounter<long> ServerActive = Meter.CreateUpDownCounter<long>("rpc.server.active_requests", "{request}",
         "Calls being served.");
 
+    /// <summary><c>sidecarkit.sidecar.restarts</c>: restarts of supervised sidecars, by <c>sidecarkit.sidecar.name</c>.</summary>
+    internal static readonly Counter<long> Restarts = Meter.CreateCounter<long>("sidecarkit.sidecar.restarts", "{restart}",
+        "Restarts of supervised sidecars.");
+
+    /// <summary><c>sidecarkit.sidecar.time_to_ready</c>: from spawn to ready, per start.</summary>
+    internal static readonly Histogram<double> TimeToReady = Meter.CreateHistogram<double>("sidecarkit.sidecar.time_to_ready", "ms",
+        "The time from a sidecar's spawn to its being ready.");
+
+    /// <summary><c>sidecarkit.sidecar.liveness_failures</c>: liveness checks that failed.</summary>
+    internal static readonly Counter<long> LivenessFailures = Meter.CreateCounter<long>("sidecarkit.sidecar.liveness_failures", "{check}",
+        "Liveness checks of supervised sidecars that failed.");
+
+    /// <summary><c>sidecarkit.stream.credit_stalls</c>: times a stream's sender waited for the receiver's credit.</summary>
+    internal static readonly Counter<long> CreditStalls = Meter.CreateCounter<long>("sidecarkit.stream.credit_stalls", "{stall}",
+        "Times a server stream waited for its receiver to grant credit.");
+
+    private static readonly List<WeakReference<Supervision.SidecarSupervisor>> s_supervisors = [];
+
+    /// <summary><c>sidecarkit.sidecar.state</c>: each live supervisor's state (the <see cref="Supervision.SidecarState"/> value).</summary>
+    private static readonly ObservableGauge<int> s_state = Meter.CreateObservableGauge("sidecarkit.sidecar.state", ObserveStates, "{state}",
+        "The state of each supervised sidecar: 0 Stopped, 1 Starting, 2 Ready, 3 Unhealthy, 4 Restarting, 5 Failed, 6 Stopping.");
+
+    internal static void Track(Supervision.SidecarSupervisor supervisor)
+    {
+        lock (s_supervisors) s_supervisors.Add(new WeakReference<Supervision.SidecarSupervisor>(supervisor));
+    }
+
+    private static IEnumerable<Measurement<int>> ObserveStates()
+    {
+        var measurements = new List<Measurement<int>>();
+        lock (s_supervisors)
+        {
+            s_supervisors.RemoveAll(w => !w.TryGetTarget(out _));
+            foreach (WeakReference<Supervision.SidecarSupervisor> weak in s_supervisors)
+            {
+                if (weak.TryGetTarget(out Supervision.SidecarSupervisor? supervisor))
+                    measurements.Add(new Measurement<int>((int)supervisor.Status.State, new KeyValuePair<string, object?>(NameTag, supervisor.Name)));
+            }
+        }
+        return measurements;
+    }
+
+    /// <summary>The tag that names a sidecar on lifecycle spans and metrics.</summary>
+    internal const string NameTag = "sidecarkit.sidecar.name";
+
     /// <summary>Whether anything listens to spans or to the call metrics; when not, calls pay one check and nothing more.</summary>
     internal static bool Enabled => Source.HasListeners() || ClientDuration.Enabled || ServerDuration.Enabled
         || ClientActive.Enabled || ServerActive.Enabled;

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using SidecarKit.Carriers;
+using SidecarKit.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SidecarKit.Lifecycle;
@@ -156,6 +157,27 @@ public sealed class SidecarProcess : IAsyncDisposable
             throw new ArgumentException("SidecarProcessOptions.Readiness cannot replace the ready marker on a socket carrier: the marker says where to connect.", nameof(options));
         if (runPrepare && options.Prepare is { } prepare)
             await SidecarCommandRunner.PrepareAsync(options, prepare, cancellationToken).ConfigureAwait(false);
+
+        // The start as a span (spawn to ready) and the time to ready as a measurement, when anything listens.
+        using Activity? span = SidecarTelemetry.Source.StartActivity("sidecar.start", ActivityKind.Internal);
+        span?.SetTag(SidecarTelemetry.NameTag, options.Name);
+        long spawned = Stopwatch.GetTimestamp();
+        try
+        {
+            SidecarProcess sidecar = await SpawnAsync(options, cancellationToken).ConfigureAwait(false);
+            span?.SetTag("process.pid", sidecar.ProcessId);
+            SidecarTelemetry.TimeToReady.Record(Stopwatch.GetElapsedTime(spawned).TotalMilliseconds, new KeyValuePair<string, object?>(SidecarTelemetry.NameTag, options.Name));
+            return sidecar;
+        }
+        catch (Exception e)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
+
+    private static async Task<SidecarProcess> SpawnAsync(SidecarProcessOptions options, CancellationToken cancellationToken)
+    {
 
         ProcessStartInfo startInfo = StartInfoBuilder.Build(options, StartInfoBuilder.CurrentEnvironment());
         // The sidecar host watches this pid and exits when its parent is gone (see docs/lifecycle.md).
@@ -390,6 +412,16 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// whole process tree, each after <see cref="SidecarProcessOptions.ShutdownTimeout"/>. Returns its exit code.
     /// </summary>
     public async Task<int> StopAsync(CancellationToken cancellationToken = default)
+    {
+        using Activity? span = _stopped == 0 ? SidecarTelemetry.Source.StartActivity("sidecar.stop", ActivityKind.Internal) : null;
+        span?.SetTag(SidecarTelemetry.NameTag, Name);
+        span?.SetTag("process.pid", ProcessId);
+        int code = await StopCoreAsync(cancellationToken).ConfigureAwait(false);
+        span?.SetTag("process.exit.code", code);
+        return code;
+    }
+
+    private async Task<int> StopCoreAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0 && !_exited.IsCompleted)
         {

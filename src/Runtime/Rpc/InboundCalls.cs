@@ -118,7 +118,12 @@ internal sealed class InboundStreamCall<TArgs, TItem, TCodec>(
         {
             await foreach (TItem item in handler(args, Token).WithCancellation(Token).ConfigureAwait(false))
             {
-                await _credit.WaitAsync(Token).ConfigureAwait(false);
+                if (!_credit.Wait(0))
+                {
+                    // The receiver has not granted credit for this item yet: a stall, counted, then waited out.
+                    Diagnostics.SidecarTelemetry.CreditStalls.Add(1, new KeyValuePair<string, object?>("rpc.method", Method));
+                    await _credit.WaitAsync(Token).ConfigureAwait(false);
+                }
                 await Connection.SendAsync(new RequestMessage<StreamItemParams<TItem, TCodec>>(
                     RequestId.None, ProtocolMethods.StreamItem, new StreamItemParams<TItem, TCodec>(Id, item))).ConfigureAwait(false);
                 count++;

@@ -57,6 +57,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
         _logger = options.Process.LoggerFactory?.CreateLogger("SidecarKit.Supervisor") ?? NullLogger.Instance;
         _schedule = new RestartSchedule(options.Restart);
         _channel = new SupervisedChannel(this);
+        Diagnostics.SidecarTelemetry.Track(this); // its state as a gauge, for as long as it lives
     }
 
     /// <summary>The sidecar's name.</summary>
@@ -333,6 +334,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
                 _restartCount++;
                 _nextRetry = _time.GetUtcNow() + delay.Value;
             }
+            Diagnostics.SidecarTelemetry.Restarts.Add(1, new KeyValuePair<string, object?>(Diagnostics.SidecarTelemetry.NameTag, Name));
             SetState(SidecarState.Restarting);
             _logger.LogInformation("Restarting '{Name}' in {Delay} ms (attempt {Attempt}).", Name, (long)delay.Value.TotalMilliseconds, _schedule.Attempt);
             try
@@ -414,6 +416,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
                     continue;
                 }
                 failures++;
+                Diagnostics.SidecarTelemetry.LivenessFailures.Add(1, new KeyValuePair<string, object?>(Diagnostics.SidecarTelemetry.NameTag, Name));
                 _logger.LogWarning("Liveness check {Failures}/{Threshold} of '{Name}' failed: {Reason}", failures, health.FailureThreshold, Name, failure);
                 if (failures >= health.FailureThreshold) return true;
             }
