@@ -60,7 +60,6 @@ public class TracingAcrossProcessesTests
         await DemoSidecarTests.Eventually(() => logs.Entries.Any(e => e.Message.Contains($"span demo/work Server trace={trace}")), "the sidecar's span of demo.work");
         string line = logs.Entries.First(e => e.Message.Contains($"span demo/work Server trace={trace}")).Message;
         if (transport != "grpc") Assert.Contains($"parent={work.SpanId}", line);
-        if (transport == "grpc") return; // callbacks over the gRPC subscription carry no context yet (docs/observability.md)
         Activity confirm = await capture.SpanAsync(trace, s => s.Kind == ActivityKind.Server && s.DisplayName == "demoEvents/confirm");
         Assert.Contains($"span={confirm.ParentSpanId}", string.Join("\n", logs.Entries.Select(e => e.Message))); // the sidecar's client span of the callback
     }

@@ -39,6 +39,8 @@ internal static class CallbackMessages
           string method = 2;  // the contract method's wire name, e.g. demoEvents.confirm
           string path = 3;    // the same method as an rpc of its contract's exported .proto: /sidecarkit.demo_events.DemoEvents/Confirm
           bytes request = 4;  // that rpc's request message
+          string traceparent = 5;  // the W3C trace context of the sidecar's call, if any (docs/observability.md)
+          string tracestate = 6;
         }
 
         message CallbackReply {
@@ -55,6 +57,7 @@ internal static class CallbackMessages
     [
         new WireField("id", WireType.Of(WireScalar.UInt64), 1), new WireField("method", WireType.Of(WireScalar.String), 2),
         new WireField("path", WireType.Of(WireScalar.String), 3), new WireField("request", WireType.Of(WireScalar.Bytes), 4),
+        new WireField("traceparent", WireType.Of(WireScalar.String), 5), new WireField("tracestate", WireType.Of(WireScalar.String), 6),
     ]);
     private static readonly WireMembers s_reply = new("CallbackReply",
     [
@@ -83,7 +86,7 @@ internal static class CallbackMessages
     /// <summary><c>rpc Reply(CallbackReply) returns (google.protobuf.Empty)</c>.</summary>
     public static readonly Method<Reply, Empty> ReplyMethod = new(MethodType.Unary, ServiceName, "Reply", ReplyMarshaller, EmptyMarshaller);
 
-    public sealed record Call(ulong Id, string Method, string Path, byte[] Request);
+    public sealed record Call(ulong Id, string Method, string Path, byte[] Request, SidecarKit.Diagnostics.RpcTraceContext Trace = default);
 
     public sealed record Reply(ulong Id, byte[] Response, int ErrorCode, string ErrorMessage, string ErrorDataJson)
     {
@@ -98,6 +101,11 @@ internal static class CallbackMessages
         w.WriteMember(s_call, 1); w.WriteString(call.Method);
         w.WriteMember(s_call, 2); w.WriteString(call.Path);
         w.WriteMember(s_call, 3); w.WriteBytes(call.Request);
+        if (call.Trace.TraceParent is { } traceParent)
+        {
+            w.WriteMember(s_call, 4); w.WriteString(traceParent);
+            if (call.Trace.TraceState is { Length: > 0 } traceState) { w.WriteMember(s_call, 5); w.WriteString(traceState); }
+        }
         w.WriteEndObject();
     }
 
@@ -107,6 +115,7 @@ internal static class CallbackMessages
         r.ReadStartObject();
         ulong id = 0;
         string method = "", path = "";
+        string? traceParent = null, traceState = null;
         byte[] request = [];
         int index = -1;
         while (r.ReadNextMember(s_call, ref index))
@@ -117,10 +126,12 @@ internal static class CallbackMessages
                 case 1: method = r.ReadString(); break;
                 case 2: path = r.ReadString(); break;
                 case 3: request = r.ReadBytes(); break;
+                case 4: traceParent = r.ReadString(); break;
+                case 5: traceState = r.ReadString(); break;
                 default: r.Skip(); break;
             }
         }
-        return new Call(id, method, path, request);
+        return new Call(id, method, path, request, new(traceParent is { Length: > 0 } ? traceParent : null, traceState));
     }
 
     public static void Write(ProtobufEncoder encoder, Reply reply)

@@ -118,17 +118,21 @@ internal sealed class CallbackSubscription
         }
         else
         {
+            SidecarKit.Diagnostics.CallTelemetry? telemetry = SidecarKit.Diagnostics.CallTelemetry.StartServer(call.Method, "grpc", call.Trace);
             try
             {
                 reply = new CallbackMessages.Reply(call.Id, await target.InvokeAsync(call.Request, stop).ConfigureAwait(false), 0, "", "");
+                telemetry?.Stop(null);
             }
             catch (Exception e) when (e is WireFormatException && !stop.IsCancellationRequested)
             {
+                telemetry?.Stop(e);
                 // Thrown only while reading the request: the codecs never throw it while writing what a handler returned.
                 reply = Error(call.Id, RpcErrorCodes.InvalidParams, $"Invalid params for '{call.Method}': {e.Message}", null);
             }
             catch (Exception e)
             {
+                telemetry?.Stop(e);
                 bool cancelled = stop.IsCancellationRequested;
                 if (RpcError.IsUnexpected(e, cancelled)) _logger.LogError(e, "The callback '{Method}' failed.", call.Method);
                 RpcError error = RpcError.FromException(e, cancelled);

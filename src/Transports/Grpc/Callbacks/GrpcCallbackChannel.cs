@@ -16,6 +16,8 @@ namespace SidecarKit.Transports.Grpc.Callbacks;
 /// </summary>
 internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
 {
+    internal override string? RpcSystem => "grpc";
+
     /// <summary>How many messages may wait for a parent that reads its subscription slowly; past that, notifications are dropped (logged).</summary>
     internal const int MaxQueued = 65_536;
 
@@ -147,6 +149,7 @@ internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
     {
         var encoder = new ProtobufEncoder();
         encoder.WriteArgs(in args);
-        return new CallbackMessages.Call(id, method.WireName, GrpcMethod.For(method).Path, encoder.Buffer.AsSpan(0, encoder.Length).ToArray());
+        return new CallbackMessages.Call(id, method.WireName, GrpcMethod.For(method).Path, encoder.Buffer.AsSpan(0, encoder.Length).ToArray(),
+            SidecarKit.Diagnostics.RpcTraceContext.Current);
     }
 }
