@@ -82,4 +82,24 @@ public class TracingAcrossProcessesTests
         Activity confirm = await capture.SpanAsync(trace, s => s.Kind == ActivityKind.Server && s.DisplayName == "demoEvents/confirm");
         Assert.Equal(work.SpanId, confirm.ParentSpanId); // the Python side makes no span: its callbacks hang under the call
     }
+
+    [Fact]
+    public async Task The_observability_sample_shows_one_trace_across_both_processes_and_the_metrics()
+    {
+        string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(Repository.Root, "samples", "Observability", "bin", config, "net10.0", "SidecarKit.Samples.Observability.dll"));
+        using Process sample = Process.Start(psi)!;
+        Task<string> errors = sample.StandardError.ReadToEndAsync();
+        string output = await sample.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        await sample.WaitForExitAsync();
+        Assert.True(sample.ExitCode == 0, output + await errors);
+        string trace = System.Text.RegularExpressions.Regex.Match(output, "^trace ([0-9a-f]{32}):", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
+        Assert.NotEmpty(trace);
+        Assert.Contains($"span demo/add Server trace={trace}", output);        // the sidecar's spans, logged there, re-emitted here
+        Assert.Contains($"span demo/work Server trace={trace}", output);
+        Assert.Contains($"span demoEvents/confirm Client trace={trace}", output);
+        Assert.True(System.Text.RegularExpressions.Regex.Matches(output, $"Activity.TraceId: +{trace}").Count >= 5, output); // the parent's: root, add, work, the callbacks
+        Assert.Contains("Metric Name: rpc.client.duration", output);
+    }
 }

@@ -42,6 +42,9 @@ internal abstract class InboundCall : IThreadPoolWorkItem
 
     private async Task RunAsync()
     {
+        // A served call's parent is what came with it, not whatever was current where the connection's read loop began
+        // (a sidecar's start span): without a context it is a trace of its own.
+        System.Diagnostics.Activity.Current = null;
         Diagnostics.CallTelemetry? telemetry = Diagnostics.CallTelemetry.StartServer(Method, Connection.Protocol.RpcSystem, Trace);
         try
         {
