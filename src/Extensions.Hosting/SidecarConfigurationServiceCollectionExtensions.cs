@@ -12,7 +12,7 @@ public static class SidecarConfigurationServiceCollectionExtensions
     /// <summary>
     /// Registers every sidecar declared under <paramref name="sidecars"/> (usually <c>configuration.GetSection("Sidecars")</c>;
     /// each child section is one sidecar, named by its key) with the same hosted service and registry as
-    /// <see cref="SidecarServiceCollectionExtensions.AddSidecar{TContract}"/>: started with the host (in the order of the
+    /// <c>AddSidecar&lt;TContract&gt;</c>: started with the host (in the order of the
     /// configuration's keys, unless <c>StartOnDemand</c>), supervised, stopped gracefully in reverse order, its supervisor
     /// available from <see cref="SidecarRegistry.Get"/> and its health from <see cref="AddSidecarHealthChecks"/>. A sidecar
     /// with <c>Enabled: false</c> is not registered.

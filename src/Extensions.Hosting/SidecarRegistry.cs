@@ -12,6 +12,9 @@ public sealed record SidecarRegistration(string Name, Action<IServiceProvider, S
     // The contracts AddSidecar<T> named for this sidecar: asked of the supervisor as soon as it exists, so that its
     // start checks them (a breaking difference fails the host's start, not the first resolve of a client).
     internal List<Action<SidecarSupervisor>> Contracts { get; } = [];
+
+    // What ISidecarBuilder added (callbacks from the container, ConfigureOptions): run after Configure, in order.
+    internal List<Action<IServiceProvider, SidecarSupervisorOptions>> PostConfigure { get; } = [];
 }
 
 /// <summary>The supervisors of the sidecars registered in the container, by name.</summary>
@@ -35,6 +38,7 @@ public sealed class SidecarRegistry(IEnumerable<SidecarRegistration> registratio
             var options = new SidecarSupervisorOptions();
             options.Process.Name = name;
             registration.Configure(services, options);
+            foreach (Action<IServiceProvider, SidecarSupervisorOptions> configure in registration.PostConfigure) configure(services, options);
             options.Process.LoggerFactory ??= services.GetService(typeof(ILoggerFactory)) as ILoggerFactory;
             var supervisor = new SidecarSupervisor(options);
             foreach (Action<SidecarSupervisor> expect in registration.Contracts) expect(supervisor);
@@ -42,4 +46,11 @@ public sealed class SidecarRegistry(IEnumerable<SidecarRegistration> registratio
             return supervisor;
         }
     }
+
+    /// <summary>
+    /// A snapshot of every registered sidecar, in registration order: state, pid, uptime, restarts, last exit code and
+    /// error, calls in flight (<see cref="SidecarStatus"/>). Creates the supervisors not created yet (a sidecar that has
+    /// not started reports <see cref="SidecarState.Stopped"/>).
+    /// </summary>
+    public IReadOnlyList<SidecarStatus> GetStatus() => [.. Registrations.Select(r => Get(r.Name).Status)];
 }

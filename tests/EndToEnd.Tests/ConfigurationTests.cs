@@ -328,4 +328,50 @@ public class ConfigurationTests
         try { return File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] != "Z"; }
         catch (IOException) { return false; }
     }
+
+    [Fact]
+    public async Task A_sidecar_declared_in_appsettings_json_runs_and_gets_its_callback_handler_from_the_container()
+    {
+        // An appsettings.json as an application ships it: bound by the source-generated binder, then a typed client
+        // and a callback handler built by the container (ISidecarBuilder.AddCallbacks) for the declared sidecar.
+        string json = $$"""
+        {
+          "Logging": { "LogLevel": { "Default": "Warning" } },
+          "Sidecars": {
+            "demo": {
+              "Command": "dotnet",
+              "Args": [ {{System.Text.Json.JsonSerializer.Serialize(DemoSidecar.DllPath)}} ],
+              "Transport": "jsonl",
+              "ReadyTimeout": "00:01:00",
+              "Restart": { "Policy": "on-failure", "InitialDelay": "00:00:00.050", "MaxRestarts": 3 },
+              "Liveness": { "Interval": "00:00:00.500", "FailureThreshold": 2 }
+            }
+          }
+        }
+        """;
+        IConfiguration configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build();
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<EventJournal>();
+        builder.Services.AddSidecarsFromConfiguration(configuration.GetSection("Sidecars"));
+        builder.Services.AddSidecar<Samples.Demo.IDemo>("demo").AddCallbacks<Samples.Demo.IDemoEvents, JournalingEvents>();
+        using IHost host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            SidecarSupervisor supervisor = host.Services.GetRequiredService<SidecarRegistry>().Get("demo");
+            Assert.Equal(SidecarState.Ready, supervisor.Status.State);
+            Assert.Equal("jsonl", supervisor.Status.ReadyInfo?.Transport);
+            Assert.Equal(4, await host.Services.GetRequiredService<Samples.Demo.IDemo>().WorkAsync(4));
+            Assert.Equal(1, host.Services.GetRequiredService<JournalingEvents>().Confirmations);
+            // The bound restart policy is the one in force: a crash is followed by a restart after 50 ms.
+            await Assert.ThrowsAsync<SidecarCrashedException>(() => host.Services.GetRequiredService<Samples.Demo.IDemo>().ExitAsync(3));
+            Assert.Equal(5, await host.Services.GetRequiredService<Samples.Demo.IDemo>().AddAsync(2, 3));
+            Assert.Equal(1, supervisor.Status.RestartCount);
+            Assert.Equal(3, supervisor.Status.LastExitCode);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
 }

@@ -44,7 +44,14 @@ public sealed record SidecarStatus(
     int? LastExitCode,
     string? LastError,
     IReadOnlyList<string> RecentOutput,
-    SidecarReadyInfo? ReadyInfo);
+    SidecarReadyInfo? ReadyInfo)
+{
+    /// <summary>
+    /// The calls of the supervisor's clients (<see cref="SidecarSupervisor.GetClient{TContract}"/>) started and not
+    /// finished, streams included; a call waiting for a ready instance counts.
+    /// </summary>
+    public int CallsInFlight { get; init; }
+}
 
 /// <summary>A state transition.</summary>
 /// <param name="Previous">The state before.</param>

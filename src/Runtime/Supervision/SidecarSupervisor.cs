@@ -479,7 +479,10 @@ public sealed class SidecarSupervisor : IAsyncDisposable
             _lastExitCode,
             _lastError,
             current?.StderrTail ?? _lastOutput,
-            current is not null && current.IsReady ? current.ReadyInfo : null);
+            current is not null && current.IsReady ? current.ReadyInfo : null)
+        {
+            CallsInFlight = _channel.InFlight.Count,
+        };
     }
 
     private void SetState(SidecarState state)

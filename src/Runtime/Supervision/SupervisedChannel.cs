@@ -13,11 +13,29 @@ namespace SidecarKit.Supervision;
 /// </summary>
 internal sealed class SupervisedChannel(SidecarSupervisor owner) : RpcChannel
 {
+    /// <summary>The calls of the supervisor's clients started and not finished (waiting for an instance included).</summary>
+    public SidecarKit.Processes.CallsInFlight InFlight { get; } = new();
+
     public override TimeSpan DefaultCallTimeout => owner.Options.Process.Connection.DefaultCallTimeout;
 
     internal override string? RpcSystem => owner.CurrentRpcSystem;
 
     public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
+    {
+        InFlight.Enter();
+        try
+        {
+            return await InvokeCoreAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            InFlight.Exit();
+        }
+    }
+
+    private async Task<TResult> InvokeCoreAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TResult>
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -35,9 +53,17 @@ internal sealed class SupervisedChannel(SidecarSupervisor owner) : RpcChannel
 
     public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        SidecarProcess instance = await WaitForInstanceAsync(method, options, cancellationToken).ConfigureAwait(false);
-        await foreach (TItem item in instance.Channel.InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, options, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
-            yield return item;
+        InFlight.Enter();
+        try
+        {
+            SidecarProcess instance = await WaitForInstanceAsync(method, options, cancellationToken).ConfigureAwait(false);
+            await foreach (TItem item in instance.Channel.InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, options, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+                yield return item;
+        }
+        finally
+        {
+            InFlight.Exit();
+        }
     }
 
     public override void Notify<TArgs>(MethodDescriptor method, TArgs args)
