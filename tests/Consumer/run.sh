@@ -27,7 +27,7 @@ version=""
 clear_cache() {
   local cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
   [ -n "$version" ] || return 0
-  for id in sidecarkit sidecarkit.runtime sidecarkit.messagepack sidecarkit.grpc sidecarkit.extensions.configuration sidecarkit.extensions.hosting sidecarkit.extensions.aspnetcore sidecarkit.templates; do
+  for id in sidecarkit sidecarkit.runtime sidecarkit.messagepack sidecarkit.grpc sidecarkit.extensions.configuration sidecarkit.extensions.hosting sidecarkit.extensions.aspnetcore sidecarkit.hosting sidecarkit.templates; do
     rm -rf "${cache:?}/$id/$version"
   done
 }
@@ -51,15 +51,15 @@ else
   check "dotnet pack Toolkit.sln -c Release succeeds" '[ $status -eq 0 ] || { tail -30 "$work/pack.log"; false; }'
 fi
 
-expected="SidecarKit SidecarKit.Runtime SidecarKit.MessagePack SidecarKit.Grpc SidecarKit.Extensions.Configuration SidecarKit.Extensions.Hosting SidecarKit.Extensions.AspNetCore"
-check "the packages are SidecarKit, .Runtime, .MessagePack, .Grpc, .Extensions.Configuration, .Extensions.Hosting, .Extensions.AspNetCore, each with symbols, .Templates, and no other" '
+expected="SidecarKit SidecarKit.Runtime SidecarKit.MessagePack SidecarKit.Grpc SidecarKit.Extensions.Configuration SidecarKit.Extensions.Hosting SidecarKit.Extensions.AspNetCore SidecarKit.Hosting"
+check "the packages are SidecarKit, .Runtime, .MessagePack, .Grpc, .Extensions.Configuration, .Extensions.Hosting, .Extensions.AspNetCore, .Hosting, each with symbols, .Templates, and no other" '
   ok=true
   for id in $expected; do
     [ -f "$feed/$id.$version.nupkg" ] || { echo "    missing $id.$version.nupkg"; ok=false; }
     [ -f "$feed/$id.$version.snupkg" ] || [ -n "${SIDECARKIT_PACKAGES:-}" ] || { echo "    missing $id.$version.snupkg"; ok=false; }
   done
   [ -f "$feed/SidecarKit.Templates.$version.nupkg" ] || { echo "    missing SidecarKit.Templates.$version.nupkg"; ok=false; }
-  [ "$(ls "$feed" | grep -c "\.nupkg$")" -eq 8 ] || { ls "$feed"; ok=false; }
+  [ "$(ls "$feed" | grep -c "\.nupkg$")" -eq 9 ] || { ls "$feed"; ok=false; }
   $ok'
 # The listing saved first: with pipefail, grep -q ending early would fail unzip's pipe (SIGPIPE) and the check with it.
 unzip -l "$feed/SidecarKit.Runtime.$version.nupkg" > "$work/runtime-files.txt" 2>&1

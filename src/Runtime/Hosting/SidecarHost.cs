@@ -32,12 +32,16 @@ public sealed class SidecarHost
     private readonly ILogger _logger;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private readonly Func<CancellationToken, Task>[] _startupTasks;
+    private readonly Logging.StderrLoggerProvider? _stderr;
+    private readonly Func<RpcChannel, IAsyncDisposable?>[] _connectionHooks;
 
     internal SidecarHost(SidecarHostOptions options, SidecarCommandLine command, Action<RpcHandlerTable, RpcChannel>[] contracts,
         ContractDescriptor[] descriptors, ContractDescriptor[] callbacks, Dictionary<string, SidecarTransport> transports,
         Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> descriptionFormats, ILoggerFactory loggerFactory,
-        Func<CancellationToken, Task>[] startupTasks)
+        Logging.StderrLoggerProvider? stderr, Func<CancellationToken, Task>[] startupTasks, Func<RpcChannel, IAsyncDisposable?>[] connectionHooks)
     {
+        _stderr = stderr;
+        _connectionHooks = connectionHooks;
         _startupTasks = startupTasks;
         _descriptionFormats = descriptionFormats;
         _options = options;
@@ -61,7 +65,22 @@ public sealed class SidecarHost
     public string InstanceId { get; }
 
     /// <summary>Serves until shut down. Returns the process exit code: 0 after a clean shutdown, 2 for a bad command line.</summary>
-    public async Task<int> RunAsync(CancellationToken cancellationToken = default)
+    /// <param name="cancellationToken">Stops the sidecar at once when cancelled: the calls running are cancelled (reason <c>cancelled</c>).</param>
+    public Task<int> RunAsync(CancellationToken cancellationToken = default) => RunAsync(CancellationToken.None, cancellationToken);
+
+    /// <summary>
+    /// Serves until shut down, or until <paramref name="stopToken"/> asks for a graceful stop (as a Generic Host's
+    /// lifetime does). Returns the process exit code: 0 after a clean shutdown, 2 for a bad command line.
+    /// </summary>
+    /// <param name="stopToken">
+    /// Stops the sidecar as <c>system.shutdown</c> does when cancelled (reason <c>host-stop</c>): no new calls, the
+    /// running ones finish within <see cref="SidecarHostOptions.ShutdownTimeout"/>.
+    /// </param>
+    /// <param name="cancellationToken">
+    /// Stops the sidecar at once when cancelled (reason <c>cancelled</c>): the calls running are cancelled; during a
+    /// graceful stop, it cuts the drain short.
+    /// </param>
+    public async Task<int> RunAsync(CancellationToken stopToken, CancellationToken cancellationToken)
     {
         if (_command.Error is { } error)
         {
@@ -101,10 +120,10 @@ public sealed class SidecarHost
         // Read once and removed from this process's environment, so the sidecar's own children do not inherit it.
         string? token = Environment.GetEnvironmentVariable(SidecarProcess.TokenVariable);
         Environment.SetEnvironmentVariable(SidecarProcess.TokenVariable, null);
-        return await ServeAsync(transport, string.IsNullOrEmpty(token) ? null : token, cancellationToken).ConfigureAwait(false);
+        return await ServeAsync(transport, string.IsNullOrEmpty(token) ? null : token, stopToken, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<int> ServeAsync(SidecarTransport transport, string? token, CancellationToken cancellationToken)
+    private async Task<int> ServeAsync(SidecarTransport transport, string? token, CancellationToken stopToken, CancellationToken cancellationToken)
     {
         // A second reason to stop while already stopping (SIGTERM or system.shutdown_now during a drain) means "now".
         using var stop = new StopSignal();
@@ -116,6 +135,7 @@ public sealed class SidecarHost
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Signal(c, StopReason.Terminate));
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Signal(c, StopReason.Interrupt));
         using CancellationTokenRegistration cancelled = cancellationToken.Register(() => stop.Request(StopReason.Cancelled));
+        using CancellationTokenRegistration stopped = stopToken.Register(() => stop.Request(StopReason.HostStop));
         using var parentGone = new CancellationTokenSource();
         using ITimer? watchdog = ParentWatchdog.Start(() =>
         {
@@ -155,10 +175,11 @@ public sealed class SidecarHost
         }
         SidecarReadyInfo ready = await AnnounceReadyAsync(transport, listener?.ListenInfo).ConfigureAwait(false);
 
+        IAsyncDisposable[] stdioState = [];
         if (listener is null)
         {
             RpcConnection stdio = Open(transport, StreamDuplexPipe.Create(Console.OpenStandardInput(), Console.OpenStandardOutput(), blockingIo: true),
-                ready, stop);
+                ready, stop, out stdioState);
             stdio.CancelRequestsOnInputClosed = false; // the end of stdin drains: see the shutdown below
             connections.Add(stdio);
             stdio.Start(); // sends lifecycle.ready first, before the read loop can answer anything
@@ -185,6 +206,7 @@ public sealed class SidecarHost
             await accepting.ConfigureAwait(false);
         }
         await ShutDownAsync(connections.Snapshot(), reason, parentGone.Token, stop.Urgent).ConfigureAwait(false);
+        await DisposeConnectionStateAsync(stdioState).ConfigureAwait(false);
         // Everything is said; the stdin reader may still be blocked in a read the parent has no reason to end: exit
         // without waiting for it.
         return reason.ExitCode();
@@ -194,9 +216,27 @@ public sealed class SidecarHost
     // done, and drains its calls at shutdown.
     private async Task<int> ServeWithServerAsync(SidecarTransport transport, string? token, StopSignal stop, CancellationToken parentGone)
     {
+        var state = new List<IAsyncDisposable>();
+        try
+        {
+            return await ServeServerAsync(transport, token, stop, parentGone, state).ConfigureAwait(false);
+        }
+        finally
+        {
+            IAsyncDisposable[] all;
+            lock (state) all = [.. state];
+            await DisposeConnectionStateAsync(all).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<int> ServeServerAsync(SidecarTransport transport, string? token, StopSignal stop, CancellationToken parentGone,
+        List<IAsyncDisposable> state)
+    {
         ISidecarServer? server = null;
         var context = new SidecarServerContext(_options, token, LoggerFactory, _descriptors, callbacks =>
         {
+            IAsyncDisposable[] opened = OpenConnectionState(callbacks);
+            lock (state) state.AddRange(opened);
             var table = new RpcHandlerTable();
             foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts) register(table, callbacks);
             table.AddContract<ISidecarSystem>(new SystemService(this, () => Math.Max(0, (server?.ActiveCallCount ?? 1) - 1), stop));
@@ -279,7 +319,12 @@ public sealed class SidecarHost
             string marker = SidecarReadyInfo.MarkerPrefix + ready.ToJson();
             // Through the logger's writer when it is ours: after the startup's log lines, whole (a line written beside
             // its writer could be cut into by one), and not lost when stderr is slow to be read.
-            if (LoggerFactory is Logging.StderrLoggerFactory stderr)
+            if (_stderr is not null)
+            {
+                _stderr.EnqueueUnbounded(marker);
+                _stderr.Flush(TimeSpan.FromSeconds(5));
+            }
+            else if (LoggerFactory is Logging.StderrLoggerFactory stderr)
                 stderr.WriteLine(marker, TimeSpan.FromSeconds(5));
             else
             {
@@ -293,9 +338,10 @@ public sealed class SidecarHost
     // One connection: the contracts (an implementation per connection when the factory makes one), system.*, and
     // lifecycle.ready as the first message once the connection is admitted.
     private RpcConnection Open(SidecarTransport transport, System.IO.Pipelines.IDuplexPipe pipe, SidecarReadyInfo ready,
-        StopSignal stop)
+        StopSignal stop, out IAsyncDisposable[] state)
     {
         var connection = new RpcConnection(pipe, transport.CreateProtocol!(), null, _options.Connection, LoggerFactory.CreateLogger("SidecarKit.Connection"));
+        state = OpenConnectionState(connection);
         foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts)
             register(connection.Handlers, connection);
         connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, () => Math.Max(0, connection.ActiveRequestCount - 1), stop));
@@ -349,7 +395,8 @@ public sealed class SidecarHost
             return;
         }
         bool slot = token is null;
-        RpcConnection connection = Open(transport, StreamDuplexPipe.Create(stream, stream, leaveOpen: true, blockingIo: true), ready, stop);
+        RpcConnection connection = Open(transport, StreamDuplexPipe.Create(stream, stream, leaveOpen: true, blockingIo: true), ready, stop,
+            out IAsyncDisposable[] state);
         connection.CancelRequestsOnInputClosed = false; // the end of its input drains, as on stdio: see DrainEndedConnectionAsync
         if (token is not null) connection.Admission = new HelloTokenAdmission(token);
         connections.Add(connection);
@@ -381,6 +428,28 @@ public sealed class SidecarHost
             // The socket first: a writer blocked on a peer that stopped reading then fails instead of holding the close.
             await stream.DisposeAsync().ConfigureAwait(false);
             await connection.DisposeAsync().ConfigureAwait(false);
+            await DisposeConnectionStateAsync(state).ConfigureAwait(false);
+        }
+    }
+
+    // The per-connection state of SidecarHostBuilder.OnConnectionOpened, made before the connection's handlers.
+    private IAsyncDisposable[] OpenConnectionState(RpcChannel channel)
+    {
+        if (_connectionHooks.Length == 0) return [];
+        var state = new List<IAsyncDisposable>(_connectionHooks.Length);
+        foreach (Func<RpcChannel, IAsyncDisposable?> hook in _connectionHooks)
+            if (hook(channel) is { } opened) state.Add(opened);
+        return [.. state];
+    }
+
+    // Once the connection's calls have ended; in reverse order of opening. A failure is logged, not thrown: the rest is
+    // still disposed, and the sidecar still exits as it would have.
+    private async Task DisposeConnectionStateAsync(IAsyncDisposable[] state)
+    {
+        for (int i = state.Length - 1; i >= 0; i--)
+        {
+            try { await state[i].DisposeAsync().ConfigureAwait(false); }
+            catch (Exception e) { _logger.LogError(e, "Disposing the state of a connection failed."); }
         }
     }
 

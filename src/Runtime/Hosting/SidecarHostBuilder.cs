@@ -43,6 +43,29 @@ public sealed class SidecarHostBuilder
     public ILoggerFactory LoggerFactory => _loggerFactory ??= new Logging.StderrLoggerFactory(Options.LogLevel);
 
     private ILoggerFactory? _loggerFactory;
+    private Logging.StderrLoggerProvider? _stderr;
+
+    /// <summary>
+    /// Logs through <paramref name="loggerFactory"/> instead of the sidecar's own stderr factory: for a sidecar whose
+    /// logging is set up elsewhere (a Generic Host's <c>ILoggerFactory</c>, see the SidecarKit.Hosting package). Nothing
+    /// of that factory may write to stdout, which carries the protocol on the stdio transports.
+    /// </summary>
+    /// <param name="loggerFactory">The factory the host and its connections log through.</param>
+    /// <param name="stderr">
+    /// The provider of <paramref name="loggerFactory"/> that writes the parent's log lines on stderr, if it has one: the
+    /// ready marker is then written through it, after the lines logged before it and never cut into by one. Without it the
+    /// marker is written on <see cref="Console.Error"/>.
+    /// </param>
+    /// <exception cref="InvalidOperationException"><see cref="LoggerFactory"/> was already read.</exception>
+    public SidecarHostBuilder UseLoggerFactory(ILoggerFactory loggerFactory, Logging.StderrLoggerProvider? stderr = null)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        if (_loggerFactory is not null && !ReferenceEquals(_loggerFactory, loggerFactory))
+            throw new InvalidOperationException("UseLoggerFactory must come before anything reads LoggerFactory.");
+        _loggerFactory = loggerFactory;
+        _stderr = stderr;
+        return this;
+    }
 
     /// <summary>Serves <typeparamref name="TContract"/> with one implementation for all connections.</summary>
     public SidecarHostBuilder AddContract<TContract>(TContract implementation) where TContract : class, ISidecarContract<TContract>
@@ -63,6 +86,35 @@ public sealed class SidecarHostBuilder
         _contracts.Add((table, channel) => table.AddContract(factory(channel)));
         return this;
     }
+
+    /// <summary>
+    /// Serves <typeparamref name="TContract"/> with handlers that <paramref name="addHandlers"/> adds to each
+    /// connection's table (with <see cref="RpcHandlerTable.AddContractHandlers{TContract}"/>): for implementations that
+    /// are not one object per connection, such as one resolved per call (the SidecarKit.Hosting package). The channel
+    /// is the connection's, as for <see cref="AddContract{TContract}(Func{RpcChannel, TContract})"/>.
+    /// </summary>
+    public SidecarHostBuilder AddContractHandlers<TContract>(Action<RpcHandlerTable, RpcChannel> addHandlers) where TContract : class, ISidecarContract<TContract>
+    {
+        ArgumentNullException.ThrowIfNull(addHandlers);
+        _descriptors.Add(TContract.Descriptor);
+        _contracts.Add(addHandlers);
+        return this;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="opened"/> for every connection before its contracts' handlers are made (on the stdio
+    /// transports the one connection; on a socket transport each client's; on gRPC the server's, whose channel is that of
+    /// its callbacks). What it returns is disposed once the connection is closed and its calls have ended (for stdio and
+    /// gRPC, at the end of the run): per-connection state, such as a dependency-injection scope.
+    /// </summary>
+    public SidecarHostBuilder OnConnectionOpened(Func<RpcChannel, IAsyncDisposable?> opened)
+    {
+        ArgumentNullException.ThrowIfNull(opened);
+        _connectionHooks.Add(opened);
+        return this;
+    }
+
+    private readonly List<Func<RpcChannel, IAsyncDisposable?>> _connectionHooks = [];
 
     /// <summary>
     /// Declares that the sidecar calls <typeparamref name="TCallback"/> on its parent (with
@@ -115,6 +167,6 @@ public sealed class SidecarHostBuilder
         if (_descriptors.Count == 0)
             throw new InvalidOperationException("A sidecar must serve at least one contract: call AddContract first.");
         return new SidecarHost(Options, Command, [.. _contracts], [.. _descriptors], [.. _callbacks], new Dictionary<string, SidecarTransport>(_transports),
-            new Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>>(_descriptionFormats), LoggerFactory, [.. _startupTasks]);
+            new Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>>(_descriptionFormats), LoggerFactory, _stderr, [.. _startupTasks], [.. _connectionHooks]);
     }
 }

@@ -19,6 +19,8 @@ internal enum StopReason
     ParentExit,
     /// <summary>The host's own cancellation token.</summary>
     Cancelled,
+    /// <summary>The stop token of <c>RunAsync(stopToken, cancellationToken)</c>: the host app stops (a Generic Host's lifetime); the running calls finish.</summary>
+    HostStop,
 }
 
 /// <summary>The one table of what a stop reason means.</summary>
@@ -34,6 +36,7 @@ internal static class StopReasons
         StopReason.Terminate => "sigterm",
         StopReason.Interrupt => "sigint",
         StopReason.ParentExit => "parent-exit",
+        StopReason.HostStop => "host-stop",
         _ => "cancelled",
     };
 
@@ -41,7 +44,7 @@ internal static class StopReasons
     /// Whether the calls already received may finish (within <see cref="SidecarHostOptions.ShutdownTimeout"/>); if
     /// not, they are cancelled at once and have <see cref="SidecarHostOptions.CancelledRequestsGrace"/> to answer.
     /// </summary>
-    public static bool Drains(this StopReason reason) => reason is StopReason.Shutdown or StopReason.EndOfInput or StopReason.ProtocolError;
+    public static bool Drains(this StopReason reason) => reason is StopReason.Shutdown or StopReason.EndOfInput or StopReason.ProtocolError or StopReason.HostStop;
 
     /// <summary>How long the calls running may take before they are cancelled (or, once cancelled, to answer).</summary>
     public static TimeSpan Grace(this StopReason reason, SidecarHostOptions options) => reason.Drains() ? options.ShutdownTimeout : options.CancelledRequestsGrace;

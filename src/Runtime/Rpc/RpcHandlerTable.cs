@@ -18,6 +18,27 @@ public sealed class RpcHandlerTable
         return this;
     }
 
+    /// <summary>
+    /// Serves <typeparamref name="TContract"/> with handlers made elsewhere (around the generated ones, for example an
+    /// implementation resolved per call): one for each of its methods, by wire name, and no other.
+    /// </summary>
+    /// <exception cref="ArgumentException">A method of the contract has no handler, or a handler is not one of its methods.</exception>
+    public RpcHandlerTable AddContractHandlers<TContract>(IEnumerable<RpcMethodHandler> handlers) where TContract : class, ISidecarContract<TContract>
+    {
+        ArgumentNullException.ThrowIfNull(handlers);
+        ContractDescriptor descriptor = TContract.Descriptor;
+        RpcMethodHandler[] all = [.. handlers];
+        var expected = new HashSet<string>(descriptor.Methods.Select(m => m.WireName), StringComparer.Ordinal);
+        foreach (RpcMethodHandler handler in all)
+            if (!expected.Remove(handler.Method))
+                throw new ArgumentException($"'{handler.Method}' is not a method of the contract {descriptor.Name}, or has two handlers.", nameof(handlers));
+        if (expected.Count > 0)
+            throw new ArgumentException($"The contract {descriptor.Name} has no handler for {string.Join(", ", expected.Order())}.", nameof(handlers));
+        foreach (RpcMethodHandler handler in all) Add(handler);
+        _contracts.Add(descriptor);
+        return this;
+    }
+
     /// <summary>Adds one handler. A method can be served once.</summary>
     public RpcHandlerTable Add(RpcMethodHandler handler)
     {
