@@ -103,6 +103,30 @@ public abstract class CallTelemetryChecks(Func<RpcProtocol> protocol, string sys
     }
 
     [Fact]
+    public async Task Calls_in_flight_show_on_the_connection_gauges()
+    {
+        using var capture = new TelemetryCapture();
+        (ConnectionPair pair, IEngine engine) = Connect();
+        await using (pair)
+        {
+            using var cts = new CancellationTokenSource();
+            Task<string> sleeping = engine.SleepAsync(60_000, cts.Token);
+            // Other tests run alongside: at least this call is owed on the server side and waited for on the client side.
+            var clock = Stopwatch.StartNew();
+            while (Gauge(capture, "sidecarkit.connection.replies_owed") < 1 || Gauge(capture, "sidecarkit.connection.calls_waiting") < 1)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the call in flight does not show");
+                await Task.Delay(20);
+            }
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sleeping);
+        }
+    }
+
+    private long Gauge(TelemetryCapture capture, string name)
+        => capture.Points(name, ("rpc.system", system)).Sum(p => p.GetGaugeLastValueLong());
+
+    [Fact]
     public async Task Calls_are_measured_by_the_rpc_metrics()
     {
         using var capture = new TelemetryCapture();

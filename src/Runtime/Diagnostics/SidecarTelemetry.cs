@@ -54,31 +54,20 @@ public static class SidecarTelemetry
     internal static readonly Counter<long> CreditStalls = Meter.CreateCounter<long>("sidecarkit.stream.credit_stalls", "{stall}",
         "Times a server stream waited for its receiver to grant credit.");
 
-    private static readonly List<WeakReference<Supervision.SidecarSupervisor>> s_supervisors = [];
-
     /// <summary><c>sidecarkit.sidecar.state</c>: each live supervisor's state (the <see cref="Supervision.SidecarState"/> value).</summary>
-    private static readonly ObservableGauge<int> s_state = Meter.CreateObservableGauge("sidecarkit.sidecar.state", ObserveStates, "{state}",
-        "The state of each supervised sidecar: 0 Stopped, 1 Starting, 2 Ready, 3 Unhealthy, 4 Restarting, 5 Failed, 6 Stopping.");
+    internal static readonly LiveGauge<Supervision.SidecarSupervisor> States = new("sidecarkit.sidecar.state", "{state}",
+        "The state of each supervised sidecar: 0 Stopped, 1 Starting, 2 Ready, 3 Unhealthy, 4 Restarting, 5 Failed, 6 Stopping.",
+        NameTag, supervisor => ((int)supervisor.Status.State, supervisor.Name));
 
-    internal static void Track(Supervision.SidecarSupervisor supervisor)
-    {
-        lock (s_supervisors) s_supervisors.Add(new WeakReference<Supervision.SidecarSupervisor>(supervisor));
-    }
+    /// <summary><c>sidecarkit.connection.replies_owed</c>: requests served and not answered yet, by <c>rpc.system</c>.</summary>
+    internal static readonly LiveGauge<Rpc.RpcConnection> RepliesOwed = new("sidecarkit.connection.replies_owed", "{request}",
+        "Requests served and not answered yet, summed over the live connections of each rpc.system.",
+        "rpc.system", connection => (connection.Requests.RepliesOwed, connection.Protocol.RpcSystem));
 
-    private static IEnumerable<Measurement<int>> ObserveStates()
-    {
-        var measurements = new List<Measurement<int>>();
-        lock (s_supervisors)
-        {
-            s_supervisors.RemoveAll(w => !w.TryGetTarget(out _));
-            foreach (WeakReference<Supervision.SidecarSupervisor> weak in s_supervisors)
-            {
-                if (weak.TryGetTarget(out Supervision.SidecarSupervisor? supervisor))
-                    measurements.Add(new Measurement<int>((int)supervisor.Status.State, new KeyValuePair<string, object?>(NameTag, supervisor.Name)));
-            }
-        }
-        return measurements;
-    }
+    /// <summary><c>sidecarkit.connection.calls_waiting</c>: calls made that wait for their answer, by <c>rpc.system</c>.</summary>
+    internal static readonly LiveGauge<Rpc.RpcConnection> CallsWaiting = new("sidecarkit.connection.calls_waiting", "{request}",
+        "Calls made that wait for their answer, summed over the live connections of each rpc.system.",
+        "rpc.system", connection => (connection.PendingCallCount, connection.Protocol.RpcSystem));
 
     /// <summary>The tag that names a sidecar on lifecycle spans and metrics.</summary>
     internal const string NameTag = "sidecarkit.sidecar.name";

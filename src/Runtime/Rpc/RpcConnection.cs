@@ -56,6 +56,8 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         _inbound = new InboundRequests(_writer, Options, Log);
         var router = new InboundRouter(this, Handlers, _inbound, new ControlMessages(protocol, _inbound, _outbound), _outbound, Log);
         _reader = new ConnectionReader(transport.Input, protocol, _gate, router, _inbound, _writer, Options, Log);
+        Diagnostics.SidecarTelemetry.RepliesOwed.Track(this);
+        Diagnostics.SidecarTelemetry.CallsWaiting.Track(this);
     }
 
     /// <summary>See <see cref="ConnectionReader.InvalidFrame"/>: what is read that is no message, while set.</summary>

@@ -57,7 +57,7 @@ public sealed class SidecarSupervisor : IAsyncDisposable
         _logger = options.Process.LoggerFactory?.CreateLogger("SidecarKit.Supervisor") ?? NullLogger.Instance;
         _schedule = new RestartSchedule(options.Restart);
         _channel = new SupervisedChannel(this);
-        Diagnostics.SidecarTelemetry.Track(this); // its state as a gauge, for as long as it lives
+        Diagnostics.SidecarTelemetry.States.Track(this); // its state as a gauge, for as long as it lives
     }
 
     /// <summary>The sidecar's name.</summary>

@@ -14,9 +14,26 @@ namespace SidecarKit.Transports.Grpc.Callbacks;
 /// subscription it fails at once with <c>FAILED_PRECONDITION</c>, saying so. The queue to the parent is unbounded for calls
 /// (each waits for its reply within its timeout) and capped for notifications.
 /// </summary>
-internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
+internal sealed class GrpcCallbackChannel : RpcChannel
 {
+    private readonly ILogger _logger;
+
+    public GrpcCallbackChannel(ILogger logger)
+    {
+        _logger = logger;
+        s_queued.Track(this);
+    }
+
     internal override string? RpcSystem => "grpc";
+
+    // sidecarkit.callbacks.queued: calls and notifications to the parent waiting on its subscription.
+    private static readonly SidecarKit.Diagnostics.LiveGauge<GrpcCallbackChannel> s_queued = new("sidecarkit.callbacks.queued", "{message}",
+        "Calls and notifications to the parent waiting on its gRPC callback subscription.", "rpc.system", channel => (channel.Queued, "grpc"));
+
+    private int Queued
+    {
+        get { lock (_gate) return _subscriber is { } s ? Volatile.Read(ref s.Queued) : 0; }
+    }
 
     /// <summary>How many messages may wait for a parent that reads its subscription slowly; past that, notifications are dropped (logged).</summary>
     internal const int MaxQueued = 65_536;
@@ -74,7 +91,7 @@ internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
                     waiting.Waiting.TrySetException(new GrpcStatusException(GrpcStatusCode.Unavailable, RpcErrorCodes.ShuttingDown,
                         "The parent's callback subscription ended before it answered."));
             if (subscription.Dropped > 0)
-                logger.LogWarning("{Count} notifications to the parent were dropped: it read its subscription too slowly.", subscription.Dropped);
+                _logger.LogWarning("{Count} notifications to the parent were dropped: it read its subscription too slowly.", subscription.Dropped);
         }
     }
 
@@ -131,7 +148,7 @@ internal sealed class GrpcCallbackChannel(ILogger logger) : RpcChannel
         {
             Interlocked.Decrement(ref subscription.Queued);
             if (Interlocked.Increment(ref subscription.Dropped) == 1)
-                logger.LogWarning("Dropping notifications to the parent: {Count} messages wait on its subscription.", MaxQueued);
+                _logger.LogWarning("Dropping notifications to the parent: {Count} messages wait on its subscription.", MaxQueued);
         }
     }
 
