@@ -5,6 +5,7 @@ using SidecarKit.Samples.Demo;
 using SidecarKit.Samples.GenericHostSidecar;
 using SidecarKit.Transports.JsonLines;
 using SidecarKit.Transports.MessagePack;
+using SidecarKit.Transports.Grpc;
 
 // The demo contract on the .NET Generic Host (docs/generic-host.md): DemoService is resolved from dependency injection,
 // a new scope per call, with a Greeter (configured from appsettings.json) and a client of the parent's IDemoEvents
@@ -21,7 +22,7 @@ SidecarContractLifetime lifetime = Environment.GetEnvironmentVariable("DEMO_LIFE
     _ => SidecarContractLifetime.PerCall,
 };
 builder.AddSidecar(args, sidecar => sidecar
-    .ConfigureHost(host => host.AddJsonLines().AddMessagePack())
+    .ConfigureHost(host => host.AddJsonLines().AddMessagePack().AddGrpc())
     .AddContract<IDemo, DemoService>(lifetime)
     .AddCallbackContract<IDemoEvents>());
 

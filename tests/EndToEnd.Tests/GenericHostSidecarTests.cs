@@ -1,3 +1,4 @@
+using SidecarKit.Transports.Grpc;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using SidecarKit.Processes;
@@ -30,6 +31,7 @@ public class GenericHostSidecarTests
     {
         var options = new SidecarProcessOptions { Name = "generic", FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60), LoggerFactory = logs };
         if (transport == "msgpack") options.UseMessagePack();
+        else if (transport == "grpc") options.UseGrpc();
         else options.UseJsonLines();
         options.Arguments.Add(DllPath);
         options.Arguments.Add("--transport");
@@ -43,6 +45,7 @@ public class GenericHostSidecarTests
     [InlineData("jsonl", "call")]
     [InlineData("jsonl", "connection")]
     [InlineData("msgpack", "call")]
+    [InlineData("grpc", "call")]
     public async Task The_contract_comes_from_DI_beside_a_hosted_service_and_stops_with_the_host(string transport, string lifetime)
     {
         var logs = new RecordingLoggerFactory();
