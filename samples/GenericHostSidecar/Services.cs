@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SidecarKit.Samples.Demo;
@@ -37,14 +36,16 @@ public sealed class Heartbeat(ILogger<Heartbeat> logger) : BackgroundService
 
 /// <summary>
 /// The demo contract with its dependencies injected: the greeter, the heartbeat, a logger, and the channel of the
-/// connection that called, as the parent's IDemoEvents (a client over that connection).
+/// connection that called, as the parent's IDemoEvents (a client over that connection). What the injection shows is
+/// here (echo tags its answer); every other method is the demo sidecar's own implementation, linked into this project.
 /// </summary>
 public sealed class DemoService(Greeter greeter, Heartbeat heartbeat, ILogger<DemoService> logger, IDemoEvents parent) : IDemo, IDisposable
 {
     private static int s_instances;
     private readonly int _instance = Interlocked.Increment(ref s_instances);
+    private readonly Demo.Sidecar.DemoService _demo = new(parent, logger);
 
-    public Task<int> AddAsync(int a, int b, CancellationToken ct) => Task.FromResult(checked(a + b));
+    public Task<int> AddAsync(int a, int b, CancellationToken ct) => _demo.AddAsync(a, b, ct);
 
     /// <summary>The person, with tags that show where the answer came from: the greeting, the heartbeat, this instance.</summary>
     public Task<Person> EchoAsync(Person person, CancellationToken ct)
@@ -53,47 +54,19 @@ public sealed class DemoService(Greeter greeter, Heartbeat heartbeat, ILogger<De
             Tags = [.. person.Tags, "greeting:" + greeter.Greeting, "heartbeat:" + (heartbeat.Beats > 0 ? "running" : "not running"), "instance:" + _instance],
         });
 
-    public Task<double> DivideAsync(double dividend, double divisor, CancellationToken ct)
-        => divisor == 0 ? throw new SidecarRemoteException(DemoErrors.DivisionByZero, "division by zero") : Task.FromResult(dividend / divisor);
+    public Task<double> DivideAsync(double dividend, double divisor, CancellationToken ct) => _demo.DivideAsync(dividend, divisor, ct);
 
-    public async IAsyncEnumerable<int> CountAsync(int to, [EnumeratorCancellation] CancellationToken ct)
-    {
-        for (int i = 1; i <= to; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            yield return i;
-            await Task.Yield();
-        }
-    }
+    public IAsyncEnumerable<int> CountAsync(int to, CancellationToken ct) => _demo.CountAsync(to, ct);
 
-    public async Task<string> SleepAsync(int milliseconds, CancellationToken ct)
-    {
-        await Task.Delay(milliseconds, ct);
-        return "slept";
-    }
+    public Task<string> SleepAsync(int milliseconds, CancellationToken ct) => _demo.SleepAsync(milliseconds, ct);
 
-    public Task<byte[]> BlobAsync(int size, CancellationToken ct)
-    {
-        var bytes = new byte[size];
-        for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)(i % 256);
-        return Task.FromResult(bytes);
-    }
+    public Task<byte[]> BlobAsync(int size, CancellationToken ct) => _demo.BlobAsync(size, ct);
 
-    public void Log(string message) => logger.LogInformation("demo.log: {Message}", message);
+    public void Log(string message) => _demo.Log(message);
 
-    public Task ExitAsync(int code)
-    {
-        Environment.Exit(code);
-        return Task.CompletedTask;
-    }
+    public Task ExitAsync(int code) => _demo.ExitAsync(code);
 
-    public async Task<int> WorkAsync(int steps, CancellationToken ct)
-    {
-        for (int i = 0; i < steps; i++) parent.Progress("work", 100 * i / steps);
-        if (!await parent.ConfirmAsync("commit?", ct))
-            throw new SidecarRemoteException(DemoErrors.DeclinedByParent, "declined by parent");
-        return steps;
-    }
+    public Task<int> WorkAsync(int steps, CancellationToken ct) => _demo.WorkAsync(steps, ct);
 
     public void Dispose() => logger.LogDebug("DemoService {Instance} disposed.", _instance);
 }
