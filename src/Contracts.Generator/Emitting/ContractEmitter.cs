@@ -133,7 +133,9 @@ internal static class ContractEmitter
             string args = names.Args[i];
             var callArgs = m.Parameters.Select(p => "args." + Field(p.Name)).ToList();
             if (m.CancellationTokenName is not null) callArgs.Add("ct");
-            string call = $"implementation.{Id(m.Name)}({string.Join(", ", callArgs)})";
+            // An inherited method through its own interface: two bases may each declare a method of that name.
+            string target = m.DeclaringInterface is null ? "implementation" : $"(({m.DeclaringInterface})implementation)";
+            string call = $"{target}.{Id(m.Name)}({string.Join(", ", callArgs)})";
             string wire = names.Descriptors[i] + ".WireName";
             string line = m.Shape switch
             {
@@ -177,8 +179,20 @@ internal static class ContractEmitter
                 _ => $"_channel.InvokeStreamAsync<{argsType}, {m.Result!.TypeText}, {m.Result.CodecType}>({d}, {args}, {ct})",
             };
             w.Line();
-            w.Line($"{m.ReturnTypeText} {c.FullyQualifiedName}.{Id(m.Name)}({string.Join(", ", parameters)})");
+            w.Line($"{m.ReturnTypeText} {m.DeclaringInterface ?? c.FullyQualifiedName}.{Id(m.Name)}({string.Join(", ", parameters)})");
             w.Line($"    => {body};");
+        }
+        // A contract extending IDisposable or IAsyncDisposable: the proxy does not own its channel (the connection
+        // does), so disposing it releases nothing and sends nothing.
+        if (c.Disposable)
+        {
+            w.Line();
+            w.Line("void global::System.IDisposable.Dispose() { }");
+        }
+        if (c.AsyncDisposable)
+        {
+            w.Line();
+            w.Line($"{Tasks}ValueTask global::System.IAsyncDisposable.DisposeAsync() => default;");
         }
         w.Close();
         w.Line();
