@@ -41,13 +41,17 @@ internal static class ContractEmitter
             Args = new string[c.Methods.Count];
             Descriptors = new string[c.Methods.Count];
             var used = new Dictionary<string, int>(System.StringComparer.Ordinal);
+            var taken = new HashSet<string>(System.StringComparer.Ordinal);
             for (int i = 0; i < c.Methods.Count; i++)
             {
                 string name = c.Methods[i].Name;
                 string stem = name.EndsWith("Async", System.StringComparison.Ordinal) && name.Length > 5 ? name.Substring(0, name.Length - 5) : name;
                 stem = char.ToUpperInvariant(stem[0]) + stem.Substring(1);
                 used[stem] = used.TryGetValue(stem, out int seen) ? seen + 1 : 1;
-                if (used[stem] > 1) stem += used[stem].ToString(CultureInfo.InvariantCulture);
+                // A number that another method's own name already ends with (Ping2Async beside two PingAsync) is skipped.
+                string unique = stem;
+                for (int n = used[stem]; !taken.Add(unique); n++) unique = stem + n.ToString(CultureInfo.InvariantCulture);
+                stem = unique;
                 Args[i] = stem + "Args";
                 Descriptors[i] = "s_" + char.ToLowerInvariant(stem[0]) + stem.Substring(1);
             }
