@@ -199,6 +199,47 @@ public class InheritanceTests
         Assert.Contains("\"c.stop\"", Assert.Single(run.GeneratedSources).SourceText.ToString());
     }
 
+    [Fact]
+    public void The_SK0018_examples_of_docs_diagnostics_md_report_what_the_docs_say()
+    {
+        var (output, diagnostics, _) = GeneratorHarness.Run("""
+            using SidecarKit;
+            namespace MyApp;
+            public interface IRepository<T>
+            {
+                Task<T?> FindAsync(string id, CancellationToken ct = default);
+            }
+            public sealed record Order(string Id, decimal Total);
+            [SidecarContract("orders")]
+            public partial interface IOrders : IRepository<Order>
+            {
+                Task<Order> PlaceAsync(Order order, CancellationToken ct = default);
+            }
+            """);
+        Diagnostic d = Assert.Single(diagnostics);
+        Assert.Equal("IRepository<Order>", Flagged(output, d));
+        Assert.Equal("contract 'MyApp.IOrders' inherits 'MyApp.IRepository<MyApp.Order>': a contract's base interfaces must not be generic; declare the methods with their types in a non-generic base interface or in the contract",
+            d.GetMessage());
+
+        var (fixedOutput, fixedDiagnostics, result) = GeneratorHarness.Run("""
+            using SidecarKit;
+            namespace MyApp;
+            public interface IOrderLookup
+            {
+                Task<Order?> FindAsync(string id, CancellationToken ct = default);
+            }
+            public sealed record Order(string Id, decimal Total);
+            [SidecarContract("orders")]
+            public partial interface IOrders : IOrderLookup, IAsyncDisposable
+            {
+                Task<Order> PlaceAsync(Order order, CancellationToken ct = default);
+            }
+            """);
+        Assert.Empty(fixedDiagnostics);
+        Assert.Single(result.Results[0].GeneratedSources);
+        Assert.Empty(fixedOutput.GetDiagnostics().Where(x => x.Severity >= DiagnosticSeverity.Warning).Select(x => x.Id + " " + x.GetMessage()));
+    }
+
     private static string Flagged(Compilation output, Diagnostic diagnostic)
     {
         SyntaxTree tree = output.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
