@@ -42,7 +42,8 @@ public sealed class WireNameCodeFix : ContractCodeFixProvider<MethodDeclarationS
         if (attribute is null) return null;
         string contractName = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string s ? s : "";
 
-        var methods = contract.GetMembers().OfType<IMethodSymbol>()
+        // The inherited methods too, first, as the generator lists them (IDisposable and IAsyncDisposable are not remote).
+        var methods = InheritedFirst(contract).SelectMany(i => i.GetMembers().OfType<IMethodSymbol>())
             .Where(m => m.MethodKind == MethodKind.Ordinary && !m.IsStatic && m.IsAbstract && !m.IsImplicitlyDeclared).ToList();
         string wireName = WireName(method, contractName);
         var taken = new HashSet<string>(methods.Where(m => !SymbolEqualityComparer.Default.Equals(m, method)).Select(m => WireName(m, contractName)));
@@ -53,6 +54,21 @@ public sealed class WireNameCodeFix : ContractCodeFixProvider<MethodDeclarationS
         string local = wireName.StartsWith(prefix, System.StringComparison.Ordinal) ? wireName.Substring(prefix.Length) : wireName;
         while (taken.Contains(Full(local + n, contractName))) n++;
         return local + n;
+    }
+
+    /// <summary>The contract's base interfaces whose methods join it (each after its own bases), then the contract.</summary>
+    private static List<INamedTypeSymbol> InheritedFirst(INamedTypeSymbol contract)
+    {
+        var order = new List<INamedTypeSymbol>();
+        var seen = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+        void Visit(INamedTypeSymbol i)
+        {
+            if (!seen.Add(i) || i.IsGenericType || i.ToDisplayString() is "System.IDisposable" or "System.IAsyncDisposable") return;
+            foreach (INamedTypeSymbol b in i.Interfaces) Visit(b);
+            order.Add(i);
+        }
+        Visit(contract);
+        return order;
     }
 
     /// <summary>The generator's rule (src/Contracts.Generator/Parsing/ContractParser.cs): a method's full wire name.</summary>

@@ -85,8 +85,8 @@ internal static class DiagnosticDescriptors
         "Contracts '{0}' and '{1}' both have the contract name '{2}'; every contract in a compilation needs its own name in [SidecarContract(\"…\")]");
 
     public static readonly DiagnosticDescriptor BaseInterface = Error("SK0018",
-        "Contract interface must not inherit interfaces",
-        "contract '{0}' inherits '{1}': contracts cannot inherit interfaces (yet)");
+        "Contract interface must not inherit a generic interface",
+        "contract '{0}' inherits '{1}': a contract's base interfaces must not be generic; declare the methods with their types in a non-generic base interface or in the contract");
 
     public static readonly DiagnosticDescriptor MissingCancellationToken = Create("SK0019",
         "Contract method has no CancellationToken",

@@ -196,6 +196,35 @@ public class CodeFixTests
             }
             """
         },
+        // SK0009 across the hierarchy: the names of the inherited methods are taken too ('ping2' is the base's), so 'ping3'.
+        {
+            "SK0009",
+            """
+            public interface IBase
+            {
+                Task PingAsync(CancellationToken ct = default);
+                [SidecarMethod("ping2")] Task Ping2Async(CancellationToken ct = default);
+            }
+            [SidecarContract("net")]
+            public partial interface INet : IBase, IDisposable
+            {
+                Task<int> PingAsync(string host, CancellationToken ct = default);
+            }
+            """,
+            """
+            public interface IBase
+            {
+                Task PingAsync(CancellationToken ct = default);
+                [SidecarMethod("ping2")] Task Ping2Async(CancellationToken ct = default);
+            }
+            [SidecarContract("net")]
+            public partial interface INet : IBase, IDisposable
+            {
+                [SidecarMethod("ping3")]
+                Task<int> PingAsync(string host, CancellationToken ct = default);
+            }
+            """
+        },
         // SK0009, a [SidecarMethod] name that collides: replaced, the named arguments kept; 'add2' is taken, so 'add3'.
         {
             "SK0009",

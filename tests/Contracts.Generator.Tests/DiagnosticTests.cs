@@ -34,7 +34,7 @@ public class DiagnosticTests
         { "SK0022", "Quantity", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Order value); } [SidecarReserved(2)] public sealed record Order(string Id, int Quantity);""" },
         { "SK0022", "quantity", """[SidecarContract("c")] public partial interface IC { [SidecarReserved(3)] Task SetAsync(string id, [SidecarField(3)] int quantity); }""" },
         { "SK0022", "19001", """[SidecarContract("c")] public partial interface IC { [SidecarReserved(2, 19001)] Task SetAsync(string id); }""" },
-        { "SK0018", "IDisposable", """[SidecarContract("c")] public partial interface IC : IDisposable { Task PingAsync(CancellationToken ct); }""" },
+        { "SK0018", "IRepository<string>", """public interface IRepository<T> { Task<T> GetAsync(int id, CancellationToken ct); } [SidecarContract("c")] public partial interface IC : IDisposable, IRepository<string> { Task PingAsync(CancellationToken ct); }""" },
         // Info and warning: the contract is still generated.
         { "SK0019", "PingAsync", """[SidecarContract("c")] public partial interface IC { Task PingAsync(); }""" },
         { "SK0020", "Shape", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Shape value, CancellationToken ct); } public class Shape { public int Sides { get; set; } }""" },
@@ -142,15 +142,19 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void Base_interface_is_named_in_the_message_at_the_base_list_entry()
+    public void Generic_base_interface_is_named_in_the_message_at_the_base_list_entry_it_comes_through()
     {
-        var (output, diagnostics, _) = GeneratorHarness.Run("""
+        var (output, diagnostics, result) = GeneratorHarness.Run("""
             using SidecarKit;
             namespace D;
-            [SidecarContract("c")] public partial interface IC : IDisposable, IAsyncDisposable { Task PingAsync(CancellationToken ct); }
+            public interface IRepository<T> { Task<T> GetAsync(int id, CancellationToken ct); }
+            public interface IStore : IRepository<string> { }
+            [SidecarContract("c")] public partial interface IC : IAsyncDisposable, IStore { Task PingAsync(CancellationToken ct); }
             """);
-        Assert.Equal(["SK0018 IDisposable", "SK0018 IAsyncDisposable"], diagnostics.Select(d => d.Id + " " + Flagged(output, d)));
-        Assert.Equal("contract 'D.IC' inherits 'System.IDisposable': contracts cannot inherit interfaces (yet)", diagnostics[0].GetMessage());
+        Assert.Equal(["SK0018 IStore"], diagnostics.Select(d => d.Id + " " + Flagged(output, d)));
+        Assert.Equal("contract 'D.IC' inherits 'D.IRepository<string>': a contract's base interfaces must not be generic; declare the methods with their types in a non-generic base interface or in the contract",
+            diagnostics[0].GetMessage());
+        Assert.Empty(result.Results[0].GeneratedSources);
     }
 
     [Fact]

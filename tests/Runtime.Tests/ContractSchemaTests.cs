@@ -11,7 +11,7 @@ namespace SidecarKit.Runtime.Tests;
 /// </summary>
 public class ContractSchemaTests
 {
-    public static TheoryData<string> Contracts => ["types", "spec", "pinned", "engine"];
+    public static TheoryData<string> Contracts => ["types", "spec", "pinned", "engine", "basic", "advanced"];
 
     private static ContractDescriptor Descriptor(string name) => name switch
     {
@@ -19,6 +19,8 @@ public class ContractSchemaTests
         "spec" => D<ISpec>(),
         "pinned" => D<IPinned>(),
         "engine" => D<IEngine>(),
+        "basic" => D<IBasicOps>(),
+        "advanced" => D<IAdvancedOps>(),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -76,6 +78,18 @@ public class ContractSchemaTests
                 : items[i].TryGetProperty("optional", out JsonElement o) && o.GetBoolean();
             Assert.True(optional == fields[i].IsOptional, $"{what}.{fields[i].Name}: optional {optional} described, {fields[i].IsOptional} in the schema");
         }
+    }
+
+    [Fact]
+    public void An_inherited_contract_describes_its_base_methods_under_its_own_name_first()
+    {
+        ContractDescriptor advanced = D<IAdvancedOps>();
+        Assert.Equal(["advanced.ping", "advanced.count", "advanced.note", "advanced.add"], advanced.Schema.Methods.Select(m => m.WireName));
+        Assert.Equal(["advanced.ping", "advanced.count", "advanced.note", "advanced.add"], advanced.Methods.Select(m => m.WireName));
+        using JsonDocument doc = JsonDocument.Parse(advanced.DescriptionJson);
+        Assert.Equal("advanced", doc.RootElement.GetProperty("contract").GetString());
+        Assert.Equal(["basic.ping", "basic.count"], D<IBasicOps>().Schema.Methods.Select(m => m.WireName));
+        Assert.NotEqual(D<IBasicOps>().Fingerprint, advanced.Fingerprint);
     }
 
     [Fact]

@@ -41,13 +41,17 @@ internal static class ContractEmitter
             Args = new string[c.Methods.Count];
             Descriptors = new string[c.Methods.Count];
             var used = new Dictionary<string, int>(System.StringComparer.Ordinal);
+            var taken = new HashSet<string>(System.StringComparer.Ordinal);
             for (int i = 0; i < c.Methods.Count; i++)
             {
                 string name = c.Methods[i].Name;
                 string stem = name.EndsWith("Async", System.StringComparison.Ordinal) && name.Length > 5 ? name.Substring(0, name.Length - 5) : name;
                 stem = char.ToUpperInvariant(stem[0]) + stem.Substring(1);
                 used[stem] = used.TryGetValue(stem, out int seen) ? seen + 1 : 1;
-                if (used[stem] > 1) stem += used[stem].ToString(CultureInfo.InvariantCulture);
+                // A number that another method's own name already ends with (Ping2Async beside two PingAsync) is skipped.
+                string unique = stem;
+                for (int n = used[stem]; !taken.Add(unique); n++) unique = stem + n.ToString(CultureInfo.InvariantCulture);
+                stem = unique;
                 Args[i] = stem + "Args";
                 Descriptors[i] = "s_" + char.ToLowerInvariant(stem[0]) + stem.Substring(1);
             }
@@ -133,7 +137,9 @@ internal static class ContractEmitter
             string args = names.Args[i];
             var callArgs = m.Parameters.Select(p => "args." + Field(p.Name)).ToList();
             if (m.CancellationTokenName is not null) callArgs.Add("ct");
-            string call = $"implementation.{Id(m.Name)}({string.Join(", ", callArgs)})";
+            // An inherited method through its own interface: two bases may each declare a method of that name.
+            string target = m.DeclaringInterface is null ? "implementation" : $"(({m.DeclaringInterface})implementation)";
+            string call = $"{target}.{Id(m.Name)}({string.Join(", ", callArgs)})";
             string wire = names.Descriptors[i] + ".WireName";
             string line = m.Shape switch
             {
@@ -177,8 +183,20 @@ internal static class ContractEmitter
                 _ => $"_channel.InvokeStreamAsync<{argsType}, {m.Result!.TypeText}, {m.Result.CodecType}>({d}, {args}, {ct})",
             };
             w.Line();
-            w.Line($"{m.ReturnTypeText} {c.FullyQualifiedName}.{Id(m.Name)}({string.Join(", ", parameters)})");
+            w.Line($"{m.ReturnTypeText} {m.DeclaringInterface ?? c.FullyQualifiedName}.{Id(m.Name)}({string.Join(", ", parameters)})");
             w.Line($"    => {body};");
+        }
+        // A contract extending IDisposable or IAsyncDisposable: the proxy does not own its channel (the connection
+        // does), so disposing it releases nothing and sends nothing.
+        if (c.Disposable)
+        {
+            w.Line();
+            w.Line("void global::System.IDisposable.Dispose() { }");
+        }
+        if (c.AsyncDisposable)
+        {
+            w.Line();
+            w.Line($"{Tasks}ValueTask global::System.IAsyncDisposable.DisposeAsync() => default;");
         }
         w.Close();
         w.Line();

@@ -13,6 +13,7 @@ internal enum ReturnShape
 
 /// <summary>One contract method.</summary>
 /// <param name="Reserved">The parameters' field numbers reserved with <c>[SidecarReserved]</c>, sorted (empty for none).</param>
+/// <param name="DeclaringInterface">The base interface that declares an inherited method (fully qualified), or null for the contract's own.</param>
 internal sealed record MethodModel(
     string Name,
     string WireName,
@@ -23,7 +24,8 @@ internal sealed record MethodModel(
     string? CancellationTokenName,
     int TimeoutMilliseconds,
     bool Idempotent,
-    EquatableArray<int> Reserved)
+    EquatableArray<int> Reserved,
+    string? DeclaringInterface = null)
 {
     /// <summary>The generated args struct's name.</summary>
     public string ArgsTypeName => "__" + Name + "_Args";

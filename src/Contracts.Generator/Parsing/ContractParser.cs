@@ -15,6 +15,7 @@ internal static class ContractParser
 {
     public const string ContractAttribute = "SidecarKit.SidecarContractAttribute";
     private const string MethodAttribute = "SidecarKit.SidecarMethodAttribute";
+    private const string SidecarContractInterface = "SidecarKit.ISidecarContract<TSelf>";
     private static readonly Regex s_contractName = new("^[A-Za-z][A-Za-z0-9_-]*$");
     private static readonly string[] s_reservedPrefixes = { "rpc.", "$/", "system.", "lifecycle." };
 
@@ -41,45 +42,80 @@ internal static class ContractParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidContractName,
                 attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? location, contractName));
 
-        foreach (INamedTypeSymbol baseInterface in type.Interfaces)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BaseInterface,
-                BaseListEntry(type, baseInterface, context.SemanticModel, cancellationToken) ?? location, type.ToDisplayString(), baseInterface.ToDisplayString()));
+        // Base interfaces: IDisposable and IAsyncDisposable are the proxy's own disposal, never a remote call; every other
+        // base's methods join this contract under its name (inherited methods first, the most basic interface first).
+        bool disposable = false, asyncDisposable = false;
+        var bases = new List<INamedTypeSymbol>();
+        foreach (INamedTypeSymbol baseInterface in BasesFirst(type))
+        {
+            string definition = baseInterface.OriginalDefinition.ToDisplayString();
+            if (definition == "System.IDisposable") disposable = true;
+            else if (definition == "System.IAsyncDisposable") asyncDisposable = true;
+            else if (definition == SidecarContractInterface) { } // a base contract from another assembly, generated there
+            else if (baseInterface.IsGenericType)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BaseInterface,
+                    InheritedLocation(type, baseInterface, context.SemanticModel, cancellationToken) ?? location,
+                    type.ToDisplayString(), baseInterface.ToDisplayString()));
+            else bases.Add(baseInterface);
+        }
 
         var types = new TypeResolver(diagnostics);
         var methods = new List<MethodModel>();
-        var wireNames = new Dictionary<string, string>();
-        foreach (ISymbol member in type.GetMembers())
+        var wireNames = new Dictionary<string, (string Name, INamedTypeSymbol Declaring)>();
+        // A base that is a contract itself reports the problems of its own methods (once, at them); here they only
+        // keep this contract from being generated.
+        var reportedByBase = new List<DiagnosticInfo>();
+        foreach (INamedTypeSymbol baseInterface in bases)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (member.IsImplicitlyDeclared) continue;
-            Location memberLocation = member.Locations.FirstOrDefault() ?? location;
-            if (member is not IMethodSymbol method || method.MethodKind != MethodKind.Ordinary || member.IsStatic || !method.IsAbstract)
-            {
-                if (member is IMethodSymbol { MethodKind: MethodKind.PropertyGet or MethodKind.PropertySet or MethodKind.EventAdd or MethodKind.EventRemove })
-                    continue; // reported with their property or event
-                string what = member switch
-                {
-                    IPropertySymbol => "a property",
-                    IEventSymbol => "an event",
-                    INamedTypeSymbol => "a nested type",
-                    IMethodSymbol m when m.IsStatic => "a static method",
-                    IMethodSymbol => "a method with a default implementation",
-                    _ => "a member",
-                };
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMember, memberLocation, member.Name, what));
-                continue;
-            }
-
-            MethodModel? model = ParseMethod(method, contractName, types, diagnostics, memberLocation, builtIn);
-            if (model is null) continue;
-            if (wireNames.TryGetValue(model.WireName, out string? other))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateWireName, memberLocation, other, method.Name, model.WireName));
-                continue;
-            }
-            wireNames[model.WireName] = method.Name;
-            methods.Add(model);
+            bool baseIsContract = baseInterface.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ContractAttribute);
+            Location fallback = InheritedLocation(type, baseInterface, context.SemanticModel, cancellationToken) ?? location;
+            ParseMembers(baseInterface, TypeResolver.Display(baseInterface), baseInterface.Name + ".", fallback, baseIsContract ? reportedByBase : diagnostics);
         }
+        ParseMembers(type, null, "", location, diagnostics);
+
+        void ParseMembers(INamedTypeSymbol declaring, string? declaringName, string prefix, Location fallback, List<DiagnosticInfo> sink)
+        {
+            foreach (ISymbol member in declaring.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (member.IsImplicitlyDeclared) continue;
+                Location memberLocation = member.Locations.FirstOrDefault(l => l.IsInSource) ?? fallback;
+                if (member is not IMethodSymbol method || method.MethodKind != MethodKind.Ordinary || member.IsStatic || !method.IsAbstract)
+                {
+                    if (member is IMethodSymbol { MethodKind: MethodKind.PropertyGet or MethodKind.PropertySet or MethodKind.EventAdd or MethodKind.EventRemove })
+                        continue; // reported with their property or event
+                    // A base contract's own generated members (ISidecarContract's, in another assembly) are not methods of it.
+                    if (declaringName is not null && member.DeclaredAccessibility == Accessibility.Private) continue;
+                    string what = member switch
+                    {
+                        IPropertySymbol => "a property",
+                        IEventSymbol => "an event",
+                        INamedTypeSymbol => "a nested type",
+                        IMethodSymbol m when m.IsStatic => "a static method",
+                        IMethodSymbol => "a method with a default implementation",
+                        _ => "a member",
+                    };
+                    sink.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMember, memberLocation, prefix + member.Name, what));
+                    continue;
+                }
+
+                MethodModel? model = ParseMethod(method, contractName, types, sink, memberLocation, builtIn);
+                if (model is null) continue;
+                model = model with { DeclaringInterface = declaringName };
+                if (wireNames.TryGetValue(model.WireName, out var other))
+                {
+                    // Across the hierarchy too: reported at the later method (this contract's own, when one of the two is);
+                    // two methods of one base contract are that contract's own SK0009.
+                    (SymbolEqualityComparer.Default.Equals(other.Declaring, declaring) ? sink : diagnostics).Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.DuplicateWireName, memberLocation, other.Name, prefix + method.Name, model.WireName));
+                    continue;
+                }
+                wireNames[model.WireName] = (prefix + method.Name, declaring);
+                methods.Add(model);
+            }
+        }
+        if (reportedByBase.Any(d => DiagnosticDescriptors.IsError(d.Id)))
+            return new ParseResult(null, diagnostics.ToEquatableArray(), types.OpenTypes.Select(t => new OpenWireType(t, type.ToDisplayString())).ToEquatableArray());
 
         EquatableArray<OpenWireType> openTypes = types.OpenTypes.Select(t => new OpenWireType(t, type.ToDisplayString())).ToEquatableArray();
         if (diagnostics.Any(d => DiagnosticDescriptors.IsError(d.Id)))
@@ -88,7 +124,7 @@ internal static class ContractParser
         string description = Describe(contractName, methods, types, out string fingerprint);
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         var contract = new ContractModel(ns, name, TypeResolver.Display(type), contractName, methods.ToEquatableArray(),
-            types.CodecModels.ToEquatableArray(), types.NamedTypes.ToEquatableArray(), description, fingerprint);
+            types.CodecModels.ToEquatableArray(), types.NamedTypes.ToEquatableArray(), description, fingerprint, disposable, asyncDisposable);
         return new ParseResult(contract, diagnostics.ToEquatableArray(), openTypes);
     }
 
@@ -127,6 +163,32 @@ internal static class ContractParser
                     return entry.GetLocation();
         }
         return null;
+    }
+
+    /// <summary>Every base interface of <paramref name="type"/> once, each after its own bases, in the order the base lists name them.</summary>
+    private static List<INamedTypeSymbol> BasesFirst(INamedTypeSymbol type)
+    {
+        var order = new List<INamedTypeSymbol>();
+        var seen = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+        void Visit(INamedTypeSymbol i)
+        {
+            if (!seen.Add(i)) return;
+            foreach (INamedTypeSymbol b in i.Interfaces) Visit(b);
+            order.Add(i);
+        }
+        foreach (INamedTypeSymbol i in type.Interfaces) Visit(i);
+        return order;
+    }
+
+    /// <summary>
+    /// Where to report a problem of a base interface, or of an inherited member that is not in source: the base list
+    /// entry that names it, or, for a base of a base, the entry of the direct base it comes through.
+    /// </summary>
+    private static Location? InheritedLocation(INamedTypeSymbol type, INamedTypeSymbol baseInterface, SemanticModel model, CancellationToken cancellationToken)
+    {
+        INamedTypeSymbol? direct = type.Interfaces.FirstOrDefault(i => SymbolEqualityComparer.Default.Equals(i, baseInterface))
+            ?? type.Interfaces.FirstOrDefault(i => i.AllInterfaces.Contains(baseInterface, SymbolEqualityComparer.Default));
+        return direct is null ? null : BaseListEntry(type, direct, model, cancellationToken);
     }
 
     /// <summary>Whether <paramref name="type"/> mentions a type parameter of <paramref name="method"/>.</summary>
@@ -175,7 +237,7 @@ internal static class ContractParser
         for (int i = 0; i < method.Parameters.Length; i++)
         {
             IParameterSymbol p = method.Parameters[i];
-            Location pLocation = p.Locations.FirstOrDefault() ?? location;
+            Location pLocation = p.Locations.FirstOrDefault(l => l.IsInSource) ?? location;
             if (p.RefKind != RefKind.None)
             {
                 string modifier = p.RefKind switch { RefKind.Out => "out", RefKind.In => "in", _ => "ref" };
