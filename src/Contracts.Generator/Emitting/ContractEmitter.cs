@@ -318,7 +318,7 @@ internal static class ContractEmitter
         {
             case CodecKind.Nullable: EmitNullable(w, codec); break;
             case CodecKind.Enum: EmitEnum(w, codec); break;
-            case CodecKind.Map: EmitMap(w, codec); break;
+            case CodecKind.Map or CodecKind.ImmutableMap: EmitMap(w, codec); break;
             case CodecKind.Object: EmitObject(w, codec); break;
             default: EmitCollection(w, codec); break;
         }
@@ -376,11 +376,13 @@ internal static class ContractEmitter
     {
         TypeRef e = c.Element!;
         string list = $"global::System.Collections.Generic.List<{e.TypeText}>";
-        bool indexable = c.Kind == CodecKind.Array
+        bool indexable = c.Kind is CodecKind.Array or CodecKind.ImmutableArray
             || c.ValueType.StartsWith("global::System.Collections.Generic.List<", System.StringComparison.Ordinal)
             || c.ValueType.StartsWith("global::System.Collections.Generic.IList<", System.StringComparison.Ordinal)
             || c.ValueType.StartsWith("global::System.Collections.Generic.IReadOnlyList<", System.StringComparison.Ordinal);
         w.Open(WriteHeader(c));
+        if (c.Kind == CodecKind.ImmutableArray)   // default(ImmutableArray<T>) has no items to count: it travels as an empty list
+            w.Line($"if (value.IsDefault) value = global::System.Collections.Immutable.ImmutableArray<{e.TypeText}>.Empty;");
         if (c.Kind == CodecKind.Enumerable)
         {
             w.Line($"var items = value as global::System.Collections.Generic.ICollection<{e.TypeText}> ?? new {list}(value);");
@@ -389,7 +391,7 @@ internal static class ContractEmitter
         }
         else if (indexable)
         {
-            string count = c.Kind == CodecKind.Array ? "Length" : "Count";
+            string count = c.Kind is CodecKind.Array or CodecKind.ImmutableArray ? "Length" : "Count";
             w.Line($"writer.WriteStartArray(value.{count});");
             w.Line($"for (int i = 0; i < value.{count}; i++)");
         }
@@ -407,9 +409,21 @@ internal static class ContractEmitter
         w.Line();
         w.Open(ReadHeader(c));
         w.Line("reader.ReadStartArray();");
-        w.Line($"var list = new {list}();");
+        string collection = c.Kind switch
+        {
+            CodecKind.Set => $"new global::System.Collections.Generic.HashSet<{e.TypeText}>()",   // a repeated item is kept once
+            CodecKind.ImmutableArray => $"global::System.Collections.Immutable.ImmutableArray.CreateBuilder<{e.TypeText}>()",
+            _ => $"new {list}()",
+        };
+        w.Line($"var list = {collection};");
         w.Line($"while (reader.ReadNextItem()) list.Add({ReadValue(e, c.DisplayName, "[item]")});");
-        w.Line(c.Kind == CodecKind.Array ? "return list.ToArray();" : "return list;");
+        w.Line(c.Kind switch
+        {
+            CodecKind.Array => "return list.ToArray();",
+            CodecKind.ImmutableArray => "return list.DrainToImmutable();",
+            CodecKind.ImmutableList => "return global::System.Collections.Immutable.ImmutableList.CreateRange(list);",
+            _ => "return list;",
+        });
         w.Close();
     }
 
@@ -436,7 +450,9 @@ internal static class ContractEmitter
         w.Line("reader.ReadStartMap();");
         w.Line($"var map = new global::System.Collections.Generic.Dictionary<string, {e.TypeText}>(global::System.StringComparer.Ordinal);");
         w.Line($"while (reader.ReadNextKey(out string key)) map[key] = {ReadValue(e, c.DisplayName, "[value]")};");
-        w.Line("return map;");
+        w.Line(c.Kind == CodecKind.ImmutableMap
+            ? "return global::System.Collections.Immutable.ImmutableDictionary.CreateRange(global::System.StringComparer.Ordinal, map);"
+            : "return map;");
         w.Close();
     }
 

@@ -8,7 +8,11 @@ internal enum CodecKind
     Array,
     List,
     Enumerable,
+    Set,            // HashSet<T>, ISet<T>, IReadOnlySet<T>: read into a HashSet<T>
+    ImmutableArray,
+    ImmutableList,
     Map,
+    ImmutableMap,   // ImmutableDictionary<string, T>
     Object,
 }
 

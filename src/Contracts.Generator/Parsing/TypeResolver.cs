@@ -101,6 +101,29 @@ internal sealed class TypeResolver
             case "System.Guid": return (Codecs + "Guid", WireShape.Scalar("Guid"));
             case "System.DateTimeOffset": return (Codecs + "DateTimeOffset", WireShape.Scalar("DateTimeOffset"));
             case "System.TimeSpan": return (Codecs + "TimeSpan", WireShape.Scalar("TimeSpan"));
+            case "System.DateOnly": return (Codecs + "DateOnly", WireShape.Scalar("Date"));
+            case "System.TimeOnly": return (Codecs + "TimeOnly", WireShape.Scalar("Time"));
+            case "System.Int128": return (Codecs + "Int128", WireShape.Scalar("Int128"));
+            case "System.UInt128": return (Codecs + "UInt128", WireShape.Scalar("UInt128"));
+            case "System.Half": return (Codecs + "Half", WireShape.Scalar("Float16"));
+            case "System.Uri": return (Codecs + "Uri", WireShape.Scalar("String"));
+            case "System.Version": return (Codecs + "Version", WireShape.Scalar("String"));
+            case "System.ReadOnlyMemory`1":
+            case "System.Memory`1":
+                if (named.TypeArguments[0].SpecialType != SpecialType.System_Byte)
+                {
+                    reason = "only memory of bytes is supported; use an array or a list";
+                    return null;
+                }
+                return (Codecs + (named.Name == "Memory" ? "ByteMemory" : "ReadOnlyByteMemory"), WireShape.Scalar("Bytes"));
+            case "System.Collections.Generic.HashSet`1":
+            case "System.Collections.Generic.ISet`1":
+            case "System.Collections.Generic.IReadOnlySet`1":
+                return Collection(type, CodecKind.Set, named.TypeArguments[0], usedBy, location);
+            case "System.Collections.Immutable.ImmutableArray`1":
+                return Collection(type, CodecKind.ImmutableArray, named.TypeArguments[0], usedBy, location);
+            case "System.Collections.Immutable.ImmutableList`1":
+                return Collection(type, CodecKind.ImmutableList, named.TypeArguments[0], usedBy, location);
             case "System.Nullable`1":
             {
                 TypeRef? element = Resolve(named.TypeArguments[0], usedBy, location);
@@ -119,6 +142,7 @@ internal sealed class TypeResolver
             case "System.Collections.Generic.Dictionary`2":
             case "System.Collections.Generic.IDictionary`2":
             case "System.Collections.Generic.IReadOnlyDictionary`2":
+            case "System.Collections.Immutable.ImmutableDictionary`2":
             {
                 if (named.TypeArguments[0].SpecialType != SpecialType.System_String)
                 {
@@ -127,7 +151,7 @@ internal sealed class TypeResolver
                 }
                 TypeRef? value = Resolve(named.TypeArguments[1], usedBy, location);
                 if (value is null) return null;
-                string cls = Register(type, CodecKind.Map, value);
+                string cls = Register(type, named.Name == "ImmutableDictionary" ? CodecKind.ImmutableMap : CodecKind.Map, value);
                 return (cls, WireShape.MapOf(value.Shape));
             }
             case "System.Collections.Generic.IAsyncEnumerable`1":

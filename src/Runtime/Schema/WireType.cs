@@ -56,6 +56,16 @@ public enum WireScalar
     DateTimeOffset,
     /// <summary><c>timespan</c></summary>
     TimeSpan,
+    /// <summary><c>date</c> (<c>DateOnly</c>): an ISO 8601 calendar date, <c>"2024-03-01"</c>, on every format</summary>
+    Date,
+    /// <summary><c>time</c> (<c>TimeOnly</c>): a time of day, <c>"13:45:30.5"</c>, on every format</summary>
+    Time,
+    /// <summary><c>int128</c> (<c>Int128</c>): a decimal string on every format</summary>
+    Int128,
+    /// <summary><c>uint128</c> (<c>UInt128</c>): a decimal string on every format</summary>
+    UInt128,
+    /// <summary><c>float16</c> (<c>Half</c>): a 32-bit float on every format, holding a value a <c>Half</c> represents</summary>
+    Float16,
 }
 
 /// <summary>
@@ -140,6 +150,11 @@ public sealed class WireType : IEquatable<WireType>
         WireScalar.DateTime => "datetime",
         WireScalar.DateTimeOffset => "datetimeoffset",
         WireScalar.TimeSpan => "timespan",
+        WireScalar.Date => "date",
+        WireScalar.Time => "time",
+        WireScalar.Int128 => "int128",
+        WireScalar.UInt128 => "uint128",
+        WireScalar.Float16 => "float16",
         _ => throw new ArgumentOutOfRangeException(nameof(scalar)),
     };
 

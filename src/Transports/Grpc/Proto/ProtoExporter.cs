@@ -255,7 +255,7 @@ public static class ProtoExporter
                 case WireScalar.UInt8 or WireScalar.UInt16 or WireScalar.UInt32: return "uint32";
                 case WireScalar.Int64: return "int64";
                 case WireScalar.UInt64: return "uint64";
-                case WireScalar.Float32: return "float";
+                case WireScalar.Float32 or WireScalar.Float16: return "float";
                 case WireScalar.Float64: return "double";
                 case WireScalar.Bytes: return "bytes";
                 case WireScalar.DateTime or WireScalar.DateTimeOffset:
@@ -264,7 +264,7 @@ public static class ProtoExporter
                 case WireScalar.TimeSpan:
                     _imports.Add("google/protobuf/duration.proto");
                     return "google.protobuf.Duration";
-                default: return "string";   // string, char, guid, decimal
+                default: return "string";   // string, char, guid, decimal, date, time, int128, uint128
             }
         }
     }
