@@ -269,7 +269,7 @@ public class DiagnosticTests
             namespace D;
             [SidecarContract("c")] public partial interface IC { Task SetAsync(Outer value); }
             public sealed record Outer(List<Inner> Items);
-            public sealed record Inner(Dictionary<int, string> ByNumber);
+            public sealed record Inner(Dictionary<double, string> ByNumber);
             """);
         Diagnostic d = Assert.Single(diagnostics);
         Assert.Equal("SK0006", d.Id);
@@ -280,7 +280,8 @@ public class DiagnosticTests
     [Theory]
     [InlineData("ReadOnlyMemory<int>", "only memory of bytes")]
     [InlineData("Memory<char>", "only memory of bytes")]
-    [InlineData("ImmutableDictionary<int, string>", "keys must be 'string'")]
+    [InlineData("ImmutableDictionary<DateTime, string>", "keys must be 'string', an integer type, an enum or 'Guid'")]
+    [InlineData("Dictionary<int?, string>", "keys must be 'string'")]
     [InlineData("HashSet<object>", "'object' has no fixed wire shape")]
     [InlineData("ImmutableArray<System.Text.StringBuilder>", "framework type has no defined wire shape")]
     [InlineData("ImmutableQueue<int>", "framework type has no defined wire shape")]
@@ -308,8 +309,10 @@ public class DiagnosticTests
             {
                 Task<DateOnly> SetAsync(TimeOnly a, Int128 b, UInt128 c, Half d, ReadOnlyMemory<byte> e, Memory<byte> f, Uri g, Version h,
                     HashSet<int> i, ISet<string> j, IReadOnlySet<Guid> k, ImmutableArray<long> l, ImmutableList<DateOnly?> m,
-                    ImmutableDictionary<string, ImmutableArray<Half>> n, CancellationToken ct);
+                    ImmutableDictionary<string, ImmutableArray<Half>> n, Dictionary<int, string> o, IReadOnlyDictionary<ulong, Kind> p,
+                    Dictionary<Guid, int> q, ImmutableDictionary<Kind, List<int>> r, Dictionary<sbyte, Dictionary<Kind, int>> s, CancellationToken ct);
             }
+            public enum Kind : byte { A, B }
             """);
         Assert.Empty(diagnostics);
         Assert.Empty(output.GetDiagnostics().Where(x => x.Severity == DiagnosticSeverity.Error));

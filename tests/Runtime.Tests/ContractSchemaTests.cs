@@ -121,7 +121,12 @@ public class ContractSchemaTests
             """{"name":"immutableArray","type":"int32[]","required":true}""", """{"name":"immutableList","type":"Address[]","required":true}""",
             """{"name":"immutableDictionary","type":"map<string,int32>","required":true}""", """{"name":"maybeImmutableArray","type":"string[]?"}""",
             """{"name":"nested","type":"float16[][]","required":true}""", """{"name":"mapOfSets","type":"map<string,string[]>","required":true}""",
+            """{"name":"byInt","type":"map<int32,string>","required":true}""", """{"name":"byULong","type":"map<uint64,int32>","required":true}""",
+            """{"name":"byGuid","type":"map<guid,Address>","required":true}""", """{"name":"byColor","type":"map<Color,int32>","required":true}""",
+            """{"name":"byAccess","type":"map<Access,string?>","required":true}""", """{"name":"nested","type":"map<int8,map<guid,Color>>","required":true}""",
         })
             Assert.Contains(member, description);
+        WireType keyed = D<IMoreTypes>().Schema.FindType("KeyedMaps")!.Members[0].Type;
+        Assert.Equal((WireTypeKind.Map, "int32", "string"), (keyed.Kind, keyed.Key!.ToString(), keyed.Element!.ToString()));
     }
 }

@@ -24,7 +24,26 @@ public partial interface IMoreTypes
     Task<ImmutableArray<int>> ImmutableArrayAsync(ImmutableArray<int> value, CancellationToken ct = default);
     Task<ReadOnlyMemory<byte>> MemoryAsync(ReadOnlyMemory<byte> value, CancellationToken ct = default);
     Task<Uri?> UriAsync(Uri? value, CancellationToken ct = default);
+    Task<KeyedMaps> KeyedMapsAsync(KeyedMaps value, CancellationToken ct = default);
+    Task<Dictionary<Color, int>> EnumKeysAsync(Dictionary<Color, int> value, CancellationToken ct = default);
+    Task<Dictionary<long, Guid>> IntKeysAsync(Dictionary<long, Guid> value, CancellationToken ct = default);
+    Task<Dictionary<Guid, ulong>> GuidKeysAsync(Dictionary<Guid, ulong> value, CancellationToken ct = default);
 }
+
+/// <summary>Dictionaries whose keys are not strings: integers (native in MessagePack and protobuf), GUIDs and enums (strings).</summary>
+public sealed record KeyedMaps(
+    Dictionary<int, string> ByInt,
+    IReadOnlyDictionary<long, int> ByLong,
+    IDictionary<uint, string> ByUInt,
+    Dictionary<ulong, int> ByULong,
+    Dictionary<short, int> ByShort,
+    Dictionary<byte, int> ByByte,
+    Dictionary<Guid, Address> ByGuid,
+    Dictionary<Color, int> ByColor,
+    Dictionary<Access, string?> ByAccess,
+    ImmutableDictionary<int, List<int>> ImmutableByInt,
+    List<Dictionary<int, string>> ListOfIntMaps,
+    Dictionary<sbyte, Dictionary<Guid, Color>> Nested);
 
 public sealed record NewScalars(
     DateOnly Date, TimeOnly Time, Int128 Int128, UInt128 UInt128, Half Half, ReadOnlyMemory<byte> Memory, Memory<byte> WritableMemory,
@@ -77,6 +96,10 @@ public sealed class EchoMoreTypes : IMoreTypes
     public Task<ImmutableArray<int>> ImmutableArrayAsync(ImmutableArray<int> value, CancellationToken ct) => Task.FromResult(value);
     public Task<ReadOnlyMemory<byte>> MemoryAsync(ReadOnlyMemory<byte> value, CancellationToken ct) => Task.FromResult(value);
     public Task<Uri?> UriAsync(Uri? value, CancellationToken ct) => Task.FromResult(value);
+    public Task<KeyedMaps> KeyedMapsAsync(KeyedMaps value, CancellationToken ct) => Task.FromResult(value);
+    public Task<Dictionary<Color, int>> EnumKeysAsync(Dictionary<Color, int> value, CancellationToken ct) => Task.FromResult(value);
+    public Task<Dictionary<long, Guid>> IntKeysAsync(Dictionary<long, Guid> value, CancellationToken ct) => Task.FromResult(value);
+    public Task<Dictionary<Guid, ulong>> GuidKeysAsync(Dictionary<Guid, ulong> value, CancellationToken ct) => Task.FromResult(value);
 }
 
 /// <summary>Sample values of <see cref="IMoreTypes"/> and the checks every transport's round trip makes of them.</summary>
@@ -160,6 +183,43 @@ public static class MoreTypesSamples
         Assert.Equal(expected.Aliases, actual.Aliases);
     }
 
+    public static readonly Guid SomeGuid = new("0f8fad5b-d9cb-469f-a165-70867728950e");
+
+    public static KeyedMaps Keyed() => new(
+        new() { [0] = "zero", [-1] = "minus one", [int.MaxValue] = "max", [int.MinValue] = "min" },
+        new Dictionary<long, int> { [long.MinValue] = 1, [long.MaxValue] = 2 },
+        new Dictionary<uint, string> { [uint.MaxValue] = "u", [0] = "" },
+        new() { [ulong.MaxValue] = 3, [1] = 4 },
+        new() { [short.MinValue] = 5 },
+        new() { [255] = 6, [0] = 7 },
+        new() { [SomeGuid] = new Address("s", "c"), [Guid.Empty] = new Address("", "") },
+        new() { [Color.Red] = 1, [Color.GreenBlue] = 2, [(Color)42] = 3 },
+        new() { [Access.Read | Access.Write] = "rw", [Access.None] = null },
+        ImmutableDictionary<int, List<int>>.Empty.Add(9, [1, 2]).Add(-9, []),
+        [new() { [1] = "a" }, new()],
+        new() { [-128] = new() { [SomeGuid] = Color.Blue } });
+
+    public static void AssertSame(KeyedMaps expected, KeyedMaps actual)
+    {
+        static void Same<TKey, TValue>(IEnumerable<KeyValuePair<TKey, TValue>> a, IEnumerable<KeyValuePair<TKey, TValue>> b)
+            => Assert.Equal(a.OrderBy(p => p.Key).ToList(), b.OrderBy(p => p.Key).ToList());
+        Same(expected.ByInt, actual.ByInt);
+        Same(expected.ByLong, actual.ByLong);
+        Same(expected.ByUInt, actual.ByUInt);
+        Same(expected.ByULong, actual.ByULong);
+        Same(expected.ByShort, actual.ByShort);
+        Same(expected.ByByte, actual.ByByte);
+        Same(expected.ByGuid, actual.ByGuid);
+        Same(expected.ByColor, actual.ByColor);
+        Same(expected.ByAccess, actual.ByAccess);
+        Assert.Equal(expected.ImmutableByInt.Keys.Order(), actual.ImmutableByInt.Keys.Order());
+        foreach (var (key, list) in expected.ImmutableByInt) Assert.Equal(list, actual.ImmutableByInt[key]);
+        Assert.Equal(expected.ListOfIntMaps.Count, actual.ListOfIntMaps.Count);
+        for (int i = 0; i < expected.ListOfIntMaps.Count; i++) Same(expected.ListOfIntMaps[i], actual.ListOfIntMaps[i]);
+        Assert.Equal(expected.Nested.Keys, actual.Nested.Keys);
+        foreach (var (key, inner) in expected.Nested) Same(inner, actual.Nested[key]);
+    }
+
     /// <summary>Every method of <see cref="IMoreTypes"/>, its values echoed and checked.</summary>
     public static async Task RoundTripAllAsync(IMoreTypes client)
     {
@@ -202,5 +262,13 @@ public static class MoreTypesSamples
         Assert.Equal(big[1..^1], (await client.MemoryAsync(big.AsMemory(1, big.Length - 2))).ToArray());
         Assert.Null(await client.UriAsync(null));
         Assert.Equal("https://example.com/x", (await client.UriAsync(new Uri("https://example.com/x")))!.OriginalString);
+        KeyedMaps keyed = Keyed();
+        AssertSame(keyed, await client.KeyedMapsAsync(keyed));
+        Dictionary<Color, int> colors = new() { [Color.Blue] = 0, [(Color)(-5)] = 1 };
+        Assert.Equal(colors.OrderBy(p => p.Key), (await client.EnumKeysAsync(colors)).OrderBy(p => p.Key));
+        Dictionary<long, Guid> ints = new() { [long.MinValue] = SomeGuid, [0] = Guid.Empty, [long.MaxValue] = SomeGuid };
+        Assert.Equal(ints.OrderBy(p => p.Key), (await client.IntKeysAsync(ints)).OrderBy(p => p.Key));
+        Dictionary<Guid, ulong> guids = new() { [SomeGuid] = ulong.MaxValue, [Guid.Empty] = 0 };
+        Assert.Equal(guids.OrderBy(p => p.Key), (await client.GuidKeysAsync(guids)).OrderBy(p => p.Key));
     }
 }

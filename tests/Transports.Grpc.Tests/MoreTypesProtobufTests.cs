@@ -34,6 +34,13 @@ public class MoreTypesProtobufTests
             "repeated Address immutable_list = 5;", "map<string, int32> immutable_dictionary = 6;", "repeated string maybe_immutable_array = 7;",
             "repeated string dates = 8;", "repeated Float16List nested = 9;", "map<string, StringList> map_of_sets = 10;", "repeated OptionalString nullable_items = 11;",
             "message Float16List {\n  repeated float items = 1;\n}",
+            // integer keys are native, GUID and enum keys strings; maps in lists get wrappers named after their key too
+            "message KeyedMaps {\n  map<int32, string> by_int = 1;\n  map<int64, int32> by_long = 2;\n  map<uint32, string> by_u_int = 3;\n  map<uint64, int32> by_u_long = 4;\n"
+                + "  map<int32, int32> by_short = 5;\n  map<uint32, int32> by_byte = 6;\n  map<string, Address> by_guid = 7;\n  map<string, int32> by_color = 8;\n"
+                + "  map<string, OptionalString> by_access = 9;\n  map<int32, Int32List> immutable_by_int = 10;\n  repeated StringByInt32Map list_of_int_maps = 11;\n"
+                + "  map<int32, ColorByGuidMap> nested = 12;\n}",
+            "message StringByInt32Map {\n  map<int32, string> entries = 1;\n}", "message ColorByGuidMap {\n  map<string, string> entries = 1;\n}",
+            "message IntKeysRequest {\n  map<int64, string> value = 1;\n}",
         ];
         Assert.All(expected, line => Assert.Contains(line, text));
     }
@@ -46,6 +53,8 @@ public class MoreTypesProtobufTests
         byte[] scalars = _loopback.Requests[^1];
         await client.CollectionsAsync(MoreTypesSamples.Collections());
         byte[] collections = _loopback.Requests[^1];
+        await client.KeyedMapsAsync(MoreTypesSamples.Keyed());
+        byte[] keyed = _loopback.Requests[^1];
 
         ProtoFile file = ProtoExporter.Export(D);
         string dir = Directory.CreateTempSubdirectory("proto-").FullName;
@@ -69,6 +78,17 @@ public class MoreTypesProtobufTests
                 "nested {\nitems: 0.1\nitems: -inf\n}", "map_of_sets {\nkey: \"m\"\nvalue {\nitems: \"p\"\nitems: \"q\"\n}\n}",
             })
                 Assert.Contains(line, c);
+            string k = Decode(dir, file, "KeyedMapsRequest", keyed);
+            foreach (string line in new[]
+            {
+                "by_int {\nkey: 0\nvalue: \"zero\"\n}", "by_int {\nkey: -1\nvalue: \"minus one\"\n}", "by_int {\nkey: -2147483648\nvalue: \"min\"\n}",
+                "by_long {\nkey: -9223372036854775808\nvalue: 1\n}", "by_u_int {\nkey: 4294967295\nvalue: \"u\"\n}",
+                "by_u_long {\nkey: 18446744073709551615\nvalue: 3\n}", "by_short {\nkey: -32768\nvalue: 5\n}", "by_byte {\nkey: 255\nvalue: 6\n}",
+                "by_guid {\nkey: \"0f8fad5b-d9cb-469f-a165-70867728950e\"\nvalue {\nstreet: \"s\"", "by_color {\nkey: \"greenBlue\"\nvalue: 2\n}",
+                "by_color {\nkey: \"42\"\nvalue: 3\n}", "by_access {\nkey: \"3\"\nvalue {\nvalue: \"rw\"\n}", "by_access {\nkey: \"none\"\nvalue {\n}",
+                "nested {\nkey: -128\nvalue {\nentries {\nkey: \"0f8fad5b-d9cb-469f-a165-70867728950e\"\nvalue: \"blue\"\n}",
+            })
+                Assert.Contains(line, k);
         }
         finally
         {

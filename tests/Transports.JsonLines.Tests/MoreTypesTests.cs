@@ -50,6 +50,10 @@ public class MoreTypesTests
     [InlineData("memory", "\"AAECAw==\"", "\"AAECAw==\"")]
     [InlineData("uri", "\"https://example.com/a?b=c\"", "\"https://example.com/a?b=c\"")]
     [InlineData("uri", "\"relative/path\"", "\"relative/path\"")]
+    [InlineData("enumKeys", "{\"greenBlue\":1,\"Red\":2,\"7\":3}", "{\"greenBlue\":1,\"red\":2,\"7\":3}")]   // keys: an enum's names (or digits)
+    [InlineData("intKeys", "{\"-9223372036854775808\":\"00000000-0000-0000-0000-000000000000\",\"0\":\"0f8fad5b-d9cb-469f-a165-70867728950e\"}",
+        "{\"-9223372036854775808\":\"00000000-0000-0000-0000-000000000000\",\"0\":\"0f8fad5b-d9cb-469f-a165-70867728950e\"}")]   // integer keys: their digits
+    [InlineData("guidKeys", "{\"0F8FAD5B-D9CB-469F-A165-70867728950E\":18446744073709551615}", "{\"0f8fad5b-d9cb-469f-a165-70867728950e\":18446744073709551615}")]
     public async Task Values_are_written_as_documented(string method, string sent, string expected)
         => Assert.Equal(expected, await Result(method, sent));
 
@@ -83,6 +87,10 @@ public class MoreTypesTests
     [InlineData("half", "1e39", "out of range")]
     [InlineData("uri", "\"http://[bad\"", "is not a URI")]
     [InlineData("set", "[\"a\",null]", "must not be null")]
+    [InlineData("intKeys", "{\"x\":\"00000000-0000-0000-0000-000000000000\"}", "the key 'x' is not an integer")]
+    [InlineData("intKeys", "{\"1.5\":\"00000000-0000-0000-0000-000000000000\"}", "the key '1.5' is not an integer")]
+    [InlineData("enumKeys", "{\"purple\":1}", "'purple' is not a member of")]
+    [InlineData("guidKeys", "{\"{0f8fad5b-d9cb-469f-a165-70867728950e}\":1}", "is not a GUID")]
     public async Task Malformed_values_are_invalid_params(string method, string sent, string message)
     {
         JsonElement r = await Call(method, "{\"value\":" + sent + "}");

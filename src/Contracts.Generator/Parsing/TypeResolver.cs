@@ -144,15 +144,27 @@ internal sealed class TypeResolver
             case "System.Collections.Generic.IReadOnlyDictionary`2":
             case "System.Collections.Immutable.ImmutableDictionary`2":
             {
-                if (named.TypeArguments[0].SpecialType != SpecialType.System_String)
+                ITypeSymbol keyType = named.TypeArguments[0];
+                TypeRef? key = null;
+                if (keyType.SpecialType != SpecialType.System_String)
                 {
-                    reason = "dictionary keys must be 'string' (JSON object keys are strings)";
-                    return null;
+                    bool integer = keyType.SpecialType is SpecialType.System_SByte or SpecialType.System_Int16 or SpecialType.System_Int32 or SpecialType.System_Int64
+                        or SpecialType.System_Byte or SpecialType.System_UInt16 or SpecialType.System_UInt32 or SpecialType.System_UInt64;
+                    bool guid = keyType is INamedTypeSymbol { Name: "Guid", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+                    if (!integer && !guid && keyType.TypeKind != TypeKind.Enum)
+                    {
+                        reason = "dictionary keys must be 'string', an integer type, an enum or 'Guid'";
+                        return null;
+                    }
+                    key = Resolve(keyType, usedBy, location);
+                    if (key is null) return null;
+                    if (keyType.TypeKind == TypeKind.Enum && _codecs.TryGetValue(Display(keyType), out CodecModel? enumCodec) && !enumCodec.EnumKeys)
+                        _codecs[Display(keyType)] = enumCodec with { EnumKeys = true };
                 }
                 TypeRef? value = Resolve(named.TypeArguments[1], usedBy, location);
                 if (value is null) return null;
-                string cls = Register(type, named.Name == "ImmutableDictionary" ? CodecKind.ImmutableMap : CodecKind.Map, value);
-                return (cls, WireShape.MapOf(value.Shape));
+                string cls = Register(type, named.Name == "ImmutableDictionary" ? CodecKind.ImmutableMap : CodecKind.Map, value, key);
+                return (cls, WireShape.MapOf(key?.Shape, value.Shape));
             }
             case "System.Collections.Generic.IAsyncEnumerable`1":
                 reason = "IAsyncEnumerable<T> is supported only as a method's return type";
@@ -204,18 +216,18 @@ internal sealed class TypeResolver
         return name;
     }
 
-    private string Register(ITypeSymbol type, CodecKind kind, TypeRef element)
+    private string Register(ITypeSymbol type, CodecKind kind, TypeRef element, TypeRef? key = null)
     {
-        string key = Display(type);
-        if (_codecs.TryGetValue(key, out CodecModel? existing)) return existing.ClassName;
+        string display = Display(type);
+        if (_codecs.TryGetValue(display, out CodecModel? existing)) return existing.ClassName;
         string name = ClassNameFor(type, kind switch
         {
             CodecKind.Nullable => "Nullable_" + ((INamedTypeSymbol)type).TypeArguments[0].ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
             CodecKind.Array => ((IArrayTypeSymbol)type).ElementType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "_Array",
             _ => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
         });
-        _codecs[key] = new CodecModel(name, key, kind, element, type.ToDisplayString(), EquatableArray<MemberModel>.Empty,
-            EquatableArray<EnumMemberModel>.Empty, null, 0, type.IsValueType);
+        _codecs[display] = new CodecModel(name, display, kind, element, type.ToDisplayString(), EquatableArray<MemberModel>.Empty,
+            EquatableArray<EnumMemberModel>.Empty, null, 0, type.IsValueType, key);
         return name;
     }
 
