@@ -273,12 +273,53 @@ public class DiagnosticTests
             namespace D;
             [SidecarContract("c")] public partial interface IC { Task SetAsync(Outer value); }
             public sealed record Outer(List<Inner> Items);
-            public sealed record Inner(Dictionary<int, string> ByNumber);
+            public sealed record Inner(Dictionary<double, string> ByNumber);
             """);
         Diagnostic d = Assert.Single(diagnostics);
         Assert.Equal("SK0006", d.Id);
         Assert.Contains("D.Inner.ByNumber", d.GetMessage());
         Assert.Contains("keys must be 'string'", d.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("ReadOnlyMemory<int>", "only memory of bytes")]
+    [InlineData("Memory<char>", "only memory of bytes")]
+    [InlineData("ImmutableDictionary<DateTime, string>", "keys must be 'string', an integer type, an enum or 'Guid'")]
+    [InlineData("Dictionary<int?, string>", "keys must be 'string'")]
+    [InlineData("HashSet<object>", "'object' has no fixed wire shape")]
+    [InlineData("ImmutableArray<System.Text.StringBuilder>", "framework type has no defined wire shape")]
+    [InlineData("ImmutableQueue<int>", "framework type has no defined wire shape")]
+    public void New_shapes_with_an_unsupported_part_are_still_refused(string type, string reason)
+    {
+        var (_, diagnostics, _) = GeneratorHarness.Run($$"""
+            using SidecarKit;
+            using System.Collections.Immutable;
+            namespace D;
+            [SidecarContract("c")] public partial interface IC { Task SetAsync({{type}} value, CancellationToken ct); }
+            """);
+        Diagnostic d = Assert.Single(diagnostics);
+        Assert.Equal("SK0006", d.Id);
+        Assert.Contains(reason, d.GetMessage());
+    }
+
+    [Fact]
+    public void The_new_types_generate_without_diagnostics()
+    {
+        var (output, diagnostics, _) = GeneratorHarness.Run("""
+            using SidecarKit;
+            using System.Collections.Immutable;
+            namespace D;
+            [SidecarContract("c")] public partial interface IC
+            {
+                Task<DateOnly> SetAsync(TimeOnly a, Int128 b, UInt128 c, Half d, ReadOnlyMemory<byte> e, Memory<byte> f, Uri g, Version h,
+                    HashSet<int> i, ISet<string> j, IReadOnlySet<Guid> k, ImmutableArray<long> l, ImmutableList<DateOnly?> m,
+                    ImmutableDictionary<string, ImmutableArray<Half>> n, Dictionary<int, string> o, IReadOnlyDictionary<ulong, Kind> p,
+                    Dictionary<Guid, int> q, ImmutableDictionary<Kind, List<int>> r, Dictionary<sbyte, Dictionary<Kind, int>> s, CancellationToken ct);
+            }
+            public enum Kind : byte { A, B }
+            """);
+        Assert.Empty(diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(x => x.Severity == DiagnosticSeverity.Error));
     }
 
     [Fact]

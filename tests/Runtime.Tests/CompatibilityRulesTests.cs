@@ -297,12 +297,31 @@ public class CompatibilityRulesTests
     [InlineData("Person[]", "Person[]")]
     [InlineData("map<string,Person?[]>", "map<string,Person?[]>")]
     [InlineData("datetimeoffset?", "datetimeoffset?")]
+    [InlineData("map<int32,string>", "map<int32,string>")]
+    [InlineData("map<uint64,map<guid,Color?>>", "map<uint64,map<guid,Color?>>")]
+    [InlineData("map<Color,int32[]>", "map<Color,int32[]>")]
     public void Wire_types_read_back_as_they_are_written(string text, string expected)
         => Assert.Equal(expected, WireType.Parse(text).ToString());
 
+    [Theory]
+    [InlineData("map<float64,string>")]
+    [InlineData("map<string?,string>")]
+    [InlineData("map<int32[],string>")]
+    [InlineData("map<datetime,string>")]
+    [InlineData("map<string>")]
+    public void A_map_whose_keys_cannot_be_keys_is_refused(string text)
+        => Assert.Throws<FormatException>(() => WireType.Parse(text));
+
     [Fact]
-    public void A_map_without_string_keys_is_refused()
-        => Assert.Throws<FormatException>(() => WireType.Parse("map<int32,string>"));
+    public void Map_keys_are_compared_like_values()
+    {
+        Assert.NotEqual(WireType.Parse("map<int32,string>"), WireType.Parse("map<string,string>"));
+        Assert.Equal(WireType.MapOf(WireType.Of(WireScalar.String)), WireType.Parse("map<string,string>"));
+        // The caller (first) reads the result the server (second) writes: int32 keys widen to int64, not to strings.
+        Assert.Empty(Compare(Contract(Request("c.f", T("map<int64,string>"))), Contract(Request("c.f", T("map<int32,string>"))), Json).Breaking);
+        Assert.Equal(["c.f: the result's keys changed type: the server writes int32, the caller reads string"],
+            Compare(Contract(Request("c.f", T("map<string,string>"))), Contract(Request("c.f", T("map<int32,string>"))), Json).Breaking);
+    }
 
     [Theory]
     [InlineData("1.0", true)]

@@ -11,11 +11,12 @@ namespace SidecarKit.Runtime.Tests;
 /// </summary>
 public class ContractSchemaTests
 {
-    public static TheoryData<string> Contracts => ["types", "spec", "pinned", "engine", "basic", "advanced"];
+    public static TheoryData<string> Contracts => ["types", "moreTypes", "spec", "pinned", "engine", "basic", "advanced"];
 
     private static ContractDescriptor Descriptor(string name) => name switch
     {
         "types" => D<ITypes>(),
+        "moreTypes" => D<IMoreTypes>(),
         "spec" => D<ISpec>(),
         "pinned" => D<IPinned>(),
         "engine" => D<IEngine>(),
@@ -104,5 +105,42 @@ public class ContractSchemaTests
         Assert.Equal(WireType.ListOf(person), WireType.ListOf(WireType.Named("Person")));
         Assert.NotEqual(WireType.ListOf(person), WireType.MapOf(person));
         Assert.Same(WireType.Of(WireScalar.Bytes), WireType.Of(WireScalar.Bytes));
+    }
+
+    [Fact]
+    public void Every_scalar_name_reads_back_as_itself()
+    {
+        foreach (WireScalar scalar in Enum.GetValues<WireScalar>())
+        {
+            string name = WireType.NameOf(scalar);
+            Assert.Equal(scalar.ToString().ToLowerInvariant(), name);   // the generator writes the enum's name, lower-cased
+            Assert.Same(WireType.Of(scalar), WireType.Parse(name));
+        }
+        Assert.Equal(["date", "time", "int128", "uint128", "float16"],
+            new[] { WireScalar.Date, WireScalar.Time, WireScalar.Int128, WireScalar.UInt128, WireScalar.Float16 }.Select(WireType.NameOf));
+    }
+
+    [Fact]
+    public void The_new_types_are_described_by_their_wire_types()
+    {
+        string description = D<IMoreTypes>().DescriptionJson;
+        foreach (string member in new[]
+        {
+            """{"name":"date","type":"date","required":true}""", """{"name":"time","type":"time","required":true}""",
+            """{"name":"int128","type":"int128","required":true}""", """{"name":"uInt128","type":"uint128","required":true}""",
+            """{"name":"half","type":"float16","required":true}""", """{"name":"memory","type":"bytes","required":true}""",
+            """{"name":"uri","type":"string","required":true}""", """{"name":"version","type":"string","required":true}""",
+            """{"name":"maybeDate","type":"date?"}""", """{"name":"maybeHalf","type":"float16?"}""",
+            """{"name":"set","type":"int32[]","required":true}""", """{"name":"readOnlySet","type":"guid[]","required":true}""",
+            """{"name":"immutableArray","type":"int32[]","required":true}""", """{"name":"immutableList","type":"Address[]","required":true}""",
+            """{"name":"immutableDictionary","type":"map<string,int32>","required":true}""", """{"name":"maybeImmutableArray","type":"string[]?"}""",
+            """{"name":"nested","type":"float16[][]","required":true}""", """{"name":"mapOfSets","type":"map<string,string[]>","required":true}""",
+            """{"name":"byInt","type":"map<int32,string>","required":true}""", """{"name":"byULong","type":"map<uint64,int32>","required":true}""",
+            """{"name":"byGuid","type":"map<guid,Address>","required":true}""", """{"name":"byColor","type":"map<Color,int32>","required":true}""",
+            """{"name":"byAccess","type":"map<Access,string?>","required":true}""", """{"name":"nested","type":"map<int8,map<guid,Color>>","required":true}""",
+        })
+            Assert.Contains(member, description);
+        WireType keyed = D<IMoreTypes>().Schema.FindType("KeyedMaps")!.Members[0].Type;
+        Assert.Equal((WireTypeKind.Map, "int32", "string"), (keyed.Kind, keyed.Key!.ToString(), keyed.Element!.ToString()));
     }
 }

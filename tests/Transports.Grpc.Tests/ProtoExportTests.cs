@@ -15,7 +15,7 @@ public class ProtoExportTests
 
     private static readonly ContractDescriptor[] s_all =
     [
-        D<IDemo>(), D<IDemoEvents>(), D<ITypes>(), D<IEngine>(), D<IParent>(), D<ISpec>(), D<IChaosControl>(), D<IPinned>(),
+        D<IDemo>(), D<IDemoEvents>(), D<ITypes>(), D<IEngine>(), D<IParent>(), D<ISpec>(), D<IChaosControl>(), D<IPinned>(), D<IMoreTypes>(),
     ];
 
     [Fact]

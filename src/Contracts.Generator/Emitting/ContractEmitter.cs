@@ -336,7 +336,7 @@ internal static class ContractEmitter
         {
             case CodecKind.Nullable: EmitNullable(w, codec); break;
             case CodecKind.Enum: EmitEnum(w, codec); break;
-            case CodecKind.Map: EmitMap(w, codec); break;
+            case CodecKind.Map or CodecKind.ImmutableMap: EmitMap(w, codec); break;
             case CodecKind.Object: EmitObject(w, codec); break;
             default: EmitCollection(w, codec); break;
         }
@@ -388,17 +388,43 @@ internal static class ContractEmitter
         w.Line($"default: return {parse}.TryParse(name, global::System.Globalization.NumberStyles.AllowLeadingSign, global::System.Globalization.CultureInfo.InvariantCulture, out {parse} number) ? ({c.ValueType})checked(({c.EnumUnderlying})number) : throw {Wire}WireFormatException.UnknownEnumMember({Naming.Literal(c.DisplayName)}, name);");
         w.Close();
         w.Close();
+        if (!c.EnumKeys) return;
+
+        // As a map key: the same name as a string (a value without a name: its digits), read back as Read reads a name.
+        w.Line();
+        w.Open($"public static string KeyOf({c.ValueType} value)");
+        w.Open("switch (value)");
+        foreach (EnumMemberModel m in byValue)
+            w.Line($"case {c.ValueType}.{Id(m.Name)}: return {Naming.Literal(m.WireName)};");
+        w.Line($"default: return (({parse})value).ToString(global::System.Globalization.CultureInfo.InvariantCulture);");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Open($"public static {c.ValueType} FromKey(string name)");
+        w.Open("switch (name)");
+        var seenKeys = new HashSet<string>();
+        foreach (EnumMemberModel m in c.EnumMembers)
+        {
+            var labels = new[] { m.WireName, m.Name }.Where(seenKeys.Add).ToList();
+            if (labels.Count == 0) continue;
+            w.Line(string.Concat(labels.Select(l => $"case {Naming.Literal(l)}: ")) + $"return {c.ValueType}.{Id(m.Name)};");
+        }
+        w.Line($"default: return {parse}.TryParse(name, global::System.Globalization.NumberStyles.AllowLeadingSign, global::System.Globalization.CultureInfo.InvariantCulture, out {parse} number) ? ({c.ValueType})checked(({c.EnumUnderlying})number) : throw {Wire}WireFormatException.UnknownEnumMember({Naming.Literal(c.DisplayName)}, name);");
+        w.Close();
+        w.Close();
     }
 
     private static void EmitCollection(SourceWriter w, CodecModel c)
     {
         TypeRef e = c.Element!;
         string list = $"global::System.Collections.Generic.List<{e.TypeText}>";
-        bool indexable = c.Kind == CodecKind.Array
+        bool indexable = c.Kind is CodecKind.Array or CodecKind.ImmutableArray
             || c.ValueType.StartsWith("global::System.Collections.Generic.List<", System.StringComparison.Ordinal)
             || c.ValueType.StartsWith("global::System.Collections.Generic.IList<", System.StringComparison.Ordinal)
             || c.ValueType.StartsWith("global::System.Collections.Generic.IReadOnlyList<", System.StringComparison.Ordinal);
         w.Open(WriteHeader(c));
+        if (c.Kind == CodecKind.ImmutableArray)   // default(ImmutableArray<T>) has no items to count: it travels as an empty list
+            w.Line($"if (value.IsDefault) value = global::System.Collections.Immutable.ImmutableArray<{e.TypeText}>.Empty;");
         if (c.Kind == CodecKind.Enumerable)
         {
             w.Line($"var items = value as global::System.Collections.Generic.ICollection<{e.TypeText}> ?? new {list}(value);");
@@ -407,7 +433,7 @@ internal static class ContractEmitter
         }
         else if (indexable)
         {
-            string count = c.Kind == CodecKind.Array ? "Length" : "Count";
+            string count = c.Kind is CodecKind.Array or CodecKind.ImmutableArray ? "Length" : "Count";
             w.Line($"writer.WriteStartArray(value.{count});");
             w.Line($"for (int i = 0; i < value.{count}; i++)");
         }
@@ -425,9 +451,21 @@ internal static class ContractEmitter
         w.Line();
         w.Open(ReadHeader(c));
         w.Line("reader.ReadStartArray();");
-        w.Line($"var list = new {list}();");
+        string collection = c.Kind switch
+        {
+            CodecKind.Set => $"new global::System.Collections.Generic.HashSet<{e.TypeText}>()",   // a repeated item is kept once
+            CodecKind.ImmutableArray => $"global::System.Collections.Immutable.ImmutableArray.CreateBuilder<{e.TypeText}>()",
+            _ => $"new {list}()",
+        };
+        w.Line($"var list = {collection};");
         w.Line($"while (reader.ReadNextItem()) list.Add({ReadValue(e, c.DisplayName, "[item]")});");
-        w.Line(c.Kind == CodecKind.Array ? "return list.ToArray();" : "return list;");
+        w.Line(c.Kind switch
+        {
+            CodecKind.Array => "return list.ToArray();",
+            CodecKind.ImmutableArray => "return list.DrainToImmutable();",
+            CodecKind.ImmutableList => "return global::System.Collections.Immutable.ImmutableList.CreateRange(list);",
+            _ => "return list;",
+        });
         w.Close();
     }
 
@@ -441,10 +479,27 @@ internal static class ContractEmitter
     private static void EmitMap(SourceWriter w, CodecModel c)
     {
         TypeRef e = c.Element!;
+        TypeRef? k = c.Key;
+        // Keys: strings as they are; integers natively (JSON: their digits); GUIDs ("D") and enums (their names) as strings.
+        (string write, string next, string read) = k?.TypeText switch
+        {
+            null => ("writer.WriteKey(pair.Key);", "reader.ReadNextKey(out string key)", "key"),
+            "sbyte" => ("writer.WriteIntegerKey(pair.Key);", "reader.ReadNextIntegerKey(out long key)", $"{Wire}WireConvert.ToSByte(key)"),
+            "short" => ("writer.WriteIntegerKey(pair.Key);", "reader.ReadNextIntegerKey(out long key)", $"{Wire}WireConvert.ToInt16(key)"),
+            "int" => ("writer.WriteIntegerKey(pair.Key);", "reader.ReadNextIntegerKey(out long key)", $"{Wire}WireConvert.ToInt32(key)"),
+            "long" => ("writer.WriteIntegerKey(pair.Key);", "reader.ReadNextIntegerKey(out long key)", "key"),
+            "byte" => ("writer.WriteUnsignedKey(pair.Key);", "reader.ReadNextUnsignedKey(out ulong key)", $"{Wire}WireConvert.ToByte(key)"),
+            "ushort" => ("writer.WriteUnsignedKey(pair.Key);", "reader.ReadNextUnsignedKey(out ulong key)", $"{Wire}WireConvert.ToUInt16(key)"),
+            "uint" => ("writer.WriteUnsignedKey(pair.Key);", "reader.ReadNextUnsignedKey(out ulong key)", $"{Wire}WireConvert.ToUInt32(key)"),
+            "ulong" => ("writer.WriteUnsignedKey(pair.Key);", "reader.ReadNextUnsignedKey(out ulong key)", "key"),
+            "global::System.Guid" => ("writer.WriteKey(pair.Key.ToString(\"D\"));", "reader.ReadNextKey(out string key)", "GuidKey(key)"),
+            _ => ($"writer.WriteKey({k.CodecType}.KeyOf(pair.Key));", "reader.ReadNextKey(out string key)", $"{k.CodecType}.FromKey(key)"),
+        };
+        string keyType = k?.TypeText ?? "string";
         w.Open(WriteHeader(c));
         w.Line("writer.WriteStartMap(value.Count);");
         w.Open("foreach (var pair in value)");
-        w.Line("writer.WriteKey(pair.Key);");
+        w.Line(write);
         WriteValue(w, e, "pair.Value");
         w.Close();
         w.Line("writer.WriteEndMap();");
@@ -452,10 +507,19 @@ internal static class ContractEmitter
         w.Line();
         w.Open(ReadHeader(c));
         w.Line("reader.ReadStartMap();");
-        w.Line($"var map = new global::System.Collections.Generic.Dictionary<string, {e.TypeText}>(global::System.StringComparer.Ordinal);");
-        w.Line($"while (reader.ReadNextKey(out string key)) map[key] = {ReadValue(e, c.DisplayName, "[value]")};");
-        w.Line("return map;");
+        w.Line(k is null
+            ? $"var map = new global::System.Collections.Generic.Dictionary<string, {e.TypeText}>(global::System.StringComparer.Ordinal);"
+            : $"var map = new global::System.Collections.Generic.Dictionary<{keyType}, {e.TypeText}>();");
+        w.Line($"while ({next}) map[{read}] = {ReadValue(e, c.DisplayName, "[value]")};");
+        w.Line(c.Kind != CodecKind.ImmutableMap ? "return map;"
+            : k is null ? "return global::System.Collections.Immutable.ImmutableDictionary.CreateRange(global::System.StringComparer.Ordinal, map);"
+            : "return global::System.Collections.Immutable.ImmutableDictionary.CreateRange(map);");
         w.Close();
+        if (k?.TypeText == "global::System.Guid")
+        {
+            w.Line();
+            w.Line($"private static global::System.Guid GuidKey(string key) => global::System.Guid.TryParseExact(key, \"D\", out global::System.Guid g) ? g : throw new {Wire}WireFormatException($\"the key '{{key}}' is not a GUID (D format).\");");
+        }
     }
 
     private static void EmitObject(SourceWriter w, CodecModel c)

@@ -8,7 +8,11 @@ internal enum CodecKind
     Array,
     List,
     Enumerable,
+    Set,            // HashSet<T>, ISet<T>, IReadOnlySet<T>: read into a HashSet<T>
+    ImmutableArray,
+    ImmutableList,
     Map,
+    ImmutableMap,   // ImmutableDictionary<string, T>
     Object,
 }
 
@@ -23,6 +27,8 @@ internal enum CodecKind
 /// <param name="EnumUnderlying">For enums: the underlying integer type.</param>
 /// <param name="ConstructorArity">For objects: how many members go through the constructor (they come first in <paramref name="Members"/>'s constructor order).</param>
 /// <param name="IsValueType">Whether the type is a struct.</param>
+/// <param name="Key">For maps whose keys are not strings: the keys' use (an integer, <c>Guid</c> or an enum).</param>
+/// <param name="EnumKeys">For enums used as map keys: also emit <c>KeyOf</c>/<c>FromKey</c> (the name as a string key).</param>
 internal sealed record CodecModel(
     string ClassName,
     string ValueType,
@@ -33,7 +39,9 @@ internal sealed record CodecModel(
     EquatableArray<EnumMemberModel> EnumMembers,
     string? EnumUnderlying,
     int ConstructorArity,
-    bool IsValueType);
+    bool IsValueType,
+    TypeRef? Key = null,
+    bool EnumKeys = false);
 
 /// <summary>How a DTO member is set when read.</summary>
 internal enum MemberSetter

@@ -18,7 +18,8 @@ internal enum WireShapeKind
 /// <param name="Kind">What it is.</param>
 /// <param name="Name">A scalar's name in the runtime's <c>WireScalar</c> enum (<c>Int32</c>), or a named type's name.</param>
 /// <param name="Element">For nullables, lists and maps: the inner type.</param>
-internal sealed record WireShape(WireShapeKind Kind, string Name, WireShape? Element)
+/// <param name="Key">For maps whose keys are not strings: the keys' type (an integer, <c>Guid</c> or an enum).</param>
+internal sealed record WireShape(WireShapeKind Kind, string Name, WireShape? Element, WireShape? Key = null)
 {
     private const string Type = "global::SidecarKit.Schema.WireType.";
 
@@ -30,6 +31,8 @@ internal sealed record WireShape(WireShapeKind Kind, string Name, WireShape? Ele
 
     public static WireShape MapOf(WireShape value) => new(WireShapeKind.Map, "", value);
 
+    public static WireShape MapOf(WireShape? key, WireShape value) => new(WireShapeKind.Map, "", value, key);
+
     public static WireShape Named(string name) => new(WireShapeKind.Named, name, null);
 
     /// <summary>The description's text (<c>int32</c>, <c>string?</c>, <c>Person[]</c>, <c>map&lt;string,int32&gt;</c>).</summary>
@@ -38,7 +41,7 @@ internal sealed record WireShape(WireShapeKind Kind, string Name, WireShape? Ele
         WireShapeKind.Scalar => Name.ToLowerInvariant(),   // the enum's names are the description's, cased (Int32 → int32)
         WireShapeKind.Nullable => Element!.Text + "?",
         WireShapeKind.List => Element!.Text + "[]",
-        WireShapeKind.Map => "map<string," + Element!.Text + ">",
+        WireShapeKind.Map => "map<" + (Key?.Text ?? "string") + "," + Element!.Text + ">",
         _ => Name,
     };
 
@@ -48,7 +51,7 @@ internal sealed record WireShape(WireShapeKind Kind, string Name, WireShape? Ele
         WireShapeKind.Scalar => Type + "Of(global::SidecarKit.Schema.WireScalar." + Name + ")",
         WireShapeKind.Nullable => Type + "NullableOf(" + Element!.Expression + ")",
         WireShapeKind.List => Type + "ListOf(" + Element!.Expression + ")",
-        WireShapeKind.Map => Type + "MapOf(" + Element!.Expression + ")",
+        WireShapeKind.Map => Type + "MapOf(" + (Key is null ? "" : Key.Expression + ", ") + Element!.Expression + ")",
         _ => Type + "Named(" + Parsing.Naming.Literal(Name) + ")",
     };
 }

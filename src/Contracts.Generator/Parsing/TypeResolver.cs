@@ -101,6 +101,29 @@ internal sealed class TypeResolver
             case "System.Guid": return (Codecs + "Guid", WireShape.Scalar("Guid"));
             case "System.DateTimeOffset": return (Codecs + "DateTimeOffset", WireShape.Scalar("DateTimeOffset"));
             case "System.TimeSpan": return (Codecs + "TimeSpan", WireShape.Scalar("TimeSpan"));
+            case "System.DateOnly": return (Codecs + "DateOnly", WireShape.Scalar("Date"));
+            case "System.TimeOnly": return (Codecs + "TimeOnly", WireShape.Scalar("Time"));
+            case "System.Int128": return (Codecs + "Int128", WireShape.Scalar("Int128"));
+            case "System.UInt128": return (Codecs + "UInt128", WireShape.Scalar("UInt128"));
+            case "System.Half": return (Codecs + "Half", WireShape.Scalar("Float16"));
+            case "System.Uri": return (Codecs + "Uri", WireShape.Scalar("String"));
+            case "System.Version": return (Codecs + "Version", WireShape.Scalar("String"));
+            case "System.ReadOnlyMemory`1":
+            case "System.Memory`1":
+                if (named.TypeArguments[0].SpecialType != SpecialType.System_Byte)
+                {
+                    reason = "only memory of bytes is supported; use an array or a list";
+                    return null;
+                }
+                return (Codecs + (named.Name == "Memory" ? "ByteMemory" : "ReadOnlyByteMemory"), WireShape.Scalar("Bytes"));
+            case "System.Collections.Generic.HashSet`1":
+            case "System.Collections.Generic.ISet`1":
+            case "System.Collections.Generic.IReadOnlySet`1":
+                return Collection(type, CodecKind.Set, named.TypeArguments[0], usedBy, location);
+            case "System.Collections.Immutable.ImmutableArray`1":
+                return Collection(type, CodecKind.ImmutableArray, named.TypeArguments[0], usedBy, location);
+            case "System.Collections.Immutable.ImmutableList`1":
+                return Collection(type, CodecKind.ImmutableList, named.TypeArguments[0], usedBy, location);
             case "System.Nullable`1":
             {
                 TypeRef? element = Resolve(named.TypeArguments[0], usedBy, location);
@@ -119,16 +142,29 @@ internal sealed class TypeResolver
             case "System.Collections.Generic.Dictionary`2":
             case "System.Collections.Generic.IDictionary`2":
             case "System.Collections.Generic.IReadOnlyDictionary`2":
+            case "System.Collections.Immutable.ImmutableDictionary`2":
             {
-                if (named.TypeArguments[0].SpecialType != SpecialType.System_String)
+                ITypeSymbol keyType = named.TypeArguments[0];
+                TypeRef? key = null;
+                if (keyType.SpecialType != SpecialType.System_String)
                 {
-                    reason = "dictionary keys must be 'string' (JSON object keys are strings)";
-                    return null;
+                    bool integer = keyType.SpecialType is SpecialType.System_SByte or SpecialType.System_Int16 or SpecialType.System_Int32 or SpecialType.System_Int64
+                        or SpecialType.System_Byte or SpecialType.System_UInt16 or SpecialType.System_UInt32 or SpecialType.System_UInt64;
+                    bool guid = keyType is INamedTypeSymbol { Name: "Guid", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+                    if (!integer && !guid && keyType.TypeKind != TypeKind.Enum)
+                    {
+                        reason = "dictionary keys must be 'string', an integer type, an enum or 'Guid'";
+                        return null;
+                    }
+                    key = Resolve(keyType, usedBy, location);
+                    if (key is null) return null;
+                    if (keyType.TypeKind == TypeKind.Enum && _codecs.TryGetValue(Display(keyType), out CodecModel? enumCodec) && !enumCodec.EnumKeys)
+                        _codecs[Display(keyType)] = enumCodec with { EnumKeys = true };
                 }
                 TypeRef? value = Resolve(named.TypeArguments[1], usedBy, location);
                 if (value is null) return null;
-                string cls = Register(type, CodecKind.Map, value);
-                return (cls, WireShape.MapOf(value.Shape));
+                string cls = Register(type, named.Name == "ImmutableDictionary" ? CodecKind.ImmutableMap : CodecKind.Map, value, key);
+                return (cls, WireShape.MapOf(key?.Shape, value.Shape));
             }
             case "System.Collections.Generic.IAsyncEnumerable`1":
                 reason = "IAsyncEnumerable<T> is supported only as a method's return type";
@@ -180,18 +216,18 @@ internal sealed class TypeResolver
         return name;
     }
 
-    private string Register(ITypeSymbol type, CodecKind kind, TypeRef element)
+    private string Register(ITypeSymbol type, CodecKind kind, TypeRef element, TypeRef? key = null)
     {
-        string key = Display(type);
-        if (_codecs.TryGetValue(key, out CodecModel? existing)) return existing.ClassName;
+        string display = Display(type);
+        if (_codecs.TryGetValue(display, out CodecModel? existing)) return existing.ClassName;
         string name = ClassNameFor(type, kind switch
         {
             CodecKind.Nullable => "Nullable_" + ((INamedTypeSymbol)type).TypeArguments[0].ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
             CodecKind.Array => ((IArrayTypeSymbol)type).ElementType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + "_Array",
             _ => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
         });
-        _codecs[key] = new CodecModel(name, key, kind, element, type.ToDisplayString(), EquatableArray<MemberModel>.Empty,
-            EquatableArray<EnumMemberModel>.Empty, null, 0, type.IsValueType);
+        _codecs[display] = new CodecModel(name, display, kind, element, type.ToDisplayString(), EquatableArray<MemberModel>.Empty,
+            EquatableArray<EnumMemberModel>.Empty, null, 0, type.IsValueType, key);
         return name;
     }
 

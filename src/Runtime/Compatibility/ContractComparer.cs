@@ -107,6 +107,7 @@ internal sealed class ContractComparer
                 CompareFlow(where + "'s items", from.Element!, fromSchema, to.Element!, toSchema, writer, reader);
                 return;
             case WireTypeKind.Map:
+                CompareFlow(where + "'s keys", from.Key!, fromSchema, to.Key!, toSchema, writer, reader);
                 CompareFlow(where + "'s values", from.Element!, fromSchema, to.Element!, toSchema, writer, reader);
                 return;
             default:

@@ -9,7 +9,7 @@ public enum WireTypeKind
     Nullable,
     /// <summary>A list (an array, <c>List&lt;T&gt;</c>, <c>IEnumerable&lt;T&gt;</c>…) of <see cref="WireType.Element"/>.</summary>
     List,
-    /// <summary>A map with string keys and <see cref="WireType.Element"/> values.</summary>
+    /// <summary>A map with <see cref="WireType.Key"/> keys (strings, integers, GUIDs or an enum) and <see cref="WireType.Element"/> values.</summary>
     Map,
     /// <summary>A type of the contract's own (a DTO or an enum), defined in <see cref="ContractSchema.Types"/> under <see cref="WireType.Name"/>.</summary>
     Named,
@@ -56,6 +56,16 @@ public enum WireScalar
     DateTimeOffset,
     /// <summary><c>timespan</c></summary>
     TimeSpan,
+    /// <summary><c>date</c> (<c>DateOnly</c>): an ISO 8601 calendar date, <c>"2024-03-01"</c>, on every format</summary>
+    Date,
+    /// <summary><c>time</c> (<c>TimeOnly</c>): a time of day, <c>"13:45:30.5"</c>, on every format</summary>
+    Time,
+    /// <summary><c>int128</c> (<c>Int128</c>): a decimal string on every format</summary>
+    Int128,
+    /// <summary><c>uint128</c> (<c>UInt128</c>): a decimal string on every format</summary>
+    UInt128,
+    /// <summary><c>float16</c> (<c>Half</c>): a 32-bit float on every format, holding a value a <c>Half</c> represents</summary>
+    Float16,
 }
 
 /// <summary>
@@ -67,12 +77,13 @@ public sealed class WireType : IEquatable<WireType>
 {
     private static readonly WireType[] s_scalars = [.. Enum.GetValues<WireScalar>().Select(s => new WireType(WireTypeKind.Scalar, s, null, null))];
 
-    private WireType(WireTypeKind kind, WireScalar scalar, WireType? element, string? name)
+    private WireType(WireTypeKind kind, WireScalar scalar, WireType? element, string? name, WireType? key = null)
     {
         Kind = kind;
         Scalar = scalar;
         Element = element;
         Name = name;
+        Key = key;
     }
 
     /// <summary>What it is.</summary>
@@ -86,6 +97,9 @@ public sealed class WireType : IEquatable<WireType>
 
     /// <summary>For <see cref="WireTypeKind.Named"/>: the type's name in the contract (<c>Person</c>).</summary>
     public string? Name { get; }
+
+    /// <summary>For maps: the keys' type (<c>string</c>, an integer, <c>guid</c>, or an enum of the contract); null otherwise.</summary>
+    public WireType? Key { get; }
 
     /// <summary>A primitive.</summary>
     public static WireType Of(WireScalar scalar) => s_scalars[(int)scalar];
@@ -102,8 +116,26 @@ public sealed class WireType : IEquatable<WireType>
         => new(WireTypeKind.List, default, element ?? throw new ArgumentNullException(nameof(element)), null);
 
     /// <summary>A map from strings to <paramref name="value"/>.</summary>
-    public static WireType MapOf(WireType value)
-        => new(WireTypeKind.Map, default, value ?? throw new ArgumentNullException(nameof(value)), null);
+    public static WireType MapOf(WireType value) => MapOf(Of(WireScalar.String), value);
+
+    /// <summary>
+    /// A map from <paramref name="key"/> to <paramref name="value"/>. Keys are strings, integers (<c>int8</c> to
+    /// <c>uint64</c>), GUIDs or an enum of the contract (a named type), never null.
+    /// </summary>
+    public static WireType MapOf(WireType key, WireType value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        if (!IsKey(key)) throw new ArgumentException($"'{key}' cannot be a map's key: keys are strings, integers, GUIDs or enums.", nameof(key));
+        return new(WireTypeKind.Map, default, value, null, key);
+    }
+
+    private static bool IsKey(WireType key) => key.Kind == WireTypeKind.Named || key is
+    {
+        Kind: WireTypeKind.Scalar,
+        Scalar: WireScalar.String or WireScalar.Guid or WireScalar.Int8 or WireScalar.Int16 or WireScalar.Int32 or WireScalar.Int64
+            or WireScalar.UInt8 or WireScalar.UInt16 or WireScalar.UInt32 or WireScalar.UInt64,
+    };
 
     /// <summary>A DTO or enum of the contract, by its name.</summary>
     public static WireType Named(string name)
@@ -140,6 +172,11 @@ public sealed class WireType : IEquatable<WireType>
         WireScalar.DateTime => "datetime",
         WireScalar.DateTimeOffset => "datetimeoffset",
         WireScalar.TimeSpan => "timespan",
+        WireScalar.Date => "date",
+        WireScalar.Time => "time",
+        WireScalar.Int128 => "int128",
+        WireScalar.UInt128 => "uint128",
+        WireScalar.Float16 => "float16",
         _ => throw new ArgumentOutOfRangeException(nameof(scalar)),
     };
 
@@ -149,7 +186,7 @@ public sealed class WireType : IEquatable<WireType>
         WireTypeKind.Scalar => NameOf(Scalar),
         WireTypeKind.Nullable => Element + "?",
         WireTypeKind.List => Element + "[]",
-        WireTypeKind.Map => "map<string," + Element + ">",
+        WireTypeKind.Map => "map<" + Key + "," + Element + ">",
         _ => Name!,
     };
 
@@ -157,7 +194,7 @@ public sealed class WireType : IEquatable<WireType>
     /// Reads a type written as <see cref="ToString"/> writes it (what a sidecar announces at ready). A name that is no
     /// primitive is a named type of the contract.
     /// </summary>
-    /// <exception cref="FormatException">The text is empty or a <c>map</c> without string keys.</exception>
+    /// <exception cref="FormatException">The text is empty or a <c>map</c> whose keys cannot be keys.</exception>
     public static WireType Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -166,10 +203,11 @@ public sealed class WireType : IEquatable<WireType>
         if (text.EndsWith("[]", StringComparison.Ordinal)) return ListOf(Parse(text[..^2]));
         if (text.StartsWith("map<", StringComparison.Ordinal) && text.EndsWith('>'))
         {
-            const string keys = "map<string,";
-            return text.StartsWith(keys, StringComparison.Ordinal)
-                ? MapOf(Parse(text[keys.Length..^1]))
-                : throw new FormatException($"'{text}': a map's keys are strings.");
+            int comma = text.IndexOf(',');   // a key is a primitive or a name: no comma of its own
+            WireType? key = comma > 4 ? Parse(text[4..comma]) : null;
+            return key is not null && IsKey(key)
+                ? MapOf(key, Parse(text[(comma + 1)..^1]))
+                : throw new FormatException($"'{text}': a map's keys are strings, integers, GUIDs or enums.");
         }
         foreach (WireType scalar in s_scalars)
             if (NameOf(scalar.Scalar) == text) return scalar;
@@ -179,11 +217,11 @@ public sealed class WireType : IEquatable<WireType>
     /// <inheritdoc />
     public bool Equals(WireType? other)
         => other is not null && (ReferenceEquals(this, other)
-            || (Kind == other.Kind && Scalar == other.Scalar && Name == other.Name && Equals(Element, other.Element)));
+            || (Kind == other.Kind && Scalar == other.Scalar && Name == other.Name && Equals(Element, other.Element) && Equals(Key, other.Key)));
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as WireType);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Kind, Scalar, Name, Element);
+    public override int GetHashCode() => HashCode.Combine(Kind, Scalar, Name, Element, Key);
 }

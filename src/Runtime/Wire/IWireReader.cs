@@ -77,6 +77,10 @@ public interface IWireReader
     void ReadStartMap();
     /// <summary>Moves to the next entry of the current map, reading its key; <see langword="false"/> at its end.</summary>
     bool ReadNextKey(out string key);
+    /// <summary>Moves to the next entry of the current map, reading its signed integer key; <see langword="false"/> at its end.</summary>
+    bool ReadNextIntegerKey(out long key);
+    /// <summary>Moves to the next entry of the current map, reading its unsigned integer key; <see langword="false"/> at its end.</summary>
+    bool ReadNextUnsignedKey(out ulong key);
     /// <summary>Skips the current value, including everything nested in it.</summary>
     void Skip();
 }

@@ -48,10 +48,14 @@ public interface IWireWriter
     void WriteMember(WireMembers members, int index);
     /// <summary>Ends the current object.</summary>
     void WriteEndObject();
-    /// <summary>Starts a string-keyed map of <paramref name="count"/> entries.</summary>
+    /// <summary>Starts a map of <paramref name="count"/> entries (keys by <see cref="WriteKey"/>, <see cref="WriteIntegerKey"/> or <see cref="WriteUnsignedKey"/>).</summary>
     void WriteStartMap(int count);
     /// <summary>Writes a map key; its value follows.</summary>
     void WriteKey(string key);
+    /// <summary>Writes a signed integer map key (JSON: its digits as the member name); its value follows.</summary>
+    void WriteIntegerKey(long key);
+    /// <summary>Writes an unsigned integer map key (JSON: its digits as the member name); its value follows.</summary>
+    void WriteUnsignedKey(ulong key);
     /// <summary>Ends the current map.</summary>
     void WriteEndMap();
 }

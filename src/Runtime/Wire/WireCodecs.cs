@@ -175,6 +175,146 @@ public static class WireCodecs
         public static global::System.TimeSpan Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct => reader.ReadTimeSpan();
     }
 
+    /// <summary>The codec for <c>DateOnly</c>: an ISO 8601 calendar date, <c>"yyyy-MM-dd"</c>, as a string on every format.</summary>
+    public sealed class DateOnly : IWireCodec<global::System.DateOnly>
+    {
+        /// <inheritdoc />
+        public static void Write<TWriter>(ref TWriter writer, global::System.DateOnly value) where TWriter : IWireWriter, allows ref struct
+            => writer.WriteString(value.ToString("yyyy-MM-dd", global::System.Globalization.CultureInfo.InvariantCulture));
+        /// <inheritdoc />
+        public static global::System.DateOnly Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct
+        {
+            string s = reader.ReadString();
+            return global::System.DateOnly.TryParseExact(s, "yyyy-MM-dd", global::System.Globalization.CultureInfo.InvariantCulture, global::System.Globalization.DateTimeStyles.None, out global::System.DateOnly d)
+                ? d : throw new WireFormatException($"'{s}' is not a date (yyyy-MM-dd).");
+        }
+    }
+
+    /// <summary>
+    /// The codec for <c>TimeOnly</c>: a time of day as a string on every format, <c>"HH:mm:ss"</c> with the fraction of a
+    /// second only as needed (up to 7 digits, <c>"13:45:30.5"</c>); <c>"HH:mm"</c> is accepted too.
+    /// </summary>
+    public sealed class TimeOnly : IWireCodec<global::System.TimeOnly>
+    {
+        private static readonly string[] s_formats = ["HH:mm:ss.FFFFFFF", "HH:mm:ss", "HH:mm"];
+
+        /// <inheritdoc />
+        public static void Write<TWriter>(ref TWriter writer, global::System.TimeOnly value) where TWriter : IWireWriter, allows ref struct
+            => writer.WriteString(value.ToString("HH:mm:ss.FFFFFFF", global::System.Globalization.CultureInfo.InvariantCulture));
+        /// <inheritdoc />
+        public static global::System.TimeOnly Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct
+        {
+            string s = reader.ReadString();
+            return global::System.TimeOnly.TryParseExact(s, s_formats, global::System.Globalization.CultureInfo.InvariantCulture, global::System.Globalization.DateTimeStyles.None, out global::System.TimeOnly t)
+                ? t : throw new WireFormatException($"'{s}' is not a time of day (HH:mm:ss[.fffffff]).");
+        }
+    }
+
+    /// <summary>The codec for <c>Int128</c>: its decimal digits as a string on every format (an integer within <c>long</c>'s range is accepted too).</summary>
+    public sealed class Int128 : IWireCodec<global::System.Int128>
+    {
+        /// <inheritdoc />
+        public static void Write<TWriter>(ref TWriter writer, global::System.Int128 value) where TWriter : IWireWriter, allows ref struct
+            => writer.WriteString(value.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
+        /// <inheritdoc />
+        public static global::System.Int128 Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct
+        {
+            if (reader.TokenKind == WireTokenKind.Number) return reader.ReadInt64();
+            string s = reader.ReadString();
+            return global::System.Int128.TryParse(s, global::System.Globalization.NumberStyles.AllowLeadingSign, global::System.Globalization.CultureInfo.InvariantCulture, out global::System.Int128 v)
+                ? v : throw new WireFormatException($"'{s}' is not an integer within Int128's range.");
+        }
+    }
+
+    /// <summary>The codec for <c>UInt128</c>: its decimal digits as a string on every format (an integer within <c>ulong</c>'s range is accepted too).</summary>
+    public sealed class UInt128 : IWireCodec<global::System.UInt128>
+    {
+        /// <inheritdoc />
+        public static void Write<TWriter>(ref TWriter writer, global::System.UInt128 value) where TWriter : IWireWriter, allows ref struct
+            => writer.WriteString(value.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
+        /// <inheritdoc />
+        public static global::System.UInt128 Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct
+        {
+            if (reader.TokenKind == WireTokenKind.Number) return reader.ReadUInt64();
+            string s = reader.ReadString();
+            return global::System.UInt128.TryParse(s, global::System.Globalization.NumberStyles.None, global::System.Globalization.CultureInfo.InvariantCulture, out global::System.UInt128 v)
+                ? v : throw new WireFormatException($"'{s}' is not a non-negative integer within UInt128's range.");
+        }
+    }
+
+    /// <summary>
+    /// The codec for <c>Half</c>: a 32-bit float on every format. It is written as the float nearest the half's shortest
+    /// decimal form when that reads back as the same half (<c>0.1</c>, not <c>0.099975586</c>); read, a finite value
+    /// beyond <c>Half</c>'s range is out of range, others round to the nearest half.
+    /// </summary>
+    public sealed class Half : IWireCodec<global::System.Half>
+    {
+        /// <inheritdoc />
+        public static void Write<TWriter>(ref TWriter writer, global::System.Half value) where TWriter : IWireWriter, allows ref struct
+            => writer.WriteSingle(ToSingle(value));
+        /// <inheritdoc />
+        public static global::System.Half Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct
+        {
+            float f = reader.ReadSingle();
+            global::System.Half h = (global::System.Half)f;
+            return global::System.Half.IsInfinity(h) && float.IsFinite(f)
+                ? throw WireFormatException.OutOfRange("Half", f.ToString(global::System.Globalization.CultureInfo.InvariantCulture)) : h;
+        }
+
+        private static float ToSingle(global::System.Half value)
+        {
+            if (!global::System.Half.IsFinite(value)) return (float)value;
+            float shortest = float.Parse(value.ToString(global::System.Globalization.CultureInfo.InvariantCulture), global::System.Globalization.CultureInfo.InvariantCulture);
+            return (global::System.Half)shortest == value && float.IsNegative(shortest) == global::System.Half.IsNegative(value) ? shortest : (float)value;
+        }
+    }
+
+    /// <summary>The codec for <c>ReadOnlyMemory&lt;byte&gt;</c>: bytes, as <c>byte[]</c>.</summary>
+    public sealed class ReadOnlyByteMemory : IWireCodec<global::System.ReadOnlyMemory<byte>>
+    {
+        /// <inheritdoc />
+        public static void Write<TWriter>(ref TWriter writer, global::System.ReadOnlyMemory<byte> value) where TWriter : IWireWriter, allows ref struct => writer.WriteBytes(value.Span);
+        /// <inheritdoc />
+        public static global::System.ReadOnlyMemory<byte> Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct => reader.ReadBytes();
+    }
+
+    /// <summary>The codec for <c>Memory&lt;byte&gt;</c>: bytes, as <c>byte[]</c>.</summary>
+    public sealed class ByteMemory : IWireCodec<global::System.Memory<byte>>
+    {
+        /// <inheritdoc />
+        public static void Write<TWriter>(ref TWriter writer, global::System.Memory<byte> value) where TWriter : IWireWriter, allows ref struct => writer.WriteBytes(value.Span);
+        /// <inheritdoc />
+        public static global::System.Memory<byte> Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct => reader.ReadBytes();
+    }
+
+    /// <summary>The codec for <c>Uri</c>: a string, the URI as given (<see cref="global::System.Uri.OriginalString"/>); read as absolute or relative.</summary>
+    public sealed class Uri : IWireCodec<global::System.Uri>
+    {
+        /// <inheritdoc />
+        public static void Write<TWriter>(ref TWriter writer, global::System.Uri value) where TWriter : IWireWriter, allows ref struct => writer.WriteString(value.OriginalString);
+        /// <inheritdoc />
+        public static global::System.Uri Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct
+        {
+            string s = reader.ReadString();
+            return global::System.Uri.TryCreate(s, global::System.UriKind.RelativeOrAbsolute, out global::System.Uri? u)
+                ? u : throw new WireFormatException($"'{s}' is not a URI.");
+        }
+    }
+
+    /// <summary>The codec for <c>Version</c>: a string, <c>"major.minor[.build[.revision]]"</c>.</summary>
+    public sealed class Version : IWireCodec<global::System.Version>
+    {
+        /// <inheritdoc />
+        public static void Write<TWriter>(ref TWriter writer, global::System.Version value) where TWriter : IWireWriter, allows ref struct => writer.WriteString(value.ToString());
+        /// <inheritdoc />
+        public static global::System.Version Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct
+        {
+            string s = reader.ReadString();
+            return global::System.Version.TryParse(s, out global::System.Version? v)
+                ? v : throw new WireFormatException($"'{s}' is not a version (major.minor[.build[.revision]]).");
+        }
+    }
+
     /// <summary>The codec for <c>nint</c>.</summary>
     public sealed class IntPtr : IWireCodec<nint>
     {

@@ -188,6 +188,26 @@ public ref struct JsonWireReader : IWireReader
     }
 
     /// <inheritdoc />
+    public bool ReadNextIntegerKey(out long key)
+    {
+        key = 0;
+        if (!ReadNextKey(out string text)) return false;
+        key = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v)
+            ? v : throw new WireFormatException($"the key '{text}' is not an integer.");
+        return true;
+    }
+
+    /// <inheritdoc />
+    public bool ReadNextUnsignedKey(out ulong key)
+    {
+        key = 0;
+        if (!ReadNextKey(out string text)) return false;
+        key = ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v)
+            ? v : throw new WireFormatException($"the key '{text}' is not a non-negative integer.");
+        return true;
+    }
+
+    /// <inheritdoc />
     public bool ReadNextKey(out string key)
     {
         _r.Read();

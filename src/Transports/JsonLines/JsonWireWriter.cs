@@ -93,5 +93,19 @@ public readonly struct JsonWireWriter : IWireWriter
     /// <inheritdoc />
     public void WriteKey(string key) => _w.WritePropertyName(key);
     /// <inheritdoc />
+    public void WriteIntegerKey(long key)
+    {
+        Span<char> digits = stackalloc char[20];
+        key.TryFormat(digits, out int length, default, CultureInfo.InvariantCulture);
+        _w.WritePropertyName(digits[..length]);
+    }
+    /// <inheritdoc />
+    public void WriteUnsignedKey(ulong key)
+    {
+        Span<char> digits = stackalloc char[20];
+        key.TryFormat(digits, out int length, default, CultureInfo.InvariantCulture);
+        _w.WritePropertyName(digits[..length]);
+    }
+    /// <inheritdoc />
     public void WriteEndMap() => _w.WriteEndObject();
 }

@@ -243,6 +243,27 @@ public ref struct MessagePackWireReader : IWireReader
     }
 
     /// <inheritdoc />
+    public bool ReadNextIntegerKey(out long key)
+    {
+        key = 0;
+        if (!Next()) return false;
+        // An integer, natively; digits in a string (as JSON has them) are accepted too.
+        key = TokenKind != WireTokenKind.String ? ReadInt64()
+            : long.TryParse(ReadString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) ? v : throw new WireFormatException("a map key is not an integer.");
+        return true;
+    }
+
+    /// <inheritdoc />
+    public bool ReadNextUnsignedKey(out ulong key)
+    {
+        key = 0;
+        if (!Next()) return false;
+        key = TokenKind != WireTokenKind.String ? ReadUInt64()
+            : ulong.TryParse(ReadString(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) ? v : throw new WireFormatException("a map key is not a non-negative integer.");
+        return true;
+    }
+
+    /// <inheritdoc />
     public void Skip()
     {
         try { _r.Skip(); }

@@ -139,5 +139,9 @@ public ref struct MessagePackWireWriter : IWireWriter
     /// <inheritdoc />
     public void WriteKey(string key) => _w.Write(key);
     /// <inheritdoc />
+    public void WriteIntegerKey(long key) => _w.Write(key);
+    /// <inheritdoc />
+    public void WriteUnsignedKey(ulong key) => _w.Write(key);
+    /// <inheritdoc />
     public void WriteEndMap() { }
 }

@@ -91,11 +91,11 @@ internal static class ProtoDescriptors
             switch (field.Label)
             {
                 case ProtoLabel.Map:
-                    // map<string, V> name = n; is protoc's `repeated NameEntry name = n;` with a nested entry message.
+                    // map<K, V> name = n; is protoc's `repeated NameEntry name = n;` with a nested entry message.
                     string entry = MapEntryName(field.Name);
                     f.Int(4, LabelRepeated).Int(5, TypeMessage).String(6, "." + file.Package + "." + message.Name + "." + entry);
                     var entryFields = new ProtoBuilder().String(1, entry)
-                        .Message(2, new ProtoBuilder().String(1, "key").Int(3, 1).Int(4, LabelOptional).Int(5, s_scalars["string"]).String(10, "key"))
+                        .Message(2, new ProtoBuilder().String(1, "key").Int(3, 1).Int(4, LabelOptional).Int(5, s_scalars[field.KeyType]).String(10, "key"))
                         .Message(2, Typed(new ProtoBuilder().String(1, "value").Int(3, 2).Int(4, LabelOptional), typeName, type).String(10, "value"))
                         .Message(7, new ProtoBuilder().Bool(7, true));   // MessageOptions.map_entry
                     entries.Add(entryFields);

@@ -203,7 +203,7 @@ public static class ProtoExporter
             if (inner.Kind == WireTypeKind.List)
                 return new ProtoFieldDecl(ProtoLabel.Repeated, Element(inner.Element!), name, number);
             if (inner.Kind == WireTypeKind.Map)
-                return new ProtoFieldDecl(ProtoLabel.Map, Element(inner.Element!), name, number);
+                return new ProtoFieldDecl(ProtoLabel.Map, Element(inner.Element!), name, number, Single(inner.Key!));   // enum and guid keys: string
             string proto = Single(inner);
             bool presence = (type.IsNullable || optional) && !IsMessage(proto);
             return new ProtoFieldDecl(presence ? ProtoLabel.Optional : ProtoLabel.Singular, proto, name, number);
@@ -215,7 +215,7 @@ public static class ProtoExporter
         {
             WireTypeKind.Nullable => Wrapper(Readable(type), type, Field(type, "value", 1, optional: false)),
             WireTypeKind.List => Wrapper(Readable(type), type, new ProtoFieldDecl(ProtoLabel.Repeated, Element(type.Element!), "items", 1)),
-            WireTypeKind.Map => Wrapper(Readable(type), type, new ProtoFieldDecl(ProtoLabel.Map, Element(type.Element!), "entries", 1)),
+            WireTypeKind.Map => Wrapper(Readable(type), type, new ProtoFieldDecl(ProtoLabel.Map, Element(type.Element!), "entries", 1, Single(type.Key!))),
             _ => Single(type),
         };
 
@@ -233,7 +233,7 @@ public static class ProtoExporter
         {
             WireTypeKind.Nullable => "Optional" + Readable(type.Element!),
             WireTypeKind.List => Readable(type.Element!) + "List",
-            WireTypeKind.Map => Readable(type.Element!) + "Map",
+            WireTypeKind.Map => Readable(type.Element!) + (type.Key is { Kind: WireTypeKind.Scalar, Scalar: WireScalar.String } ? "" : "By" + Readable(type.Key!)) + "Map",
             WireTypeKind.Named when _typeNames.TryGetValue(type.Name!, out string? message) => message,
             _ => Pascal(type.ToString()),
         };
@@ -255,7 +255,7 @@ public static class ProtoExporter
                 case WireScalar.UInt8 or WireScalar.UInt16 or WireScalar.UInt32: return "uint32";
                 case WireScalar.Int64: return "int64";
                 case WireScalar.UInt64: return "uint64";
-                case WireScalar.Float32: return "float";
+                case WireScalar.Float32 or WireScalar.Float16: return "float";
                 case WireScalar.Float64: return "double";
                 case WireScalar.Bytes: return "bytes";
                 case WireScalar.DateTime or WireScalar.DateTimeOffset:
@@ -264,7 +264,7 @@ public static class ProtoExporter
                 case WireScalar.TimeSpan:
                     _imports.Add("google/protobuf/duration.proto");
                     return "google.protobuf.Duration";
-                default: return "string";   // string, char, guid, decimal
+                default: return "string";   // string, char, guid, decimal, date, time, int128, uint128
             }
         }
     }

@@ -26,9 +26,10 @@ internal enum ProtoLabel : byte { Singular, Optional, Repeated, Map }
 /// <summary>
 /// One field. <see cref="Type"/> is a scalar keyword (<c>int32</c>, <c>string</c>, …), a message or enum of the same
 /// file by its name (<c>Person</c>, <c>HealthCheckResponse.ServingStatus</c>), or a well-known type by its full name
-/// (<c>google.protobuf.Timestamp</c>). A <see cref="ProtoLabel.Map"/> field is <c>map&lt;string, Type&gt;</c>.
+/// (<c>google.protobuf.Timestamp</c>). A <see cref="ProtoLabel.Map"/> field is <c>map&lt;KeyType, Type&gt;</c>
+/// (<see cref="KeyType"/> a string or integer keyword).
 /// </summary>
-internal sealed record ProtoFieldDecl(ProtoLabel Label, string Type, string Name, int Number)
+internal sealed record ProtoFieldDecl(ProtoLabel Label, string Type, string Name, int Number, string KeyType = "string")
 {
     /// <summary>The field as a line of the file's text.</summary>
     public override string ToString()
@@ -38,7 +39,7 @@ internal sealed record ProtoFieldDecl(ProtoLabel Label, string Type, string Name
         {
             ProtoLabel.Optional => $"optional {Type} {Name} = {number};",
             ProtoLabel.Repeated => $"repeated {Type} {Name} = {number};",
-            ProtoLabel.Map => $"map<string, {Type}> {Name} = {number};",
+            ProtoLabel.Map => $"map<{KeyType}, {Type}> {Name} = {number};",
             _ => $"{Type} {Name} = {number};",
         };
     }

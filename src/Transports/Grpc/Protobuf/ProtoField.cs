@@ -8,9 +8,9 @@ internal enum ProtoKind : byte
     Bool,
     Int,        // int32 / int64: sign-extended varint
     UInt,       // uint32 / uint64: varint
-    Float,      // fixed32
+    Float,      // fixed32 (also Half)
     Double,     // fixed64
-    String,     // also char, Guid, decimal
+    String,     // also char, Guid, decimal, DateOnly, TimeOnly, Int128, UInt128
     Bytes,
     Timestamp,  // google.protobuf.Timestamp
     Duration,   // google.protobuf.Duration
@@ -89,9 +89,10 @@ internal sealed class ProtoField
         WireScalar.Bool => ProtoKind.Bool,
         WireScalar.Int8 or WireScalar.Int16 or WireScalar.Int32 or WireScalar.Int64 => ProtoKind.Int,
         WireScalar.UInt8 or WireScalar.UInt16 or WireScalar.UInt32 or WireScalar.UInt64 => ProtoKind.UInt,
-        WireScalar.Float32 => ProtoKind.Float,
+        WireScalar.Float32 or WireScalar.Float16 => ProtoKind.Float,
         WireScalar.Float64 => ProtoKind.Double,
-        WireScalar.String or WireScalar.Char or WireScalar.Guid or WireScalar.Decimal => ProtoKind.String,
+        WireScalar.String or WireScalar.Char or WireScalar.Guid or WireScalar.Decimal
+            or WireScalar.Date or WireScalar.Time or WireScalar.Int128 or WireScalar.UInt128 => ProtoKind.String,
         WireScalar.Bytes => ProtoKind.Bytes,
         WireScalar.DateTime or WireScalar.DateTimeOffset => ProtoKind.Timestamp,
         WireScalar.TimeSpan => ProtoKind.Duration,

@@ -315,16 +315,38 @@ internal sealed class ProtobufEncoder
 
     public void WriteKey(string key)
     {
-        ref Frame frame = ref _frames[_depth - 1];
-        if (frame.EntryAt >= 0) PatchLength(frame.EntryAt);
-        WriteTag(frame.Field!.Number, ProtoWire.Len);
-        frame.EntryAt = ReserveLength();
+        ref Frame frame = ref StartEntry();
         int size = s_utf8.GetByteCount(key);
         WriteByte(0x0A);
         WriteVarint((ulong)size);
         Ensure(size);
         _pos += s_utf8.GetBytes(key, _buffer.AsSpan(_pos));
-        _target = frame.Field.Element;
+        EntryValue(ref frame);
+    }
+
+    // Integer keys (map<int32|int64|uint32|uint64, V>): a varint key = 1, sign-extended for negatives as int32/int64 are.
+    public void WriteIntegerKey(long key) => WriteUnsignedKey((ulong)key);
+
+    public void WriteUnsignedKey(ulong key)
+    {
+        ref Frame frame = ref StartEntry();
+        if (key != 0) { WriteByte(0x08); WriteVarint(key); }   // proto3 leaves a zero key out, as protoc's writers do
+        EntryValue(ref frame);
+    }
+
+    // Entry { K key = 1; V value = 2; }: the previous entry's length patched, this one's reserved.
+    private ref Frame StartEntry()
+    {
+        ref Frame frame = ref _frames[_depth - 1];
+        if (frame.EntryAt >= 0) PatchLength(frame.EntryAt);
+        WriteTag(frame.Field!.Number, ProtoWire.Len);
+        frame.EntryAt = ReserveLength();
+        return ref frame;
+    }
+
+    private void EntryValue(ref Frame frame)
+    {
+        _target = frame.Field!.Element;
         _number = 2;
         _mode = Mode.Inner;
     }
@@ -464,5 +486,7 @@ internal readonly struct ProtobufWriter(ProtobufEncoder encoder) : IWireWriter
     public void WriteEndObject() => encoder.WriteEndObject();
     public void WriteStartMap(int count) => encoder.WriteStartMap(count);
     public void WriteKey(string key) => encoder.WriteKey(key);
+    public void WriteIntegerKey(long key) => encoder.WriteIntegerKey(key);
+    public void WriteUnsignedKey(ulong key) => encoder.WriteUnsignedKey(key);
     public void WriteEndMap() => encoder.WriteEndMap();
 }

@@ -414,12 +414,46 @@ internal ref struct ProtobufReader : IWireReader
 
     public bool ReadNextKey(out string key)
     {
+        key = "";
+        if (!NextEntry(out Current keyKind, out string? text, out _)) return false;
+        if (keyKind == Current.Absent) return true;
+        key = text ?? throw new WireFormatException($"field {_field}: expected a map key (string), found a {keyKind} key.");
+        return true;
+    }
+
+    public bool ReadNextIntegerKey(out long key)
+    {
+        key = 0;
+        if (!NextEntry(out Current keyKind, out string? text, out ulong scalar)) return false;
+        if (text is not null)   // digits in a string key: the same map with map<string, V>
+            key = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) ? v : throw new WireFormatException($"field {_field}: the map key '{text}' is not an integer.");
+        else if (keyKind == Current.Varint) key = (long)scalar;   // int32 and int64 keys are sign-extended alike
+        else if (keyKind != Current.Absent) throw new WireFormatException($"field {_field}: expected a map key (varint), found a {keyKind} key.");
+        return true;
+    }
+
+    public bool ReadNextUnsignedKey(out ulong key)
+    {
+        key = 0;
+        if (!NextEntry(out Current keyKind, out string? text, out ulong scalar)) return false;
+        if (text is not null)
+            key = ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) ? v : throw new WireFormatException($"field {_field}: the map key '{text}' is not a non-negative integer.");
+        else if (keyKind == Current.Varint) key = scalar;
+        else if (keyKind != Current.Absent) throw new WireFormatException($"field {_field}: expected a map key (varint), found a {keyKind} key.");
+        return true;
+    }
+
+    // Moves to the next entry { K key = 1; V value = 2; } (in any order, either may be absent) and onto its value. The
+    // key: a string key's text, or a varint key's value; keyKind is Absent when the entry has none (the type's default).
+    private bool NextEntry(out Current keyKind, out string? text, out ulong scalar)
+    {
         ref Frame frame = ref _frames[_depth - 1];
         if (frame.Kind != FrameKind.Map) throw new InvalidOperationException("No map is being read.");
-        key = "";
+        keyKind = Current.Absent;
+        text = null;
+        scalar = 0;
         if (!NextOccurrence(ref frame)) return false;
         if (_current != Current.Len) throw Expected("a map entry (length-delimited)");
-        // Entry { string key = 1; V value = 2; }, in any order, either may be absent.
         int pos = _start, end = _end;
         bool hasValue = false;
         Current valueKind = Current.Absent;
@@ -430,9 +464,10 @@ internal ref struct ProtobufReader : IWireReader
             int number = ReadField(ref pos, end);
             if (number == 1)
             {
-                if (_current != Current.Len) throw Expected("a map key (string)");
+                keyKind = _current;
+                scalar = _scalar;
                 _shape = null;
-                key = ReadString();
+                text = _current == Current.Len ? ReadString() : null;
             }
             else if (number == 2)
             {
