@@ -220,7 +220,7 @@ public class CompatibilityRulesTests
         Assert.Empty(d.Breaking);
     }
 
-    public static TheoryData<string> Contracts => ["types", "spec", "pinned", "engine"];
+    public static TheoryData<string> Contracts => ["types", "moreTypes", "spec", "pinned", "engine", "advanced"];
 
     [Theory]
     [MemberData(nameof(Contracts))]
@@ -231,6 +231,8 @@ public class CompatibilityRulesTests
             "types" => D<ITypes>(),
             "spec" => D<ISpec>(),
             "pinned" => D<IPinned>(),
+            "moreTypes" => D<IMoreTypes>(),
+            "advanced" => D<IAdvancedOps>(),
             _ => D<IEngine>(),
         };
         var ready = new SidecarReadyInfo("1", "1.0", 1, null, "jsonl", null, [SidecarContractInfo.From(contract)], [SidecarContractInfo.From(contract)]);
