@@ -7,6 +7,7 @@ using SidecarKit.Tests.Support;
 namespace SidecarKit.EndToEnd.Tests;
 
 /// <summary>A supervised sidecar's life as spans and metrics: starts, restarts, its state, its stop (docs/observability.md).</summary>
+[Collection(TelemetryCapture.Collection)]
 public class LifecycleTelemetryTests
 {
     [Fact]

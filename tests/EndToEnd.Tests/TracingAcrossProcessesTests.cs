@@ -13,6 +13,7 @@ namespace SidecarKit.EndToEnd.Tests;
 /// logs its spans) and the parent's span of the callback the sidecar makes while serving the call; the Python demo
 /// passes the context on to its callbacks (docs/observability.md).
 /// </summary>
+[Collection(TelemetryCapture.Collection)]
 public class TracingAcrossProcessesTests
 {
     private static SidecarProcessOptions CSharp(string transport, RecordingLoggerFactory logs)

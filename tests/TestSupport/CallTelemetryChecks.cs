@@ -6,7 +6,8 @@ namespace SidecarKit.Tests.Support;
 
 /// <summary>
 /// A test class base: traces and metrics of calls over in-memory pipes in the protocol given, both ends in this
-/// process so one exporter sees the client's and the server's spans (the context crosses only on the wire).
+/// process so one exporter sees the client's and the server's spans (the context crosses only on the wire). Derived
+/// classes join <see cref="TelemetryCapture.Collection"/>.
 /// </summary>
 public abstract class CallTelemetryChecks(Func<RpcProtocol> protocol, string system)
 {

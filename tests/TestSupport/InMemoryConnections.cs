@@ -9,8 +9,6 @@ namespace SidecarKit.Tests.Support;
 /// <summary>Two connected <see cref="RpcConnection"/>s over in-memory pipes, speaking JSON lines.</summary>
 public sealed class ConnectionPair : IAsyncDisposable
 {
-    private sealed record Duplex(PipeReader Input, PipeWriter Output) : IDuplexPipe;
-
     public required RpcConnection Client { get; init; }
     public required RpcConnection Server { get; init; }
 
@@ -21,8 +19,8 @@ public sealed class ConnectionPair : IAsyncDisposable
         protocol ??= () => new JsonRpcProtocol(limits);
         var toServer = new Pipe();
         var toClient = new Pipe();
-        var client = new RpcConnection(new Duplex(toClient.Reader, toServer.Writer), protocol(), clientHandlers, clientOptions);
-        var server = new RpcConnection(new Duplex(toServer.Reader, toClient.Writer), protocol(), serverHandlers, serverOptions);
+        var client = new RpcConnection(new DuplexPipe(toClient.Reader, toServer.Writer), protocol(), clientHandlers, clientOptions);
+        var server = new RpcConnection(new DuplexPipe(toServer.Reader, toClient.Writer), protocol(), serverHandlers, serverOptions);
         client.Start();
         server.Start();
         return new ConnectionPair { Client = client, Server = server };
@@ -41,15 +39,13 @@ public sealed class ConnectionPair : IAsyncDisposable
 /// </summary>
 public sealed class RawJsonServer : IAsyncDisposable
 {
-    private sealed record Duplex(PipeReader Input, PipeWriter Output) : IDuplexPipe;
-
     private readonly Pipe _toServer = new();
     private readonly Pipe _fromServer = new();
     private readonly PipeReader _reader;
 
     public RawJsonServer(RpcHandlerTable handlers, JsonLinesOptions? limits = null, RpcConnectionOptions? options = null)
     {
-        Connection = new RpcConnection(new Duplex(_toServer.Reader, _fromServer.Writer), new JsonRpcProtocol(limits), handlers, options);
+        Connection = new RpcConnection(new DuplexPipe(_toServer.Reader, _fromServer.Writer), new JsonRpcProtocol(limits), handlers, options);
         Connection.Start();
         _reader = _fromServer.Reader;
     }
@@ -101,4 +97,34 @@ public sealed class RawJsonServer : IAsyncDisposable
         _toServer.Writer.Complete();
         await Connection.DisposeAsync();
     }
+}
+
+/// <summary>Two pipe ends as one duplex pipe: what a connection reads from and writes to, in memory.</summary>
+public sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+/// <summary>
+/// A client connection whose other end the test plays by hand: it reads the requests the client writes
+/// (<see cref="Requests"/>) and writes the answers it wants the client to see (<see cref="Answers"/>), byte for byte.
+/// </summary>
+public sealed class HandPlayedPeer : IAsyncDisposable
+{
+    private readonly Pipe _toServer = new();
+    private readonly Pipe _toClient = new();
+
+    public HandPlayedPeer(RpcProtocol protocol)
+    {
+        Client = new RpcConnection(new DuplexPipe(_toClient.Reader, _toServer.Writer), protocol);
+        Client.Start();
+    }
+
+    /// <summary>The client, started.</summary>
+    public RpcConnection Client { get; }
+
+    /// <summary>What the client writes.</summary>
+    public PipeReader Requests => _toServer.Reader;
+
+    /// <summary>Where the test writes what the client reads.</summary>
+    public PipeWriter Answers => _toClient.Writer;
+
+    public ValueTask DisposeAsync() => Client.DisposeAsync();
 }

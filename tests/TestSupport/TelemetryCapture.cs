@@ -13,6 +13,13 @@ namespace SidecarKit.Tests.Support;
 /// </summary>
 public sealed class TelemetryCapture : IDisposable
 {
+    /// <summary>
+    /// The collection of the tests that listen: run alone (each test assembly defines it with
+    /// <c>DisableParallelization</c>), because while a listener is on every call of every other test carries its trace
+    /// context, and tests that check exact request bytes would see it.
+    /// </summary>
+    public const string Collection = "Telemetry";
+
     private static readonly ActivitySource s_tests = new("SidecarKit.Tests");
     private readonly List<Activity> _spans = [];
     private readonly List<Metric> _metrics = [];

@@ -12,6 +12,7 @@ namespace SidecarKit.Transports.Grpc.Tests;
 /// Spans and metrics of gRPC calls: the sidecar's server (Kestrel, HTTP/2) in this process so one exporter sees both
 /// ends; the trace context crosses in the headers (<c>traceparent</c>).
 /// </summary>
+[Collection(TelemetryCapture.Collection)]
 public class GrpcTelemetryTests : IAsyncLifetime
 {
     private ISidecarServer _server = null!;

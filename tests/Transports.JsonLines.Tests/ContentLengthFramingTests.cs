@@ -14,8 +14,6 @@ namespace SidecarKit.Transports.JsonLines.Tests;
 /// </summary>
 public class ContentLengthFramingTests
 {
-    private sealed record Duplex(PipeReader Input, PipeWriter Output) : IDuplexPipe;
-
     private sealed class RawServer : IAsyncDisposable
     {
         private readonly Pipe _toServer = new();
@@ -23,7 +21,7 @@ public class ContentLengthFramingTests
 
         public RawServer(JsonLinesOptions? limits = null)
         {
-            Connection = new RpcConnection(new Duplex(_toServer.Reader, _fromServer.Writer),
+            Connection = new RpcConnection(new DuplexPipe(_toServer.Reader, _fromServer.Writer),
                 new JsonRpcProtocol(new ContentLengthFraming((limits ?? new JsonLinesOptions()).MaxMessageSize), limits),
                 new RpcHandlerTable().AddContract<ISpec>(new SpecService()));
             Connection.Start();
@@ -154,8 +152,8 @@ public class ContentLengthFramingTests
     {
         var toServer = new Pipe();
         var toClient = new Pipe();
-        await using var client = new RpcConnection(new Duplex(toClient.Reader, toServer.Writer), new JsonRpcProtocol(new ContentLengthFraming()));
-        await using var server = new RpcConnection(new Duplex(toServer.Reader, toClient.Writer), new JsonRpcProtocol(new ContentLengthFraming()),
+        await using var client = new RpcConnection(new DuplexPipe(toClient.Reader, toServer.Writer), new JsonRpcProtocol(new ContentLengthFraming()));
+        await using var server = new RpcConnection(new DuplexPipe(toServer.Reader, toClient.Writer), new JsonRpcProtocol(new ContentLengthFraming()),
             new RpcHandlerTable().AddContract<ISpec>(new SpecService()));
         client.Start();
         server.Start();

@@ -13,20 +13,16 @@ namespace SidecarKit.Transports.MessagePack.Tests;
 /// </summary>
 public class ErrorDataFuzzRegressionTests
 {
-    private sealed record Duplex(PipeReader Input, PipeWriter Output) : IDuplexPipe;
-
     [Fact]
     public async Task An_error_response_with_unreadable_data_fails_the_call_and_the_connection_goes_on()
     {
-        var toServer = new Pipe();
-        var toClient = new Pipe();
-        await using var client = new RpcConnection(new Duplex(toClient.Reader, toServer.Writer), new MessagePackRpcProtocol());
-        client.Start();
+        await using var peer = new HandPlayedPeer(new MessagePackRpcProtocol());
+        RpcConnection client = peer.Client;
         ITypes types = client.GetClient<ITypes>();
 
         Task<long> first = types.Int64Async(1);
-        long id = await ReadRequestIdAsync(toServer.Reader);
-        await toClient.Writer.WriteAsync(MessagePackBytes.Of((ref MessagePackWriter w) =>
+        long id = await ReadRequestIdAsync(peer.Requests);
+        await peer.Answers.WriteAsync(MessagePackBytes.Of((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(4);
             w.Write(1);
@@ -42,8 +38,8 @@ public class ErrorDataFuzzRegressionTests
         Assert.Equal("boom", error.Message);
 
         Task<long> second = types.Int64Async(2);
-        id = await ReadRequestIdAsync(toServer.Reader);
-        await toClient.Writer.WriteAsync(MessagePackBytes.Of((ref MessagePackWriter w) =>
+        id = await ReadRequestIdAsync(peer.Requests);
+        await peer.Answers.WriteAsync(MessagePackBytes.Of((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(4);
             w.Write(1);

@@ -8,22 +8,18 @@ namespace SidecarKit.Transports.MessagePack.Tests;
 /// <summary>Dictionaries with integer keys carry them as MessagePack integers (GUID and enum keys as strings), read either way.</summary>
 public class MoreTypesKeysTests
 {
-    private sealed record Duplex(PipeReader Input, PipeWriter Output) : IDuplexPipe;
-
     [Fact]
     public async Task Integer_keys_are_native_and_string_digits_are_read_too()
     {
-        var toServer = new Pipe();
-        var toClient = new Pipe();
-        await using var client = new RpcConnection(new Duplex(toClient.Reader, toServer.Writer), new MessagePackRpcProtocol());
-        client.Start();
+        await using var peer = new HandPlayedPeer(new MessagePackRpcProtocol());
+        RpcConnection client = peer.Client;
         IMoreTypes types = client.GetClient<IMoreTypes>();
 
         Task<Dictionary<long, Guid>> call = types.IntKeysAsync(new() { [-1] = Guid.Empty, [300] = MoreTypesSamples.SomeGuid });
-        (long id, MessagePackType[] keyTypes, long[] keys) = await ReadRequestAsync(toServer.Reader);
+        (long id, MessagePackType[] keyTypes, long[] keys) = await ReadRequestAsync(peer.Requests);
         Assert.Equal([MessagePackType.Integer, MessagePackType.Integer], keyTypes);
         Assert.Equal([-1L, 300L], keys);
-        await toClient.Writer.WriteAsync(MessagePackBytes.Of((ref MessagePackWriter w) =>
+        await peer.Answers.WriteAsync(MessagePackBytes.Of((ref MessagePackWriter w) =>
         {
             w.WriteArrayHeader(4);
             w.Write(1);
@@ -50,7 +46,8 @@ public class MoreTypesKeysTests
                 Assert.Equal(0, r.ReadInt32());
                 long id = r.ReadInt64();
                 Assert.Equal("moreTypes.intKeys", r.ReadString());
-                Assert.Equal(1, r.ReadArrayHeader());
+                Assert.InRange(r.ReadArrayHeader(), 1, 2); // the map, and the trace context when a test's listener is on
+
                 int count = r.ReadMapHeader();
                 var types = new MessagePackType[count];
                 var keys = new long[count];
