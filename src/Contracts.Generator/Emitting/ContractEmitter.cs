@@ -527,6 +527,10 @@ internal static class ContractEmitter
         w.Line($"private static readonly {Wire}WireMembers s_members = {MembersTable(c.DisplayName, c.Members.Select(m => (m.WireName, m.Type.Shape, m.Field)).ToList())};");
         w.Line();
         w.Open(WriteHeader(c));
+        // A derived instance (from an assembly the generator did not see: SK0021 catches the others) would lose its own
+        // members on the wire: refused, naming it, rather than truncated.
+        if (c.IsOpen)
+            w.Line($"if (value.GetType() != typeof({c.ValueType})) throw {Wire}WireFormatException.DerivedType({Naming.Literal(c.DisplayName)}, value.GetType().Name);");
         w.Line("writer.WriteStartObject(s_members);");
         for (int i = 0; i < c.Members.Count; i++)
         {

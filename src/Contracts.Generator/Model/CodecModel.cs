@@ -29,6 +29,7 @@ internal enum CodecKind
 /// <param name="IsValueType">Whether the type is a struct.</param>
 /// <param name="Key">For maps whose keys are not strings: the keys' use (an integer, <c>Guid</c> or an enum).</param>
 /// <param name="EnumKeys">For enums used as map keys: also emit <c>KeyOf</c>/<c>FromKey</c> (the name as a string key).</param>
+/// <param name="IsOpen">For objects: a class that is not sealed, so a derived instance may reach the codec at run time.</param>
 internal sealed record CodecModel(
     string ClassName,
     string ValueType,
@@ -41,7 +42,8 @@ internal sealed record CodecModel(
     int ConstructorArity,
     bool IsValueType,
     TypeRef? Key = null,
-    bool EnumKeys = false);
+    bool EnumKeys = false,
+    bool IsOpen = false);
 
 /// <summary>How a DTO member is set when read.</summary>
 internal enum MemberSetter

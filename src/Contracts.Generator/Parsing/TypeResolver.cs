@@ -350,7 +350,7 @@ internal sealed class TypeResolver
         if (failed) return null;
 
         _codecs[key] = new CodecModel(className, key, CodecKind.Object, null, display, members.ToEquatableArray(),
-            EquatableArray<EnumMemberModel>.Empty, null, ctor.Parameters.Length, type.IsValueType);
+            EquatableArray<EnumMemberModel>.Empty, null, ctor.Parameters.Length, type.IsValueType, IsOpen: !type.IsValueType && !type.IsSealed);
         _typeDescriptions[wire] = "{\"kind\":\"object\",\"members\":[" + string.Join(",", members.Select(m =>
             "{\"name\":" + Json.Quote(m.WireName) + ",\"type\":" + Json.Quote(m.Type.WireType) + (m.IsRequired ? ",\"required\":true" : "")
             + (m.Field != 0 ? ",\"field\":" + m.Field.ToString(CultureInfo.InvariantCulture) : "") + "}")) + "]}";

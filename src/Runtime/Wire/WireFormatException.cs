@@ -14,6 +14,13 @@ public sealed class WireFormatException : Exception
     public static WireFormatException MissingMember(string typeName, string member)
         => new($"{typeName}: required member '{member}' is missing.");
 
+    /// <summary>
+    /// An instance of a type derived from one the contract sends: its own members have no place on the wire, so it is
+    /// refused rather than sent as its base (docs/diagnostics.md, SK0021).
+    /// </summary>
+    public static WireFormatException DerivedType(string typeName, string derivedName)
+        => new($"{typeName}: an instance of '{derivedName}', a type derived from it, cannot be sent: the contract carries the members of {typeName} only, and those of '{derivedName}' would be lost.");
+
     /// <summary>A null where the contract does not allow one.</summary>
     public static WireFormatException NullNotAllowed(string typeName, string member)
         => new($"{typeName}: member '{member}' must not be null.");
