@@ -95,12 +95,12 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsealedType = Create("SK0020",
         "Type on the wire is not sealed",
-        "Type '{0}' is not sealed: a derived type passed as '{0}' is sent with the members of '{0}' only (polymorphism is not supported yet); declare it 'sealed'",
+        "Type '{0}' is not sealed: a derived type passed as '{0}' cannot be sent: only the members of '{0}' travel, and the codec refuses a derived instance at run time (polymorphism is not supported yet); declare it 'sealed'",
         DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor TruncatedDerivedType = Error("SK0021",
         "Derived type of a type on the wire",
-        "Type '{0}' derives from '{1}', which contract '{2}' sends or receives: a '{0}' passed as '{1}' would arrive as a '{1}' without the members of '{0}' (polymorphism is not supported yet)");
+        "Type '{0}' derives from '{1}', which contract '{2}' sends or receives: a '{0}' passed as '{1}' cannot be sent: only the members of '{1}' travel, and the codec refuses it at run time (polymorphism is not supported yet)");
 
     // One id, two wordings ({2}): a member or parameter whose number is reserved, or a reserved number that cannot be one.
     public static readonly DiagnosticDescriptor ReservedFieldNumber = Error("SK0022",

@@ -252,7 +252,7 @@ public class DiagnosticTests
         var errors = diagnostics.Where(d => d.Id == "SK0021").Select(d => (Flagged(output, d), d.GetMessage())).OrderBy(e => e.Item1).ToList();
         Assert.Equal(["Bold", "Cube", "Square"], errors.Select(e => e.Item1));
         Assert.All(diagnostics.Where(d => d.Id == "SK0021"), d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
-        Assert.Equal("Type 'D.Bold' derives from 'D.Label', which contract 'D.IDraw' sends or receives: a 'D.Bold' passed as 'D.Label' would arrive as a 'D.Label' without the members of 'D.Bold' (polymorphism is not supported yet)", errors[0].Item2);
+        Assert.Equal("Type 'D.Bold' derives from 'D.Label', which contract 'D.IDraw' sends or receives: a 'D.Bold' passed as 'D.Label' cannot be sent: only the members of 'D.Label' travel, and the codec refuses it at run time (polymorphism is not supported yet)", errors[0].Item2);
         // A grandchild names the base that is on the wire (Square is not), once although it is declared twice.
         Assert.StartsWith("Type 'D.Cube' derives from 'D.Shape', which contract 'D.IDraw'", errors[1].Item2);
         // both contracts are still generated: the mistake is the derived type's, and the build fails on it
