@@ -69,8 +69,8 @@ internal static class DiagnosticDescriptors
         "Type '{0}' has two members with the wire name '{1}' ('{2}' and '{3}')");
 
     public static readonly DiagnosticDescriptor StreamParameter = Error("SK0014",
-        "Streaming parameters are not supported",
-        "Parameter '{0}' of method '{1}' is an IAsyncEnumerable<T>; client and bidirectional streaming are not supported by the jsonl, msgpack and grpc transports");
+        "Invalid streaming parameter",
+        "Parameter '{0}' of method '{1}' cannot be streamed: {2}");
 
     public static readonly DiagnosticDescriptor InvalidMethodName = Error("SK0015",
         "Invalid method wire name",

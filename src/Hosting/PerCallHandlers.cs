@@ -84,6 +84,38 @@ internal sealed class PerCallHandlers<TContract> where TContract : class, ISidec
                 }
             }
         }
+        public RpcMethodHandler BindClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
+            where TCodec : IWireCodec<TResult>
+        {
+            string method = handler.Method;
+            return RpcMethodHandler.ClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(method, async (args, input, ct) =>
+            {
+                var call = (Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>>)owner.Open(method, channel, out AsyncServiceScope scope);
+                await using (scope.ConfigureAwait(false))
+                    return await call(args, input, ct).ConfigureAwait(false);
+            });
+        }
+
+        public RpcMethodHandler BindDuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
+            where TCodec : IWireCodec<TItem>
+        {
+            string method = handler.Method;
+            return RpcMethodHandler.DuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(method, (args, input, ct) => Items(method, args, input, ct));
+
+            async IAsyncEnumerable<TItem> Items(string method, TArgs args, IAsyncEnumerable<TInput> input, [EnumeratorCancellation] CancellationToken ct)
+            {
+                var call = (Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>>)owner.Open(method, channel, out AsyncServiceScope scope);
+                await using (scope.ConfigureAwait(false))
+                {
+                    await foreach (TItem item in call(args, input, ct).WithCancellation(ct).ConfigureAwait(false))
+                        yield return item;
+                }
+            }
+        }
     }
 
     /// <summary>A handler's implementation, as the delegate of its types.</summary>
@@ -97,6 +129,16 @@ internal sealed class PerCallHandlers<TContract> where TContract : class, ISidec
 
         public Delegate BindStream<TArgs, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> implementation)
             where TArgs : struct, IWireArgs<TArgs>
+            where TCodec : IWireCodec<TItem> => implementation;
+
+        public Delegate BindClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
+            where TCodec : IWireCodec<TResult> => implementation;
+
+        public Delegate BindDuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
             where TCodec : IWireCodec<TItem> => implementation;
     }
 }

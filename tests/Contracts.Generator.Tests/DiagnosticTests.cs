@@ -23,7 +23,8 @@ public class DiagnosticTests
         { "SK0011", "Count", """[SidecarContract("c")] public partial interface IC { int Count { get; } Task PingAsync(); }""" },
         { "SK0012", "NoCtor", """[SidecarContract("c")] public partial interface IC { Task SetAsync(NoCtor value); } public sealed class NoCtor { public NoCtor(int other) { } public int Value { get; set; } }""" },
         { "SK0013", "Name", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Dup value); } public sealed class Dup { public string name { get; set; } = ""; public string Name { get; set; } = ""; }""" },
-        { "SK0014", "items", """[SidecarContract("c")] public partial interface IC { Task SendAsync(IAsyncEnumerable<int> items); }""" },
+        { "SK0014", "items", """[SidecarContract("c")] public partial interface IC { void Send(IAsyncEnumerable<int> items); }""" },
+        { "SK0014", "more", """[SidecarContract("c")] public partial interface IC { Task SendAsync(IAsyncEnumerable<int> items, IAsyncEnumerable<int> more); }""" },
         { "SK0015", "PingAsync", """[SidecarContract("c")] public partial interface IC { [SidecarMethod("system.ping")] Task PingAsync(); }""" },
         { "SK0016", "b", """[SidecarContract("c")] public partial interface IC { Task SetAsync(int a, [SidecarField(1)] int b); }""" },
         { "SK0016", "Note", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Pinned value); } public sealed record Pinned([property: SidecarField(19500)] string Note);""" },
@@ -85,7 +86,7 @@ public class DiagnosticTests
     [Theory]
     [InlineData("int CountAsync(string text, out int lines);", "SK0005 CountAsync", "SK0007 lines")]
     [InlineData("Task<T> GetAsync<T>(ref int version, CancellationToken ct, string key);", "SK0010 GetAsync", "SK0007 version", "SK0008 ct")]
-    [InlineData("List<int> Sum(object values, IAsyncEnumerable<int> more);", "SK0005 Sum", "SK0006 values", "SK0014 more")]
+    [InlineData("List<int> Sum(object values, IAsyncEnumerable<int> more, IAsyncEnumerable<int> again);", "SK0005 Sum", "SK0006 values", "SK0014 again")]
     public void Every_problem_of_a_method_is_reported_at_once(string method, params string[] expected)
     {
         var (output, diagnostics, _) = GeneratorHarness.Run("using SidecarKit;\nnamespace D;\n[SidecarContract(\"c\")] public partial interface IC { " + method + " }");

@@ -90,7 +90,7 @@ internal static class ContractEmitter
             w.Line($"private static readonly global::SidecarKit.MethodDescriptor {names.Descriptors[i]} = new(");
             w.Line($"    contract: {Naming.Literal(c.WireName)}, wireName: {Naming.Literal(m.WireName)}, clrName: {Naming.Literal(m.Name)}, kind: global::SidecarKit.MethodKind.{m.Kind},");
             w.Line($"    timeoutMilliseconds: {m.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}, idempotent: {(m.Idempotent ? "true" : "false")},");
-            w.Line($"    result: {(m.Result is null ? "null" : m.Result.Shape.Expression)});");
+            w.Line($"    result: {(m.Result is null ? "null" : m.Result.Shape.Expression)}{(m.Input is { } input ? ", input: " + InputField(m) : "")});");
         }
         w.Line($"private static readonly global::SidecarKit.ContractDescriptor __contract = new(");
         w.Line($"    name: {Naming.Literal(c.WireName)}, fingerprint: {Naming.Literal(c.Fingerprint)},");
@@ -136,12 +136,13 @@ internal static class ContractEmitter
             MethodModel m = c.Methods[i];
             string args = names.Args[i];
             var callArgs = m.Parameters.Select(p => "args." + Field(p.Name)).ToList();
+            if (m.Input is not null) callArgs.Insert(m.InputPosition, "input");
             if (m.CancellationTokenName is not null) callArgs.Add("ct");
             // An inherited method through its own interface: two bases may each declare a method of that name.
             string target = m.DeclaringInterface is null ? "implementation" : $"(({m.DeclaringInterface})implementation)";
             string call = $"{target}.{Id(m.Name)}({string.Join(", ", callArgs)})";
             string wire = names.Descriptors[i] + ".WireName";
-            string line = m.Shape switch
+            string line = m.Input is { } input ? InputHandler(m, args, input, wire, call) : m.Shape switch
             {
                 ReturnShape.Void => $"{Rpc}RpcMethodHandler.Notification<{args}>({wire}, args => {call})",
                 ReturnShape.Task => $"{Rpc}RpcMethodHandler.UnaryVoid<{args}>({wire}, (args, ct) => new {Tasks}ValueTask({call}))",
@@ -156,6 +157,39 @@ internal static class ContractEmitter
         w.Line();
     }
 
+    // The handler of a method that takes a stream: its items arrive as the implementation's IAsyncEnumerable<T> argument.
+    private static string InputHandler(MethodModel m, string args, ParameterModel input, string wire, string call)
+    {
+        string items = input.Type.TypeText + ", " + input.Type.CodecType;
+        return m.Shape switch
+        {
+            ReturnShape.Task => $"{Rpc}RpcMethodHandler.ClientStreamVoid<{args}, {items}>({wire}, (args, input, ct) => new {Tasks}ValueTask({call}))",
+            ReturnShape.ValueTask => $"{Rpc}RpcMethodHandler.ClientStreamVoid<{args}, {items}>({wire}, (args, input, ct) => {call})",
+            ReturnShape.TaskOfT => $"{Rpc}RpcMethodHandler.ClientStream<{args}, {items}, {m.Result!.TypeText}, {m.Result.CodecType}>({wire}, (args, input, ct) => new {Tasks}ValueTask<{m.Result.TypeText}>({call}))",
+            ReturnShape.ValueTaskOfT => $"{Rpc}RpcMethodHandler.ClientStream<{args}, {items}, {m.Result!.TypeText}, {m.Result.CodecType}>({wire}, (args, input, ct) => {call})",
+            _ => $"{Rpc}RpcMethodHandler.DuplexStream<{args}, {items}, {m.Result!.TypeText}, {m.Result.CodecType}>({wire}, (args, input, ct) => {call})",
+        };
+    }
+
+    // The proxy's call of a method that takes a stream.
+    private static string InputCall(MethodModel m, string argsType, string d, string args, string ct)
+    {
+        string items = m.Input!.Type.TypeText + ", " + m.Input.Type.CodecType;
+        string input = Id(m.Input.Name);
+        string voidResult = $"{Wire}VoidResult, {Wire}WireCodecs.Void";
+        return m.Shape switch
+        {
+            ReturnShape.Task => $"_channel.InvokeClientStreamAsync<{argsType}, {items}, {voidResult}>({d}, {args}, {input}, {ct})",
+            ReturnShape.ValueTask => $"new {Tasks}ValueTask(_channel.InvokeClientStreamAsync<{argsType}, {items}, {voidResult}>({d}, {args}, {input}, {ct}))",
+            ReturnShape.TaskOfT => $"_channel.InvokeClientStreamAsync<{argsType}, {items}, {m.Result!.TypeText}, {m.Result.CodecType}>({d}, {args}, {input}, {ct})",
+            ReturnShape.ValueTaskOfT => $"new {Tasks}ValueTask<{m.Result!.TypeText}>(_channel.InvokeClientStreamAsync<{argsType}, {items}, {m.Result.TypeText}, {m.Result.CodecType}>({d}, {args}, {input}, {ct}))",
+            _ => $"_channel.InvokeDuplexStreamAsync<{argsType}, {items}, {m.Result!.TypeText}, {m.Result.CodecType}>({d}, {args}, {input}, {ct})",
+        };
+    }
+
+    // The streamed parameter as a WireField: its wire name, its item type, its field number.
+    private static string InputField(MethodModel m) => Field(m.Input!.WireName, m.Input.Type.Shape, m.Input.Field, false);
+
     private static void EmitProxy(SourceWriter w, ContractModel c, MemberNames names)
     {
         w.Line("/// <summary>The client proxy: each method sends one call over the channel.</summary>");
@@ -168,12 +202,13 @@ internal static class ContractEmitter
         {
             MethodModel m = c.Methods[i];
             var parameters = m.Parameters.Select(p => p.Type.TypeText + " " + Id(p.Name)).ToList();
+            if (m.Input is not null) parameters.Insert(m.InputPosition, m.InputTypeText + " " + Id(m.Input.Name));
             if (m.CancellationTokenName is not null) parameters.Add("global::System.Threading.CancellationToken " + Id(m.CancellationTokenName));
             string ct = m.CancellationTokenName is null ? "default" : Id(m.CancellationTokenName);
             string argsType = names.Args[i];
             string args = $"new {argsType}({string.Join(", ", m.Parameters.Select(p => Id(p.Name)))})";
             string d = names.Descriptors[i];
-            string body = m.Shape switch
+            string body = m.Input is not null ? InputCall(m, argsType, d, args, ct) : m.Shape switch
             {
                 ReturnShape.Void => $"_channel.Notify({d}, {args})",
                 ReturnShape.Task => $"_channel.InvokeAsync<{argsType}, {Wire}VoidResult, {Wire}WireCodecs.Void>({d}, {args}, {ct})",
@@ -257,7 +292,7 @@ internal static class ContractEmitter
         foreach (MethodModel m in c.Methods)
         {
             string parameters = string.Join(", ", m.Parameters.Select((p, i) => Field(p.WireName, p.Type.Shape, FieldNumbers.Effective(p.Field, i), p.IsOptional)));
-            w.Line($"            new({Naming.Literal(m.WireName)}, global::SidecarKit.MethodKind.{m.Kind}, new {Schema}WireField[] {{ {parameters} }}, {(m.Result is null ? "null" : m.Result.Shape.Expression)}{ReservedArgument(m.Reserved)}),");
+            w.Line($"            new({Naming.Literal(m.WireName)}, global::SidecarKit.MethodKind.{m.Kind}, new {Schema}WireField[] {{ {parameters} }}, {(m.Result is null ? "null" : m.Result.Shape.Expression)}{ReservedArgument(m.Reserved)}{(m.Input is null ? "" : ", Input: " + InputField(m))}),");
         }
         w.Line("        },");
         w.Line($"        new {Schema}TypeSchema[]");

@@ -33,14 +33,40 @@ internal sealed record MethodModel(
     /// <summary>The generated static field holding the method's descriptor.</summary>
     public string DescriptorField => "s_" + Name;
 
+    /// <summary>
+    /// The streamed parameter (an <c>IAsyncEnumerable&lt;T&gt;</c>; its <see cref="ParameterModel.Type"/> is the item
+    /// type and its field number is resolved), or null. It is not in <see cref="Parameters"/>: its items are not params.
+    /// </summary>
+    public ParameterModel? Input { get; init; }
+
+    /// <summary>Where <see cref="Input"/> stands among the C# parameters (the CancellationToken aside); -1 for none.</summary>
+    public int InputPosition { get; init; } = -1;
+
+    /// <summary>The streamed parameter's declared type as written in the proxy (<c>IAsyncEnumerable&lt;int&gt;</c>, nullable or not).</summary>
+    public string? InputTypeText { get; init; }
+
     /// <summary>The runtime's <c>MethodKind</c> member.</summary>
     public string Kind => Shape switch
     {
         ReturnShape.Void => "Notification",
+        ReturnShape.AsyncEnumerable => Input is null ? "ServerStream" : "DuplexStream",
+        _ when Input is not null => "ClientStream",
         ReturnShape.Task or ReturnShape.ValueTask => "UnaryVoid",
-        ReturnShape.AsyncEnumerable => "ServerStream",
         _ => "Unary",
     };
+
+    /// <summary>The kind's name in the contract description (<c>--describe json</c>) and the ready line's shapes.</summary>
+    public string KindName => Kind switch
+    {
+        "Notification" => "notification",
+        "ServerStream" => "stream",
+        "ClientStream" => "clientStream",
+        "DuplexStream" => "duplexStream",
+        _ => "request",
+    };
+
+    /// <summary>Whether the C# method returns no value to its caller (Task, ValueTask, void).</summary>
+    public bool ReturnsNothing => Shape is ReturnShape.Void or ReturnShape.Task or ReturnShape.ValueTask;
 }
 
 /// <summary>One parameter (the trailing CancellationToken is not one).</summary>

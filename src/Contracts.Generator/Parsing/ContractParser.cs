@@ -234,6 +234,9 @@ internal static class ContractParser
         EquatableArray<int> reserved = FieldNumbers.Reserved(method, method.Name, location, diagnostics);
         var parameters = new List<ParameterModel>();
         string? ctName = null;
+        int inputIndex = -1;    // the streamed parameter's index in parameters
+        int inputPosition = -1; // and in the C# signature
+        string? inputTypeText = null;
         for (int i = 0; i < method.Parameters.Length; i++)
         {
             IParameterSymbol p = method.Parameters[i];
@@ -256,14 +259,32 @@ internal static class ContractParser
                     ctName = p.Name;
                 continue;
             }
+            ITypeSymbol wireType = p.Type;
+            bool streamed = false;
             if (p.Type is INamedTypeSymbol pt && pt.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.IAsyncEnumerable<T>")
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StreamParameter, pLocation, p.Name, method.Name));
-                continue;
+                // Client streaming (a result) or bidirectional streaming (a streamed result): one such parameter, whose
+                // items the caller sends while the call runs; a notification has no call to stream into.
+                string? streamProblem = shape == ReturnShape.Void ? "a one-way notification (void) has no call for the items to stream into; return a Task"
+                    : inputIndex >= 0 ? "a method can take one IAsyncEnumerable<T> parameter"
+                    : null;
+                if (streamProblem is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StreamParameter, pLocation, p.Name, method.Name, streamProblem));
+                    continue;
+                }
+                wireType = pt.TypeArguments[0];
+                streamed = true;
             }
-            if (generic && MentionsMethodTypeParameter(p.Type, method)) continue; // SK0010 already
-            TypeRef? type = types.Resolve(p.Type, method.Name + "(" + p.Name + ")", pLocation);
+            if (generic && MentionsMethodTypeParameter(wireType, method)) continue; // SK0010 already
+            TypeRef? type = types.Resolve(wireType, method.Name + "(" + p.Name + ")", pLocation);
             if (type is null) continue;
+            if (streamed)
+            {
+                inputIndex = parameters.Count;
+                inputPosition = i;
+                inputTypeText = TypeResolver.Display(p.Type);
+            }
             parameters.Add(new ParameterModel(p.Name, Naming.CamelCase(p.Name), type, p.HasExplicitDefaultValue,
                 p.HasExplicitDefaultValue ? TypeResolver.DefaultValue(p) : null, FieldNumbers.Of(p)));
             if (FieldNumbers.Check(parameters, x => x.Field) is { } problem)
@@ -300,8 +321,24 @@ internal static class ContractParser
         if (shape != ReturnShape.Void && !hasToken && !builtIn)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingCancellationToken, location, method.Name));
 
+        // The streamed parameter leaves the params (its items travel on their own) but keeps its field number, and the
+        // parameters after it keep theirs: numbers are positions in the whole signature unless pinned.
+        ParameterModel? input = null;
+        if (inputIndex >= 0)
+        {
+            input = parameters[inputIndex] with { Field = FieldNumbers.Effective(parameters[inputIndex].Field, inputIndex) };
+            for (int j = inputIndex + 1; j < parameters.Count; j++)
+                parameters[j] = parameters[j] with { Field = FieldNumbers.Effective(parameters[j].Field, j) };
+            parameters.RemoveAt(inputIndex);
+        }
+
         string returnText = TypeResolver.Display(method.ReturnType);
-        return new MethodModel(method.Name, wireName, shape.Value, result, returnText, parameters.ToEquatableArray(), ctName, timeout, idempotent, reserved);
+        return new MethodModel(method.Name, wireName, shape.Value, result, returnText, parameters.ToEquatableArray(), ctName, timeout, idempotent, reserved)
+        {
+            Input = input,
+            InputPosition = inputPosition,
+            InputTypeText = inputTypeText,
+        };
     }
 
     /// <summary>The contract description (what <c>--describe json</c> prints) and its fingerprint, a hash of the wire shape.</summary>
@@ -314,7 +351,7 @@ internal static class ContractParser
             MethodModel m = methods[i];
             if (i > 0) shape.Append(',');
             shape.Append("{\"name\":").Append(Json.Quote(m.WireName))
-                .Append(",\"kind\":").Append(Json.Quote(m.Kind switch { "Notification" => "notification", "ServerStream" => "stream", _ => "request" }))
+                .Append(",\"kind\":").Append(Json.Quote(m.KindName))
                 .Append(",\"params\":[");
             for (int j = 0; j < m.Parameters.Count; j++)
             {
@@ -326,6 +363,12 @@ internal static class ContractParser
                 shape.Append('}');
             }
             shape.Append(']');
+            if (m.Input is { } input)
+            {
+                shape.Append(",\"input\":{\"name\":").Append(Json.Quote(input.WireName)).Append(",\"type\":").Append(Json.Quote(input.Type.WireType));
+                if (input.Field != m.InputPosition + 1) shape.Append(",\"field\":").Append(input.Field);
+                shape.Append('}');
+            }
             if (m.Shape == ReturnShape.AsyncEnumerable) shape.Append(",\"items\":").Append(Json.Quote(m.Result!.WireType));
             else if (m.Result is not null) shape.Append(",\"result\":").Append(Json.Quote(m.Result.WireType));
             shape.Append('}');

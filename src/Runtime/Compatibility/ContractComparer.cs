@@ -65,6 +65,9 @@ internal sealed class ContractComparer
         // The parameters travel as an object from the caller to the server.
         CompareFields(method, "parameter", caller.Parameters, _caller, server.Parameters, _server, _layout.Params, parameters: true,
             writer: _callerRole, reader: _serverRole);
+        // A streamed parameter's items from the caller to the server, each read like a value of the item type.
+        if (caller.Input is { } callerInput && server.Input is { } serverInput)
+            CompareFlow($"{method}: the items of {callerInput.Name}", callerInput.Type, _caller, serverInput.Type, _server, writer: _callerRole, reader: _serverRole);
         // The result (a stream's items) from the server to the caller; a caller that expects nothing ignores it.
         if (caller.Result is null) return;
         if (server.Result is null)
@@ -79,6 +82,8 @@ internal sealed class ContractComparer
     {
         MethodKind.Notification => "notification",
         MethodKind.ServerStream => "stream",
+        MethodKind.ClientStream => "client stream",
+        MethodKind.DuplexStream => "bidirectional stream",
         _ => "request",
     };
 

@@ -11,13 +11,18 @@ public enum MethodKind
     Notification,
     /// <summary>A request whose result is a stream of items (<c>IAsyncEnumerable&lt;T&gt;</c>).</summary>
     ServerStream,
+    /// <summary>A request with one <c>IAsyncEnumerable&lt;T&gt;</c> parameter whose items the caller streams, and one result (or none).</summary>
+    ClientStream,
+    /// <summary>A request with one <c>IAsyncEnumerable&lt;T&gt;</c> parameter and a stream as its result: items flow both ways at once.</summary>
+    DuplexStream,
 }
 
 /// <summary>Describes one contract method. Emitted by the source generator.</summary>
 public sealed class MethodDescriptor
 {
     /// <summary>Creates a descriptor. Called by generated code.</summary>
-    public MethodDescriptor(string contract, string wireName, string clrName, MethodKind kind, int timeoutMilliseconds = 0, bool idempotent = false, Schema.WireType? result = null)
+    public MethodDescriptor(string contract, string wireName, string clrName, MethodKind kind, int timeoutMilliseconds = 0, bool idempotent = false, Schema.WireType? result = null,
+        Schema.WireField? input = null)
     {
         Contract = contract;
         WireName = wireName;
@@ -31,6 +36,7 @@ public sealed class MethodDescriptor
         };
         Idempotent = idempotent;
         Result = result;
+        Input = input;
     }
 
     /// <summary>The contract's wire name.</summary>
@@ -53,6 +59,18 @@ public sealed class MethodDescriptor
 
     /// <summary>The result's type, or a stream's item type; <see langword="null"/> when the method has none (void, notifications).</summary>
     public Schema.WireType? Result { get; }
+
+    /// <summary>
+    /// The streamed parameter of a <see cref="MethodKind.ClientStream"/> or <see cref="MethodKind.DuplexStream"/> method:
+    /// its wire name, its item type and its field number; <see langword="null"/> for the other kinds.
+    /// </summary>
+    public Schema.WireField? Input { get; }
+
+    /// <summary>Whether the caller streams items to the method (<see cref="MethodKind.ClientStream"/>, <see cref="MethodKind.DuplexStream"/>).</summary>
+    public bool HasInput => Kind is MethodKind.ClientStream or MethodKind.DuplexStream;
+
+    /// <summary>Whether the method's result is a stream (<see cref="MethodKind.ServerStream"/>, <see cref="MethodKind.DuplexStream"/>).</summary>
+    public bool StreamsResult => Kind is MethodKind.ServerStream or MethodKind.DuplexStream;
 
     /// <inheritdoc />
     public override string ToString() => WireName;

@@ -15,7 +15,10 @@ internal static class ContractShapes
     {
         ContractSchema schema = contract.Schema;
         return new SidecarContractInfo(contract.Name, contract.Fingerprint,
-            [.. schema.Methods.Select(m => new SidecarMethodInfo(m.WireName, KindName(m.Kind), [.. m.Parameters.Select(Field)], m.Result?.ToString()))],
+            [.. schema.Methods.Select(m => new SidecarMethodInfo(m.WireName, KindName(m.Kind), [.. m.Parameters.Select(Field)], m.Result?.ToString())
+            {
+                Input = m.Input is { } input ? Field(input) : null,
+            })],
             [.. schema.Types.Select(t => t.Kind == TypeSchemaKind.Enum
                 ? new SidecarTypeInfo(t.Name, "enum", null, t.Values)
                 : new SidecarTypeInfo(t.Name, "object", [.. t.Members.Select(Field)], null))]);
@@ -27,6 +30,8 @@ internal static class ContractShapes
     {
         MethodKind.Notification => "notification",
         MethodKind.ServerStream => "stream",
+        MethodKind.ClientStream => "clientStream",
+        MethodKind.DuplexStream => "duplexStream",
         _ => "request",
     };
 
@@ -47,9 +52,14 @@ internal static class ContractShapes
                 "request" => type is null ? MethodKind.UnaryVoid : MethodKind.Unary,
                 "notification" => MethodKind.Notification,
                 "stream" => MethodKind.ServerStream,
+                "clientStream" => MethodKind.ClientStream,
+                "duplexStream" => MethodKind.DuplexStream,
                 _ => throw new FormatException($"Method '{m.Name}' has the unknown kind '{m.Kind}'."),
             };
-            result.Add(new MethodSchema(m.Name, kind, [.. m.Params!.Select(Field)], type));
+            WireField? input = m.Input is { } i ? Field(i, m.Params!.Count) : null;
+            if ((kind is MethodKind.ClientStream or MethodKind.DuplexStream) != input is not null)
+                throw new FormatException($"Method '{m.Name}' of kind '{m.Kind}' {(input is null ? "has no" : "cannot have an")} input.");
+            result.Add(new MethodSchema(m.Name, kind, [.. m.Params!.Select(Field)], type, Input: input));
         }
         var types = new List<TypeSchema>();
         foreach (SidecarTypeInfo t in info.Types ?? [])
@@ -84,6 +94,11 @@ internal static class ContractShapes
                     w.WriteString("name", m.Name);
                     if (m.Kind is not null) w.WriteString("kind", m.Kind);
                     if (m.Params is not null) WriteFields(w, "params", m.Params);
+                    if (m.Input is { } input)
+                    {
+                        w.WritePropertyName("input");
+                        WriteField(w, input);
+                    }
                     if (m.Result is not null) w.WriteString("result", m.Result);
                     w.WriteEndObject();
                 }
@@ -116,16 +131,18 @@ internal static class ContractShapes
     private static void WriteFields(Utf8JsonWriter w, string property, IReadOnlyList<SidecarFieldInfo> fields)
     {
         w.WriteStartArray(property);
-        foreach (SidecarFieldInfo f in fields)
-        {
-            w.WriteStartObject();
-            w.WriteString("name", f.Name);
-            w.WriteString("type", f.Type);
-            w.WriteNumber("number", f.Number);
-            if (f.Optional) w.WriteBoolean("optional", true);
-            w.WriteEndObject();
-        }
+        foreach (SidecarFieldInfo f in fields) WriteField(w, f);
         w.WriteEndArray();
+    }
+
+    private static void WriteField(Utf8JsonWriter w, SidecarFieldInfo f)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", f.Name);
+        w.WriteString("type", f.Type);
+        w.WriteNumber("number", f.Number);
+        if (f.Optional) w.WriteBoolean("optional", true);
+        w.WriteEndObject();
     }
 
     /// <summary>The contracts under <paramref name="property"/>, or null when absent. Members a newer side adds are skipped.</summary>
@@ -142,7 +159,10 @@ internal static class ContractShapes
                 foreach (JsonElement m in ms.EnumerateArray())
                     methods.Add(m.ValueKind == JsonValueKind.String
                         ? new SidecarMethodInfo(m.GetString()!) // a bare name: what a hand-written sidecar may announce
-                        : new SidecarMethodInfo(Required(m, "name"), String(m, "kind"), ReadFields(m, "params"), String(m, "result")));
+                        : new SidecarMethodInfo(Required(m, "name"), String(m, "kind"), ReadFields(m, "params"), String(m, "result"))
+                        {
+                            Input = m.TryGetProperty("input", out JsonElement input) && input.ValueKind == JsonValueKind.Object ? ReadField(input) : null,
+                        });
             }
             List<SidecarTypeInfo>? types = null;
             if (c.TryGetProperty("types", out JsonElement ts) && ts.ValueKind == JsonValueKind.Array)
@@ -165,13 +185,15 @@ internal static class ContractShapes
     {
         if (!owner.TryGetProperty(property, out JsonElement list) || list.ValueKind != JsonValueKind.Array) return null;
         var fields = new List<SidecarFieldInfo>();
-        foreach (JsonElement f in list.EnumerateArray())
-        {
-            int number = f.TryGetProperty("number", out JsonElement n) && n.TryGetInt32(out int x) ? x : 0;
-            bool optional = f.TryGetProperty("optional", out JsonElement o) && o.ValueKind == JsonValueKind.True;
-            fields.Add(new SidecarFieldInfo(Required(f, "name"), Required(f, "type"), number, optional));
-        }
+        foreach (JsonElement f in list.EnumerateArray()) fields.Add(ReadField(f));
         return fields;
+    }
+
+    private static SidecarFieldInfo ReadField(JsonElement f)
+    {
+        int number = f.TryGetProperty("number", out JsonElement n) && n.TryGetInt32(out int x) ? x : 0;
+        bool optional = f.TryGetProperty("optional", out JsonElement o) && o.ValueKind == JsonValueKind.True;
+        return new SidecarFieldInfo(Required(f, "name"), Required(f, "type"), number, optional);
     }
 
     private static string? String(JsonElement e, string name) => SidecarReadyInfo.String(e, name);

@@ -5,10 +5,20 @@ namespace SidecarKit;
 /// the name alone; then the parent knows that the method exists but not its shape, and checks presence only.
 /// </summary>
 /// <param name="Name">The method's wire name (<c>demo.add</c>).</param>
-/// <param name="Kind"><c>request</c>, <c>notification</c> or <c>stream</c>; null when not announced.</param>
-/// <param name="Params">The parameters in order; null when not announced.</param>
+/// <param name="Kind">
+/// <c>request</c>, <c>notification</c>, <c>stream</c> (a streamed result), <c>clientStream</c> (a streamed parameter) or
+/// <c>duplexStream</c> (both); null when not announced.
+/// </param>
+/// <param name="Params">The parameters in order (the streamed parameter aside); null when not announced.</param>
 /// <param name="Result">The result (or stream item) type, written as the contract description writes types; null for none.</param>
-public sealed record SidecarMethodInfo(string Name, string? Kind = null, IReadOnlyList<SidecarFieldInfo>? Params = null, string? Result = null);
+public sealed record SidecarMethodInfo(string Name, string? Kind = null, IReadOnlyList<SidecarFieldInfo>? Params = null, string? Result = null)
+{
+    /// <summary>
+    /// The streamed parameter of a <c>clientStream</c> or <c>duplexStream</c> method: its name, its item type and its
+    /// field number; null for the other kinds.
+    /// </summary>
+    public SidecarFieldInfo? Input { get; init; }
+}
 
 /// <summary>A parameter or a DTO member as announced: wire name, type, field number and whether it may be left out.</summary>
 /// <param name="Name">The wire name.</param>

@@ -3,10 +3,11 @@ using SidecarKit.Wire;
 namespace SidecarKit.Rpc;
 
 /// <summary>
-/// The engine's own notifications received (<see cref="ProtocolMethods"/>, all named <c>$/…</c>): a cancellation or a
-/// stream credit for a request running here, a stream item for a call this side is waiting on. They are handled on the
+/// The engine's own notifications received (<see cref="ProtocolMethods"/>, all named <c>$/…</c>): a cancellation, a
+/// stream credit or an input item or end for a request running here; a stream item or input credit for a call this
+/// side is waiting on. They are handled on the
 /// read loop, in arrival order, and never reach the method handlers. (This side sends its own through
-/// <see cref="RpcConnection"/>'s <c>SendCancel</c>, <c>SendCredit</c> and <c>SendHello</c>.)
+/// <see cref="RpcConnection"/>'s <c>SendCancel</c>, <c>SendCredit</c>, <c>SendInputCredit</c> and <c>SendHello</c>, and the input items from <see cref="OutboundInput"/>.)
 /// </summary>
 internal sealed class ControlMessages(RpcProtocol protocol, InboundRequests requests, OutboundCalls outbound)
 {
@@ -33,6 +34,26 @@ internal sealed class ControlMessages(RpcProtocol protocol, InboundRequests requ
                 {
                     RequestId id = protocol.ReadArgs<StreamRefParams>(in message).Id;
                     outbound.Find(id)?.OnStreamItem(in message);
+                    return true;
+                }
+                case ProtocolMethods.InputItem:
+                {
+                    RequestId id = protocol.ReadArgs<StreamRefParams>(in message).Id;
+                    requests.Table.Find(id)?.Input?.OnItem(in message);
+                    return true;
+                }
+                case ProtocolMethods.InputEnd:
+                {
+                    InputEndParams end = protocol.ReadArgs<InputEndParams>(in message);
+                    requests.Table.Find(end.Id)?.Input?.OnEnd(end.ErrorMessage is null
+                        ? null
+                        : new SidecarRemoteException(end.ErrorCode, end.ErrorMessage));
+                    return true;
+                }
+                case ProtocolMethods.InputCredit:
+                {
+                    CreditParams credit = protocol.ReadArgs<CreditParams>(in message);
+                    outbound.Find(credit.Id)?.Input?.AddCredit(credit.Credit);
                     return true;
                 }
                 default:

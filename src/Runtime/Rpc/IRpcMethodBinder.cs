@@ -19,4 +19,19 @@ public interface IRpcMethodBinder<out T>
     T BindStream<TArgs, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> implementation)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TItem>;
+
+    /// <summary>
+    /// A method that takes a stream (client streaming): its caller streams <typeparamref name="TInput"/> items while it
+    /// runs; one result (<see cref="VoidResult"/> with <see cref="WireCodecs.Void"/> for none).
+    /// </summary>
+    T BindClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> implementation)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        where TCodec : IWireCodec<TResult>;
+
+    /// <summary>A method that takes a stream and returns a stream (bidirectional streaming).</summary>
+    T BindDuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> implementation)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        where TCodec : IWireCodec<TItem>;
 }

@@ -33,6 +33,18 @@ internal abstract class InboundCall : IThreadPoolWorkItem
 
     public virtual void AddCredit(int credit) { }
 
+    /// <summary>The streamed parameter the caller feeds, for a method that takes one; <see langword="null"/> otherwise.</summary>
+    public InboundInput? Input { get; protected init; }
+
+    private RpcError? _abort;
+
+    /// <summary>Ends the call with <paramref name="error"/> (a caller that broke the input stream's rules): its implementation is cancelled.</summary>
+    public void Abort(RpcError error)
+    {
+        _abort ??= error;
+        Cancel();
+    }
+
     /// <summary>The trace context the request carried, read only while telemetry listens.</summary>
     public Diagnostics.RpcTraceContext Trace { get; init; }
 
@@ -55,8 +67,8 @@ internal abstract class InboundCall : IThreadPoolWorkItem
         {
             telemetry?.Stop(e);
             bool cancelled = _cts.IsCancellationRequested;
-            if (RpcError.IsUnexpected(e, cancelled)) Connection.Log.LogHandlerFailed(e, Method);
-            RpcError error = RpcError.FromException(e, cancelled);
+            if (_abort is null && RpcError.IsUnexpected(e, cancelled)) Connection.Log.LogHandlerFailed(e, Method);
+            RpcError error = _abort ?? RpcError.FromException(e, cancelled);
             await ReplyErrorAsync(error.Code, error.Message, error.Data).ConfigureAwait(false);
         }
         finally
@@ -96,10 +108,12 @@ internal sealed class InboundUnaryCall<TArgs, TResult, TCodec>(
     }
 }
 
-internal sealed class InboundStreamCall<TArgs, TItem, TCodec>(
-    RpcConnection connection, RequestId id, string method, TArgs args, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> handler)
+/// <summary>
+/// A request whose result is a stream: its items are sent as <c>$/stream.item</c> within the credit the caller grants
+/// (<c>$/stream.credit</c>), then the response carries their count. Shared by streamed results and bidirectional streams.
+/// </summary>
+internal abstract class InboundStreamingCall<TItem, TCodec>(RpcConnection connection, RequestId id, string method)
     : InboundCall(connection, id, method)
-    where TArgs : struct, IWireArgs<TArgs>
     where TCodec : IWireCodec<TItem>
 {
     // The receiver's credit: items we may still send. The receiver grants more with $/stream.credit.
@@ -114,12 +128,15 @@ internal sealed class InboundStreamCall<TArgs, TItem, TCodec>(
         catch (Exception e) when (e is SemaphoreFullException or ObjectDisposedException) { }
     }
 
+    /// <summary>The implementation's items.</summary>
+    protected abstract IAsyncEnumerable<TItem> Produce(CancellationToken cancellationToken);
+
     protected override async Task RunCoreAsync()
     {
         int count = 0;
         try
         {
-            await foreach (TItem item in handler(args, Token).WithCancellation(Token).ConfigureAwait(false))
+            await foreach (TItem item in Produce(Token).WithCancellation(Token).ConfigureAwait(false))
             {
                 if (!_credit.Wait(0))
                 {
@@ -137,5 +154,62 @@ internal sealed class InboundStreamCall<TArgs, TItem, TCodec>(
             _credit.Dispose();
         }
         await ReplyAsync(new ResultMessage<int, WireCodecs.Int32>(Id, count)).ConfigureAwait(false);
+    }
+}
+
+internal sealed class InboundStreamCall<TArgs, TItem, TCodec>(
+    RpcConnection connection, RequestId id, string method, TArgs args, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> handler)
+    : InboundStreamingCall<TItem, TCodec>(connection, id, method)
+    where TArgs : struct, IWireArgs<TArgs>
+    where TCodec : IWireCodec<TItem>
+{
+    protected override IAsyncEnumerable<TItem> Produce(CancellationToken cancellationToken) => handler(args, cancellationToken);
+}
+
+/// <summary>A request that takes a stream and returns one: the caller's items come in while this side's go out.</summary>
+internal sealed class InboundDuplexCall<TArgs, TInput, TInputCodec, TItem, TCodec> : InboundStreamingCall<TItem, TCodec>
+    where TArgs : struct, IWireArgs<TArgs>
+    where TInputCodec : IWireCodec<TInput>
+    where TCodec : IWireCodec<TItem>
+{
+    private readonly TArgs _args;
+    private readonly Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> _handler;
+    private readonly InboundInput<TInput, TInputCodec> _input;
+
+    public InboundDuplexCall(RpcConnection connection, RequestId id, string method, TArgs args,
+        Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> handler)
+        : base(connection, id, method)
+    {
+        _args = args;
+        _handler = handler;
+        Input = _input = new InboundInput<TInput, TInputCodec>(connection, id, method, e => Abort(new RpcError(RpcErrorCodes.InvalidRequest, e.Message, null)));
+    }
+
+    protected override IAsyncEnumerable<TItem> Produce(CancellationToken cancellationToken) => _handler(_args, _input, cancellationToken);
+}
+
+/// <summary>A request that takes a stream (client streaming) and answers once, like a unary call.</summary>
+internal sealed class InboundClientStreamCall<TArgs, TInput, TInputCodec, TResult, TCodec> : InboundCall
+    where TArgs : struct, IWireArgs<TArgs>
+    where TInputCodec : IWireCodec<TInput>
+    where TCodec : IWireCodec<TResult>
+{
+    private readonly TArgs _args;
+    private readonly Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> _handler;
+    private readonly InboundInput<TInput, TInputCodec> _input;
+
+    public InboundClientStreamCall(RpcConnection connection, RequestId id, string method, TArgs args,
+        Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> handler)
+        : base(connection, id, method)
+    {
+        _args = args;
+        _handler = handler;
+        Input = _input = new InboundInput<TInput, TInputCodec>(connection, id, method, e => Abort(new RpcError(RpcErrorCodes.InvalidRequest, e.Message, null)));
+    }
+
+    protected override async Task RunCoreAsync()
+    {
+        TResult result = await _handler(_args, _input, Token).ConfigureAwait(false);
+        await ReplyAsync(new ResultMessage<TResult, TCodec>(Id, result)).ConfigureAwait(false);
     }
 }

@@ -52,6 +52,38 @@ internal abstract class InboundDispatch
             where TArgs : struct, IWireArgs<TArgs>
             where TCodec : IWireCodec<TItem>
             => new Stream<TArgs, TItem, TCodec>(handler.Method, implementation);
+
+        public InboundDispatch BindClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
+            where TCodec : IWireCodec<TResult>
+            => new ClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(handler.Method, implementation);
+
+        public InboundDispatch BindDuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
+            where TCodec : IWireCodec<TItem>
+            => new DuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(handler.Method, implementation);
+    }
+
+    /// <summary>
+    /// Whether a request for a method that streams (<paramref name="what"/>: its result, its input, or both) can be
+    /// served: a notification cannot (logged), nor a request whose id is a non-integer number (answered).
+    /// </summary>
+    private protected bool CanStream(RpcConnection connection, in RpcMessage message, string what)
+    {
+        if (!message.Id.IsPresent)
+        {
+            connection.Log.LogNotificationToStream(Method);
+            return false;
+        }
+        if (message.Id.Kind == RequestIdKind.RawNumber)
+        {
+            // Stream messages carry the request id inside params, where only integers and strings round-trip exactly.
+            connection.Requests.Reject(in message, RpcErrorCodes.InvalidRequest, $"'{Method}' streams {what}: its request id must be an integer or a string.");
+            return false;
+        }
+        return true;
     }
 
     private sealed class Unary<TArgs, TResult, TCodec>(string method, Func<TArgs, CancellationToken, ValueTask<TResult>> implementation)
@@ -73,19 +105,34 @@ internal abstract class InboundDispatch
     {
         public override void Dispatch(RpcConnection connection, in RpcMessage message)
         {
-            if (!message.Id.IsPresent)
-            {
-                connection.Log.LogNotificationToStream(Method);
-                return;
-            }
-            if (message.Id.Kind == RequestIdKind.RawNumber)
-            {
-                // Stream items carry the request id inside params, where only integers and strings round-trip exactly.
-                connection.Requests.Reject(in message, RpcErrorCodes.InvalidRequest, $"'{Method}' streams its result: its request id must be an integer or a string.");
-                return;
-            }
-            if (TryReadArgs(connection, in message, out TArgs args))
+            if (CanStream(connection, in message, "its result") && TryReadArgs(connection, in message, out TArgs args))
                 connection.Requests.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message) });
+        }
+    }
+
+    private sealed class ClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(string method, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> implementation)
+        : InboundDispatch(method)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        where TCodec : IWireCodec<TResult>
+    {
+        public override void Dispatch(RpcConnection connection, in RpcMessage message)
+        {
+            if (CanStream(connection, in message, "its input") && TryReadArgs(connection, in message, out TArgs args))
+                connection.Requests.Run(new InboundClientStreamCall<TArgs, TInput, TInputCodec, TResult, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message) });
+        }
+    }
+
+    private sealed class DuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(string method, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> implementation)
+        : InboundDispatch(method)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        where TCodec : IWireCodec<TItem>
+    {
+        public override void Dispatch(RpcConnection connection, in RpcMessage message)
+        {
+            if (CanStream(connection, in message, "its input and its result") && TryReadArgs(connection, in message, out TArgs args))
+                connection.Requests.Run(new InboundDuplexCall<TArgs, TInput, TInputCodec, TItem, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message) });
         }
     }
 }

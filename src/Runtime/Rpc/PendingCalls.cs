@@ -22,13 +22,21 @@ internal abstract class PendingCall
     public long DeadlineTicks { get; set; } = long.MaxValue;
     public TimeSpan Timeout { get; set; }
 
+    /// <summary>The streamed parameter being sent, for a client-streaming or bidirectional call; <see langword="null"/> otherwise.</summary>
+    public OutboundInput? Input { get; set; }
+
     public void RegisterCancellation(CancellationToken token)
     {
         if (token.CanBeCanceled)
             _cancellation = token.UnsafeRegister(static (state, ct) => ((PendingCall)state!).OnCancelled(ct), this);
     }
 
-    protected void UnregisterCancellation() => _cancellation.Unregister();
+    /// <summary>The call is over (answered, failed, cancelled): no more cancellation, and no more input sent.</summary>
+    protected void Ended()
+    {
+        _cancellation.Unregister();
+        Input?.Stop();
+    }
 
     private void OnCancelled(CancellationToken token)
     {
@@ -70,7 +78,7 @@ internal sealed class PendingUnaryCall<TResult, TCodec>(RpcConnection connection
 
     public override void OnResponse(in RpcMessage message)
     {
-        UnregisterCancellation();
+        Ended();
         if (message.Kind == RpcMessageKind.Error)
         {
             _tcs.TrySetException(CreateRemoteException(in message));
@@ -91,7 +99,7 @@ internal sealed class PendingUnaryCall<TResult, TCodec>(RpcConnection connection
 
     public override void Fail(Exception exception)
     {
-        UnregisterCancellation();
+        Ended();
         _tcs.TrySetException(exception);
     }
 }
@@ -153,6 +161,7 @@ internal sealed class PendingStreamCall<TArgs, TItem, TCodec> : PendingCall, IAs
             {
                 // The consumer stopped early (break, dispose or cancellation): stop the producer too.
                 Connection.SendCancel(Id);
+                Ended();
                 _items.Writer.TryComplete();
             }
         }
@@ -179,7 +188,7 @@ internal sealed class PendingStreamCall<TArgs, TItem, TCodec> : PendingCall, IAs
 
     public override void OnResponse(in RpcMessage message)
     {
-        UnregisterCancellation();
+        Ended();
         if (message.Kind == RpcMessageKind.Error)
             _items.Writer.TryComplete(CreateRemoteException(in message));
         else
@@ -188,7 +197,7 @@ internal sealed class PendingStreamCall<TArgs, TItem, TCodec> : PendingCall, IAs
 
     public override void Fail(Exception exception)
     {
-        UnregisterCancellation();
+        Ended();
         _items.Writer.TryComplete(exception);
     }
 }

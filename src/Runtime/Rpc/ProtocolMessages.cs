@@ -11,6 +11,20 @@ public static class ProtocolMethods
     public const string StreamItem = "$/stream.item";
     /// <summary>Grants a stream's sender more items: params <c>{ "id": …, "credit": n }</c>.</summary>
     public const string StreamCredit = "$/stream.credit";
+    /// <summary>One item of a streamed parameter, caller to callee: params <c>{ "id": …, "item": … }</c> (the same layout as <see cref="StreamItem"/>).</summary>
+    public const string InputItem = "$/input.item";
+    /// <summary>
+    /// The end of a streamed parameter, caller to callee: params <c>{ "id": …, "error": null }</c>, or <c>{ "id": …,
+    /// "error": { "code": …, "message": … } }</c> when the caller's stream failed (an absent <c>error</c> is a clean end too).
+    /// </summary>
+    public const string InputEnd = "$/input.end";
+    /// <summary>Grants a streamed parameter's sender (the caller) more items: params <c>{ "id": …, "credit": n }</c>.</summary>
+    public const string InputCredit = "$/input.credit";
+    /// <summary>
+    /// The items of a streamed parameter the caller may send before the callee grants credit with <see cref="InputCredit"/>:
+    /// fixed by the protocol (64), so that both sides agree without a negotiation.
+    /// </summary>
+    public const int InputWindow = 64;
     /// <summary>
     /// The first message on a socket or pipe connection to a sidecar that has a token: params <c>[{ "token": … }]</c>.
     /// Anything else first, or a wrong token, closes the connection before any method runs.
@@ -160,6 +174,69 @@ internal readonly struct StreamItemParams<T, TCodec>(RequestId id, T item) : IWi
         }
         if (!hasItem) throw WireFormatException.MissingMember(m.TypeName, "item");
         return new(id, item);
+    }
+}
+
+/// <summary>Params of <c>$/input.end</c>: the id, and the error when the caller's stream failed.</summary>
+internal readonly struct InputEndParams(RequestId id, int errorCode, string? errorMessage) : IWireArgs<InputEndParams>
+{
+    private static readonly WireMembers s_members = new(ProtocolMethods.InputEnd, "id", "error");
+    private static readonly WireMembers s_error = new(ProtocolMethods.InputEnd + " error", "code", "message");
+    public RequestId Id { get; } = id;
+    /// <summary>The error's code; meaningful only when <see cref="ErrorMessage"/> is set.</summary>
+    public int ErrorCode { get; } = errorCode;
+    /// <summary>Why the caller's stream failed; <see langword="null"/> for a clean end.</summary>
+    public string? ErrorMessage { get; } = errorMessage;
+
+    public void Write<TWriter>(ref TWriter writer) where TWriter : IWireWriter, allows ref struct
+    {
+        writer.WriteStartObject(s_members);
+        writer.WriteMember(s_members, 0);
+        RequestIdCodec.Write(ref writer, Id);
+        // Every member is written (null for a clean end): MessagePack-RPC writes params by position, counted up front.
+        writer.WriteMember(s_members, 1);
+        if (ErrorMessage is null)
+        {
+            writer.WriteNull();
+        }
+        else
+        {
+            writer.WriteStartObject(s_error);
+            writer.WriteMember(s_error, 0);
+            writer.WriteInt64(ErrorCode);
+            writer.WriteMember(s_error, 1);
+            writer.WriteString(ErrorMessage);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndObject();
+    }
+
+    public static InputEndParams Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct
+    {
+        RequestId id = default;
+        int code = RpcErrorCodes.InternalError;
+        string? message = null;
+        reader.ReadStartObject();
+        int index = -1;
+        while (reader.ReadNextMember(s_members, ref index))
+        {
+            if (index == 0) id = RequestIdCodec.Read(ref reader);
+            else if (index != 1) reader.Skip();
+            else if (!reader.TryReadNull())
+            {
+                message = "";
+                reader.ReadStartObject();
+                int inner = -1;
+                while (reader.ReadNextMember(s_error, ref inner))
+                {
+                    if (inner == 0) code = WireConvert.ToInt32(reader.ReadInt64());
+                    else if (inner == 1) message = reader.TryReadNull() ? "" : reader.ReadString();
+                    else reader.Skip();
+                }
+            }
+        }
+        if (!id.IsPresent) throw WireFormatException.MissingMember(s_members.TypeName, "id");
+        return new InputEndParams(id, code, message);
     }
 }
 

@@ -37,6 +37,12 @@ public readonly struct RpcCallOptions
     /// </summary>
     public bool IsDefault { get; }
 
+    /// <summary>
+    /// The items the caller streams to the method (client and bidirectional streaming); <see langword="null"/> for a
+    /// method without an <see cref="IAsyncEnumerable{T}"/> parameter. Default: none.
+    /// </summary>
+    public RpcInput? Input { get; init; }
+
     /// <summary>Whether the call has a deadline.</summary>
     public bool HasDeadline => _deadlineTicks != 0;
 
@@ -63,13 +69,14 @@ public readonly struct RpcCallOptions
     /// <summary>
     /// Resolves a call's budget once: the innermost <see cref="SidecarCall.WithTimeout"/> scope, else the method's
     /// <c>TimeoutMilliseconds</c>, else <paramref name="defaultTimeout"/> (a channel's default for calls with a result).
-    /// Streamed results run for as long as their consumer reads: they get only an explicit timeout (scope or method).
+    /// Streams run for as long as their consumer reads or their producer writes (streamed results, streamed
+    /// parameters, both): they get only an explicit timeout (scope or method).
     /// </summary>
     public static RpcCallOptions For(MethodDescriptor method, TimeSpan defaultTimeout)
     {
         ArgumentNullException.ThrowIfNull(method);
         if ((SidecarCall.CurrentTimeout ?? method.Timeout) is { } chosen) return new RpcCallOptions(chosen);
-        return method.Kind == MethodKind.ServerStream
+        return method.Kind is MethodKind.ServerStream or MethodKind.ClientStream or MethodKind.DuplexStream
             ? new RpcCallOptions(System.Threading.Timeout.InfiniteTimeSpan)
             : new RpcCallOptions(defaultTimeout, isDefault: true);
     }

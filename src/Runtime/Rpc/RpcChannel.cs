@@ -51,7 +51,11 @@ public abstract class RpcChannel
     /// <summary>The <c>rpc.system</c> of the calls made here, for telemetry; null when not known yet (a restarting sidecar's).</summary>
     internal virtual string? RpcSystem => null;
 
-    /// <summary>Calls a method and returns its result, within the deadline in <paramref name="options"/>.</summary>
+    /// <summary>
+    /// Calls a method and returns its result, within the deadline in <paramref name="options"/>; a client-streaming
+    /// method's items are in <see cref="RpcCallOptions.Input"/> (a transport that cannot send them throws
+    /// <see cref="NotSupportedException"/>, it never drops them).
+    /// </summary>
     public abstract Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TResult>;
@@ -95,10 +99,44 @@ public abstract class RpcChannel
         }
     }
 
-    /// <summary>Calls a method whose result is a stream, within the deadline in <paramref name="options"/>. The call starts when the stream is enumerated.</summary>
+    /// <summary>
+    /// Calls a method whose result is a stream, within the deadline in <paramref name="options"/>. The call starts when
+    /// the stream is enumerated. A bidirectional method's items to send are in <see cref="RpcCallOptions.Input"/>.
+    /// </summary>
     public abstract IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TItem>;
+
+    /// <summary>
+    /// Calls a method that takes a stream (client streaming): <paramref name="input"/> is sent item by item, with the
+    /// receiver's credit as flow control, while the call runs; the result comes once the method returns. The call's
+    /// budget and span are resolved here as for <see cref="InvokeAsync{TArgs, TResult, TCodec}(MethodDescriptor, TArgs, CancellationToken)"/>.
+    /// </summary>
+    public Task<TResult> InvokeClientStreamAsync<TArgs, TItem, TItemCodec, TResult, TCodec>(MethodDescriptor method, TArgs args, IAsyncEnumerable<TItem> input, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TItemCodec : IWireCodec<TItem>
+        where TCodec : IWireCodec<TResult>
+    {
+        RpcCallOptions options = RpcCallOptions.For(method, DefaultCallTimeout) with { Input = new RpcInput<TItem, TItemCodec>(input) };
+        return Diagnostics.SidecarTelemetry.Enabled
+            ? InvokeObservedAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken)
+            : InvokeAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Calls a method that takes a stream and returns one (bidirectional streaming): the call starts when the result is
+    /// enumerated; from then on <paramref name="input"/> is sent while the result's items arrive, each direction with
+    /// its own credit. Ending the enumeration early cancels the call, and the sending of <paramref name="input"/> with it.
+    /// </summary>
+    public IAsyncEnumerable<TResult> InvokeDuplexStreamAsync<TArgs, TItem, TItemCodec, TResult, TCodec>(MethodDescriptor method, TArgs args, IAsyncEnumerable<TItem> input, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TItemCodec : IWireCodec<TItem>
+        where TCodec : IWireCodec<TResult>
+    {
+        RpcCallOptions options = RpcCallOptions.For(method, DefaultCallTimeout) with { Input = new RpcInput<TItem, TItemCodec>(input) };
+        IAsyncEnumerable<TResult> items = InvokeStreamAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken);
+        return Diagnostics.SidecarTelemetry.Enabled ? ObserveStream(method, items, cancellationToken) : items;
+    }
 
     /// <summary>Sends a one-way notification. Failures to send are logged, not thrown: notifications have no reply.</summary>
     public abstract void Notify<TArgs>(MethodDescriptor method, TArgs args)

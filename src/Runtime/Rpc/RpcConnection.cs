@@ -145,6 +145,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         if (cancellationToken.IsCancellationRequested)
             return Task.FromCanceled<TResult>(cancellationToken);
         var call = new PendingUnaryCall<TResult, TCodec>(this, method);
+        if (options.Input is { } input) call.Input = OutboundInput.For(input, method);
         _outbound.Register(call, options);
         call.RegisterCancellation(cancellationToken);
         ValueTask send;
@@ -159,6 +160,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         }
         if (!send.IsCompletedSuccessfully)
             _ = ObserveSendAsync(call, send);
+        call.Input?.Start(call); // queued after the request: the items follow it on the wire
         return call.Task;
     }
 
@@ -208,11 +210,14 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         where TCodec : IWireCodec<TItem>
     {
         token.ThrowIfCancellationRequested();
+        if (call.Options.Input is { } input) call.Input = OutboundInput.For(input, call.Method);
         _outbound.Register(call, call.Options);
         call.RegisterCancellation(token);
         try
         {
-            await SendAsync(new RequestMessage<TArgs>(RequestId.FromNumber(call.Id), call.Method.WireName, args, OutgoingTrace)).ConfigureAwait(false);
+            ValueTask send = SendAsync(new RequestMessage<TArgs>(RequestId.FromNumber(call.Id), call.Method.WireName, args, OutgoingTrace));
+            call.Input?.Start(call); // queued after the request: the items follow it on the wire
+            await send.ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -220,7 +225,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         }
     }
 
-    private void FailSend(PendingCall call, Exception e)
+    internal void FailSend(PendingCall call, Exception e)
     {
         // A broken output usually means the other side just died: leave the call waiting, so that it fails the way
         // the calls in flight do once the input ends (with the exit code and stderr tail), or at its timeout.
@@ -242,6 +247,8 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
     internal void SendCancel(long id) => Notify(ProtocolMethods.CancelRequest, new CancelParams(RequestId.FromNumber(id)));
 
     internal void SendCredit(long id, int credit) => Notify(ProtocolMethods.StreamCredit, new CreditParams(RequestId.FromNumber(id), credit));
+
+    internal void SendInputCredit(RequestId id, int credit) => Notify(ProtocolMethods.InputCredit, new CreditParams(id, credit));
 
     private void SweepTimeouts()
     {

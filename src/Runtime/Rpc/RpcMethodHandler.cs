@@ -55,6 +55,48 @@ public abstract class RpcMethodHandler
         where TCodec : IWireCodec<TItem>
         => new StreamHandler<TArgs, TItem, TCodec>(method, handler);
 
+    /// <summary>A method that takes a stream of <typeparamref name="TInput"/> (client streaming) and has a result.</summary>
+    public static RpcMethodHandler ClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(string method, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> handler)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        where TCodec : IWireCodec<TResult>
+        => new ClientStreamHandler<TArgs, TInput, TInputCodec, TResult, TCodec>(method, handler);
+
+    /// <summary>A method that takes a stream of <typeparamref name="TInput"/> (client streaming) and whose completion is its result.</summary>
+    public static RpcMethodHandler ClientStreamVoid<TArgs, TInput, TInputCodec>(string method, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask> handler)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        => new ClientStreamHandler<TArgs, TInput, TInputCodec, VoidResult, WireCodecs.Void>(method, async (args, input, ct) =>
+        {
+            await handler(args, input, ct).ConfigureAwait(false);
+            return default;
+        });
+
+    /// <summary>A method that takes a stream of <typeparamref name="TInput"/> and returns a stream (bidirectional streaming).</summary>
+    public static RpcMethodHandler DuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(string method, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> handler)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        where TCodec : IWireCodec<TItem>
+        => new DuplexStreamHandler<TArgs, TInput, TInputCodec, TItem, TCodec>(method, handler);
+
+    private sealed class ClientStreamHandler<TArgs, TInput, TInputCodec, TResult, TCodec>(string method, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> handler)
+        : RpcMethodHandler(method)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        where TCodec : IWireCodec<TResult>
+    {
+        public override T Bind<T>(IRpcMethodBinder<T> binder) => binder.BindClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(this, handler);
+    }
+
+    private sealed class DuplexStreamHandler<TArgs, TInput, TInputCodec, TItem, TCodec>(string method, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> handler)
+        : RpcMethodHandler(method)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        where TCodec : IWireCodec<TItem>
+    {
+        public override T Bind<T>(IRpcMethodBinder<T> binder) => binder.BindDuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(this, handler);
+    }
+
     private sealed class UnaryHandler<TArgs, TResult, TCodec>(string method, Func<TArgs, CancellationToken, ValueTask<TResult>> handler)
         : RpcMethodHandler(method)
         where TArgs : struct, IWireArgs<TArgs>

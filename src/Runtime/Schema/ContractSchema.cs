@@ -27,8 +27,12 @@ public sealed record ContractSchema(IReadOnlyList<MethodSchema> Methods, IReadOn
 /// The parameters' field numbers reserved with <c>[SidecarReserved]</c> (removed parameters' numbers, never reused), in
 /// ascending order; <see langword="null"/> for none. Read <see cref="ReservedNumbers"/>.
 /// </param>
+/// <param name="Input">
+/// The streamed parameter (<see cref="MethodKind.ClientStream"/>, <see cref="MethodKind.DuplexStream"/>): its name, item
+/// type and field number, in the numbering of <paramref name="Parameters"/>; <see langword="null"/> for the other kinds.
+/// </param>
 public sealed record MethodSchema(string WireName, MethodKind Kind, IReadOnlyList<WireField> Parameters, WireType? Result,
-    IReadOnlyList<int>? Reserved = null)
+    IReadOnlyList<int>? Reserved = null, WireField? Input = null)
 {
     /// <summary>The reserved field numbers of the request (<see cref="Reserved"/>, empty for none).</summary>
     public IReadOnlyList<int> ReservedNumbers => Reserved ?? [];

@@ -44,7 +44,8 @@ internal sealed class SupervisedChannel(SidecarSupervisor owner) : RpcChannel
             {
                 return await instance.Channel.InvokeAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken).ConfigureAwait(false);
             }
-            catch (SidecarCrashedException e) when (method.Idempotent && attempt == 0 && !cancellationToken.IsCancellationRequested)
+            catch (SidecarCrashedException e) when (method.Idempotent && attempt == 0 && !cancellationToken.IsCancellationRequested
+                && options.Input is null) // a streamed parameter was partly sent: it cannot be sent again
             {
                 owner.Logger.LogInformation("'{Method}' is idempotent: retrying it once on the next instance of '{Name}' ({Reason}).", method.WireName, owner.Name, e.Message);
             }

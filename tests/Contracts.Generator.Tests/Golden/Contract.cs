@@ -15,6 +15,8 @@ public partial interface IInventory
     [SidecarMethod("restock", TimeoutMilliseconds = 5000, Idempotent = true)]
     Task<long> RestockAsync(Guid id, uint quantity, DateTimeOffset? at = null, CancellationToken ct = default);
     void Audit(string message, byte[]? attachment);
+    Task<int> ImportAsync(IAsyncEnumerable<Item> items, bool replace = false, CancellationToken ct = default);
+    IAsyncEnumerable<Item> SyncAsync(string source, IAsyncEnumerable<Guid> ids, CancellationToken ct = default);
 }
 
 public enum Category { Tools, Garden, HomeAndKitchen }

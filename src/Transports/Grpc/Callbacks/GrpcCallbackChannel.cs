@@ -101,6 +101,9 @@ internal sealed class GrpcCallbackChannel : RpcChannel
 
     public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
+        if (options.Input is not null)
+            throw new GrpcStatusException(GrpcStatusCode.Unimplemented, RpcErrorCodes.MethodNotFound,
+                $"'{method.WireName}' takes a stream; callbacks over gRPC carry each call in one message, so they cannot take one.") { Method = method.WireName };
         Subscription subscription = Subscriber(method);
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         var waiting = new TaskCompletionSource<CallbackMessages.Reply>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -135,6 +135,8 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     /// <inheritdoc />
     public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
+        if (options.Input is { } input)
+            return await input.Accept(new ClientStreamStart<TArgs, TResult, TCodec>(this, method, args, options, cancellationToken)).ConfigureAwait(false);
         // The call's budget was resolved once, where the proxy made the call; what is left of it is the deadline: sent
         // as the gRPC deadline when someone chose it, else kept here (LocalDeadlines).
         TimeSpan timeout = options.Timeout;
@@ -165,7 +167,183 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     }
 
     /// <inheritdoc />
-    public override async IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public override IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
+        => options.Input is { } input
+            ? input.Accept(new DuplexStart<TArgs, TItem, TCodec>(this, method, args, options, cancellationToken))
+            : ServerStreamAsync<TArgs, TItem, TCodec>(method, args, options, cancellationToken);
+
+    // The proxies' visitors: the streamed parameter's item type and codec arrive as generic arguments.
+    private sealed class ClientStreamStart<TArgs, TResult, TCodec>(GrpcSidecarChannel channel, MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
+        : IRpcInputVisitor<Task<TResult>>
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TResult>
+    {
+        public Task<TResult> Visit<TInput, TInputCodec>(RpcInput<TInput, TInputCodec> input) where TInputCodec : IWireCodec<TInput>
+            => channel.ClientStreamAsync<TArgs, TInput, TInputCodec, TResult, TCodec>(method, args, input, options, cancellationToken);
+    }
+
+    private sealed class DuplexStart<TArgs, TItem, TCodec>(GrpcSidecarChannel channel, MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
+        : IRpcInputVisitor<IAsyncEnumerable<TItem>>
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TItem>
+    {
+        public IAsyncEnumerable<TItem> Visit<TInput, TInputCodec>(RpcInput<TInput, TInputCodec> input) where TInputCodec : IWireCodec<TInput>
+            => channel.DuplexAsync<TArgs, TInput, TInputCodec, TItem, TCodec>(method, args, input, options, cancellationToken);
+    }
+
+    private async Task<TResult> ClientStreamAsync<TArgs, TInput, TInputCodec, TResult, TCodec>(MethodDescriptor method, TArgs args,
+        RpcInput<TInput, TInputCodec> input, RpcCallOptions options, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        where TCodec : IWireCodec<TResult>
+    {
+        input.Claim(method);
+        TimeSpan timeout = options.Timeout;
+        long started = Stopwatch.GetTimestamp();
+        Enter(method);
+        try
+        {
+            using AsyncClientStreamingCall<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TResult>> call = _invoker.AsyncClientStreamingCall(
+                GrpcMarshallers.GetInputMethod<TArgs, TInput, TInputCodec, TResult, TCodec>(method), null, new CallOptions(Headers(), options.DeadlineUtc, cancellationToken));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var sending = new InputSending();
+            _ = sending.SendAsync(call.RequestStream, args, input.Items, call, stop.Token);
+            try
+            {
+                return (await call.ResponseAsync.ConfigureAwait(false)).Value;
+            }
+            catch (Exception) when (sending.Failure is { } failure)
+            {
+                // The caller's own stream failed: the call was cancelled for it (a gRPC client cannot send an error), and
+                // fails here with the caller's exception.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                throw;
+            }
+            finally
+            {
+                stop.Cancel(); // answered before the input ended: the rest is not sent
+            }
+        }
+        catch (Exception e) when (Translate(e, method, timeout, started, cancellationToken) is { } translated)
+        {
+            throw translated;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private async IAsyncEnumerable<TItem> DuplexAsync<TArgs, TInput, TInputCodec, TItem, TCodec>(MethodDescriptor method, TArgs args,
+        RpcInput<TInput, TInputCodec> input, RpcCallOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TInputCodec : IWireCodec<TInput>
+        where TCodec : IWireCodec<TItem>
+    {
+        input.Claim(method);
+        TimeSpan timeout = options.Timeout;
+        long started = Stopwatch.GetTimestamp();
+        Enter(method);
+        try
+        {
+            AsyncDuplexStreamingCall<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TItem>> call;
+            try
+            {
+                call = _invoker.AsyncDuplexStreamingCall(GrpcMarshallers.GetInputMethod<TArgs, TInput, TInputCodec, TItem, TCodec>(method), null,
+                    new CallOptions(Headers(), options.DeadlineUtc, cancellationToken));
+            }
+            catch (Exception e) when (Translate(e, method, timeout, started, cancellationToken) is { } translated)
+            {
+                throw translated;
+            }
+            // Disposing a call that has not ended resets its stream: leaving an await foreach early cancels it, and
+            // stops the sending of the input with it.
+            using (call)
+            using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var sending = new InputSending();
+                _ = sending.SendAsync(call.RequestStream, args, input.Items, call, stop.Token);
+                try
+                {
+                    IAsyncStreamReader<GrpcResponse<TItem>> items = call.ResponseStream;
+                    while (true)
+                    {
+                        try
+                        {
+                            if (!await items.MoveNext(cancellationToken).ConfigureAwait(false)) yield break;
+                        }
+                        catch (Exception) when (sending.Failure is { } failure)
+                        {
+                            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                            throw;
+                        }
+                        catch (Exception e) when (Translate(e, method, timeout, started, cancellationToken) is { } translated)
+                        {
+                            throw translated;
+                        }
+                        yield return items.Current.Value;
+                    }
+                }
+                finally
+                {
+                    stop.Cancel();
+                }
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Sends a streamed parameter: the parameters alone first (so the call starts at once, whenever the first item
+    /// comes), then one message per item, each write waiting for HTTP/2 flow control. The caller's own failure (its
+    /// stream threw, or an item cannot be written) is kept in <see cref="Failure"/> before the call is cancelled for it,
+    /// so that the call reports it rather than the cancellation; the input ending, or the call ending (its response
+    /// says how), is no failure.
+    /// </summary>
+    private sealed class InputSending
+    {
+        private volatile Exception? _failure;
+
+        public Exception? Failure => _failure;
+
+        public async Task SendAsync<TArgs, TInput>(IClientStreamWriter<GrpcInputMessage<TArgs, TInput>> writer, TArgs args,
+            IAsyncEnumerable<TInput> items, IDisposable call, CancellationToken stop)
+            where TArgs : struct, IWireArgs<TArgs>
+        {
+            bool writing = true;
+            try
+            {
+                await writer.WriteAsync(GrpcInputMessage<TArgs, TInput>.ForArgs(args), stop).ConfigureAwait(false);
+                writing = false;
+                await foreach (TInput item in items.WithCancellation(stop).ConfigureAwait(false))
+                {
+                    writing = true;
+                    await writer.WriteAsync(GrpcInputMessage<TArgs, TInput>.ForItem(item), stop).ConfigureAwait(false);
+                    writing = false;
+                }
+                writing = true;
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception e) when (writing && e is not WireFormatException)
+            {
+            }
+            catch (Exception e)
+            {
+                _failure = e;
+                call.Dispose();
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<TItem> ServerStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TItem>
     {
         // A stream has no deadline unless one is set for it; then it covers the whole stream.
         TimeSpan timeout = options.Timeout;

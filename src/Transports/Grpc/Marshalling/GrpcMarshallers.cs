@@ -57,11 +57,32 @@ public static class GrpcMarshallers
         return Methods<TArgs, TResult, TCodec>.For(method);
     }
 
+    /// <summary>
+    /// The gRPC method of a contract method that takes a stream (<see cref="MethodKind.ClientStream"/>:
+    /// <see cref="MethodType.ClientStreaming"/>; <see cref="MethodKind.DuplexStream"/>: <see cref="MethodType.DuplexStreaming"/>),
+    /// whose request stream's messages are <see cref="GrpcInputMessage{TArgs, TItem}"/>. Built once per <paramref name="method"/>.
+    /// </summary>
+    public static Method<GrpcInputMessage<TArgs, TItem>, GrpcResponse<TResult>> GetInputMethod<TArgs, TItem, TItemCodec, TResult, TCodec>(MethodDescriptor method)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TItemCodec : IWireCodec<TItem>
+        where TCodec : IWireCodec<TResult>
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        if (!method.HasInput) throw new ArgumentException($"'{method.WireName}' takes no stream.", nameof(method));
+        return InputMethods<TArgs, TItem, TItemCodec, TResult, TCodec>.For(method);
+    }
+
     /// <summary>The gRPC method type of a contract method.</summary>
     public static MethodType GetMethodType(MethodDescriptor method)
     {
         ArgumentNullException.ThrowIfNull(method);
-        return method.Kind == MethodKind.ServerStream ? MethodType.ServerStreaming : MethodType.Unary;
+        return method.Kind switch
+        {
+            MethodKind.ServerStream => MethodType.ServerStreaming,
+            MethodKind.ClientStream => MethodType.ClientStreaming,
+            MethodKind.DuplexStream => MethodType.DuplexStreaming,
+            _ => MethodType.Unary,
+        };
     }
 
     /// <summary>Reads a message from a span; the span is only valid during the call.</summary>
@@ -150,6 +171,27 @@ public static class GrpcMarshallers
             GrpcMethod grpc = GrpcMethod.For(method);
             return new Method<GrpcRequest<TArgs>, GrpcResponse<TResult>>(GetMethodType(method), grpc.ServiceName, grpc.Name,
                 RequestMarshaller<TArgs>.Instance, ResponseMarshallers<TResult, TCodec>.For(method));
+        }
+    }
+
+    private static class InputMethods<TArgs, TItem, TItemCodec, TResult, TCodec>
+        where TArgs : struct, IWireArgs<TArgs>
+        where TItemCodec : IWireCodec<TItem>
+        where TCodec : IWireCodec<TResult>
+    {
+        private static readonly ConcurrentDictionary<MethodDescriptor, Method<GrpcInputMessage<TArgs, TItem>, GrpcResponse<TResult>>> s_cache = new(ReferenceEqualityComparer.Instance);
+
+        public static Method<GrpcInputMessage<TArgs, TItem>, GrpcResponse<TResult>> For(MethodDescriptor method)
+            => s_cache.TryGetValue(method, out Method<GrpcInputMessage<TArgs, TItem>, GrpcResponse<TResult>>? m) ? m : s_cache.GetOrAdd(method, static d => Build(d));
+
+        private static Method<GrpcInputMessage<TArgs, TItem>, GrpcResponse<TResult>> Build(MethodDescriptor method)
+        {
+            GrpcMethod grpc = GrpcMethod.For(method);
+            Marshaller<GrpcInputMessage<TArgs, TItem>> request = Create<GrpcInputMessage<TArgs, TItem>>(
+                (encoder, message) => grpc.WriteInput<TArgs, TItem, TItemCodec>(encoder, message),
+                message => grpc.ReadInput<TArgs, TItem, TItemCodec>(message));
+            return new Method<GrpcInputMessage<TArgs, TItem>, GrpcResponse<TResult>>(GetMethodType(method), grpc.ServiceName, grpc.Name,
+                request, ResponseMarshallers<TResult, TCodec>.For(method));
         }
     }
 }

@@ -42,7 +42,34 @@ internal abstract class ProtobufMethodServer
             where TArgs : struct, IWireArgs<TArgs>
             where TCodec : IWireCodec<TItem>
             => new Stream<TArgs, TItem, TCodec>(method, implementation);
+
+        // A callback's request arrives whole inside one Call message: there is no request stream to carry items.
+        public ProtobufMethodServer BindClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
+            where TCodec : IWireCodec<TResult>
+            => new Refused(method);
+
+        public ProtobufMethodServer BindDuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
+            where TCodec : IWireCodec<TItem>
+            => new Refused(method);
     }
+
+    // Each call of it fails, clearly; the callback's other methods are served as usual.
+    private sealed class Refused(GrpcMethod method) : ProtobufMethodServer
+    {
+        public override bool Streams => method.Descriptor.StreamsResult;
+
+        public override ValueTask<byte[]> InvokeAsync(byte[] request, CancellationToken cancellationToken) => throw NoStreamedParameters(method);
+
+        public override IAsyncEnumerable<byte[]> StreamAsync(byte[] request, CancellationToken cancellationToken) => throw NoStreamedParameters(method);
+    }
+
+    /// <summary>The refusal of a callback method that takes a stream, which the gRPC callback subscription cannot carry.</summary>
+    public static NotSupportedException NoStreamedParameters(GrpcMethod method)
+        => new($"'{method.Descriptor.WireName}' takes a stream (IAsyncEnumerable<T> parameter): callbacks over gRPC carry each call in one message, so they cannot take one. Use the jsonl or msgpack transport for such a callback, or stream the result instead.");
 
     private sealed class Unary<TArgs, TResult, TCodec>(GrpcMethod method, Func<TArgs, CancellationToken, ValueTask<TResult>> implementation)
         : ProtobufMethodServer

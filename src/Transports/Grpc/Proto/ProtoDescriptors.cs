@@ -55,6 +55,7 @@ internal static class ProtoDescriptors
             foreach (ProtoRpcDecl rpc in service.Rpcs)
             {
                 var m = new ProtoBuilder().String(1, rpc.Name).String(2, Resolve(file, null, rpc.Request).Name).String(3, Resolve(file, null, rpc.Response).Name);
+                if (rpc.ClientStreaming) m.Bool(5, true);
                 if (rpc.ServerStreaming) m.Bool(6, true);
                 s.Message(2, m);
             }

@@ -108,7 +108,7 @@ public static class ProtoExporter
         {
             text.Append("\nservice ").Append(service.Name).Append(" {\n");
             foreach (ProtoRpcDecl rpc in service.Rpcs)
-                text.Append("  rpc ").Append(rpc.Name).Append('(').Append(rpc.Request).Append(") returns (")
+                text.Append("  rpc ").Append(rpc.Name).Append('(').Append(rpc.ClientStreaming ? "stream " : "").Append(rpc.Request).Append(") returns (")
                     .Append(rpc.ServerStreaming ? "stream " : "").Append(rpc.Response).Append(");\n");
             text.Append("}\n");
         }
@@ -155,9 +155,14 @@ public static class ProtoExporter
                 var fields = new List<ProtoFieldDecl>();
                 foreach (WireField p in m.Parameters)
                     fields.Add(Field(p.Type, Snake(p.Name), p.Number, p.IsOptional));
+                // A streamed parameter: one more field, optional (presence says whether a message carries an item),
+                // in the params' numbering; each message of the request stream carries one item (docs/grpc.md).
+                if (m.Input is { } input)
+                    fields.Insert(fields.FindIndex(f => f.Number > input.Number) is int at and >= 0 ? at : fields.Count,
+                        Field(input.Type, Snake(input.Name), input.Number, optional: true));
                 _messages.Add(new ProtoMessageDecl(request, fields, Reserved: m.ReservedNumbers));
 
-                bool stream = m.Kind == MethodKind.ServerStream;
+                bool stream = m.Kind is MethodKind.ServerStream or MethodKind.DuplexStream;
                 string response;
                 if (m.Result is null)
                 {
@@ -169,7 +174,7 @@ public static class ProtoExporter
                     response = Reserve(rpc + "Response");
                     _messages.Add(new ProtoMessageDecl(response, [Field(m.Result, stream ? "item" : "result", 1, optional: false)]));
                 }
-                rpcs.Add(new ProtoRpcDecl(rpc, request, response, ServerStreaming: stream));
+                rpcs.Add(new ProtoRpcDecl(rpc, request, response, ServerStreaming: stream, ClientStreaming: m.Input is not null));
             }
             foreach (TypeSchema t in _schema.Types)
             {

@@ -14,7 +14,7 @@ internal sealed record ProtoFileModel(
 internal sealed record ProtoServiceDecl(string Name, IReadOnlyList<ProtoRpcDecl> Rpcs);
 
 /// <summary>An rpc; <see cref="Request"/> and <see cref="Response"/> are type references as in <see cref="ProtoFieldDecl.Type"/>.</summary>
-internal sealed record ProtoRpcDecl(string Name, string Request, string Response, bool ServerStreaming);
+internal sealed record ProtoRpcDecl(string Name, string Request, string Response, bool ServerStreaming, bool ClientStreaming = false);
 
 internal sealed record ProtoMessageDecl(string Name, IReadOnlyList<ProtoFieldDecl> Fields, IReadOnlyList<ProtoEnumDecl>? Enums = null,
     IReadOnlyList<int>? Reserved = null);

@@ -88,6 +88,75 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
             return true;
         }
 
+        public bool BindClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
+            where TCodec : IWireCodec<TResult>
+        {
+            Method<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TResult>> method = InputMethod<TArgs, TInput, TInputCodec, TResult, TCodec>();
+            ILogger logger = owner._logger;
+            CancellationToken stopCalls = owner._stopCalls;
+            string name = descriptor.WireName;
+            owner._context.AddClientStreamingMethod(method, [], async (_, requests, call) =>
+            {
+                using CancellationTokenSource? linked = Link(call.CancellationToken, stopCalls, out CancellationToken cancellationToken);
+                CallTelemetry? telemetry = StartTelemetry(name, call);
+                try
+                {
+                    (TArgs args, IAsyncEnumerable<TInput> input) = await GrpcInputReader.OpenAsync(requests, name, cancellationToken).ConfigureAwait(false);
+                    TResult result = await implementation(args, input, cancellationToken).ConfigureAwait(false);
+                    telemetry?.Stop(null);
+                    return typeof(TResult) == typeof(VoidResult) ? GrpcResponse<TResult>.Default : new GrpcResponse<TResult>(result);
+                }
+                catch (Exception e)
+                {
+                    telemetry?.Stop(e);
+                    throw GrpcErrors.ToRpcException(e, call, stopCalls, name, logger);
+                }
+            });
+            return true;
+        }
+
+        public bool BindDuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> implementation)
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
+            where TCodec : IWireCodec<TItem>
+        {
+            Method<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TItem>> method = InputMethod<TArgs, TInput, TInputCodec, TItem, TCodec>();
+            ILogger logger = owner._logger;
+            CancellationToken stopCalls = owner._stopCalls;
+            string name = descriptor.WireName;
+            owner._context.AddDuplexStreamingMethod(method, [], async (_, requests, stream, call) =>
+            {
+                using CancellationTokenSource? linked = Link(call.CancellationToken, stopCalls, out CancellationToken cancellationToken);
+                CallTelemetry? telemetry = StartTelemetry(name, call);
+                try
+                {
+                    (TArgs args, IAsyncEnumerable<TInput> input) = await GrpcInputReader.OpenAsync(requests, name, cancellationToken).ConfigureAwait(false);
+                    await foreach (TItem item in implementation(args, input, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+                        await stream.WriteAsync(new GrpcResponse<TItem>(item), cancellationToken).ConfigureAwait(false);
+                    telemetry?.Stop(null);
+                }
+                catch (Exception e)
+                {
+                    telemetry?.Stop(e);
+                    throw GrpcErrors.ToRpcException(e, call, stopCalls, name, logger);
+                }
+            });
+            return true;
+        }
+
+        private Method<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TResult>> InputMethod<TArgs, TInput, TInputCodec, TResult, TCodec>()
+            where TArgs : struct, IWireArgs<TArgs>
+            where TInputCodec : IWireCodec<TInput>
+            where TCodec : IWireCodec<TResult>
+        {
+            Method<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TResult>> shared = GrpcMarshallers.GetInputMethod<TArgs, TInput, TInputCodec, TResult, TCodec>(descriptor);
+            string name = descriptor.WireName;
+            Marshaller<GrpcInputMessage<TArgs, TInput>> request = GrpcErrors.WithDecodeErrorsAs(shared.RequestMarshaller, e => GrpcErrors.InvalidParams(name, e));
+            return new Method<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TResult>>(shared.Type, shared.ServiceName, shared.Name, request, shared.ResponseMarshaller);
+        }
+
         // The server span: the child of ASP.NET Core's request activity when it made one, else of the traceparent header.
         private static CallTelemetry? StartTelemetry(string method, ServerCallContext call)
         {

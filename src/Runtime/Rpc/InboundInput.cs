@@ -1,0 +1,81 @@
+using System.Threading.Channels;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Rpc;
+
+/// <summary>
+/// The streamed parameter of a request running here, as its implementation reads it: fed by the read loop with the
+/// caller's <c>$/input.item</c> messages until <c>$/input.end</c>, and paced by the credit this side grants back as the
+/// implementation reads (<c>$/input.credit</c>), so at most <see cref="ProtocolMethods.InputWindow"/> items wait here.
+/// A caller that sends beyond its credit fails the request: the bound on memory is not left to its good manners.
+/// </summary>
+internal abstract class InboundInput
+{
+    /// <summary>An item arrived (on the read loop).</summary>
+    public abstract void OnItem(in RpcMessage message);
+
+    /// <summary>The caller's stream ended, cleanly or (with <paramref name="error"/>) not.</summary>
+    public abstract void OnEnd(Exception? error);
+}
+
+internal sealed class InboundInput<TItem, TCodec>(RpcConnection connection, RequestId id, string method, Action<Exception> failCall)
+    : InboundInput, IAsyncEnumerable<TItem>
+    where TCodec : IWireCodec<TItem>
+{
+    private readonly Channel<TItem> _items = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private long _allowed = ProtocolMethods.InputWindow; // items the caller may have sent so far: the window plus the credit granted
+    private long _received;
+    private int _started;
+
+    public override void OnItem(in RpcMessage message)
+    {
+        TItem item;
+        try
+        {
+            item = connection.Protocol.ReadArgs<StreamItemParams<TItem, TCodec>>(in message).Item;
+        }
+        catch (Exception e) when (e is WireFormatException or FormatException or OverflowException or InvalidOperationException)
+        {
+            Fail(new SidecarProtocolException($"An item of the input stream of '{method}' could not be read: {e.Message}", e));
+            return;
+        }
+        if (++_received > Volatile.Read(ref _allowed))
+        {
+            Fail(new SidecarProtocolException(
+                $"The caller sent more items of the input stream of '{method}' than it had credit for ({Volatile.Read(ref _allowed)}): see $/input.credit."));
+            return;
+        }
+        _items.Writer.TryWrite(item);
+    }
+
+    public override void OnEnd(Exception? error) => _items.Writer.TryComplete(error);
+
+    // The implementation sees the failure where it reads; the call ends with it whether it reads or not.
+    private void Fail(Exception error)
+    {
+        _items.Writer.TryComplete(error);
+        failCall(error);
+    }
+
+    public async IAsyncEnumerator<TItem> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+            throw new InvalidOperationException($"The input stream of '{method}' can be enumerated once.");
+        int batch = ProtocolMethods.InputWindow / 2;
+        int consumed = 0;
+        ChannelReader<TItem> reader = _items.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out TItem? item))
+            {
+                if (++consumed >= batch)
+                {
+                    Interlocked.Add(ref _allowed, consumed);
+                    connection.SendInputCredit(id, consumed);
+                    consumed = 0;
+                }
+                yield return item;
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Runtime.CompilerServices;
+using Grpc.Core;
+using SidecarKit.Transports.Grpc.Marshalling;
+using SidecarKit.Transports.Grpc.Protobuf;
+using SidecarKit.Wire;
+
+namespace SidecarKit.Transports.Grpc.Server;
+
+/// <summary>
+/// The request stream of a method that takes a stream, as its implementation sees it: the parameters from the first
+/// message, and the items of every message that carries one, read as the implementation asks for them (so HTTP/2 flow
+/// control holds a fast caller back, with nothing buffered here).
+/// </summary>
+internal static class GrpcInputReader
+{
+    /// <summary>Reads the first message (an empty stream: parameters from an empty message) and returns the parameters and the items.</summary>
+    public static async Task<(TArgs Args, IAsyncEnumerable<TItem> Items)> OpenAsync<TArgs, TItem>(
+        IAsyncStreamReader<GrpcInputMessage<TArgs, TItem>> requests, string method, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+    {
+        if (!await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+            return (ReadArgs<TArgs>(() => ProtobufReader.ReadArgs<TArgs>([]), method), Items(null, requests, cancellationToken));
+        GrpcInputMessage<TArgs, TItem> first = requests.Current;
+        return (ReadArgs(first.ReadArgs, method), Items(first, requests, cancellationToken));
+    }
+
+    private static TArgs ReadArgs<TArgs>(Func<TArgs> read, string method)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is WireFormatException or FormatException or OverflowException or InvalidOperationException)
+        {
+            throw GrpcErrors.InvalidParams(method, e);
+        }
+    }
+
+    private static async IAsyncEnumerable<TItem> Items<TArgs, TItem>(GrpcInputMessage<TArgs, TItem>? first,
+        IAsyncStreamReader<GrpcInputMessage<TArgs, TItem>> requests, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+    {
+        if (first is null) yield break;
+        if (first.HasItem) yield return first.Item;
+        while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            if (requests.Current.HasItem) yield return requests.Current.Item;
+        }
+    }
+}
