@@ -33,6 +33,17 @@ internal static class Polymorphism
     }
 
     /// <summary>
+    /// Every type a declaration on <paramref name="type"/> names, valid or not (for SK0021: a derived type whose declaration
+    /// has a mistake is reported there, not again as undeclared).
+    /// </summary>
+    public static IEnumerable<INamedTypeSymbol> Named(INamedTypeSymbol type)
+    {
+        foreach (AttributeData a in type.GetAttributes())
+            if (a.AttributeClass?.ToDisplayString() == Attribute && a.ConstructorArguments.Length == 2 && a.ConstructorArguments[0].Value is INamedTypeSymbol derived)
+                yield return derived;
+    }
+
+    /// <summary>
     /// The declarations on <paramref name="type"/> in declaration order, or null when it has none. Each problem is reported
     /// at its attribute and sets <paramref name="failed"/>.
     /// </summary>

@@ -319,7 +319,7 @@ internal sealed class TypeResolver
         if (type.TypeKind == TypeKind.Class && !type.IsSealed && _openTypes.Add(key))
         {
             if (polymorphic)
-                _declared[key] = declared!.Select(d => Display(d.Type)).ToEquatableArray();
+                _declared[key] = Polymorphism.Named(type).Select(Display).Distinct().ToEquatableArray();
             else
                 _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsealedType, type.Locations.FirstOrDefault(l => l.IsInSource) ?? location, display));
         }
