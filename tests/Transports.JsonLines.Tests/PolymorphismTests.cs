@@ -61,7 +61,7 @@ public class PolymorphismTests
         JsonElement r = await Call("echo", sent);
         JsonElement error = r.GetProperty("error");
         Assert.Equal(-32602, error.GetProperty("code").GetInt32());
-        Assert.Contains(message, error.GetProperty("message").GetString());
+        Assert.Equal("Invalid params for 'shapes.echo': " + message, error.GetProperty("message").GetString());
     }
 
     [Fact]
