@@ -135,6 +135,63 @@ public class PolymorphismGrpcTests
     }
 
     [Fact]
+    public async Task Python_protobuf_reads_our_oneofs_and_writes_one_we_read()
+    {
+        // Debian's python3-protobuf (scripts/test.sh installs it) with the module protoc makes from the export.
+        var loopback = new ProtobufLoopback(new RpcHandlerTable().AddContract<IShapes>(new ShapesService()));
+        IShapes shapes = loopback.GetClient<IShapes>();
+        await shapes.CanvasAsync(new Canvas(ShapesSamples.Group, ShapesSamples.Square, [new Label("plain"), new BoldLabel("loud", 700)]));
+
+        ProtoFile file = ProtoExporter.Export(D);
+        string dir = Directory.CreateTempSubdirectory("proto-py-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, file.FileName), file.Text);
+            (int code, string output) = Protoc(dir, null, "--proto_path=" + dir, "--python_out=" + dir, file.FileName);
+            Assert.True(code == 0, output);
+            File.WriteAllBytes(Path.Combine(dir, "canvas.bin"), loopback.Requests[^1]);
+            File.WriteAllText(Path.Combine(dir, "check.py"), """
+                import json, sys
+                sys.path.insert(0, sys.argv[1])
+                import shapes_pb2 as pb
+                req = pb.CanvasRequest()
+                req.ParseFromString(open(sys.argv[1] + "/canvas.bin", "rb").read())
+                c = req.canvas
+                print(json.dumps({
+                    "background": c.background.WhichOneof("variant"),
+                    "members": [m.WhichOneof("variant") for m in c.background.group.members],
+                    "inner": c.background.group.members[0].circle.radius,
+                    "highlight": c.highlight.square.side,
+                    "labels": [l.WhichOneof("variant") for l in c.labels],
+                    "plain": c.labels[0].label.text,
+                    "weight": c.labels[1].bold.weight,
+                }, sort_keys=True))
+                echo = pb.EchoRequest()
+                echo.shape.square.name = "py"
+                echo.shape.square.side = 3.5
+                open(sys.argv[1] + "/echo.bin", "wb").write(echo.SerializeToString())
+                """);
+            var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
+            psi.ArgumentList.Add(Path.Combine(dir, "check.py"));
+            psi.ArgumentList.Add(dir);
+            using Process p = Process.Start(psi)!;
+            string stdout = await p.StandardOutput.ReadToEndAsync();
+            string stderr = await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.True(p.ExitCode == 0, stderr);
+            Assert.Equal("""{"background": "group", "highlight": 2.0, "inner": 0.5, "labels": ["label", "bold"], "members": ["circle", "group"], "plain": "plain", "weight": 700}""",
+                stdout.Trim());
+
+            loopback.NextRequest = File.ReadAllBytes(Path.Combine(dir, "echo.bin"));
+            Assert.Equal(new Square("py", 3.5), await shapes.EchoAsync(ShapesSamples.Circle));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_or_missing_case_and_an_undeclared_derived_instance_are_refused_naming_them()
     {
         var loopback = new ProtobufLoopback(new RpcHandlerTable().AddContract<IShapes>(new ShapesService(name => new Triangle(name))));
