@@ -15,6 +15,8 @@ public partial interface IShapes
 
     Task<Shape?> MaybeAsync(Shape? shape, CancellationToken ct = default);
 
+    Task<List<Shape?>> SparseAsync(List<Shape?> shapes, CancellationToken ct = default);
+
     Task<Label> LabelAsync(Label label, CancellationToken ct = default);
 
     Task<Canvas> CanvasAsync(Canvas canvas, CancellationToken ct = default);
@@ -64,6 +66,8 @@ public sealed class ShapesService(Func<string, Shape>? make = null) : IShapes
 
     public Task<Shape?> MaybeAsync(Shape? shape, CancellationToken ct) => Task.FromResult(shape);
 
+    public Task<List<Shape?>> SparseAsync(List<Shape?> shapes, CancellationToken ct) => Task.FromResult(shapes);
+
     public Task<Label> LabelAsync(Label label, CancellationToken ct) => Task.FromResult(label);
 
     public Task<Canvas> CanvasAsync(Canvas canvas, CancellationToken ct) => Task.FromResult(canvas);
@@ -92,6 +96,7 @@ public static class ShapesSamples
         Assert.Empty(await shapes.EchoAllAsync([]));
         Assert.Null(await shapes.MaybeAsync(null));
         Assert.Equal(Square, await shapes.MaybeAsync(Square));
+        Assert.Equal([Circle, null, Group], await shapes.SparseAsync([Circle, null, Group]));
         Label plain = await shapes.LabelAsync(new Label("plain"));
         Assert.Equal(typeof(Label), plain.GetType());
         Assert.Equal(new Label("plain"), plain);
