@@ -95,17 +95,30 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsealedType = Create("SK0020",
         "Type on the wire is not sealed",
-        "Type '{0}' is not sealed: a derived type passed as '{0}' cannot be sent: only the members of '{0}' travel, and the codec refuses a derived instance at run time (polymorphism is not supported yet); declare it 'sealed'",
+        "Type '{0}' is not sealed: a derived type passed as '{0}' cannot be sent unless declared: only the members of '{0}' travel, and the codec refuses a derived instance at run time; declare it 'sealed', or declare its derived types with [SidecarDerivedType]",
         DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor TruncatedDerivedType = Error("SK0021",
         "Derived type of a type on the wire",
-        "Type '{0}' derives from '{1}', which contract '{2}' sends or receives: a '{0}' passed as '{1}' cannot be sent: only the members of '{1}' travel, and the codec refuses it at run time (polymorphism is not supported yet)");
+        "Type '{0}' derives from '{1}', which contract '{2}' sends or receives, but '{1}' does not declare it: a '{0}' passed as '{1}' cannot be sent, and the codec refuses it at run time; add [SidecarDerivedType(typeof({0}), \"...\")] to '{1}'");
 
     // One id, two wordings ({2}): a member or parameter whose number is reserved, or a reserved number that cannot be one.
     public static readonly DiagnosticDescriptor ReservedFieldNumber = Error("SK0022",
         "Reserved field number",
         "Field number {0} of '{1}' {2}");
+
+    // SK0023 to SK0025: the [SidecarDerivedType] declarations on a base type (polymorphism).
+    public static readonly DiagnosticDescriptor InvalidDerivedType = Error("SK0023",
+        "Invalid derived type declaration",
+        "[SidecarDerivedType(typeof({0}))] on '{1}': {2}");
+
+    public static readonly DiagnosticDescriptor InvalidDiscriminator = Error("SK0024",
+        "Invalid type discriminator",
+        "The discriminator \"{0}\" of '{1}' on '{2}' {3}");
+
+    public static readonly DiagnosticDescriptor InvalidDerivedTypeTag = Error("SK0025",
+        "Invalid derived type tag",
+        "The tag {0} of '{1}' on '{2}' {3}");
 
     /// <summary>Whether a diagnostic of this id stops the contract from being generated.</summary>
     public static bool IsError(string id) => ById(id).DefaultSeverity == DiagnosticSeverity.Error;
@@ -116,6 +129,7 @@ internal static class DiagnosticDescriptors
         UnsupportedParameterModifier, MisplacedCancellationToken, DuplicateWireName, GenericMethod, UnsupportedMember,
         NoConstructor, DuplicateMemberName, StreamParameter, InvalidMethodName, InvalidFieldNumber, DuplicateContractName,
         BaseInterface, MissingCancellationToken, UnsealedType, TruncatedDerivedType, ReservedFieldNumber,
+        InvalidDerivedType, InvalidDiscriminator, InvalidDerivedTypeTag,
     };
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

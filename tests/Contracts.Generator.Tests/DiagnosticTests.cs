@@ -41,6 +41,10 @@ public class DiagnosticTests
         { "SK0020", "Shape", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Shape value, CancellationToken ct); } public class Shape { public int Sides { get; set; } }""" },
         // At the derived type (Shape's own SK0020 warning aside); the contract itself is sound, so it is generated.
         { "SK0021", "Square", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Shape value, CancellationToken ct); } public class Shape { public int Sides { get; set; } } public sealed class Square : Shape { public int Side { get; set; } }""" },
+        // Polymorphism: at the [SidecarDerivedType] declaration that is wrong.
+        { "SK0023", "typeof(Other)", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Shape value, CancellationToken ct); } [SidecarDerivedType(typeof(Other), "other")] public abstract record Shape(string Name); public sealed record Other(string Name);""" },
+        { "SK0024", "\"my-circle\"", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Shape value, CancellationToken ct); } [SidecarDerivedType(typeof(Circle), "my-circle")] public abstract record Shape(string Name); public sealed record Circle(string Name, double R) : Shape(Name);""" },
+        { "SK0025", "Tag = 100", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Shape value, CancellationToken ct); } [SidecarDerivedType(typeof(Circle), "circle", Tag = 100)] public record Shape(string Name); public sealed record Circle(string Name, double R) : Shape(Name);""" },
     };
 
     [Theory]
@@ -228,7 +232,7 @@ public class DiagnosticTests
             public record Rec(int X);
             """);
         Assert.Equal(["SK0020 Shape", "SK0020 Rec"], diagnostics.Select(d => d.Id + " " + Flagged(output, d)));
-        Assert.Contains("polymorphism is not supported yet", diagnostics[0].GetMessage());
+        Assert.Contains("declare it 'sealed', or declare its derived types with [SidecarDerivedType]", diagnostics[0].GetMessage());
         Assert.Single(result.Results[0].GeneratedSources);
     }
 
@@ -253,7 +257,7 @@ public class DiagnosticTests
         var errors = diagnostics.Where(d => d.Id == "SK0021").Select(d => (Flagged(output, d), d.GetMessage())).OrderBy(e => e.Item1).ToList();
         Assert.Equal(["Bold", "Cube", "Square"], errors.Select(e => e.Item1));
         Assert.All(diagnostics.Where(d => d.Id == "SK0021"), d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
-        Assert.Equal("Type 'D.Bold' derives from 'D.Label', which contract 'D.IDraw' sends or receives: a 'D.Bold' passed as 'D.Label' cannot be sent: only the members of 'D.Label' travel, and the codec refuses it at run time (polymorphism is not supported yet)", errors[0].Item2);
+        Assert.Equal("Type 'D.Bold' derives from 'D.Label', which contract 'D.IDraw' sends or receives, but 'D.Label' does not declare it: a 'D.Bold' passed as 'D.Label' cannot be sent, and the codec refuses it at run time; add [SidecarDerivedType(typeof(D.Bold), \"...\")] to 'D.Label'", errors[0].Item2);
         // A grandchild names the base that is on the wire (Square is not), once although it is declared twice.
         Assert.StartsWith("Type 'D.Cube' derives from 'D.Shape', which contract 'D.IDraw'", errors[1].Item2);
         // both contracts are still generated: the mistake is the derived type's, and the build fails on it

@@ -32,6 +32,18 @@ public class GoldenOutputTests
     }
 
     [Fact]
+    public void Polymorphic_contract_generates_the_golden_output_which_compiles_clean()
+    {
+        var (output, diagnostics, result) = GeneratorHarness.Run(File.ReadAllText(GoldenPath("Polymorphic.cs")));
+        Assert.Empty(diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.Id + " " + d.GetMessage() + " @" + d.Location.GetLineSpan().StartLinePosition));
+        string actual = Assert.Single(result.Results[0].GeneratedSources).SourceText.ToString().ReplaceLineEndings("\n");
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+            File.WriteAllText(SourcePath("IShapes.Sidecar.g.cs.txt"), actual);
+        Assert.Equal(File.ReadAllText(GoldenPath("IShapes.Sidecar.g.cs.txt")).ReplaceLineEndings("\n"), actual);
+    }
+
+    [Fact]
     public void Compilation_including_generated_code_has_no_diagnostics()
     {
         var (output, diagnostics, _) = GeneratorHarness.Run(File.ReadAllText(GoldenPath("Contract.cs")));

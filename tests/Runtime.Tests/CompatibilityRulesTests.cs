@@ -209,6 +209,61 @@ public class CompatibilityRulesTests
         Assert.Equal(["c.f: the result's values's items changed type: the server writes string, the caller reads int32"], Compare(before, after, Json).Breaking);
     }
 
+    private static TypeSchema Polymorphic(string name, WireField[] variants, params WireField[] members)
+        => new(name, TypeSchemaKind.Object, members, [], Variants: variants);
+
+    // Shape with the cases circle (101) and, after, square (102) too; Circle and Square as their own objects.
+    private static ContractSchema Shapes(bool withSquare, string circleDiscriminator = "circle", int circleTag = 101)
+        => Contract(Request("c.draw", T("Shape"), F("shape", "Shape", 1)),
+            Polymorphic("Shape", withSquare ? [F(circleDiscriminator, "Circle", circleTag), F("square", "Square", 102)] : [F(circleDiscriminator, "Circle", circleTag)]),
+            Object("Circle", F("name", "string", 1), F("radius", "float64", 2)),
+            Object("Square", F("name", "string", 1), F("side", "float64", 2)));
+
+    [Theory]
+    [InlineData("jsonl")]
+    [InlineData("msgpack")]
+    [InlineData("grpc")]
+    public void A_derived_type_added_is_compatible_as_long_as_it_is_not_sent_and_noted(string transport)
+    {
+        var (newCaller, oldCaller) = Both(Shapes(withSquare: false), Shapes(withSquare: true), WireLayout.For(transport));
+        Assert.Empty(newCaller.Breaking);
+        Assert.Equal(["Shape: the server does not know the derived type 'square' of the caller; receiving one is an error naming it"], newCaller.Notes);
+        Assert.Empty(oldCaller.Breaking);
+        Assert.Equal(["Shape: the caller does not know the derived type 'square' of the server; receiving one is an error naming it"], oldCaller.Notes);
+    }
+
+    [Fact]
+    public void A_case_is_found_by_discriminator_where_names_travel_and_by_tag_in_protobuf_and_its_members_compared()
+    {
+        // A discriminator renamed: unknown by name (JSON, MessagePack), the same case by its tag (protobuf).
+        ContractComparison json = Compare(Shapes(false, "round"), Shapes(false), Json);
+        // (the parameter from the caller to the server, the result back)
+        Assert.Equal(["Shape: the server does not know the derived type 'round' of the caller; receiving one is an error naming it",
+            "Shape: the caller does not know the derived type 'circle' of the server; receiving one is an error naming it"], json.Notes);
+        Assert.True(Compare(Shapes(false, "round"), Shapes(false), Grpc).IsSame);
+        // A tag changed: the other way round.
+        Assert.True(Compare(Shapes(false, circleTag: 110), Shapes(false), Json).IsSame);
+        Assert.Equal(2, Compare(Shapes(false, circleTag: 110), Shapes(false), Grpc).Notes.Count);
+
+        // A case's members follow the rules of any object's.
+        ContractSchema retyped = Contract(Request("c.draw", T("Shape"), F("shape", "Shape", 1)),
+            Polymorphic("Shape", [F("circle", "Circle", 101)]), Object("Circle", F("name", "string", 1), F("radius", "string", 2)));
+        Assert.Equal(["Shape (the derived type 'circle'): the member 'radius' changed type: the caller writes string, the server reads float64",
+            "Shape (the derived type 'circle'): the member 'radius' changed type: the server writes float64, the caller reads string"],
+            Compare(retyped, Shapes(false), Json).Breaking);
+    }
+
+    [Fact]
+    public void A_base_polymorphic_on_one_side_only_breaks()
+    {
+        ContractSchema plain = Contract(Request("c.draw", T("Shape"), F("shape", "Shape", 1)), Object("Shape", F("name", "string", 1)),
+            Object("Circle", F("name", "string", 1), F("radius", "float64", 2)), Object("Square", F("name", "string", 1), F("side", "float64", 2)));
+        Assert.Equal(["c.draw: the parameter 'shape': the caller's Shape declares derived types ([SidecarDerivedType]), the server's Shape does not: their values are laid out differently",
+            "c.draw: the result: the caller's Shape declares derived types ([SidecarDerivedType]), the server's Shape does not: their values are laid out differently"],
+            Compare(Shapes(false), plain, Json).Breaking);
+        Assert.Equal(2, Compare(plain, Shapes(false), Grpc).Breaking.Count);
+    }
+
     [Fact]
     public void Names_alone_compare_presence_only()
     {
@@ -220,7 +275,7 @@ public class CompatibilityRulesTests
         Assert.Empty(d.Breaking);
     }
 
-    public static TheoryData<string> Contracts => ["types", "moreTypes", "spec", "pinned", "engine", "advanced"];
+    public static TheoryData<string> Contracts => ["types", "moreTypes", "spec", "pinned", "engine", "advanced", "shapes"];
 
     [Theory]
     [MemberData(nameof(Contracts))]
@@ -233,6 +288,7 @@ public class CompatibilityRulesTests
             "pinned" => D<IPinned>(),
             "moreTypes" => D<IMoreTypes>(),
             "advanced" => D<IAdvancedOps>(),
+            "shapes" => D<IShapes>(),
             _ => D<IEngine>(),
         };
         var ready = new SidecarReadyInfo("1", "1.0", 1, null, "jsonl", null, [SidecarContractInfo.From(contract)], [SidecarContractInfo.From(contract)]);
@@ -244,7 +300,7 @@ public class CompatibilityRulesTests
             Assert.Equal(contract.Schema.Methods, schema.Methods, (a, b) => a.WireName == b.WireName && a.Kind == b.Kind
                 && Equals(a.Result, b.Result) && a.Parameters.SequenceEqual(b.Parameters));
             Assert.Equal(contract.Schema.Types, schema.Types, (a, b) => a.Name == b.Name && a.Kind == b.Kind
-                && a.Members.SequenceEqual(b.Members) && a.Values.SequenceEqual(b.Values));
+                && a.Members.SequenceEqual(b.Members) && a.Values.SequenceEqual(b.Values) && a.VariantCases.SequenceEqual(b.VariantCases));
             Assert.True(Compare(contract.Schema, schema, Grpc).IsSame);
         }
     }

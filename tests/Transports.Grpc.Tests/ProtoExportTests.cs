@@ -15,7 +15,7 @@ public class ProtoExportTests
 
     private static readonly ContractDescriptor[] s_all =
     [
-        D<IDemo>(), D<IDemoEvents>(), D<ITypes>(), D<IEngine>(), D<IParent>(), D<ISpec>(), D<IChaosControl>(), D<IPinned>(), D<IMoreTypes>(),
+        D<IDemo>(), D<IDemoEvents>(), D<ITypes>(), D<IEngine>(), D<IParent>(), D<ISpec>(), D<IChaosControl>(), D<IPinned>(), D<IMoreTypes>(), D<IShapes>(),
     ];
 
     [Fact]
@@ -25,6 +25,11 @@ public class ProtoExportTests
         Assert.Equal(("demo.proto", "sidecarkit.demo", "Demo"), (file.FileName, file.Package, file.Service));
         AssertGolden("demo.proto", file.Text);
     }
+
+    // Polymorphism: each base a message of one oneof, its cases the derived types' messages (docs/grpc.md).
+    [Fact]
+    public void The_polymorphic_contract_exports_the_golden_file()
+        => AssertGolden("shapes.proto", ProtoExporter.Export(D<IShapes>()).Text);
 
     // The callback side, which polyglot parents use to serve the sidecar's calls back (docs/grpc.md, "Callbacks").
     [Fact]

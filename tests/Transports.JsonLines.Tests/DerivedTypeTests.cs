@@ -21,8 +21,8 @@ public class DerivedTypeTests
 
         // Sent by the caller: the call fails before anything is written.
         var sent = await Assert.ThrowsAsync<WireFormatException>(() => open.EchoAsync(new Dog("Rex", "collie")));
-        Assert.Equal("SidecarKit.Tests.Support.Animal: an instance of 'Dog', a type derived from it, cannot be sent: the contract carries " +
-            "the members of SidecarKit.Tests.Support.Animal only, and those of 'Dog' would be lost.", sent.Message);
+        Assert.Equal("SidecarKit.Tests.Support.Animal: an instance of 'Dog', a type derived from it, cannot be sent: SidecarKit.Tests.Support.Animal does not " +
+            "declare it with [SidecarDerivedType], so the contract carries the members of SidecarKit.Tests.Support.Animal only, and those of 'Dog' would be lost.", sent.Message);
 
         // Answered by the server: the caller gets the server's error, which names it.
         var answered = await Assert.ThrowsAsync<SidecarRemoteException>(() => open.AdoptAsync("Lassie"));

@@ -301,7 +301,7 @@ internal static class ContractEmitter
         {
             string members = string.Join(", ", t.Members.Select(f => Field(f.Name, f.Shape, f.Number, f.IsOptional)));
             string values = string.Join(", ", t.Values.Select(Naming.Literal));
-            w.Line($"            new({Naming.Literal(t.Name)}, {Schema}TypeSchemaKind.{(t.IsEnum ? "Enum" : "Object")}, new {Schema}WireField[] {{ {members} }}, new string[] {{ {values} }}{ReservedArgument(t.Reserved)}),");
+            w.Line($"            new({Naming.Literal(t.Name)}, {Schema}TypeSchemaKind.{(t.IsEnum ? "Enum" : "Object")}, new {Schema}WireField[] {{ {members} }}, new string[] {{ {values} }}{ReservedArgument(t.Reserved)}{VariantsArgument(t.Variants)}),");
         }
         w.Line("        }));");
     }
@@ -310,6 +310,10 @@ internal static class ContractEmitter
     // so the schema of a contract without them is emitted as before.
     private static string ReservedArgument(EquatableArray<int> reserved)
         => reserved.Count == 0 ? "" : ", new int[] { " + string.Join(", ", reserved.Select(n => n.ToString(CultureInfo.InvariantCulture))) + " }";
+
+    // A polymorphic type's cases (discriminator, type, tag) as the schema record's Variants; nothing for other types.
+    private static string VariantsArgument(EquatableArray<FieldModel> variants)
+        => variants.Count == 0 ? "" : $", Variants: new {Schema}WireField[] {{ " + string.Join(", ", variants.Select(f => Field(f.Name, f.Shape, f.Number, optional: false))) + " }";
 
     // An optional parameter is laid out like a nullable one (proto3 `optional`): its absence is what applies the default.
     private static WireShape OptionalAsNullable(ParameterModel p) => p.IsOptional ? WireShape.NullableOf(p.Type.Shape) : p.Type.Shape;
@@ -559,7 +563,16 @@ internal static class ContractEmitter
 
     private static void EmitObject(SourceWriter w, CodecModel c)
     {
-        w.Line($"private static readonly {Wire}WireMembers s_members = {MembersTable(c.DisplayName, c.Members.Select(m => (m.WireName, m.Type.Shape, m.Field)).ToList())};");
+        if (!c.IsAbstract)   // an abstract polymorphic base has no members of its own on the wire
+            w.Line($"private static readonly {Wire}WireMembers s_members = {MembersTable(c.DisplayName, c.Members.Select(m => (m.WireName, m.Type.Shape, m.Field)).ToList())};");
+        if (c.IsPolymorphic)
+        {
+            EmitPolymorphic(w, c);
+            return;
+        }
+        // A case of a polymorphic base: the base's codec writes the object around the members (with the discriminator)
+        // and reads the object whole, as this type, through these.
+        bool split = c.IsVariantCase;
         w.Line();
         w.Open(WriteHeader(c));
         // A derived instance (from an assembly the generator did not see: SK0021 catches the others) would lose its own
@@ -567,15 +580,88 @@ internal static class ContractEmitter
         if (c.IsOpen)
             w.Line($"if (value.GetType() != typeof({c.ValueType})) throw {Wire}WireFormatException.DerivedType({Naming.Literal(c.DisplayName)}, value.GetType().Name);");
         w.Line("writer.WriteStartObject(s_members);");
+        if (split) w.Line("WriteMembers(ref writer, value);");
+        else EmitMemberWrites(w, c);
+        w.Line("writer.WriteEndObject();");
+        w.Close();
+        w.Line();
+        if (split)
+        {
+            w.Line(ReadHeader(c));
+            w.Line("    => ReadObject(ref reader);");
+            w.Line();
+            EmitSplitMembers(w, c);
+            return;
+        }
+        w.Open(ReadHeader(c));
+        EmitObjectRead(w, c);
+        w.Close();
+    }
+
+    // The members table for a variant's case, its members without the object around them, and the object read as this type.
+    private static void EmitSplitMembers(SourceWriter w, CodecModel c)
+    {
+        w.Line($"internal static {Wire}WireMembers Members => s_members;");
+        w.Line();
+        w.Open($"internal static void WriteMembers<TWriter>(ref TWriter writer, {c.ValueType} value) {WriterConstraint}");
+        EmitMemberWrites(w, c);
+        w.Close();
+        w.Line();
+        w.Open($"internal static {c.ValueType} ReadObject<TReader>(ref TReader reader) {ReaderConstraint}");
+        EmitObjectRead(w, c);
+        w.Close();
+    }
+
+    // A polymorphic base ([SidecarDerivedType]): the exact run-time type picks the case (no reflection), the writer
+    // writes its discriminator (JSON, MessagePack: "$type"; protobuf: the oneof case) around the case's members; reading,
+    // the discriminator picks the case's codec. An undeclared derived type is refused, naming it.
+    private static void EmitPolymorphic(SourceWriter w, CodecModel c)
+    {
+        w.Line($"private static readonly {Wire}WireMembers s_variants = {MembersTable(c.DisplayName, c.Variants.Select(v => (v.Discriminator, WireShape.Named(v.WireType), v.Tag)).ToList())};");
+        w.Line();
+        w.Open(WriteHeader(c));
+        w.Line("global::System.Type type = value.GetType();");
+        for (int i = 0; i < c.Variants.Count; i++)
+        {
+            VariantModel v = c.Variants[i];
+            bool self = v.Discriminator.Length == 0;
+            string codec = self ? "" : v.CodecType + ".";
+            w.Open($"if (type == typeof({v.ValueType}))");
+            w.Line($"writer.WriteStartVariant(s_variants, {i.ToString(CultureInfo.InvariantCulture)}, {(self ? "s_members" : codec + "Members")});");
+            w.Line($"{codec}WriteMembers(ref writer, {(self ? "value" : "(" + v.ValueType + ")value")});");
+            w.Line("writer.WriteEndVariant();");
+            w.Line("return;");
+            w.Close();
+        }
+        w.Line($"throw {Wire}WireFormatException.DerivedType({Naming.Literal(c.DisplayName)}, type.Name);");
+        w.Close();
+        w.Line();
+        w.Open(ReadHeader(c));
+        w.Open("switch (reader.ReadVariant(s_variants))");
+        for (int i = 0; i < c.Variants.Count; i++)
+        {
+            VariantModel v = c.Variants[i];
+            w.Line($"case {i.ToString(CultureInfo.InvariantCulture)}: return {(v.Discriminator.Length == 0 ? "" : v.CodecType + ".")}ReadObject(ref reader);");
+        }
+        w.Line($"default: throw {Wire}WireFormatException.MissingDiscriminator({Naming.Literal(c.DisplayName)});");
+        w.Close();
+        w.Close();
+        if (c.IsAbstract) return;
+        w.Line();
+        EmitSplitMembers(w, c);
+    }
+
+    private static void EmitMemberWrites(SourceWriter w, CodecModel c)
+    {
         for (int i = 0; i < c.Members.Count; i++)
         {
             w.Line($"writer.WriteMember(s_members, {i});");
             WriteValue(w, c.Members[i].Type, "value." + Id(c.Members[i].Name));
         }
-        w.Line("writer.WriteEndObject();");
-        w.Close();
-        w.Line();
-        w.Open(ReadHeader(c));
+    }
+
+    private static void EmitObjectRead(SourceWriter w, CodecModel c)
+    {
         var reads = c.Members.Select(m => new ReadMember(m.Type, m.WireName, m.IsRequired, m.DefaultValueText)).ToList();
         EmitMemberReads(w, reads, c.DisplayName, allowAbsent: false);
         var ctorArgs = new string[c.ConstructorArity];
@@ -595,6 +681,5 @@ internal static class ContractEmitter
                 w.Line($"if (has{i}) result.{Id(c.Members[i].Name)} = v{i};");
         }
         w.Line("return result;");
-        w.Close();
     }
 }

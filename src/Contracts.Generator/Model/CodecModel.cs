@@ -30,6 +30,9 @@ internal enum CodecKind
 /// <param name="Key">For maps whose keys are not strings: the keys' use (an integer, <c>Guid</c> or an enum).</param>
 /// <param name="EnumKeys">For enums used as map keys: also emit <c>KeyOf</c>/<c>FromKey</c> (the name as a string key).</param>
 /// <param name="IsOpen">For objects: a class that is not sealed, so a derived instance may reach the codec at run time.</param>
+/// <param name="Variants">For objects: a polymorphic base's cases (<c>[SidecarDerivedType]</c>, the base itself first when it is not abstract); empty for others.</param>
+/// <param name="IsVariantCase">For objects: a case of some polymorphic base, so its codec also has <c>WriteMembers</c> and <c>ReadObject</c> (its members without the object around them; the object as itself, never polymorphic).</param>
+/// <param name="IsAbstract">For objects: an abstract polymorphic base (no instance of its own, no members of its own on the wire).</param>
 internal sealed record CodecModel(
     string ClassName,
     string ValueType,
@@ -43,7 +46,22 @@ internal sealed record CodecModel(
     bool IsValueType,
     TypeRef? Key = null,
     bool EnumKeys = false,
-    bool IsOpen = false);
+    bool IsOpen = false,
+    EquatableArray<VariantModel> Variants = default,
+    bool IsVariantCase = false,
+    bool IsAbstract = false)
+{
+    /// <summary>Whether the type declares derived types: its codec writes a discriminator and dispatches on the run-time type.</summary>
+    public bool IsPolymorphic => Variants.Count > 0;
+}
+
+/// <summary>One case of a polymorphic base: a declared derived type, or the base itself (empty discriminator).</summary>
+/// <param name="Discriminator">The <c>"$type"</c> value; empty for the base itself (written without one).</param>
+/// <param name="Tag">The Protocol Buffers field number of the case in the base's <c>oneof</c>.</param>
+/// <param name="ValueType">The case's fully qualified type.</param>
+/// <param name="CodecType">The case's codec class.</param>
+/// <param name="WireType">The case's name in the description and schema.</param>
+internal sealed record VariantModel(string Discriminator, int Tag, string ValueType, string CodecType, string WireType);
 
 /// <summary>How a DTO member is set when read.</summary>
 internal enum MemberSetter

@@ -16,5 +16,8 @@ internal sealed record DerivedType(string Key, string DisplayName, EquatableArra
             new[] { DisplayName, baseDisplayName, open.Contract }.ToEquatableArray());
 }
 
-/// <summary>A class that is not sealed and that a contract (by display name) sends or receives.</summary>
-internal sealed record OpenWireType(string Key, string Contract);
+/// <summary>
+/// A class that is not sealed and that a contract (by display name) sends or receives, with the derived types it declares
+/// (<c>[SidecarDerivedType]</c>, as <see cref="Parsing.TypeResolver.Display"/> writes them): those may be sent as it.
+/// </summary>
+internal sealed record OpenWireType(string Key, string Contract, EquatableArray<string> Declared = default);

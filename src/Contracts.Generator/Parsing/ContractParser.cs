@@ -115,9 +115,9 @@ internal static class ContractParser
             }
         }
         if (reportedByBase.Any(d => DiagnosticDescriptors.IsError(d.Id)))
-            return new ParseResult(null, diagnostics.ToEquatableArray(), types.OpenTypes.Select(t => new OpenWireType(t, type.ToDisplayString())).ToEquatableArray());
+            return new ParseResult(null, diagnostics.ToEquatableArray(), types.OpenWireTypes(type.ToDisplayString()));
 
-        EquatableArray<OpenWireType> openTypes = types.OpenTypes.Select(t => new OpenWireType(t, type.ToDisplayString())).ToEquatableArray();
+        EquatableArray<OpenWireType> openTypes = types.OpenWireTypes(type.ToDisplayString());
         if (diagnostics.Any(d => DiagnosticDescriptors.IsError(d.Id)))
             return new ParseResult(null, diagnostics.ToEquatableArray(), openTypes);
 

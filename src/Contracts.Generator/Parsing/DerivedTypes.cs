@@ -10,10 +10,12 @@ using SidecarKit.Generator.Model;
 namespace SidecarKit.Generator.Parsing;
 
 /// <summary>
-/// SK0021: a class of the compilation that derives from a class a contract sends or receives. The generated codecs write
-/// the declared type's members only, so such an instance would be truncated on the wire, silently; until polymorphism is
-/// supported that is a build error at the derived type. (A derived type in another compilation, one that references the
-/// contract's, cannot be seen here: SK0020 at the base type is the warning for that case.)
+/// SK0021: a class of the compilation that derives from a class a contract sends or receives, which does not declare it
+/// with <c>[SidecarDerivedType]</c>. The generated codecs write the declared type's members only (or, for a polymorphic
+/// base, those of its declared cases), so such an instance cannot travel as that base: a build error at the derived type.
+/// Every base on the way up that a contract sends must declare it (hierarchies are flattened onto the declared type). (A
+/// derived type in another compilation, one that references the contract's, cannot be seen here: SK0020 at the base type
+/// is the warning for that case, and the codec refuses the instance at run time.)
 /// </summary>
 internal static class DerivedTypes
 {
@@ -25,7 +27,8 @@ internal static class DerivedTypes
     /// <summary>The declared class and its base classes (nearest first), or null when it derives from no class but object.</summary>
     public static DerivedType? Parse(GeneratorSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.SemanticModel.GetDeclaredSymbol(context.Node, cancellationToken) is not INamedTypeSymbol { TypeKind: TypeKind.Class } type)
+        // An abstract class has no instance of its own to send: only its concrete derived types need declaring.
+        if (context.SemanticModel.GetDeclaredSymbol(context.Node, cancellationToken) is not INamedTypeSymbol { TypeKind: TypeKind.Class, IsAbstract: false } type)
             return null;
         var bases = new List<string>();
         var baseNames = new List<string>();
@@ -55,7 +58,7 @@ internal static class DerivedTypes
         {
             for (int i = 0; i < type.Bases.Count; i++)
             {
-                if (!open.TryGetValue(type.Bases[i], out OpenWireType? wire)) continue;
+                if (!open.TryGetValue(type.Bases[i], out OpenWireType? wire) || wire.Declared.Contains(type.Key)) continue;
                 if (reported.Add(type.Key)) diagnostics.Add(type.TruncatedAs(wire, type.BaseDisplayNames[i]));
                 break;
             }

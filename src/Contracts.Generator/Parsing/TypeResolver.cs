@@ -25,10 +25,13 @@ internal sealed class TypeResolver
     private readonly Dictionary<string, string> _wireTypeNames = new(); // value type text -> description name
     private readonly List<DiagnosticInfo> _diagnostics;
     private readonly SortedSet<string> _openTypes = new(System.StringComparer.Ordinal);
+    private readonly Dictionary<string, EquatableArray<string>> _declared = new();   // polymorphic base -> its declared derived types
+    private readonly HashSet<string> _variantCases = new();                          // types that are a case of a polymorphic base
 
     public TypeResolver(List<DiagnosticInfo> diagnostics) => _diagnostics = diagnostics;
 
-    public IEnumerable<CodecModel> CodecModels => _codecs.Values.OrderBy(c => c.ClassName, System.StringComparer.Ordinal);
+    public IEnumerable<CodecModel> CodecModels => _codecs.Values.OrderBy(c => c.ClassName, System.StringComparer.Ordinal)
+        .Select(c => _variantCases.Contains(c.ValueType) ? c with { IsVariantCase = true } : c);
 
     /// <summary>Descriptions of the named types (DTOs and enums), by description name, as JSON values.</summary>
     public IReadOnlyDictionary<string, string> TypeDescriptions => _typeDescriptions;
@@ -36,8 +39,12 @@ internal sealed class TypeResolver
     /// <summary>The named types (DTOs and enums) for the schema, in the description's order.</summary>
     public IEnumerable<NamedTypeModel> NamedTypes => _namedTypes.Values;
 
-    /// <summary>The classes on the wire that are not sealed (SK0020), as <see cref="Display"/> writes them.</summary>
+    /// <summary>The classes on the wire that are not sealed (SK0020, or polymorphic bases), as <see cref="Display"/> writes them.</summary>
     public IEnumerable<string> OpenTypes => _openTypes;
+
+    /// <summary>The classes on the wire that are not sealed, with the derived types each declares, for SK0021 across the compilation.</summary>
+    public EquatableArray<OpenWireType> OpenWireTypes(string contract)
+        => _openTypes.Select(t => new OpenWireType(t, contract, _declared.TryGetValue(t, out EquatableArray<string> d) ? d : default)).ToEquatableArray();
 
     public static string Display(ITypeSymbol type) => type.ToDisplayString(s_fullyQualified);
 
@@ -185,7 +192,7 @@ internal sealed class TypeResolver
         if (named.TypeKind == TypeKind.Interface) { reason = "interfaces other than the supported collections have no fixed wire shape; use a concrete type"; return null; }
         if (named.TypeKind == TypeKind.Delegate) { reason = "delegates cannot cross a process boundary"; return null; }
         if (named.TypeKind is not (TypeKind.Class or TypeKind.Struct)) { reason = "this kind of type is not supported"; return null; }
-        if (named.IsAbstract) { reason = "abstract types cannot be constructed when read; use a concrete type"; return null; }
+        if (named.IsAbstract && !Polymorphism.Declares(named)) { reason = "abstract types cannot be constructed when read; use a concrete type, or declare its derived types with [SidecarDerivedType]"; return null; }
         if (named.IsStatic) { reason = "static classes have no instances"; return null; }
         if (named.IsGenericType && named.TypeArguments.Any(t => t.TypeKind == TypeKind.TypeParameter)) { reason = "open generic types are not supported"; return null; }
         string ns = named.ContainingNamespace?.ToDisplayString() ?? "";
@@ -289,16 +296,33 @@ internal sealed class TypeResolver
         // Put them back in base-first, declaration order.
         properties = properties.OrderBy(p => chain.IndexOf(p.ContainingType)).ThenBy(p => p.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0).ToList();
 
-        IMethodSymbol? ctor = ChooseConstructor(type, properties);
-        if (ctor is null)
+        // A polymorphic base ([SidecarDerivedType]): its declared cases travel with a discriminator. An abstract one has no
+        // instance, constructor or members of its own on the wire.
+        int diagnosticsAtStart = _diagnostics.Count;
+        bool declarationsFailed = false;
+        List<Polymorphism.Declaration>? declared = null;
+        if (type.TypeKind == TypeKind.Class)
+            declared = Polymorphism.Read(type, display, type.Locations.FirstOrDefault(l => l.IsInSource) ?? location, _diagnostics, out declarationsFailed);
+        bool polymorphic = declared is not null;
+        bool abstractBase = polymorphic && type.IsAbstract;
+        if (abstractBase) properties.Clear();
+
+        IMethodSymbol? ctor = abstractBase ? null : ChooseConstructor(type, properties);
+        if (ctor is null && !abstractBase)
         {
             _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoConstructor, type.Locations.FirstOrDefault() ?? location, display));
             return null;
         }
 
-        // A derived type sent as this one would lose its own members (no polymorphism yet): ask for 'sealed'.
+        // A derived type sent as this one would lose its own members: ask for 'sealed', or for declarations. A base that
+        // declares its derived types is open on purpose (no SK0020), and SK0021 still catches the ones it does not declare.
         if (type.TypeKind == TypeKind.Class && !type.IsSealed && _openTypes.Add(key))
-            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsealedType, type.Locations.FirstOrDefault(l => l.IsInSource) ?? location, display));
+        {
+            if (polymorphic)
+                _declared[key] = Polymorphism.Named(type).Select(Display).Distinct().ToEquatableArray();
+            else
+                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsealedType, type.Locations.FirstOrDefault(l => l.IsInSource) ?? location, display));
+        }
 
         var members = new List<MemberModel>();
         var wireNames = new Dictionary<string, string>();
@@ -307,7 +331,7 @@ internal sealed class TypeResolver
         bool failed = _diagnostics.Count > diagnosticsBefore;
         foreach (IPropertySymbol p in properties)
         {
-            IParameterSymbol? param = ctor.Parameters.FirstOrDefault(x => string.Equals(x.Name, p.Name, System.StringComparison.OrdinalIgnoreCase));
+            IParameterSymbol? param = ctor!.Parameters.FirstOrDefault(x => string.Equals(x.Name, p.Name, System.StringComparison.OrdinalIgnoreCase));
             MemberSetter setter;
             if (param is not null) setter = MemberSetter.Constructor;
             else if (p.SetMethod is { DeclaredAccessibility: Accessibility.Public } set) setter = set.IsInitOnly || p.IsRequired ? MemberSetter.Initializer : MemberSetter.Assignment;
@@ -347,15 +371,35 @@ internal sealed class TypeResolver
                 failed = true;
             }
         }
-        if (failed) return null;
+        if (failed || (polymorphic && declarationsFailed)) return null;
+
+        // The cases: the base itself first (when it is not abstract), then the declared types, each with its own codec.
+        var variants = new List<VariantModel>();
+        if (polymorphic)
+        {
+            if (!type.IsAbstract) variants.Add(new VariantModel("", Polymorphism.FirstTag, key, className, wire));
+            foreach (Polymorphism.Declaration d in declared!)
+            {
+                TypeRef? derived = Resolve(d.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), display + " (derived type " + d.Discriminator + ")", d.Location ?? location);
+                if (derived is null) { failed = true; continue; }
+                _variantCases.Add(derived.CodecValueType);
+                variants.Add(new VariantModel(d.Discriminator, d.Tag, derived.CodecValueType, derived.CodecType, derived.Shape.Name));
+            }
+            if (failed || _diagnostics.Skip(diagnosticsAtStart).Any(x => DiagnosticDescriptors.IsError(x.Id))) return null;
+        }
 
         _codecs[key] = new CodecModel(className, key, CodecKind.Object, null, display, members.ToEquatableArray(),
-            EquatableArray<EnumMemberModel>.Empty, null, ctor.Parameters.Length, type.IsValueType, IsOpen: !type.IsValueType && !type.IsSealed);
+            EquatableArray<EnumMemberModel>.Empty, null, ctor?.Parameters.Length ?? 0, type.IsValueType, IsOpen: !type.IsValueType && !type.IsSealed,
+            Variants: variants.ToEquatableArray(), IsAbstract: abstractBase);
         _typeDescriptions[wire] = "{\"kind\":\"object\",\"members\":[" + string.Join(",", members.Select(m =>
             "{\"name\":" + Json.Quote(m.WireName) + ",\"type\":" + Json.Quote(m.Type.WireType) + (m.IsRequired ? ",\"required\":true" : "")
-            + (m.Field != 0 ? ",\"field\":" + m.Field.ToString(CultureInfo.InvariantCulture) : "") + "}")) + "]}";
+            + (m.Field != 0 ? ",\"field\":" + m.Field.ToString(CultureInfo.InvariantCulture) : "") + "}")) + "]"
+            + (polymorphic ? ",\"variants\":[" + string.Join(",", variants.Select(v =>
+                "{\"name\":" + Json.Quote(v.Discriminator) + ",\"type\":" + Json.Quote(v.WireType) + ",\"tag\":" + v.Tag.ToString(CultureInfo.InvariantCulture) + "}")) + "]" : "")
+            + "}";
         _namedTypes[wire] = new NamedTypeModel(wire, false, members.Select((m, i) =>
-            new FieldModel(m.WireName, m.Type.Shape, FieldNumbers.Effective(m.Field, i), !m.IsRequired)).ToEquatableArray(), EquatableArray<string>.Empty, reserved);
+            new FieldModel(m.WireName, m.Type.Shape, FieldNumbers.Effective(m.Field, i), !m.IsRequired)).ToEquatableArray(), EquatableArray<string>.Empty, reserved,
+            variants.Select(v => new FieldModel(v.Discriminator, WireShape.Named(v.WireType), v.Tag, false)).ToEquatableArray());
         return (className, WireShape.Named(wire));
     }
 

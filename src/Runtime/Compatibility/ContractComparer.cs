@@ -145,7 +145,47 @@ internal sealed class ContractComparer
                 _notes.Add($"{toName}: {reader} does not know the value{(unknown.Count == 1 ? "" : "s")} {string.Join(", ", unknown)} of {writer}; receiving one is an error naming it");
             return;
         }
+        if (from.IsPolymorphic || to.IsPolymorphic)
+        {
+            CompareVariants(where, fromName, from, fromSchema, toName, to, toSchema, writer, reader);
+            return;
+        }
         CompareFields(toName, "member", from.Members, fromSchema, to.Members, toSchema, _layout.Members, parameters: false, writer, reader);
+    }
+
+    // A polymorphic base ([SidecarDerivedType]) on both sides: each case the writer may write is found among the reader's
+    // (by tag in protobuf, by discriminator elsewhere) and its members compared. A case the reader does not know is
+    // compatible only as long as it is never sent (receiving one is an error naming it): a note, like an unknown enum
+    // value. A base that is polymorphic on one side only lays values out differently: breaking.
+    private void CompareVariants(string where, string fromName, TypeSchema from, ContractSchema fromSchema, string toName, TypeSchema to, ContractSchema toSchema,
+        string writer, string reader)
+    {
+        if (from.IsPolymorphic != to.IsPolymorphic)
+        {
+            _breaking.Add($"{where}: {(from.IsPolymorphic ? writer : reader)}'s {(from.IsPolymorphic ? fromName : toName)} declares derived types ([SidecarDerivedType]), "
+                + $"{(from.IsPolymorphic ? reader : writer)}'s {(from.IsPolymorphic ? toName : fromName)} does not: their values are laid out differently");
+            return;
+        }
+        foreach (WireField w in from.VariantCases)
+        {
+            WireField? r = _layout.Members == FieldKey.Number
+                ? to.VariantCases.FirstOrDefault(x => x.Number == w.Number)
+                : to.VariantCases.FirstOrDefault(x => x.Name == w.Name);
+            string label = w.Name.Length == 0 ? $"{fromName} itself" : $"the derived type '{w.Name}'";
+            if (r is null)
+            {
+                _notes.Add($"{toName}: {reader} does not know {label} of {writer}; receiving one is an error naming it");
+                continue;
+            }
+            TypeSchema? written = w.Name.Length == 0 ? from : fromSchema.FindType(w.Type.Name!);
+            TypeSchema? read = r.Name.Length == 0 ? to : toSchema.FindType(r.Type.Name!);
+            if (written is null || read is null)
+            {
+                _breaking.Add($"{where}: the type {(written is null ? w.Type.Name : r.Type.Name)} is not described by {(written is null ? writer : reader)}");
+                continue;
+            }
+            CompareFields($"{toName} ({label})", "member", written.Members, fromSchema, read.Members, toSchema, _layout.Members, parameters: false, writer, reader);
+        }
     }
 
     private static string Kind(TypeSchema t) => t.Kind == TypeSchemaKind.Enum ? "enum" : "object";

@@ -21,7 +21,7 @@ internal static class ContractShapes
             })],
             [.. schema.Types.Select(t => t.Kind == TypeSchemaKind.Enum
                 ? new SidecarTypeInfo(t.Name, "enum", null, t.Values)
-                : new SidecarTypeInfo(t.Name, "object", [.. t.Members.Select(Field)], null))]);
+                : new SidecarTypeInfo(t.Name, "object", [.. t.Members.Select(Field)], null, t.IsPolymorphic ? [.. t.VariantCases.Select(Field)] : null))]);
     }
 
     private static SidecarFieldInfo Field(WireField f) => new(f.Name, f.Type.ToString(), f.Number, f.IsOptional);
@@ -67,7 +67,8 @@ internal static class ContractShapes
             types.Add(t.Kind switch
             {
                 "enum" => new TypeSchema(t.Name, TypeSchemaKind.Enum, [], t.Values ?? []),
-                "object" => new TypeSchema(t.Name, TypeSchemaKind.Object, [.. (t.Members ?? []).Select(Field)], []),
+                "object" => new TypeSchema(t.Name, TypeSchemaKind.Object, [.. (t.Members ?? []).Select(Field)], [],
+                    Variants: t.Variants is { Count: > 0 } variants ? [.. variants.Select(Field)] : null),
                 _ => throw new FormatException($"Type '{t.Name}' has the unknown kind '{t.Kind}'."),
             });
         }
@@ -113,6 +114,7 @@ internal static class ContractShapes
                     w.WriteString("name", t.Name);
                     w.WriteString("kind", t.Kind);
                     if (t.Members is not null) WriteFields(w, "members", t.Members);
+                    if (t.Variants is not null) WriteFields(w, "variants", t.Variants);
                     if (t.Values is not null)
                     {
                         w.WriteStartArray("values");
@@ -173,7 +175,7 @@ internal static class ContractShapes
                     List<string>? values = t.TryGetProperty("values", out JsonElement vs) && vs.ValueKind == JsonValueKind.Array
                         ? [.. vs.EnumerateArray().Select(v => v.GetString() ?? "")]
                         : null;
-                    types.Add(new SidecarTypeInfo(Required(t, "name"), Required(t, "kind"), ReadFields(t, "members"), values));
+                    types.Add(new SidecarTypeInfo(Required(t, "name"), Required(t, "kind"), ReadFields(t, "members"), values, ReadFields(t, "variants")));
                 }
             }
             contracts.Add(new SidecarContractInfo(Required(c, "name"), String(c, "fingerprint"), methods, types));

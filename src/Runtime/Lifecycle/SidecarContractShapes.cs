@@ -32,4 +32,10 @@ public sealed record SidecarFieldInfo(string Name, string Type, int Number = 0, 
 /// <param name="Kind"><c>object</c> or <c>enum</c>.</param>
 /// <param name="Members">A DTO's members; null for an enum.</param>
 /// <param name="Values">An enum's values' wire names; null for a DTO.</param>
-public sealed record SidecarTypeInfo(string Name, string Kind, IReadOnlyList<SidecarFieldInfo>? Members = null, IReadOnlyList<string>? Values = null);
+/// <param name="Variants">
+/// A polymorphic DTO's cases (<c>[SidecarDerivedType]</c>): each a discriminator (<see cref="SidecarFieldInfo.Name"/>;
+/// empty for the base itself), the case's type and its tag (<see cref="SidecarFieldInfo.Number"/>, the <c>oneof</c>
+/// field number); null for any other type.
+/// </param>
+public sealed record SidecarTypeInfo(string Name, string Kind, IReadOnlyList<SidecarFieldInfo>? Members = null, IReadOnlyList<string>? Values = null,
+    IReadOnlyList<SidecarFieldInfo>? Variants = null);

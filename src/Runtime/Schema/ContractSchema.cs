@@ -56,9 +56,22 @@ public enum TypeSchemaKind
 /// A DTO's field numbers reserved with <c>[SidecarReserved]</c> (removed members' numbers, never reused), in ascending
 /// order; <see langword="null"/> for none. Read <see cref="ReservedNumbers"/>.
 /// </param>
+/// <param name="Variants">
+/// A polymorphic DTO's cases (<c>[SidecarDerivedType]</c>), in declaration order: each a derived type (its
+/// <see cref="WireField.Type"/> names it) under its discriminator (<see cref="WireField.Name"/>) and its tag (the
+/// <c>oneof</c> case's <see cref="WireField.Number"/>); the base itself, when it is not abstract, comes first with an
+/// empty name (its own members are <see cref="Members"/>; an abstract base has none). <see langword="null"/> for a DTO
+/// that declares no derived type. Read <see cref="VariantCases"/>.
+/// </param>
 public sealed record TypeSchema(string Name, TypeSchemaKind Kind, IReadOnlyList<WireField> Members, IReadOnlyList<string> Values,
-    IReadOnlyList<int>? Reserved = null)
+    IReadOnlyList<int>? Reserved = null, IReadOnlyList<WireField>? Variants = null)
 {
     /// <summary>The reserved field numbers (<see cref="Reserved"/>, empty for none).</summary>
     public IReadOnlyList<int> ReservedNumbers => Reserved ?? [];
+
+    /// <summary>The polymorphic cases (<see cref="Variants"/>, empty for none).</summary>
+    public IReadOnlyList<WireField> VariantCases => Variants ?? [];
+
+    /// <summary>Whether the type declares derived types (a polymorphic base).</summary>
+    public bool IsPolymorphic => Variants is { Count: > 0 };
 }

@@ -73,6 +73,16 @@ public interface IWireReader
     /// are skipped like unknown members.
     /// </summary>
     bool ReadNextMember(WireMembers members, ref int index);
+    /// <summary>
+    /// Reads which case of <paramref name="variants"/> (a base type's declared derived types, named by their
+    /// discriminators and numbered by their tags) the polymorphic value the reader is positioned on holds, and leaves the
+    /// reader positioned on that case's object, to be read whole by the case's codec (<see cref="ReadStartObject"/>).
+    /// JSON and MessagePack look for the <c>"$type"</c> member anywhere in the object (the case's codec then skips it as
+    /// an unknown member); without one, the case whose name is empty (the base itself), if any. Protocol Buffers reads the
+    /// base's message for its oneof case (the last one, as protobuf says). Throws <see cref="WireFormatException"/> for a
+    /// discriminator the table does not know or a value without one where no case has an empty name.
+    /// </summary>
+    int ReadVariant(WireMembers variants);
     /// <summary>Enters the map the reader is positioned on.</summary>
     void ReadStartMap();
     /// <summary>Moves to the next entry of the current map, reading its key; <see langword="false"/> at its end.</summary>

@@ -48,6 +48,16 @@ public interface IWireWriter
     void WriteMember(WireMembers members, int index);
     /// <summary>Ends the current object.</summary>
     void WriteEndObject();
+    /// <summary>
+    /// Starts a polymorphic value: case <paramref name="index"/> of <paramref name="variants"/> (a base type's declared
+    /// derived types, each named by its discriminator and numbered by its tag), an object of the shape
+    /// <paramref name="members"/> whose members follow (<see cref="WriteMember"/>). JSON and MessagePack write the object
+    /// with a first member <c>"$type"</c> holding the discriminator (none when it is empty: the base itself); Protocol
+    /// Buffers writes the base's message with the case's field set to the object. Ends with <see cref="WriteEndVariant"/>.
+    /// </summary>
+    void WriteStartVariant(WireMembers variants, int index, WireMembers members);
+    /// <summary>Ends the polymorphic value <see cref="WriteStartVariant"/> started.</summary>
+    void WriteEndVariant();
     /// <summary>Starts a map of <paramref name="count"/> entries (keys by <see cref="WriteKey"/>, <see cref="WriteIntegerKey"/> or <see cref="WriteUnsignedKey"/>).</summary>
     void WriteStartMap(int count);
     /// <summary>Writes a map key; its value follows.</summary>

@@ -181,6 +181,42 @@ public ref struct JsonWireReader : IWireReader
         return -1;
     }
 
+    /// <summary>The member that carries a polymorphic value's type discriminator.</summary>
+    internal static readonly JsonEncodedText TypeMember = JsonEncodedText.Encode("$type");
+
+    /// <inheritdoc />
+    public readonly int ReadVariant(WireMembers variants)
+    {
+        if (_r.TokenType == JsonTokenType.StartObject)
+        {
+            // Look ahead on a copy (the value is complete in memory): "$type" anywhere among the object's own members.
+            Utf8JsonReader scan = _r;
+            int depth = scan.CurrentDepth;
+            while (scan.Read() && !(scan.TokenType == JsonTokenType.EndObject && scan.CurrentDepth == depth))
+            {
+                if (scan.TokenType != JsonTokenType.PropertyName) continue;
+                bool isType = scan.ValueTextEquals("$type"u8);
+                scan.Read();
+                if (!isType)
+                {
+                    scan.Skip();
+                    continue;
+                }
+                if (scan.TokenType != JsonTokenType.String)
+                    throw new WireFormatException($"{variants.TypeName}: the type discriminator \"$type\" must be a string, found {Describe(scan.TokenType)}.");
+                for (int i = 0; i < variants.Count; i++)
+                    if (variants.Names[i].Length > 0 && scan.ValueTextEquals(variants.Utf8Names[i])) return i;
+                throw WireFormatException.UnknownDiscriminator(variants.TypeName, scan.GetString()!);
+            }
+        }
+        else if (_r.TokenType != JsonTokenType.StartArray)
+        {
+            throw Expected("an object");
+        }
+        int self = Array.IndexOf(variants.Names, "");
+        return self >= 0 ? self : throw WireFormatException.MissingDiscriminator(variants.TypeName);
+    }
+
     /// <inheritdoc />
     public readonly void ReadStartMap()
     {

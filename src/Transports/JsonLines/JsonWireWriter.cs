@@ -89,6 +89,14 @@ public readonly struct JsonWireWriter : IWireWriter
         _w.WriteEndObject();
     }
     /// <inheritdoc />
+    public void WriteStartVariant(WireMembers variants, int index, WireMembers members)
+    {
+        _w.WriteStartObject();
+        if (variants.Names[index].Length > 0) _w.WriteString(JsonWireReader.TypeMember, variants.JsonNames[index]);
+    }
+    /// <inheritdoc />
+    public void WriteEndVariant() => _w.WriteEndObject();
+    /// <inheritdoc />
     public void WriteStartMap(int count) => _w.WriteStartObject();
     /// <inheritdoc />
     public void WriteKey(string key) => _w.WritePropertyName(key);

@@ -228,6 +228,57 @@ public ref struct MessagePackWireReader : IWireReader
     }
 
     /// <inheritdoc />
+    public int ReadVariant(WireMembers variants)
+    {
+        MessagePackType type = NextType();
+        if (type == MessagePackType.Map)
+        {
+            // Look ahead on a copy of the library's reader: "$type" anywhere among the map's keys.
+            MessagePackReader scan = _r;
+            try
+            {
+                int count = scan.ReadMapHeader();
+                for (int n = 0; n < count; n++)
+                {
+                    bool isType = scan.NextMessagePackType == MessagePackType.String && scan.TryReadStringSpan(out ReadOnlySpan<byte> key)
+                        ? key.SequenceEqual("$type"u8)
+                        : SkipKey(ref scan);
+                    if (!isType)
+                    {
+                        scan.Skip();
+                        continue;
+                    }
+                    if (scan.NextMessagePackType != MessagePackType.String)
+                        throw new WireFormatException($"{variants.TypeName}: the type discriminator \"$type\" must be a string, found {UntrustedInput.Describe(scan.NextCode)}.");
+                    string discriminator = scan.ReadString()!;
+                    for (int i = 0; i < variants.Count; i++)
+                        if (variants.Names[i].Length > 0 && variants.Names[i] == discriminator) return i;
+                    throw WireFormatException.UnknownDiscriminator(variants.TypeName, discriminator);
+                }
+            }
+            catch (Exception e) when (UntrustedInput.IsMalformed(e))
+            {
+                throw UntrustedInput.Malformed(e, "a map");
+            }
+        }
+        else if (type != MessagePackType.Array)
+        {
+            throw Expected("an object");
+        }
+        int self = Array.IndexOf(variants.Names, "");
+        return self >= 0 ? self : throw WireFormatException.MissingDiscriminator(variants.TypeName);
+    }
+
+    // A key that is not a string (or a string in pieces): not "$type" unless it spells it.
+    private static bool SkipKey(ref MessagePackReader scan)
+    {
+        if (scan.NextMessagePackType == MessagePackType.String)
+            return scan.ReadString() == "$type";
+        scan.Skip();
+        return false;
+    }
+
+    /// <inheritdoc />
     public void ReadStartMap() => Push(ReadMapHeader(), isArray: false);
 
     /// <inheritdoc />

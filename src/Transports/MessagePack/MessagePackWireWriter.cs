@@ -109,6 +109,26 @@ public ref struct MessagePackWireWriter : IWireWriter
     }
 
     /// <inheritdoc />
+    /// <remarks>Always a map, in either layout: the discriminator needs its name (<c>"$type"</c>).</remarks>
+    public void WriteStartVariant(WireMembers variants, int index, WireMembers members)
+    {
+        _depth++;
+        _arrayObjects &= ~(1UL << _depth);
+        bool named = variants.Names[index].Length > 0;
+        _w.WriteMapHeader(members.Count + (named ? 1 : 0));
+        if (named)
+        {
+            _w.WriteString(s_typeMember);
+            _w.WriteString(variants.Utf8Names[index]);
+        }
+    }
+
+    /// <inheritdoc />
+    public void WriteEndVariant() => WriteEndObject();
+
+    private static readonly byte[] s_typeMember = "$type"u8.ToArray();
+
+    /// <inheritdoc />
     public void WriteMember(WireMembers members, int index)
     {
         if ((_arrayObjects & (1UL << _depth)) == 0) _w.WriteString(members.Utf8Names[index]);

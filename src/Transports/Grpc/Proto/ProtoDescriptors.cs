@@ -85,6 +85,7 @@ internal static class ProtoDescriptors
         var proto = new ProtoBuilder().String(1, message.Name);
         var entries = new List<ProtoBuilder>();
         var oneofs = new List<string>();
+        if (message.Oneof is { } variant) oneofs.Add(variant);   // a polymorphic base: every field is a case of it (index 0)
         foreach (ProtoFieldDecl field in message.Fields)
         {
             var f = new ProtoBuilder().String(1, field.Name).Int(3, field.Number);
@@ -109,6 +110,7 @@ internal static class ProtoDescriptors
                     break;
             }
             if (field.Label == ProtoLabel.Optional) f.Int(9, oneofs.Count);   // proto3 optional: a synthetic oneof of its own
+            else if (message.Oneof is not null) f.Int(9, 0);
             f.String(10, JsonName(field.Name));
             if (field.Label == ProtoLabel.Optional)
             {

@@ -16,8 +16,9 @@ internal sealed record ProtoServiceDecl(string Name, IReadOnlyList<ProtoRpcDecl>
 /// <summary>An rpc; <see cref="Request"/> and <see cref="Response"/> are type references as in <see cref="ProtoFieldDecl.Type"/>.</summary>
 internal sealed record ProtoRpcDecl(string Name, string Request, string Response, bool ServerStreaming, bool ClientStreaming = false);
 
+/// <summary>A message; with <see cref="Oneof"/>, every field is a case of that one <c>oneof</c> (a polymorphic base).</summary>
 internal sealed record ProtoMessageDecl(string Name, IReadOnlyList<ProtoFieldDecl> Fields, IReadOnlyList<ProtoEnumDecl>? Enums = null,
-    IReadOnlyList<int>? Reserved = null);
+    IReadOnlyList<int>? Reserved = null, string? Oneof = null);
 
 internal sealed record ProtoEnumDecl(string Name, IReadOnlyList<KeyValuePair<string, int>> Values);
 

@@ -301,6 +301,20 @@ internal sealed class ProtobufEncoder
         Done();
     }
 
+    // A polymorphic value: the base's message, its oneof case's field set to the case's message.
+    public void WriteStartVariant(WireMembers variants, int index, WireMembers members)
+    {
+        WriteStartObject(variants);
+        WriteMember(variants, index);
+        WriteStartObject(members);
+    }
+
+    public void WriteEndVariant()
+    {
+        WriteEndObject();
+        WriteEndObject();
+    }
+
     public void WriteStartMap(int count)
     {
         Begin(true);
@@ -484,6 +498,8 @@ internal readonly struct ProtobufWriter(ProtobufEncoder encoder) : IWireWriter
     public void WriteStartObject(WireMembers members) => encoder.WriteStartObject(members);
     public void WriteMember(WireMembers members, int index) => encoder.WriteMember(members, index);
     public void WriteEndObject() => encoder.WriteEndObject();
+    public void WriteStartVariant(WireMembers variants, int index, WireMembers members) => encoder.WriteStartVariant(variants, index, members);
+    public void WriteEndVariant() => encoder.WriteEndVariant();
     public void WriteStartMap(int count) => encoder.WriteStartMap(count);
     public void WriteKey(string key) => encoder.WriteKey(key);
     public void WriteIntegerKey(long key) => encoder.WriteIntegerKey(key);

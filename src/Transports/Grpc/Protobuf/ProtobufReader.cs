@@ -400,6 +400,56 @@ internal ref struct ProtobufReader : IWireReader
         return false;
     }
 
+    // A polymorphic value: the base's message holds only its oneof, one field per case (the tags); the last case present
+    // wins, as protobuf says. The reader moves onto that case's message, which the case's codec reads whole; the base's
+    // message ends there (the enclosing frame's cursor is already past it).
+    public int ReadVariant(WireMembers variants)
+    {
+        MessageSchema schema = MessageSchema.For(variants);
+        int start, end;
+        switch (_current)
+        {
+            case Current.Root or Current.Len:
+                start = _start;
+                end = _end;
+                break;
+            case Current.Absent:
+                start = end = 0;
+                break;
+            default:
+                throw Expected("a message (length-delimited)");
+        }
+        int found = -1, unknown = 0, caseStart = 0, caseEnd = 0;
+        int pos = start;
+        while (pos < end)
+        {
+            int number = ReadField(ref pos, end);
+            int i = schema.IndexOf(number);
+            if (i >= 0 && _current == Current.Len)
+            {
+                found = i;
+                caseStart = _start;
+                caseEnd = _end;
+            }
+            else if (unknown == 0)
+            {
+                unknown = number;
+            }
+        }
+        if (found < 0)
+        {
+            throw unknown != 0
+                ? WireFormatException.UnknownDiscriminator(variants.TypeName, "oneof field " + unknown.ToString(CultureInfo.InvariantCulture))
+                : WireFormatException.MissingDiscriminator(variants.TypeName);
+        }
+        _current = Current.Len;
+        _start = caseStart;
+        _end = caseEnd;
+        _shape = schema.Fields[found];
+        _field = _shape.Number;
+        return found;
+    }
+
     // Members 0..63 in a bit mask, the rest (rare) in an array made when first needed.
     private static bool WasSeen(ref Frame frame, int member)
         => member < 64 ? (frame.Seen & (1UL << member)) != 0 : frame.SeenMore?[member] == true;
