@@ -184,5 +184,8 @@ internal static class CallPathProbe
         public void Log(string message) { }
         public Task ExitAsync(int code) => throw new NotSupportedException();
         public Task<int> WorkAsync(int steps, CancellationToken ct) => throw new NotSupportedException();
+        public Task<long> SumAsync(IAsyncEnumerable<int> values, CancellationToken ct) => throw new NotSupportedException();
+        public IAsyncEnumerable<string> ChatAsync(string prefix, IAsyncEnumerable<string> lines, CancellationToken ct) => throw new NotSupportedException();
+        public Task<double> AreaAsync(Shape shape, CancellationToken ct) => throw new NotSupportedException();
     }
 }

@@ -68,5 +68,11 @@ public sealed class DemoService(Greeter greeter, Heartbeat heartbeat, ILogger<De
 
     public Task<int> WorkAsync(int steps, CancellationToken ct) => _demo.WorkAsync(steps, ct);
 
+    public Task<long> SumAsync(IAsyncEnumerable<int> values, CancellationToken ct) => _demo.SumAsync(values, ct);
+
+    public IAsyncEnumerable<string> ChatAsync(string prefix, IAsyncEnumerable<string> lines, CancellationToken ct) => _demo.ChatAsync(prefix, lines, ct);
+
+    public Task<double> AreaAsync(Shape shape, CancellationToken ct) => _demo.AreaAsync(shape, ct);
+
     public void Dispose() => logger.LogDebug("DemoService {Instance} disposed.", _instance);
 }

@@ -36,6 +36,9 @@ public sealed class GrpcFrameFuzzTests : IAsyncLifetime
         public void Log(string message) { }
         public Task ExitAsync(int code) => Task.CompletedTask;
         public Task<int> WorkAsync(int steps, CancellationToken ct) => Task.FromResult(0);
+        public Task<long> SumAsync(IAsyncEnumerable<int> values, CancellationToken ct) => Task.FromResult(0L);
+        public IAsyncEnumerable<string> ChatAsync(string prefix, IAsyncEnumerable<string> lines, CancellationToken ct) => lines;
+        public Task<double> AreaAsync(SidecarKit.Samples.Demo.Shape shape, CancellationToken ct) => Task.FromResult(0d);
     }
 
     public async Task InitializeAsync()

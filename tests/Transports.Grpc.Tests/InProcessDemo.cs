@@ -29,4 +29,23 @@ internal sealed class InProcessDemo : IDemo
     public Task ExitAsync(int code) => throw new NotSupportedException();
 
     public Task<int> WorkAsync(int steps, CancellationToken ct) => throw new NotSupportedException();
+
+    public async Task<long> SumAsync(IAsyncEnumerable<int> values, CancellationToken ct)
+    {
+        long sum = 0;
+        await foreach (int v in values.WithCancellation(ct)) sum += v;
+        return sum;
+    }
+
+    public async IAsyncEnumerable<string> ChatAsync(string prefix, IAsyncEnumerable<string> lines, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (string line in lines.WithCancellation(ct)) yield return prefix + line;
+    }
+
+    public Task<double> AreaAsync(Shape shape, CancellationToken ct) => Task.FromResult(shape switch
+    {
+        Circle c => Math.PI * c.Radius * c.Radius,
+        Rectangle r => r.Width * r.Height,
+        _ => 0,
+    });
 }

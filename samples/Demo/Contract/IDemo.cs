@@ -32,6 +32,15 @@ public partial interface IDemo
 
     /// <summary>Reports progress to the parent, asks it to confirm, and returns <paramref name="steps"/> if it did.</summary>
     Task<int> WorkAsync(int steps, CancellationToken ct = default);
+
+    /// <summary>Client streaming: the sum of the values the caller streams (0 for none).</summary>
+    Task<long> SumAsync(IAsyncEnumerable<int> values, CancellationToken ct = default);
+
+    /// <summary>Bidirectional streaming: each line back as it arrives, after <paramref name="prefix"/>.</summary>
+    IAsyncEnumerable<string> ChatAsync(string prefix, IAsyncEnumerable<string> lines, CancellationToken ct = default);
+
+    /// <summary>A polymorphic parameter: the area of a circle or a rectangle.</summary>
+    Task<double> AreaAsync(Shape shape, CancellationToken ct = default);
 }
 
 /// <summary>The callback contract: the sidecar calls these on its parent, over the same connection.</summary>
@@ -50,3 +59,14 @@ public sealed record Person(string Name, int Age, IReadOnlyList<string> Tags, Ad
 
 /// <summary>An address.</summary>
 public sealed record Address(string Street, string City);
+
+/// <summary>A shape: a circle or a rectangle, told apart on the wire by its discriminator (<c>"$type"</c>; a <c>oneof</c> in protobuf).</summary>
+[SidecarDerivedType(typeof(Circle), "circle")]
+[SidecarDerivedType(typeof(Rectangle), "rectangle")]
+public abstract record Shape(string Name);
+
+/// <summary>A circle.</summary>
+public sealed record Circle(string Name, double Radius) : Shape(Name);
+
+/// <summary>A rectangle.</summary>
+public sealed record Rectangle(string Name, double Width, double Height) : Shape(Name);

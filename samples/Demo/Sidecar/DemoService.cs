@@ -68,4 +68,23 @@ public sealed class DemoService(IDemoEvents parent, ILogger logger) : IDemo
             throw new SidecarRemoteException(DemoErrors.DeclinedByParent, "declined by parent");
         return steps;
     }
+
+    public async Task<long> SumAsync(IAsyncEnumerable<int> values, CancellationToken ct)
+    {
+        long sum = 0;
+        await foreach (int value in values.WithCancellation(ct)) sum += value;
+        return sum;
+    }
+
+    public async IAsyncEnumerable<string> ChatAsync(string prefix, IAsyncEnumerable<string> lines, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (string line in lines.WithCancellation(ct)) yield return prefix + line;
+    }
+
+    public Task<double> AreaAsync(Shape shape, CancellationToken ct) => Task.FromResult(shape switch
+    {
+        Circle c => Math.PI * c.Radius * c.Radius,
+        Rectangle r => r.Width * r.Height,
+        _ => throw new SidecarRemoteException(Rpc.RpcErrorCodes.InvalidParams, $"unknown shape {shape.GetType().Name}"),
+    });
 }
