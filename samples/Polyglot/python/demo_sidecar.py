@@ -8,6 +8,7 @@ tests/EndToEnd.Tests/PythonSidecarTests.cs does. What a sidecar must do, and whe
 * announce itself: the ready marker on stderr, then `lifecycle.ready` as the first line on stdout   (serve)
 * read one JSON message per line; answer broken ones with -32700 / -32600                         (handle_line)
 * run each request on its own thread; honour `$/cancelRequest` and `$/stream.credit`               (dispatch, run)
+* take a streamed parameter: `$/input.item` up to `$/input.end`, granting `$/input.credit`          (Call.input_items)
 * call the parent too: demo.work sends `demoEvents.*` and waits for the parent's answer            (call_parent)
 * shut down on system.shutdown(_now), end of stdin, SIGTERM/SIGINT or the parent's death         (stop, serve)
 * write only protocol messages on stdout, one per line, under a lock; log on stderr.
@@ -28,6 +29,7 @@ import uuid
 
 VERSION, PROTOCOL_VERSION, READY_PREFIX = "1.0.0", "1.0", "__SIDECAR_READY__:"
 STREAM_WINDOW = 64            # stream items the parent accepts before it grants credit
+INPUT_WINDOW = 64             # items of a streamed parameter the parent may send before we grant credit (fixed)
 SHUTDOWN_TIMEOUT = 10.0       # seconds running requests may take to finish after system.shutdown or end of stdin
 INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
 
@@ -73,10 +75,17 @@ class RpcError(Exception):
 # absent member, is None), "T[]" is an array, and an object type lists its members in wire order.
 TYPES = {
     "Address": {"street": "string", "city": "string"},
+    "Circle": {"name": "string", "radius": "float64"},
     "Person": {"name": "string", "age": "int32", "tags": "string[]", "address": "Address?", "born": "datetimeoffset?"},
+    "Rectangle": {"name": "string", "width": "float64", "height": "float64"},
+}
+# A polymorphic type: its cases by discriminator, each (the case's object type, its oneof tag in protobuf). On the wire
+# an object with "$type" (the discriminator) and the case's members: {"$type": "circle", "name": "c", "radius": 2.0}.
+VARIANTS = {
+    "Shape": {"circle": ("Circle", 101), "rectangle": ("Rectangle", 102)},
 }
 SCALARS = {"int32": (int,), "float64": (int, float), "string": (str,), "datetimeoffset": (str,),
-           "id": (int, str)}            # "id": how $/cancelRequest and $/stream.credit name a request
+           "id": (int, str)}            # "id": how $/cancelRequest, $/stream.credit and $/input.* name a request
 
 
 def check(ok: bool, where: str, problem: str) -> None:
@@ -93,6 +102,8 @@ def read(v, t: str, where: str):
         return [read(item, t[:-2], f"{where}[{i}]") for i, item in enumerate(v)]
     if t in TYPES:
         return read_object(v, TYPES[t], where)
+    if t in VARIANTS:
+        return read_variant(v, t, where)
     if t == "float64" and v in ("NaN", "Infinity", "-Infinity"):   # not JSON numbers: the protocol uses strings
         return float(v)
     check(type(v) in SCALARS[t], where, f"expected {t}, found {type(v).__name__}")  # type(): True is no int32
@@ -117,6 +128,18 @@ def read_object(v, members: dict, where: str) -> dict:
     for name, t in members.items():
         check(name in v or t.endswith("?"), where, f"required member '{name}' is missing")
     return {name: read(v.get(name), t, f"{where}.{name}") for name, t in members.items()}
+
+
+def read_variant(v, t: str, where: str) -> dict:
+    """A value of a polymorphic type: its case named by "$type" (anywhere in the object), then that case's members.
+    Returns them with "$type" first."""
+    check(type(v) is dict, where, f"expected an object, found {type(v).__name__}")
+    cases = VARIANTS[t]
+    check("$type" in v, where, f'the value has no type discriminator ("$type"), and {t} cannot be read as itself')
+    tag = v["$type"]
+    check(type(tag) is str and tag in cases, where,
+          f"the type discriminator {json.dumps(tag)} names no case of {t} ({', '.join(cases)})")
+    return {"$type": tag, **read_object(v, TYPES[cases[tag][0]], where)}
 
 
 # ---------------------------------------------------------------------------------------------- the demo contract
@@ -158,6 +181,20 @@ def demo_work(call, steps):
     return steps
 
 
+def demo_sum(call, values):                 # values: the streamed parameter, read as it arrives
+    return sum(values)                      # an int64 on the wire: int32 items cannot overflow it in practice
+
+
+def demo_chat(call, prefix, lines):         # each line back as it arrives: a stream fed by a stream
+    return (prefix + line for line in lines)
+
+
+def demo_area(call, shape):
+    if shape["$type"] == "circle":
+        return math.pi * shape["radius"] * shape["radius"]
+    return shape["width"] * shape["height"]
+
+
 def system_ping(call):
     s = call.sidecar
     return {"status": "draining" if s.reason else "ok", "pid": os.getpid(), "instanceId": s.instance_id,
@@ -166,9 +203,10 @@ def system_ping(call):
 
 
 # wire name: (implementation, parameters, kind, result type or None). A "stream" method returns an iterable, whose
-# items (of the result type) run() sends as $/stream.item. A "notification" method (void in C#), sent as a
-# notification, runs inline on the read loop, so such notifications are handled in the order they arrived. demo.exit
-# ends the process at once (for fault tests).
+# items (of the result type) run() sends as $/stream.item. A "clientStream" method takes a streamed parameter (INPUTS:
+# its name and item type), which it gets as an iterable of the items the parent sends; a "duplexStream" method takes
+# one and returns a stream. A "notification" method (void in C#), sent as a notification, runs inline on the read loop,
+# so such notifications are handled in the order they arrived. demo.exit ends the process at once (for fault tests).
 METHODS = {
     "demo.add": (demo_add, {"a": "int32", "b": "int32"}, "request", "int32"),
     "demo.echo": (lambda call, person: person, {"person": "Person"}, "request", "Person"),
@@ -180,16 +218,40 @@ METHODS = {
                  "notification", None),
     "demo.exit": (lambda call, code: os._exit(code), {"code": "int32"}, "request", None),
     "demo.work": (demo_work, {"steps": "int32"}, "request", "int32"),
+    "demo.sum": (demo_sum, {}, "clientStream", "int64"),
+    "demo.chat": (demo_chat, {"prefix": "string"}, "duplexStream", "string"),
+    "demo.area": (demo_area, {"shape": "Shape"}, "request", "float64"),
     "system.ping": (system_ping, {}, "request", "SidecarHealth"),
     "system.shutdown": (lambda call: call.sidecar.stop("shutdown"), {}, "request", None),
     "system.shutdown_now": (lambda call: call.sidecar.stop("shutdown_now", now=True), {}, "request", None),
 }
+INPUTS = {"demo.sum": ("values", "int32"), "demo.chat": ("lines", "string")}   # the streamed parameters
 CONTROL = {"$/cancelRequest": {"id": "id"}, "$/stream.credit": {"id": "id", "credit": "int32"}}
+INPUT = ("$/input.item", "$/input.end")     # the parent's items of a streamed parameter, and their end
 
 
 def fields(members: dict) -> list:
     """Parameters or members as the ready payload lists them: in order, `optional` when they may be absent."""
     return [{"name": n, "type": t} | ({"optional": True} if t.endswith("?") else {}) for n, t in members.items()]
+
+
+def method_shape(name, params, kind, result) -> dict:
+    """A method as the ready payload lists it. A streamed parameter is announced apart, as "input", with its field
+    number: the one after the other parameters' (what protobuf numbers it)."""
+    shape = {"name": name, "kind": kind, "params": fields(params)}
+    if name in INPUTS:
+        input_name, input_type = INPUTS[name]
+        shape["input"] = {"name": input_name, "type": input_type, "number": len(params) + 1}
+    return shape | ({"result": result} if result else {})
+
+
+def type_shape(name) -> dict:
+    """A named type as the ready payload lists it; a polymorphic one has no members of its own and lists its cases
+    under "variants", each with its discriminator, its type and its oneof tag as the number."""
+    if name in VARIANTS:
+        return {"name": name, "kind": "object", "members": [],
+                "variants": [{"name": tag, "type": t, "number": n} for tag, (t, n) in VARIANTS[name].items()]}
+    return {"name": name, "kind": "object", "members": fields(TYPES[name])}
 
 
 # What the ready payload announces (docs/protocol.md section 14.2): the demo contract with every method's shape and
@@ -201,9 +263,9 @@ def fields(members: dict) -> list:
 # typed codec of the announcement, takes objects (the stderr marker also takes bare strings).
 CONTRACTS = [{
     "name": "demo",
-    "methods": [{"name": name, "kind": kind, "params": fields(params)} | ({"result": result} if result else {})
+    "methods": [method_shape(name, params, kind, result)
                 for name, (_, params, kind, result) in METHODS.items() if name.startswith("demo.")],
-    "types": [{"name": name, "kind": "object", "members": fields(members)} for name, members in TYPES.items()],
+    "types": [type_shape(name) for name in sorted({*TYPES, *VARIANTS})],   # by name, as SidecarKit lists them
 }]
 CALLBACKS = [{"name": "demoEvents", "methods": [{"name": "demoEvents.progress"}, {"name": "demoEvents.confirm"}]}]
 
@@ -239,13 +301,20 @@ def trace_meta(params) -> dict:
 
 class Call:
     """One request (or notification) from the parent while it runs. Its condition wakes the method's thread on
-    cancellation, on stream credit, and on the parent's answer to a call this method made."""
+    cancellation, on stream credit, on an item (or the end) of its streamed parameter, and on the parent's answer to a
+    call this method made."""
 
     def __init__(self, sidecar, msg: dict):
         self.sidecar, self.method, self.is_request, self.id = sidecar, msg["method"], "id" in msg, msg.get("id")
         self.cancelled, self.credit, self.reply = False, STREAM_WINDOW, None
         self.meta = trace_meta(msg.get("params"))   # the W3C trace context the parent sent, passed on to its callbacks
         self.changed = threading.Condition()
+        # The streamed parameter (methods in INPUTS): items received and not yet read, whether $/input.end came (with
+        # the parent's error, if its stream failed), and the flow control: the parent may send INPUT_WINDOW items plus
+        # the credit we granted; more, or an item that cannot be read, fails the call (abort) with -32600.
+        self.takes_input = self.method in INPUTS
+        self.inbox, self.ended, self.end_error, self.abort = [], False, None, None
+        self.allowed, self.received = INPUT_WINDOW, 0
 
     def wait(self, until, timeout=None) -> bool:
         """Waits until until() is true (False after the timeout); raises -32800 if the call is cancelled first."""
@@ -255,6 +324,8 @@ class Call:
             return done
 
     def check_cancelled(self):
+        if self.abort:
+            raise self.abort
         if self.cancelled:
             raise RpcError(REQUEST_CANCELLED, "Request cancelled")
 
@@ -272,6 +343,55 @@ class Call:
         with self.changed:
             self.reply = reply
             self.changed.notify_all()
+
+    def add_input(self, raw_item):              # on the read loop: $/input.item
+        with self.changed:
+            if self.ended or self.abort:
+                return                          # after the end (or a failure) items are ignored
+            try:
+                item = read(raw_item, INPUTS[self.method][1], "item")
+            except RpcError as e:
+                return self.fail(f"An item of the input stream of '{self.method}' could not be read: "
+                                 f"{str(e).removeprefix('Invalid params: ')}")
+            self.received += 1
+            if self.received > self.allowed:
+                return self.fail(f"The caller sent more items of the input stream of '{self.method}' than it had "
+                                 f"credit for ({self.allowed}): see $/input.credit.")
+            self.inbox.append(item)
+            self.changed.notify_all()
+
+    def end_input(self, error):                 # on the read loop: $/input.end, error None for a clean end
+        with self.changed:
+            if not self.ended:
+                self.ended = True
+                if error is not None:
+                    self.end_error = RpcError(error.get("code", INTERNAL_ERROR), error.get("message") or "")
+                self.changed.notify_all()
+
+    def fail(self, message):                    # the parent broke the input's rules: the call ends with -32600
+        self.abort = RpcError(INVALID_REQUEST, message)
+        self.cancelled = True                   # wakes whatever the method waits for; check_cancelled raises abort
+        log(WARN, "connection", message)
+        self.changed.notify_all()
+
+    def input_items(self):
+        """The streamed parameter as the method reads it: each item as it arrives, until $/input.end (raising the
+        parent's error if its stream failed). Every INPUT_WINDOW // 2 items read, the parent gets as much credit."""
+        consumed = 0
+        while True:
+            with self.changed:
+                self.wait(lambda: self.inbox or self.ended or self.abort)
+                if not self.inbox:
+                    if self.end_error:
+                        raise self.end_error
+                    return
+                item = self.inbox.pop(0)
+                consumed += 1
+                if consumed >= INPUT_WINDOW // 2:
+                    self.allowed += consumed    # counted before it is sent: the parent may use it at once
+                    self.sidecar.notify("$/input.credit", {"id": self.id, "credit": consumed})
+                    consumed = 0
+            yield item
 
 
 class Sidecar:
@@ -355,20 +475,25 @@ class Sidecar:
             elif target:
                 target.add_credit(args["credit"])
             return
+        if method in INPUT:                     # $/input.item, $/input.end: {"id", "item"} / {"id", "error"}
+            return self.handle_input(method, params, refuse)
         if method not in METHODS:
             return refuse(METHOD_NOT_FOUND, f"Method not found: '{method}'.")
         function, members, kind, _ = METHODS[method]
         if request and self.reason and not method.startswith("system."):
             return refuse(SHUTTING_DOWN, "The sidecar is shutting down and accepts no new requests.")
-        if kind == "stream" and not (request and type(msg["id"]) in (int, str)):
-            # Items carry the id, and $/stream.credit and $/cancelRequest must be able to name it.
-            return refuse(INVALID_REQUEST, f"'{method}' streams its result: its request id must be an integer or "
-                                           "a string.")
+        streams = {"stream": "its result", "clientStream": "its input", "duplexStream": "its input and its result"}
+        if kind in streams and not (request and type(msg["id"]) in (int, str)):
+            # Items carry the id, and $/stream.credit, $/input.* and $/cancelRequest must be able to name it.
+            return refuse(INVALID_REQUEST, f"'{method}' streams {streams[kind]}: its request id must be an integer "
+                                           "or a string.")
         try:
             args = read_object(params, members, method)
         except RpcError as e:
             return refuse(INVALID_PARAMS, str(e))
         call = Call(self, msg)
+        if call.takes_input:                    # the streamed parameter is not in params: it comes as $/input.item
+            args[INPUTS[method][0]] = call.input_items()
         if request:
             with self.lock:
                 duplicate = self.running.setdefault(key(call.id), call) is not call
@@ -380,10 +505,32 @@ class Sidecar:
         else:
             threading.Thread(target=self.run, args=(call, function, args, kind), daemon=True).start()
 
+    def handle_input(self, method, params, refuse):
+        """An item or the end of a running request's streamed parameter; by name or by position ([id, item])."""
+        member = "item" if method == "$/input.item" else "error"
+        if type(params) is list:
+            params = dict(zip(("id", member), params))
+        if type(params) is not dict or type(params.get("id")) not in (int, str):
+            return refuse(INVALID_PARAMS, f"Invalid params: {method}: expected {{\"id\": <request id>, \"{member}\": …}}.")
+        if member == "item" and "item" not in params:
+            return refuse(INVALID_PARAMS, f"Invalid params: {method}: required member 'item' is missing.")
+        error = params.get("error")
+        if member == "error" and error is not None and not (type(error) is dict and type(error.get("code", 0)) is int
+                                                             and type(error.get("message", "")) in (str, type(None))):
+            return refuse(INVALID_PARAMS, f"Invalid params: {method}: error must be null or {{\"code\", \"message\"}}.")
+        with self.lock:
+            target = self.running.get(key(params["id"]))  # unknown or finished ids are ignored
+        if target is None or not target.takes_input:
+            return
+        if member == "item":
+            target.add_input(params["item"])
+        else:
+            target.end_input(error)
+
     def run(self, call, function, args, kind):
         """Runs one method and sends its response, if it was a request."""
         try:
-            if kind == "stream":
+            if kind in ("stream", "duplexStream"):
                 count = 0
                 for item in function(call, **args):
                     with call.changed:          # flow control: spend one credit, or wait for $/stream.credit

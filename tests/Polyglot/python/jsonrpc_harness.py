@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import math
 import queue
 import subprocess
 import sys
@@ -20,6 +21,8 @@ READY_TIMEOUT = 30.0    # seconds to wait for the ready marker (the first start 
 CALL_TIMEOUT = 10.0     # seconds to wait for any one response
 EXIT_TIMEOUT = 15.0     # seconds a process may take to exit after a shutdown
 METHOD_NOT_FOUND = -32601
+INVALID_REQUEST, INVALID_PARAMS, REQUEST_CANCELLED = -32600, -32602, -32800
+INPUT_WINDOW = 64       # items of a streamed parameter a caller may send before the callee grants credit
 
 
 class RpcError(Exception):
@@ -221,6 +224,53 @@ class SidecarClient:
             if message is not None:
                 self._dispatch(message)
 
+    def pump_one(self, deadline: float) -> None:
+        """Reads (and files) the next message; raises TimeoutError at the deadline, AssertionError at end of stdout."""
+        if self.stdout_closed:
+            raise AssertionError(f"stdout closed; stderr:\n{self.stderr_tail()}")
+        message = self._next_message(deadline)
+        if message is not None:
+            self._dispatch(message)
+
+    # ------------------------------------------------------------------ streamed parameters ($/input.*)
+
+    def input_credit(self, id: Any) -> int:
+        """The credit the callee granted so far for the streamed parameter of request ``id`` ($/input.credit)."""
+        return sum((n.get("params") or {}).get("credit", 0) for n in self.notifications
+                   if n.get("method") == "$/input.credit" and id_key((n.get("params") or {}).get("id")) == id_key(id))
+
+    def send_input(self, id: Any, items: Any, sent: int = 0, timeout: float = CALL_TIMEOUT) -> int:
+        """Sends items of request ``id``'s streamed parameter as $/input.item, never beyond the window (64) plus the
+        credit granted: at the limit it reads on until $/input.credit comes. ``sent`` is how many were sent before;
+        returns the new total. Fails if the call ends (its response comes) while items are still to send."""
+        for item in items:
+            deadline = time.monotonic() + timeout
+            while sent >= INPUT_WINDOW + self.input_credit(id):
+                if id_key(id) in self._responses:
+                    raise AssertionError(f"the call ended while its input was being sent: {self._responses[id_key(id)]}")
+                try:
+                    self.pump_one(deadline)
+                except TimeoutError:
+                    raise TimeoutError(f"no $/input.credit for id {id!r} within {timeout} s after {sent} items "
+                                       f"(credit {self.input_credit(id)})") from None
+            self.notify("$/input.item", {"id": id, "item": item})
+            sent += 1
+        return sent
+
+    def end_input(self, id: Any, error: dict[str, Any] | None = None) -> None:
+        """Ends request ``id``'s streamed parameter: cleanly, or with the error the caller's stream failed with."""
+        self.notify("$/input.end", {"id": id, "error": error})
+
+    def wait_stream_items(self, id: Any, count: int, timeout: float = CALL_TIMEOUT) -> list[Any]:
+        """Reads until request ``id`` has ``count`` stream items (or its response came); returns its items."""
+        deadline = time.monotonic() + timeout
+        while len(self.stream_items.get(id_key(id), [])) < count and id_key(id) not in self._responses:
+            try:
+                self.pump_one(deadline)
+            except TimeoutError:
+                break
+        return list(self.stream_items.get(id_key(id), []))
+
     def wait_response(self, id: Any, timeout: float = CALL_TIMEOUT) -> dict[str, Any]:
         """Reads until the response with this id (exactly: 1 and "1" differ) arrives; files everything else."""
         key = id_key(id)
@@ -314,6 +364,164 @@ class SidecarTestCase(unittest.TestCase):
         self.assertIn("result", response, f"expected a result, got {response}")
         self.assertEqual(response["result"], expected)
         self.assertEqual(type(response["result"]), type(expected), f"wrong JSON type in {response}")
+
+
+class DemoInputStreamTests:
+    """demo.sum (client streaming), demo.chat (bidirectional) and demo.area (a polymorphic parameter) over JSON lines:
+    a mixin for a SidecarTestCase, so the same checks run against the C# demo sidecar (test_demo_stdio.py) and the
+    Python one (test_python_sidecar.py). The streamed parameter is not in params; its items come as $/input.item
+    {"id", "item"} within the callee's credit (a window of 64, then $/input.credit), and $/input.end {"id", "error"}
+    ends it. Error messages are only checked where the contract fixes them."""
+
+    client: SidecarClient
+
+    def call_with_input(self, method: str, params: Any, items: list[Any], end_error: Any = None) -> dict[str, Any]:
+        c = self.client
+        id = c.send_request(method, params)
+        c.send_input(id, items)
+        c.end_input(id, end_error)
+        return c.wait_response(id)
+
+    # --- demo.sum
+
+    def test_sum_of_several_items(self) -> None:
+        self.assertResult(self.call_with_input("demo.sum", {}, [1, 2, 3, 4, -5]), 5)
+
+    def test_sum_of_no_items_is_zero(self) -> None:
+        self.assertResult(self.call_with_input("demo.sum", {}, []), 0)
+
+    def test_sum_is_an_int64(self) -> None:
+        self.assertResult(self.call_with_input("demo.sum", {}, [2147483647] * 3), 3 * 2147483647)
+        self.assertResult(self.call_with_input("demo.sum", {}, [-2147483648] * 2), -2 * 2147483648)
+
+    def test_sum_of_many_items_within_the_credit_granted(self) -> None:
+        c = self.client
+        id = c.send_request("demo.sum", {})
+        c.send_input(id, range(1, 1001))        # waits for $/input.credit after every 64 items not yet granted
+        c.end_input(id)
+        self.assertResult(c.wait_response(id), 500500)
+        grants = [n["params"]["credit"] for n in c.notifications
+                  if n.get("method") == "$/input.credit" and n["params"].get("id") == id]
+        self.assertTrue(grants and all(type(g) is int and g > 0 for g in grants), grants)
+        self.assertGreaterEqual(sum(grants), 1000 - INPUT_WINDOW, "the items sent exceed the credit granted")
+
+    def test_sum_with_a_string_id_and_input_by_position(self) -> None:
+        c = self.client
+        id = c.send_request("demo.sum", [], id="sum-by-position")
+        for item in (40, 2):
+            c.notify("$/input.item", [id, item])
+        c.notify("$/input.end", [id, None])
+        response = c.wait_response(id)
+        self.assertEqual(response.get("id"), "sum-by-position")
+        self.assertResult(response, 42)
+
+    def test_sum_ends_with_the_callers_error(self) -> None:
+        response = self.call_with_input("demo.sum", {}, [1, 2], {"code": -32603, "message": "the producer failed"})
+        self.assertRpcError(response, -32603, "the producer failed")
+
+    def test_sum_item_of_the_wrong_type_is_invalid_request(self) -> None:
+        error = self.assertRpcError(self.call_with_input("demo.sum", {}, [1, "two"]), INVALID_REQUEST)
+        self.assertIn("demo.sum", error["message"])
+
+    def test_sum_with_a_non_integer_number_id_is_refused(self) -> None:
+        self.assertRpcError(self.client.call_raw("demo.sum", {}, id=1.5), INVALID_REQUEST)
+
+    def test_sum_cancelled_while_waiting_for_input(self) -> None:
+        c = self.client
+        id = c.send_request("demo.sum", {})
+        c.send_input(id, [1])
+        c.notify("$/cancelRequest", {"id": id})
+        self.assertRpcError(c.wait_response(id), REQUEST_CANCELLED)
+        c.send_input(id, [2])                   # items for a finished call are ignored
+        c.end_input(id)
+        self.assertResult(c.call_raw("demo.add", {"a": 1, "b": 2}), 3)
+
+    # --- demo.chat
+
+    def test_chat_round_trip_interleaved(self) -> None:
+        c = self.client
+        id = c.send_request("demo.chat", {"prefix": "re: "})
+        for i, line in enumerate(["hello", "", "ünï ✓ 🚀", "bye"]):
+            c.send_input(id, [line], sent=i)
+            # Each line comes back before the next is sent: the callee answers as the items arrive.
+            self.assertEqual(c.wait_stream_items(id, i + 1)[i:], ["re: " + line], f"no echo of line {i}")
+        c.end_input(id)
+        self.assertResult(c.wait_response(id), 4)  # the number of items streamed
+        self.assertEqual(c.stream_items[id_key(id)], ["re: hello", "re: ", "re: ünï ✓ 🚀", "re: bye"])
+
+    def test_chat_with_no_lines(self) -> None:
+        c = self.client
+        id = c.send_request("demo.chat", {"prefix": "x"})
+        c.end_input(id)
+        self.assertResult(c.wait_response(id), 0)
+        self.assertNotIn(id_key(id), c.stream_items)
+
+    def test_chat_many_lines_with_credit_both_ways(self) -> None:
+        # 300 lines: the caller waits for $/input.credit, and grants $/stream.credit for the echoes it has read, 32 at a
+        # time, as the SidecarKit caller does. Neither side may run ahead of the other by more than its window.
+        c = self.client
+        id = c.send_request("demo.chat", {"prefix": "> "})
+        lines = [f"line {i}" for i in range(300)]
+        sent = granted = 0
+        deadline = time.monotonic() + 60
+        while True:
+            received = len(c.stream_items.get(id_key(id), []))
+            if received - granted >= 32:
+                c.notify("$/stream.credit", {"id": id, "credit": received - granted})
+                granted = received
+            if sent < len(lines) and sent < INPUT_WINDOW + c.input_credit(id):
+                sent = c.send_input(id, [lines[sent]], sent=sent)
+                if sent == len(lines):
+                    c.end_input(id)
+                continue
+            if id_key(id) in c._responses:
+                break
+            self.assertLessEqual(received, INPUT_WINDOW + granted, "more echoes than the window and the credit allow")
+            c.pump_one(deadline)
+        self.assertResult(c.wait_response(id), 300)
+        self.assertEqual(c.stream_items[id_key(id)], ["> " + line for line in lines])
+
+    def test_chat_over_its_credit_fails_the_call(self) -> None:
+        # A caller that reads nothing (no $/input.credit, no $/stream.credit) and sends 200 lines: the callee stops
+        # reading them once it may send no more echoes, so it cannot have granted credit for all of them, and the call
+        # ends with -32600 pointing at $/input.credit.
+        c = self.client
+        id = c.send_request("demo.chat", {"prefix": "> "})
+        for i in range(200):
+            c.notify("$/input.item", {"id": id, "item": f"line {i}"})
+        c.end_input(id)
+        error = self.assertRpcError(c.wait_response(id), INVALID_REQUEST)
+        self.assertIn("$/input.credit", error["message"])
+        self.assertLessEqual(len(c.stream_items.get(id_key(id), [])), INPUT_WINDOW)
+        self.assertResult(c.call_raw("demo.add", {"a": 2, "b": 2}), 4)   # the connection goes on
+
+    def test_chat_needs_its_prefix(self) -> None:
+        self.assertRpcError(self.client.call_raw("demo.chat", {}), INVALID_PARAMS)
+
+    # --- demo.area: a polymorphic parameter, "$type" first
+
+    def assertArea(self, shape: dict[str, Any], expected: float) -> None:
+        response = self.client.call_raw("demo.area", {"shape": shape})
+        self.assertNotIn("error", response, response)
+        self.assertIn(type(response.get("result")), (int, float), response)
+        self.assertAlmostEqual(response["result"], expected, places=9)
+
+    def test_area_of_a_circle(self) -> None:
+        self.assertArea({"$type": "circle", "name": "c", "radius": 2.0}, 4 * math.pi)
+        self.assertArea({"$type": "circle", "name": "unit", "radius": 1}, math.pi)
+
+    def test_area_of_a_rectangle(self) -> None:
+        self.assertArea({"$type": "rectangle", "name": "r", "width": 2.5, "height": 4.0}, 10.0)
+        response = self.client.call_raw("demo.area", [{"$type": "rectangle", "name": "r", "width": 3, "height": 2}])
+        self.assertEqual(response.get("result"), 6)   # params by position too
+
+    def test_area_of_an_unknown_or_missing_type_is_invalid_params(self) -> None:
+        for shape in ({"$type": "triangle", "name": "t", "base": 1, "height": 2}, {"name": "c", "radius": 1.0},
+                      {"$type": 7, "name": "c", "radius": 1.0}, None):
+            with self.subTest(shape=shape):
+                self.assertRpcError(self.client.call_raw("demo.area", {"shape": shape}), INVALID_PARAMS)
+        self.assertRpcError(self.client.call_raw("demo.area", {"shape": {"$type": "circle", "name": "c"}}),
+                            INVALID_PARAMS)   # radius is required
 
 
 from suite_runner import CountingResult, run  # noqa: E402,F401  (the JSON suites call harness.run)

@@ -84,17 +84,37 @@ class T1_ReadyTests(SidecarTestCase):
             self.assertTrue(c["methods"])
             for m in c["methods"]:
                 self.assertIsInstance(m.get("name"), str)
-                self.assertIn(m.get("kind"), ("request", "notification", "stream"))
+                self.assertIn(m.get("kind"), ("request", "notification", "stream", "clientStream", "duplexStream"))
                 self.assertIsInstance(m.get("params"), list)
+                # A streamed parameter is announced apart, as "input", by the methods that take one and only by them.
+                self.assertEqual("input" in m, m["kind"] in ("clientStream", "duplexStream"), m)
         demo = next(c for c in r["contracts"] if c.get("name") == "demo")
         self.assertEqual([m["name"] for m in demo["methods"]],
                          ["demo.add", "demo.echo", "demo.divide", "demo.count", "demo.sleep", "demo.blob", "demo.log",
-                          "demo.exit", "demo.work"])
+                          "demo.exit", "demo.work", "demo.sum", "demo.chat", "demo.area"])
         add = demo["methods"][0]
         self.assertEqual(add["params"], [{"name": "a", "type": "int32", "number": 1},
                                          {"name": "b", "type": "int32", "number": 2}])
         self.assertEqual(add["result"], "int32")
-        self.assertEqual(sorted(t["name"] for t in demo.get("types", [])), ["Address", "Person"])
+        methods = {m["name"]: m for m in demo["methods"]}
+        self.assertEqual(methods["demo.sum"], {"name": "demo.sum", "kind": "clientStream", "params": [],
+                                               "input": {"name": "values", "type": "int32", "number": 1},
+                                               "result": "int64"})
+        self.assertEqual(methods["demo.chat"], {"name": "demo.chat", "kind": "duplexStream",
+                                                "params": [{"name": "prefix", "type": "string", "number": 1}],
+                                                "input": {"name": "lines", "type": "string", "number": 2},
+                                                "result": "string"})
+        self.assertEqual(methods["demo.area"], {"name": "demo.area", "kind": "request",
+                                                "params": [{"name": "shape", "type": "Shape", "number": 1}],
+                                                "result": "float64"})
+        types = {t["name"]: t for t in demo.get("types", [])}
+        self.assertEqual(sorted(types), ["Address", "Circle", "Person", "Rectangle", "Shape"])
+        # The polymorphic Shape: no members of its own, its cases by discriminator with their oneof tags.
+        self.assertEqual(types["Shape"], {"name": "Shape", "kind": "object", "members": [],
+                                          "variants": [{"name": "circle", "type": "Circle", "number": 101},
+                                                       {"name": "rectangle", "type": "Rectangle", "number": 102}]})
+        self.assertEqual(types["Circle"]["members"], [{"name": "name", "type": "string", "number": 1},
+                                                      {"name": "radius", "type": "float64", "number": 2}])
         # The callback contract it calls on its parent (demo.work's demoEvents.*).
         self.assertEqual([c.get("name") for c in r.get("callbacks", [])], ["demoEvents"])
 
@@ -241,6 +261,15 @@ class T2_DemoTests(SidecarTestCase):
         self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
 
 
+class T2b_StreamedParameterTests(harness.DemoInputStreamTests, SidecarTestCase):
+    """demo.sum, demo.chat and demo.area (the shared checks of jsonrpc_harness), on a process of their own."""
+
+    def test_zz_no_stray_output(self) -> None:
+        self.client.call("system.ping")
+        self.assertEqual(self.client.invalid_lines, [])
+        self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
+
+
 class T3_ShutdownTests(SidecarTestCase):
     """system.shutdown on its own process: it answers null, says lifecycle.shutdown, and exits 0."""
 
@@ -274,7 +303,7 @@ def main() -> int:
     elif shutil.which("dotnet") is None:
         problem = "`dotnet` is not on PATH; the demo sidecar runs as `dotnet <dll>`."
 
-    return harness.run([T1_ReadyTests, T2_DemoTests, T3_ShutdownTests], problem)
+    return harness.run([T1_ReadyTests, T2_DemoTests, T2b_StreamedParameterTests, T3_ShutdownTests], problem)
 
 
 if __name__ == "__main__":

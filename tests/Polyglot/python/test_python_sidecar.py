@@ -55,14 +55,29 @@ DEMO_METHODS = [
     {"name": "demo.log", "kind": "notification", "params": [{"name": "message", "type": "string"}]},
     {"name": "demo.exit", "kind": "request", "params": [{"name": "code", "type": "int32"}]},
     {"name": "demo.work", "kind": "request", "params": [{"name": "steps", "type": "int32"}], "result": "int32"},
+    # A streamed parameter is announced apart, as "input", with its field number (the one after the parameters').
+    {"name": "demo.sum", "kind": "clientStream", "params": [], "input": {"name": "values", "type": "int32", "number": 1},
+     "result": "int64"},
+    {"name": "demo.chat", "kind": "duplexStream", "params": [{"name": "prefix", "type": "string"}],
+     "input": {"name": "lines", "type": "string", "number": 2}, "result": "string"},
+    {"name": "demo.area", "kind": "request", "params": [{"name": "shape", "type": "Shape"}], "result": "float64"},
 ]
-DEMO_TYPES = [
+DEMO_TYPES = [   # by name, as SidecarKit lists them
     {"name": "Address", "kind": "object",
      "members": [{"name": "street", "type": "string"}, {"name": "city", "type": "string"}]},
+    {"name": "Circle", "kind": "object",
+     "members": [{"name": "name", "type": "string"}, {"name": "radius", "type": "float64"}]},
     {"name": "Person", "kind": "object",
      "members": [{"name": "name", "type": "string"}, {"name": "age", "type": "int32"},
                  {"name": "tags", "type": "string[]"}, {"name": "address", "type": "Address?", "optional": True},
                  {"name": "born", "type": "datetimeoffset?", "optional": True}]},
+    {"name": "Rectangle", "kind": "object",
+     "members": [{"name": "name", "type": "string"}, {"name": "width", "type": "float64"},
+                 {"name": "height", "type": "float64"}]},
+    # Polymorphic: no members of its own; its cases by discriminator ("$type"), each with its oneof tag as the number.
+    {"name": "Shape", "kind": "object", "members": [],
+     "variants": [{"name": "circle", "type": "Circle", "number": 101},
+                  {"name": "rectangle", "type": "Rectangle", "number": 102}]},
 ]
 DEMO_CALLBACKS = [{"name": "demoEvents", "methods": [{"name": "demoEvents.progress"}, {"name": "demoEvents.confirm"}]}]
 
@@ -391,6 +406,57 @@ class T2_DemoTests(SidecarTestCase):
         self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
 
 
+class T2b_StreamedParameterTests(harness.DemoInputStreamTests, SidecarTestCase):
+    """demo.sum, demo.chat and demo.area: the checks the C# demo sidecar passes too (jsonrpc_harness), and more."""
+
+    def test_sum_reads_its_items_as_they_come(self) -> None:
+        # No credit is owed before the first half window is read; at 32 items read the parent gets 32.
+        c = self.client
+        id = c.send_request("demo.sum", {}, id="sum-credit")
+        c.send_input(id, range(32))
+        deadline = time.monotonic() + CALL_TIMEOUT
+        while c.input_credit(id) < 32:
+            c.pump_one(deadline)
+        self.assertEqual(c.input_credit(id), 32)
+        c.end_input(id)
+        self.assertResult(c.wait_response(id), sum(range(32)))
+
+    def test_sum_over_its_credit_fails_the_call(self) -> None:
+        # Items beyond the window and the credit granted: the call ends with -32600 (here the sum reads them as fast as
+        # they come, so only a burst far beyond the window is sure to overtake it).
+        c = self.client
+        id = c.send_request("demo.sum", {})
+        c.send_line("\n".join(json.dumps({"jsonrpc": "2.0", "method": "$/input.item", "params": {"id": id, "item": 1}})
+                              for _ in range(5000)))
+        c.end_input(id)
+        response = c.wait_response(id)
+        if "error" in response:
+            self.assertIn("$/input.credit", self.assertRpcError(response, INVALID_REQUEST)["message"])
+        else:
+            self.assertLessEqual(5000, INPUT_WINDOW + c.input_credit(id), f"over its credit, yet {response}")
+
+    def test_stream_methods_sent_as_notifications_are_ignored(self) -> None:
+        c = self.client
+        c.notify("demo.sum", {})
+        c.notify("demo.chat", {"prefix": "p"})
+        self.assertResult(c.call_raw("demo.add", {"a": 1, "b": 1}), 2)   # no answer came to either notification
+        self.assertEqual(c._responses, {})
+
+    def test_input_for_unknown_or_other_requests_is_ignored(self) -> None:
+        c = self.client
+        sleeping = c.send_request("demo.sleep", {"milliseconds": 10})
+        c.notify("$/input.item", {"id": sleeping, "item": 1})
+        c.notify("$/input.item", {"id": "nobody", "item": 1})
+        c.notify("$/input.end", {"id": "nobody", "error": None})
+        self.assertResult(c.wait_response(sleeping), "slept")
+        self.assertResult(self.call_with_input("demo.sum", {}, [5]), 5)
+
+    def test_malformed_input_messages_are_refused_when_sent_as_requests(self) -> None:
+        self.assertRpcError(self.client.call_raw("$/input.item", {"item": 1}), INVALID_PARAMS)
+        self.assertRpcError(self.client.call_raw("$/input.item", {"id": 1}), INVALID_PARAMS)
+        self.assertRpcError(self.client.call_raw("$/input.end", {"id": 1, "error": "x"}), INVALID_PARAMS)
+
+
 class T3_ShutdownTests(SidecarTestCase):
     """system.shutdown: answers null, lets a running request finish, says lifecycle.shutdown, exits 0."""
 
@@ -498,7 +564,7 @@ class T8_ParentWatchdogTests(SidecarTestCase):
 def main() -> int:
     if not SIDECAR.is_file():
         return harness.run([], f"The Python demo sidecar was not found at {SIDECAR}.")
-    return harness.run([T1_ReadyTests, T2_DemoTests, T3_ShutdownTests, T4_EofTests, T5_ShutdownNowTests,
+    return harness.run([T1_ReadyTests, T2_DemoTests, T2b_StreamedParameterTests, T3_ShutdownTests, T4_EofTests, T5_ShutdownNowTests,
                         T6_SigtermTests, T7_ExitTests, T8_ParentWatchdogTests])
 
 
