@@ -32,6 +32,15 @@ public partial interface IStreaming
     /// <summary>Reads one chunk every <paramref name="delayMilliseconds"/>: a slow consumer of large items; the bytes read.</summary>
     Task<long> SlowBytesAsync(int delayMilliseconds, IAsyncEnumerable<byte[]> chunks, CancellationToken ct = default);
 
+    /// <summary>A Stream parameter: its length and SHA-256, "length:hex".</summary>
+    Task<string> HashAsync(string label, Stream data, CancellationToken ct = default);
+
+    /// <summary>A Stream result: <paramref name="size"/> bytes, byte i = i % 251.</summary>
+    Task<Stream> DownloadAsync(long size, CancellationToken ct = default);
+
+    /// <summary>Both: the bytes of <paramref name="data"/>, each inverted, streamed back as they are read.</summary>
+    ValueTask<Stream> InvertAsync(Stream data, CancellationToken ct = default);
+
     /// <summary>Reads items until the call is cancelled, then reports it (<see cref="Streaming.Cancelled"/>).</summary>
     Task<int> WaitForeverAsync(IAsyncEnumerable<int> values, CancellationToken ct = default);
 
@@ -116,6 +125,24 @@ public sealed class Streaming : IStreaming
         return bytes;
     }
 
+    public async Task<string> HashAsync(string label, Stream data, CancellationToken ct)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        byte[] buffer = new byte[10_000]; // not the chunk size: reads straddle chunks
+        long length = 0;
+        int n;
+        while ((n = await data.ReadAsync(buffer, ct)) > 0)
+        {
+            sha.AppendData(buffer, 0, n);
+            length += n;
+        }
+        return label + ":" + length + ":" + Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    public Task<Stream> DownloadAsync(long size, CancellationToken ct) => Task.FromResult<Stream>(new PatternStream(size));
+
+    public ValueTask<Stream> InvertAsync(Stream data, CancellationToken ct) => new(new InvertingStream(data));
+
     public async Task<int> WaitForeverAsync(IAsyncEnumerable<int> values, CancellationToken ct)
     {
         try
@@ -136,7 +163,11 @@ public sealed class Streaming : IStreaming
         int read = 0;
         try
         {
-            await foreach (int _ in values.WithCancellation(ct)) read++;
+            await foreach (int _ in values.WithCancellation(ct))
+            {
+                read++;
+                Interlocked.Increment(ref Consumed);
+            }
         }
         catch (Exception e)
         {
@@ -206,6 +237,55 @@ public sealed class ProducedItems
             Ended.TrySetResult();
         }
     }
+}
+
+/// <summary><c>size</c> bytes, byte i = i % 251, made as they are read (nothing held).</summary>
+public sealed class PatternStream(long size) : Stream
+{
+    private long _position;
+
+    public static byte At(long i) => (byte)(i % 251);
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        int n = (int)Math.Min(count, size - _position);
+        for (int i = 0; i < n; i++) buffer[offset + i] = At(_position + i);
+        _position += n;
+        return n;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => size;
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>Reads another stream and inverts each byte.</summary>
+public sealed class InvertingStream(Stream inner) : Stream
+{
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int n = await inner.ReadAsync(buffer, cancellationToken);
+        Span<byte> span = buffer.Span[..n];
+        for (int i = 0; i < span.Length; i++) span[i] = (byte)~span[i];
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 public static class AsyncItems

@@ -1,3 +1,4 @@
+using SidecarKit.Rpc;
 using Xunit;
 namespace SidecarKit.Tests.Support;
 
@@ -111,8 +112,8 @@ public abstract class StreamingScenarios
         var (client, connection) = await ConnectAsync(service);
         await using (connection)
         {
-            var items = new ProducedItems();
-            var error = await Assert.ThrowsAsync<FormatException>(() => client.ObserveAsync(items.Range(100, failAt: 10)));
+            // It breaks once the callee has read five items (its implementation is running, on every transport).
+            var error = await Assert.ThrowsAsync<FormatException>(() => client.ObserveAsync(BreakingAfterFive(service)));
             Assert.Equal("the caller's stream broke at 10", error.Message);
             Exception seen = await WaitForAsync(service.InputErrors);
             if (InputErrorsArriveTyped)
@@ -171,8 +172,66 @@ public abstract class StreamingScenarios
         }
     }
 
+    [Fact]
+    public async Task Streams_of_bytes_larger_than_any_message_cross_in_chunks_both_ways()
+    {
+        var service = new Streaming();
+        var (client, connection) = await ConnectAsync(service);
+        await using (connection)
+        {
+            // 20 MiB + 3 bytes: more than the 16 MiB message limit of JSON-RPC and MessagePack-RPC and gRPC's 4 MiB.
+            long size = 20L * 1024 * 1024 + 3;
+            byte[] expectedHash = System.Security.Cryptography.SHA256.HashData(new PatternStream(size));
+            string hash = await client.HashAsync("up", new PatternStream(size));
+            Assert.Equal($"up:{size}:{Convert.ToHexStringLower(expectedHash)}", hash);
+            Assert.Equal("empty:0:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Array.Empty<byte>())),
+                await client.HashAsync("empty", new MemoryStream()));
+
+            await using (Stream download = await client.DownloadAsync(size))
+            {
+                byte[] got = System.Security.Cryptography.SHA256.HashData(download);
+                Assert.Equal(expectedHash, got);
+            }
+            await using (Stream none = await client.DownloadAsync(0))
+                Assert.Equal(0, await none.ReadAsync(new byte[10]));
+
+            // Both ways at once: the inverted bytes come back while the rest is still being sent.
+            byte[] original = new byte[3 * ByteStreams.ChunkSize + 17];
+            Random.Shared.NextBytes(original);
+            await using Stream inverted = await client.InvertAsync(new MemoryStream(original));
+            var back = new MemoryStream();
+            await inverted.CopyToAsync(back);
+            Assert.Equal(original.Select(b => (byte)~b), back.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task A_download_left_early_cancels_the_call_and_the_connection_goes_on()
+    {
+        var service = new Streaming();
+        var (client, connection) = await ConnectAsync(service);
+        await using (connection)
+        {
+            await using (Stream download = await client.DownloadAsync(long.MaxValue))
+            {
+                byte[] buffer = new byte[100_000];
+                await download.ReadExactlyAsync(buffer);
+                Assert.Equal(PatternStream.At(99_999), buffer[99_999]);
+            }
+            Assert.Equal(6, await client.SumAsync(AsyncItems.Of(1, 2, 3)));
+        }
+    }
+
     /// <summary>How far a producer of 64 KiB items may run ahead of a slow consumer on this transport.</summary>
     protected virtual int MaxAhead => 64 + 32 + 2;
+
+    private static async IAsyncEnumerable<int> BreakingAfterFive(Streaming service)
+    {
+        for (int i = 1; i <= 5; i++) yield return i;
+        DateTime deadline = DateTime.UtcNow + Patience;
+        while (Volatile.Read(ref service.Consumed) < 5 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        throw new FormatException("the caller's stream broke at 10");
+    }
 
     protected static async IAsyncEnumerable<string> Strings(IAsyncEnumerable<int> items)
     {

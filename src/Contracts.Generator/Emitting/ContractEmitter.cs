@@ -136,13 +136,16 @@ internal static class ContractEmitter
             MethodModel m = c.Methods[i];
             string args = names.Args[i];
             var callArgs = m.Parameters.Select(p => "args." + Field(p.Name)).ToList();
-            if (m.Input is not null) callArgs.Insert(m.InputPosition, "input");
+            if (m.Input is not null) callArgs.Insert(m.InputPosition, m.InputIsStream ? $"{Rpc}ByteStreams.ToStream(input, ct)" : "input");
             if (m.CancellationTokenName is not null) callArgs.Add("ct");
             // An inherited method through its own interface: two bases may each declare a method of that name.
             string target = m.DeclaringInterface is null ? "implementation" : $"(({m.DeclaringInterface})implementation)";
             string call = $"{target}.{Id(m.Name)}({string.Join(", ", callArgs)})";
+            // A Stream result is served as a streamed result of its chunks.
+            if (m.ResultIsStream) call = $"{Rpc}ByteStreams.ReadChunks({call}, ct)";
+            ReturnShape shape = m.StreamsResult ? ReturnShape.AsyncEnumerable : m.Shape;
             string wire = names.Descriptors[i] + ".WireName";
-            string line = m.Input is { } input ? InputHandler(m, args, input, wire, call) : m.Shape switch
+            string line = m.Input is { } input ? InputHandler(m, shape, args, input, wire, call) : shape switch
             {
                 ReturnShape.Void => $"{Rpc}RpcMethodHandler.Notification<{args}>({wire}, args => {call})",
                 ReturnShape.Task => $"{Rpc}RpcMethodHandler.UnaryVoid<{args}>({wire}, (args, ct) => new {Tasks}ValueTask({call}))",
@@ -158,10 +161,10 @@ internal static class ContractEmitter
     }
 
     // The handler of a method that takes a stream: its items arrive as the implementation's IAsyncEnumerable<T> argument.
-    private static string InputHandler(MethodModel m, string args, ParameterModel input, string wire, string call)
+    private static string InputHandler(MethodModel m, ReturnShape shape, string args, ParameterModel input, string wire, string call)
     {
         string items = input.Type.TypeText + ", " + input.Type.CodecType;
-        return m.Shape switch
+        return shape switch
         {
             ReturnShape.Task => $"{Rpc}RpcMethodHandler.ClientStreamVoid<{args}, {items}>({wire}, (args, input, ct) => new {Tasks}ValueTask({call}))",
             ReturnShape.ValueTask => $"{Rpc}RpcMethodHandler.ClientStreamVoid<{args}, {items}>({wire}, (args, input, ct) => {call})",
@@ -172,12 +175,12 @@ internal static class ContractEmitter
     }
 
     // The proxy's call of a method that takes a stream.
-    private static string InputCall(MethodModel m, string argsType, string d, string args, string ct)
+    private static string InputCall(MethodModel m, ReturnShape shape, string argsType, string d, string args, string ct)
     {
         string items = m.Input!.Type.TypeText + ", " + m.Input.Type.CodecType;
-        string input = Id(m.Input.Name);
+        string input = m.InputIsStream ? $"{Rpc}ByteStreams.ReadChunks({Id(m.Input.Name)}, {ct})" : Id(m.Input.Name);
         string voidResult = $"{Wire}VoidResult, {Wire}WireCodecs.Void";
-        return m.Shape switch
+        return shape switch
         {
             ReturnShape.Task => $"_channel.InvokeClientStreamAsync<{argsType}, {items}, {voidResult}>({d}, {args}, {input}, {ct})",
             ReturnShape.ValueTask => $"new {Tasks}ValueTask(_channel.InvokeClientStreamAsync<{argsType}, {items}, {voidResult}>({d}, {args}, {input}, {ct}))",
@@ -208,7 +211,8 @@ internal static class ContractEmitter
             string argsType = names.Args[i];
             string args = $"new {argsType}({string.Join(", ", m.Parameters.Select(p => Id(p.Name)))})";
             string d = names.Descriptors[i];
-            string body = m.Input is not null ? InputCall(m, argsType, d, args, ct) : m.Shape switch
+            ReturnShape shape = m.StreamsResult ? ReturnShape.AsyncEnumerable : m.Shape;
+            string body = m.Input is not null ? InputCall(m, shape, argsType, d, args, ct) : shape switch
             {
                 ReturnShape.Void => $"_channel.Notify({d}, {args})",
                 ReturnShape.Task => $"_channel.InvokeAsync<{argsType}, {Wire}VoidResult, {Wire}WireCodecs.Void>({d}, {args}, {ct})",
@@ -217,6 +221,12 @@ internal static class ContractEmitter
                 ReturnShape.ValueTaskOfT => $"new {Tasks}ValueTask<{m.Result!.TypeText}>(_channel.InvokeAsync<{argsType}, {m.Result.TypeText}, {m.Result.CodecType}>({d}, {args}, {ct}))",
                 _ => $"_channel.InvokeStreamAsync<{argsType}, {m.Result!.TypeText}, {m.Result.CodecType}>({d}, {args}, {ct})",
             };
+            // A Stream result: the call is started and its first chunk awaited, then the stream reads the rest.
+            if (m.ResultIsStream)
+            {
+                body = $"{Rpc}ByteStreams.OpenAsync({body}, {ct})";
+                if (m.Shape == ReturnShape.ValueTaskOfT) body = $"new {Tasks}ValueTask<global::System.IO.Stream>({body})";
+            }
             w.Line();
             w.Line($"{m.ReturnTypeText} {m.DeclaringInterface ?? c.FullyQualifiedName}.{Id(m.Name)}({string.Join(", ", parameters)})");
             w.Line($"    => {body};");

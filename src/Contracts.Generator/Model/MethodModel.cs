@@ -45,11 +45,20 @@ internal sealed record MethodModel(
     /// <summary>The streamed parameter's declared type as written in the proxy (<c>IAsyncEnumerable&lt;int&gt;</c>, nullable or not).</summary>
     public string? InputTypeText { get; init; }
 
+    /// <summary>Whether the streamed parameter is a <c>Stream</c>, sent as byte chunks (<c>ByteStreams</c>).</summary>
+    public bool InputIsStream { get; init; }
+
+    /// <summary>Whether the result is a <c>Task&lt;Stream&gt;</c> or <c>ValueTask&lt;Stream&gt;</c>, received as byte chunks; <see cref="Result"/> is then the chunk.</summary>
+    public bool ResultIsStream { get; init; }
+
+    /// <summary>Whether the result crosses as a stream (an <c>IAsyncEnumerable&lt;T&gt;</c>, or a <c>Stream</c> in chunks).</summary>
+    public bool StreamsResult => Shape == ReturnShape.AsyncEnumerable || ResultIsStream;
+
     /// <summary>The runtime's <c>MethodKind</c> member.</summary>
     public string Kind => Shape switch
     {
         ReturnShape.Void => "Notification",
-        ReturnShape.AsyncEnumerable => Input is null ? "ServerStream" : "DuplexStream",
+        _ when StreamsResult => Input is null ? "ServerStream" : "DuplexStream",
         _ when Input is not null => "ClientStream",
         ReturnShape.Task or ReturnShape.ValueTask => "UnaryVoid",
         _ => "Unary",

@@ -200,6 +200,12 @@ internal static class ContractParser
         _ => false,
     };
 
+    // A Stream parameter or result travels as a stream of byte chunks (byte[]).
+    private static readonly TypeRef s_chunk = new("byte[]", "global::SidecarKit.Wire.WireCodecs.ByteArray", IsReferenceType: true, AllowsNull: false,
+        WireShape.Scalar("Bytes"), "byte[]");
+
+    private static bool IsStream(ITypeSymbol type) => type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString() == "System.IO.Stream";
+
     private static MethodModel? ParseMethod(IMethodSymbol method, string contractName, TypeResolver types, List<DiagnosticInfo> diagnostics, Location location, bool builtIn)
     {
         // Every problem of the method is reported at once: a bad return type or type parameters do not stop the
@@ -228,7 +234,11 @@ internal static class ContractParser
         }
         if (resultType is not null && generic && MentionsMethodTypeParameter(resultType, method))
             resultType = null; // SK0010 already
-        TypeRef? result = resultType is null ? null : types.Resolve(resultType, method.Name + " (result)", location);
+        // A Stream result crosses as a streamed result of byte chunks (ByteStreams).
+        bool resultIsStream = resultType is not null && shape is ReturnShape.TaskOfT or ReturnShape.ValueTaskOfT && IsStream(resultType);
+        TypeRef? result = resultType is null ? null
+            : resultIsStream ? s_chunk
+            : types.Resolve(resultType, method.Name + " (result)", location);
 
         // Parameters, and the numbers of removed ones that must not be reused ([SidecarReserved]).
         EquatableArray<int> reserved = FieldNumbers.Reserved(method, method.Name, location, diagnostics);
@@ -237,6 +247,7 @@ internal static class ContractParser
         int inputIndex = -1;    // the streamed parameter's index in parameters
         int inputPosition = -1; // and in the C# signature
         string? inputTypeText = null;
+        bool inputIsStream = false;
         for (int i = 0; i < method.Parameters.Length; i++)
         {
             IParameterSymbol p = method.Parameters[i];
@@ -261,23 +272,25 @@ internal static class ContractParser
             }
             ITypeSymbol wireType = p.Type;
             bool streamed = false;
-            if (p.Type is INamedTypeSymbol pt && pt.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.IAsyncEnumerable<T>")
+            bool byteStream = IsStream(p.Type);
+            if (byteStream || p.Type is INamedTypeSymbol pt && pt.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.IAsyncEnumerable<T>")
             {
                 // Client streaming (a result) or bidirectional streaming (a streamed result): one such parameter, whose
                 // items the caller sends while the call runs; a notification has no call to stream into.
                 string? streamProblem = shape == ReturnShape.Void ? "a one-way notification (void) has no call for the items to stream into; return a Task"
-                    : inputIndex >= 0 ? "a method can take one IAsyncEnumerable<T> parameter"
+                    : inputIndex >= 0 ? "a method can take one streamed parameter (an IAsyncEnumerable<T> or a Stream)"
                     : null;
                 if (streamProblem is not null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StreamParameter, pLocation, p.Name, method.Name, streamProblem));
                     continue;
                 }
-                wireType = pt.TypeArguments[0];
+                if (!byteStream) wireType = ((INamedTypeSymbol)p.Type).TypeArguments[0];
                 streamed = true;
+                inputIsStream = byteStream;
             }
             if (generic && MentionsMethodTypeParameter(wireType, method)) continue; // SK0010 already
-            TypeRef? type = types.Resolve(wireType, method.Name + "(" + p.Name + ")", pLocation);
+            TypeRef? type = streamed && inputIsStream ? s_chunk : types.Resolve(wireType, method.Name + "(" + p.Name + ")", pLocation);
             if (type is null) continue;
             if (streamed)
             {
@@ -338,6 +351,8 @@ internal static class ContractParser
             Input = input,
             InputPosition = inputPosition,
             InputTypeText = inputTypeText,
+            InputIsStream = inputIsStream,
+            ResultIsStream = resultIsStream,
         };
     }
 
@@ -369,7 +384,7 @@ internal static class ContractParser
                 if (input.Field != m.InputPosition + 1) shape.Append(",\"field\":").Append(input.Field);
                 shape.Append('}');
             }
-            if (m.Shape == ReturnShape.AsyncEnumerable) shape.Append(",\"items\":").Append(Json.Quote(m.Result!.WireType));
+            if (m.StreamsResult) shape.Append(",\"items\":").Append(Json.Quote(m.Result!.WireType));
             else if (m.Result is not null) shape.Append(",\"result\":").Append(Json.Quote(m.Result.WireType));
             shape.Append('}');
         }

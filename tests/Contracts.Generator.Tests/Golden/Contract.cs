@@ -1,3 +1,4 @@
+using System.IO;
 using SidecarKit;
 
 namespace Golden.Sample;
@@ -17,6 +18,8 @@ public partial interface IInventory
     void Audit(string message, byte[]? attachment);
     Task<int> ImportAsync(IAsyncEnumerable<Item> items, bool replace = false, CancellationToken ct = default);
     IAsyncEnumerable<Item> SyncAsync(string source, IAsyncEnumerable<Guid> ids, CancellationToken ct = default);
+    Task<long> UploadAsync(string name, Stream data, CancellationToken ct = default);
+    ValueTask<Stream> ExportAsync(Category category, CancellationToken ct = default);
 }
 
 public enum Category { Tools, Garden, HomeAndKitchen }

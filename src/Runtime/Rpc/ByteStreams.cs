@@ -1,0 +1,164 @@
+using System.Runtime.CompilerServices;
+
+namespace SidecarKit.Rpc;
+
+/// <summary>
+/// A <see cref="Stream"/> parameter or result as it crosses: a stream of byte chunks (<see cref="ChunkSize"/> bytes each,
+/// the last one shorter), sent with the flow control of streamed parameters and results, so that a payload of any size
+/// crosses without being held whole on either side and without meeting the message size limit. The generated proxies
+/// and dispatchers call these; an application does not need to.
+/// </summary>
+public static class ByteStreams
+{
+    /// <summary>The size of each chunk but the last: 64 KiB.</summary>
+    public const int ChunkSize = 64 * 1024;
+
+    /// <summary>Reads <paramref name="stream"/> to its end as chunks (the caller's <see cref="Stream"/> argument; not disposed: the caller owns it).</summary>
+    public static async IAsyncEnumerable<byte[]> ReadChunks(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        while (true)
+        {
+            byte[] chunk = new byte[ChunkSize];
+            int read = await stream.ReadAtLeastAsync(chunk, ChunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read == 0) yield break;
+            yield return read == ChunkSize ? chunk : chunk.AsSpan(0, read).ToArray();
+            if (read < ChunkSize) yield break; // ReadAtLeastAsync returns less only at the end
+        }
+    }
+
+    /// <summary>Reads the implementation's result stream to its end as chunks, then disposes it (the result is the sidecar's to close).</summary>
+    public static async IAsyncEnumerable<byte[]> ReadChunks(Task<Stream> stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Stream opened = await stream.ConfigureAwait(false);
+        await using (opened.ConfigureAwait(false))
+        {
+            await foreach (byte[] chunk in ReadChunks(opened, cancellationToken).ConfigureAwait(false))
+                yield return chunk;
+        }
+    }
+
+    /// <inheritdoc cref="ReadChunks(Task{Stream}, CancellationToken)"/>
+    public static IAsyncEnumerable<byte[]> ReadChunks(ValueTask<Stream> stream, CancellationToken cancellationToken = default)
+        => ReadChunks(stream.AsTask(), cancellationToken);
+
+    /// <summary>
+    /// The received chunks as a read-only stream (the implementation's <see cref="Stream"/> argument): each read takes
+    /// the next chunk when the one before is used up, so only one chunk is held here, and the sender's credit flows
+    /// back as the stream is read.
+    /// </summary>
+    public static Stream ToStream(IAsyncEnumerable<byte[]> chunks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        return new ChunkStream(chunks.GetAsyncEnumerator(cancellationToken));
+    }
+
+    /// <summary>
+    /// The proxy's <c>Task&lt;Stream&gt;</c> result: starts the call and waits for its first chunk (or its end), so that a
+    /// call that fails at once fails here; the stream then reads the rest as it is asked for. Disposing the stream before
+    /// its end cancels the call.
+    /// </summary>
+    public static async Task<Stream> OpenAsync(IAsyncEnumerable<byte[]> chunks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        IAsyncEnumerator<byte[]> enumerator = chunks.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            bool any = await enumerator.MoveNextAsync().ConfigureAwait(false);
+            return new ChunkStream(enumerator, any ? enumerator.Current : null, ended: !any);
+        }
+        catch
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A read-only, forward-only stream over chunks.</summary>
+    private sealed class ChunkStream(IAsyncEnumerator<byte[]> chunks, byte[]? first = null, bool ended = false) : Stream
+    {
+        private byte[]? _chunk = first;
+        private int _offset;
+        private bool _ended = ended;
+        private bool _disposed;
+
+        public override bool CanRead => !_disposed;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException("The stream arrives in chunks: its length is not known until its end.");
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (buffer.IsEmpty) return 0;
+            while (_chunk is null || _offset == _chunk.Length)
+            {
+                if (_ended) return 0;
+                // The enumerator has its own token (the call's); a read's token cannot be passed on, so it is checked here.
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!await chunks.MoveNextAsync().ConfigureAwait(false))
+                {
+                    _ended = true;
+                    _chunk = null;
+                    return 0;
+                }
+                _chunk = chunks.Current;
+                _offset = 0;
+            }
+            int n = Math.Min(buffer.Length, _chunk.Length - _offset);
+            _chunk.AsMemory(_offset, n).CopyTo(buffer);
+            _offset += n;
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        // Synchronous reads wait for the next chunk: prefer the asynchronous ones.
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override int Read(Span<byte> buffer)
+        {
+            byte[] rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+            try
+            {
+                int n = Read(rented, 0, buffer.Length);
+                rented.AsSpan(0, n).CopyTo(buffer);
+                return n;
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            await chunks.DisposeAsync().ConfigureAwait(false); // before its end: the call is cancelled
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && !_disposed)
+            {
+                _disposed = true;
+                chunks.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
