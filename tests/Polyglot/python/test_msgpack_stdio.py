@@ -4,11 +4,14 @@
 Prints "python: N passed, N failed" last; exits non-zero on any failure. Without the msgpack module it says so loudly
 and counts as one failure (scripts/test.sh installs python3-msgpack).
 """
-import datetime, os, subprocess, sys, unittest
+import datetime, os, select, subprocess, sys, unittest
 
 from suite_runner import DEMO_SIDECAR_DLL as DLL, import_msgpack, run
 
 msgpack = import_msgpack()
+from msgpack_input_tests import MessagePackInputStreamTests  # noqa: E402
+
+TIMEOUT = 10.0   # seconds any one read may wait: no test can hang
 
 
 class Sidecar:
@@ -24,6 +27,8 @@ class Sidecar:
         while True:
             for obj in self.u:
                 return obj
+            if not select.select([self.p.stdout], [], [], TIMEOUT)[0]:
+                raise TimeoutError(f"nothing from the sidecar within {TIMEOUT} s")
             data = os.read(self.p.stdout.fileno(), 65536)   # not read(n): it would wait for n bytes
             if not data:
                 raise EOFError("the sidecar closed stdout")
@@ -128,6 +133,23 @@ class MessagePackStdio(unittest.TestCase):
         self.assertEqual(65536, len(back["tags"]))
 
 
+class StreamedParameters(MessagePackInputStreamTests, unittest.TestCase):
+    """demo.sum, demo.chat and demo.area (msgpack_input_tests), on a process of their own."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Sidecar()
+        first = cls.s.next()
+        assert first[0] == 2 and first[1] == "lifecycle.ready", first
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    def peer(self):
+        return self.s
+
+
 class Shutdown(unittest.TestCase):
     def test_system_shutdown_then_exit_zero(self):
         s = Sidecar()
@@ -142,4 +164,4 @@ class Shutdown(unittest.TestCase):
 
 if __name__ == "__main__":
     problem = None if os.path.exists(DLL) else f"the demo sidecar is not built ({DLL}): dotnet build Toolkit.sln -c Release"
-    sys.exit(run([MessagePackStdio, Shutdown], problem))
+    sys.exit(run([MessagePackStdio, StreamedParameters, Shutdown], problem))

@@ -14,6 +14,7 @@ import datetime, json, os, secrets, shutil, socket, stat, subprocess, sys, tempf
 from suite_runner import DEMO_SIDECAR_DLL as DLL, SidecarProcess, import_msgpack, run
 
 msgpack = import_msgpack()
+from msgpack_input_tests import MessagePackInputStreamTests  # noqa: E402
 TIMEOUT = 10.0          # seconds for any one socket read, the ready line, a log line or an exit
 
 
@@ -249,6 +250,28 @@ class UnixSocket(unittest.TestCase):
             other.close()
 
 
+class StreamedParameters(MessagePackInputStreamTests, unittest.TestCase):
+    """demo.sum, demo.chat and demo.area (msgpack_input_tests) over the socket: one sidecar, a connection per test."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sc = Sidecar()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sc.close()
+
+    def setUp(self):
+        self.c = self.sc.connect()
+        self.c.ready()
+
+    def tearDown(self):
+        self.c.close()
+
+    def peer(self):
+        return self.c
+
+
 class Exit(unittest.TestCase):
     def test_listen_path_then_exit_code(self):
         d = tempfile.mkdtemp(prefix="sidecar-unix-test-")
@@ -285,4 +308,4 @@ class Exit(unittest.TestCase):
 
 if __name__ == "__main__":
     problem = None if os.path.exists(DLL) else f"the demo sidecar is not built ({DLL}): dotnet build Toolkit.sln -c Release"
-    sys.exit(run([UnixSocket, Exit], problem))
+    sys.exit(run([UnixSocket, StreamedParameters, Exit], problem))

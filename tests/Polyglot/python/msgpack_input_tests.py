@@ -1,0 +1,157 @@
+"""demo.sum (client streaming), demo.chat (bidirectional) and demo.area (a polymorphic parameter) over MessagePack-RPC:
+a mixin shared by the stdio and the Unix-socket suites (test_msgpack_stdio.py, test_msgpack_unix.py), driven by
+Debian's python3-msgpack.
+
+The streamed parameter is not among the positional params: its items come as [2, "$/input.item", [msgid, item]], at most
+64 before the callee grants more with [2, "$/input.credit", [msgid, n]], and [2, "$/input.end", [msgid, nil]] ends it
+([msgid, {"code", "message"}] when the caller's stream failed). A polymorphic value is a map with "$type" first.
+"""
+import itertools, math
+
+INPUT_WINDOW = 64
+INVALID_REQUEST, INVALID_PARAMS = -32600, -32602
+_ids = itertools.count(7000)   # msgids of their own, apart from the suites' hand-numbered ones
+
+
+class InputCall:
+    """One call with a streamed parameter, as its caller: sends the request, then items within the credit granted
+    (reading on while it waits), then the end; files the callee's credit, stream items and the response."""
+
+    def __init__(self, peer, method, params):
+        self.peer, self.id = peer, next(_ids)
+        self.credit = self.sent = 0
+        self.items, self.response, self.other = [], None, []
+        peer.send([0, self.id, method, params])
+
+    def read(self):
+        m = self.peer.next()
+        if m[0] == 2 and m[1] == "$/input.credit" and m[2][0] == self.id:
+            self.credit += m[2][1]
+        elif m[0] == 2 and m[1] == "$/stream.item" and m[2][0] == self.id:
+            self.items.append(m[2][1])
+        elif m[0] == 1 and m[1] == self.id:
+            self.response = m
+        else:
+            self.other.append(m)
+
+    def send(self, items):
+        for item in items:
+            while self.sent >= INPUT_WINDOW + self.credit:
+                if self.response is not None:
+                    raise AssertionError(f"the call ended while its input was being sent: {self.response}")
+                self.read()
+            self.peer.send([2, "$/input.item", [self.id, item]])
+            self.sent += 1
+        return self
+
+    def end(self, error=None):
+        self.peer.send([2, "$/input.end", [self.id, error]])
+        return self
+
+    def result(self):
+        while self.response is None:
+            self.read()
+        return self.response
+
+
+class MessagePackInputStreamTests:
+    """Needs self.peer(): an object with send(obj) and next() (the next message, failing after a timeout)."""
+
+    def peer(self):
+        raise NotImplementedError
+
+    def call(self, method, params, items=(), error=None):
+        return InputCall(self.peer(), method, params).send(items).end(error)
+
+    def assertError(self, response, code):
+        self.assertEqual((1, code), (response[0], (response[2] or {}).get("code")), response)
+        self.assertIsNone(response[3], response)
+        return response[2]
+
+    def test_sum_of_several_items(self):
+        c = self.call("demo.sum", [], [1, 2, 3, 4, -5])
+        self.assertEqual([1, c.id, None, 5], c.result())
+
+    def test_sum_of_no_items_is_zero(self):
+        c = self.call("demo.sum", [])
+        self.assertEqual([1, c.id, None, 0], c.result())
+
+    def test_sum_is_an_int64(self):
+        c = self.call("demo.sum", [], [2147483647, 2147483647, 2147483647])
+        self.assertEqual([1, c.id, None, 3 * 2147483647], c.result())
+
+    def test_sum_of_many_items_within_the_credit_granted(self):
+        c = self.call("demo.sum", [], range(1, 1001))   # waits for $/input.credit after every 64 items not yet granted
+        self.assertEqual([1, c.id, None, 500500], c.result())
+        self.assertGreaterEqual(c.credit, 1000 - INPUT_WINDOW, "the items sent exceed the credit granted")
+
+    def test_sum_ends_with_the_callers_error(self):
+        c = self.call("demo.sum", [], [1], {"code": -32603, "message": "the producer failed"})
+        self.assertEqual("the producer failed", self.assertError(c.result(), -32603)["message"])
+
+    def test_sum_item_of_the_wrong_type_is_invalid_request(self):
+        self.assertError(self.call("demo.sum", [], [1, "two"]).result(), INVALID_REQUEST)
+
+    def test_chat_round_trip_interleaved(self):
+        c = InputCall(self.peer(), "demo.chat", ["re: "])
+        lines = ["hello", "", "ünï ✓ 🚀", "bye"]
+        for i, line in enumerate(lines):
+            c.send([line])
+            while len(c.items) <= i and c.response is None:   # each echo comes before the next line is sent
+                c.read()
+            self.assertEqual(["re: " + line], c.items[i:], f"no echo of line {i}")
+        self.assertEqual([1, c.id, None, 4], c.end().result())
+        self.assertEqual(["re: " + line for line in lines], c.items)
+
+    def test_chat_with_no_lines(self):
+        c = self.call("demo.chat", ["x"])
+        self.assertEqual([1, c.id, None, 0], c.result())
+        self.assertEqual([], c.items)
+
+    def test_chat_many_lines_with_stream_credit(self):
+        # 300 lines, input within the callee's credit, and $/stream.credit granted for the echoes read, 32 at a time.
+        c = InputCall(self.peer(), "demo.chat", ["> "])
+        granted = 0
+        lines = [f"line {i}" for i in range(300)]
+        while c.response is None:
+            if len(c.items) - granted >= 32:
+                self.peer().send([2, "$/stream.credit", [c.id, len(c.items) - granted]])
+                granted = len(c.items)
+            if c.sent < len(lines) and c.sent < INPUT_WINDOW + c.credit:
+                c.send([lines[c.sent]])
+                if c.sent == len(lines):
+                    c.end()
+                continue
+            self.assertLessEqual(len(c.items), INPUT_WINDOW + granted)
+            c.read()
+        self.assertEqual([1, c.id, None, 300], c.response)
+        self.assertEqual(["> " + line for line in lines], c.items)
+
+    def test_chat_over_its_credit_fails_the_call(self):
+        # A caller that reads nothing (neither credit) and sends 200 lines: the callee, unable to send more than 64
+        # echoes, cannot have granted credit for all of them; the call ends with -32600 pointing at $/input.credit.
+        peer = self.peer()
+        c = InputCall(peer, "demo.chat", ["> "])
+        for i in range(200):
+            peer.send([2, "$/input.item", [c.id, f"line {i}"]])
+        c.end()
+        self.assertIn("$/input.credit", self.assertError(c.result(), INVALID_REQUEST)["message"])
+        self.assertLessEqual(len(c.items), INPUT_WINDOW)
+        self.assertEqual(3, self.call("demo.sum", [], [1, 2]).result()[3])   # the connection goes on
+
+    def area(self, shape):
+        c = InputCall(self.peer(), "demo.area", [shape])
+        return c.result()
+
+    def test_area_of_a_circle_and_a_rectangle(self):
+        r = self.area({"$type": "circle", "name": "c", "radius": 2.0})
+        self.assertIsInstance(r[3], float, r)
+        self.assertAlmostEqual(4 * math.pi, r[3], places=9)
+        r = self.area({"$type": "rectangle", "name": "r", "width": 2.5, "height": 4.0})
+        self.assertEqual([1, r[1], None, 10.0], r)
+
+    def test_area_of_an_unknown_or_missing_type_is_invalid_params(self):
+        for shape in ({"$type": "triangle", "name": "t", "base": 1.0, "height": 2.0}, {"name": "c", "radius": 1.0},
+                      None):
+            with self.subTest(shape=shape):
+                self.assertError(self.area(shape), INVALID_PARAMS)
