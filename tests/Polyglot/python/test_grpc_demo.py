@@ -5,7 +5,8 @@
 At setup the suite asks the built sidecar for its contract as a proto3 file (--describe proto), writes it, a
 hand-written grpc.health.v1 health.proto and the golden callback protos (demo_events.proto, sidecarkit_callbacks.proto
 from tests/Transports.Grpc.Tests/Golden) to a temporary folder and compiles them with Debian's protoc. Debian has no
-grpc_tools, so the stubs are made by hand from channel.unary_unary / unary_stream and the generated message classes.
+grpc_tools, so the stubs are made by hand from channel.unary_unary / unary_stream / stream_unary / stream_stream
+and the generated message classes (Sum is client streaming, Chat bidirectional, Area takes the oneof Shape).
 
 Every sidecar is started with stdin a pipe kept open (it exits on end of stdin) and without SIDECAR_TOKEN unless a test
 sets it. It names where it listens in the "listenInfo" of the __SIDECAR_READY__ line on stderr.
@@ -131,6 +132,14 @@ class Demo:
                                                     response_deserializer=response.FromString))
         self.Count = channel.unary_stream(f"/{SERVICE}/Count", request_serializer=pb.CountRequest.SerializeToString,
                                           response_deserializer=pb.CountResponse.FromString)
+        self.Area = channel.unary_unary(f"/{SERVICE}/Area", request_serializer=pb.AreaRequest.SerializeToString,
+                                        response_deserializer=pb.AreaResponse.FromString)
+        # Client streaming and bidirectional: an iterator of requests; the first carries the params (and may carry an
+        # item), every message with the item field set is one item.
+        self.Sum = channel.stream_unary(f"/{SERVICE}/Sum", request_serializer=pb.SumRequest.SerializeToString,
+                                        response_deserializer=pb.SumResponse.FromString)
+        self.Chat = channel.stream_stream(f"/{SERVICE}/Chat", request_serializer=pb.ChatRequest.SerializeToString,
+                                          response_deserializer=pb.ChatResponse.FromString)
 
 
 class Health:
@@ -309,7 +318,98 @@ class ServesDemo:
         self.assertEqual([], [r.item for r in self.demo.Count(pb.CountRequest(to=-3), timeout=TIMEOUT)])
 
 
-class Tcp(ServesDemo, unittest.TestCase):
+class Requests:
+    """A request iterator fed from the test, one message at a time (for a bidirectional call that interleaves)."""
+
+    END = object()
+
+    def __init__(self):
+        import queue
+        self.q = queue.Queue()
+
+    def put(self, message):
+        self.q.put(message)
+
+    def end(self):
+        self.q.put(self.END)
+
+    def __iter__(self):
+        while True:
+            m = self.q.get(timeout=TIMEOUT)
+            if m is self.END:
+                return
+            yield m
+
+
+class StreamsAndShapes:
+    """Sum (client streaming), Chat (bidirectional) and Area (a oneof Shape): shared by the TCP and Unix classes."""
+
+    def test_sum_of_several_values(self):
+        self.assertEqual(5, self.demo.Sum(iter([pb.SumRequest(values=v) for v in (1, 2, 3, 4, -5)]), timeout=TIMEOUT).result)
+
+    def test_sum_of_no_values_is_zero(self):
+        self.assertEqual(0, self.demo.Sum(iter([]), timeout=TIMEOUT).result)
+        self.assertEqual(0, self.demo.Sum(iter([pb.SumRequest()]), timeout=TIMEOUT).result)   # params only: no item
+
+    def test_sum_counts_only_messages_with_the_item_field(self):
+        # values = 0 set explicitly is an item (proto3 optional: present though zero); an empty message is not.
+        requests = [pb.SumRequest(), pb.SumRequest(values=0), pb.SumRequest(values=7), pb.SumRequest()]
+        self.assertEqual(7, self.demo.Sum(iter(requests), timeout=TIMEOUT).result)
+
+    def test_sum_of_many_values_is_an_int64(self):
+        requests = (pb.SumRequest(values=2147483647) for _ in range(5000))
+        self.assertEqual(5000 * 2147483647, self.demo.Sum(requests, timeout=60).result)
+
+    def test_sum_whose_requests_fail_midway(self):
+        def requests():
+            yield pb.SumRequest(values=1)
+            raise RuntimeError("the producer failed")
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Sum(requests(), timeout=TIMEOUT)
+        self.assertIn(cm.exception.code(), (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNKNOWN), cm.exception.details())
+        self.assertEqual(3, self.demo.Sum(iter([pb.SumRequest(values=1), pb.SumRequest(values=2)]), timeout=TIMEOUT).result)
+
+    def test_chat_round_trip_interleaved(self):
+        requests = Requests()
+        call = self.demo.Chat(iter(requests), timeout=TIMEOUT)
+        requests.put(pb.ChatRequest(prefix="re: "))   # the params alone
+        lines = ["hello", "", "ünï ✓ 🚀", "bye"]
+        for line in lines:
+            requests.put(pb.ChatRequest(lines=line))
+            self.assertEqual("re: " + line, next(call).item)   # its echo before the next line is sent
+        requests.end()
+        self.assertEqual([], [r.item for r in call])
+        self.assertEqual(grpc.StatusCode.OK, call.code())
+
+    def test_chat_first_message_with_an_item_and_many_lines(self):
+        lines = [f"line {i}" for i in range(2000)]
+        requests = [pb.ChatRequest(prefix="> ", lines=lines[0])] + [pb.ChatRequest(lines=line) for line in lines[1:]]
+        self.assertEqual(["> " + line for line in lines], [r.item for r in self.demo.Chat(iter(requests), timeout=60)])
+
+    def test_chat_with_no_lines(self):
+        self.assertEqual([], [r.item for r in self.demo.Chat(iter([pb.ChatRequest(prefix="x")]), timeout=TIMEOUT)])
+
+    def test_area_of_a_circle_and_a_rectangle(self):
+        circle = pb.Shape(circle=pb.Circle(name="c", radius=2.0))
+        self.assertAlmostEqual(4 * 3.141592653589793, self.demo.Area(pb.AreaRequest(shape=circle), timeout=TIMEOUT).result, places=9)
+        rectangle = pb.Shape(rectangle=pb.Rectangle(name="r", width=2.5, height=4.0))
+        self.assertEqual(10.0, self.demo.Area(pb.AreaRequest(shape=rectangle), timeout=TIMEOUT).result)
+        self.assertEqual("circle", circle.WhichOneof("variant"))
+
+    def test_area_of_a_shape_without_a_case_is_invalid_argument(self):
+        # No case of the oneof (the protobuf form of a missing "$type"), a case this side does not know (field 103,
+        # the form of an unknown "$type"), and no shape at all.
+        unknown = pb.AreaRequest.FromString(b"\x0a\x06" + b"\xba\x06\x03abc")   # shape { 103: "abc" }
+        for request in (pb.AreaRequest(shape=pb.Shape()), unknown, pb.AreaRequest()):
+            with self.subTest(request=request.SerializeToString()):
+                with self.assertRaises(grpc.RpcError) as cm:
+                    self.demo.Area(request, timeout=TIMEOUT)
+                e = cm.exception
+                self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, e.code(), e.details())
+                self.assertEqual("-32602", metadata_dict(e.trailing_metadata()).get("sidecar-error-code"), e.trailing_metadata())
+
+
+class Tcp(ServesDemo, StreamsAndShapes, unittest.TestCase):
     """--transport grpc with the default listen address: one sidecar for the class."""
 
     @classmethod
@@ -559,9 +659,14 @@ class Reflection(unittest.TestCase):
         self.assertEqual("demo.proto", files[0].name)
         self.assertEqual({"demo.proto", "google/protobuf/empty.proto", "google/protobuf/timestamp.proto"}, {f.name for f in files})
         service = pool.FindServiceByName(SERVICE)
-        self.assertEqual(["Add", "Echo", "Divide", "Count", "Sleep", "Blob", "Log", "Exit", "Work"],
+        self.assertEqual(["Add", "Echo", "Divide", "Count", "Sleep", "Blob", "Log", "Exit", "Work", "Sum", "Chat", "Area"],
                          [m.name for m in service.methods])
-        self.assertEqual(["Count"], [m.name for m in files[0].service[0].method if m.server_streaming])
+        self.assertEqual(["Count", "Chat"], [m.name for m in files[0].service[0].method if m.server_streaming])
+        self.assertEqual(["Sum", "Chat"], [m.name for m in files[0].service[0].method if m.client_streaming])
+        # The polymorphic Shape: a oneof of its cases, tagged 101 and 102.
+        shape = pool.FindMessageTypeByName("sidecarkit.demo.Shape")
+        self.assertEqual([("circle", 101, "variant"), ("rectangle", 102, "variant")],
+                         [(f.name, f.number, f.containing_oneof.name) for f in shape.fields])
 
         def unary(method):
             m = service.FindMethodByName(method)
@@ -710,7 +815,7 @@ class Token(unittest.TestCase):
                          self.health.Check(health_pb.HealthCheckRequest(service=SERVICE), timeout=TIMEOUT).status)
 
 
-class Unix(ServesDemo, unittest.TestCase):
+class Unix(ServesDemo, StreamsAndShapes, unittest.TestCase):
     """--transport grpc-unix on its private default path, reached as target unix:<path>."""
 
     @classmethod
