@@ -1,5 +1,6 @@
 // The demo sidecar over MessagePack-RPC on a Unix socket (--transport msgpack-unix), from Node's node:net and
-// @msgpack/msgpack: $/hello with the token first, then every demo method, callbacks, cancellation, and refusals.
+// @msgpack/msgpack: $/hello with the token first, then every demo method (streamed parameters and a polymorphic one
+// too), callbacks, cancellation, and refusals.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -175,6 +176,147 @@ describe("msgpack-unix: the demo contract", opts, () => {
       assert.deepEqual([m[0], m[1], m[2]?.code, m[3]], [1, 1, -32800, null], "the second connection waited for the first one's call");
     } finally {
       other.close();
+    }
+  });
+});
+
+const INPUT_WINDOW = 64; // items of a streamed parameter a caller may send before the callee grants credit
+
+/**
+ * One call with a streamed parameter, from its caller: the request (the streamed parameter is not among the params),
+ * then items as [2, "$/input.item", [msgid, item]] within the credit granted ([2, "$/input.credit", [msgid, n]]),
+ * reading on while it waits, and [2, "$/input.end", [msgid, error]]. Files the credit, the stream items and the response.
+ */
+class InputCall {
+  constructor(conn, msgid, method, params) {
+    Object.assign(this, { conn, id: msgid, credit: 0, sent: 0, items: [], response: null, other: [] });
+    conn.send([0, msgid, method, params]);
+  }
+
+  async read() {
+    const m = await this.conn.next();
+    if (m[0] === 2 && m[1] === "$/input.credit" && m[2][0] === this.id) this.credit += m[2][1];
+    else if (m[0] === 2 && m[1] === "$/stream.item" && m[2][0] === this.id) this.items.push(m[2][1]);
+    else if (m[0] === 1 && m[1] === this.id) this.response = m;
+    else this.other.push(m);
+  }
+
+  async send(items) {
+    for (const item of items) {
+      while (this.sent >= INPUT_WINDOW + this.credit) {
+        if (this.response) assert.fail(`the call ended while its input was being sent: ${JSON.stringify(this.response)}`);
+        await this.read();
+      }
+      this.conn.send([2, "$/input.item", [this.id, item]]);
+      this.sent++;
+    }
+    return this;
+  }
+
+  end(error = null) {
+    this.conn.send([2, "$/input.end", [this.id, error]]);
+    return this;
+  }
+
+  async result() {
+    while (!this.response) await this.read();
+    return this.response;
+  }
+}
+
+describe("msgpack-unix: streamed parameters (demo.sum, demo.chat) and a polymorphic one (demo.area)", opts, () => {
+  let sc, c;
+  let id = 1000;
+  before(async () => {
+    sc = new UnixSidecar();
+    await sc.waitReady();
+  });
+  after(() => sc?.kill());
+  beforeEach(async () => {
+    c = await sc.connect();
+    assert.equal((await c.next())[1], "lifecycle.ready");
+  });
+  afterEach(() => c?.close());
+
+  const sum = async (items, error = null) => (await new InputCall(c, ++id, "demo.sum", []).send(items)).end(error).result();
+  const errorOf = (m) => [m[0], m[2]?.code, m[3]];
+
+  test("demo.sum: several values, none, and an int64 total", async () => {
+    let r = await sum([1, 2, 3, 4, -5]);
+    assert.deepEqual(r, [1, id, null, 5]);
+    assert.deepEqual(await sum([]), [1, id, null, 0]);
+    assert.deepEqual(await sum([2147483647, 2147483647, 2147483647]), [1, id, null, 6442450941n]); // > 32 bits: an int64 (a bigint here)
+  });
+
+  test("demo.sum of 1000 values: the caller waits for $/input.credit after each window", async () => {
+    const call = await new InputCall(c, ++id, "demo.sum", []).send(Array.from({ length: 1000 }, (_, i) => i + 1));
+    assert.deepEqual(await call.end().result(), [1, id, null, 500500]);
+    assert.ok(call.credit >= 1000 - INPUT_WINDOW, `credit ${call.credit}: the items sent exceed it`);
+  });
+
+  test("demo.sum: the caller's failed stream ends the call with its error; a bad item is -32600", async () => {
+    const r = await sum([1], { code: -32603, message: "the producer failed" });
+    assert.deepEqual([r[0], r[2]?.code, r[2]?.message, r[3]], [1, -32603, "the producer failed", null]);
+    assert.deepEqual(errorOf(await sum([1, "two"])), [1, -32600, null]);
+  });
+
+  test("demo.chat: each line comes back, prefixed, before the next is sent", async () => {
+    const call = new InputCall(c, ++id, "demo.chat", ["re: "]);
+    const lines = ["hello", "", "ünï ✓ 🚀", "bye"];
+    for (const [i, line] of lines.entries()) {
+      await call.send([line]);
+      while (call.items.length <= i && !call.response) await call.read();
+      assert.deepEqual(call.items.slice(i), [`re: ${line}`], `no echo of line ${i}`);
+    }
+    assert.deepEqual(await call.end().result(), [1, id, null, 4]);
+    assert.deepEqual(call.items, lines.map((l) => `re: ${l}`));
+  });
+
+  test("demo.chat: 300 lines with credit both ways; none is just the count 0", async () => {
+    const call = new InputCall(c, ++id, "demo.chat", ["> "]);
+    const lines = Array.from({ length: 300 }, (_, i) => `line ${i}`);
+    let granted = 0;
+    while (!call.response) {
+      if (call.items.length - granted >= 32) {
+        c.send([2, "$/stream.credit", [call.id, call.items.length - granted]]);
+        granted = call.items.length;
+      }
+      if (call.sent < lines.length && call.sent < INPUT_WINDOW + call.credit) {
+        await call.send([lines[call.sent]]);
+        if (call.sent === lines.length) call.end();
+        continue;
+      }
+      assert.ok(call.items.length <= INPUT_WINDOW + granted, "more echoes than the window and the credit allow");
+      await call.read();
+    }
+    assert.deepEqual(call.response, [1, id, null, 300]);
+    assert.deepEqual(call.items, lines.map((l) => `> ${l}`));
+    const none = new InputCall(c, ++id, "demo.chat", ["x"]).end();
+    assert.deepEqual(await none.result(), [1, id, null, 0]);
+    assert.deepEqual(none.items, []);
+  });
+
+  test("a caller over its credit (200 lines, no credit read or granted): -32600 naming $/input.credit", async () => {
+    const call = new InputCall(c, ++id, "demo.chat", ["> "]);
+    for (let i = 0; i < 200; i++) c.send([2, "$/input.item", [call.id, `line ${i}`]]);
+    const r = await call.end().result();
+    assert.deepEqual(errorOf(r), [1, -32600, null]);
+    assert.match(r[2].message, /\$\/input\.credit/);
+    assert.ok(call.items.length <= INPUT_WINDOW, `${call.items.length} echoes`);
+    assert.deepEqual(await sum([1, 2]), [1, id, null, 3]); // the connection goes on
+  });
+
+  test("demo.area: a circle and a rectangle, \"$type\" first", async () => {
+    const circle = await c.call(++id, "demo.area", [{ $type: "circle", name: "c", radius: 2 }], { paramEncoder: floatEncoder });
+    assert.equal(circle[2], null);
+    assert.ok(Math.abs(circle[3] - 4 * Math.PI) < 1e-9, `${circle[3]}`);
+    assert.deepEqual(await c.call(++id, "demo.area", [{ $type: "rectangle", name: "r", width: 2.5, height: 4 }], { paramEncoder: floatEncoder }),
+      [1, id, null, 10]);
+  });
+
+  test("demo.area: an unknown \"$type\", or none, is -32602", async () => {
+    for (const shape of [{ $type: "triangle", name: "t", base: 1.5, height: 2.5 }, { name: "c", radius: 1.5 }, null]) {
+      assert.deepEqual(errorOf(await c.call(++id, "demo.area", [shape])), [1, -32602, null], JSON.stringify(shape));
     }
   });
 });

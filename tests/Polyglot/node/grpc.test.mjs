@@ -1,6 +1,7 @@
 // The demo sidecar over gRPC (--transport grpc: h2c on loopback TCP; grpc-unix: a Unix socket), called by
 // @grpc/grpc-js with the proto3 file the sidecar itself exports (--describe proto) loaded by @grpc/proto-loader:
-// every demo method but demo.work (its callbacks are designed elsewhere), statuses with their sidecar-error-code
+// every demo method but demo.work (its callbacks are designed elsewhere; Sum client streaming, Chat bidirectional, Area
+// with a oneof Shape), statuses with their sidecar-error-code
 // trailers, deadlines, cancellation, unknown methods, sizes, compression, health and the token as
 // `authorization: Bearer`.
 import assert from "node:assert/strict";
@@ -57,6 +58,33 @@ function readStream(call, onItem = () => {}) {
 
 const errorCode = (error) => error.metadata.get("sidecar-error-code");
 
+/** A client-streaming call: writes `requests`, ends, and resolves to { response, error }. */
+function clientStream(client, method, requests, { deadline } = {}) {
+  return new Promise((resolve) => {
+    const call = client[method](new grpc.Metadata(), deadline === undefined ? {} : { deadline }, (error, response) => resolve({ response, error }));
+    for (const r of requests) call.write(r);
+    call.end();
+  });
+}
+
+/** The items of a bidirectional call, one at a time: next() resolves to the next item (null at the end). */
+class Duplex {
+  constructor(call) {
+    Object.assign(this, { call, items: [], waiters: [], error: null, ended: false });
+    call.on("data", (m) => { this.items.push(m.item); this.wake(); });
+    call.on("end", () => { this.ended = true; this.wake(); });
+    call.on("error", (e) => { this.error = e; this.ended = true; this.wake(); });
+  }
+
+  wake() {
+    while (this.waiters.length && (this.items.length || this.ended)) this.waiters.shift()(this.items.length ? this.items.shift() : null);
+  }
+
+  next() {
+    return new Promise((resolve) => { this.waiters.push(resolve); this.wake(); });
+  }
+}
+
 class GrpcSidecar extends Sidecar {
   constructor(transport = "grpc", env = {}) {
     super(["--transport", transport], env);
@@ -89,7 +117,11 @@ describe("grpc: the demo contract from @grpc/grpc-js", opts, () => {
     assert.match(text, /^package sidecarkit\.demo;$/m);
     assert.match(text, /^service Demo \{$/m);
     assert.deepEqual(Object.keys(demoPackage().Demo.service).sort(),
-      ["Add", "Blob", "Count", "Divide", "Echo", "Exit", "Log", "Sleep", "Work"]);
+      ["Add", "Area", "Blob", "Chat", "Count", "Divide", "Echo", "Exit", "Log", "Sleep", "Sum", "Work"]);
+    const { Sum, Chat, Count } = demoPackage().Demo.service;
+    assert.deepEqual([Sum.requestStream, Sum.responseStream], [true, false]); // client streaming
+    assert.deepEqual([Chat.requestStream, Chat.responseStream], [true, true]); // bidirectional
+    assert.deepEqual([Count.requestStream, Count.responseStream], [false, true]);
   });
 
   test("Add, and its overflow: INVALID_ARGUMENT with sidecar-error-code -32602", async () => {
@@ -139,6 +171,58 @@ describe("grpc: the demo contract from @grpc/grpc-js", opts, () => {
     assert.deepEqual(items.slice(0, 10), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.deepEqual(await ok(demo, "add", { a: 40, b: 2 }), { result: 42 });
     assert.deepEqual((await readStream(demo.count({ to: 3 }))).items, [1, 2, 3]);
+  });
+
+  test("Sum (client streaming): several values, none, a params-only message, 5000 values as an int64", async () => {
+    const sum = async (requests) => {
+      const { response, error } = await clientStream(demo, "sum", requests);
+      if (error) assert.fail(`Sum failed: ${grpc.status[error.code]} ${error.details}`);
+      return response.result; // int64: a string (longs: String)
+    };
+    assert.equal(await sum([1, 2, 3, 4, -5].map((values) => ({ values }))), "5");
+    assert.equal(await sum([]), "0");
+    assert.equal(await sum([{}, { values: 0 }, { values: 7 }, {}]), "7"); // only messages with the item field are items
+    assert.equal(await sum(Array.from({ length: 5000 }, () => ({ values: 2147483647 }))), String(5000 * 2147483647));
+  });
+
+  test("Chat (bidirectional): each line comes back, prefixed, before the next is written", async () => {
+    const call = demo.chat();
+    const chat = new Duplex(call);
+    call.write({ prefix: "re: " }); // the params alone
+    const lines = ["hello", "", "ünï ✓ 🚀", "bye"];
+    for (const line of lines) {
+      call.write({ lines: line });
+      assert.equal(await chat.next(), `re: ${line}`);
+    }
+    call.end();
+    assert.equal(await chat.next(), null);
+    assert.equal(chat.error, null);
+  });
+
+  test("Chat: the first message carries the prefix and a line; 2000 lines; none", async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `line ${i}`);
+    const call = demo.chat();
+    const read = readStream(call);
+    call.write({ prefix: "> ", lines: lines[0] });
+    for (const line of lines.slice(1)) call.write({ lines: line });
+    call.end();
+    assert.deepEqual(await read, { items: lines.map((l) => `> ${l}`), error: null });
+    const empty = demo.chat();
+    const none = readStream(empty);
+    empty.write({ prefix: "x" });
+    empty.end();
+    assert.deepEqual(await none, { items: [], error: null });
+  });
+
+  test("Area: a oneof Shape, circle or rectangle; no case, or no shape, is INVALID_ARGUMENT -32602", async () => {
+    const circle = await ok(demo, "area", { shape: { circle: { name: "c", radius: 2 } } });
+    assert.ok(Math.abs(circle.result - 4 * Math.PI) < 1e-9, `${circle.result}`);
+    assert.deepEqual(await ok(demo, "area", { shape: { rectangle: { name: "r", width: 2.5, height: 4 } } }), { result: 10 });
+    for (const request of [{ shape: {} }, {}]) {
+      const e = await failed(demo, "area", request);
+      assert.equal(e.code, grpc.status.INVALID_ARGUMENT, e.details);
+      assert.deepEqual(errorCode(e), ["-32602"]);
+    }
   });
 
   test("Sleep returns 'slept'; with a deadline it ends DEADLINE_EXCEEDED, well before its time", async () => {
