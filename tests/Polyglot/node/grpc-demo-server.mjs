@@ -133,6 +133,35 @@ export const demoHandlers = {
     process.exit(call.request.code); // at once, without an answer (for fault tests)
   },
 
+  // Client streaming: the first message carries the params (none here), every message with the item field set
+  // (proto3 optional, so a 0 counts) is one item.
+  sum(call, callback) {
+    let total = 0n;
+    call.on("data", (m) => { if (m.values !== undefined && m.values !== null) total += BigInt(m.values); });
+    call.on("end", () => callback(null, { result: total.toString() }));
+    call.on("error", () => {}); // cancelled by the client: nothing to answer
+  },
+
+  // Bidirectional: the prefix comes in the first message (which may carry a line too); each line goes back at once.
+  chat(call) {
+    let prefix;
+    call.on("data", (m) => {
+      prefix ??= m.prefix ?? "";
+      if (m.lines !== undefined && m.lines !== null) call.write({ item: prefix + m.lines });
+    });
+    call.on("end", () => call.end());
+    call.on("error", () => {});
+  },
+
+  // A polymorphic parameter: the case of the oneof Shape. None (or no shape) is invalid, as "$type" missing is.
+  area(call, callback) {
+    const shape = call.request.shape;
+    if (shape?.variant === "circle") return callback(null, { result: Math.PI * shape.circle.radius ** 2 });
+    if (shape?.variant === "rectangle") return callback(null, { result: shape.rectangle.width * shape.rectangle.height });
+    callback(failure(grpc.status.INVALID_ARGUMENT,
+      shape ? "the shape has no case of its oneof (circle, rectangle)" : "member 'shape' must not be null", -32602));
+  },
+
   work(call, callback) {
     // A plain gRPC status without sidecar-error-code, as any other server sends it: the client derives the code.
     // Its details are not ASCII (grpc-js percent-encodes grpc-message), so that clients are seen to decode them.

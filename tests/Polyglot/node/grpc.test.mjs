@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { demoProtoText, loadDemoPackage } from "./grpc-demo-server.mjs";
+import { demoHandlers, demoProtoText, loadDemoPackage } from "./grpc-demo-server.mjs";
 import { Sidecar } from "./sidecar.mjs";
 
 const opts = { timeout: 60_000 };
@@ -326,6 +326,52 @@ describe("grpc: the demo contract from @grpc/grpc-js", opts, () => {
     assert.equal(sleepEnded, false, "the adds waited for the sleep");
     sleepCall.cancel();
     assert.equal((await sleeping)?.code, grpc.status.CANCELLED);
+  });
+});
+
+describe("grpc: the grpc-js demo server (grpc-demo-server.mjs) serves Sum, Chat and Area as the sidecar does", opts, () => {
+  let server, demo;
+  before(async () => {
+    server = new grpc.Server();
+    server.addService(demoPackage().Demo.service, demoHandlers);
+    const port = await new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(),
+      (error, p) => (error ? reject(error) : resolve(p))));
+    demo = new (demoPackage().Demo)(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  });
+  after(() => {
+    demo?.close();
+    server?.forceShutdown();
+  });
+
+  test("Sum: several values, none, params-only messages", async () => {
+    for (const [requests, total] of [[[1, 2, 3, 4, -5].map((values) => ({ values })), "5"], [[], "0"],
+      [[{}, { values: 0 }, { values: 2147483647 }, { values: 2147483647 }], "4294967294"]]) {
+      const { response, error } = await clientStream(demo, "sum", requests);
+      assert.equal(error, null);
+      assert.deepEqual(response, { result: total });
+    }
+  });
+
+  test("Chat: interleaved, the prefix from the first message", async () => {
+    const call = demo.chat();
+    const chat = new Duplex(call);
+    call.write({ prefix: "re: ", lines: "a" });
+    assert.equal(await chat.next(), "re: a");
+    call.write({ lines: "b" });
+    assert.equal(await chat.next(), "re: b");
+    call.end();
+    assert.equal(await chat.next(), null);
+    assert.equal(chat.error, null);
+  });
+
+  test("Area: circle, rectangle, and no case: INVALID_ARGUMENT -32602", async () => {
+    assert.ok(Math.abs((await ok(demo, "area", { shape: { circle: { name: "c", radius: 2 } } })).result - 4 * Math.PI) < 1e-9);
+    assert.deepEqual(await ok(demo, "area", { shape: { rectangle: { name: "r", width: 2.5, height: 4 } } }), { result: 10 });
+    for (const request of [{ shape: {} }, {}]) {
+      const e = await failed(demo, "area", request);
+      assert.equal(e.code, grpc.status.INVALID_ARGUMENT, e.details);
+      assert.deepEqual(errorCode(e), ["-32602"]);
+    }
   });
 });
 
