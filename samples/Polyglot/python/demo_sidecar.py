@@ -506,26 +506,31 @@ class Sidecar:
             threading.Thread(target=self.run, args=(call, function, args, kind), daemon=True).start()
 
     def handle_input(self, method, params, refuse):
-        """An item or the end of a running request's streamed parameter; by name or by position ([id, item])."""
+        """An item or the end of a running request's streamed parameter; by name or by position ([id, item]). An
+        error is {"code", "message"} (or [code, message]). Messages for an id that is not running are ignored."""
         member = "item" if method == "$/input.item" else "error"
         if type(params) is list:
             params = dict(zip(("id", member), params))
         if type(params) is not dict or type(params.get("id")) not in (int, str):
             return refuse(INVALID_PARAMS, f"Invalid params: {method}: expected {{\"id\": <request id>, \"{member}\": …}}.")
-        if member == "item" and "item" not in params:
-            return refuse(INVALID_PARAMS, f"Invalid params: {method}: required member 'item' is missing.")
         error = params.get("error")
+        if type(error) is list:
+            error = dict(zip(("code", "message"), error))
         if member == "error" and error is not None and not (type(error) is dict and type(error.get("code", 0)) is int
                                                              and type(error.get("message", "")) in (str, type(None))):
             return refuse(INVALID_PARAMS, f"Invalid params: {method}: error must be null or {{\"code\", \"message\"}}.")
         with self.lock:
-            target = self.running.get(key(params["id"]))  # unknown or finished ids are ignored
+            target = self.running.get(key(params["id"]))
         if target is None or not target.takes_input:
             return
-        if member == "item":
-            target.add_input(params["item"])
-        else:
+        if member == "error":
             target.end_input(error)
+        elif "item" not in params:              # an item that cannot be read ends the call
+            with target.changed:
+                target.fail(f"An item of the input stream of '{target.method}' could not be read: "
+                            "required member 'item' is missing.")
+        else:
+            target.add_input(params["item"])
 
     def run(self, call, function, args, kind):
         """Runs one method and sends its response, if it was a request."""

@@ -453,8 +453,20 @@ class T2b_StreamedParameterTests(harness.DemoInputStreamTests, SidecarTestCase):
 
     def test_malformed_input_messages_are_refused_when_sent_as_requests(self) -> None:
         self.assertRpcError(self.client.call_raw("$/input.item", {"item": 1}), INVALID_PARAMS)
-        self.assertRpcError(self.client.call_raw("$/input.item", {"id": 1}), INVALID_PARAMS)
+        self.assertRpcError(self.client.call_raw("$/input.item", {"id": 1.5, "item": 1}), INVALID_PARAMS)
         self.assertRpcError(self.client.call_raw("$/input.end", {"id": 1, "error": "x"}), INVALID_PARAMS)
+
+    def test_an_item_without_its_item_ends_the_call(self) -> None:
+        c = self.client
+        id = c.send_request("demo.sum", {})
+        c.notify("$/input.item", {"id": id})
+        self.assertIn("demo.sum", self.assertRpcError(c.wait_response(id), INVALID_REQUEST)["message"])
+
+    def test_a_failed_end_as_an_array_and_a_null_item(self) -> None:
+        # [code, message] is read as well as {"code", "message"}; a null int32 item cannot be read (the C# sidecar reads
+        # it as 0: docs/protocol.md section 20), so it ends the call with -32600.
+        self.assertRpcError(self.call_with_input("demo.sum", {}, [1], [-32099, "broke"]), -32099, "broke")
+        self.assertRpcError(self.call_with_input("demo.sum", {}, [1, None]), INVALID_REQUEST)
 
 
 class T3_ShutdownTests(SidecarTestCase):
