@@ -4,11 +4,12 @@ from docs/protocol.md appendix C alone, with the standard library only: an imple
 
 Prints "python: N passed, N failed" last; exits non-zero on any failure.
 """
-import json, os, subprocess, sys, unittest
+import json, os, select, subprocess, sys, unittest
 
 from suite_runner import DEMO_SIDECAR_DLL as DLL, run
 
 MAX_MESSAGE_SIZE = 16 * 1024 * 1024  # JsonLinesOptions.MaxMessageSize's default
+TIMEOUT = 60.0   # seconds any one read may wait (the oversize test writes 16 MiB first): no test can hang
 
 
 class Sidecar:
@@ -26,6 +27,8 @@ class Sidecar:
         self.write(head.encode("ascii") + b"\r\n" + body)
 
     def _fill(self):
+        if not select.select([self.p.stdout], [], [], TIMEOUT)[0]:
+            raise TimeoutError(f"nothing from the sidecar within {TIMEOUT} s")
         data = os.read(self.p.stdout.fileno(), 65536)   # not read(n): it would wait for n bytes
         if not data:
             raise EOFError("the sidecar closed stdout")
@@ -140,6 +143,44 @@ class JsonRpcStdio(unittest.TestCase):
             elif m.get("id") == 11:
                 break
         self.assertEqual(items, [1, 2, 3])
+
+
+    def notify(self, method, params):
+        self.s.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def test_a_streamed_parameter_within_its_credit(self):
+        # demo.sum of 100 items: 64, then one more each time the callee has granted $/input.credit.
+        self.s.send({"jsonrpc": "2.0", "id": 12, "method": "demo.sum", "params": {}})
+        sent = credit = 0
+        while sent < 100:
+            if sent < 64 + credit:
+                self.notify("$/input.item", {"id": 12, "item": sent + 1})
+                sent += 1
+                continue
+            m = self.s.next()
+            self.assertNotEqual(12, m.get("id"), f"the call ended early: {m}")
+            if m.get("method") == "$/input.credit" and m["params"]["id"] == 12:
+                credit += m["params"]["credit"]
+        self.notify("$/input.end", {"id": 12, "error": None})
+        while True:
+            m = self.s.next()
+            if m.get("method") == "$/input.credit":
+                credit += m["params"]["credit"]
+            elif m.get("id") == 12:
+                break
+        self.assertEqual({"jsonrpc": "2.0", "id": 12, "result": 5050}, m)
+        self.assertGreaterEqual(credit, 100 - 64)
+
+    def test_chat_interleaved_and_a_shape(self):
+        self.s.send({"jsonrpc": "2.0", "id": 13, "method": "demo.chat", "params": {"prefix": "re: "}})
+        for line in ("hello", "ünïcødé"):
+            self.notify("$/input.item", {"id": 13, "item": line})
+            m = self.s.next()
+            self.assertEqual({"jsonrpc": "2.0", "method": "$/stream.item", "params": {"id": 13, "item": "re: " + line}}, m)
+        self.notify("$/input.end", {"id": 13, "error": None})
+        self.assertEqual(2, self.s.response(13)["result"])
+        self.assertEqual(6, self.s.call(14, "demo.area", {"shape": {"$type": "rectangle", "name": "r", "width": 2, "height": 3}})["result"])
+        self.assertEqual(-32602, self.s.call(15, "demo.area", {"shape": {"$type": "hexagon", "name": "h"}})["error"]["code"])
 
 
 class BrokenHeader(unittest.TestCase):
