@@ -120,6 +120,10 @@ internal static class DiagnosticDescriptors
         "Invalid derived type tag",
         "The tag {0} of '{1}' on '{2}' {3}");
 
+    public static readonly DiagnosticDescriptor ProgressParameter = Error("SK0026",
+        "Invalid progress parameter",
+        "Parameter '{0}' of method '{1}' cannot report progress: {2}");
+
     /// <summary>Whether a diagnostic of this id stops the contract from being generated.</summary>
     public static bool IsError(string id) => ById(id).DefaultSeverity == DiagnosticSeverity.Error;
 
@@ -129,7 +133,7 @@ internal static class DiagnosticDescriptors
         UnsupportedParameterModifier, MisplacedCancellationToken, DuplicateWireName, GenericMethod, UnsupportedMember,
         NoConstructor, DuplicateMemberName, StreamParameter, InvalidMethodName, InvalidFieldNumber, DuplicateContractName,
         BaseInterface, MissingCancellationToken, UnsealedType, TruncatedDerivedType, ReservedFieldNumber,
-        InvalidDerivedType, InvalidDiscriminator, InvalidDerivedTypeTag,
+        InvalidDerivedType, InvalidDiscriminator, InvalidDerivedTypeTag, ProgressParameter,
     };
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

@@ -30,7 +30,11 @@ internal sealed class PerCallHandlers<TContract> where TContract : class, ISidec
 
     /// <summary>Adds the per-call handlers for one connection (<see cref="SidecarHostBuilder.AddContractHandlers{TContract}"/>).</summary>
     public void AddTo(RpcHandlerTable table, RpcChannel channel)
-        => table.AddContractHandlers<TContract>(_shapes.Select(shape => shape.Bind(new Wrapper(this, channel))));
+        => table.AddContractHandlers<TContract>(_shapes.Select(shape =>
+        {
+            RpcMethodHandler wrapped = shape.Bind(new Wrapper(this, channel));
+            return shape.ReportsProgress ? wrapped.WithProgress() : wrapped;
+        }));
 
     // A scope for one call, with the calling connection's channel, and the generated handler of its method for an
     // implementation resolved in it.

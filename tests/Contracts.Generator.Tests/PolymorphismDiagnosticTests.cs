@@ -122,6 +122,7 @@ public class PolymorphismDocsExamplesTests
     [InlineData("SK0023")]
     [InlineData("SK0024")]
     [InlineData("SK0025")]
+    [InlineData("SK0026")]
     public void The_bad_example_reports_the_documented_message_and_the_fixed_ones_nothing(string id)
     {
         string docs = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "diagnostics.md")).ReplaceLineEndings("\n");

@@ -42,6 +42,27 @@ public class StreamingGrpcTests : StreamingScenarios
         Assert.Contains("message SumRequest {\n  optional int32 values = 1;\n}", file.Text);
     }
 
+    [Fact]
+    public async Task A_call_with_progress_is_refused_before_it_is_sent_and_one_without_is_served()
+    {
+        var context = new SidecarServerContext(new SidecarHostOptions { Transport = "grpc" }, null, NullLoggerFactory.Instance,
+            [D<IReporting>()], _ => new RpcHandlerTable().AddContract<IReporting>(new Reporting()));
+        await using ISidecarServer server = await GrpcServer.StartAsync(context, unix: false, new GrpcServerOptions(), CancellationToken.None);
+        server.SetServing(true);
+        await using GrpcSidecarChannel channel = GrpcSidecarChannel.Create(((GrpcServer)server).ListenInfo);
+        IReporting client = channel.GetClient<IReporting>();
+
+        var progress = new Recorded<int>();
+        var refused = await Assert.ThrowsAsync<NotSupportedException>(() => client.WorkAsync(3, progress));
+        Assert.Contains("'reporting.work' reports progress", refused.Message);
+        Assert.Contains("gRPC cannot carry", refused.Message);
+        Assert.Empty(progress.Reports);
+
+        // Without a progress the call is an ordinary unary call; the implementation's reports go nowhere.
+        Assert.Equal(3, await client.WorkAsync(3, null!));
+        await client.CopyAsync(null, "x");
+    }
+
     private static ContractDescriptor D<T>() where T : class, ISidecarContract<T> => T.Descriptor;
 
     private sealed class Both(GrpcSidecarChannel channel, ISidecarServer server) : IAsyncDisposable

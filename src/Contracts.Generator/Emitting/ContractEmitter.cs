@@ -137,6 +137,7 @@ internal static class ContractEmitter
             string args = names.Args[i];
             var callArgs = m.Parameters.Select(p => "args." + Field(p.Name)).ToList();
             if (m.Input is not null) callArgs.Insert(m.InputPosition, m.InputIsStream ? $"{Rpc}ByteStreams.ToStream(input, ct)" : "input");
+            if (m.Progress is { } reports) callArgs.Insert(m.ProgressPosition, $"{Rpc}RpcProgress.Current<{reports.TypeText}, {reports.CodecType}>()");
             if (m.CancellationTokenName is not null) callArgs.Add("ct");
             // An inherited method through its own interface: two bases may each declare a method of that name.
             string target = m.DeclaringInterface is null ? "implementation" : $"(({m.DeclaringInterface})implementation)";
@@ -154,7 +155,7 @@ internal static class ContractEmitter
                 ReturnShape.ValueTaskOfT => $"{Rpc}RpcMethodHandler.Unary<{args}, {m.Result!.TypeText}, {m.Result.CodecType}>({wire}, (args, ct) => {call})",
                 _ => $"{Rpc}RpcMethodHandler.Stream<{args}, {m.Result!.TypeText}, {m.Result.CodecType}>({wire}, (args, ct) => {call})",
             };
-            w.Line($"table.Add({line});");
+            w.Line($"table.Add({line}{(m.Progress is null ? "" : ".WithProgress()")});");
         }
         w.Close();
         w.Line();
@@ -190,6 +191,21 @@ internal static class ContractEmitter
         };
     }
 
+    // The proxy's call of a method with an IProgress<T> parameter: the reports go to the caller's IProgress<T>.
+    private static string ProgressCall(MethodModel m, string argsType, string d, string args, string ct)
+    {
+        string reports = m.Progress!.TypeText + ", " + m.Progress.CodecType;
+        string progress = Id(m.ProgressName!);
+        string result = m.Result is null ? $"{Wire}VoidResult, {Wire}WireCodecs.Void" : m.Result.TypeText + ", " + m.Result.CodecType;
+        string call = $"_channel.InvokeWithProgressAsync<{argsType}, {result}, {reports}>({d}, {args}, {progress}, {ct})";
+        return m.Shape switch
+        {
+            ReturnShape.ValueTask => $"new {Tasks}ValueTask({call})",
+            ReturnShape.ValueTaskOfT => $"new {Tasks}ValueTask<{m.Result!.TypeText}>({call})",
+            _ => call,
+        };
+    }
+
     // The streamed parameter as a WireField: its wire name, its item type, its field number.
     private static string InputField(MethodModel m) => Field(m.Input!.WireName, m.Input.Type.Shape, m.Input.Field, false);
 
@@ -206,13 +222,16 @@ internal static class ContractEmitter
             MethodModel m = c.Methods[i];
             var parameters = m.Parameters.Select(p => p.Type.TypeText + " " + Id(p.Name)).ToList();
             if (m.Input is not null) parameters.Insert(m.InputPosition, m.InputTypeText + " " + Id(m.Input.Name));
+            if (m.Progress is not null) parameters.Insert(m.ProgressPosition, m.ProgressTypeText + " " + Id(m.ProgressName!));
             if (m.CancellationTokenName is not null) parameters.Add("global::System.Threading.CancellationToken " + Id(m.CancellationTokenName));
             string ct = m.CancellationTokenName is null ? "default" : Id(m.CancellationTokenName);
             string argsType = names.Args[i];
             string args = $"new {argsType}({string.Join(", ", m.Parameters.Select(p => Id(p.Name)))})";
             string d = names.Descriptors[i];
             ReturnShape shape = m.StreamsResult ? ReturnShape.AsyncEnumerable : m.Shape;
-            string body = m.Input is not null ? InputCall(m, shape, argsType, d, args, ct) : shape switch
+            string body = m.Input is not null ? InputCall(m, shape, argsType, d, args, ct)
+                : m.Progress is not null ? ProgressCall(m, argsType, d, args, ct)
+                : shape switch
             {
                 ReturnShape.Void => $"_channel.Notify({d}, {args})",
                 ReturnShape.Task => $"_channel.InvokeAsync<{argsType}, {Wire}VoidResult, {Wire}WireCodecs.Void>({d}, {args}, {ct})",

@@ -45,6 +45,18 @@ internal sealed record MethodModel(
     /// <summary>The streamed parameter's declared type as written in the proxy (<c>IAsyncEnumerable&lt;int&gt;</c>, nullable or not).</summary>
     public string? InputTypeText { get; init; }
 
+    /// <summary>The type of the progress an <c>IProgress&lt;T&gt;</c> parameter reports (its T), or null. It is not in <see cref="Parameters"/>.</summary>
+    public TypeRef? Progress { get; init; }
+
+    /// <summary>The <c>IProgress&lt;T&gt;</c> parameter's C# name.</summary>
+    public string? ProgressName { get; init; }
+
+    /// <summary>Where the <c>IProgress&lt;T&gt;</c> parameter stands among the C# parameters; -1 for none.</summary>
+    public int ProgressPosition { get; init; } = -1;
+
+    /// <summary>The <c>IProgress&lt;T&gt;</c> parameter's declared type as written in the proxy.</summary>
+    public string? ProgressTypeText { get; init; }
+
     /// <summary>Whether the streamed parameter is a <c>Stream</c>, sent as byte chunks (<c>ByteStreams</c>).</summary>
     public bool InputIsStream { get; init; }
 

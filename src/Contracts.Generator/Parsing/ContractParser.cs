@@ -248,6 +248,10 @@ internal static class ContractParser
         int inputPosition = -1; // and in the C# signature
         string? inputTypeText = null;
         bool inputIsStream = false;
+        TypeRef? progress = null;      // the IProgress<T> parameter's T
+        string? progressName = null;
+        int progressPosition = -1;     // its index in the C# signature
+        string? progressTypeText = null;
         for (int i = 0; i < method.Parameters.Length; i++)
         {
             IParameterSymbol p = method.Parameters[i];
@@ -268,6 +272,26 @@ internal static class ContractParser
                         "a CancellationToken must be the last parameter"));
                 else
                     ctName = p.Name;
+                continue;
+            }
+            if (p.Type is INamedTypeSymbol { IsGenericType: true } progressType && progressType.OriginalDefinition.ToDisplayString() == "System.IProgress<T>")
+            {
+                // Reports travel as $/progress notifications tied to the request: a request with one result, no stream.
+                string? progressProblem = shape == ReturnShape.Void ? "a one-way notification (void) has no call for the reports to belong to; return a Task"
+                    : shape == ReturnShape.AsyncEnumerable ? "a method that streams its result reports through its items; drop the IProgress<T>"
+                    : progressPosition >= 0 ? "a method can take one IProgress<T> parameter"
+                    : null;
+                if (progressProblem is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ProgressParameter, pLocation, p.Name, method.Name, progressProblem));
+                    continue;
+                }
+                if (generic && MentionsMethodTypeParameter(progressType.TypeArguments[0], method)) continue; // SK0010 already
+                progress = types.Resolve(progressType.TypeArguments[0], method.Name + "(" + p.Name + ")", pLocation);
+                if (progress is null) continue;
+                progressName = p.Name;
+                progressPosition = i;
+                progressTypeText = TypeResolver.Display(p.Type);
                 continue;
             }
             ITypeSymbol wireType = p.Type;
@@ -326,6 +350,10 @@ internal static class ContractParser
             || (!builtIn && s_reservedPrefixes.Any(prefix => wireName.StartsWith(prefix, System.StringComparison.Ordinal))))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMethodName, location, wireName, method.Name));
 
+        if (progress is not null && inputIndex >= 0)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ProgressParameter, location, progressName!, method.Name,
+                "a method that takes a stream cannot report progress too; report it through a streamed result instead"));
+
         if (shape is null || diagnostics.Skip(before).Any(d => DiagnosticDescriptors.IsError(d.Id)) || (resultType is not null && result is null))
             return null;
 
@@ -353,6 +381,10 @@ internal static class ContractParser
             InputTypeText = inputTypeText,
             InputIsStream = inputIsStream,
             ResultIsStream = resultIsStream,
+            Progress = progress,
+            ProgressName = progressName,
+            ProgressPosition = progressPosition,
+            ProgressTypeText = progressTypeText,
         };
     }
 
@@ -378,6 +410,7 @@ internal static class ContractParser
                 shape.Append('}');
             }
             shape.Append(']');
+            if (m.Progress is { } reports) shape.Append(",\"progress\":").Append(Json.Quote(reports.WireType));
             if (m.Input is { } input)
             {
                 shape.Append(",\"input\":{\"name\":").Append(Json.Quote(input.WireName)).Append(",\"type\":").Append(Json.Quote(input.Type.WireType));

@@ -174,7 +174,7 @@ internal sealed class TypeResolver
                 return (cls, WireShape.MapOf(key?.Shape, value.Shape));
             }
             case "System.Collections.Generic.IAsyncEnumerable`1":
-                reason = "IAsyncEnumerable<T> is supported only as a method's return type";
+                reason = "IAsyncEnumerable<T> is supported only as a method's return type or as one of its parameters";
                 return null;
             case "System.Threading.Tasks.Task":
             case "System.Threading.Tasks.Task`1":

@@ -9,7 +9,7 @@ namespace SidecarKit.Rpc;
 /// read loop, in arrival order, and never reach the method handlers. (This side sends its own through
 /// <see cref="RpcConnection"/>'s <c>SendCancel</c>, <c>SendCredit</c>, <c>SendInputCredit</c> and <c>SendHello</c>, and the input items from <see cref="OutboundInput"/>.)
 /// </summary>
-internal sealed class ControlMessages(RpcProtocol protocol, InboundRequests requests, OutboundCalls outbound)
+internal sealed class ControlMessages(RpcProtocol protocol, InboundRequests requests, OutboundCalls outbound, Microsoft.Extensions.Logging.ILogger log)
 {
     /// <summary>Handles <paramref name="message"/> if it is a control message; <see langword="false"/> otherwise.</summary>
     public bool TryHandle(in RpcMessage message)
@@ -34,6 +34,19 @@ internal sealed class ControlMessages(RpcProtocol protocol, InboundRequests requ
                 {
                     RequestId id = protocol.ReadArgs<StreamRefParams>(in message).Id;
                     outbound.Find(id)?.OnStreamItem(in message);
+                    return true;
+                }
+                case ProtocolMethods.Progress:
+                {
+                    RequestId id = protocol.ReadArgs<StreamRefParams>(in message).Id;
+                    if (outbound.Find(id)?.Progress is { } progress)
+                    {
+                        try { progress.Report(protocol, in message); }
+                        catch (Exception e) when (e is not (WireFormatException or FormatException or OverflowException or InvalidOperationException))
+                        {
+                            log.LogProgressFailed(e, message.Method ?? "");
+                        }
+                    }
                     return true;
                 }
                 case ProtocolMethods.InputItem:

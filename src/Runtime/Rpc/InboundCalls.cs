@@ -7,7 +7,7 @@ namespace SidecarKit.Rpc;
 /// A request from the other side that is running here. Queued to the thread pool so a slow or blocking
 /// implementation never stalls the connection's read loop (cancellations and other calls keep flowing).
 /// </summary>
-internal abstract class InboundCall : IThreadPoolWorkItem
+internal abstract class InboundCall : IThreadPoolWorkItem, IProgressChannel
 {
     private readonly CancellationTokenSource _cts = new();
 
@@ -45,6 +45,16 @@ internal abstract class InboundCall : IThreadPoolWorkItem
         Cancel();
     }
 
+    /// <summary>Whether the implementation reports progress: then the call is the current <see cref="RpcProgress"/> channel while it runs.</summary>
+    public bool ReportsProgress { get; init; }
+
+    // A report after the answer (or of a notification) has nobody to go to: dropped.
+    void IProgressChannel.Report<T, TCodec>(T value)
+    {
+        if (!Id.IsPresent || IdReleased) return;
+        Connection.Notify(ProtocolMethods.Progress, new StreamItemParams<T, TCodec>(Id, value));
+    }
+
     /// <summary>The trace context the request carried, read only while telemetry listens.</summary>
     public Diagnostics.RpcTraceContext Trace { get; init; }
 
@@ -58,6 +68,7 @@ internal abstract class InboundCall : IThreadPoolWorkItem
         // (a sidecar's start span): without a context it is a trace of its own.
         System.Diagnostics.Activity.Current = null;
         Diagnostics.CallTelemetry? telemetry = Diagnostics.CallTelemetry.StartServer(Method, Connection.Protocol.RpcSystem, Trace);
+        if (ReportsProgress) RpcProgress.Enter(this);
         try
         {
             await RunCoreAsync().ConfigureAwait(false);

@@ -15,6 +15,9 @@ internal abstract class InboundDispatch
     /// <summary>The method's wire name.</summary>
     public string Method { get; }
 
+    /// <summary>Whether the implementation reports progress (<see cref="RpcMethodHandler.ReportsProgress"/>).</summary>
+    public bool ReportsProgress { get; private init; }
+
     /// <summary>Starts serving <paramref name="message"/>, or answers why it cannot be served.</summary>
     public abstract void Dispatch(RpcConnection connection, in RpcMessage message);
 
@@ -46,24 +49,24 @@ internal abstract class InboundDispatch
         public InboundDispatch BindUnary<TArgs, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, CancellationToken, ValueTask<TResult>> implementation)
             where TArgs : struct, IWireArgs<TArgs>
             where TCodec : IWireCodec<TResult>
-            => new Unary<TArgs, TResult, TCodec>(handler.Method, implementation);
+            => new Unary<TArgs, TResult, TCodec>(handler.Method, implementation) { ReportsProgress = handler.ReportsProgress };
 
         public InboundDispatch BindStream<TArgs, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, CancellationToken, IAsyncEnumerable<TItem>> implementation)
             where TArgs : struct, IWireArgs<TArgs>
             where TCodec : IWireCodec<TItem>
-            => new Stream<TArgs, TItem, TCodec>(handler.Method, implementation);
+            => new Stream<TArgs, TItem, TCodec>(handler.Method, implementation) { ReportsProgress = handler.ReportsProgress };
 
         public InboundDispatch BindClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, ValueTask<TResult>> implementation)
             where TArgs : struct, IWireArgs<TArgs>
             where TInputCodec : IWireCodec<TInput>
             where TCodec : IWireCodec<TResult>
-            => new ClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(handler.Method, implementation);
+            => new ClientStream<TArgs, TInput, TInputCodec, TResult, TCodec>(handler.Method, implementation) { ReportsProgress = handler.ReportsProgress };
 
         public InboundDispatch BindDuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(RpcMethodHandler handler, Func<TArgs, IAsyncEnumerable<TInput>, CancellationToken, IAsyncEnumerable<TItem>> implementation)
             where TArgs : struct, IWireArgs<TArgs>
             where TInputCodec : IWireCodec<TInput>
             where TCodec : IWireCodec<TItem>
-            => new DuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(handler.Method, implementation);
+            => new DuplexStream<TArgs, TInput, TInputCodec, TItem, TCodec>(handler.Method, implementation) { ReportsProgress = handler.ReportsProgress };
     }
 
     /// <summary>
@@ -94,7 +97,7 @@ internal abstract class InboundDispatch
         public override void Dispatch(RpcConnection connection, in RpcMessage message)
         {
             if (TryReadArgs(connection, in message, out TArgs args))
-                connection.Requests.Run(new InboundUnaryCall<TArgs, TResult, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message) });
+                connection.Requests.Run(new InboundUnaryCall<TArgs, TResult, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message), ReportsProgress = ReportsProgress });
         }
     }
 
@@ -106,7 +109,7 @@ internal abstract class InboundDispatch
         public override void Dispatch(RpcConnection connection, in RpcMessage message)
         {
             if (CanStream(connection, in message, "its result") && TryReadArgs(connection, in message, out TArgs args))
-                connection.Requests.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message) });
+                connection.Requests.Run(new InboundStreamCall<TArgs, TItem, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message), ReportsProgress = ReportsProgress });
         }
     }
 
@@ -119,7 +122,7 @@ internal abstract class InboundDispatch
         public override void Dispatch(RpcConnection connection, in RpcMessage message)
         {
             if (CanStream(connection, in message, "its input") && TryReadArgs(connection, in message, out TArgs args))
-                connection.Requests.Run(new InboundClientStreamCall<TArgs, TInput, TInputCodec, TResult, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message) });
+                connection.Requests.Run(new InboundClientStreamCall<TArgs, TInput, TInputCodec, TResult, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message), ReportsProgress = ReportsProgress });
         }
     }
 
@@ -132,7 +135,7 @@ internal abstract class InboundDispatch
         public override void Dispatch(RpcConnection connection, in RpcMessage message)
         {
             if (CanStream(connection, in message, "its input and its result") && TryReadArgs(connection, in message, out TArgs args))
-                connection.Requests.Run(new InboundDuplexCall<TArgs, TInput, TInputCodec, TItem, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message) });
+                connection.Requests.Run(new InboundDuplexCall<TArgs, TInput, TInputCodec, TItem, TCodec>(connection, message.Id, Method, args, implementation) { Trace = TraceOf(connection, in message), ReportsProgress = ReportsProgress });
         }
     }
 }

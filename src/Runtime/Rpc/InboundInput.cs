@@ -26,6 +26,7 @@ internal sealed class InboundInput<TItem, TCodec>(RpcConnection connection, Requ
     private long _allowed = ProtocolMethods.InputWindow; // items the caller may have sent so far: the window plus the credit granted
     private long _received;
     private int _started;
+    private volatile bool _failed;
 
     public override void OnItem(in RpcMessage message)
     {
@@ -53,6 +54,7 @@ internal sealed class InboundInput<TItem, TCodec>(RpcConnection connection, Requ
     // The implementation sees the failure where it reads; the call ends with it whether it reads or not.
     private void Fail(Exception error)
     {
+        _failed = true; // no more credit granted for a call that is over
         _items.Writer.TryComplete(error);
         failCall(error);
     }
@@ -68,7 +70,7 @@ internal sealed class InboundInput<TItem, TCodec>(RpcConnection connection, Requ
         {
             while (reader.TryRead(out TItem? item))
             {
-                if (++consumed >= batch)
+                if (++consumed >= batch && !_failed)
                 {
                     Interlocked.Add(ref _allowed, consumed);
                     connection.SendInputCredit(id, consumed);

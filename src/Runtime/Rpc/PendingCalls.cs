@@ -25,6 +25,9 @@ internal abstract class PendingCall
     /// <summary>The streamed parameter being sent, for a client-streaming or bidirectional call; <see langword="null"/> otherwise.</summary>
     public OutboundInput? Input { get; set; }
 
+    /// <summary>Where the callee's progress reports go (an <see cref="IProgress{T}"/> parameter); <see langword="null"/> for none.</summary>
+    public RpcProgressTarget? Progress { get; set; }
+
     public void RegisterCancellation(CancellationToken token)
     {
         if (token.CanBeCanceled)

@@ -11,6 +11,8 @@ public static class ProtocolMethods
     public const string StreamItem = "$/stream.item";
     /// <summary>Grants a stream's sender more items: params <c>{ "id": …, "credit": n }</c>.</summary>
     public const string StreamCredit = "$/stream.credit";
+    /// <summary>A progress report of a request, callee to caller: params <c>{ "id": …, "item": … }</c> (the layout of <see cref="StreamItem"/>).</summary>
+    public const string Progress = "$/progress";
     /// <summary>One item of a streamed parameter, caller to callee: params <c>{ "id": …, "item": … }</c> (the same layout as <see cref="StreamItem"/>).</summary>
     public const string InputItem = "$/input.item";
     /// <summary>
@@ -168,7 +170,12 @@ internal readonly struct StreamItemParams<T, TCodec>(RequestId id, T item) : IWi
             switch (index)
             {
                 case 0: id = RequestIdCodec.Read(ref reader); break;
-                case 1: item = reader.TryReadNull() ? default! : TCodec.Read(ref reader); hasItem = true; break;
+                case 1:
+                    // A null item is one only where the item type takes null (it must not silently become 0 or false).
+                    item = !reader.TryReadNull() ? TCodec.Read(ref reader)
+                        : default(T) is null ? default! : throw new WireFormatException($"the item is null, and {typeof(T).Name} cannot be null.");
+                    hasItem = true;
+                    break;
                 default: reader.Skip(); break;
             }
         }

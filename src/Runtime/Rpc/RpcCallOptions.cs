@@ -43,6 +43,9 @@ public readonly struct RpcCallOptions
     /// </summary>
     public RpcInput? Input { get; init; }
 
+    /// <summary>Where the callee's progress reports go (an <see cref="IProgress{T}"/> parameter); <see langword="null"/> for none. Default: none.</summary>
+    public RpcProgressTarget? Progress { get; init; }
+
     /// <summary>Whether the call has a deadline.</summary>
     public bool HasDeadline => _deadlineTicks != 0;
 

@@ -108,6 +108,23 @@ public abstract class RpcChannel
         where TCodec : IWireCodec<TItem>;
 
     /// <summary>
+    /// Calls a method with an <see cref="IProgress{T}"/> parameter: the callee's reports reach <paramref name="progress"/>
+    /// in order, before the call completes (on the connection's read loop: keep <see cref="IProgress{T}.Report"/> quick,
+    /// as <see cref="Progress{T}"/> is). A null <paramref name="progress"/> asks for no reports.
+    /// </summary>
+    public Task<TResult> InvokeWithProgressAsync<TArgs, TResult, TCodec, TProgress, TProgressCodec>(MethodDescriptor method, TArgs args, IProgress<TProgress>? progress, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TResult>
+        where TProgressCodec : IWireCodec<TProgress>
+    {
+        RpcCallOptions options = RpcCallOptions.For(method, DefaultCallTimeout);
+        if (progress is not null) options = options with { Progress = new RpcProgressTarget<TProgress, TProgressCodec>(progress) };
+        return Diagnostics.SidecarTelemetry.Enabled
+            ? InvokeObservedAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken)
+            : InvokeAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken);
+    }
+
+    /// <summary>
     /// Calls a method that takes a stream (client streaming): <paramref name="input"/> is sent item by item, with the
     /// receiver's credit as flow control, while the call runs; the result comes once the method returns. The call's
     /// budget and span are resolved here as for <see cref="InvokeAsync{TArgs, TResult, TCodec}(MethodDescriptor, TArgs, CancellationToken)"/>.

@@ -54,7 +54,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
         Log = logger ?? NullLogger.Instance;
         _writer = new ConnectionWriter(transport.Output, protocol, InBurst, ClosedException, Log);
         _inbound = new InboundRequests(_writer, Options, Log);
-        var router = new InboundRouter(this, Handlers, _inbound, new ControlMessages(protocol, _inbound, _outbound), _outbound, Log);
+        var router = new InboundRouter(this, Handlers, _inbound, new ControlMessages(protocol, _inbound, _outbound, Log), _outbound, Log);
         _reader = new ConnectionReader(transport.Input, protocol, _gate, router, _inbound, _writer, Options, Log);
         Diagnostics.SidecarTelemetry.RepliesOwed.Track(this);
         Diagnostics.SidecarTelemetry.CallsWaiting.Track(this);
@@ -146,6 +146,7 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
             return Task.FromCanceled<TResult>(cancellationToken);
         var call = new PendingUnaryCall<TResult, TCodec>(this, method);
         if (options.Input is { } input) call.Input = OutboundInput.For(input, method);
+        call.Progress = options.Progress;
         _outbound.Register(call, options);
         call.RegisterCancellation(cancellationToken);
         ValueTask send;

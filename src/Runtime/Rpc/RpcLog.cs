@@ -10,7 +10,7 @@ internal static partial class RpcLog
     [LoggerMessage(2, LogLevel.Debug, "Could not send the reply to '{Method}'.")]
     public static partial void LogReplyFailed(this ILogger logger, Exception exception, string method);
 
-    [LoggerMessage(3, LogLevel.Warning, "'{Method}' returns a stream and cannot be sent as a notification; ignored.")]
+    [LoggerMessage(3, LogLevel.Warning, "'{Method}' streams (its result, its input or both) and cannot be sent as a notification; ignored.")]
     public static partial void LogNotificationToStream(this ILogger logger, string method);
 
     [LoggerMessage(4, LogLevel.Warning, "Received an invalid message ({Code}): {Reason}")]
@@ -36,4 +36,7 @@ internal static partial class RpcLog
 
     [LoggerMessage(11, LogLevel.Warning, "Closing the connection: {Reason}.")]
     public static partial void LogClosingConnection(this ILogger logger, string reason);
+
+    [LoggerMessage(12, LogLevel.Warning, "The caller's progress handler failed on a report ({Method}); the call goes on.")]
+    public static partial void LogProgressFailed(this ILogger logger, Exception exception, string method);
 }

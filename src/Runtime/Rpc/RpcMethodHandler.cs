@@ -15,6 +15,16 @@ public abstract class RpcMethodHandler
 
     private InboundDispatch? _connectionDispatch;
 
+    /// <summary>Whether the implementation reports progress (an <see cref="IProgress{T}"/> parameter, <see cref="RpcProgress"/>).</summary>
+    public bool ReportsProgress { get; private set; }
+
+    /// <summary>Marks the handler as one whose implementation reports progress: its calls carry a progress channel. Returns this handler.</summary>
+    public RpcMethodHandler WithProgress()
+    {
+        ReportsProgress = true;
+        return this;
+    }
+
     /// <summary>
     /// Hands this method's argument, result and codec types and its implementation to <paramref name="binder"/>: the one
     /// way every transport serves a handler (the RPC connections, grpc-dotnet's typed methods, the gRPC callbacks), so

@@ -27,6 +27,14 @@ internal static class GrpcProtocol
     /// <summary>The longest delay a .NET timer takes (about 49.7 days); a longer deadline is no deadline here.</summary>
     public static readonly TimeSpan MaxTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
+    /// <summary>
+    /// The refusal of a call with an <see cref="IProgress{T}"/> argument: a gRPC unary call has one response and no
+    /// messages before it, so the reports could not reach the caller; the call fails before it is sent rather than
+    /// losing them in silence.
+    /// </summary>
+    public static NotSupportedException NoProgress(MethodDescriptor method)
+        => new($"'{method.WireName}' reports progress (an IProgress<T> argument), which gRPC cannot carry: a unary gRPC call has no messages before its response. Call it over the jsonl or msgpack transport, or pass null for the progress.");
+
     public static bool IsGrpcContentType(string? contentType)
         => contentType is not null && contentType.StartsWith(ContentType, StringComparison.OrdinalIgnoreCase)
            && (contentType.Length == ContentType.Length || contentType[ContentType.Length] is '+' or ';');

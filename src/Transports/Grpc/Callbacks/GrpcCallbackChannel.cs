@@ -101,6 +101,7 @@ internal sealed class GrpcCallbackChannel : RpcChannel
 
     public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
+        if (options.Progress is not null) throw GrpcProtocol.NoProgress(method);
         if (options.Input is not null)
             throw new GrpcStatusException(GrpcStatusCode.Unimplemented, RpcErrorCodes.MethodNotFound,
                 $"'{method.WireName}' takes a stream; callbacks over gRPC carry each call in one message, so they cannot take one.") { Method = method.WireName };

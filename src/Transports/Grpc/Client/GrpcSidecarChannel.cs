@@ -135,6 +135,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     /// <inheritdoc />
     public override async Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
     {
+        if (options.Progress is not null) throw GrpcProtocol.NoProgress(method);
         if (options.Input is { } input)
             return await input.Accept(new ClientStreamStart<TArgs, TResult, TCodec>(this, method, args, options, cancellationToken)).ConfigureAwait(false);
         // The call's budget was resolved once, where the proxy made the call; what is left of it is the deadline: sent

@@ -69,7 +69,7 @@ internal abstract class ProtobufMethodServer
 
     /// <summary>The refusal of a callback method that takes a stream, which the gRPC callback subscription cannot carry.</summary>
     public static NotSupportedException NoStreamedParameters(GrpcMethod method)
-        => new($"'{method.Descriptor.WireName}' takes a stream (IAsyncEnumerable<T> parameter): callbacks over gRPC carry each call in one message, so they cannot take one. Use the jsonl or msgpack transport for such a callback, or stream the result instead.");
+        => new($"'{method.Descriptor.WireName}' takes a stream (IAsyncEnumerable<T> parameter): callbacks over gRPC carry each call in one message, so they cannot take one. Use the jsonl or msgpack transport for such a callback, or send the items as a list or in several calls.");
 
     private sealed class Unary<TArgs, TResult, TCodec>(GrpcMethod method, Func<TArgs, CancellationToken, ValueTask<TResult>> implementation)
         : ProtobufMethodServer
