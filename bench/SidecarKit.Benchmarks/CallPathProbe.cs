@@ -187,5 +187,8 @@ internal static class CallPathProbe
         public Task<long> SumAsync(IAsyncEnumerable<int> values, CancellationToken ct) => throw new NotSupportedException();
         public IAsyncEnumerable<string> ChatAsync(string prefix, IAsyncEnumerable<string> lines, CancellationToken ct) => throw new NotSupportedException();
         public Task<double> AreaAsync(Shape shape, CancellationToken ct) => throw new NotSupportedException();
+        public Task<int> StepsAsync(int steps, IProgress<int> progress, CancellationToken ct) => throw new NotSupportedException();
+        public Task<string> UploadAsync(Stream data, CancellationToken ct) => throw new NotSupportedException();
+        public Task<Stream> DownloadAsync(long size, CancellationToken ct) => throw new NotSupportedException();
     }
 }

@@ -74,5 +74,11 @@ public sealed class DemoService(Greeter greeter, Heartbeat heartbeat, ILogger<De
 
     public Task<double> AreaAsync(Shape shape, CancellationToken ct) => _demo.AreaAsync(shape, ct);
 
+    public Task<int> StepsAsync(int steps, IProgress<int> progress, CancellationToken ct) => _demo.StepsAsync(steps, progress, ct);
+
+    public Task<string> UploadAsync(Stream data, CancellationToken ct) => _demo.UploadAsync(data, ct);
+
+    public Task<Stream> DownloadAsync(long size, CancellationToken ct) => _demo.DownloadAsync(size, ct);
+
     public void Dispose() => logger.LogDebug("DemoService {Instance} disposed.", _instance);
 }

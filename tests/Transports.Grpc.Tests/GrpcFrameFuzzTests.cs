@@ -39,6 +39,9 @@ public sealed class GrpcFrameFuzzTests : IAsyncLifetime
         public Task<long> SumAsync(IAsyncEnumerable<int> values, CancellationToken ct) => Task.FromResult(0L);
         public IAsyncEnumerable<string> ChatAsync(string prefix, IAsyncEnumerable<string> lines, CancellationToken ct) => lines;
         public Task<double> AreaAsync(SidecarKit.Samples.Demo.Shape shape, CancellationToken ct) => Task.FromResult(0d);
+        public Task<int> StepsAsync(int steps, IProgress<int> progress, CancellationToken ct) => Task.FromResult(0);
+        public Task<string> UploadAsync(Stream data, CancellationToken ct) => Task.FromResult("");
+        public Task<Stream> DownloadAsync(long size, CancellationToken ct) => Task.FromResult<Stream>(new MemoryStream());
     }
 
     public async Task InitializeAsync()

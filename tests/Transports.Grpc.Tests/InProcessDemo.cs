@@ -42,6 +42,12 @@ internal sealed class InProcessDemo : IDemo
         await foreach (string line in lines.WithCancellation(ct)) yield return prefix + line;
     }
 
+    public Task<int> StepsAsync(int steps, IProgress<int> progress, CancellationToken ct) => Task.FromResult(steps);
+
+    public Task<string> UploadAsync(Stream data, CancellationToken ct) => throw new NotSupportedException();
+
+    public Task<Stream> DownloadAsync(long size, CancellationToken ct) => throw new NotSupportedException();
+
     public Task<double> AreaAsync(Shape shape, CancellationToken ct) => Task.FromResult(shape switch
     {
         Circle c => Math.PI * c.Radius * c.Radius,

@@ -41,6 +41,15 @@ public partial interface IDemo
 
     /// <summary>A polymorphic parameter: the area of a circle or a rectangle.</summary>
     Task<double> AreaAsync(Shape shape, CancellationToken ct = default);
+
+    /// <summary>Reports progress 1…<paramref name="steps"/> (before it answers), then returns <paramref name="steps"/>.</summary>
+    Task<int> StepsAsync(int steps, IProgress<int> progress, CancellationToken ct = default);
+
+    /// <summary>A Stream parameter, sent in chunks: "length:sha256" of what arrived.</summary>
+    Task<string> UploadAsync(Stream data, CancellationToken ct = default);
+
+    /// <summary>A Stream result, received in chunks: <paramref name="size"/> bytes, byte i = i % 256.</summary>
+    Task<Stream> DownloadAsync(long size, CancellationToken ct = default);
 }
 
 /// <summary>The callback contract: the sidecar calls these on its parent, over the same connection.</summary>

@@ -81,6 +81,57 @@ public sealed class DemoService(IDemoEvents parent, ILogger logger) : IDemo
         await foreach (string line in lines.WithCancellation(ct)) yield return prefix + line;
     }
 
+    public Task<int> StepsAsync(int steps, IProgress<int> progress, CancellationToken ct)
+    {
+        for (int i = 1; i <= steps; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            progress.Report(i);
+        }
+        return Task.FromResult(steps);
+    }
+
+    public async Task<string> UploadAsync(Stream data, CancellationToken ct)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        byte[] buffer = new byte[64 * 1024];
+        long length = 0;
+        int n;
+        while ((n = await data.ReadAsync(buffer, ct)) > 0)
+        {
+            sha.AppendData(buffer, 0, n);
+            length += n;
+        }
+        return length + ":" + Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    public Task<Stream> DownloadAsync(long size, CancellationToken ct)
+        => size < 0 ? throw new SidecarRemoteException(Rpc.RpcErrorCodes.InvalidParams, "size must not be negative") : Task.FromResult<Stream>(new DemoBytes(size));
+
+    /// <summary><c>size</c> bytes, byte i = i % 256, made as they are read: a download of any size holds nothing.</summary>
+    private sealed class DemoBytes(long size) : Stream
+    {
+        private long _position;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = (int)Math.Min(count, size - _position);
+            for (int i = 0; i < n; i++) buffer[offset + i] = (byte)(_position + i);
+            _position += n;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => size;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     public Task<double> AreaAsync(Shape shape, CancellationToken ct) => Task.FromResult(shape switch
     {
         Circle c => Math.PI * c.Radius * c.Radius,
