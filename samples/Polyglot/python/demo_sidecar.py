@@ -10,6 +10,8 @@ tests/EndToEnd.Tests/PythonSidecarTests.cs does. What a sidecar must do, and whe
 * run each request on its own thread; honour `$/cancelRequest` and `$/stream.credit`               (dispatch, run)
 * take a streamed parameter: `$/input.item` up to `$/input.end`, granting `$/input.credit`          (Call.input_items)
 * call the parent too: demo.work sends `demoEvents.*` and waits for the parent's answer            (call_parent)
+* report progress: demo.steps sends `$/progress` notifications before its answer                  (Call.report)
+* bytes: base64 strings; a Stream parameter or result is a stream of `bytes` chunks                (demo.upload/download)
 * shut down on system.shutdown(_now), end of stdin, SIGTERM/SIGINT or the parent's death         (stop, serve)
 * write only protocol messages on stdout, one per line, under a lock; log on stderr.
 """
@@ -17,6 +19,7 @@ tests/EndToEnd.Tests/PythonSidecarTests.cs does. What a sidecar must do, and whe
 import argparse
 import base64
 import datetime
+import hashlib
 import json
 import math
 import os
@@ -32,6 +35,8 @@ STREAM_WINDOW = 64            # stream items the parent accepts before it grants
 INPUT_WINDOW = 64             # items of a streamed parameter the parent may send before we grant credit (fixed)
 SHUTDOWN_TIMEOUT = 10.0       # seconds running requests may take to finish after system.shutdown or end of stdin
 INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
+INT64_MIN, INT64_MAX = -2**63, 2**63 - 1
+CHUNK_SIZE = 64 * 1024        # a Stream result's chunks: 64 KiB each but the last (docs/protocol.md section 12a)
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32601, -32602, -32603
 SHUTTING_DOWN, REQUEST_CANCELLED, DIVISION_BY_ZERO, DECLINED_BY_PARENT = -32004, -32800, -32010, -32011
@@ -84,7 +89,8 @@ TYPES = {
 VARIANTS = {
     "Shape": {"circle": ("Circle", 101), "rectangle": ("Rectangle", 102)},
 }
-SCALARS = {"int32": (int,), "float64": (int, float), "string": (str,), "datetimeoffset": (str,),
+SCALARS = {"int32": (int,), "int64": (int,), "float64": (int, float), "string": (str,), "datetimeoffset": (str,),
+           "bytes": (str,),             # base64 (standard alphabet, padded), read as the bytes it encodes
            "id": (int, str)}            # "id": how $/cancelRequest, $/stream.credit and $/input.* name a request
 
 
@@ -109,6 +115,13 @@ def read(v, t: str, where: str):
     check(type(v) in SCALARS[t], where, f"expected {t}, found {type(v).__name__}")  # type(): True is no int32
     if t == "int32":
         check(INT32_MIN <= v <= INT32_MAX, where, f"the value {v} is out of range for int32")
+    if t == "int64":
+        check(INT64_MIN <= v <= INT64_MAX, where, f"the value {v} is out of range for int64")
+    if t == "bytes":
+        try:
+            return base64.b64decode(v, validate=True)
+        except ValueError:
+            check(False, where, "expected a base64 string")
     if t == "datetimeoffset":                   # ISO 8601, `Z` or `±hh:mm` (none: local time); written as `±hh:mm`
         try:
             value = datetime.datetime.fromisoformat(v)
@@ -189,6 +202,32 @@ def demo_chat(call, prefix, lines):         # each line back as it arrives: a st
     return (prefix + line for line in lines)
 
 
+def demo_steps(call, steps):               # progress: the parent's IProgress<int> gets 1 … steps, then the answer
+    for i in range(1, steps + 1):
+        call.check_cancelled()
+        call.report(i)
+    return steps
+
+
+def demo_upload(call, data):                # data: a Stream parameter, its chunks (bytes) as they arrive
+    sha, length = hashlib.sha256(), 0
+    for chunk in data:
+        sha.update(chunk)
+        length += len(chunk)
+    return f"{length}:{sha.hexdigest()}"
+
+
+def demo_download(call, size):              # a Stream result: chunks of 64 KiB (the last shorter), byte i = i % 256
+    if size < 0:
+        raise RpcError(INVALID_PARAMS, "size must not be negative")
+    pattern = bytes(range(256)) * (CHUNK_SIZE // 256)
+
+    def chunks():
+        for start in range(0, size, CHUNK_SIZE):   # CHUNK_SIZE is a multiple of 256: every chunk starts at byte 0
+            yield base64.b64encode(pattern[:min(CHUNK_SIZE, size - start)]).decode("ascii")
+    return chunks()
+
+
 def demo_area(call, shape):
     if shape["$type"] == "circle":
         return math.pi * shape["radius"] * shape["radius"]
@@ -221,11 +260,15 @@ METHODS = {
     "demo.sum": (demo_sum, {}, "clientStream", "int64"),
     "demo.chat": (demo_chat, {"prefix": "string"}, "duplexStream", "string"),
     "demo.area": (demo_area, {"shape": "Shape"}, "request", "float64"),
+    "demo.steps": (demo_steps, {"steps": "int32"}, "request", "int32"),     # with progress (int32): not announced
+    "demo.upload": (demo_upload, {}, "clientStream", "string"),
+    "demo.download": (demo_download, {"size": "int64"}, "stream", "bytes"),
     "system.ping": (system_ping, {}, "request", "SidecarHealth"),
     "system.shutdown": (lambda call: call.sidecar.stop("shutdown"), {}, "request", None),
     "system.shutdown_now": (lambda call: call.sidecar.stop("shutdown_now", now=True), {}, "request", None),
 }
-INPUTS = {"demo.sum": ("values", "int32"), "demo.chat": ("lines", "string")}   # the streamed parameters
+INPUTS = {"demo.sum": ("values", "int32"), "demo.chat": ("lines", "string"),  # the streamed parameters
+          "demo.upload": ("data", "bytes")}                                     # (a Stream: chunks of bytes)
 CONTROL = {"$/cancelRequest": {"id": "id"}, "$/stream.credit": {"id": "id", "credit": "int32"}}
 INPUT = ("$/input.item", "$/input.end")     # the parent's items of a streamed parameter, and their end
 
@@ -338,6 +381,12 @@ class Call:
         with self.changed:
             self.credit = min(self.credit + credit, INT32_MAX)
             self.changed.notify_all()
+
+    def report(self, item):
+        """A progress report ($/progress {"id", "item"}): sent at once, so before the answer; dropped for a
+        notification (docs/protocol.md section 12b)."""
+        if self.is_request:
+            self.sidecar.notify("$/progress", {"id": self.id, "item": item})
 
     def deliver(self, reply):
         with self.changed:

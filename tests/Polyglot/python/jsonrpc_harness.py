@@ -6,9 +6,12 @@ Standard library only (Python 3.11).
 from __future__ import annotations
 
 import atexit
+import base64
+import hashlib
 import json
 import math
 import queue
+import random
 import subprocess
 import sys
 import threading
@@ -522,6 +525,157 @@ class DemoInputStreamTests:
                 self.assertRpcError(self.client.call_raw("demo.area", {"shape": shape}), INVALID_PARAMS)
         self.assertRpcError(self.client.call_raw("demo.area", {"shape": {"$type": "circle", "name": "c"}}),
                             INVALID_PARAMS)   # radius is required
+
+
+CHUNK = 64 * 1024       # the 64 KiB chunks of a Stream parameter or result (any size is accepted)
+STREAM_WINDOW = 64      # stream items a callee may send before the caller grants $/stream.credit
+
+
+def demo_bytes(size: int) -> bytes:
+    """What demo.download sends: byte i = i % 256."""
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
+class DemoProgressAndBytesTests:
+    """demo.steps (an IProgress<int>: $/progress {"id", "item"} before the answer), demo.upload (a Stream parameter: bytes
+    chunks as base64 $/input.item within $/input.credit, answered "<length>:<sha256>") and demo.download (a Stream
+    result: base64 $/stream.item chunks within $/stream.credit, the answer their count) over JSON lines: a mixin for a
+    SidecarTestCase, run against the C# demo sidecar (test_demo_stdio.py) and the Python one (test_python_sidecar.py)."""
+
+    client: SidecarClient
+
+    # --- demo.steps
+
+    def progress(self, id: Any) -> list[Any]:
+        return [n["params"].get("item") for n in self.client.notifications
+                if n.get("method") == "$/progress" and id_key((n.get("params") or {}).get("id")) == id_key(id)]
+
+    def test_steps_reports_progress_in_order_before_its_answer(self) -> None:
+        c = self.client
+        for steps, id in ((5, None), (200, "steps-by-string")):
+            with self.subTest(steps=steps):
+                id = c.send_request("demo.steps", {"steps": steps}, id=id)
+                response = c.wait_response(id)
+                # wait_response files every notification read before the response: all the reports came first.
+                self.assertEqual(self.progress(id), list(range(1, steps + 1)))
+                self.assertResult(response, steps)
+                c.call_raw("system.ping")   # a round trip later: no report came after the answer
+                self.assertEqual(self.progress(id), list(range(1, steps + 1)))
+        reports = [n for n in c.notifications if n.get("method") == "$/progress"]
+        self.assertTrue(all(set(n["params"]) == {"id", "item"} and type(n["params"]["item"]) is int for n in reports))
+
+    def test_steps_zero_reports_nothing_and_params_by_position(self) -> None:
+        c = self.client
+        id = c.send_request("demo.steps", {"steps": 0})
+        self.assertResult(c.wait_response(id), 0)
+        id = c.send_request("demo.steps", [3])      # the progress parameter takes no slot
+        self.assertResult(c.wait_response(id), 3)
+        c.call_raw("system.ping")
+        self.assertEqual(self.progress(id), [1, 2, 3])
+        self.assertRpcError(c.call_raw("demo.steps", {"steps": "x"}), INVALID_PARAMS)
+
+    # --- demo.upload
+
+    def upload(self, chunks: list[bytes]) -> tuple[dict[str, Any], Any]:
+        c = self.client
+        id = c.send_request("demo.upload", {})
+        c.send_input(id, [base64.b64encode(chunk).decode("ascii") for chunk in chunks])
+        c.end_input(id)
+        return c.wait_response(id, timeout=60), id
+
+    def test_upload_of_a_few_megabytes_in_chunks_within_the_credit(self) -> None:
+        data = random.Random(7).randbytes(3 * 1024 * 1024 + 123)
+        # 16 KiB chunks (and an odd one): 193 items, so the caller must wait for $/input.credit past the window.
+        chunks = [data[i:i + 16384] for i in range(0, len(data), 16384)]
+        self.assertGreater(len(chunks), 2 * INPUT_WINDOW)
+        response, id = self.upload(chunks)
+        self.assertResult(response, f"{len(data)}:{hashlib.sha256(data).hexdigest()}")
+        self.assertGreaterEqual(self.client.input_credit(id), len(chunks) - INPUT_WINDOW)
+
+    def test_upload_of_chunks_of_any_size(self) -> None:
+        data = bytes(range(256)) * 1000
+        cuts = [0, 1, 1, 100, 65536, 65537, 70000, 200000, len(data)]   # an empty chunk, a 1-byte one, 64 KiB + 1 …
+        chunks = [data[a:b] for a, b in zip(cuts, cuts[1:])]
+        self.assertResult(self.upload(chunks)[0], f"{len(data)}:{hashlib.sha256(data).hexdigest()}")
+        self.assertResult(self.upload([])[0], f"0:{hashlib.sha256(b'').hexdigest()}")
+
+    def test_upload_of_something_not_base64_is_invalid_request(self) -> None:
+        c = self.client
+        id = c.send_request("demo.upload", {})
+        c.send_input(id, [base64.b64encode(b"fine").decode("ascii"), "not base64!"])
+        c.end_input(id)
+        self.assertIn("demo.upload", self.assertRpcError(c.wait_response(id), INVALID_REQUEST)["message"])
+
+    def test_upload_ends_with_the_callers_error(self) -> None:
+        c = self.client
+        id = c.send_request("demo.upload", {})
+        c.send_input(id, [base64.b64encode(b"abc").decode("ascii")])
+        c.end_input(id, {"code": -32603, "message": "the stream broke"})
+        self.assertRpcError(c.wait_response(id), -32603, "the stream broke")
+
+    # --- demo.download
+
+    def download(self, size: int, id: Any = None) -> tuple[dict[str, Any], list[bytes], Any]:
+        """Calls demo.download granting $/stream.credit as the chunks arrive (32 at a time); returns the response, the
+        decoded chunks that came before it, and the id."""
+        c = self.client
+        id = c.send_request("demo.download", {"size": size}, id=id)
+        granted, deadline = 0, time.monotonic() + 60
+        while id_key(id) not in c._responses:
+            received = len(c.stream_items.get(id_key(id), []))
+            if received - granted >= 32:
+                c.notify("$/stream.credit", {"id": id, "credit": received - granted})
+                granted = received
+            c.pump_one(deadline)
+        response = c.wait_response(id)
+        return response, [base64.b64decode(item, validate=True) for item in c.stream_items.get(id_key(id), [])], id
+
+    def test_download_of_a_few_megabytes_needs_credit_past_the_window(self) -> None:
+        c = self.client
+        size = 5 * 1024 * 1024 + 7                  # 81 chunks: more than the window of 64
+        id = c.send_request("demo.download", {"size": size})
+        c.wait_stream_items(id, STREAM_WINDOW, timeout=30)
+        c.pump(0.5)
+        self.assertEqual(len(c.stream_items.get(id_key(id), [])), STREAM_WINDOW, "not exactly the 64-item window")
+        self.assertNotIn(id_key(id), c._responses, "the stream ended without credit")
+        c.notify("$/stream.credit", {"id": id, "credit": 17})
+        response = c.wait_response(id, timeout=30)
+        chunks = [base64.b64decode(item, validate=True) for item in c.stream_items[id_key(id)]]
+        self.assertResult(response, len(chunks))
+        self.assertEqual(len(chunks), 81)
+        self.assertEqual([len(chunk) for chunk in chunks], [CHUNK] * 80 + [7])
+        self.assertEqual(b"".join(chunks), demo_bytes(size))
+
+    def test_download_with_credit_granted_as_read(self) -> None:
+        size = 3 * 1024 * 1024 + 5
+        response, chunks, _ = self.download(size, id="download-by-string")
+        self.assertResult(response, len(chunks))
+        self.assertTrue(all(len(chunk) <= CHUNK for chunk in chunks) and all(chunks), [len(ch) for ch in chunks])
+        self.assertEqual(hashlib.sha256(b"".join(chunks)).digest(), hashlib.sha256(demo_bytes(size)).digest())
+
+    def test_download_of_nothing_and_of_a_few_bytes(self) -> None:
+        response, chunks, _ = self.download(0)
+        self.assertResult(response, 0)
+        self.assertEqual(chunks, [])
+        response, chunks, _ = self.download(300)
+        self.assertResult(response, 1)
+        self.assertEqual(chunks, [demo_bytes(300)])
+
+    def test_download_of_a_negative_size_is_invalid_params(self) -> None:
+        c = self.client
+        id = c.send_request("demo.download", {"size": -1})
+        self.assertRpcError(c.wait_response(id), INVALID_PARAMS, "size must not be negative")
+        self.assertNotIn(id_key(id), c.stream_items)
+        self.assertRpcError(c.call_raw("demo.download", {"size": "5"}), INVALID_PARAMS)
+
+    def test_download_cancelled_midway(self) -> None:
+        c = self.client
+        id = c.send_request("demo.download", {"size": 1 << 40})    # a terabyte: only the window comes, then it waits
+        c.wait_stream_items(id, STREAM_WINDOW, timeout=30)
+        c.notify("$/cancelRequest", {"id": id})
+        self.assertRpcError(c.wait_response(id, timeout=30), REQUEST_CANCELLED)
+        self.assertEqual(len(c.stream_items[id_key(id)]), STREAM_WINDOW)
+        self.assertResult(c.call_raw("demo.add", {"a": 1, "b": 2}), 3)
 
 
 from suite_runner import CountingResult, run  # noqa: E402,F401  (the JSON suites call harness.run)

@@ -155,3 +155,141 @@ class MessagePackInputStreamTests:
                       None):
             with self.subTest(shape=shape):
                 self.assertError(self.area(shape), INVALID_PARAMS)
+
+
+CHUNK = 64 * 1024       # the 64 KiB chunks of a Stream parameter or result (any size is accepted)
+STREAM_WINDOW = 64      # stream items a callee may send before the caller grants $/stream.credit
+
+
+def demo_bytes(size):
+    """What demo.download sends: byte i = i % 256."""
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
+class StreamCall:
+    """One call with a streamed result or progress reports, as its caller: files the items ($/stream.item), the reports
+    ($/progress) and the response for its msgid, and whatever else arrives in `other`."""
+
+    def __init__(self, peer, method, params):
+        self.peer, self.id = peer, next(_ids)
+        self.items, self.progress, self.response, self.other = [], [], None, []
+        peer.send([0, self.id, method, params])
+
+    def read(self):
+        m = self.peer.next()
+        if m[0] == 2 and m[1] == "$/stream.item" and m[2][0] == self.id:
+            self.items.append(m[2][1])
+        elif m[0] == 2 and m[1] == "$/progress" and m[2][0] == self.id:
+            self.progress.append(m[2][1])
+        elif m[0] == 1 and m[1] == self.id:
+            self.response = m
+        else:
+            self.other.append(m)
+
+    def credit(self, n):
+        self.peer.send([2, "$/stream.credit", [self.id, n]])
+
+    def result(self, grant=True):
+        """Reads to the response; with `grant`, grants $/stream.credit for the items read, 32 at a time."""
+        granted = 0
+        while self.response is None:
+            if grant and len(self.items) - granted >= 32:
+                self.credit(len(self.items) - granted)
+                granted = len(self.items)
+            self.read()
+        return self.response
+
+
+class MessagePackProgressAndBytesTests:
+    """demo.steps ([2, "$/progress", [msgid, n]] before the answer), demo.upload (a Stream parameter: bin chunks as
+    $/input.item within $/input.credit, answered "<length>:<sha256>") and demo.download (a Stream result: bin
+    $/stream.item chunks within $/stream.credit). Needs self.peer() as MessagePackInputStreamTests does."""
+
+    def peer(self):
+        raise NotImplementedError
+
+    def assertError(self, response, code):
+        self.assertEqual((1, code), (response[0], (response[2] or {}).get("code")), response)
+        self.assertIsNone(response[3], response)
+        return response[2]
+
+    def test_steps_reports_progress_in_order_before_its_answer(self):
+        for steps in (1, 5, 300):
+            with self.subTest(steps=steps):
+                c = StreamCall(self.peer(), "demo.steps", [steps])
+                self.assertEqual([1, c.id, None, steps], c.result())
+                self.assertEqual(list(range(1, steps + 1)), c.progress)   # every one, in order, before the response
+                self.assertEqual([], c.items)
+                after = StreamCall(self.peer(), "demo.add", [1, 2]).result()   # a round trip later: none after it
+                self.assertEqual(3, after[3])
+                self.assertEqual([], [m for m in c.other if m[0] == 2 and m[1] == "$/progress"])
+
+    def test_steps_zero_reports_nothing(self):
+        c = StreamCall(self.peer(), "demo.steps", [0])
+        self.assertEqual([1, c.id, None, 0], c.result())
+        self.assertEqual([], c.progress)
+        self.assertEqual(INVALID_PARAMS, StreamCall(self.peer(), "demo.steps", ["x"]).result()[2]["code"])
+
+    def test_upload_of_a_few_megabytes_in_chunks_within_the_credit(self):
+        import hashlib, random
+        data = random.Random(11).randbytes(3 * 1024 * 1024 + 321)
+        chunks = [data[i:i + 16384] for i in range(0, len(data), 16384)]   # 193 items: beyond the window
+        c = InputCall(self.peer(), "demo.upload", []).send(chunks).end()
+        self.assertEqual([1, c.id, None, f"{len(data)}:{hashlib.sha256(data).hexdigest()}"], c.result())
+        self.assertGreaterEqual(c.credit, len(chunks) - INPUT_WINDOW, "the chunks sent exceed the credit granted")
+
+    def test_upload_of_chunks_of_any_size(self):
+        import hashlib
+        data = bytes(range(256)) * 1000
+        cuts = [0, 0, 1, 2, 65536, 65538, 131072 + 9, len(data)]   # an empty chunk, 1 byte, 64 KiB, 64 KiB + 7 …
+        c = self.call_upload([data[a:b] for a, b in zip(cuts, cuts[1:])])
+        self.assertEqual([1, c.id, None, f"{len(data)}:{hashlib.sha256(data).hexdigest()}"], c.result())
+        c = self.call_upload([])
+        self.assertEqual([1, c.id, None, "0:" + hashlib.sha256(b"").hexdigest()], c.result())
+
+    def call_upload(self, chunks, error=None):
+        return InputCall(self.peer(), "demo.upload", []).send(chunks).end(error)
+
+    def test_upload_of_a_str_chunk_is_invalid_request_and_a_failed_one_ends_with_its_error(self):
+        self.assertError(self.call_upload([b"fine", "a str, not bin"]).result(), INVALID_REQUEST)
+        error = self.assertError(self.call_upload([b"abc"], {"code": -32603, "message": "the stream broke"}).result(), -32603)
+        self.assertEqual("the stream broke", error["message"])
+
+    def test_download_of_a_few_megabytes_needs_credit_past_the_window(self):
+        size = 5 * 1024 * 1024 + 7   # 81 chunks: more than the window of 64
+        c = StreamCall(self.peer(), "demo.download", [size])
+        while len(c.items) < STREAM_WINDOW and c.response is None:
+            c.read()
+        # The window is spent: a 300 ms sleep later, still no 65th chunk and no answer.
+        sleep = StreamCall(self.peer(), "demo.sleep", [300])
+        while sleep.response is None:
+            m = self.peer().next()
+            if m[0] == 1 and m[1] == sleep.id:
+                sleep.response = m
+            elif m[0] == 2 and m[1] == "$/stream.item" and m[2][0] == c.id:
+                c.items.append(m[2][1])
+            elif m[0] == 1 and m[1] == c.id:
+                c.response = m
+        self.assertEqual((STREAM_WINDOW, None), (len(c.items), c.response), "the stream went past its window")
+        c.credit(17)
+        self.assertEqual([1, c.id, None, 81], c.result(grant=False))
+        self.assertTrue(all(type(item) is bytes for item in c.items))
+        self.assertEqual([CHUNK] * 80 + [7], [len(item) for item in c.items])
+        self.assertEqual(demo_bytes(size), b"".join(c.items))
+
+    def test_download_with_credit_granted_as_read_nothing_and_a_few_bytes(self):
+        size = 3 * 1024 * 1024 + 5
+        c = StreamCall(self.peer(), "demo.download", [size])
+        response = c.result()
+        self.assertEqual([1, c.id, None, 49], response)   # 48 chunks of 64 KiB and one of 5 bytes
+        self.assertEqual(49, len(c.items))
+        self.assertEqual(demo_bytes(size), b"".join(c.items))
+        c = StreamCall(self.peer(), "demo.download", [0])
+        self.assertEqual(([1, c.id, None, 0], []), (c.result(), c.items))
+        c = StreamCall(self.peer(), "demo.download", [300])
+        self.assertEqual(([1, c.id, None, 1], [demo_bytes(300)]), (c.result(), c.items))
+
+    def test_download_of_a_negative_size_is_invalid_params(self):
+        c = StreamCall(self.peer(), "demo.download", [-1])
+        self.assertEqual("size must not be negative", self.assertError(c.result(), INVALID_PARAMS)["message"])
+        self.assertEqual([], c.items)

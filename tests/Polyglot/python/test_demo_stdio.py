@@ -91,7 +91,8 @@ class T1_ReadyTests(SidecarTestCase):
         demo = next(c for c in r["contracts"] if c.get("name") == "demo")
         self.assertEqual([m["name"] for m in demo["methods"]],
                          ["demo.add", "demo.echo", "demo.divide", "demo.count", "demo.sleep", "demo.blob", "demo.log",
-                          "demo.exit", "demo.work", "demo.sum", "demo.chat", "demo.area"])
+                          "demo.exit", "demo.work", "demo.sum", "demo.chat", "demo.area", "demo.steps", "demo.upload",
+                          "demo.download"])
         add = demo["methods"][0]
         self.assertEqual(add["params"], [{"name": "a", "type": "int32", "number": 1},
                                          {"name": "b", "type": "int32", "number": 2}])
@@ -107,6 +108,17 @@ class T1_ReadyTests(SidecarTestCase):
         self.assertEqual(methods["demo.area"], {"name": "demo.area", "kind": "request",
                                                 "params": [{"name": "shape", "type": "Shape", "number": 1}],
                                                 "result": "float64"})
+        # The progress parameter is not announced (no "progress" in the ready line: the description has it); a Stream
+        # parameter is an input of bytes, a Stream result a stream of bytes.
+        self.assertEqual(methods["demo.steps"], {"name": "demo.steps", "kind": "request",
+                                                 "params": [{"name": "steps", "type": "int32", "number": 1}],
+                                                 "result": "int32"})
+        self.assertEqual(methods["demo.upload"], {"name": "demo.upload", "kind": "clientStream", "params": [],
+                                                  "input": {"name": "data", "type": "bytes", "number": 1},
+                                                  "result": "string"})
+        self.assertEqual(methods["demo.download"], {"name": "demo.download", "kind": "stream",
+                                                    "params": [{"name": "size", "type": "int64", "number": 1}],
+                                                    "result": "bytes"})
         types = {t["name"]: t for t in demo.get("types", [])}
         self.assertEqual(sorted(types), ["Address", "Circle", "Person", "Rectangle", "Shape"])
         # The polymorphic Shape: no members of its own, its cases by discriminator with their oneof tags.
@@ -270,6 +282,16 @@ class T2b_StreamedParameterTests(harness.DemoInputStreamTests, SidecarTestCase):
         self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
 
 
+
+class T2c_ProgressAndBytesTests(harness.DemoProgressAndBytesTests, SidecarTestCase):
+    """demo.steps (progress), demo.upload (a Stream parameter) and demo.download (a Stream result): the shared checks of
+    jsonrpc_harness, on a process of their own."""
+
+    def test_zz_no_stray_output(self) -> None:
+        self.client.call_raw("system.ping")
+        self.assertEqual(self.client.invalid_lines, [])
+        self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
+
 class T3_ShutdownTests(SidecarTestCase):
     """system.shutdown on its own process: it answers null, says lifecycle.shutdown, and exits 0."""
 
@@ -303,7 +325,7 @@ def main() -> int:
     elif shutil.which("dotnet") is None:
         problem = "`dotnet` is not on PATH; the demo sidecar runs as `dotnet <dll>`."
 
-    return harness.run([T1_ReadyTests, T2_DemoTests, T2b_StreamedParameterTests, T3_ShutdownTests], problem)
+    return harness.run([T1_ReadyTests, T2_DemoTests, T2b_StreamedParameterTests, T2c_ProgressAndBytesTests, T3_ShutdownTests], problem)
 
 
 if __name__ == "__main__":

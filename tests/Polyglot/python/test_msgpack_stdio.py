@@ -9,7 +9,7 @@ import datetime, os, select, subprocess, sys, unittest
 from suite_runner import DEMO_SIDECAR_DLL as DLL, import_msgpack, run
 
 msgpack = import_msgpack()
-from msgpack_input_tests import MessagePackInputStreamTests  # noqa: E402
+from msgpack_input_tests import MessagePackInputStreamTests, MessagePackProgressAndBytesTests  # noqa: E402
 
 TIMEOUT = 10.0   # seconds any one read may wait: no test can hang
 
@@ -133,8 +133,9 @@ class MessagePackStdio(unittest.TestCase):
         self.assertEqual(65536, len(back["tags"]))
 
 
-class StreamedParameters(MessagePackInputStreamTests, unittest.TestCase):
-    """demo.sum, demo.chat and demo.area (msgpack_input_tests), on a process of their own."""
+class StreamedParameters(MessagePackInputStreamTests, MessagePackProgressAndBytesTests, unittest.TestCase):
+    """demo.sum, demo.chat, demo.area, demo.steps, demo.upload and demo.download (msgpack_input_tests), on a process of
+    their own."""
 
     @classmethod
     def setUpClass(cls):

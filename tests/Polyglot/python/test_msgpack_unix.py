@@ -14,7 +14,7 @@ import datetime, json, os, secrets, shutil, socket, stat, subprocess, sys, tempf
 from suite_runner import DEMO_SIDECAR_DLL as DLL, SidecarProcess, import_msgpack, run
 
 msgpack = import_msgpack()
-from msgpack_input_tests import MessagePackInputStreamTests  # noqa: E402
+from msgpack_input_tests import MessagePackInputStreamTests, MessagePackProgressAndBytesTests  # noqa: E402
 TIMEOUT = 10.0          # seconds for any one socket read, the ready line, a log line or an exit
 
 
@@ -250,8 +250,9 @@ class UnixSocket(unittest.TestCase):
             other.close()
 
 
-class StreamedParameters(MessagePackInputStreamTests, unittest.TestCase):
-    """demo.sum, demo.chat and demo.area (msgpack_input_tests) over the socket: one sidecar, a connection per test."""
+class StreamedParameters(MessagePackInputStreamTests, MessagePackProgressAndBytesTests, unittest.TestCase):
+    """demo.sum, demo.chat, demo.area, demo.steps, demo.upload and demo.download (msgpack_input_tests) over the socket:
+    one sidecar, a connection per test."""
 
     @classmethod
     def setUpClass(cls):

@@ -61,6 +61,11 @@ DEMO_METHODS = [
     {"name": "demo.chat", "kind": "duplexStream", "params": [{"name": "prefix", "type": "string"}],
      "input": {"name": "lines", "type": "string", "number": 2}, "result": "string"},
     {"name": "demo.area", "kind": "request", "params": [{"name": "shape", "type": "Shape"}], "result": "float64"},
+    # An IProgress<int> parameter is not announced; a Stream parameter is an input of bytes, a Stream result a stream.
+    {"name": "demo.steps", "kind": "request", "params": [{"name": "steps", "type": "int32"}], "result": "int32"},
+    {"name": "demo.upload", "kind": "clientStream", "params": [], "input": {"name": "data", "type": "bytes", "number": 1},
+     "result": "string"},
+    {"name": "demo.download", "kind": "stream", "params": [{"name": "size", "type": "int64"}], "result": "bytes"},
 ]
 DEMO_TYPES = [   # by name, as SidecarKit lists them
     {"name": "Address", "kind": "object",
@@ -469,6 +474,16 @@ class T2b_StreamedParameterTests(harness.DemoInputStreamTests, SidecarTestCase):
         self.assertRpcError(self.call_with_input("demo.sum", {}, [1, None]), INVALID_REQUEST)
 
 
+
+class T2c_ProgressAndBytesTests(harness.DemoProgressAndBytesTests, SidecarTestCase):
+    """demo.steps (progress), demo.upload (a Stream parameter) and demo.download (a Stream result): the shared checks of
+    jsonrpc_harness, on a process of their own."""
+
+    def test_zz_no_stray_output(self) -> None:
+        self.client.call_raw("system.ping")
+        self.assertEqual(self.client.invalid_lines, [])
+        self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
+
 class T3_ShutdownTests(SidecarTestCase):
     """system.shutdown: answers null, lets a running request finish, says lifecycle.shutdown, exits 0."""
 
@@ -576,7 +591,7 @@ class T8_ParentWatchdogTests(SidecarTestCase):
 def main() -> int:
     if not SIDECAR.is_file():
         return harness.run([], f"The Python demo sidecar was not found at {SIDECAR}.")
-    return harness.run([T1_ReadyTests, T2_DemoTests, T2b_StreamedParameterTests, T3_ShutdownTests, T4_EofTests, T5_ShutdownNowTests,
+    return harness.run([T1_ReadyTests, T2_DemoTests, T2b_StreamedParameterTests, T2c_ProgressAndBytesTests, T3_ShutdownTests, T4_EofTests, T5_ShutdownNowTests,
                         T6_SigtermTests, T7_ExitTests, T8_ParentWatchdogTests])
 
 
