@@ -6,7 +6,8 @@ At setup the suite asks the built sidecar for its contract as a proto3 file (--d
 hand-written grpc.health.v1 health.proto and the golden callback protos (demo_events.proto, sidecarkit_callbacks.proto
 from tests/Transports.Grpc.Tests/Golden) to a temporary folder and compiles them with Debian's protoc. Debian has no
 grpc_tools, so the stubs are made by hand from channel.unary_unary / unary_stream / stream_unary / stream_stream
-and the generated message classes (Sum is client streaming, Chat bidirectional, Area takes the oneof Shape).
+and the generated message classes (Sum and Upload are client streaming, Chat bidirectional, Download server streaming,
+Area takes the oneof Shape, Steps is unary: its progress reports do not cross gRPC).
 
 Every sidecar is started with stdin a pipe kept open (it exits on end of stdin) and without SIDECAR_TOKEN unless a test
 sets it. It names where it listens in the "listenInfo" of the __SIDECAR_READY__ line on stderr.
@@ -126,7 +127,8 @@ class Demo:
         unary = {"Add": (pb.AddRequest, pb.AddResponse), "Echo": (pb.EchoRequest, pb.EchoResponse),
                  "Divide": (pb.DivideRequest, pb.DivideResponse), "Sleep": (pb.SleepRequest, pb.SleepResponse),
                  "Blob": (pb.BlobRequest, pb.BlobResponse), "Log": (pb.LogRequest, empty_pb2.Empty),
-                 "Exit": (pb.ExitRequest, empty_pb2.Empty), "Work": (pb.WorkRequest, pb.WorkResponse)}
+                 "Exit": (pb.ExitRequest, empty_pb2.Empty), "Work": (pb.WorkRequest, pb.WorkResponse),
+                 "Steps": (pb.StepsRequest, pb.StepsResponse)}   # IProgress<int>: gRPC has no reports, a plain unary rpc
         for name, (request, response) in unary.items():
             setattr(self, name, channel.unary_unary(f"/{SERVICE}/{name}", request_serializer=request.SerializeToString,
                                                     response_deserializer=response.FromString))
@@ -140,6 +142,11 @@ class Demo:
                                         response_deserializer=pb.SumResponse.FromString)
         self.Chat = channel.stream_stream(f"/{SERVICE}/Chat", request_serializer=pb.ChatRequest.SerializeToString,
                                           response_deserializer=pb.ChatResponse.FromString)
+        # A Stream parameter: client streaming of bytes chunks (optional bytes data); a Stream result: server streaming.
+        self.Upload = channel.stream_unary(f"/{SERVICE}/Upload", request_serializer=pb.UploadRequest.SerializeToString,
+                                           response_deserializer=pb.UploadResponse.FromString)
+        self.Download = channel.unary_stream(f"/{SERVICE}/Download", request_serializer=pb.DownloadRequest.SerializeToString,
+                                             response_deserializer=pb.DownloadResponse.FromString)
 
 
 class Health:
@@ -409,7 +416,80 @@ class StreamsAndShapes:
                 self.assertEqual("-32602", metadata_dict(e.trailing_metadata()).get("sidecar-error-code"), e.trailing_metadata())
 
 
-class Tcp(ServesDemo, StreamsAndShapes, unittest.TestCase):
+def demo_bytes(size):
+    """What Download sends: byte i = i % 256."""
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
+class StepsUploadDownload:
+    """Steps (IProgress<int> on the C# side: a plain unary rpc here, the reports dropped), Upload (a Stream parameter:
+    client streaming of UploadRequest chunks) and Download (a Stream result: server streaming of 64 KiB chunks): shared
+    by the TCP and Unix classes."""
+
+    def test_steps_answers_steps(self):
+        for steps in (0, 1, 7, 1000):
+            with self.subTest(steps=steps):
+                self.assertEqual(steps, self.demo.Steps(pb.StepsRequest(steps=steps), timeout=TIMEOUT).result)
+
+    def test_upload_of_a_few_megabytes_in_chunks(self):
+        import hashlib, random
+        data = random.Random(5).randbytes(3 * MiB + 99)
+        sent = []
+
+        def requests():   # a generator: grpcio pulls it as HTTP/2 flow control lets it send
+            for i in range(0, len(data), 64 * 1024):
+                sent.append(i)
+                yield pb.UploadRequest(data=data[i:i + 64 * 1024])
+        answer = self.demo.Upload(requests(), timeout=60).result
+        self.assertEqual(f"{len(data)}:{hashlib.sha256(data).hexdigest()}", answer)
+        self.assertEqual(49, len(sent))
+
+    def test_upload_of_chunks_of_any_size_and_of_nothing(self):
+        import hashlib
+        data = bytes(range(256)) * 1000
+        cuts = [0, 0, 1, 2, 65536, 65538, 131081, len(data)]   # an empty chunk (present: an item), 1 byte, 64 KiB …
+        requests = [pb.UploadRequest()] + [pb.UploadRequest(data=data[a:b]) for a, b in zip(cuts, cuts[1:])]
+        self.assertEqual(f"{len(data)}:{hashlib.sha256(data).hexdigest()}", self.demo.Upload(iter(requests), timeout=TIMEOUT).result)
+        self.assertEqual("0:" + hashlib.sha256(b"").hexdigest(), self.demo.Upload(iter([]), timeout=TIMEOUT).result)
+
+    def test_upload_whose_requests_fail_midway(self):
+        def requests():
+            yield pb.UploadRequest(data=b"abc")
+            raise RuntimeError("the producer failed")
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.demo.Upload(requests(), timeout=TIMEOUT)
+        self.assertIn(cm.exception.code(), (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNKNOWN), cm.exception.details())
+        self.assertEqual("3:" + __import__("hashlib").sha256(b"xyz").hexdigest(),
+                         self.demo.Upload(iter([pb.UploadRequest(data=b"xyz")]), timeout=TIMEOUT).result)
+
+    def test_download_of_a_few_megabytes(self):
+        size = 5 * MiB + 7   # more than the 4 MiB a grpcio message may be: chunks of 64 KiB, each its own message
+        chunks = [r.item for r in self.demo.Download(pb.DownloadRequest(size=size), timeout=60)]
+        self.assertEqual([64 * 1024] * 80 + [7], [len(c) for c in chunks])
+        self.assertEqual(demo_bytes(size), b"".join(chunks))
+
+    def test_download_of_nothing_and_of_a_few_bytes(self):
+        self.assertEqual([], [r.item for r in self.demo.Download(pb.DownloadRequest(size=0), timeout=TIMEOUT)])
+        self.assertEqual([demo_bytes(300)], [r.item for r in self.demo.Download(pb.DownloadRequest(size=300), timeout=TIMEOUT)])
+
+    def test_download_read_slowly_then_cancelled(self):
+        call = self.demo.Download(pb.DownloadRequest(size=1 << 40), timeout=60)   # a terabyte: read 20 chunks, stop
+        for i in range(20):
+            self.assertEqual(demo_bytes(64 * 1024), next(call).item, f"chunk {i}")
+        call.cancel()
+        self.assertEqual(grpc.StatusCode.CANCELLED, call.code())
+        self.assertEqual(5, self.demo.Add(pb.AddRequest(a=2, b=3), timeout=TIMEOUT).result)
+
+    def test_download_of_a_negative_size_is_invalid_argument(self):
+        with self.assertRaises(grpc.RpcError) as cm:
+            list(self.demo.Download(pb.DownloadRequest(size=-1), timeout=TIMEOUT))
+        e = cm.exception
+        self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, e.code(), e.details())
+        self.assertEqual("-32602", metadata_dict(e.trailing_metadata()).get("sidecar-error-code"), e.trailing_metadata())
+        self.assertIn("size must not be negative", e.details())
+
+
+class Tcp(ServesDemo, StreamsAndShapes, StepsUploadDownload, unittest.TestCase):
     """--transport grpc with the default listen address: one sidecar for the class."""
 
     @classmethod
@@ -659,10 +739,10 @@ class Reflection(unittest.TestCase):
         self.assertEqual("demo.proto", files[0].name)
         self.assertEqual({"demo.proto", "google/protobuf/empty.proto", "google/protobuf/timestamp.proto"}, {f.name for f in files})
         service = pool.FindServiceByName(SERVICE)
-        self.assertEqual(["Add", "Echo", "Divide", "Count", "Sleep", "Blob", "Log", "Exit", "Work", "Sum", "Chat", "Area"],
-                         [m.name for m in service.methods])
-        self.assertEqual(["Count", "Chat"], [m.name for m in files[0].service[0].method if m.server_streaming])
-        self.assertEqual(["Sum", "Chat"], [m.name for m in files[0].service[0].method if m.client_streaming])
+        self.assertEqual(["Add", "Echo", "Divide", "Count", "Sleep", "Blob", "Log", "Exit", "Work", "Sum", "Chat", "Area",
+                          "Steps", "Upload", "Download"], [m.name for m in service.methods])
+        self.assertEqual(["Count", "Chat", "Download"], [m.name for m in files[0].service[0].method if m.server_streaming])
+        self.assertEqual(["Sum", "Chat", "Upload"], [m.name for m in files[0].service[0].method if m.client_streaming])
         # The polymorphic Shape: a oneof of its cases, tagged 101 and 102.
         shape = pool.FindMessageTypeByName("sidecarkit.demo.Shape")
         self.assertEqual([("circle", 101, "variant"), ("rectangle", 102, "variant")],
@@ -815,7 +895,7 @@ class Token(unittest.TestCase):
                          self.health.Check(health_pb.HealthCheckRequest(service=SERVICE), timeout=TIMEOUT).status)
 
 
-class Unix(ServesDemo, StreamsAndShapes, unittest.TestCase):
+class Unix(ServesDemo, StreamsAndShapes, StepsUploadDownload, unittest.TestCase):
     """--transport grpc-unix on its private default path, reached as target unix:<path>."""
 
     @classmethod
