@@ -1,8 +1,8 @@
 // The demo sidecar over MessagePack-RPC on a Unix socket (--transport msgpack-unix), from Node's node:net and
 // @msgpack/msgpack: $/hello with the token first, then every demo method (streamed parameters and a polymorphic one
-// too), callbacks, cancellation, and refusals.
+// too, progress reports, Stream parameters and results as bin chunks), callbacks, cancellation, and refusals.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -318,6 +318,136 @@ describe("msgpack-unix: streamed parameters (demo.sum, demo.chat) and a polymorp
     for (const shape of [{ $type: "triangle", name: "t", base: 1.5, height: 2.5 }, { name: "c", radius: 1.5 }, null]) {
       assert.deepEqual(errorOf(await c.call(++id, "demo.area", [shape])), [1, -32602, null], JSON.stringify(shape));
     }
+  });
+});
+
+const STREAM_WINDOW = 64; // stream items the callee may send before the caller grants $/stream.credit
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+/** What demo.download sends: byte i = i % 256. */
+const demoBytes = (size) => Uint8Array.from({ length: size }, (_, i) => i % 256);
+/**
+ * A Stream result of `size` bytes: bin chunks of one size (64 KiB as SidecarKit sends them; the test takes any) but the
+ * last, which may be shorter, none empty, byte i = i % 256.
+ */
+function assertChunks(items, size) {
+  assert.ok(items.every((item) => item instanceof Uint8Array));
+  const sizes = items.map((item) => item.length);
+  assert.ok(sizes.every((n) => n > 0) && new Set(sizes.slice(0, -1)).size <= 1 && (sizes.at(-1) ?? 0) <= (sizes[0] ?? 0), `${sizes}`);
+  assert.equal(sizes.reduce((a, b) => a + b, 0), size);
+  assert.equal(sha256(Buffer.concat(items)), sha256(demoBytes(size)), "the bytes differ");
+}
+
+describe("msgpack-unix: progress (demo.steps), a Stream parameter (demo.upload) and a Stream result (demo.download)", opts, () => {
+  let sc, c;
+  let id = 2000;
+  before(async () => {
+    sc = new UnixSidecar();
+    await sc.waitReady();
+  });
+  after(() => sc?.kill());
+  beforeEach(async () => {
+    c = await sc.connect();
+    assert.equal((await c.next())[1], "lifecycle.ready");
+  });
+  afterEach(() => c?.close());
+
+  /** Calls `method` and reads to its response, granting $/stream.credit for the items read when `grant`. */
+  async function collect(method, params, { grant = true } = {}) {
+    const call = { id: ++id, items: [], progress: [], response: null, other: [] };
+    c.send([0, call.id, method, params]);
+    let granted = 0;
+    while (!call.response) {
+      if (grant && call.items.length - granted >= 32) {
+        c.send([2, "$/stream.credit", [call.id, call.items.length - granted]]);
+        granted = call.items.length;
+      }
+      const m = await c.next();
+      if (m[0] === 2 && m[1] === "$/stream.item" && m[2][0] === call.id) call.items.push(m[2][1]);
+      else if (m[0] === 2 && m[1] === "$/progress" && m[2][0] === call.id) call.progress.push(m[2][1]);
+      else if (m[0] === 1 && m[1] === call.id) call.response = m;
+      else call.other.push(m);
+    }
+    return call;
+  }
+
+  test("demo.steps: [2, \"$/progress\", [msgid, n]] for 1..steps, in order, before the answer; none after it", async () => {
+    for (const steps of [0, 1, 5, 300]) {
+      const call = await collect("demo.steps", [steps]);
+      assert.deepEqual(call.response, [1, id, null, steps]);
+      assert.deepEqual(call.progress, Array.from({ length: steps }, (_, i) => i + 1));
+      const seen = [];
+      assert.deepEqual((await c.call(++id, "demo.add", [1, 2], { seen }))[3], 3); // a round trip later
+      assert.deepEqual(seen.filter((m) => m[1] === "$/progress"), []);
+    }
+  });
+
+  test("demo.upload: 3 MiB in 16 KiB bin chunks within $/input.credit, answered length:sha256", async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 77);
+    const chunks = [];
+    for (let i = 0; i < data.length; i += 16384) chunks.push(data.subarray(i, i + 16384));
+    assert.ok(chunks.length > 2 * INPUT_WINDOW);
+    const call = await new InputCall(c, ++id, "demo.upload", []).send(chunks);
+    assert.deepEqual(await call.end().result(), [1, id, null, `${data.length}:${sha256(data)}`]);
+    assert.ok(call.credit >= chunks.length - INPUT_WINDOW, `credit ${call.credit} for ${chunks.length} chunks`);
+  });
+
+  test("demo.upload: chunks of any size, none, a str chunk (-32600) and the caller's error", async () => {
+    const data = Buffer.from(demoBytes(256_000));
+    const cuts = [0, 0, 1, 2, 65536, 65538, 131081, data.length]; // an empty chunk, 1 byte, 64 KiB, 64 KiB + 7 …
+    const chunks = cuts.slice(1).map((end, i) => data.subarray(cuts[i], end));
+    const upload = async (items, error = null) => (await new InputCall(c, ++id, "demo.upload", []).send(items)).end(error).result();
+    assert.deepEqual(await upload(chunks), [1, id, null, `${data.length}:${sha256(data)}`]);
+    assert.deepEqual(await upload([]), [1, id, null, `0:${sha256(Buffer.alloc(0))}`]);
+    const bad = await upload([Buffer.from("fine"), "a str, not bin"]);
+    assert.deepEqual([bad[0], bad[2]?.code, bad[3]], [1, -32600, null]);
+    const broken = await upload([Buffer.from("abc")], { code: -32603, message: "the stream broke" });
+    assert.deepEqual([broken[0], broken[2]?.code, broken[2]?.message, broken[3]], [1, -32603, "the stream broke", null]);
+  });
+
+  test("demo.download of a terabyte: 64 bin chunks, then nothing until $/stream.credit; 17 more for 17; cancelled", async () => {
+    const msgid = ++id;
+    c.send([0, msgid, "demo.download", [2n ** 40n]]); // a bigint: an int64 (a number that large would be a float64)
+    const items = [];
+    let response = null;
+    const file = (m) => {
+      if (m[0] === 2 && m[1] === "$/stream.item" && m[2][0] === msgid) items.push(m[2][1]);
+      else if (m[0] === 1 && m[1] === msgid) response = m;
+    };
+    for (const expected of [STREAM_WINDOW, STREAM_WINDOW + 17]) {
+      while (items.length < expected && !response) file(await c.next());
+      // A 300 ms sleep later, still no further chunk and no answer.
+      const sleep = ++id;
+      c.send([0, sleep, "demo.sleep", [300]]);
+      for (;;) {
+        const m = await c.next();
+        if (m[0] === 1 && m[1] === sleep) break;
+        file(m);
+      }
+      assert.deepEqual([items.length, response], [expected, null], "not exactly the window and the credit");
+      if (expected === STREAM_WINDOW) c.send([2, "$/stream.credit", [msgid, 17]]);
+    }
+    c.send([2, "$/cancelRequest", [msgid]]);
+    while (!response) file(await c.next());
+    assert.deepEqual([response[0], response[2]?.code, response[3]], [1, -32800, null]);
+    assert.equal(items.length, STREAM_WINDOW + 17);
+    assertChunks(items, items.reduce((n, item) => n + item.length, 0));
+    assert.equal(items[0].length, items.at(-1).length);
+  });
+
+  test("demo.download: credit granted as read, nothing, a few bytes; a negative size is -32602", async () => {
+    let call;
+    for (const size of [5 * 1024 * 1024 + 7, 3 * 1024 * 1024 + 5]) {
+      call = await collect("demo.download", [size]);
+      assert.deepEqual(call.response, [1, id, null, call.items.length]);
+      assertChunks(call.items, size);
+    }
+    call = await collect("demo.download", [0]);
+    assert.deepEqual([call.response, call.items], [[1, id, null, 0], []]);
+    call = await collect("demo.download", [300]);
+    assert.deepEqual([call.response, call.items.map((i) => Buffer.from(i))], [[1, id, null, 1], [Buffer.from(demoBytes(300))]]);
+    call = await collect("demo.download", [-1]);
+    assert.deepEqual(call.response, [1, id, { code: -32602, message: "size must not be negative" }, null]);
+    assert.deepEqual(call.items, []);
   });
 });
 

@@ -5,7 +5,7 @@
 // trailers, deadlines, cancellation, unknown methods, sizes, compression, health and the token as
 // `authorization: Bearer`.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
@@ -67,6 +67,28 @@ function clientStream(client, method, requests, { deadline } = {}) {
   });
 }
 
+/**
+ * A client-streaming call that honours back-pressure: each request is written when the previous one was taken (write()
+ * returned true, or "drain" came); resolves to { response, error, written }.
+ */
+function clientStreamPaced(client, method, requests) {
+  return new Promise((resolve) => {
+    let written = 0;
+    const call = client[method]((error, response) => resolve({ response, error, written }));
+    (async () => {
+      for (const r of requests) {
+        written++;
+        if (!call.write(r)) await new Promise((drained) => call.once("drain", drained));
+      }
+      call.end();
+    })();
+  });
+}
+
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+/** What Download sends: byte i = i % 256. */
+const demoBytes = (size) => Buffer.from(Uint8Array.from({ length: size }, (_, i) => i % 256));
+
 /** The items of a bidirectional call, one at a time: next() resolves to the next item (null at the end). */
 class Duplex {
   constructor(call) {
@@ -117,11 +139,15 @@ describe("grpc: the demo contract from @grpc/grpc-js", opts, () => {
     assert.match(text, /^package sidecarkit\.demo;$/m);
     assert.match(text, /^service Demo \{$/m);
     assert.deepEqual(Object.keys(demoPackage().Demo.service).sort(),
-      ["Add", "Area", "Blob", "Chat", "Count", "Divide", "Echo", "Exit", "Log", "Sleep", "Sum", "Work"]);
-    const { Sum, Chat, Count } = demoPackage().Demo.service;
+      ["Add", "Area", "Blob", "Chat", "Count", "Divide", "Download", "Echo", "Exit", "Log", "Sleep", "Steps", "Sum", "Upload",
+        "Work"]);
+    const { Sum, Chat, Count, Steps, Upload, Download } = demoPackage().Demo.service;
     assert.deepEqual([Sum.requestStream, Sum.responseStream], [true, false]); // client streaming
     assert.deepEqual([Chat.requestStream, Chat.responseStream], [true, true]); // bidirectional
     assert.deepEqual([Count.requestStream, Count.responseStream], [false, true]);
+    assert.deepEqual([Steps.requestStream, Steps.responseStream], [false, false]); // IProgress<int>: no reports on gRPC
+    assert.deepEqual([Upload.requestStream, Upload.responseStream], [true, false]); // a Stream parameter
+    assert.deepEqual([Download.requestStream, Download.responseStream], [false, true]); // a Stream result
   });
 
   test("Add, and its overflow: INVALID_ARGUMENT with sidecar-error-code -32602", async () => {
@@ -223,6 +249,58 @@ describe("grpc: the demo contract from @grpc/grpc-js", opts, () => {
       assert.equal(e.code, grpc.status.INVALID_ARGUMENT, e.details);
       assert.deepEqual(errorCode(e), ["-32602"]);
     }
+  });
+
+  test("Steps (IProgress<int> in C#): a plain unary rpc that returns steps", async () => {
+    for (const steps of [0, 1, 7, 1000]) assert.deepEqual(await ok(demo, "steps", { steps }), { result: steps });
+  });
+
+  test("Upload (a Stream parameter): 3 MiB in 64 KiB UploadRequest chunks, paced by back-pressure; length:sha256", async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 99);
+    const requests = [];
+    for (let i = 0; i < data.length; i += 65536) requests.push({ data: data.subarray(i, i + 65536) });
+    const { response, error, written } = await clientStreamPaced(demo, "upload", requests);
+    assert.equal(error, null, error?.details);
+    assert.equal(written, 49);
+    assert.deepEqual(response, { result: `${data.length}:${sha256(data)}` });
+  });
+
+  test("Upload: chunks of any size (an empty one is an item, a message without data is not), none", async () => {
+    const data = demoBytes(256_000);
+    const cuts = [0, 0, 1, 2, 65536, 65538, 131081, data.length];
+    const requests = [{}, ...cuts.slice(1).map((end, i) => ({ data: data.subarray(cuts[i], end) }))];
+    let { response, error } = await clientStream(demo, "upload", requests);
+    assert.equal(error, null, error?.details);
+    assert.deepEqual(response, { result: `${data.length}:${sha256(data)}` });
+    ({ response, error } = await clientStream(demo, "upload", []));
+    assert.deepEqual([response, error], [{ result: `0:${sha256(Buffer.alloc(0))}` }, null]);
+  });
+
+  test("Download (a Stream result): 5 MiB + 7 bytes in chunks, each its own message; 0 and 300 bytes", async () => {
+    const size = 5 * 1024 * 1024 + 7;
+    const { items, error } = await readStream(demo.download({ size }));
+    assert.equal(error, null, error?.details);
+    const sizes = items.map((item) => item.length); // one size (64 KiB as SidecarKit sends them; any is taken) but the last
+    assert.ok(sizes.length > 1 && new Set(sizes.slice(0, -1)).size === 1 && sizes.at(-1) > 0 && sizes.at(-1) <= sizes[0], `${sizes}`);
+    assert.ok(Buffer.concat(items).equals(demoBytes(size)), "the bytes differ");
+    assert.deepEqual(await readStream(demo.download({ size: 0 })), { items: [], error: null });
+    const few = await readStream(demo.download({ size: "300" })); // int64: a string (longs: String) or a number
+    assert.deepEqual([few.items.map((item) => Buffer.from(item)), few.error], [[demoBytes(300)], null]);
+  });
+
+  test("Download: cancelled after 20 chunks of a terabyte; a negative size is INVALID_ARGUMENT -32602", async () => {
+    const { items, error } = await readStream(demo.download({ size: String(2 ** 40) }),
+      (item, call) => { if (call.seen = (call.seen ?? 0) + 1, call.seen === 20) call.cancel(); });
+    assert.equal(error?.code, grpc.status.CANCELLED);
+    assert.ok(items.length >= 20 && items.length < 1000, `${items.length} chunks`);
+    const first = items.slice(0, 20);
+    assert.equal(new Set(first.map((item) => item.length)).size, 1);
+    assert.ok(Buffer.concat(first).equals(demoBytes(20 * first[0].length)), "the bytes differ");
+    const negative = await readStream(demo.download({ size: -1 }));
+    assert.equal(negative.error?.code, grpc.status.INVALID_ARGUMENT, negative.error?.details);
+    assert.deepEqual(errorCode(negative.error), ["-32602"]);
+    assert.match(negative.error.details, /size must not be negative/);
+    assert.deepEqual(await ok(demo, "add", { a: 1, b: 1 }), { result: 2 });
   });
 
   test("Sleep returns 'slept'; with a deadline it ends DEADLINE_EXCEEDED, well before its time", async () => {

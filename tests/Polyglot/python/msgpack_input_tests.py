@@ -157,7 +157,6 @@ class MessagePackInputStreamTests:
                 self.assertError(self.area(shape), INVALID_PARAMS)
 
 
-CHUNK = 64 * 1024       # the 64 KiB chunks of a Stream parameter or result (any size is accepted)
 STREAM_WINDOW = 64      # stream items a callee may send before the caller grants $/stream.credit
 
 
@@ -255,35 +254,46 @@ class MessagePackProgressAndBytesTests:
         error = self.assertError(self.call_upload([b"abc"], {"code": -32603, "message": "the stream broke"}).result(), -32603)
         self.assertEqual("the stream broke", error["message"])
 
-    def test_download_of_a_few_megabytes_needs_credit_past_the_window(self):
-        size = 5 * 1024 * 1024 + 7   # 81 chunks: more than the window of 64
-        c = StreamCall(self.peer(), "demo.download", [size])
-        while len(c.items) < STREAM_WINDOW and c.response is None:
-            c.read()
-        # The window is spent: a 300 ms sleep later, still no 65th chunk and no answer.
-        sleep = StreamCall(self.peer(), "demo.sleep", [300])
-        while sleep.response is None:
-            m = self.peer().next()
-            if m[0] == 1 and m[1] == sleep.id:
-                sleep.response = m
-            elif m[0] == 2 and m[1] == "$/stream.item" and m[2][0] == c.id:
-                c.items.append(m[2][1])
-            elif m[0] == 1 and m[1] == c.id:
-                c.response = m
-        self.assertEqual((STREAM_WINDOW, None), (len(c.items), c.response), "the stream went past its window")
-        c.credit(17)
-        self.assertEqual([1, c.id, None, 81], c.result(grant=False))
-        self.assertTrue(all(type(item) is bytes for item in c.items))
-        self.assertEqual([CHUNK] * 80 + [7], [len(item) for item in c.items])
-        self.assertEqual(demo_bytes(size), b"".join(c.items))
+    def assertChunks(self, chunks, size):
+        """A Stream result of `size` bytes: bin chunks of one size (64 KiB as SidecarKit sends them; the test takes any)
+        but the last, which may be shorter, none empty, byte i = i % 256."""
+        self.assertTrue(all(type(chunk) is bytes for chunk in chunks))
+        sizes = [len(chunk) for chunk in chunks]
+        self.assertTrue(all(sizes) and len(set(sizes[:-1])) <= 1 and sizes[-1:] <= sizes[:1], sizes)
+        self.assertEqual(size, sum(sizes))
+        self.assertEqual(demo_bytes(size), b"".join(chunks))
 
-    def test_download_with_credit_granted_as_read_nothing_and_a_few_bytes(self):
-        size = 3 * 1024 * 1024 + 5
-        c = StreamCall(self.peer(), "demo.download", [size])
-        response = c.result()
-        self.assertEqual([1, c.id, None, 49], response)   # 48 chunks of 64 KiB and one of 5 bytes
-        self.assertEqual(49, len(c.items))
-        self.assertEqual(demo_bytes(size), b"".join(c.items))
+    def test_download_needs_credit_past_the_window(self):
+        # A terabyte: 64 chunks come, then nothing until $/stream.credit; 17 more for a credit of 17; then cancelled.
+        c = StreamCall(self.peer(), "demo.download", [1 << 40])
+        for expected in (STREAM_WINDOW, STREAM_WINDOW + 17):
+            while len(c.items) < expected and c.response is None:
+                c.read()
+            # A 300 ms sleep later, still no further chunk and no answer.
+            sleep = StreamCall(self.peer(), "demo.sleep", [300])
+            while sleep.response is None:
+                m = self.peer().next()
+                if m[0] == 1 and m[1] == sleep.id:
+                    sleep.response = m
+                elif m[0] == 2 and m[1] == "$/stream.item" and m[2][0] == c.id:
+                    c.items.append(m[2][1])
+                elif m[0] == 1 and m[1] == c.id:
+                    c.response = m
+            self.assertEqual((expected, None), (len(c.items), c.response), "not exactly the window and the credit")
+            if expected == STREAM_WINDOW:
+                c.credit(17)
+        self.peer().send([2, "$/cancelRequest", [c.id]])
+        self.assertEqual(-32800, self.assertError(c.result(grant=False), -32800)["code"])
+        self.assertEqual(STREAM_WINDOW + 17, len(c.items))
+        self.assertChunks(c.items, sum(len(item) for item in c.items))
+        self.assertEqual(len(c.items[0]), len(c.items[-1]))
+
+    def test_download_of_a_few_megabytes_with_credit_granted_as_read_nothing_and_a_few_bytes(self):
+        for size in (5 * 1024 * 1024 + 7, 3 * 1024 * 1024 + 5):
+            c = StreamCall(self.peer(), "demo.download", [size])
+            response = c.result()
+            self.assertEqual([1, c.id, None, len(c.items)], response)
+            self.assertChunks(c.items, size)
         c = StreamCall(self.peer(), "demo.download", [0])
         self.assertEqual(([1, c.id, None, 0], []), (c.result(), c.items))
         c = StreamCall(self.peer(), "demo.download", [300])
