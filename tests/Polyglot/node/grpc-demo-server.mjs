@@ -8,8 +8,12 @@
 // build under samples/Demo/Sidecar/bin/). Binds 127.0.0.1:0 without TLS and prints one line `LISTENING 127.0.0.1:<port>`
 // on stdout; demo.log and the cancellations it sees go to stderr. Exits when its stdin ends, as the sidecars do.
 //
+// Serves Add, Echo, Divide, Count, Sleep, Blob, Log, Exit, Sum, Chat, Area, Steps (its progress does not cross gRPC),
+// Upload (a Stream parameter: length:sha256) and Download (a Stream result: 64 KiB chunks); Work answers UNIMPLEMENTED.
+//
 // Also a module: loadDemoService() loads the same exported proto for the grpc-js client tests (grpc.test.mjs).
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -160,6 +164,48 @@ export const demoHandlers = {
     if (shape?.variant === "rectangle") return callback(null, { result: shape.rectangle.width * shape.rectangle.height });
     callback(failure(grpc.status.INVALID_ARGUMENT,
       shape ? "the shape has no case of its oneof (circle, rectangle)" : "member 'shape' must not be null", -32602));
+  },
+
+  // IProgress<int> in C#: gRPC cannot carry the reports, so this is a plain unary rpc that answers steps.
+  steps(call, callback) {
+    callback(null, { result: call.request.steps });
+  },
+
+  // A Stream parameter: client streaming of byte chunks of any size (a message without data is not a chunk).
+  upload(call, callback) {
+    const sha = createHash("sha256");
+    let length = 0;
+    call.on("data", (m) => {
+      if (m.data === undefined || m.data === null) return;
+      sha.update(m.data);
+      length += m.data.length;
+    });
+    call.on("end", () => callback(null, { result: `${length}:${sha.digest("hex")}` }));
+    call.on("error", () => {}); // cancelled by the client: nothing to answer
+  },
+
+  // A Stream result: server streaming of 64 KiB chunks (the last shorter), byte i = i % 256, with back-pressure.
+  async download(call) {
+    const size = BigInt(call.request.size); // int64: a string (longs: String)
+    if (size < 0n) {
+      call.emit("error", failure(grpc.status.INVALID_ARGUMENT, "size must not be negative", -32602));
+      return;
+    }
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < chunk.length; i++) chunk[i] = i % 256;
+    for (let sent = 0n; sent < size && !call.cancelled;) {
+      const n = size - sent < BigInt(chunk.length) ? Number(size - sent) : chunk.length;
+      sent += BigInt(n);
+      if (!call.write({ item: chunk.subarray(0, n) })) {
+        await new Promise((resolve) => {
+          const done = () => { call.off("drain", done); call.off("cancelled", done); resolve(); };
+          call.once("drain", done);
+          call.once("cancelled", done);
+        });
+      }
+    }
+    if (call.cancelled) return console.error("demo.download: cancelled");
+    call.end();
   },
 
   work(call, callback) {

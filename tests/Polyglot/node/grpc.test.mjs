@@ -407,7 +407,7 @@ describe("grpc: the demo contract from @grpc/grpc-js", opts, () => {
   });
 });
 
-describe("grpc: the grpc-js demo server (grpc-demo-server.mjs) serves Sum, Chat and Area as the sidecar does", opts, () => {
+describe("grpc: the grpc-js demo server (grpc-demo-server.mjs) serves Sum, Chat, Area, Steps, Upload and Download as the sidecar does", opts, () => {
   let server, demo;
   before(async () => {
     server = new grpc.Server();
@@ -440,6 +440,22 @@ describe("grpc: the grpc-js demo server (grpc-demo-server.mjs) serves Sum, Chat 
     call.end();
     assert.equal(await chat.next(), null);
     assert.equal(chat.error, null);
+  });
+
+  test("Steps answers steps; Upload answers length:sha256; Download streams chunks, and a negative size is -32602", async () => {
+    assert.deepEqual(await ok(demo, "steps", { steps: 9 }), { result: 9 });
+    const data = randomBytes(300_000);
+    const requests = [{}, { data: data.subarray(0, 1) }, { data: data.subarray(1, 100_001) }, { data: data.subarray(100_001) }];
+    const { response, error } = await clientStreamPaced(demo, "upload", requests);
+    assert.deepEqual([response, error], [{ result: `${data.length}:${sha256(data)}` }, null]);
+    const size = 200_000;
+    const download = await readStream(demo.download({ size }));
+    assert.equal(download.error, null);
+    assert.ok(Buffer.concat(download.items).equals(demoBytes(size)), "the bytes differ");
+    assert.deepEqual(download.items.map((item) => item.length), [65536, 65536, 65536, 3392]);
+    const negative = await readStream(demo.download({ size: -1 }));
+    assert.equal(negative.error?.code, grpc.status.INVALID_ARGUMENT);
+    assert.deepEqual(errorCode(negative.error), ["-32602"]);
   });
 
   test("Area: circle, rectangle, and no case: INVALID_ARGUMENT -32602", async () => {
