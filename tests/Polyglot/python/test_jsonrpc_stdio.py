@@ -182,6 +182,51 @@ class JsonRpcStdio(unittest.TestCase):
         self.assertEqual(6, self.s.call(14, "demo.area", {"shape": {"$type": "rectangle", "name": "r", "width": 2, "height": 3}})["result"])
         self.assertEqual(-32602, self.s.call(15, "demo.area", {"shape": {"$type": "hexagon", "name": "h"}})["error"]["code"])
 
+    def test_progress_reports_come_framed_before_the_answer(self):
+        self.s.send({"jsonrpc": "2.0", "id": 16, "method": "demo.steps", "params": {"steps": 4}})
+        reports = []
+        while True:
+            m = self.s.next()
+            if m.get("method") == "$/progress":
+                reports.append(m["params"])
+            elif m.get("id") == 16:
+                break
+        self.assertEqual([{"id": 16, "item": i} for i in (1, 2, 3, 4)], reports)
+        self.assertEqual({"jsonrpc": "2.0", "id": 16, "result": 4}, m)
+
+    def test_upload_within_its_credit_and_download_granting_credit(self):
+        import base64, hashlib, random
+        data = random.Random(3).randbytes(1024 * 1024 + 11)
+        chunks = [base64.b64encode(data[i:i + 8192]).decode("ascii") for i in range(0, len(data), 8192)]   # 129 items
+        self.s.send({"jsonrpc": "2.0", "id": 17, "method": "demo.upload", "params": {}})
+        sent = credit = 0
+        while sent < len(chunks):
+            if sent < 64 + credit:
+                self.notify("$/input.item", {"id": 17, "item": chunks[sent]})
+                sent += 1
+                continue
+            m = self.s.next()
+            self.assertNotEqual(17, m.get("id"), f"the call ended early: {m}")
+            if m.get("method") == "$/input.credit" and m["params"]["id"] == 17:
+                credit += m["params"]["credit"]
+        self.notify("$/input.end", {"id": 17, "error": None})
+        self.assertEqual(f"{len(data)}:{hashlib.sha256(data).hexdigest()}", self.s.response(17).get("result"))
+
+        size = 4 * 1024 * 1024 + 3
+        self.s.send({"jsonrpc": "2.0", "id": 18, "method": "demo.download", "params": {"size": size}})
+        received = []
+        while True:
+            m = self.s.next()
+            if m.get("method") == "$/stream.item" and m["params"]["id"] == 18:
+                received.append(base64.b64decode(m["params"]["item"], validate=True))
+                if len(received) % 32 == 0:
+                    self.notify("$/stream.credit", {"id": 18, "credit": 32})
+            elif m.get("id") == 18:
+                break
+        self.assertEqual(len(received), m.get("result"), m)
+        self.assertEqual((bytes(range(256)) * (size // 256 + 1))[:size], b"".join(received))
+
+
 
 class BrokenHeader(unittest.TestCase):
     def test_a_json_line_without_headers_ends_the_sidecar_with_protocol_error(self):
