@@ -33,6 +33,27 @@ if (args.Length == 1 && args[0] == "--grpc")
     await server.StopAsync(CancellationToken.None);
     return 0;
 }
+if (args.Length >= 1 && args[0] == "--bulk")
+{
+    // The bulk floor: copy bytes one way, as fast as the carrier goes. Each request is an 8-byte little-endian length:
+    // positive, that many bytes follow and are read and dropped, then one byte answers; negative, that many bytes are
+    // written back. On stdio, or on a Unix socket with --bulk <path>.
+    if (args.Length == 2)
+    {
+        using var bulkListener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        bulkListener.Bind(new UnixDomainSocketEndPoint(args[1]));
+        bulkListener.Listen(1);
+        Console.Error.WriteLine("listening");
+        using Socket bulkClient = await bulkListener.AcceptAsync();
+        using var bulkStream = new NetworkStream(bulkClient, ownsSocket: false);
+        await BulkAsync(bulkStream, bulkStream);
+    }
+    else
+    {
+        await BulkAsync(Console.OpenStandardInput(), Console.OpenStandardOutput());
+    }
+    return 0;
+}
 if (args.Length == 2 && args[0] == "--unix")
 {
     using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -68,6 +89,36 @@ static async Task EchoAsync(PipeReader input, PipeWriter output)
         if (result.IsCompleted) break;
     }
     await output.CompleteAsync();
+}
+
+static async Task BulkAsync(Stream input, Stream output)
+{
+    byte[] header = new byte[8];
+    byte[] buffer = new byte[64 * 1024];
+    while (await input.ReadAtLeastAsync(header, 8, throwOnEndOfStream: false) == 8)
+    {
+        long length = BitConverter.ToInt64(header);
+        if (length >= 0)
+        {
+            for (long left = length; left > 0;)
+            {
+                int n = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)));
+                if (n == 0) return;
+                left -= n;
+            }
+            output.WriteByte(1);
+        }
+        else
+        {
+            for (long left = -length; left > 0;)
+            {
+                int n = (int)Math.Min(buffer.Length, left);
+                await output.WriteAsync(buffer.AsMemory(0, n));
+                left -= n;
+            }
+        }
+        await output.FlushAsync();
+    }
 }
 
 /// <summary>The raw gRPC floor: echoes the request body (one framed message) and ends with grpc-status 0.</summary>

@@ -185,6 +185,22 @@ internal static class DemoSidecarStarter
         return SidecarProcess.StartAsync(options);
     }
 
+    /// <summary>gRPC over h2c on a Unix socket (<c>--transport grpc-unix</c>), token and all.</summary>
+    public static Task<SidecarProcess> StartGrpcUnixAsync()
+    {
+        var options = new SidecarProcessOptions
+        {
+            Name = "demo-grpc-unix",
+            FileName = "dotnet",
+            ReadyTimeout = TimeSpan.FromSeconds(30),
+            RequireCallbacks = false,
+        }.UseGrpc();
+        options.Arguments.Add(ChildPaths.DemoSidecar);
+        options.Arguments.Add("--transport");
+        options.Arguments.Add("grpc-unix");
+        return SidecarProcess.StartAsync(options);
+    }
+
     /// <summary>gRPC over h2c on loopback TCP (<c>--transport grpc</c>), token and all.</summary>
     public static Task<SidecarProcess> StartGrpcAsync()
     {
@@ -199,5 +215,78 @@ internal static class DemoSidecarStarter
         options.Arguments.Add("--transport");
         options.Arguments.Add("grpc");
         return SidecarProcess.StartAsync(options);
+    }
+}
+
+/// <summary>
+/// The bulk floor: EchoChild <c>--bulk</c> copying bytes one way on stdio or a Unix socket, as fast as the carrier
+/// goes (an 8-byte length, then the bytes; one byte answers an upload).
+/// </summary>
+internal sealed class RawBulkClient : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Stream _output;
+    private readonly Stream _input;
+    private readonly string? _socketPath;
+    private readonly byte[] _buffer = new byte[64 * 1024];
+
+    private RawBulkClient(Process process, Stream output, Stream input, string? socketPath)
+    {
+        (_process, _output, _input, _socketPath) = (process, output, input, socketPath);
+    }
+
+    public static RawBulkClient Start()
+    {
+        Process process = ChildProcess.Start(ChildPaths.EchoChild, redirectOutput: true, redirectError: false, "--bulk");
+        return new RawBulkClient(process, process.StandardInput.BaseStream, process.StandardOutput.BaseStream, null);
+    }
+
+    public static async Task<RawBulkClient> StartUnixAsync()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"bulk-{Guid.NewGuid():N}.sock");
+        Process process = ChildProcess.Start(ChildPaths.EchoChild, redirectOutput: true, redirectError: true, "--bulk", path);
+        await ChildProcess.ReadGreetingAsync(process, "listening").ConfigureAwait(false);
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path)).ConfigureAwait(false);
+        var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        return new RawBulkClient(process, stream, stream, path);
+    }
+
+    /// <summary>Sends <paramref name="size"/> bytes in 64 KiB writes and waits for the answer.</summary>
+    public async Task<long> UploadAsync(long size)
+    {
+        await _output.WriteAsync(BitConverter.GetBytes(size)).ConfigureAwait(false);
+        for (long left = size; left > 0;)
+        {
+            int n = (int)Math.Min(_buffer.Length, left);
+            await _output.WriteAsync(_buffer.AsMemory(0, n)).ConfigureAwait(false);
+            left -= n;
+        }
+        await _output.FlushAsync().ConfigureAwait(false);
+        if (await _input.ReadAsync(_buffer.AsMemory(0, 1)).ConfigureAwait(false) != 1) throw new InvalidOperationException("EchoChild closed its end.");
+        return size;
+    }
+
+    /// <summary>Asks for <paramref name="size"/> bytes and reads them.</summary>
+    public async Task<long> DownloadAsync(long size)
+    {
+        await _output.WriteAsync(BitConverter.GetBytes(-size)).ConfigureAwait(false);
+        await _output.FlushAsync().ConfigureAwait(false);
+        long read = 0;
+        while (read < size)
+        {
+            int n = await _input.ReadAsync(_buffer).ConfigureAwait(false);
+            if (n == 0) throw new InvalidOperationException("EchoChild closed its end.");
+            read += n;
+        }
+        return read;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _output.Dispose();
+        await ChildProcess.WaitForExitAsync(_process).ConfigureAwait(false);
+        _process.Dispose();
+        if (_socketPath is not null) File.Delete(_socketPath);
     }
 }

@@ -53,6 +53,34 @@ internal static class Targets
                 Report($"≥ 3× StreamJsonRpc's throughput at 64 outstanding ({pair.Carrier}: {pair.Ours} vs {pair.Peer}): " +
                        $"{1e6 / ours:N0} vs {1e6 / peer:N0} calls/s = {peer / ours:0.00}×", peer / ours >= 3.0);
         }
+        // Bulk: a Stream of 64 MiB moves at least half as fast as the raw copy on the same carrier; a client stream
+        // carries at least as many items per second as a server stream on the same transport.
+        foreach ((string ours, string floorRow, string what) in new[]
+        {
+            (nameof(BulkBenchmarks.JsonlDownload_64MiB), nameof(BulkBenchmarks.RawStdioDown_64MiB), "JSON lines on stdio, Stream result"),
+            (nameof(BulkBenchmarks.JsonlUpload_64MiB), nameof(BulkBenchmarks.RawStdioUp_64MiB), "JSON lines on stdio, Stream parameter"),
+            (nameof(BulkBenchmarks.MsgpackUnixDownload_64MiB), nameof(BulkBenchmarks.RawUnixDown_64MiB), "MessagePack on a Unix socket, Stream result"),
+            (nameof(BulkBenchmarks.MsgpackUnixUpload_64MiB), nameof(BulkBenchmarks.RawUnixUp_64MiB), "MessagePack on a Unix socket, Stream parameter"),
+            (nameof(BulkBenchmarks.GrpcUnixDownload_64MiB), nameof(BulkBenchmarks.RawUnixDown_64MiB), "gRPC on a Unix socket, Stream result"),
+            (nameof(BulkBenchmarks.GrpcUnixUpload_64MiB), nameof(BulkBenchmarks.RawUnixUp_64MiB), "gRPC on a Unix socket, Stream parameter"),
+        })
+        {
+            if (Median(ours) is { } o && Median(floorRow) is { } fl)
+            {
+                double mibPerSecond(double microseconds) => BulkBenchmarks.Size / 1048576.0 / (microseconds / 1e6);
+                Report($"64 MiB ≥ 50% of the raw floor's bytes/s ({what}): {mibPerSecond(o):N0} vs {mibPerSecond(fl):N0} MiB/s = {fl / o:P0}", fl / o >= 0.5);
+            }
+        }
+        foreach ((string sum, string count, string what) in new[]
+        {
+            (nameof(BulkBenchmarks.JsonlSum_10k), nameof(BulkBenchmarks.JsonlCount_10k), "JSON lines"),
+            (nameof(BulkBenchmarks.MsgpackUnixSum_10k), nameof(BulkBenchmarks.MsgpackUnixCount_10k), "MessagePack, Unix socket"),
+            (nameof(BulkBenchmarks.GrpcUnixSum_10k), nameof(BulkBenchmarks.GrpcUnixCount_10k), "gRPC, Unix socket"),
+        })
+        {
+            if (Median(sum) is { } up && Median(count) is { } down)
+                Report($"client-stream items/s ≥ server-stream items/s ({what}): {BulkBenchmarks.Items / (up / 1e6):N0} vs {BulkBenchmarks.Items / (down / 1e6):N0} items/s", up <= down);
+        }
         if (Median(nameof(SpawnBenchmarks.NativeAot_ToReady)) is { } aotReady)
             Report($"NativeAOT demo sidecar spawn to ready median ≤ 10 ms: {aotReady / 1000:0.00} ms", aotReady <= 10_000);
         foreach (string name in new[] { nameof(StdioBenchmarks.TypedAdd_1), nameof(StdioBenchmarks.TypedAdd_64),

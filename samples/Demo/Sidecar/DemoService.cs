@@ -113,11 +113,22 @@ public sealed class DemoService(IDemoEvents parent, ILogger logger) : IDemo
     {
         private long _position;
 
-        public override int Read(byte[] buffer, int offset, int count)
+        // 0, 1, …, 255 twice: any 256 consecutive bytes of the pattern are a slice of it, copied rather than computed.
+        private static readonly byte[] s_pattern = [.. Enumerable.Range(0, 512).Select(i => (byte)i)];
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
         {
-            int n = (int)Math.Min(count, size - _position);
-            for (int i = 0; i < n; i++) buffer[offset + i] = (byte)(_position + i);
-            _position += n;
+            int n = (int)Math.Min(buffer.Length, size - _position);
+            Span<byte> rest = buffer[..n];
+            while (!rest.IsEmpty)
+            {
+                int chunk = Math.Min(rest.Length, 256);
+                s_pattern.AsSpan((int)(_position % 256), chunk).CopyTo(rest);
+                _position += chunk;
+                rest = rest[chunk..];
+            }
             return n;
         }
 

@@ -10,7 +10,7 @@ namespace SidecarKit.Rpc;
 /// </summary>
 public static class ByteStreams
 {
-    /// <summary>The size of each chunk but the last: 64 KiB.</summary>
+    /// <summary>The size of each chunk but the last: 64 KiB (below the large object heap: chunks are short-lived).</summary>
     public const int ChunkSize = 64 * 1024;
 
     /// <summary>Reads <paramref name="stream"/> to its end as chunks (the caller's <see cref="Stream"/> argument; not disposed: the caller owns it).</summary>
