@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
-using SidecarKit.Transports.Grpc;
-using SidecarKit.Transports.JsonLines;
-using SidecarKit.Transports.MessagePack;
+using SidecarKit.Tests.Support;
 using Xunit.Abstractions;
 
 namespace SidecarKit.EndToEnd.Tests;
@@ -16,33 +14,16 @@ namespace SidecarKit.EndToEnd.Tests;
 /// </summary>
 public class DemoBulkTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Transports => new() { "jsonl", "msgpack", "msgpack-unix", "grpc", "grpc-unix" };
-
-    internal static SidecarProcessOptions Options(string transport)
-    {
-        var options = new SidecarProcessOptions { Name = "demo-" + transport, FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60) };
-        options.Arguments.Add(DemoSidecar.DllPath);
-        options.Arguments.Add("--transport");
-        options.Arguments.Add(transport);
-        _ = transport switch
-        {
-            "jsonl" => options.UseJsonLines(),
-            "msgpack" => options.UseMessagePack(),
-            "msgpack-unix" => options.UseMessagePack(SidecarCarrier.UnixSocket),
-            _ => options.UseGrpc(),
-        };
-        options.Callbacks.AddContract<IDemoEvents>(new RecordingEvents(confirm: true));
-        return options;
-    }
+    public static TheoryData<string> Transports => DemoSidecar.Transports;
 
     [Theory]
     [MemberData(nameof(Transports))]
     public async Task Steps_upload_and_download(string transport)
     {
-        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(transport));
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(DemoSidecar.Options(transport));
         IDemo demo = sidecar.GetClient<IDemo>();
 
-        var reports = new SidecarKit.Tests.Support.Recorded<int>();
+        var reports = new Recorded<int>();
         if (transport.StartsWith("grpc", StringComparison.Ordinal))
         {
             var refused = await Assert.ThrowsAsync<NotSupportedException>(() => demo.StepsAsync(5, reports));
@@ -57,8 +38,8 @@ public class DemoBulkTests(ITestOutputHelper output)
 
         // 40 MiB + 1 byte each way: over every transport's message size limit.
         long size = 40L * 1024 * 1024 + 1;
-        string expected = $"{size}:{Convert.ToHexStringLower(SHA256.HashData(new DemoPattern(size)))}";
-        Assert.Equal(expected, await demo.UploadAsync(new DemoPattern(size)));
+        string expected = $"{size}:{Convert.ToHexStringLower(SHA256.HashData(new PatternStream(size, modulus: 256)))}";
+        Assert.Equal(expected, await demo.UploadAsync(new PatternStream(size, modulus: 256)));
         Assert.Equal("0:" + Convert.ToHexStringLower(SHA256.HashData(Array.Empty<byte>())), await demo.UploadAsync(new MemoryStream()));
         await using (Stream download = await demo.DownloadAsync(size))
             Assert.Equal(expected, $"{size}:{Convert.ToHexStringLower(await SHA256.HashDataAsync(download))}");
@@ -72,7 +53,7 @@ public class DemoBulkTests(ITestOutputHelper output)
     [InlineData("grpc")]
     public async Task A_gigabyte_crosses_each_way_with_the_sidecars_memory_bounded(string transport)
     {
-        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(transport));
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(DemoSidecar.Options(transport));
         IDemo demo = sidecar.GetClient<IDemo>();
         using var watch = new ResidentWatch(sidecar.ProcessId);
         long baseline = watch.Current;
@@ -80,7 +61,7 @@ public class DemoBulkTests(ITestOutputHelper output)
 
         // Up: the sidecar reads as fast as it hashes; what it holds is a window of chunks, not the gigabyte.
         var clock = Stopwatch.StartNew();
-        string up = await demo.UploadAsync(new DemoPattern(Gigabyte));
+        string up = await demo.UploadAsync(new PatternStream(Gigabyte, modulus: 256));
         Assert.StartsWith(Gigabyte + ":", up);
         output.WriteLine($"{transport}: 1 GiB up in {clock.Elapsed.TotalSeconds:F1} s, sidecar RSS {baseline >> 20} → max {watch.Max >> 20} MiB");
 
@@ -105,30 +86,6 @@ public class DemoBulkTests(ITestOutputHelper output)
         // Bounded: the transfer costs a few windows of chunks, never a large part of the gigabyte.
         Assert.True(watch.Max - baseline < 200L << 20, $"the sidecar's resident size grew from {baseline >> 20} to {watch.Max >> 20} MiB");
         Assert.Equal(3, await demo.AddAsync(1, 2));
-    }
-
-    /// <summary>The demo's download pattern: byte i = i % 256, made as read.</summary>
-    private sealed class DemoPattern(long size) : Stream
-    {
-        private long _position;
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int n = (int)Math.Min(count, size - _position);
-            for (int i = 0; i < n; i++) buffer[offset + i] = (byte)(_position + i);
-            _position += n;
-            return n;
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => size;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Samples a process's resident set size (VmRSS) every 20 ms and keeps the largest.</summary>

@@ -2,9 +2,6 @@ using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
 using SidecarKit.Tests.Support;
 using Circle = SidecarKit.Samples.Demo.Circle;
-using SidecarKit.Transports.Grpc;
-using SidecarKit.Transports.JsonLines;
-using SidecarKit.Transports.MessagePack;
 
 namespace SidecarKit.EndToEnd.Tests;
 
@@ -14,30 +11,13 @@ namespace SidecarKit.EndToEnd.Tests;
 /// </summary>
 public class DemoStreamingTests
 {
-    public static TheoryData<string> Transports => new() { "jsonl", "msgpack", "msgpack-unix", "grpc", "grpc-unix" };
-
-    private static SidecarProcessOptions Options(string transport)
-    {
-        var options = new SidecarProcessOptions { Name = "demo-" + transport, FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60) };
-        options.Arguments.Add(DemoSidecar.DllPath);
-        options.Arguments.Add("--transport");
-        options.Arguments.Add(transport);
-        _ = transport switch
-        {
-            "jsonl" => options.UseJsonLines(),
-            "msgpack" => options.UseMessagePack(),
-            "msgpack-unix" => options.UseMessagePack(SidecarCarrier.UnixSocket),
-            _ => options.UseGrpc(),
-        };
-        options.Callbacks.AddContract<IDemoEvents>(new RecordingEvents(confirm: true));
-        return options;
-    }
+    public static TheoryData<string> Transports => DemoSidecar.Transports;
 
     [Theory]
     [MemberData(nameof(Transports))]
     public async Task Sum_chat_and_area(string transport)
     {
-        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(transport));
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(DemoSidecar.Options(transport));
         IDemo demo = sidecar.GetClient<IDemo>();
 
         Assert.Equal(5050, await demo.SumAsync(AsyncItems.Of(Enumerable.Range(1, 100).ToArray())));

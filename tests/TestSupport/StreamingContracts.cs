@@ -239,34 +239,38 @@ public sealed class ProducedItems
     }
 }
 
-/// <summary><c>size</c> bytes, byte i = i % 251, made as they are read (nothing held).</summary>
-public sealed class PatternStream(long size) : Stream
+/// <summary>A read-only, forward-only stream: the members a reader does not use, refused once here.</summary>
+public abstract class ReadOnlyStream : Stream
 {
-    private long _position;
-
-    public static byte At(long i) => (byte)(i % 251);
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        int n = (int)Math.Min(count, size - _position);
-        for (int i = 0; i < n; i++) buffer[offset + i] = At(_position + i);
-        _position += n;
-        return n;
-    }
-
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
-    public override long Length => size;
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
+/// <summary><c>size</c> bytes, byte i = i % <c>modulus</c> (251 unless told), made as they are read (nothing held).</summary>
+public sealed class PatternStream(long size, int modulus = 251) : ReadOnlyStream
+{
+    private long _position;
+
+    public static byte At(long i, int modulus = 251) => (byte)(i % modulus);
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        int n = (int)Math.Min(count, size - _position);
+        for (int i = 0; i < n; i++) buffer[offset + i] = (byte)((_position + i) % modulus);
+        _position += n;
+        return n;
+    }
+}
+
 /// <summary>Reads another stream and inverts each byte.</summary>
-public sealed class InvertingStream(Stream inner) : Stream
+public sealed class InvertingStream(Stream inner) : ReadOnlyStream
 {
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -277,15 +281,6 @@ public sealed class InvertingStream(Stream inner) : Stream
     }
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 public static class AsyncItems

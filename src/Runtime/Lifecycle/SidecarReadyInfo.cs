@@ -20,7 +20,7 @@ public sealed record SidecarContractInfo(string Name, string? Fingerprint, IRead
         return Lifecycle.ContractShapes.Describe(contract);
     }
 
-    /// <summary>The contract's name and, when announced, its fingerprint (<c>demo@a2a38f11c559a891</c>).</summary>
+    /// <summary>The contract's name and, when announced, its fingerprint (<c>demo@5df00a6790bb7c16</c>).</summary>
     public override string ToString() => Fingerprint is null ? Name : $"{Name}@{Fingerprint}";
 }
 

@@ -22,11 +22,23 @@ public abstract class RpcChannel
     public Task<TResult> InvokeAsync<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TResult>
-    {
-        RpcCallOptions options = RpcCallOptions.For(method, DefaultCallTimeout);
-        return Diagnostics.SidecarTelemetry.Enabled
+        => Invoke<TArgs, TResult, TCodec>(method, args, RpcCallOptions.For(method, DefaultCallTimeout), cancellationToken);
+
+    // Every call with one result enters here once its options are resolved: observed when anything listens.
+    private Task<TResult> Invoke<TArgs, TResult, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TResult>
+        => Diagnostics.SidecarTelemetry.Enabled
             ? InvokeObservedAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken)
             : InvokeAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken);
+
+    // Every call with a streamed result enters here once its options are resolved: observed when anything listens.
+    private IAsyncEnumerable<TItem> InvokeStream<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, RpcCallOptions options, CancellationToken cancellationToken)
+        where TArgs : struct, IWireArgs<TArgs>
+        where TCodec : IWireCodec<TItem>
+    {
+        IAsyncEnumerable<TItem> items = InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, options, cancellationToken);
+        return Diagnostics.SidecarTelemetry.Enabled ? ObserveStream(method, items, cancellationToken) : items;
     }
 
     // The span is current while the transport sends, so the transport sends its context along.
@@ -64,10 +76,7 @@ public abstract class RpcChannel
     public IAsyncEnumerable<TItem> InvokeStreamAsync<TArgs, TItem, TCodec>(MethodDescriptor method, TArgs args, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>
         where TCodec : IWireCodec<TItem>
-    {
-        IAsyncEnumerable<TItem> items = InvokeStreamAsync<TArgs, TItem, TCodec>(method, args, RpcCallOptions.For(method, DefaultCallTimeout), cancellationToken);
-        return Diagnostics.SidecarTelemetry.Enabled ? ObserveStream(method, items, cancellationToken) : items;
-    }
+        => InvokeStream<TArgs, TItem, TCodec>(method, args, RpcCallOptions.For(method, DefaultCallTimeout), cancellationToken);
 
     // The span covers the whole stream, from the first MoveNextAsync (which sends the request) to its end.
     private async IAsyncEnumerable<TItem> ObserveStream<TItem>(MethodDescriptor method, IAsyncEnumerable<TItem> items,
@@ -119,9 +128,7 @@ public abstract class RpcChannel
     {
         RpcCallOptions options = RpcCallOptions.For(method, DefaultCallTimeout);
         if (progress is not null) options = options with { Progress = new RpcProgressTarget<TProgress, TProgressCodec>(progress) };
-        return Diagnostics.SidecarTelemetry.Enabled
-            ? InvokeObservedAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken)
-            : InvokeAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken);
+        return Invoke<TArgs, TResult, TCodec>(method, args, options, cancellationToken);
     }
 
     /// <summary>
@@ -133,12 +140,8 @@ public abstract class RpcChannel
         where TArgs : struct, IWireArgs<TArgs>
         where TItemCodec : IWireCodec<TItem>
         where TCodec : IWireCodec<TResult>
-    {
-        RpcCallOptions options = RpcCallOptions.For(method, DefaultCallTimeout) with { Input = new RpcInput<TItem, TItemCodec>(input) };
-        return Diagnostics.SidecarTelemetry.Enabled
-            ? InvokeObservedAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken)
-            : InvokeAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken);
-    }
+        => Invoke<TArgs, TResult, TCodec>(method, args,
+            RpcCallOptions.For(method, DefaultCallTimeout) with { Input = new RpcInput<TItem, TItemCodec>(input) }, cancellationToken);
 
     /// <summary>
     /// Calls a method that takes a stream and returns one (bidirectional streaming): the call starts when the result is
@@ -149,11 +152,8 @@ public abstract class RpcChannel
         where TArgs : struct, IWireArgs<TArgs>
         where TItemCodec : IWireCodec<TItem>
         where TCodec : IWireCodec<TResult>
-    {
-        RpcCallOptions options = RpcCallOptions.For(method, DefaultCallTimeout) with { Input = new RpcInput<TItem, TItemCodec>(input) };
-        IAsyncEnumerable<TResult> items = InvokeStreamAsync<TArgs, TResult, TCodec>(method, args, options, cancellationToken);
-        return Diagnostics.SidecarTelemetry.Enabled ? ObserveStream(method, items, cancellationToken) : items;
-    }
+        => InvokeStream<TArgs, TResult, TCodec>(method, args,
+            RpcCallOptions.For(method, DefaultCallTimeout) with { Input = new RpcInput<TItem, TItemCodec>(input) }, cancellationToken);
 
     /// <summary>Sends a one-way notification. Failures to send are logged, not thrown: notifications have no reply.</summary>
     public abstract void Notify<TArgs>(MethodDescriptor method, TArgs args)
