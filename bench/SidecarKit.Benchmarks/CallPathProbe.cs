@@ -190,5 +190,6 @@ internal static class CallPathProbe
         public Task<int> StepsAsync(int steps, IProgress<int> progress, CancellationToken ct) => throw new NotSupportedException();
         public Task<string> UploadAsync(Stream data, CancellationToken ct) => throw new NotSupportedException();
         public Task<Stream> DownloadAsync(long size, CancellationToken ct) => throw new NotSupportedException();
+        public Task<Sample> SampleAsync(Sample sample, CancellationToken ct) => throw new NotSupportedException();
     }
 }

@@ -80,5 +80,7 @@ public sealed class DemoService(Greeter greeter, Heartbeat heartbeat, ILogger<De
 
     public Task<Stream> DownloadAsync(long size, CancellationToken ct) => _demo.DownloadAsync(size, ct);
 
+    public Task<Sample> SampleAsync(Sample sample, CancellationToken ct) => _demo.SampleAsync(sample, ct);
+
     public void Dispose() => logger.LogDebug("DemoService {Instance} disposed.", _instance);
 }

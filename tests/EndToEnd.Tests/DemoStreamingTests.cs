@@ -64,4 +64,51 @@ public class DemoStreamingTests
             yield return i.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task The_newer_types_round_trip(string transport)
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(DemoSidecar.Options(transport));
+        IDemo demo = sidecar.GetClient<IDemo>();
+        Sample sample = NewSample();
+        Sample back = await demo.SampleAsync(sample);
+        AssertSame(sample, back);
+
+        // Edge values: the extremes of the big integers and of the half, the earliest day, midnight, empty collections.
+        Sample edges = sample with
+        {
+            Day = DateOnly.MinValue, At = TimeOnly.MinValue, Big = Int128.MinValue, Unsigned = UInt128.MaxValue, Ratio = Half.MaxValue,
+            Tags = [], Scores = [], Counts = System.Collections.Immutable.ImmutableDictionary<string, int>.Empty, ById = [], ByGuid = [],
+            Note = "",
+        };
+        AssertSame(edges, await demo.SampleAsync(edges));
+    }
+
+    internal static Sample NewSample() => new(
+        new DateOnly(2026, 12, 7), new TimeOnly(23, 59, 58, 123, 456), Int128.MaxValue - 5, UInt128.MaxValue / 3, (Half)0.333,
+        new Uri("https://example.com/a?b=c#d"), new Version(1, 2, 3, 4), ["x", "y"], [3, 1, 2],
+        System.Collections.Immutable.ImmutableDictionary<string, int>.Empty.Add("a", 1).Add("b", -2),
+        new Dictionary<int, string> { [-1] = "minus one", [7] = "seven" },
+        new Dictionary<Guid, int> { [new Guid("0f8fad5b-d9cb-469f-a165-70867728950e")] = 42 })
+    {
+        Note = "required",
+    };
+
+    internal static void AssertSame(Sample expected, Sample actual)
+    {
+        Assert.Equal(expected.Day, actual.Day);
+        Assert.Equal(expected.At, actual.At);
+        Assert.Equal(expected.Big, actual.Big);
+        Assert.Equal(expected.Unsigned, actual.Unsigned);
+        Assert.Equal(expected.Ratio, actual.Ratio);
+        Assert.Equal(expected.Link, actual.Link);
+        Assert.Equal(expected.Release, actual.Release);
+        Assert.True(expected.Tags.SetEquals(actual.Tags));
+        Assert.Equal(expected.Scores.ToArray(), actual.Scores.ToArray()); // order kept (ImmutableArray compares its reference)
+        Assert.Equal(expected.Counts.OrderBy(p => p.Key), actual.Counts.OrderBy(p => p.Key));
+        Assert.Equal(expected.ById.OrderBy(p => p.Key), actual.ById.OrderBy(p => p.Key));
+        Assert.Equal(expected.ByGuid.OrderBy(p => p.Key), actual.ByGuid.OrderBy(p => p.Key));
+        Assert.Equal(expected.Note, actual.Note);
+    }
 }

@@ -42,6 +42,7 @@ public sealed class GrpcFrameFuzzTests : IAsyncLifetime
         public Task<int> StepsAsync(int steps, IProgress<int> progress, CancellationToken ct) => Task.FromResult(0);
         public Task<string> UploadAsync(Stream data, CancellationToken ct) => Task.FromResult("");
         public Task<Stream> DownloadAsync(long size, CancellationToken ct) => Task.FromResult<Stream>(new MemoryStream());
+        public Task<SidecarKit.Samples.Demo.Sample> SampleAsync(SidecarKit.Samples.Demo.Sample sample, CancellationToken ct) => Task.FromResult(sample);
     }
 
     public async Task InitializeAsync()

@@ -48,6 +48,8 @@ internal sealed class InProcessDemo : IDemo
 
     public Task<Stream> DownloadAsync(long size, CancellationToken ct) => throw new NotSupportedException();
 
+    public Task<Sample> SampleAsync(Sample sample, CancellationToken ct) => Task.FromResult(sample);
+
     public Task<double> AreaAsync(Shape shape, CancellationToken ct) => Task.FromResult(shape switch
     {
         Circle c => Math.PI * c.Radius * c.Radius,

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using SidecarKit;
 
 namespace SidecarKit.Samples.Demo;
@@ -50,6 +51,9 @@ public partial interface IDemo
 
     /// <summary>A Stream result, received in chunks: <paramref name="size"/> bytes, byte i = i % 256.</summary>
     Task<Stream> DownloadAsync(long size, CancellationToken ct = default);
+
+    /// <summary>Returns the sample unchanged: the newer wire types (dates, times, big integers, sets, immutable collections, keyed maps).</summary>
+    Task<Sample> SampleAsync(Sample sample, CancellationToken ct = default);
 }
 
 /// <summary>The callback contract: the sidecar calls these on its parent, over the same connection.</summary>
@@ -79,3 +83,22 @@ public sealed record Circle(string Name, double Radius) : Shape(Name);
 
 /// <summary>A rectangle.</summary>
 public sealed record Rectangle(string Name, double Width, double Height) : Shape(Name);
+
+/// <summary>The newer wire types, each once (docs/protocol.md, section 6, has their conventions; docs/grpc.md their protobuf types).</summary>
+public sealed record Sample(
+    DateOnly Day,
+    TimeOnly At,
+    Int128 Big,
+    UInt128 Unsigned,
+    Half Ratio,
+    Uri Link,
+    Version Release,
+    HashSet<string> Tags,
+    ImmutableArray<int> Scores,
+    ImmutableDictionary<string, int> Counts,
+    Dictionary<int, string> ById,
+    Dictionary<Guid, int> ByGuid)
+{
+    /// <summary>A required init member besides the positional ones.</summary>
+    public required string Note { get; init; }
+}

@@ -143,6 +143,8 @@ public sealed class DemoService(IDemoEvents parent, ILogger logger) : IDemo
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
+    public Task<Sample> SampleAsync(Sample sample, CancellationToken ct) => Task.FromResult(sample);
+
     public Task<double> AreaAsync(Shape shape, CancellationToken ct) => Task.FromResult(shape switch
     {
         Circle c => Math.PI * c.Radius * c.Radius,
