@@ -44,6 +44,32 @@ public class CompatibilityRulesTests
     }
 
     [Fact]
+    public void Progress_reports_must_read_as_the_callers_type_and_either_side_may_have_none()
+    {
+        MethodSchema With(string? progress) => new("c.work", MethodKind.Unary, [F("steps", "int32", 1)], T("int32"), Progress: progress is null ? null : T(progress));
+        foreach (WireLayout layout in new[] { Json, MessagePack })
+        {
+            // A server that reports none, or reports nobody asked for: compatible.
+            Assert.Empty(Compare(Contract(With("int32")), Contract(With(null)), layout).Breaking);
+            Assert.Empty(Compare(Contract(With(null)), Contract(With("int32")), layout).Breaking);
+            // Widening as values do; a narrower or other type is breaking, named.
+            Assert.Empty(Compare(Contract(With("int64")), Contract(With("int32")), layout).Breaking);
+            string breaking = Assert.Single(Compare(Contract(With("int32")), Contract(With("string")), layout).Breaking);
+            Assert.Contains("c.work: its progress reports changed type", breaking);
+        }
+    }
+
+    [Fact]
+    public void A_streamed_parameters_items_are_compared_like_values_and_the_kind_must_match()
+    {
+        MethodSchema Sum(string item, MethodKind kind = MethodKind.ClientStream) => new("c.sum", kind, [], T("int64"), Input: F("values", item, 1));
+        Assert.Empty(Compare(Contract(Sum("int32")), Contract(Sum("int64")), Json).Breaking); // the caller writes int32, the server reads int64
+        Assert.Contains("changed type", Assert.Single(Compare(Contract(Sum("int64")), Contract(Sum("int32")), Json).Breaking));
+        var unary = new MethodSchema("c.sum", MethodKind.Unary, [F("values", "int32[]", 1)], T("int64"));
+        Assert.Contains("client stream", Assert.Single(Compare(Contract(Sum("int32")), Contract(unary), Json).Breaking));
+    }
+
+    [Fact]
     public void A_method_on_one_side_only_is_compatible_and_listed()
     {
         var v1 = new ContractSchema([Request("c.a", T("int32")), Request("c.old", null)], []);

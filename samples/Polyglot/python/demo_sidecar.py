@@ -23,7 +23,9 @@ import hashlib
 import json
 import math
 import os
+import re
 import signal
+import struct
 import sys
 import threading
 import time
@@ -83,13 +85,22 @@ TYPES = {
     "Circle": {"name": "string", "radius": "float64"},
     "Person": {"name": "string", "age": "int32", "tags": "string[]", "address": "Address?", "born": "datetimeoffset?"},
     "Rectangle": {"name": "string", "width": "float64", "height": "float64"},
+    # demo.sample's newer wire types (docs/protocol.md section 6). "T{}" is a set (HashSet<T>: duplicates dropped), which
+    # is announced and written as an array, "T[]"; "map<K,T>" a JSON object whose keys are K's text.
+    "Sample": {"day": "date", "at": "time", "big": "int128", "unsigned": "uint128", "ratio": "float16",
+               "link": "uri", "release": "version", "tags": "string{}", "scores": "int32[]",
+               "counts": "map<string,int32>", "byId": "map<int32,string>", "byGuid": "map<guid,int32>",
+               "note": "string"},
 }
+ANNOUNCED = {"uri": "string", "version": "string"}   # Uri and Version are described as strings
 # A polymorphic type: its cases by discriminator, each (the case's object type, its oneof tag in protobuf). On the wire
 # an object with "$type" (the discriminator) and the case's members: {"$type": "circle", "name": "c", "radius": 2.0}.
 VARIANTS = {
     "Shape": {"circle": ("Circle", 101), "rectangle": ("Rectangle", 102)},
 }
 SCALARS = {"int32": (int,), "int64": (int,), "float64": (int, float), "string": (str,), "datetimeoffset": (str,),
+           "date": (str,), "time": (str,), "uri": (str,), "version": (str,), "float16": (int, float),
+           "int128": (int, str), "uint128": (int, str),     # decimal digits, or a JSON integer within (u)long's range
            "bytes": (str,),             # base64 (standard alphabet, padded), read as the bytes it encodes
            "id": (int, str)}            # "id": how $/cancelRequest, $/stream.credit and $/input.* name a request
 
@@ -99,20 +110,98 @@ def check(ok: bool, where: str, problem: str) -> None:
         raise RpcError(INVALID_PARAMS, f"Invalid params: {where}: {problem}.")
 
 
+INT128 = {"int128": (-2**127, 2**127 - 1, "Int128", "an integer", INT64_MIN, INT64_MAX),
+          "uint128": (0, 2**128 - 1, "UInt128", "a non-negative integer", 0, 2**64 - 1)}
+TIME = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,7}))?)?", re.ASCII)
+MAP = re.compile(r"map<(\w+),(.+)>")
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII | re.IGNORECASE)
+
+
+def half(v: float, where: str) -> float:
+    """v rounded to the nearest IEEE half (Half), as the shortest decimal that reads back as that half: 0.333 stays
+    0.333 (not 0.333251953125), Half.MaxValue is 65500. Beyond ±65504 (rounding to infinity) is -32602."""
+    if not math.isfinite(v):
+        return v
+    try:
+        h = struct.unpack("<e", struct.pack("<e", v))[0]
+    except OverflowError:
+        check(False, where, f"the value {v:g} is out of range for Half")
+    for digits in range(1, 18):
+        shortest = float(f"{h:.{digits}g}")
+        if struct.unpack("<e", struct.pack("<e", shortest))[0] == h:
+            return shortest
+    return h
+
+
+def read_scalar(v, t: str, where: str):
+    """The newer wire types: date, time, int128/uint128, float16, Uri, Version (written as the C# side writes them)."""
+    if t == "date":                             # exactly yyyy-MM-dd
+        ok = re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v, re.ASCII) is not None
+        try:
+            ok = ok and datetime.date.fromisoformat(v).year >= 1
+        except ValueError:
+            ok = False
+        check(ok, where, f"'{v}' is not a date (yyyy-MM-dd)")
+        return v
+    if t == "time":                             # HH:mm[:ss[.f…]], written HH:mm:ss and the fraction only as needed
+        m = TIME.fullmatch(v)
+        ok = m is not None and int(m[1]) < 24 and int(m[2]) < 60 and int(m[3] or 0) < 60
+        check(ok, where, f"'{v}' is not a time of day (HH:mm:ss[.fffffff])")
+        fraction = (m[4] or "").rstrip("0")
+        return f"{m[1]}:{m[2]}:{m[3] or '00'}" + (f".{fraction}" if fraction else "")
+    if t in INT128:                             # a string of decimal digits (no +, no exponent, no spaces), or an int
+        low, high, name, what, int_low, int_high = INT128[t]
+        if type(v) is int:
+            check(int_low <= v <= int_high, where, f"the value {v} is out of range for {name}")
+            return str(v)
+        ok = re.fullmatch(r"-?[0-9]+", v, re.ASCII) is not None and low <= int(v) <= high
+        check(ok, where, f"'{v}' is not {what} within {name}'s range")
+        return str(int(v))
+    if t == "float16":
+        return half(float(v), where)
+    if t == "version":                          # major.minor[.build[.revision]], each within int32
+        ok = re.fullmatch(r"[0-9]+(\.[0-9]+){1,3}", v, re.ASCII) is not None
+        check(ok and all(int(part) <= INT32_MAX for part in v.split(".")), where,
+              f"'{v}' is not a version (major.minor[.build[.revision]])")
+        return v
+    return v                                    # a Uri: as given (absolute or relative)
+
+
+def read_key(k: str, t: str, where: str):
+    """A map's key (a JSON member name) as the key type t reads it; returned as the text it is written as."""
+    if t == "int32":
+        check(re.fullmatch(r"-?[0-9]+", k, re.ASCII) is not None, where, f"the key '{k}' is not an integer")
+        check(INT32_MIN <= int(k) <= INT32_MAX, where, f"the value {k} is out of range for int32")
+        return str(int(k))
+    if t == "guid":
+        check(GUID.fullmatch(k) is not None, where, f"the key '{k}' is not a GUID (D format)")
+        return k.lower()
+    return k
+
+
 def read(v, t: str, where: str):
     """Checks the JSON value v against the contract type t and returns what the method gets; `where` names v."""
     if t.endswith("?"):
         return None if v is None else read(v, t[:-1], where)
-    if t.endswith("[]"):
+    if t.endswith("[]") or t.endswith("{}"):
+        check(v is not None, where, "must not be null")
         check(type(v) is list, where, f"expected an array, found {type(v).__name__}")
-        return [read(item, t[:-2], f"{where}[{i}]") for i, item in enumerate(v)]
+        items = [read(item, t[:-2], f"{where}[{i}]") for i, item in enumerate(v)]
+        return list(dict.fromkeys(items)) if t.endswith("{}") else items     # a set keeps each item once
+    if m := MAP.fullmatch(t):                   # map<K,T>: an object; a key that appears twice: the last value wins
+        check(v is not None, where, "must not be null")
+        check(type(v) is dict, where, f"expected an object, found {type(v).__name__}")
+        return {read_key(k, m[1], where): read(item, m[2], f"{where}.{k}") for k, item in v.items()}
     if t in TYPES:
         return read_object(v, TYPES[t], where)
     if t in VARIANTS:
         return read_variant(v, t, where)
-    if t == "float64" and v in ("NaN", "Infinity", "-Infinity"):   # not JSON numbers: the protocol uses strings
-        return float(v)
+    if t in ("float64", "float16") and v in ("NaN", "Infinity", "-Infinity"):   # not JSON numbers: strings
+        return float(v) if t == "float64" else v     # a float16 is only echoed (demo.sample): kept as written
+    check(v is not None, where, "must not be null")
     check(type(v) in SCALARS[t], where, f"expected {t}, found {type(v).__name__}")  # type(): True is no int32
+    if t in ("date", "time", "int128", "uint128", "float16", "uri", "version"):
+        return read_scalar(v, t, where)
     if t == "int32":
         check(INT32_MIN <= v <= INT32_MAX, where, f"the value {v} is out of range for int32")
     if t == "int64":
@@ -263,6 +352,7 @@ METHODS = {
     "demo.steps": (demo_steps, {"steps": "int32"}, "request", "int32"),     # with progress (int32): not announced
     "demo.upload": (demo_upload, {}, "clientStream", "string"),
     "demo.download": (demo_download, {"size": "int64"}, "stream", "bytes"),
+    "demo.sample": (lambda call, sample: sample, {"sample": "Sample"}, "request", "Sample"),   # read (checked): echoed
     "system.ping": (system_ping, {}, "request", "SidecarHealth"),
     "system.shutdown": (lambda call: call.sidecar.stop("shutdown"), {}, "request", None),
     "system.shutdown_now": (lambda call: call.sidecar.stop("shutdown_now", now=True), {}, "request", None),
@@ -275,7 +365,13 @@ INPUT = ("$/input.item", "$/input.end")     # the parent's items of a streamed p
 
 def fields(members: dict) -> list:
     """Parameters or members as the ready payload lists them: in order, `optional` when they may be absent."""
-    return [{"name": n, "type": t} | ({"optional": True} if t.endswith("?") else {}) for n, t in members.items()]
+    return [{"name": n, "type": announced(t)} | ({"optional": True} if t.endswith("?") else {})
+            for n, t in members.items()]
+
+
+def announced(t: str) -> str:
+    """A type as the contract description names it: a set is an array, Uri and Version are strings."""
+    return (t[:-2] + "[]") if t.endswith("{}") else ANNOUNCED.get(t, t)
 
 
 def method_shape(name, params, kind, result) -> dict:

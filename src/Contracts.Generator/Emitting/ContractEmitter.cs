@@ -321,7 +321,7 @@ internal static class ContractEmitter
         foreach (MethodModel m in c.Methods)
         {
             string parameters = string.Join(", ", m.Parameters.Select((p, i) => Field(p.WireName, p.Type.Shape, FieldNumbers.Effective(p.Field, i), p.IsOptional)));
-            w.Line($"            new({Naming.Literal(m.WireName)}, global::SidecarKit.MethodKind.{m.Kind}, new {Schema}WireField[] {{ {parameters} }}, {(m.Result is null ? "null" : m.Result.Shape.Expression)}{ReservedArgument(m.Reserved)}{(m.Input is null ? "" : ", Input: " + InputField(m))}),");
+            w.Line($"            new({Naming.Literal(m.WireName)}, global::SidecarKit.MethodKind.{m.Kind}, new {Schema}WireField[] {{ {parameters} }}, {(m.Result is null ? "null" : m.Result.Shape.Expression)}{ReservedArgument(m.Reserved)}{(m.Input is null ? "" : ", Input: " + InputField(m))}{(m.Progress is null ? "" : ", Progress: " + m.Progress.Shape.Expression)}),");
         }
         w.Line("        },");
         w.Line($"        new {Schema}TypeSchema[]");

@@ -65,6 +65,11 @@ internal sealed class ContractComparer
         // The parameters travel as an object from the caller to the server.
         CompareFields(method, "parameter", caller.Parameters, _caller, server.Parameters, _server, _layout.Params, parameters: true,
             writer: _callerRole, reader: _serverRole);
+        // Progress reports from the server to the caller: read like values of the caller's T. One side without progress
+        // is compatible (a server that reports none leaves the caller's IProgress untouched; reports nobody asked for
+        // are ignored), so only two types can disagree.
+        if (server.Progress is { } reports && caller.Progress is { } expected)
+            CompareFlow($"{method}: its progress reports", reports, _server, expected, _caller, writer: _serverRole, reader: _callerRole);
         // A streamed parameter's items from the caller to the server, each read like a value of the item type.
         if (caller.Input is { } callerInput && server.Input is { } serverInput)
             CompareFlow($"{method}: the items of {callerInput.Name}", callerInput.Type, _caller, serverInput.Type, _server, writer: _callerRole, reader: _serverRole);

@@ -18,6 +18,7 @@ internal static class ContractShapes
             [.. schema.Methods.Select(m => new SidecarMethodInfo(m.WireName, KindName(m.Kind), [.. m.Parameters.Select(Field)], m.Result?.ToString())
             {
                 Input = m.Input is { } input ? Field(input) : null,
+                Progress = m.Progress?.ToString(),
             })],
             [.. schema.Types.Select(t => t.Kind == TypeSchemaKind.Enum
                 ? new SidecarTypeInfo(t.Name, "enum", null, t.Values)
@@ -59,7 +60,8 @@ internal static class ContractShapes
             WireField? input = m.Input is { } i ? Field(i, m.Params!.Count) : null;
             if ((kind is MethodKind.ClientStream or MethodKind.DuplexStream) != input is not null)
                 throw new FormatException($"Method '{m.Name}' of kind '{m.Kind}' {(input is null ? "has no" : "cannot have an")} input.");
-            result.Add(new MethodSchema(m.Name, kind, [.. m.Params!.Select(Field)], type, Input: input));
+            result.Add(new MethodSchema(m.Name, kind, [.. m.Params!.Select(Field)], type, Input: input,
+                Progress: m.Progress is null ? null : WireType.Parse(m.Progress)));
         }
         var types = new List<TypeSchema>();
         foreach (SidecarTypeInfo t in info.Types ?? [])
@@ -100,6 +102,7 @@ internal static class ContractShapes
                         w.WritePropertyName("input");
                         WriteField(w, input);
                     }
+                    if (m.Progress is not null) w.WriteString("progress", m.Progress);
                     if (m.Result is not null) w.WriteString("result", m.Result);
                     w.WriteEndObject();
                 }
@@ -164,6 +167,7 @@ internal static class ContractShapes
                         : new SidecarMethodInfo(Required(m, "name"), String(m, "kind"), ReadFields(m, "params"), String(m, "result"))
                         {
                             Input = m.TryGetProperty("input", out JsonElement input) && input.ValueKind == JsonValueKind.Object ? ReadField(input) : null,
+                            Progress = String(m, "progress"),
                         });
             }
             List<SidecarTypeInfo>? types = null;

@@ -18,6 +18,9 @@ public sealed record SidecarMethodInfo(string Name, string? Kind = null, IReadOn
     /// field number; null for the other kinds.
     /// </summary>
     public SidecarFieldInfo? Input { get; init; }
+
+    /// <summary>The type an <c>IProgress&lt;T&gt;</c> parameter reports (its T, written as types are); null for none.</summary>
+    public string? Progress { get; init; }
 }
 
 /// <summary>A parameter or a DTO member as announced: wire name, type, field number and whether it may be left out.</summary>

@@ -31,8 +31,9 @@ public sealed record ContractSchema(IReadOnlyList<MethodSchema> Methods, IReadOn
 /// The streamed parameter (<see cref="MethodKind.ClientStream"/>, <see cref="MethodKind.DuplexStream"/>): its name, item
 /// type and field number, in the numbering of <paramref name="Parameters"/>; <see langword="null"/> for the other kinds.
 /// </param>
+/// <param name="Progress">The type an <c>IProgress&lt;T&gt;</c> parameter reports (its T); <see langword="null"/> for none.</param>
 public sealed record MethodSchema(string WireName, MethodKind Kind, IReadOnlyList<WireField> Parameters, WireType? Result,
-    IReadOnlyList<int>? Reserved = null, WireField? Input = null)
+    IReadOnlyList<int>? Reserved = null, WireField? Input = null, WireType? Progress = null)
 {
     /// <summary>The reserved field numbers of the request (<see cref="Reserved"/>, empty for none).</summary>
     public IReadOnlyList<int> ReservedNumbers => Reserved ?? [];
