@@ -19,7 +19,7 @@ public static class ByteStreams
         ArgumentNullException.ThrowIfNull(stream);
         while (true)
         {
-            byte[] chunk = new byte[ChunkSize];
+            byte[] chunk = GC.AllocateUninitializedArray<byte>(ChunkSize); // filled by the read; only what it read is sent
             int read = await stream.ReadAtLeastAsync(chunk, ChunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (read == 0) yield break;
             yield return read == ChunkSize ? chunk : chunk.AsSpan(0, read).ToArray();

@@ -202,7 +202,10 @@ internal ref struct ProtobufReader : IWireReader
     {
         if (_current == Current.Absent) return [];
         if (_current != Current.Len) throw Expected("bytes (length-delimited)");
-        return _data[_start.._end].ToArray();
+        // Not zeroed first: every byte is copied over at once.
+        byte[] bytes = GC.AllocateUninitializedArray<byte>(_end - _start);
+        _data[_start.._end].CopyTo(bytes);
+        return bytes;
     }
 
     public Guid ReadGuid()
