@@ -28,6 +28,7 @@ public class DiagnosticTests
         { "SK0026", "progress", """[SidecarContract("c")] public partial interface IC { void Start(string name, IProgress<int> progress); }""" },
         { "SK0026", "second", """[SidecarContract("c")] public partial interface IC { Task StartAsync(IProgress<int> first, IProgress<string> second); }""" },
         { "SK0026", "progress", """[SidecarContract("c")] public partial interface IC { IAsyncEnumerable<int> WatchAsync(IProgress<int> progress); }""" },
+        { "SK0026", "progress", """[SidecarContract("c")] public partial interface IC { Task<System.IO.Stream> ExportAsync(IProgress<int> progress); }""" },
         { "SK0015", "PingAsync", """[SidecarContract("c")] public partial interface IC { [SidecarMethod("system.ping")] Task PingAsync(); }""" },
         { "SK0016", "b", """[SidecarContract("c")] public partial interface IC { Task SetAsync(int a, [SidecarField(1)] int b); }""" },
         { "SK0016", "Note", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Pinned value); } public sealed record Pinned([property: SidecarField(19500)] string Note);""" },

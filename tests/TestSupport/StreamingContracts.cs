@@ -44,6 +44,9 @@ public partial interface IStreaming
     /// <summary>Reads items until the call is cancelled, then reports it (<see cref="Streaming.Cancelled"/>).</summary>
     Task<int> WaitForeverAsync(IAsyncEnumerable<int> values, CancellationToken ct = default);
 
+    /// <summary>Reads its input without a token of its own (what many implementations do), reporting how the read ended.</summary>
+    Task<int> ReadPlainlyAsync(IAsyncEnumerable<int> values, CancellationToken ct = default);
+
     /// <summary>Reads every item, reporting how its input ended (<see cref="Streaming.InputErrors"/>).</summary>
     Task<int> ObserveAsync(IAsyncEnumerable<int> values, CancellationToken ct = default);
 }
@@ -154,6 +157,28 @@ public sealed class Streaming : IStreaming
         catch (OperationCanceledException)
         {
             Cancelled.TrySetResult();
+            throw;
+        }
+    }
+
+    public readonly TaskCompletionSource<Exception?> PlainReadEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task<int> ReadPlainlyAsync(IAsyncEnumerable<int> values, CancellationToken ct)
+    {
+        int read = 0;
+        try
+        {
+            await foreach (int _ in values)
+            {
+                read++;
+                Interlocked.Increment(ref Consumed);
+            }
+            PlainReadEnded.TrySetResult(null);
+            return read;
+        }
+        catch (Exception e)
+        {
+            PlainReadEnded.TrySetResult(e);
             throw;
         }
     }

@@ -153,6 +153,26 @@ public abstract class StreamingScenarios
     }
 
     [Fact]
+    public async Task Cancelling_the_call_ends_an_input_read_without_a_token_of_its_own()
+    {
+        var service = new Streaming();
+        var (client, connection) = await ConnectAsync(service);
+        await using (connection)
+        {
+            var items = System.Threading.Channels.Channel.CreateUnbounded<int>();
+            using var cts = new CancellationTokenSource();
+            Task<int> call = client.ReadPlainlyAsync(items.Reader.ReadAllAsync(), cts.Token);
+            items.Writer.TryWrite(1);
+            while (Volatile.Read(ref service.Consumed) < 1) await Task.Delay(10);
+            cts.Cancel(); // the caller's stream is still open: only the call's cancellation can end the read
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+            Exception? ended = await service.PlainReadEnded.Task.WaitAsync(Patience);
+            Assert.True(ended is OperationCanceledException or IOException || ended?.GetType().Name == "RpcException", ended?.ToString() ?? "ended cleanly");
+            Assert.Equal(3, await client.SumAsync(AsyncItems.Of(1, 2)));
+        }
+    }
+
+    [Fact]
     public async Task A_slow_callee_holds_the_producer_back()
     {
         var service = new Streaming();

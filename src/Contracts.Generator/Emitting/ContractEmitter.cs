@@ -179,7 +179,8 @@ internal static class ContractEmitter
     private static string InputCall(MethodModel m, ReturnShape shape, string argsType, string d, string args, string ct)
     {
         string items = m.Input!.Type.TypeText + ", " + m.Input.Type.CodecType;
-        string input = m.InputIsStream ? $"{Rpc}ByteStreams.ReadChunks({Id(m.Input.Name)}, {ct})" : Id(m.Input.Name);
+        // A null argument fails the call (ArgumentNullException); the '!' keeps a nullable declaration from warning here.
+        string input = m.InputIsStream ? $"{Rpc}ByteStreams.ReadChunks({Id(m.Input.Name)}!, {ct})" : Id(m.Input.Name) + "!";
         string voidResult = $"{Wire}VoidResult, {Wire}WireCodecs.Void";
         return shape switch
         {

@@ -278,7 +278,7 @@ internal static class ContractParser
             {
                 // Reports travel as $/progress notifications tied to the request: a request with one result, no stream.
                 string? progressProblem = shape == ReturnShape.Void ? "a one-way notification (void) has no call for the reports to belong to; return a Task"
-                    : shape == ReturnShape.AsyncEnumerable ? "a method that streams its result reports through its items; drop the IProgress<T>"
+                    : shape == ReturnShape.AsyncEnumerable || resultIsStream ? "a method that streams its result reports through its items; drop the IProgress<T>"
                     : progressPosition >= 0 ? "a method can take one IProgress<T> parameter"
                     : null;
                 if (progressProblem is not null)

@@ -42,9 +42,9 @@ internal sealed class ControlMessages(RpcProtocol protocol, InboundRequests requ
                     if (outbound.Find(id)?.Progress is { } progress)
                     {
                         try { progress.Report(protocol, in message); }
-                        catch (Exception e) when (e is not (WireFormatException or FormatException or OverflowException or InvalidOperationException))
+                        catch (ProgressHandlerException e)
                         {
-                            log.LogProgressFailed(e, message.Method ?? "");
+                            log.LogProgressFailed(e.InnerException!, message.Method ?? "");
                         }
                     }
                     return true;

@@ -48,11 +48,38 @@ internal abstract class InboundCall : IThreadPoolWorkItem, IProgressChannel
     /// <summary>Whether the implementation reports progress: then the call is the current <see cref="RpcProgress"/> channel while it runs.</summary>
     public bool ReportsProgress { get; init; }
 
-    // A report after the answer (or of a notification) has nobody to go to: dropped.
+    /// <summary>The reports waiting to be written at most: beyond them a report is dropped rather than held.</summary>
+    internal const int MaxReportsWaiting = 64;
+
+    private int _reportsWaiting;
+
+    // A report after the answer (or of a notification) has nobody to go to: dropped. A callee that reports faster than
+    // the connection writes (a caller slow to read) holds at most MaxReportsWaiting of them: the rest are dropped, so
+    // memory stays bounded; reports are progress, the answer is what must arrive.
     void IProgressChannel.Report<T, TCodec>(T value)
     {
-        if (!Id.IsPresent || IdReleased) return;
-        Connection.Notify(ProtocolMethods.Progress, new StreamItemParams<T, TCodec>(Id, value));
+        if (!Id.IsPresent || IdReleased || Volatile.Read(ref _reportsWaiting) >= MaxReportsWaiting) return;
+        try
+        {
+            ValueTask send = Connection.SendAsync(new RequestMessage<StreamItemParams<T, TCodec>>(RequestId.None, ProtocolMethods.Progress,
+                new StreamItemParams<T, TCodec>(Id, value)));
+            if (!send.IsCompletedSuccessfully)
+            {
+                Interlocked.Increment(ref _reportsWaiting);
+                _ = ReportSentAsync(send);
+            }
+        }
+        catch (Exception e)
+        {
+            Connection.Log.LogSendFailed(e, ProtocolMethods.Progress);
+        }
+    }
+
+    private async Task ReportSentAsync(ValueTask send)
+    {
+        try { await send.ConfigureAwait(false); }
+        catch (Exception e) { Connection.Log.LogSendFailed(e, ProtocolMethods.Progress); }
+        finally { Interlocked.Decrement(ref _reportsWaiting); }
     }
 
     /// <summary>The trace context the request carried, read only while telemetry listens.</summary>
@@ -193,7 +220,7 @@ internal sealed class InboundDuplexCall<TArgs, TInput, TInputCodec, TItem, TCode
     {
         _args = args;
         _handler = handler;
-        Input = _input = new InboundInput<TInput, TInputCodec>(connection, id, method, e => Abort(new RpcError(RpcErrorCodes.InvalidRequest, e.Message, null)));
+        Input = _input = new InboundInput<TInput, TInputCodec>(connection, id, method, e => Abort(new RpcError(RpcErrorCodes.InvalidRequest, e.Message, null)), Token);
     }
 
     protected override IAsyncEnumerable<TItem> Produce(CancellationToken cancellationToken) => _handler(_args, _input, cancellationToken);
@@ -215,7 +242,7 @@ internal sealed class InboundClientStreamCall<TArgs, TInput, TInputCodec, TResul
     {
         _args = args;
         _handler = handler;
-        Input = _input = new InboundInput<TInput, TInputCodec>(connection, id, method, e => Abort(new RpcError(RpcErrorCodes.InvalidRequest, e.Message, null)));
+        Input = _input = new InboundInput<TInput, TInputCodec>(connection, id, method, e => Abort(new RpcError(RpcErrorCodes.InvalidRequest, e.Message, null)), Token);
     }
 
     protected override async Task RunCoreAsync()

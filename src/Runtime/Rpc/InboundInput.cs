@@ -18,10 +18,30 @@ internal abstract class InboundInput
     public abstract void OnEnd(Exception? error);
 }
 
-internal sealed class InboundInput<TItem, TCodec>(RpcConnection connection, RequestId id, string method, Action<Exception> failCall)
-    : InboundInput, IAsyncEnumerable<TItem>
+internal sealed class InboundInput<TItem, TCodec> : InboundInput, IAsyncEnumerable<TItem>
     where TCodec : IWireCodec<TItem>
 {
+    private readonly RpcConnection connection;
+    private readonly RequestId id;
+    private readonly string method;
+    private readonly Action<Exception> failCall;
+
+    /// <param name="connection">The connection the items arrive on and the credit goes out on.</param>
+    /// <param name="id">The request's id.</param>
+    /// <param name="method">The method's wire name, for errors.</param>
+    /// <param name="failCall">Ends the call when the caller breaks the input's rules.</param>
+    /// <param name="callToken">The call's own token: its cancellation (the caller's, the sidecar's stop, the connection's
+    /// end) ends the input too, so an implementation that reads it without a token of its own is not left waiting.</param>
+    public InboundInput(RpcConnection connection, RequestId id, string method, Action<Exception> failCall, CancellationToken callToken)
+    {
+        this.connection = connection;
+        this.id = id;
+        this.method = method;
+        this.failCall = failCall;
+        callToken.UnsafeRegister(static (state, token) =>
+            ((InboundInput<TItem, TCodec>)state!)._items.Writer.TryComplete(new OperationCanceledException(token)), this);
+    }
+
     private readonly Channel<TItem> _items = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private long _allowed = ProtocolMethods.InputWindow; // items the caller may have sent so far: the window plus the credit granted
     private long _received;

@@ -54,11 +54,9 @@ internal sealed class OutboundInput<TItem, TCodec>(RpcInput<TItem, TCodec> input
 
     public override void Start(PendingCall call) => _ = SendAllAsync(call);
 
-    public override void Stop()
-    {
-        try { _stop.Cancel(); }
-        catch (ObjectDisposedException) { }
-    }
+    // Called on the read loop (the answer arrived): the producer's cancellation callbacks and its finally run elsewhere,
+    // so neither a slow one nor a throwing one holds up or ends the connection's reading.
+    public override void Stop() => _ = _stop.CancelAsync();
 
     private async Task SendAllAsync(PendingCall call)
     {
@@ -88,7 +86,7 @@ internal sealed class OutboundInput<TItem, TCodec>(RpcInput<TItem, TCodec> input
         {
             // The call ended: nothing more to send.
         }
-        catch (Exception e) when (sending && e is not WireFormatException)
+        catch (Exception e) when (sending && e is OutputClosedException or IOException or ObjectDisposedException)
         {
             connection.FailSend(call, e); // the connection broke: the call fails the way the calls in flight do
         }
@@ -106,13 +104,14 @@ internal sealed class OutboundInput<TItem, TCodec>(RpcInput<TItem, TCodec> input
                         new InputEndParams(id, error.Code, error.Message))).ConfigureAwait(false);
                 }
                 catch (Exception) { } // the call fails with the caller's exception anyway
+                // A bidirectional callee may still be producing, and would wait for result credit nobody grants now.
+                if (call.Method.Kind == MethodKind.DuplexStream) connection.SendCancel(call.Id);
                 call.Fail(e);
             }
         }
         finally
         {
-            _credit.Dispose();
-            _stop.Dispose();
+            _credit.Dispose(); // _stop is not disposed: a late Stop may still cancel it (it holds no timer)
         }
     }
 }

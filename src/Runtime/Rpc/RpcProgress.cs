@@ -59,5 +59,18 @@ public sealed class RpcProgressTarget<T, TCodec>(IProgress<T> progress) : RpcPro
     public IProgress<T> Progress { get; } = progress ?? throw new ArgumentNullException(nameof(progress));
 
     internal override void Report(RpcProtocol protocol, in RpcMessage message)
-        => Progress.Report(protocol.ReadArgs<StreamItemParams<T, TCodec>>(in message).Item);
+    {
+        T value = protocol.ReadArgs<StreamItemParams<T, TCodec>>(in message).Item; // unreadable: the message's fault
+        try
+        {
+            Progress.Report(value);
+        }
+        catch (Exception e)
+        {
+            throw new ProgressHandlerException(e); // the caller's handler's fault: told apart from an unreadable report
+        }
+    }
 }
+
+/// <summary>The caller's <see cref="IProgress{T}.Report"/> threw (wrapped, so the read loop logs it as the handler's).</summary>
+internal sealed class ProgressHandlerException(Exception inner) : Exception(inner.Message, inner);

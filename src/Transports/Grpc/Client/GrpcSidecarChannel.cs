@@ -331,8 +331,9 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
             catch (Exception) when (stop.IsCancellationRequested)
             {
             }
-            catch (Exception e) when (writing && e is not WireFormatException)
+            catch (Exception e) when (writing && e is RpcException or InvalidOperationException or IOException or ObjectDisposedException)
             {
+                // The call ended under the write (answered, failed, reset): its response says how.
             }
             catch (Exception e)
             {
