@@ -128,8 +128,8 @@ def half(v: float, where: str) -> float:
         check(False, where, f"the value {v:g} is out of range for Half")
     for digits in range(1, 18):
         shortest = float(f"{h:.{digits}g}")
-        if struct.unpack("<e", struct.pack("<e", shortest))[0] == h:
-            return shortest
+        if abs(shortest) <= 65519 and struct.unpack("<e", struct.pack("<e", shortest))[0] == h:  # 65520: infinity
+            return int(shortest) if shortest.is_integer() else shortest
     return h
 
 
@@ -349,7 +349,7 @@ METHODS = {
     "demo.sum": (demo_sum, {}, "clientStream", "int64"),
     "demo.chat": (demo_chat, {"prefix": "string"}, "duplexStream", "string"),
     "demo.area": (demo_area, {"shape": "Shape"}, "request", "float64"),
-    "demo.steps": (demo_steps, {"steps": "int32"}, "request", "int32"),     # with progress (int32): not announced
+    "demo.steps": (demo_steps, {"steps": "int32"}, "request", "int32"),     # with progress (int32): see PROGRESS
     "demo.upload": (demo_upload, {}, "clientStream", "string"),
     "demo.download": (demo_download, {"size": "int64"}, "stream", "bytes"),
     "demo.sample": (lambda call, sample: sample, {"sample": "Sample"}, "request", "Sample"),   # read (checked): echoed
@@ -381,7 +381,12 @@ def method_shape(name, params, kind, result) -> dict:
     if name in INPUTS:
         input_name, input_type = INPUTS[name]
         shape["input"] = {"name": input_name, "type": input_type, "number": len(params) + 1}
+    if name in PROGRESS:
+        shape["progress"] = PROGRESS[name]   # what its IProgress<T> reports: announced, not a parameter
     return shape | ({"result": result} if result else {})
+
+
+PROGRESS = {"demo.steps": "int32"}
 
 
 def type_shape(name) -> dict:

@@ -680,3 +680,103 @@ class DemoProgressAndBytesTests:
         self.assertRpcError(c.call_raw("demo.download", {"size": "5"}), INVALID_PARAMS)
 
 from suite_runner import CountingResult, run  # noqa: E402,F401  (the JSON suites call harness.run)
+
+
+# demo.sample: a Sample of the newer wire types (docs/protocol.md section 6), the values of
+# tests/EndToEnd.Tests/DemoStreamingTests.cs NewSample() as JSON carries them.
+INT128_MIN, INT128_MAX, UINT128_MAX = -2**127, 2**127 - 1, 2**128 - 1
+SAMPLE = {
+    "day": "2026-12-07", "at": "23:59:58.123456",                          # DateOnly, TimeOnly (fraction as needed)
+    "big": str(INT128_MAX - 5), "unsigned": str(UINT128_MAX // 3),          # Int128, UInt128: decimal strings
+    "ratio": 0.333,                                                         # Half: the half's shortest decimal
+    "link": "https://example.com/a?b=c#d", "release": "1.2.3.4",           # Uri, Version: strings
+    "tags": ["x", "y"], "scores": [3, 1, 2],                                # HashSet, ImmutableArray: arrays
+    "counts": {"a": 1, "b": -2},                                            # ImmutableDictionary<string,int>
+    "byId": {"-1": "minus one", "7": "seven"},                              # Dictionary<int,string>: digits as keys
+    "byGuid": {"0f8fad5b-d9cb-469f-a165-70867728950e": 42},                 # Dictionary<Guid,int>: D format keys
+    "note": "required",                                                     # the required init member
+}
+SAMPLE_EDGES = SAMPLE | {
+    "day": "0001-01-01", "at": "00:00:00", "big": str(INT128_MIN), "unsigned": str(UINT128_MAX), "ratio": 65500,
+    "tags": [], "scores": [], "counts": {}, "byId": {}, "byGuid": {}, "note": "",
+}
+
+
+def half(value: float) -> float:
+    """value rounded to an IEEE half, as Half compares."""
+    import struct
+    return struct.unpack("<e", struct.pack("<e", value))[0]
+
+
+class DemoSampleTests:
+    """demo.sample over JSON lines (a mixin for a SidecarTestCase, run against the C# and the Python demo sidecars):
+    the Sample comes back equal in JSON terms (a set's and a map's order aside, the half compared as a half), malformed
+    values are -32602 naming what is wrong."""
+
+    client: SidecarClient
+
+    def sample(self, value: Any) -> dict[str, Any]:
+        return self.client.call_raw("demo.sample", {"sample": value})
+
+    def assertSampleEqual(self, expected: dict[str, Any], actual: Any) -> None:
+        self.assertIsInstance(actual, dict)
+        self.assertEqual(set(actual), set(expected))
+        for name, value in expected.items():
+            if name == "tags":
+                self.assertEqual(sorted(actual[name]), sorted(set(value)), name)      # a set: any order, once each
+            elif name == "ratio":
+                self.assertIn(type(actual[name]), (int, float))
+                self.assertEqual(half(actual[name]), half(value), name)
+            else:
+                self.assertEqual(actual[name], value, name)      # dicts compare without order; lists with it
+                self.assertEqual(type(actual[name]), type(value), name)
+
+    def test_sample_round_trips(self) -> None:
+        response = self.sample(SAMPLE)
+        self.assertNotIn("error", response, response)
+        self.assertSampleEqual(SAMPLE, response["result"])
+        self.assertEqual(response["result"]["ratio"], 0.333)       # the shortest form, not 0.333251953125
+
+    def test_sample_edge_values_round_trip(self) -> None:
+        response = self.sample(SAMPLE_EDGES)
+        self.assertNotIn("error", response, response)
+        self.assertSampleEqual(SAMPLE_EDGES, response["result"])
+        self.assertEqual(response["result"]["ratio"], 65500)       # Half.MaxValue (65504) as its shortest form
+
+    def test_sample_values_read_in_their_other_forms(self) -> None:
+        # Integers for the big integers, "HH:mm", a duplicated set item, an upper-case GUID, a float rounded to a half.
+        response = self.sample(SAMPLE | {"big": -42, "unsigned": 2**64 - 1, "at": "13:45", "tags": ["x", "x"],
+                                         "byGuid": {"0F8FAD5B-D9CB-469F-A165-70867728950E": 1}, "ratio": 0.1,
+                                         "byId": {str(-2**31): "min", "2147483647": "max"}, "release": "1.2"})
+        self.assertNotIn("error", response, response)
+        result = response["result"]
+        self.assertEqual((result["big"], result["unsigned"], result["at"]), ("-42", str(2**64 - 1), "13:45:00"))
+        self.assertEqual((result["tags"], result["byGuid"]), (["x"], {"0f8fad5b-d9cb-469f-a165-70867728950e": 1}))
+        self.assertEqual((result["ratio"], result["release"]), (0.1, "1.2"))
+        self.assertEqual(result["byId"], {str(-2**31): "min", "2147483647": "max"})
+
+    def test_sample_malformed_values_are_invalid_params(self) -> None:
+        cases = {
+            "day": ("2026-13-01", "'2026-13-01' is not a date (yyyy-MM-dd)."),
+            "at": ("24:00:00", "'24:00:00' is not a time of day (HH:mm:ss[.fffffff])."),
+            "big": (str(INT128_MAX + 1), f"'{INT128_MAX + 1}' is not an integer within Int128's range."),
+            "unsigned": ("-1", "'-1' is not a non-negative integer within UInt128's range."),
+            "ratio": (65536, "out of range for Half."),
+            "release": ("1.2.x", "'1.2.x' is not a version (major.minor[.build[.revision]])."),
+            "byId": ({"x": "a"}, "the key 'x' is not an integer."),
+            "byGuid": ({"{0f8fad5b-d9cb-469f-a165-70867728950e}": 1},
+                       "the key '{0f8fad5b-d9cb-469f-a165-70867728950e}' is not a GUID (D format)."),
+        }
+        for name, (value, message) in cases.items():
+            with self.subTest(name):
+                error = self.assertRpcError(self.sample(SAMPLE | {name: value}), -32602)
+                self.assertTrue(error["message"].endswith(message), error)
+
+    def test_sample_without_a_required_member_is_invalid_params(self) -> None:
+        for name in ("note", "day", "byGuid"):
+            with self.subTest(name):
+                value = {k: v for k, v in SAMPLE.items() if k != name}
+                error = self.assertRpcError(self.sample(value), -32602)
+                self.assertIn(f"required member '{name}' is missing", error["message"])
+        error = self.assertRpcError(self.sample(SAMPLE | {"note": None}), -32602)
+        self.assertIn("note", error["message"])

@@ -303,3 +303,80 @@ class MessagePackProgressAndBytesTests:
         c = StreamCall(self.peer(), "demo.download", [-1])
         self.assertEqual("size must not be negative", self.assertError(c.result(), INVALID_PARAMS)["message"])
         self.assertEqual([], c.items)
+
+
+# demo.sample over MessagePack-RPC (docs/protocol.md appendix A, "Values"): dates, times, Int128/UInt128, Uri and Version
+# as strings (an integer is read for the big integers), Half as a float32, sets and immutable arrays as arrays, int keys
+# as MessagePack integers and Guid keys as str. The values of tests/EndToEnd.Tests/DemoStreamingTests.cs NewSample().
+INT128_MIN, INT128_MAX, UINT128_MAX = -2**127, 2**127 - 1, 2**128 - 1
+SAMPLE = {
+    "day": "2026-12-07", "at": "23:59:58.123456", "big": str(INT128_MAX - 5), "unsigned": str(UINT128_MAX // 3),
+    "ratio": 0.333, "link": "https://example.com/a?b=c#d", "release": "1.2.3.4", "tags": ["x", "y"],
+    "scores": [3, 1, 2], "counts": {"a": 1, "b": -2}, "byId": {-1: "minus one", 7: "seven"},
+    "byGuid": {"0f8fad5b-d9cb-469f-a165-70867728950e": 42}, "note": "required",
+}
+SAMPLE_EDGES = SAMPLE | {
+    "day": "0001-01-01", "at": "00:00:00", "big": str(INT128_MIN), "unsigned": str(UINT128_MAX), "ratio": 65504.0,
+    "tags": [], "scores": [], "counts": {}, "byId": {}, "byGuid": {}, "note": "",
+}
+
+
+def half(value):
+    """value rounded to an IEEE half, as Half compares."""
+    import struct
+    return struct.unpack("<e", struct.pack("<e", value))[0]
+
+
+class MessagePackSampleTests:
+    """demo.sample: the Sample back equal in Python terms (the set's order aside, the half compared as a half), malformed
+    values -32602. Needs self.peer() as MessagePackInputStreamTests does (the peer's unpacker takes int map keys)."""
+
+    def sample(self, value):
+        msgid = next(_ids)
+        peer = self.peer()
+        peer.send([0, msgid, "demo.sample", [value]])
+        while True:
+            m = peer.next()
+            if m[0] == 1 and m[1] == msgid:
+                return m
+
+    def assertSampleEqual(self, expected, response):
+        self.assertIsNone(response[2], response)
+        actual = response[3]
+        self.assertEqual(set(expected), set(actual))
+        for name, value in expected.items():
+            if name == "tags":
+                self.assertEqual(sorted(set(value)), sorted(actual[name]), name)
+            elif name == "ratio":
+                self.assertIsInstance(actual[name], float)
+                self.assertEqual(half(value), half(actual[name]), name)
+            else:
+                self.assertEqual(value, actual[name], name)
+                self.assertEqual(type(value), type(actual[name]), name)
+
+    def test_sample_round_trips(self):
+        self.assertSampleEqual(SAMPLE, self.sample(SAMPLE))
+
+    def test_sample_edge_values_round_trip(self):
+        self.assertSampleEqual(SAMPLE_EDGES, self.sample(SAMPLE_EDGES))
+
+    def test_sample_big_integers_and_keys_in_their_other_forms(self):
+        # Integers for the big integers (within long's and ulong's range), int keys as digits in a str.
+        response = self.sample(SAMPLE | {"big": -2**63, "unsigned": 2**64 - 1, "byId": {"5": "five", -2**31: "min"}})
+        self.assertSampleEqual(SAMPLE | {"big": str(-2**63), "unsigned": str(2**64 - 1),
+                                         "byId": {5: "five", -2**31: "min"}}, response)
+
+    def test_sample_malformed_values_are_invalid_params(self):
+        cases = {
+            "day": ("2026-13-01", "'2026-13-01' is not a date (yyyy-MM-dd)."),
+            "at": ("24:00:00", "is not a time of day (HH:mm:ss[.fffffff])."),
+            "big": (str(INT128_MAX + 1), f"'{INT128_MAX + 1}' is not an integer within Int128's range."),
+            "unsigned": ("-1", "'-1' is not a non-negative integer within UInt128's range."),
+            "byGuid": ({"nope": 1}, "the key 'nope' is not a GUID (D format)."),
+        }
+        for name, (value, message) in cases.items():
+            with self.subTest(name):
+                error = self.assertError(self.sample(SAMPLE | {name: value}), INVALID_PARAMS)
+                self.assertTrue(error["message"].endswith(message), error)
+        error = self.assertError(self.sample({k: v for k, v in SAMPLE.items() if k != "note"}), INVALID_PARAMS)
+        self.assertIn("required member 'note' is missing", error["message"])

@@ -92,7 +92,7 @@ class T1_ReadyTests(SidecarTestCase):
         self.assertEqual([m["name"] for m in demo["methods"]],
                          ["demo.add", "demo.echo", "demo.divide", "demo.count", "demo.sleep", "demo.blob", "demo.log",
                           "demo.exit", "demo.work", "demo.sum", "demo.chat", "demo.area", "demo.steps", "demo.upload",
-                          "demo.download"])
+                          "demo.download", "demo.sample"])
         add = demo["methods"][0]
         self.assertEqual(add["params"], [{"name": "a", "type": "int32", "number": 1},
                                          {"name": "b", "type": "int32", "number": 2}])
@@ -108,11 +108,11 @@ class T1_ReadyTests(SidecarTestCase):
         self.assertEqual(methods["demo.area"], {"name": "demo.area", "kind": "request",
                                                 "params": [{"name": "shape", "type": "Shape", "number": 1}],
                                                 "result": "float64"})
-        # The progress parameter is not announced (no "progress" in the ready line: the description has it); a Stream
-        # parameter is an input of bytes, a Stream result a stream of bytes.
+        # The progress parameter is announced as "progress" (the reports' type), not as a parameter; a Stream parameter
+        # is an input of bytes, a Stream result a stream of bytes.
         self.assertEqual(methods["demo.steps"], {"name": "demo.steps", "kind": "request",
                                                  "params": [{"name": "steps", "type": "int32", "number": 1}],
-                                                 "result": "int32"})
+                                                 "progress": "int32", "result": "int32"})
         self.assertEqual(methods["demo.upload"], {"name": "demo.upload", "kind": "clientStream", "params": [],
                                                   "input": {"name": "data", "type": "bytes", "number": 1},
                                                   "result": "string"})
@@ -120,7 +120,16 @@ class T1_ReadyTests(SidecarTestCase):
                                                     "params": [{"name": "size", "type": "int64", "number": 1}],
                                                     "result": "bytes"})
         types = {t["name"]: t for t in demo.get("types", [])}
-        self.assertEqual(sorted(types), ["Address", "Circle", "Person", "Rectangle", "Shape"])
+        self.assertEqual(sorted(types), ["Address", "Circle", "Person", "Rectangle", "Sample", "Shape"])
+        self.assertEqual(methods["demo.sample"], {"name": "demo.sample", "kind": "request",
+                                                  "params": [{"name": "sample", "type": "Sample", "number": 1}],
+                                                  "result": "Sample"})
+        # The newer wire types as described: a HashSet is an array, Uri and Version strings, keyed maps map<K,T>.
+        self.assertEqual([(m["name"], m["type"], m["number"]) for m in types["Sample"]["members"]], [
+            ("day", "date", 1), ("at", "time", 2), ("big", "int128", 3), ("unsigned", "uint128", 4),
+            ("ratio", "float16", 5), ("link", "string", 6), ("release", "string", 7), ("tags", "string[]", 8),
+            ("scores", "int32[]", 9), ("counts", "map<string,int32>", 10), ("byId", "map<int32,string>", 11),
+            ("byGuid", "map<guid,int32>", 12), ("note", "string", 13)])
         # The polymorphic Shape: no members of its own, its cases by discriminator with their oneof tags.
         self.assertEqual(types["Shape"], {"name": "Shape", "kind": "object", "members": [],
                                           "variants": [{"name": "circle", "type": "Circle", "number": 101},
@@ -291,6 +300,16 @@ class T2c_ProgressAndBytesTests(harness.DemoProgressAndBytesTests, SidecarTestCa
         self.client.call_raw("system.ping")
         self.assertEqual(self.client.invalid_lines, [])
         self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
+
+class T2d_SampleTests(harness.DemoSampleTests, SidecarTestCase):
+    """demo.sample (the newer wire types: dates, times, big integers, a half, sets, keyed maps): the shared checks of
+    jsonrpc_harness, on a process of their own."""
+
+    def test_zz_no_stray_output(self) -> None:
+        self.client.call_raw("system.ping")
+        self.assertEqual(self.client.invalid_lines, [])
+        self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
+
 
 class T3_ShutdownTests(SidecarTestCase):
     """system.shutdown on its own process: it answers null, says lifecycle.shutdown, and exits 0."""

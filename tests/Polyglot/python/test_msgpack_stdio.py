@@ -9,7 +9,8 @@ import datetime, os, select, subprocess, sys, unittest
 from suite_runner import DEMO_SIDECAR_DLL as DLL, import_msgpack, run
 
 msgpack = import_msgpack()
-from msgpack_input_tests import MessagePackInputStreamTests, MessagePackProgressAndBytesTests  # noqa: E402
+from msgpack_input_tests import (MessagePackInputStreamTests, MessagePackProgressAndBytesTests,  # noqa: E402
+                                 MessagePackSampleTests)
 
 TIMEOUT = 10.0   # seconds any one read may wait: no test can hang
 
@@ -17,7 +18,7 @@ TIMEOUT = 10.0   # seconds any one read may wait: no test can hang
 class Sidecar:
     def __init__(self):
         self.p = subprocess.Popen(["dotnet", DLL, "--transport", "msgpack"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.u = msgpack.Unpacker(raw=False, timestamp=3)
+        self.u = msgpack.Unpacker(raw=False, timestamp=3, strict_map_key=False)
 
     def send(self, obj):
         self.p.stdin.write(msgpack.packb(obj, use_bin_type=True, datetime=True))
@@ -133,8 +134,9 @@ class MessagePackStdio(unittest.TestCase):
         self.assertEqual(65536, len(back["tags"]))
 
 
-class StreamedParameters(MessagePackInputStreamTests, MessagePackProgressAndBytesTests, unittest.TestCase):
-    """demo.sum, demo.chat, demo.area, demo.steps, demo.upload and demo.download (msgpack_input_tests), on a process of
+class StreamedParameters(MessagePackInputStreamTests, MessagePackProgressAndBytesTests, MessagePackSampleTests,
+                        unittest.TestCase):
+    """demo.sum, demo.chat, demo.area, demo.steps, demo.upload, demo.download and demo.sample (msgpack_input_tests), on a process of
     their own."""
 
     @classmethod

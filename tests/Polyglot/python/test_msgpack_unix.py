@@ -14,7 +14,8 @@ import datetime, json, os, secrets, shutil, socket, stat, subprocess, sys, tempf
 from suite_runner import DEMO_SIDECAR_DLL as DLL, SidecarProcess, import_msgpack, run
 
 msgpack = import_msgpack()
-from msgpack_input_tests import MessagePackInputStreamTests, MessagePackProgressAndBytesTests  # noqa: E402
+from msgpack_input_tests import (MessagePackInputStreamTests, MessagePackProgressAndBytesTests,  # noqa: E402
+                                 MessagePackSampleTests)
 TIMEOUT = 10.0          # seconds for any one socket read, the ready line, a log line or an exit
 
 
@@ -41,7 +42,7 @@ class Conn:
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.s.settimeout(TIMEOUT)   # every read below times out: no test can hang
         self.s.connect(path)
-        self.u = msgpack.Unpacker(raw=False, timestamp=3)
+        self.u = msgpack.Unpacker(raw=False, timestamp=3, strict_map_key=False)
         self.received = 0
 
     def send(self, obj):
@@ -250,8 +251,9 @@ class UnixSocket(unittest.TestCase):
             other.close()
 
 
-class StreamedParameters(MessagePackInputStreamTests, MessagePackProgressAndBytesTests, unittest.TestCase):
-    """demo.sum, demo.chat, demo.area, demo.steps, demo.upload and demo.download (msgpack_input_tests) over the socket:
+class StreamedParameters(MessagePackInputStreamTests, MessagePackProgressAndBytesTests, MessagePackSampleTests,
+                        unittest.TestCase):
+    """demo.sum, demo.chat, demo.area, demo.steps, demo.upload, demo.download and demo.sample (msgpack_input_tests) over the socket:
     one sidecar, a connection per test."""
 
     @classmethod

@@ -61,11 +61,14 @@ DEMO_METHODS = [
     {"name": "demo.chat", "kind": "duplexStream", "params": [{"name": "prefix", "type": "string"}],
      "input": {"name": "lines", "type": "string", "number": 2}, "result": "string"},
     {"name": "demo.area", "kind": "request", "params": [{"name": "shape", "type": "Shape"}], "result": "float64"},
-    # An IProgress<int> parameter is not announced; a Stream parameter is an input of bytes, a Stream result a stream.
-    {"name": "demo.steps", "kind": "request", "params": [{"name": "steps", "type": "int32"}], "result": "int32"},
+    # An IProgress<int> is announced as "progress" (its reports' type), not as a parameter; a Stream parameter is an
+    # input of bytes, a Stream result a stream.
+    {"name": "demo.steps", "kind": "request", "params": [{"name": "steps", "type": "int32"}], "progress": "int32",
+     "result": "int32"},
     {"name": "demo.upload", "kind": "clientStream", "params": [], "input": {"name": "data", "type": "bytes", "number": 1},
      "result": "string"},
     {"name": "demo.download", "kind": "stream", "params": [{"name": "size", "type": "int64"}], "result": "bytes"},
+    {"name": "demo.sample", "kind": "request", "params": [{"name": "sample", "type": "Sample"}], "result": "Sample"},
 ]
 DEMO_TYPES = [   # by name, as SidecarKit lists them
     {"name": "Address", "kind": "object",
@@ -79,6 +82,13 @@ DEMO_TYPES = [   # by name, as SidecarKit lists them
     {"name": "Rectangle", "kind": "object",
      "members": [{"name": "name", "type": "string"}, {"name": "width", "type": "float64"},
                  {"name": "height", "type": "float64"}]},
+    # The newer wire types: a HashSet is an array, Uri and Version strings, keyed maps map<K,T>.
+    {"name": "Sample", "kind": "object",
+     "members": [{"name": n, "type": t} for n, t in (
+         ("day", "date"), ("at", "time"), ("big", "int128"), ("unsigned", "uint128"), ("ratio", "float16"),
+         ("link", "string"), ("release", "string"), ("tags", "string[]"), ("scores", "int32[]"),
+         ("counts", "map<string,int32>"), ("byId", "map<int32,string>"), ("byGuid", "map<guid,int32>"),
+         ("note", "string"))]},
     # Polymorphic: no members of its own; its cases by discriminator ("$type"), each with its oneof tag as the number.
     {"name": "Shape", "kind": "object", "members": [],
      "variants": [{"name": "circle", "type": "Circle", "number": 101},
@@ -483,6 +493,16 @@ class T2c_ProgressAndBytesTests(harness.DemoProgressAndBytesTests, SidecarTestCa
         self.client.call_raw("system.ping")
         self.assertEqual(self.client.invalid_lines, [])
         self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
+
+class T2d_SampleTests(harness.DemoSampleTests, SidecarTestCase):
+    """demo.sample (the newer wire types: dates, times, big integers, a half, sets, keyed maps): the shared checks of
+    jsonrpc_harness, on a process of their own."""
+
+    def test_zz_no_stray_output(self) -> None:
+        self.client.call_raw("system.ping")
+        self.assertEqual(self.client.invalid_lines, [])
+        self.assertEqual(self.client._responses, {}, "responses arrived that nobody asked for")
+
 
 class T3_ShutdownTests(SidecarTestCase):
     """system.shutdown: answers null, lets a running request finish, says lifecycle.shutdown, exits 0."""
