@@ -15,7 +15,7 @@ sets it. It names where it listens in the "listenInfo" of the __SIDECAR_READY__ 
 Prints "python: N passed, N failed" last; exits non-zero on any failure. Without grpc or google.protobuf it says so
 loudly and counts as one failure (scripts/test.sh installs python3-grpcio and python3-protobuf).
 """
-import atexit, datetime, importlib, json, os, secrets, shutil, socket, stat, subprocess, sys, tempfile, threading, time, unittest
+import atexit, datetime, importlib, json, os, secrets, shutil, socket, stat, struct, subprocess, sys, tempfile, threading, time, unittest
 
 from suite_runner import DEMO_SIDECAR_DLL as DLL, REPO_ROOT, SidecarProcess, import_grpc, run
 
@@ -128,7 +128,8 @@ class Demo:
                  "Divide": (pb.DivideRequest, pb.DivideResponse), "Sleep": (pb.SleepRequest, pb.SleepResponse),
                  "Blob": (pb.BlobRequest, pb.BlobResponse), "Log": (pb.LogRequest, empty_pb2.Empty),
                  "Exit": (pb.ExitRequest, empty_pb2.Empty), "Work": (pb.WorkRequest, pb.WorkResponse),
-                 "Steps": (pb.StepsRequest, pb.StepsResponse)}   # IProgress<int>: gRPC has no reports, a plain unary rpc
+                 "Steps": (pb.StepsRequest, pb.StepsResponse),   # IProgress<int>: gRPC has no reports, a plain unary rpc
+                 "Sample": (pb.SampleRequest, pb.SampleResponse)}
         for name, (request, response) in unary.items():
             setattr(self, name, channel.unary_unary(f"/{SERVICE}/{name}", request_serializer=request.SerializeToString,
                                                     response_deserializer=response.FromString))
@@ -491,7 +492,68 @@ class StepsUploadDownload:
         self.assertIn("size must not be negative", e.details())
 
 
-class Tcp(ServesDemo, StreamsAndShapes, StepsUploadDownload, unittest.TestCase):
+INT128_MIN, INT128_MAX, UINT128_MAX = -2**127, 2**127 - 1, 2**128 - 1
+
+
+def half(value):
+    """value rounded to an IEEE half, as Half compares."""
+    return struct.unpack("<e", struct.pack("<e", value))[0]
+
+
+class Samples:
+    """Sample (the newer wire types) in protobuf: dates, times, Int128/UInt128, Uri and Version as strings, Half as a
+    float, the set and the immutable array as repeated fields, the maps as map fields (int32 keys for Dictionary<int,_>,
+    the Guid keys as strings). Shared by the TCP and Unix classes."""
+
+    def new_sample(self, **changes):
+        values = dict(day="2026-12-07", at="23:59:58.123456", big=str(INT128_MAX - 5), unsigned=str(UINT128_MAX // 3),
+                      ratio=0.333, link="https://example.com/a?b=c#d", release="1.2.3.4", tags=["x", "y"],
+                      scores=[3, 1, 2], counts={"a": 1, "b": -2}, by_id={-1: "minus one", 7: "seven"},
+                      by_guid={"0f8fad5b-d9cb-469f-a165-70867728950e": 42}, note="required")
+        values.update(changes)
+        return values
+
+    def echo(self, values):
+        sample = pb.Sample(**values)
+        return self.demo.Sample(pb.SampleRequest(sample=sample), timeout=TIMEOUT).result
+
+    def assertSampleEqual(self, values, back):
+        for name, value in values.items():
+            actual = getattr(back, name)
+            if name == "tags":
+                self.assertEqual(sorted(set(value)), sorted(actual), name)
+            elif name == "ratio":
+                self.assertEqual(half(value), half(actual), name)
+            elif isinstance(value, dict):
+                self.assertEqual(value, dict(actual), name)
+            elif isinstance(value, list):
+                self.assertEqual(value, list(actual), name)
+            else:
+                self.assertEqual(value, actual, name)
+
+    def test_sample_round_trips(self):
+        values = self.new_sample()
+        self.assertSampleEqual(values, self.echo(values))
+
+    def test_sample_edge_values_round_trip(self):
+        values = self.new_sample(day="0001-01-01", at="00:00:00", big=str(INT128_MIN), unsigned=str(UINT128_MAX),
+                                 ratio=65504.0, tags=[], scores=[], counts={}, by_id={}, by_guid={}, note="")
+        self.assertSampleEqual(values, self.echo(values))
+
+    def test_sample_malformed_values_are_invalid_argument(self):
+        cases = {"day": "2026-13-01", "at": "24:00:00", "big": str(INT128_MAX + 1), "unsigned": "-1",
+                 "release": "1.2.x", "by_guid": {"nope": 1}}
+        for name, value in cases.items():
+            with self.subTest(name):
+                with self.assertRaises(grpc.RpcError) as cm:
+                    self.echo(self.new_sample(**{name: value}))
+                e = cm.exception
+                self.assertEqual(grpc.StatusCode.INVALID_ARGUMENT, e.code(), e.details())
+                self.assertEqual("-32602", metadata_dict(e.trailing_metadata()).get("sidecar-error-code"),
+                                 e.trailing_metadata())
+
+
+class Tcp(ServesDemo, StreamsAndShapes, StepsUploadDownload, Samples, unittest.TestCase):
     """--transport grpc with the default listen address: one sidecar for the class."""
 
     @classmethod
@@ -742,7 +804,7 @@ class Reflection(unittest.TestCase):
         self.assertEqual({"demo.proto", "google/protobuf/empty.proto", "google/protobuf/timestamp.proto"}, {f.name for f in files})
         service = pool.FindServiceByName(SERVICE)
         self.assertEqual(["Add", "Echo", "Divide", "Count", "Sleep", "Blob", "Log", "Exit", "Work", "Sum", "Chat", "Area",
-                          "Steps", "Upload", "Download"], [m.name for m in service.methods])
+                          "Steps", "Upload", "Download", "Sample"], [m.name for m in service.methods])
         self.assertEqual(["Count", "Chat", "Download"], [m.name for m in files[0].service[0].method if m.server_streaming])
         self.assertEqual(["Sum", "Chat", "Upload"], [m.name for m in files[0].service[0].method if m.client_streaming])
         # The polymorphic Shape: a oneof of its cases, tagged 101 and 102.
@@ -897,7 +959,7 @@ class Token(unittest.TestCase):
                          self.health.Check(health_pb.HealthCheckRequest(service=SERVICE), timeout=TIMEOUT).status)
 
 
-class Unix(ServesDemo, StreamsAndShapes, StepsUploadDownload, unittest.TestCase):
+class Unix(ServesDemo, StreamsAndShapes, StepsUploadDownload, Samples, unittest.TestCase):
     """--transport grpc-unix on its private default path, reached as target unix:<path>."""
 
     @classmethod
