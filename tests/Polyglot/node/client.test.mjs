@@ -7,7 +7,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
-import { Timestamp, UnixSidecar, floatEncoder } from "./sidecar.mjs";
+import {
+  SAMPLE_EDGES, Timestamp, UnixSidecar, decodeKeepingIntKeys, f16round, floatEncoder, newSample, sampleRequestBytes,
+} from "./sidecar.mjs";
 
 const opts = { timeout: 30_000 };
 const seconds = () => performance.now() / 1000;
@@ -318,6 +320,81 @@ describe("msgpack-unix: streamed parameters (demo.sum, demo.chat) and a polymorp
     for (const shape of [{ $type: "triangle", name: "t", base: 1.5, height: 2.5 }, { name: "c", radius: 1.5 }, null]) {
       assert.deepEqual(errorOf(await c.call(++id, "demo.area", [shape])), [1, -32602, null], JSON.stringify(shape));
     }
+  });
+});
+
+describe("msgpack-unix: demo.sample (the newer wire types)", opts, () => {
+  let sc, c;
+  let id = 3000;
+  before(async () => {
+    sc = new UnixSidecar();
+    await sc.waitReady();
+  });
+  after(() => sc?.kill());
+  beforeEach(async () => {
+    c = await sc.connect();
+    assert.equal((await c.next())[1], "lifecycle.ready");
+  });
+  afterEach(() => c?.close());
+
+  /** Sends demo.sample (byId's keys as MessagePack integers) and returns the response as decoded and as the raw bytes
+   * read with the integer keys told apart ("int:<n>"). */
+  async function sample(value, paramEncoder) {
+    const msgid = ++id, mark = c.received;
+    c.sendBytes(sampleRequestBytes(msgid, value, paramEncoder));
+    for (;;) {
+      const m = await c.next();
+      if (m[0] === 1 && m[1] === msgid) return [m, decodeKeepingIntKeys(c.bytesSince(mark)).find((x) => x[0] === 1 && x[1] === msgid)];
+    }
+  }
+
+  /** The echo equals `sent` in JavaScript terms: the set in any order, the half as a half, byId keyed by integers. */
+  function assertSampleEqual(sent, [r, raw]) {
+    assert.equal(r[2], null, JSON.stringify(r[2]));
+    const back = { ...r[3], byId: raw[3].byId };
+    assert.deepEqual(Object.keys(back).sort(), Object.keys(sent).sort());
+    for (const [name, value] of Object.entries(sent)) {
+      if (name === "tags") assert.deepEqual([...back.tags].sort(), [...new Set(value)].sort(), name);
+      else if (name === "ratio") assert.equal(f16round(back.ratio), f16round(value), name);
+      else if (value instanceof Map) assert.deepEqual(back[name], Object.fromEntries([...value].map(([k, v]) => [`int:${k}`, v])), name);
+      else assert.deepEqual(back[name], value, name);
+    }
+  }
+
+  test("demo.sample: ordinary values come back equal", async () => {
+    const value = newSample();
+    assertSampleEqual(value, await sample(value));
+  });
+
+  test("demo.sample: Int128 min, UInt128 max, 0001-01-01, midnight, Half.MaxValue, empty collections", async () => {
+    const value = newSample(SAMPLE_EDGES);
+    assertSampleEqual(value, await sample(value, floatEncoder)); // 65504 as a float64
+  });
+
+  test("demo.sample: big integers as MessagePack integers, int keys as digits in a str", async () => {
+    const value = newSample({ big: -(2n ** 63n), unsigned: 2n ** 64n - 1n, byId: { "-5": "minus five", 2147483647: "max" } });
+    const r = await sample(value);
+    assertSampleEqual({ ...value, big: String(-(2n ** 63n)), unsigned: String(2n ** 64n - 1n),
+      byId: new Map([[-5, "minus five"], [2147483647, "max"]]) }, r);
+  });
+
+  test("demo.sample: malformed values and a missing required member are -32602", async () => {
+    const cases = [
+      ["day", "2026-13-01", "'2026-13-01' is not a date (yyyy-MM-dd)."],
+      ["at", "24:00:00", "is not a time of day (HH:mm:ss[.fffffff])."],
+      ["big", String(2n ** 127n), `'${2n ** 127n}' is not an integer within Int128's range.`],
+      ["unsigned", "-1", "'-1' is not a non-negative integer within UInt128's range."],
+      ["byGuid", { nope: 1 }, "the key 'nope' is not a GUID (D format)."],
+    ];
+    for (const [name, value, message] of cases) {
+      const [r] = await sample(newSample({ [name]: value }));
+      assert.equal(r[2]?.code, -32602, `${name}: ${JSON.stringify(r[2])}`);
+      assert.ok(r[2].message.endsWith(message), r[2].message);
+    }
+    const { note, ...withoutNote } = newSample();
+    const [r] = await sample(withoutNote);
+    assert.equal(r[2]?.code, -32602);
+    assert.match(r[2].message, /required member 'note' is missing/);
   });
 });
 

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { demoHandlers, demoProtoText, loadDemoPackage } from "./grpc-demo-server.mjs";
-import { Sidecar } from "./sidecar.mjs";
+import { INT128_MAX, SAMPLE_EDGES, Sidecar, f16round, newSample } from "./sidecar.mjs";
 
 const opts = { timeout: 60_000 };
 const seconds = () => performance.now() / 1000;
@@ -57,6 +57,30 @@ function readStream(call, onItem = () => {}) {
 }
 
 const errorCode = (error) => error.metadata.get("sidecar-error-code");
+
+/** Sample as protobuf (proto-loader's camelCase fields; map<int32,string> keys as the object's strings). */
+const protoSample = (changes = {}) => {
+  const sample = newSample(changes);
+  return { ...sample, byId: Object.fromEntries([...sample.byId].map(([k, v]) => [String(k), v])) };
+};
+
+/** Sample: ordinary and edge values come back equal, malformed ones are INVALID_ARGUMENT -32602. */
+async function checkSample(demo) {
+  for (const sent of [protoSample(), protoSample(SAMPLE_EDGES)]) {
+    const { result } = await ok(demo, "sample", { sample: sent });
+    for (const [name, value] of Object.entries(sent)) {
+      if (name === "tags") assert.deepEqual([...result.tags].sort(), [...new Set(value)].sort(), name);
+      else if (name === "ratio") assert.equal(f16round(result.ratio), f16round(value), name);
+      else assert.deepEqual(result[name], value, name);
+    }
+  }
+  for (const [name, value] of [["day", "2026-13-01"], ["at", "24:00:00"], ["big", String(INT128_MAX + 1n)], ["unsigned", "-1"],
+    ["release", "1.2.x"], ["byGuid", { nope: 1 }]]) {
+    const e = await failed(demo, "sample", { sample: protoSample({ [name]: value }) });
+    assert.equal(e.code, grpc.status.INVALID_ARGUMENT, `${name}: ${e.details}`);
+    assert.deepEqual(errorCode(e), ["-32602"]);
+  }
+}
 
 /** A client-streaming call: writes `requests`, ends, and resolves to { response, error }. */
 function clientStream(client, method, requests, { deadline } = {}) {
@@ -139,8 +163,8 @@ describe("grpc: the demo contract from @grpc/grpc-js", opts, () => {
     assert.match(text, /^package sidecarkit\.demo;$/m);
     assert.match(text, /^service Demo \{$/m);
     assert.deepEqual(Object.keys(demoPackage().Demo.service).sort(),
-      ["Add", "Area", "Blob", "Chat", "Count", "Divide", "Download", "Echo", "Exit", "Log", "Sleep", "Steps", "Sum", "Upload",
-        "Work"]);
+      ["Add", "Area", "Blob", "Chat", "Count", "Divide", "Download", "Echo", "Exit", "Log", "Sample", "Sleep", "Steps", "Sum",
+        "Upload", "Work"]);
     const { Sum, Chat, Count, Steps, Upload, Download } = demoPackage().Demo.service;
     assert.deepEqual([Sum.requestStream, Sum.responseStream], [true, false]); // client streaming
     assert.deepEqual([Chat.requestStream, Chat.responseStream], [true, true]); // bidirectional
@@ -249,6 +273,10 @@ describe("grpc: the demo contract from @grpc/grpc-js", opts, () => {
       assert.equal(e.code, grpc.status.INVALID_ARGUMENT, e.details);
       assert.deepEqual(errorCode(e), ["-32602"]);
     }
+  });
+
+  test("Sample (the newer wire types): ordinary and edge values round-trip; malformed ones are INVALID_ARGUMENT -32602", async () => {
+    await checkSample(demo);
   });
 
   test("Steps (IProgress<int> in C#): a plain unary rpc that returns steps", async () => {
@@ -589,6 +617,10 @@ describe("grpc-unix: the demo contract over a Unix socket", opts, () => {
     assert.deepEqual((await readStream(demo.count({ to: 5 }))).items, [1, 2, 3, 4, 5]);
     const e = await failed(demo, "divide", { dividend: 1, divisor: 0 });
     assert.deepEqual([e.code, e.details, errorCode(e)], [grpc.status.UNKNOWN, "division by zero", ["-32010"]]);
+  });
+
+  test("Sample over the socket: the newer wire types round-trip; malformed ones are INVALID_ARGUMENT -32602", async () => {
+    await checkSample(demo);
   });
 
   test("end of stdin stops the sidecar and removes the socket", async () => {

@@ -7,7 +7,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  Encoder, ExtensionCodec, EXT_TIMESTAMP, decodeMultiStream, decodeTimestampToTimeSpec, encodeTimeSpecToTimestamp,
+  Encoder, ExtensionCodec, EXT_TIMESTAMP, decodeMulti, decodeMultiStream, decodeTimestampToTimeSpec, encodeTimeSpecToTimestamp,
 } from "@msgpack/msgpack";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -291,4 +291,62 @@ export class StdioSidecar extends Sidecar {
     super(["--transport", "msgpack"], {}, "pipe");
     this.conn = new Connection(this.child.stdout, this.child.stdin);
   }
+}
+
+/** x rounded to the nearest IEEE half (binary16), ties to even, as .NET's Half compares (Node 20 has no Math.f16round). */
+export function f16round(x) {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const sign = Math.sign(x), a = Math.abs(x);
+  if (a >= 65520) return sign * Infinity;
+  let e = Math.max(Math.floor(Math.log2(a)), -14);
+  if (e > -14 && 2 ** e > a) e--;
+  if (2 ** (e + 1) <= a) e++;
+  const step = 2 ** (e - 10), n = a / step;
+  let r = Math.round(n);
+  if (n - Math.floor(n) === 0.5 && r % 2 !== 0) r--;
+  return sign * r * step;
+}
+
+/**
+ * demo.sample's Sample (tests/EndToEnd.Tests/DemoStreamingTests.cs NewSample()) with `changes`: the newer wire types as
+ * JSON and MessagePack carry them (section 6 of docs/protocol.md): dates, times, Int128/UInt128, Uri and Version as
+ * strings, Half as a number, the set and the immutable array as arrays, maps with int keys (a Map here, so that
+ * MessagePack writes native integer keys) and Guid keys as strings.
+ */
+export const INT128_MIN = -(2n ** 127n), INT128_MAX = 2n ** 127n - 1n, UINT128_MAX = 2n ** 128n - 1n;
+export function newSample(changes = {}) {
+  return {
+    day: "2026-12-07", at: "23:59:58.123456", big: String(INT128_MAX - 5n), unsigned: String(UINT128_MAX / 3n),
+    ratio: 0.333, link: "https://example.com/a?b=c#d", release: "1.2.3.4", tags: ["x", "y"], scores: [3, 1, 2],
+    counts: { a: 1, b: -2 }, byId: new Map([[-1, "minus one"], [7, "seven"]]),
+    byGuid: { "0f8fad5b-d9cb-469f-a165-70867728950e": 42 }, note: "required", ...changes,
+  };
+}
+export const SAMPLE_EDGES = {
+  day: "0001-01-01", at: "00:00:00", big: String(INT128_MIN), unsigned: String(UINT128_MAX), ratio: 65504,
+  tags: [], scores: [], counts: {}, byId: new Map(), byGuid: {}, note: "",
+};
+
+/**
+ * A demo.sample request as bytes: @msgpack/msgpack writes a Map as a map of its string keys only, so a Map member (byId)
+ * is written by hand, its keys as MessagePack integers, the rest by `paramEncoder`.
+ */
+export function sampleRequestBytes(msgid, sample, paramEncoder = encoder) {
+  const members = Object.entries(sample);
+  const parts = [Buffer.of(0x94), encode(0), encode(msgid), encode("demo.sample"), Buffer.of(0x91, 0x80 | members.length)];
+  for (const [name, value] of members) {
+    parts.push(encode(name));
+    if (value instanceof Map) {
+      parts.push(Buffer.of(0x80 | value.size));
+      for (const [k, v] of value) parts.push(encode(k), paramEncoder.encode(v));
+    } else {
+      parts.push(paramEncoder.encode(value));
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/** The messages in `bytes`, map keys that are MessagePack integers read as "int:<n>" (strings stay as they are). */
+export function decodeKeepingIntKeys(bytes) {
+  return [...decodeMulti(bytes, { ...decodeOptions, mapKeyConverter: (k) => (typeof k === "string" ? k : `int:${k}`) })];
 }
