@@ -344,7 +344,8 @@ def main() -> int:
     elif shutil.which("dotnet") is None:
         problem = "`dotnet` is not on PATH; the demo sidecar runs as `dotnet <dll>`."
 
-    return harness.run([T1_ReadyTests, T2_DemoTests, T2b_StreamedParameterTests, T2c_ProgressAndBytesTests, T3_ShutdownTests], problem)
+    return harness.run([T1_ReadyTests, T2_DemoTests, T2b_StreamedParameterTests, T2c_ProgressAndBytesTests, T2d_SampleTests,
+                        T3_ShutdownTests], problem)
 
 
 if __name__ == "__main__":

@@ -611,7 +611,7 @@ class T8_ParentWatchdogTests(SidecarTestCase):
 def main() -> int:
     if not SIDECAR.is_file():
         return harness.run([], f"The Python demo sidecar was not found at {SIDECAR}.")
-    return harness.run([T1_ReadyTests, T2_DemoTests, T2b_StreamedParameterTests, T2c_ProgressAndBytesTests, T3_ShutdownTests, T4_EofTests, T5_ShutdownNowTests,
+    return harness.run([T1_ReadyTests, T2_DemoTests, T2b_StreamedParameterTests, T2c_ProgressAndBytesTests, T2d_SampleTests, T3_ShutdownTests, T4_EofTests, T5_ShutdownNowTests,
                         T6_SigtermTests, T7_ExitTests, T8_ParentWatchdogTests])
 
 
