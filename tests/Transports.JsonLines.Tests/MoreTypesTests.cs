@@ -83,6 +83,7 @@ public class MoreTypesTests
     [InlineData("maybeTime", "\"24:00:00\"", "is not a time of day")]
     [InlineData("int128", "\"170141183460469231731687303715884105728\"", "is not an integer")]
     [InlineData("int128", "\"1e3\"", "is not an integer")]
+    [InlineData("int128", "\"+5\"", "is not an integer")]                // one spelling per value: no leading +
     [InlineData("half", "65536", "out of range for Half")]
     [InlineData("half", "1e39", "out of range")]
     [InlineData("uri", "\"http://[bad\"", "is not a URI")]

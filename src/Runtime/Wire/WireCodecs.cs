@@ -221,7 +221,8 @@ public static class WireCodecs
         {
             if (reader.TokenKind == WireTokenKind.Number) return reader.ReadInt64();
             string s = reader.ReadString();
-            return global::System.Int128.TryParse(s, global::System.Globalization.NumberStyles.AllowLeadingSign, global::System.Globalization.CultureInfo.InvariantCulture, out global::System.Int128 v)
+            // A '-' may lead, a '+' may not (docs/protocol.md, section 6: one spelling per value).
+            return !s.StartsWith('+') && global::System.Int128.TryParse(s, global::System.Globalization.NumberStyles.AllowLeadingSign, global::System.Globalization.CultureInfo.InvariantCulture, out global::System.Int128 v)
                 ? v : throw new WireFormatException($"'{s}' is not an integer within Int128's range.");
         }
     }

@@ -19,9 +19,20 @@ internal static class GrpcInputReader
         where TArgs : struct, IWireArgs<TArgs>
     {
         if (!await requests.MoveNext(cancellationToken).ConfigureAwait(false))
-            return (ReadArgs<TArgs>(() => ProtobufReader.ReadArgs<TArgs>([]), method), Items(null, requests, cancellationToken));
+            return (ReadArgs<TArgs>(() => ProtobufReader.ReadArgs<TArgs>([]), method), new Once<TItem>(Items(null, requests, cancellationToken), method));
         GrpcInputMessage<TArgs, TItem> first = requests.Current;
-        return (ReadArgs(first.ReadArgs, method), Items(first, requests, cancellationToken));
+        return (ReadArgs(first.ReadArgs, method), new Once<TItem>(Items(first, requests, cancellationToken), method));
+    }
+
+    // The request stream can be read once: a second enumeration would read it concurrently with the first.
+    private sealed class Once<TItem>(IAsyncEnumerable<TItem> items, string method) : IAsyncEnumerable<TItem>
+    {
+        private int _started;
+
+        public IAsyncEnumerator<TItem> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+            => Interlocked.Exchange(ref _started, 1) == 0
+                ? items.GetAsyncEnumerator(cancellationToken)
+                : throw new InvalidOperationException($"The input stream of '{method}' can be enumerated once.");
     }
 
     private static TArgs ReadArgs<TArgs>(Func<TArgs> read, string method)
