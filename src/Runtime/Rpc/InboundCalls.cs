@@ -34,9 +34,20 @@ internal abstract class InboundCall : IThreadPoolWorkItem, IProgressChannel
     public virtual void AddCredit(int credit) { }
 
     /// <summary>The streamed parameter the caller feeds, for a method that takes one; <see langword="null"/> otherwise.</summary>
-    public InboundInput? Input { get; protected init; }
+    public InboundInput? Input { get; private set; }
 
     private RpcError? _abort;
+
+    /// <summary>
+    /// The streamed parameter of this call (a method that takes one), made its <see cref="Input"/>: a caller that breaks
+    /// the input's rules aborts the call with -32600, and the call's cancellation ends the input.
+    /// </summary>
+    private protected InboundInput<TItem, TCodec> OpenInput<TItem, TCodec>() where TCodec : IWireCodec<TItem>
+    {
+        var input = new InboundInput<TItem, TCodec>(Connection, Id, Method, e => Abort(new RpcError(RpcErrorCodes.InvalidRequest, e.Message, null)), Token);
+        Input = input;
+        return input;
+    }
 
     /// <summary>Ends the call with <paramref name="error"/> (a caller that broke the input stream's rules): its implementation is cancelled.</summary>
     public void Abort(RpcError error)
@@ -220,7 +231,7 @@ internal sealed class InboundDuplexCall<TArgs, TInput, TInputCodec, TItem, TCode
     {
         _args = args;
         _handler = handler;
-        Input = _input = new InboundInput<TInput, TInputCodec>(connection, id, method, e => Abort(new RpcError(RpcErrorCodes.InvalidRequest, e.Message, null)), Token);
+        _input = OpenInput<TInput, TInputCodec>();
     }
 
     protected override IAsyncEnumerable<TItem> Produce(CancellationToken cancellationToken) => _handler(_args, _input, cancellationToken);
@@ -242,7 +253,7 @@ internal sealed class InboundClientStreamCall<TArgs, TInput, TInputCodec, TResul
     {
         _args = args;
         _handler = handler;
-        Input = _input = new InboundInput<TInput, TInputCodec>(connection, id, method, e => Abort(new RpcError(RpcErrorCodes.InvalidRequest, e.Message, null)), Token);
+        _input = OpenInput<TInput, TInputCodec>();
     }
 
     protected override async Task RunCoreAsync()

@@ -33,28 +33,27 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
 
     private sealed class MethodBinder(GrpcContractBinder<TService> owner, MethodDescriptor descriptor) : IRpcMethodBinder<bool>
     {
+        private readonly GrpcContractBinder<TService> owner = owner;
+        private readonly MethodDescriptor descriptor = descriptor;
+
         public bool BindUnary<TArgs, TResult, TCodec>(RpcMethodHandler handler, Func<TArgs, CancellationToken, ValueTask<TResult>> implementation)
             where TArgs : struct, IWireArgs<TArgs>
             where TCodec : IWireCodec<TResult>
         {
             Method<GrpcRequest<TArgs>, GrpcResponse<TResult>> method = Method<TArgs, TResult, TCodec>();
-            ILogger logger = owner._logger;
-            CancellationToken stopCalls = owner._stopCalls;
-            string name = descriptor.WireName;
             owner._context.AddUnaryMethod(method, [], async (_, args, call) =>
             {
-                using CancellationTokenSource? linked = Link(call.CancellationToken, stopCalls, out CancellationToken cancellationToken);
-                CallTelemetry? telemetry = StartTelemetry(name, call);
+                using var served = new ServedCall(this, call);
+                CancellationToken cancellationToken = served.Token;
                 try
                 {
                     TResult result = await implementation(args.Args, cancellationToken).ConfigureAwait(false);
-                    telemetry?.Stop(null);
+                    served.Succeeded();
                     return typeof(TResult) == typeof(VoidResult) ? GrpcResponse<TResult>.Default : new GrpcResponse<TResult>(result);
                 }
                 catch (Exception e)
                 {
-                    telemetry?.Stop(e);
-                    throw GrpcErrors.ToRpcException(e, call, stopCalls, name, logger);
+                    throw served.Failed(e);
                 }
             });
             return true;
@@ -65,24 +64,20 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
             where TCodec : IWireCodec<TItem>
         {
             Method<GrpcRequest<TArgs>, GrpcResponse<TItem>> method = Method<TArgs, TItem, TCodec>();
-            ILogger logger = owner._logger;
-            CancellationToken stopCalls = owner._stopCalls;
-            string name = descriptor.WireName;
             owner._context.AddServerStreamingMethod(method, [], async (_, args, stream, call) =>
             {
-                using CancellationTokenSource? linked = Link(call.CancellationToken, stopCalls, out CancellationToken cancellationToken);
-                CallTelemetry? telemetry = StartTelemetry(name, call);
+                using var served = new ServedCall(this, call);
+                CancellationToken cancellationToken = served.Token;
                 try
                 {
                     // Each write waits for HTTP/2 flow control: a client that reads slowly slows the stream down.
                     await foreach (TItem item in implementation(args.Args, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
                         await stream.WriteAsync(new GrpcResponse<TItem>(item), cancellationToken).ConfigureAwait(false);
-                    telemetry?.Stop(null);
+                    served.Succeeded();
                 }
                 catch (Exception e)
                 {
-                    telemetry?.Stop(e);
-                    throw GrpcErrors.ToRpcException(e, call, stopCalls, name, logger);
+                    throw served.Failed(e);
                 }
             });
             return true;
@@ -94,24 +89,21 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
             where TCodec : IWireCodec<TResult>
         {
             Method<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TResult>> method = InputMethod<TArgs, TInput, TInputCodec, TResult, TCodec>();
-            ILogger logger = owner._logger;
-            CancellationToken stopCalls = owner._stopCalls;
             string name = descriptor.WireName;
             owner._context.AddClientStreamingMethod(method, [], async (_, requests, call) =>
             {
-                using CancellationTokenSource? linked = Link(call.CancellationToken, stopCalls, out CancellationToken cancellationToken);
-                CallTelemetry? telemetry = StartTelemetry(name, call);
+                using var served = new ServedCall(this, call);
+                CancellationToken cancellationToken = served.Token;
                 try
                 {
                     (TArgs args, IAsyncEnumerable<TInput> input) = await GrpcInputReader.OpenAsync(requests, name, cancellationToken).ConfigureAwait(false);
                     TResult result = await implementation(args, input, cancellationToken).ConfigureAwait(false);
-                    telemetry?.Stop(null);
+                    served.Succeeded();
                     return typeof(TResult) == typeof(VoidResult) ? GrpcResponse<TResult>.Default : new GrpcResponse<TResult>(result);
                 }
                 catch (Exception e)
                 {
-                    telemetry?.Stop(e);
-                    throw GrpcErrors.ToRpcException(e, call, stopCalls, name, logger);
+                    throw served.Failed(e);
                 }
             });
             return true;
@@ -123,24 +115,21 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
             where TCodec : IWireCodec<TItem>
         {
             Method<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TItem>> method = InputMethod<TArgs, TInput, TInputCodec, TItem, TCodec>();
-            ILogger logger = owner._logger;
-            CancellationToken stopCalls = owner._stopCalls;
             string name = descriptor.WireName;
             owner._context.AddDuplexStreamingMethod(method, [], async (_, requests, stream, call) =>
             {
-                using CancellationTokenSource? linked = Link(call.CancellationToken, stopCalls, out CancellationToken cancellationToken);
-                CallTelemetry? telemetry = StartTelemetry(name, call);
+                using var served = new ServedCall(this, call);
+                CancellationToken cancellationToken = served.Token;
                 try
                 {
                     (TArgs args, IAsyncEnumerable<TInput> input) = await GrpcInputReader.OpenAsync(requests, name, cancellationToken).ConfigureAwait(false);
                     await foreach (TItem item in implementation(args, input, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
                         await stream.WriteAsync(new GrpcResponse<TItem>(item), cancellationToken).ConfigureAwait(false);
-                    telemetry?.Stop(null);
+                    served.Succeeded();
                 }
                 catch (Exception e)
                 {
-                    telemetry?.Stop(e);
-                    throw GrpcErrors.ToRpcException(e, call, stopCalls, name, logger);
+                    throw served.Failed(e);
                 }
             });
             return true;
@@ -150,11 +139,40 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
             where TArgs : struct, IWireArgs<TArgs>
             where TInputCodec : IWireCodec<TInput>
             where TCodec : IWireCodec<TResult>
+            => WithInvalidParams(GrpcMarshallers.GetInputMethod<TArgs, TInput, TInputCodec, TResult, TCodec>(descriptor));
+
+        /// <summary>
+        /// One served call's scaffolding, the same for the four shapes: the call's token linked with the server's drain,
+        /// the server span, and the implementation's exceptions as statuses. A struct: it adds no allocation to a call.
+        /// </summary>
+        private readonly struct ServedCall : IDisposable
         {
-            Method<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TResult>> shared = GrpcMarshallers.GetInputMethod<TArgs, TInput, TInputCodec, TResult, TCodec>(descriptor);
-            string name = descriptor.WireName;
-            Marshaller<GrpcInputMessage<TArgs, TInput>> request = GrpcErrors.WithDecodeErrorsAs(shared.RequestMarshaller, e => GrpcErrors.InvalidParams(name, e));
-            return new Method<GrpcInputMessage<TArgs, TInput>, GrpcResponse<TResult>>(shared.Type, shared.ServiceName, shared.Name, request, shared.ResponseMarshaller);
+            private readonly MethodBinder _binder;
+            private readonly ServerCallContext _call;
+            private readonly CancellationTokenSource? _linked;
+            private readonly CallTelemetry? _telemetry;
+
+            public ServedCall(MethodBinder binder, ServerCallContext call)
+            {
+                _binder = binder;
+                _call = call;
+                _linked = Link(call.CancellationToken, binder.owner._stopCalls, out CancellationToken token);
+                Token = token;
+                _telemetry = StartTelemetry(binder.descriptor.WireName, call);
+            }
+
+            /// <summary>The implementation's token: the call's, and the server's drain when it has one.</summary>
+            public CancellationToken Token { get; }
+
+            public void Succeeded() => _telemetry?.Stop(null);
+
+            public Exception Failed(Exception e)
+            {
+                _telemetry?.Stop(e);
+                return GrpcErrors.ToRpcException(e, _call, _binder.owner._stopCalls, _binder.descriptor.WireName, _binder.owner._logger);
+            }
+
+            public void Dispose() => _linked?.Dispose();
         }
 
         // The server span: the child of ASP.NET Core's request activity when it made one, else of the traceparent header.
@@ -170,12 +188,16 @@ internal sealed class GrpcContractBinder<[DynamicallyAccessedMembers(GrpcService
         private Method<GrpcRequest<TArgs>, GrpcResponse<TResult>> Method<TArgs, TResult, TCodec>()
             where TArgs : struct, IWireArgs<TArgs>
             where TCodec : IWireCodec<TResult>
+            => WithInvalidParams(GrpcMarshallers.GetMethod<TArgs, TResult, TCodec>(descriptor));
+
+        // The method's name in the answer to a request that does not decode.
+        private Method<TRequest, TResponse> WithInvalidParams<TRequest, TResponse>(Method<TRequest, TResponse> shared)
+            where TRequest : class
+            where TResponse : class
         {
-            Method<GrpcRequest<TArgs>, GrpcResponse<TResult>> shared = GrpcMarshallers.GetMethod<TArgs, TResult, TCodec>(descriptor);
             string name = descriptor.WireName;
-            // The method's name in the answer to arguments that do not decode.
-            Marshaller<GrpcRequest<TArgs>> request = GrpcErrors.WithDecodeErrorsAs(shared.RequestMarshaller, e => GrpcErrors.InvalidParams(name, e));
-            return new Method<GrpcRequest<TArgs>, GrpcResponse<TResult>>(shared.Type, shared.ServiceName, shared.Name, request, shared.ResponseMarshaller);
+            Marshaller<TRequest> request = GrpcErrors.WithDecodeErrorsAs(shared.RequestMarshaller, e => GrpcErrors.InvalidParams(name, e));
+            return new Method<TRequest, TResponse>(shared.Type, shared.ServiceName, shared.Name, request, shared.ResponseMarshaller);
         }
     }
 
