@@ -60,7 +60,7 @@ internal abstract class InboundCall : IThreadPoolWorkItem, IProgressChannel
     public bool ReportsProgress { get; init; }
 
     /// <summary>The reports waiting to be written at most: beyond them a report is dropped rather than held.</summary>
-    internal const int MaxReportsWaiting = 64;
+    internal const int MaxReportsWaiting = 4096;
 
     private int _reportsWaiting;
 
