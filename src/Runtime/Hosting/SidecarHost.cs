@@ -28,16 +28,18 @@ public sealed class SidecarHost
     private readonly ContractDescriptor[] _descriptors;
     private readonly ContractDescriptor[] _callbacks;
     private readonly Dictionary<string, SidecarTransport> _transports;
-    private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats;
+    private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats;
     private readonly ILogger _logger;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private readonly Func<CancellationToken, Task>[] _startupTasks;
     private readonly Logging.StderrLoggerProvider? _stderr;
     private readonly Func<RpcChannel, IAsyncDisposable?>[] _connectionHooks;
+    // rpc.discover's answer, built on the first connection: the served contracts never change.
+    private readonly Lazy<RpcMethodHandler> _discovery;
 
     internal SidecarHost(SidecarHostOptions options, SidecarCommandLine command, Action<RpcHandlerTable, RpcChannel>[] contracts,
         ContractDescriptor[] descriptors, ContractDescriptor[] callbacks, Dictionary<string, SidecarTransport> transports,
-        Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> descriptionFormats, ILoggerFactory loggerFactory,
+        Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, string>> descriptionFormats, ILoggerFactory loggerFactory,
         Logging.StderrLoggerProvider? stderr, Func<CancellationToken, Task>[] startupTasks, Func<RpcChannel, IAsyncDisposable?>[] connectionHooks)
     {
         _stderr = stderr;
@@ -53,6 +55,7 @@ public sealed class SidecarHost
         LoggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("SidecarKit.Host");
         InstanceId = Guid.NewGuid().ToString("N");
+        _discovery = new(() => ServiceDiscovery.Handler(ServiceDiscovery.Document(_descriptors, _callbacks)));
     }
 
     /// <summary>Starts configuring a sidecar from its command line.</summary>
@@ -94,13 +97,13 @@ public sealed class SidecarHost
         }
         if (_command.Describe is { } format)
         {
-            if (!_descriptionFormats.TryGetValue(format, out Func<IReadOnlyList<ContractDescriptor>, string>? describe))
+            if (!_descriptionFormats.TryGetValue(format, out Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, string>? describe))
             {
                 await Console.Error.WriteLineAsync($"Unknown description format '{format}'. Available: {string.Join(", ", _descriptionFormats.Keys.Order())}.")
                     .ConfigureAwait(false);
                 return 2;
             }
-            await Console.Out.WriteLineAsync(describe(_descriptors)).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync(describe(_descriptors, _callbacks)).ConfigureAwait(false);
             return 0;
         }
         if (!_transports.TryGetValue(_options.Transport, out SidecarTransport? transport))
@@ -345,6 +348,7 @@ public sealed class SidecarHost
         foreach (Action<RpcHandlerTable, RpcChannel> register in _contracts)
             register(connection.Handlers, connection);
         connection.Handlers.AddContract<ISidecarSystem>(new SystemService(this, () => Math.Max(0, connection.ActiveRequestCount - 1), stop));
+        connection.Handlers.Add(_discovery.Value);
         connection.Admitted = () => connection.GetClient<ISidecarLifecycle>().Ready(
             ready.Version, ready.ProtocolVersion, ready.Pid, ready.InstanceId, ready.Transport, ready.ListenInfo, ready.Contracts, ready.Callbacks);
         return connection;

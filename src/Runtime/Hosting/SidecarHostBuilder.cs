@@ -11,15 +11,17 @@ public sealed class SidecarHostBuilder
     private readonly List<ContractDescriptor> _descriptors = [];
     private readonly List<ContractDescriptor> _callbacks = [];
     private readonly Dictionary<string, SidecarTransport> _transports = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats = new(StringComparer.Ordinal);
 
     internal SidecarHostBuilder(string[] args)
     {
         // The project's own description (docs/protocol.md, section 16): the contracts' wire shapes as JSON, and the
         // callback contracts the sidecar calls on its parent.
-        _descriptionFormats["json"] = descriptors => "{\"protocolVersion\":\"" + SidecarReadyInfo.CurrentProtocolVersion + "\",\"contracts\":["
+        _descriptionFormats["json"] = (descriptors, callbacks) => "{\"protocolVersion\":\"" + SidecarReadyInfo.CurrentProtocolVersion + "\",\"contracts\":["
             + string.Join(",", descriptors.Select(d => d.DescriptionJson)) + "],\"callbacks\":["
-            + string.Join(",", _callbacks.Select(d => d.DescriptionJson)) + "]}";
+            + string.Join(",", callbacks.Select(d => d.DescriptionJson)) + "]}";
+        // The standard's description (docs/polyglot.md, "OpenRPC"), what rpc.discover answers too.
+        _descriptionFormats["openrpc"] = (descriptors, callbacks) => Schema.OpenRpcExporter.Export(descriptors, callbacks);
         Arguments = args;
         Options.Version = Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
             ?? Options.Version;
@@ -151,9 +153,19 @@ public sealed class SidecarHostBuilder
 
     /// <summary>
     /// Makes <c>--describe &lt;format&gt;</c> available: <paramref name="describe"/> turns the served contracts into the text
-    /// printed on stdout (<c>json</c> is built in; the gRPC transport adds <c>proto</c>).
+    /// printed on stdout (<c>json</c> and <c>openrpc</c> are built in; the gRPC transport adds <c>proto</c>).
     /// </summary>
     public SidecarHostBuilder AddDescriptionFormat(string format, Func<IReadOnlyList<ContractDescriptor>, string> describe)
+    {
+        ArgumentNullException.ThrowIfNull(describe);
+        return AddDescriptionFormat(format, (contracts, _) => describe(contracts));
+    }
+
+    /// <summary>
+    /// Makes <c>--describe &lt;format&gt;</c> available: <paramref name="describe"/> turns the served contracts (its first
+    /// argument) and the callback contracts the sidecar calls on its parent (its second) into the text printed on stdout.
+    /// </summary>
+    public SidecarHostBuilder AddDescriptionFormat(string format, Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, string> describe)
     {
         ArgumentException.ThrowIfNullOrEmpty(format);
         ArgumentNullException.ThrowIfNull(describe);
@@ -167,6 +179,6 @@ public sealed class SidecarHostBuilder
         if (_descriptors.Count == 0)
             throw new InvalidOperationException("A sidecar must serve at least one contract: call AddContract first.");
         return new SidecarHost(Options, Command, [.. _contracts], [.. _descriptors], [.. _callbacks], new Dictionary<string, SidecarTransport>(_transports),
-            new Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, string>>(_descriptionFormats), LoggerFactory, _stderr, [.. _startupTasks], [.. _connectionHooks]);
+            new Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, string>>(_descriptionFormats), LoggerFactory, _stderr, [.. _startupTasks], [.. _connectionHooks]);
     }
 }
