@@ -1,0 +1,15 @@
+"""SidecarKit for Python: typed calls between a parent process and sidecar processes (docs/protocol.md).
+
+* The parent side: ``client = await sidecarkit.start([...])`` starts and supervises a sidecar and calls it.
+* The sidecar side: ``sidecarkit.run(contract, implementation)`` serves a contract to a SidecarKit parent.
+"""
+from .client import Client, Stream, as_bytes, start
+from .errors import (CallTimeout, ConnectionLost, FingerprintMismatch, RemoteError, SidecarError, StartError)
+from .rpc import CallContext
+from .server import Contract, Method, log, method, run, serve, set_log_level
+from .wiretypes import TypeSet
+
+__version__ = "0.1.0"
+__all__ = ["start", "Client", "Stream", "as_bytes", "CallTimeout", "ConnectionLost", "FingerprintMismatch",
+           "RemoteError", "SidecarError", "StartError", "CallContext", "Contract", "Method", "TypeSet", "log",
+           "method", "run", "serve", "set_log_level"]

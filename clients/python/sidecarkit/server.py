@@ -1,0 +1,354 @@
+"""Writing a sidecar in Python: serve a contract to a SidecarKit parent over stdio (docs/protocol.md).
+
+    DEMO = Contract("demo", [Method("demo.add", {"a": "int32", "b": "int32"}, result="int32"), ...])
+
+    class Demo:
+        async def add(self, a: int, b: int) -> int:
+            return a + b
+
+    run(DEMO, Demo())          # parses --transport/--log-level/--quiet-ready, serves until shut down, exits
+
+A method's wire name maps to the attribute named by its last part in snake_case (demo.add -> add, demo.getAll ->
+get_all), or to a function decorated with @method("demo.add"). A method that declares a `ctx` parameter gets the
+CallContext (progress reports, calls to the parent's callbacks, cancellation state). Streams are returned as (async)
+iterables, a streamed parameter arrives as an async iterator, cancellation cancels the method's task. The library does
+the ready marker and lifecycle.ready, system.ping, system.shutdown(_now), the end of stdin, SIGTERM/SIGINT, the
+parent-pid watchdog, credit, cancellation, error mapping and the log line format the C# parent parses.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .codec import codec_for
+from .errors import RemoteError
+from .rpc import KINDS, CallContext, Connection, Handler, wrap_function
+from .wiretypes import TypeSet, announced, fields
+
+VERSION, PROTOCOL_VERSION, READY_PREFIX = "1.0.0", "1.0", "__SIDECAR_READY__:"
+SHUTDOWN_TIMEOUT = 10.0     # seconds running requests may take to finish after system.shutdown or end of stdin
+CANCEL_GRACE = 3.0          # seconds cancelled requests may take to answer
+
+TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL = 0, 1, 2, 3, 4, 5
+LEVELS = {"trace": 0, "debug": 1, "information": 2, "info": 2, "warning": 3, "warn": 3, "error": 4, "critical": 5,
+          "none": 6}
+_log_level = INFO
+_stderr_lock = threading.Lock()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def set_log_level(level: int | str) -> None:
+    global _log_level
+    _log_level = LEVELS[level.lower()] if isinstance(level, str) else level
+
+
+def escape(text: str) -> str:
+    """The escapes of the log line form: backslash, line feed, carriage return and tab, so an entry stays one line."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def log(level: int, category: str, message: str, exc: BaseException | None = None) -> None:
+    """One log line on stderr in the form the C# sidecars write and the parent parses (docs/lifecycle.md):
+    `<lvl> <category>: <message>`, then, for an exception, a tab and its text: `Type: message` as .NET writes it, then
+    Python's traceback. The parent logs each entry again at its level and category."""
+    if level >= _log_level:
+        tag = ("trce", "dbug", "info", "warn", "fail", "crit")[min(level, 5)]
+        line = f"{tag} {category}: {escape(message)}"
+        if exc is not None:
+            text = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc)).rstrip("\n")
+            line += "\t" + escape(text)
+        with _stderr_lock:
+            print(line, file=sys.stderr, flush=True)
+
+
+def method(wire_name: str) -> Callable[[F], F]:
+    """Marks an implementation's function as the one serving `wire_name` (instead of the name-based mapping)."""
+    def mark(fn: F) -> F:
+        setattr(fn, "__sidecarkit_wire_name__", wire_name)
+        return fn
+    return mark
+
+
+@dataclass
+class Method:
+    """One method of a contract, as the ready payload announces it. `params` maps names to description types in
+    order ("int32", "Person", "string[]", "Address?"...); `input` is the streamed parameter (name, item type) of a
+    clientStream/duplexStream method; `progress` the type of an IProgress<T>'s reports; `result` the result type, or
+    a stream's item type."""
+    name: str
+    params: dict[str, str] = field(default_factory=dict)
+    kind: str = "request"
+    result: str | None = None
+    input: tuple[str, str] | None = None
+    progress: str | None = None
+    input_number: int | None = None     # the streamed parameter's field number: by default after the others
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: kind {self.kind!r} is none of {', '.join(KINDS)}")
+        if (self.input is not None) != (self.kind in ("clientStream", "duplexStream")):
+            raise ValueError(f"{self.name}: a {self.kind} method {'needs' if self.input is None else 'takes no'} "
+                             "streamed parameter (input)")
+
+    def shape(self) -> dict[str, Any]:
+        shape: dict[str, Any] = {"name": self.name, "kind": self.kind, "params": fields(self.params)}
+        if self.input is not None:
+            number = self.input_number or len(self.params) + 1
+            shape["input"] = {"name": self.input[0], "type": announced(self.input[1]), "number": number}
+        if self.progress is not None:
+            shape["progress"] = announced(self.progress)
+        if self.result is not None:
+            shape["result"] = announced(self.result)
+        return shape
+
+
+@dataclass
+class Contract:
+    """A contract a sidecar serves: its name, methods (declaration order), named types and, if known, the C#
+    generator's fingerprint (a hand-written sidecar may announce none: the parent then compares the shapes)."""
+    name: str
+    methods: list[Method]
+    types: TypeSet = field(default_factory=TypeSet)
+    fingerprint: str | None = None
+
+    def announcement(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": self.name}
+        if self.fingerprint:
+            entry["fingerprint"] = self.fingerprint
+        entry["methods"] = [m.shape() for m in self.methods]
+        entry["types"] = self.types.shapes()
+        return entry
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def bind(contract: Contract, implementation: Any) -> dict[str, Handler]:
+    """The handlers of a contract served by an object (or a dict of wire name -> function). Missing methods are an
+    error now, not at the first call."""
+    marked: dict[str, Callable[..., Any]] = {}
+    if not isinstance(implementation, dict):
+        for attr in dir(implementation):
+            if attr.startswith("__"):
+                continue
+            fn = getattr(implementation, attr, None)
+            wire = getattr(fn, "__sidecarkit_wire_name__", None)
+            if callable(fn) and isinstance(wire, str):
+                marked[wire] = fn
+    handlers: dict[str, Handler] = {}
+    missing = []
+    for m in contract.methods:
+        if isinstance(implementation, dict):
+            fn = implementation.get(m.name)
+        else:
+            fn = marked.get(m.name) or getattr(implementation, snake(m.name.rsplit(".", 1)[-1]), None)
+        if not callable(fn):
+            missing.append(m.name)
+            continue
+        handlers[m.name] = Handler(m.name, m.kind, wrap_function(fn, context=True), params=m.params,
+                                   input=m.input, progress=m.progress, types=contract.types)
+    if missing:
+        raise TypeError(f"{type(implementation).__name__} does not implement {', '.join(missing)} of the "
+                        f"contract '{contract.name}'")
+    return handlers
+
+
+class Sidecar:
+    """Serves contracts on stdio until a shutdown, then exits the process (os._exit: no thread may keep it alive)."""
+
+    def __init__(self, contracts: Sequence[tuple[Contract, Any]], *, callbacks: dict[str, list[str]] | None = None,
+                 transport: str = "jsonl", version: str = VERSION, quiet_ready: bool = False):
+        if transport not in ("jsonl", "msgpack"):
+            raise ValueError(f"the Python sidecar serves 'jsonl' or 'msgpack' on stdio, not {transport!r}")
+        self.contracts = contracts
+        self.callbacks = [{"name": name, "methods": [{"name": m} for m in methods]}
+                          for name, methods in (callbacks or {}).items()]
+        self.transport = transport
+        self.version = version
+        self.quiet_ready = quiet_ready
+        self.instance_id = uuid.uuid4().hex
+        self.started = time.monotonic()
+        self.reason: str | None = None
+        self.now = False
+        self.exit_code = 0
+        self._out_lock = threading.Lock()
+        self._stopping: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.connection: Connection | None = None
+
+    def _write(self, data: bytes) -> None:
+        with self._out_lock:                    # the last words may come from another thread
+            view = memoryview(data)
+            while view:
+                written = os.write(1, view)
+                view = view[written:]
+
+    def stop(self, reason: str, now: bool = False, exit_code: int = 0) -> None:
+        """Begins the shutdown; the first trigger names it. A "now" trigger (a signal, system.shutdown_now, the
+        parent's death) cancels whatever runs, also when it comes during a graceful drain."""
+        if self.reason is None:
+            self.reason = reason
+            self.exit_code = exit_code
+        self.now = self.now or now
+        if self._stopping is not None:
+            self._stopping.set()
+
+    def _system_handlers(self, types: TypeSet) -> dict[str, Handler]:
+        def ping(ctx: CallContext, args: Any) -> Any:
+            assert self.connection is not None
+            return {"status": "draining" if self.reason else "ok", "pid": os.getpid(),
+                    "instanceId": self.instance_id, "uptimeMs": int((time.monotonic() - self.started) * 1000),
+                    "activeRequests": self.connection.active() - 1,   # not this one
+                    "version": self.version, "protocolVersion": PROTOCOL_VERSION}
+
+        def shutdown(now: bool) -> Callable[[CallContext, Any], Any]:
+            return lambda ctx, args: self.stop("shutdown_now" if now else "shutdown", now=now)
+        return {"system.ping": Handler("system.ping", "request", ping, {}, types=types),
+                "system.shutdown": Handler("system.shutdown", "request", shutdown(False), {}, types=types),
+                "system.shutdown_now": Handler("system.shutdown_now", "request", shutdown(True), {}, types=types)}
+
+    def ready_payload(self) -> dict[str, Any]:
+        return {"version": self.version, "protocolVersion": PROTOCOL_VERSION, "pid": os.getpid(),
+                "instanceId": self.instance_id, "transport": self.transport, "listenInfo": None,
+                "contracts": [c.announcement() for c, _ in self.contracts], "callbacks": self.callbacks}
+
+    def run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        finally:
+            os._exit(self.exit_code)
+
+    def _read_stdin(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> None:
+        while True:
+            try:
+                data = os.read(0, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            loop.call_soon_threadsafe(conn.feed, data)
+        loop.call_soon_threadsafe(self._eof, conn)
+
+    def _eof(self, conn: Connection) -> None:
+        conn.eof(None)                          # end of stdin: no more requests (and the parent may be gone)
+        self.stop("eof")
+
+    async def _watch_parent(self, pid: int) -> None:
+        """SIDECAR_PARENT_PID: when that process is gone, shut down at once (no orphans), even if stdin stays open."""
+        while True:
+            try:
+                os.kill(pid, 0)                 # signal 0: only checks that the process exists
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass                            # it exists, owned by another user
+            await asyncio.sleep(0.25)
+        log(WARN, "host", f"The parent process {pid} is gone; shutting down.")
+        self.stop("parent-exit", now=True)
+
+    async def _wait_idle(self, conn: Connection, seconds: float, until: Callable[[], bool] = lambda: False) -> None:
+        deadline = time.monotonic() + seconds
+        while conn.active() and time.monotonic() < deadline and not until():
+            await asyncio.sleep(0.02)
+
+    async def _main(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._stopping = asyncio.Event()
+        if self.reason is not None:
+            self._stopping.set()
+        conn = Connection(codec_for(self.transport), self._write, log=log)
+        self.connection = conn
+        for contract, implementation in self.contracts:
+            conn.handlers.update(bind(contract, implementation))
+        conn.handlers.update(self._system_handlers(TypeSet()))
+        conn.refusing = lambda method: self.reason is not None
+        conn.on_notification = lambda method, params: log(DEBUG, "connection",
+                                                          f"Notification '{method}' ignored: Method not found: '{method}'.")
+        conn.on_fatal = lambda why: self.stop("protocol-error", exit_code=1)
+        loop.add_signal_handler(signal.SIGTERM, lambda: self.stop("sigterm", now=True))
+        loop.add_signal_handler(signal.SIGINT, lambda: self.stop("sigint", now=True))
+
+        ready = self.ready_payload()
+        if not self.quiet_ready:
+            marker = READY_PREFIX + json.dumps({"status": "ok", **ready}, separators=(",", ":"))
+            with _stderr_lock:
+                print(marker, file=sys.stderr, flush=True)
+        conn.notify("lifecycle.ready", ready)   # before stdin is read: always the first message on stdout
+        threading.Thread(target=self._read_stdin, args=(loop, conn), daemon=True).start()
+        parent = os.environ.get("SIDECAR_PARENT_PID", "").strip()
+        watchdog = loop.create_task(self._watch_parent(int(parent))) if parent.isdigit() and int(parent) > 0 else None
+        names = ", ".join(c.name for c, _ in self.contracts)
+        log(INFO, "host", f"Ready: {names} over {self.transport} (pid {os.getpid()}).")
+
+        await self._stopping.wait()
+        log(INFO, "host", f"Shutting down ({self.reason}).")
+        # system.shutdown and end of stdin let running requests finish (10 s at most); then, and at once for the
+        # "now" triggers, whatever still runs is cancelled and answers -32800.
+        await self._wait_idle(conn, SHUTDOWN_TIMEOUT, until=lambda: self.now)
+        for call in list(conn.incoming.values()):
+            call.cancel()
+        await self._wait_idle(conn, CANCEL_GRACE)
+        if watchdog is not None:
+            watchdog.cancel()
+
+        def last_words() -> None:
+            conn.notify("lifecycle.shutdown", {"reason": self.reason})
+            conn.seal()                         # nothing may follow lifecycle.shutdown
+        writer = threading.Thread(target=last_words, daemon=True)
+        writer.start()
+        writer.join(2.0)                        # do not hang if the parent stopped reading stdout
+
+
+def serve(contract: Contract, implementation: Any, *, callbacks: dict[str, list[str]] | None = None,
+          transport: str = "jsonl", version: str = VERSION, quiet_ready: bool = False,
+          log_level: int | str = INFO) -> None:
+    """Serves one contract on stdio until a shutdown, then exits the process."""
+    set_log_level(log_level)
+    Sidecar([(contract, implementation)], callbacks=callbacks, transport=transport, version=version,
+            quiet_ready=quiet_ready).run()
+
+
+def run(contract: Contract, implementation: Any, *, callbacks: dict[str, list[str]] | None = None,
+        description: str | None = None, argv: Sequence[str] | None = None, version: str = VERSION) -> None:
+    """serve() behind the command line SidecarKit sidecars share (docs/protocol.md section 17): --transport,
+    --log-level, --quiet-ready, --help (usage on stdout, exit 0); a bad option exits with 2."""
+    def listing(entries: list[tuple[str, list[str]]]) -> str:
+        return "\n".join(f"  {name}: " + ", ".join(methods) for name, methods in entries)
+    epilog = f"contracts (served):\n{listing([(contract.name, [m.name for m in contract.methods])])}"
+    if callbacks:
+        epilog += f"\ncallbacks (called on the parent):\n{listing(list(callbacks.items()))}"
+    parser = argparse.ArgumentParser(
+        allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog,
+        description=description or f"A SidecarKit sidecar in Python serving '{contract.name}'.")
+    parser.add_argument("--transport", choices=("jsonl", "msgpack"), default="jsonl",
+                        help="jsonl (JSON-RPC 2.0 on JSON lines, default) or msgpack (MessagePack-RPC), on stdio")
+    parser.add_argument("--log-level", type=str.lower, choices=LEVELS, default="information", metavar="LEVEL",
+                        help="trace, debug, information (default), warning, error, critical or none")
+    parser.add_argument("--quiet-ready", action="store_true", help=f"do not write the {READY_PREFIX} line on stderr")
+    args = parser.parse_args(argv)
+    if args.transport == "msgpack":
+        try:
+            codec_for("msgpack")
+        except ImportError as e:
+            parser.exit(2, f"{parser.prog}: error: {e}\n")
+    serve(contract, implementation, callbacks=callbacks, transport=args.transport, version=version,
+          quiet_ready=args.quiet_ready, log_level=args.log_level)
+
+
+__all__ = ["Contract", "Method", "TypeSet", "RemoteError", "CallContext", "method", "serve", "run", "log",
+           "set_log_level", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"]
