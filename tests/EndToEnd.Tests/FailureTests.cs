@@ -113,7 +113,49 @@ public class SidecarProcessLevelTests
         Assert.Equal("object", demo.GetProperty("types").GetProperty("Person").GetProperty("kind").GetString());
     }
 
+    // The standard's form of the same description: the golden document the polyglot suites validate and generate from.
+    [Fact]
+    public async Task Describe_openrpc_prints_the_golden_document_and_output_writes_it_as_a_file()
+    {
+        string golden = File.ReadAllText(Path.Combine(DemoSidecar.RepoRoot, "tests", "Polyglot", "openrpc", "demo.openrpc.json")).ReplaceLineEndings("\n");
+        var (code, stdout, _) = await RunAsync("--describe", "openrpc");
+        Assert.Equal(0, code);
+        Assert.Equal(golden, stdout.ReplaceLineEndings("\n"));
+        string dir = Directory.CreateTempSubdirectory("describe-").FullName;
+        try
+        {
+            (code, stdout, _) = await RunAsync("--describe", "openrpc", "--output", dir);
+            Assert.Equal(0, code);
+            string path = Path.Combine(dir, "demo.openrpc.json");
+            Assert.Equal(path, stdout.Trim());
+            Assert.Equal(golden, File.ReadAllText(path));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    // rpc.discover answers the same document on the protocol channel, as OpenRPC's service discovery asks.
+    [Fact]
+    public async Task Rpc_discover_answers_the_openrpc_document()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(DemoSidecar.DllPath);
+        using Process p = Process.Start(psi)!;
+        _ = p.StandardError.ReadToEndAsync();
+        await p.StandardInput.WriteLineAsync("""{"jsonrpc":"2.0","id":7,"method":"rpc.discover"}""");
+        await p.StandardInput.FlushAsync();
+        string? line;
+        do line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        while (line is not null && !line.Contains("\"id\":7", StringComparison.Ordinal));
+        p.StandardInput.Close();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotNull(line);
+        using JsonDocument answer = JsonDocument.Parse(line);
+        using JsonDocument golden = JsonDocument.Parse(File.ReadAllText(Path.Combine(DemoSidecar.RepoRoot, "tests", "Polyglot", "openrpc", "demo.openrpc.json")));
+        Assert.Equal(JsonSerializer.Serialize(golden.RootElement), JsonSerializer.Serialize(answer.RootElement.GetProperty("result")));
+    }
+
     [Theory]
+    [InlineData("--output=somewhere", "--output goes with --describe")]
     [InlineData("--bogus", "Unknown option")]
     [InlineData("--transport=carrier-pigeon", "Unknown transport")]
     [InlineData("--log-level=chatty", "--log-level")]

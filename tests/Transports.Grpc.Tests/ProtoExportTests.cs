@@ -290,6 +290,33 @@ public class ProtoExportTests
         Assert.Equal(ProtoExporter.Export(D<IDemo>()).Text + "\n", output.ReplaceLineEndings("\n"));
     }
 
+    // --output writes every file, the callback side included, and protoc compiles them together.
+    [Fact]
+    public void Describe_proto_output_writes_the_contract_the_callback_contract_and_the_callback_service()
+    {
+        string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        string dll = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../samples/Demo/Sidecar/bin", config, "net10.0/SidecarKit.Samples.Demo.Sidecar.dll"));
+        InTemporaryDirectory(dir =>
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string a in new[] { dll, "--describe", "proto", "--output", dir }) psi.ArgumentList.Add(a);
+            using Process p = Process.Start(psi)!;
+            string output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit(60_000);
+            Assert.Equal(0, p.ExitCode);
+            string[] names = ["demo.proto", "demo_events.proto", "sidecarkit_callbacks.proto"];
+            Assert.Equal(names.Select(n => Path.Combine(dir, n)), output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.Equal(ProtoExporter.Export(D<IDemo>()).Text, File.ReadAllText(Path.Combine(dir, "demo.proto")));
+            Assert.Equal(ProtoExporter.Export(D<IDemoEvents>()).Text, File.ReadAllText(Path.Combine(dir, "demo_events.proto")));
+            Assert.Equal(ProtoExporter.Callbacks.Text, File.ReadAllText(Path.Combine(dir, "sidecarkit_callbacks.proto")));
+            foreach (string name in names)
+            {
+                (int code, string errors) = Protoc(dir, name);
+                Assert.True(code == 0, name + ": " + errors);
+            }
+        });
+    }
+
     private static void InTemporaryDirectory(Action<string> test)
     {
         string dir = Directory.CreateTempSubdirectory("proto-").FullName;

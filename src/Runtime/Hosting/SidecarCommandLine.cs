@@ -7,6 +7,7 @@ internal sealed class SidecarCommandLine
 {
     public bool Help { get; private set; }
     public string? Describe { get; private set; }
+    public string? Output { get; private set; }
     public string? Error { get; private set; }
 
     public static SidecarCommandLine Parse(string[] args, SidecarHostOptions options)
@@ -45,6 +46,9 @@ internal sealed class SidecarCommandLine
                 case "--describe":
                     result.Describe = Value() ?? "json";
                     break;
+                case "--output":
+                    result.Output = Value() ?? Fail(result, "--output needs a directory (for example --describe proto --output protos).");
+                    break;
                 case "--log-level":
                 {
                     string? level = Value();
@@ -57,6 +61,7 @@ internal sealed class SidecarCommandLine
                     break;
             }
         }
+        if (result.Output is not null && result.Describe is null) Fail(result, "--output goes with --describe: it names the directory the description's files are written to.");
         return result;
     }
 

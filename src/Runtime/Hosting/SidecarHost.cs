@@ -28,7 +28,7 @@ public sealed class SidecarHost
     private readonly ContractDescriptor[] _descriptors;
     private readonly ContractDescriptor[] _callbacks;
     private readonly Dictionary<string, SidecarTransport> _transports;
-    private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, string>> _descriptionFormats;
+    private readonly SidecarDescriptions _descriptions;
     private readonly ILogger _logger;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private readonly Func<CancellationToken, Task>[] _startupTasks;
@@ -39,13 +39,13 @@ public sealed class SidecarHost
 
     internal SidecarHost(SidecarHostOptions options, SidecarCommandLine command, Action<RpcHandlerTable, RpcChannel>[] contracts,
         ContractDescriptor[] descriptors, ContractDescriptor[] callbacks, Dictionary<string, SidecarTransport> transports,
-        Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, string>> descriptionFormats, ILoggerFactory loggerFactory,
+        SidecarDescriptions descriptions, ILoggerFactory loggerFactory,
         Logging.StderrLoggerProvider? stderr, Func<CancellationToken, Task>[] startupTasks, Func<RpcChannel, IAsyncDisposable?>[] connectionHooks)
     {
         _stderr = stderr;
         _connectionHooks = connectionHooks;
         _startupTasks = startupTasks;
-        _descriptionFormats = descriptionFormats;
+        _descriptions = descriptions;
         _options = options;
         _command = command;
         _contracts = contracts;
@@ -97,14 +97,28 @@ public sealed class SidecarHost
         }
         if (_command.Describe is { } format)
         {
-            if (!_descriptionFormats.TryGetValue(format, out Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, string>? describe))
+            if (!_descriptions.Knows(format))
             {
-                await Console.Error.WriteLineAsync($"Unknown description format '{format}'. Available: {string.Join(", ", _descriptionFormats.Keys.Order())}.")
+                await Console.Error.WriteLineAsync($"Unknown description format '{format}'. Available: {string.Join(", ", _descriptions.Formats)}.")
                     .ConfigureAwait(false);
                 return 2;
             }
-            await Console.Out.WriteLineAsync(describe(_descriptors, _callbacks)).ConfigureAwait(false);
-            return 0;
+            if (_command.Output is not { } directory)
+            {
+                await Console.Out.WriteLineAsync(_descriptions.Text(format, _descriptors, _callbacks)).ConfigureAwait(false);
+                return 0;
+            }
+            try
+            {
+                foreach (string path in _descriptions.Write(format, directory, _descriptors, _callbacks))
+                    await Console.Out.WriteLineAsync(path).ConfigureAwait(false);
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"Cannot write the description to '{directory}': {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
         }
         if (!_transports.TryGetValue(_options.Transport, out SidecarTransport? transport))
         {
@@ -552,7 +566,9 @@ public sealed class SidecarHost
         sb.AppendLine("  --listen <where>      For socket transports: the socket path or pipe name to listen on");
         sb.AppendLine("                        (default: a fresh private one, announced as listenInfo).");
         sb.Append("  --describe [format]   Print the contract description and exit (formats: ")
-          .Append(string.Join(", ", _descriptionFormats.Keys.Order())).AppendLine("; default json).");
+          .Append(string.Join(", ", _descriptions.Formats)).AppendLine("; default json).");
+        sb.AppendLine("  --output <dir>        With --describe: write the description's files into <dir> (proto: one file");
+        sb.AppendLine("                        per contract, the callback contracts included) and print their paths.");
         sb.AppendLine("  --log-level <level>   trace, debug, information (default), warning, error, critical or none.");
         sb.AppendLine("  --quiet-ready         Do not write the __SIDECAR_READY__ line on stderr.");
         sb.AppendLine("  -h, --help            Show this help and exit.");

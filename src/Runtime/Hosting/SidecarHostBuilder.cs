@@ -173,12 +173,29 @@ public sealed class SidecarHostBuilder
         return this;
     }
 
+    /// <summary>
+    /// Says which files <c>--describe &lt;format&gt; --output &lt;dir&gt;</c> writes for <paramref name="format"/>, when its
+    /// description is more than the one text it prints (the gRPC transport's <c>proto</c>: one file per contract, callback
+    /// contracts included). Without it, <c>--output</c> writes the printed text as one file named after the contracts.
+    /// </summary>
+    public SidecarHostBuilder AddDescriptionFiles(string format,
+        Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, IReadOnlyList<SidecarDescriptionFile>> files)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(format);
+        ArgumentNullException.ThrowIfNull(files);
+        _descriptionFiles[format] = files;
+        return this;
+    }
+
+    private readonly Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, IReadOnlyList<SidecarDescriptionFile>>> _descriptionFiles =
+        new(StringComparer.Ordinal);
+
     /// <summary>Builds the host.</summary>
     public SidecarHost Build()
     {
         if (_descriptors.Count == 0)
             throw new InvalidOperationException("A sidecar must serve at least one contract: call AddContract first.");
         return new SidecarHost(Options, Command, [.. _contracts], [.. _descriptors], [.. _callbacks], new Dictionary<string, SidecarTransport>(_transports),
-            new Dictionary<string, Func<IReadOnlyList<ContractDescriptor>, IReadOnlyList<ContractDescriptor>, string>>(_descriptionFormats), LoggerFactory, _stderr, [.. _startupTasks], [.. _connectionHooks]);
+            new SidecarDescriptions(new(_descriptionFormats), new(_descriptionFiles)), LoggerFactory, _stderr, [.. _startupTasks], [.. _connectionHooks]);
     }
 }
