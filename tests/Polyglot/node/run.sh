@@ -18,7 +18,7 @@ fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # TAP, so that the summary can be read; every test has its own timeout, this one stops a runner that would hang.
-timeout 120 node --test --test-reporter=tap client.test.mjs roundtrip.test.mjs grpc.test.mjs > "$log" 2>&1
+timeout 120 node --test --test-reporter=tap client.test.mjs roundtrip.test.mjs grpc.test.mjs openrpc.test.mjs > "$log" 2>&1
 rc=$?
 grep -E '^ *(ok|not ok) [0-9]+ - ' "$log"
 if grep -qE '^ *not ok ' "$log"; then
