@@ -360,13 +360,11 @@ class Connection:
                    input: Any = None, progress: Callable[[Any], Any] | None = None) -> Any:
         call = self.start_call(method, params, input=input, progress=progress)
         try:
-            if timeout is None:
-                response = await asyncio.shield(call.future)
-            else:
-                response = await asyncio.wait_for(asyncio.shield(call.future), timeout)
-        except TimeoutError:
-            self.abandon(call)
-            raise CallTimeout(f"The call to '{method}' did not complete within {timeout * 1000:.0f} ms.") from None
+            done, _ = await asyncio.wait([call.future], timeout=timeout)
+            if not done:
+                self.abandon(call)
+                raise CallTimeout(f"The call to '{method}' did not complete within {(timeout or 0) * 1000:.0f} ms.")
+            response = call.future.result()
         except asyncio.CancelledError:
             self.abandon(call)
             raise

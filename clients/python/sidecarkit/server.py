@@ -175,6 +175,9 @@ class Sidecar:
         if transport not in ("jsonl", "msgpack"):
             raise ValueError(f"the Python sidecar serves 'jsonl' or 'msgpack' on stdio, not {transport!r}")
         self.contracts = contracts
+        self.handlers: dict[str, Handler] = {}
+        for contract, implementation in contracts:     # a missing method fails here, before the ready marker
+            self.handlers.update(bind(contract, implementation))
         self.callbacks = [{"name": name, "methods": [{"name": m} for m in methods]}
                           for name, methods in (callbacks or {}).items()]
         self.transport = transport
@@ -229,7 +232,11 @@ class Sidecar:
     def run(self) -> None:
         try:
             asyncio.run(self._main())
+        except BaseException as e:  # noqa: BLE001 - a failure of the host itself: say why, exit 1
+            log(CRITICAL, "host", f"The sidecar failed: {type(e).__name__}: {e}", e)
+            self.exit_code = self.exit_code or 1
         finally:
+            sys.stderr.flush()
             os._exit(self.exit_code)
 
     def _read_stdin(self, loop: asyncio.AbstractEventLoop, conn: Connection) -> None:
@@ -273,8 +280,7 @@ class Sidecar:
             self._stopping.set()
         conn = Connection(codec_for(self.transport), self._write, log=log)
         self.connection = conn
-        for contract, implementation in self.contracts:
-            conn.handlers.update(bind(contract, implementation))
+        conn.handlers.update(self.handlers)
         conn.handlers.update(self._system_handlers(TypeSet()))
         conn.refusing = lambda method: self.reason is not None
         conn.on_notification = lambda method, params: log(DEBUG, "connection",

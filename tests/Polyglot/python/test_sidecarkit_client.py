@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""sidecarkit's client (clients/python) against the C# demo sidecar, on JSON lines, MessagePack-RPC on stdio and
+MessagePack-RPC on a Unix socket: every demo method, callbacks, cancellation, timeouts, a crash mid-call, restart,
+stop leaving no process, and start failures that say why.
+
+    /usr/bin/python3 tests/Polyglot/python/test_sidecarkit_client.py
+
+Prints "python: N passed, N failed" last. Needs the Release build of the demo sidecar (DEMO_SIDECAR_DLL) and, for the
+MessagePack classes, python3-msgpack.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import unittest
+
+from sidecarkit_cases import DemoClientCases, DemoCrashCases, LoopTestCase, alive
+from suite_runner import DEMO_SIDECAR_DLL, import_msgpack, run
+
+import sidecarkit  # noqa: E402  (sidecarkit_cases put it on sys.path)
+
+import_msgpack()            # loud, and one failure, when python3-msgpack is missing
+
+
+def demo(transport: str, *extra: str) -> list[str]:
+    return ["dotnet", DEMO_SIDECAR_DLL, "--transport", transport, *extra]
+
+
+class A1_JsonLines(DemoClientCases):
+    transport = "jsonl"
+
+    @classmethod
+    def command(cls) -> list[str]:
+        return demo("jsonl")
+
+    def test_the_csharp_sidecar_announces_its_fingerprint(self) -> None:
+        fingerprint = self.client.contract_fingerprint("demo")
+        self.assertRegex(fingerprint or "", r"^[0-9a-f]{16}$")
+        self.client.check_fingerprint("demo", fingerprint or "")
+        with self.assertRaises(sidecarkit.FingerprintMismatch):
+            self.client.check_fingerprint("demo", "0000000000000000")
+
+
+class A2_MessagePack(DemoClientCases):
+    transport = "msgpack"
+
+    @classmethod
+    def command(cls) -> list[str]:
+        return demo("msgpack")
+
+
+class A3_MessagePackUnix(DemoClientCases):
+    transport = "msgpack-unix"
+
+    @classmethod
+    def command(cls) -> list[str]:
+        return demo("msgpack-unix")
+
+    def test_socket_is_removed_after_stop(self) -> None:
+        path = self.client.ready["listenInfo"]
+        self.assertTrue(os.path.exists(path))
+
+        async def go() -> None:
+            other = await sidecarkit.start(demo("msgpack-unix"), transport="msgpack-unix")
+            other_path = other.ready["listenInfo"]
+            self.assertNotEqual(other_path, path)
+            self.assertEqual(await other.call("demo.add", {"a": 1, "b": 1}), 2)
+            await other.stop()
+            self.assertFalse(os.path.exists(other_path))
+        self.run_async(go())
+
+
+class B1_CrashJsonLines(DemoCrashCases):
+    transport = "jsonl"
+
+    @classmethod
+    def command(cls) -> list[str]:
+        return demo("jsonl")
+
+
+class B2_CrashMessagePackUnix(DemoCrashCases):
+    transport = "msgpack-unix"
+
+    @classmethod
+    def command(cls) -> list[str]:
+        return demo("msgpack-unix")
+
+
+class C_StartFailures(LoopTestCase):
+    def test_exit_before_ready_names_the_exit_code_and_stderr(self) -> None:
+        with self.assertRaises(sidecarkit.StartError) as caught:
+            self.run_async(sidecarkit.start(demo("jsonl", "--bogus"), ready_timeout=20))
+        text = str(caught.exception)
+        self.assertIn("exited with code 2 before it was ready", text)
+        self.assertIn("--bogus", text)          # the sidecar's own complaint, from its stderr tail
+
+    def test_ready_timeout_kills_the_process(self) -> None:
+        started = time.monotonic()
+        with self.assertRaises(sidecarkit.StartError) as caught:
+            self.run_async(sidecarkit.start([sys.executable, "-c", "import time; time.sleep(30)"], ready_timeout=0.5))
+        self.assertIn("not ready within 0.5 s", str(caught.exception))
+        self.assertLess(time.monotonic() - started, 10)
+
+    def test_a_missing_program(self) -> None:
+        with self.assertRaises(sidecarkit.StartError):
+            self.run_async(sidecarkit.start(["/nonexistent/sidecar"]))
+
+    def test_a_transport_the_sidecar_was_not_started_with(self) -> None:
+        # It announces stdio (no listenInfo): the start fails saying so instead of waiting for a socket.
+        with self.assertRaises(sidecarkit.StartError):
+            self.run_async(sidecarkit.start(demo("jsonl"), transport="msgpack-unix", ready_timeout=10))
+
+    def test_bad_arguments(self) -> None:
+        with self.assertRaises(ValueError):
+            self.run_async(sidecarkit.start(demo("jsonl"), transport="carrier-pigeon"))
+        with self.assertRaises(ValueError):
+            self.run_async(sidecarkit.start([]))
+
+
+if __name__ == "__main__":
+    if not os.path.exists(DEMO_SIDECAR_DLL):
+        sys.exit(run([], f"the demo sidecar is not built: {DEMO_SIDECAR_DLL} (dotnet build -c Release)"))
+    sys.exit(run([A1_JsonLines, A2_MessagePack, A3_MessagePackUnix, B1_CrashJsonLines, B2_CrashMessagePackUnix,
+                  C_StartFailures]))

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""sidecarkit's sidecar side (clients/python): the library-based demo sidecar (samples/Polyglot/python/demo_sidecar.py)
+driven by the library's own client, Python to Python, on JSON lines and MessagePack-RPC on stdio — every demo method,
+callbacks, cancellation, timeouts, a crash, stop — and a small contract served from a script written here, for what
+the demo does not show (the @method decorator, error mapping, a missing implementation).
+
+    /usr/bin/python3 tests/Polyglot/python/test_sidecarkit_sidecar.py
+
+Prints "python: N passed, N failed" last.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+from sidecarkit_cases import PY_SIDECAR, PYTHON, REPO_ROOT, DemoClientCases, DemoCrashCases, LoopTestCase
+from suite_runner import import_msgpack, run
+
+import sidecarkit  # noqa: E402  (sidecarkit_cases put it on sys.path)
+from sidecarkit import RemoteError  # noqa: E402
+
+import_msgpack()
+
+
+class P1_PythonDemoJsonLines(DemoClientCases):
+    transport = "jsonl"
+
+    @classmethod
+    def command(cls) -> list[str]:
+        return [PYTHON, PY_SIDECAR]
+
+    def test_announces_shapes_without_a_fingerprint(self) -> None:
+        contract = self.client.ready["contracts"][0]
+        self.assertEqual(contract["name"], "demo")
+        self.assertNotIn("fingerprint", contract)
+        self.assertIsNone(self.client.contract_fingerprint("demo"))
+        self.client.check_fingerprint("demo", "affde6564d41572f")     # nothing announced: nothing to contradict
+        sum_shape = next(m for m in contract["methods"] if m["name"] == "demo.sum")
+        self.assertEqual(sum_shape["input"], {"name": "values", "type": "int32", "number": 1})
+        self.assertEqual(self.client.ready["callbacks"][0]["name"], "demoEvents")
+
+
+class P2_PythonDemoMessagePack(DemoClientCases):
+    transport = "msgpack"
+
+    @classmethod
+    def command(cls) -> list[str]:
+        return [PYTHON, PY_SIDECAR, "--transport", "msgpack"]
+
+
+class P3_PythonDemoCrash(DemoCrashCases):
+    transport = "jsonl"
+
+    @classmethod
+    def command(cls) -> list[str]:
+        return [PYTHON, PY_SIDECAR]
+
+
+CUSTOM = textwrap.dedent('''
+    import asyncio, sys
+    sys.path.insert(0, {lib!r})
+    from sidecarkit import Contract, Method, RemoteError, TypeSet, method, run
+
+    SHOP = Contract("shop", fingerprint="0123456789abcdef", types=TypeSet(enums={{"Color": ["red", "darkBlue"]}}),
+                    methods=[Method("shop.getPrice", {{"item": "string"}}, result="float64"),
+                             Method("shop.paint", {{"color": "Color"}}, result="string"),
+                             Method("shop.crash", {{}}, result="string"),
+                             Method("shop.refuse", {{}}),
+                             Method("shop.watch", {{"n": "int32"}}, kind="stream", result="int32")])
+
+    class Shop:
+        def get_price(self, item):                      # sync is fine: it runs on the loop
+            return {{"apple": 0.5}}.get(item, 1.0)
+
+        @method("shop.paint")
+        async def paint_it(self, color):
+            return "painted " + color
+
+        async def crash(self):
+            raise KeyError("no such shelf")
+
+        async def refuse(self):
+            raise RemoteError(-32050, "closed on Sundays", {{"open": "Monday"}})
+
+        async def watch(self, n, ctx):
+            for i in range(n):
+                yield i
+                await asyncio.sleep(0)
+
+    {extra}
+    run(SHOP, Shop())
+''')
+
+
+class S_CustomContract(LoopTestCase):
+    script: str
+    client: sidecarkit.Client
+
+    @classmethod
+    def write(cls, extra: str = "") -> str:
+        fd, path = tempfile.mkstemp(suffix=".py", prefix="shop_sidecar_")
+        with os.fdopen(fd, "w") as f:
+            f.write(CUSTOM.format(lib=str(REPO_ROOT / "clients" / "python"), extra=extra))
+        return path
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        cls.script = cls.write()
+        cls.client = cls.run_async(sidecarkit.start([PYTHON, cls.script]))
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.run_async(cls.client.stop())
+        os.unlink(cls.script)
+        super().tearDownClass()
+
+    def test_methods_map_by_snake_case_and_by_decorator(self) -> None:
+        self.assertEqual(self.run_async(self.client.call("shop.getPrice", {"item": "apple"})), 0.5)
+        self.assertEqual(self.run_async(self.client.call("shop.paint", {"color": "darkBlue"})), "painted darkBlue")
+
+    def test_enum_values_are_checked(self) -> None:
+        with self.assertRaises(RemoteError) as caught:
+            self.run_async(self.client.call("shop.paint", {"color": "green"}))
+        self.assertEqual(caught.exception.code, -32602)
+
+    def test_a_bug_is_internal_error_with_its_type(self) -> None:
+        with self.assertRaises(RemoteError) as caught:
+            self.run_async(self.client.call("shop.crash"))
+        self.assertEqual(caught.exception.code, -32603)
+        self.assertEqual(caught.exception.data, {"type": "KeyError"})
+        self.eventually(lambda: "fail connection: 'shop.crash' failed: KeyError" in self.client.stderr_tail(50),
+                        what="the failure logged in the C# log line form")
+
+    def test_application_errors_keep_code_message_and_data(self) -> None:
+        with self.assertRaises(RemoteError) as caught:
+            self.run_async(self.client.call("shop.refuse"))
+        self.assertEqual((caught.exception.code, caught.exception.message, caught.exception.data),
+                         (-32050, "closed on Sundays", {"open": "Monday"}))
+
+    def test_async_generator_stream_and_fingerprint(self) -> None:
+        self.assertEqual(self.run_async(self.client.stream("shop.watch", {"n": 100}).collect()), list(range(100)))
+        self.assertEqual(self.client.contract_fingerprint("shop"), "0123456789abcdef")
+        types = self.client.ready["contracts"][0]["types"]
+        self.assertEqual(types, [{"name": "Color", "kind": "enum", "values": ["red", "darkBlue"]}])
+
+    def test_a_missing_implementation_fails_at_start(self) -> None:
+        script = self.write("del Shop.crash")
+        try:
+            out = subprocess.run([PYTHON, script], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        finally:
+            os.unlink(script)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("does not implement shop.crash of the contract 'shop'", out.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(run([P1_PythonDemoJsonLines, P2_PythonDemoMessagePack, P3_PythonDemoCrash, S_CustomContract]))
