@@ -10,6 +10,8 @@ using SidecarKit.Transports.JsonLines;
 //   ParentHost plain <folder>                    two plain programs: one that ignores SIGTERM, one with a child of
 //                                                its own (a grandchild of this parent); prints their pids and the
 //                                                grandchild's
+//   ParentHost command <count> <file> <args...>  N sidecars running <file> <args...> on JSON lines (the Python and
+//                                                Node demo sidecars), the first busy in a long call, as for demo
 string mode = args[0];
 if (mode == "plain")
 {
@@ -29,11 +31,13 @@ if (mode == "plain")
     await Task.Delay(Timeout.Infinite);
 }
 var sidecars = new List<SidecarProcess>();
-int count = mode == "demo" ? int.Parse(args[2]) : 1;
+int count = mode is "demo" or "command" ? int.Parse(args[mode == "demo" ? 2 : 1]) : 1;
 for (int i = 0; i < count; i++)
 {
-    var options = new SidecarProcessOptions { Name = $"sidecar{i}", FileName = "dotnet" }.UseJsonLines();
-    options.Arguments.Add(args[1]);
+    var options = new SidecarProcessOptions { Name = $"sidecar{i}", FileName = mode == "command" ? args[2] : "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60) }
+        .UseJsonLines();
+    if (mode == "command") foreach (string a in args[3..]) options.Arguments.Add(a);
+    else options.Arguments.Add(args[1]);
     options.Callbacks.AddContract<IDemoEvents>(new Events());
     if (mode == "hung")
     {
@@ -42,7 +46,7 @@ for (int i = 0; i < count; i++)
     }
     sidecars.Add(await SidecarProcess.StartAsync(options));
 }
-if (mode == "demo")
+if (mode is "demo" or "command")
 {
     _ = sidecars[0].GetClient<IDemo>().SleepAsync(600_000);
     await sidecars[0].PingAsync();
