@@ -546,6 +546,7 @@ export class RemoteStream {
 
   cancel() {
     if (this.started && !this.finished) this.record?.cancel(new CallCancelledError(this.method));
+    this.queue = []; // what is buffered is dropped: the consumer asked for no more
     this.finished = true;
     this.error = null;
     this.started = true;

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs the Node.js client tests (node:test) against the C# demo sidecar (MessagePack on @msgpack/msgpack, gRPC on
-# @grpc/grpc-js); the last line is "node: N passed, N failed".
+# @grpc/grpc-js), and the sidecarkit Node.js library (clients/node, installed here from file:../../../clients/node) as a
+# client of the C# demo sidecar, as the Node demo sidecar (samples/Polyglot/node) and as a stub generator checked with
+# tsc; the last line is "node: N passed, N failed".
 # Needs `npm install --no-package-lock --no-audit --no-fund` here first (scripts/test.sh does it) and the demo sidecar
 # built (DEMO_SIDECAR_DLL, else the Release build under samples/Demo/Sidecar/bin/).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 missing=()
-for package in @msgpack/msgpack @grpc/grpc-js @grpc/proto-loader; do
+for package in @msgpack/msgpack @grpc/grpc-js @grpc/proto-loader sidecarkit typescript; do
   [ -d "node_modules/$package" ] || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -18,7 +20,8 @@ fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # TAP, so that the summary can be read; every test has its own timeout, this one stops a runner that would hang.
-timeout 120 node --test --test-reporter=tap client.test.mjs roundtrip.test.mjs grpc.test.mjs openrpc.test.mjs > "$log" 2>&1
+files=(client.test.mjs roundtrip.test.mjs grpc.test.mjs openrpc.test.mjs library-client.test.mjs node-sidecar.test.mjs)
+timeout 150 node --test --test-reporter=tap "${files[@]}" > "$log" 2>&1
 rc=$?
 grep -E '^ *(ok|not ok) [0-9]+ - ' "$log"
 if grep -qE '^ *not ok ' "$log"; then

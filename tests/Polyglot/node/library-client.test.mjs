@@ -1,0 +1,95 @@
+// The sidecarkit library (clients/node) as the parent of the C# demo sidecar: every demo method on JSON lines,
+// MessagePack-RPC on stdio and on a Unix socket, and the process's life: start failures, a crash mid-call, stop.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { RemoteError, SidecarExitedError, SidecarStartError, start } from "sidecarkit";
+import { DLL, demoSuite, isGone, opts, until } from "./demo-suite.mjs";
+
+for (const transport of ["jsonl", "msgpack", "msgpack-unix"]) demoSuite("the C# demo sidecar", "dotnet", [DLL], transport);
+
+describe("the C# demo sidecar's life under the library", opts, () => {
+  for (const transport of ["jsonl", "msgpack"]) {
+    test(`${transport}: a crash mid-call rejects the pending calls with the exit code and stderr; later calls too`, async () => {
+      const sc = await start("dotnet", [DLL], { transport });
+      try {
+        const pending = sc.call("demo.sleep", { milliseconds: 30_000 });
+        const exit = sc.call("demo.exit", { code: 3 });
+        const e = await pending.catch((x) => x);
+        assert.ok(e instanceof SidecarExitedError, String(e));
+        assert.equal(e.exitCode, 3);
+        assert.match(e.message, /exited with code 3/);
+        await assert.rejects(exit, SidecarExitedError);
+        await assert.rejects(sc.call("demo.add", { a: 1, b: 2 }), (x) => x instanceof SidecarExitedError && x.exitCode === 3);
+        assert.deepEqual(await sc.exited, { code: 3, signal: null });
+      } finally {
+        sc.kill();
+      }
+    });
+  }
+
+  test("stop(): system.shutdown lets a call in flight finish, exit code 0, no process left", async () => {
+    const sc = await start("dotnet", [DLL]);
+    const inFlight = sc.call("demo.sleep", { milliseconds: 400 });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await sc.stop(), { code: 0, signal: null });
+    assert.equal(await inFlight, "slept");
+    assert.ok(isGone(sc.pid));
+    await assert.rejects(sc.call("demo.add", { a: 1, b: 2 }), SidecarExitedError);
+  });
+
+  test("stop(): a sidecar that ignores system.shutdown and SIGTERM is killed, with its process group", async () => {
+    const script = "process.on('SIGTERM',()=>{});console.error('__SIDECAR_READY__:'+JSON.stringify({status:'ok',version:'1',protocolVersion:'1.0',pid:process.pid}));"
+      + "require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'ignore'});setInterval(()=>{},1000);process.stdin.resume();process.stdin.on('end',()=>{});";
+    const sc = await start(process.execPath, ["-e", script]);
+    const t0 = performance.now();
+    assert.deepEqual(await sc.stop({ timeoutMs: 300 }), { code: null, signal: "SIGKILL" });
+    assert.ok(performance.now() - t0 < 5000);
+    assert.ok(isGone(sc.pid));
+  });
+
+  test("a sidecar that exits before it is ready: SidecarStartError with the exit code and its stderr", async () => {
+    const e = await start(process.execPath, ["-e", "console.error('cannot open the database'); process.exit(4)"]).catch((x) => x);
+    assert.ok(e instanceof SidecarStartError, String(e));
+    assert.equal(e.exitCode, 4);
+    assert.ok(e.stderrTail.includes("cannot open the database"), e.message);
+    assert.match(e.message, /exited with code 4 before it was ready/);
+  });
+
+  test("a sidecar that never says it is ready: SidecarStartError after readyTimeoutMs, and it is killed", async () => {
+    let pid;
+    const e = await start(process.execPath, ["-e", "console.error('starting '+process.pid); setInterval(()=>{},1000)"], {
+      readyTimeoutMs: 500, onStderr: (l) => { pid = Number(l.split(" ")[1]); },
+    }).catch((x) => x);
+    assert.ok(e instanceof SidecarStartError, String(e));
+    assert.match(e.message, /within 500 ms/);
+    assert.ok(e.stderrTail.some((l) => l.startsWith("starting")));
+    assert.ok(await until(() => isGone(pid), 5000), "the sidecar that timed out still runs");
+  });
+
+  test("a command that does not exist: SidecarStartError", async () => {
+    await assert.rejects(start("/nonexistent/sidecar-binary", []), SidecarStartError);
+  });
+
+  test("an expected fingerprint that differs fails the start; the right one passes", async () => {
+    const e = await start("dotnet", [DLL], { fingerprints: { demo: "0123456789abcdef" } }).catch((x) => x);
+    assert.ok(e instanceof SidecarStartError, String(e));
+    assert.match(e.message, /fingerprint affde6564d41572f, not 0123456789abcdef/);
+    const sc = await start("dotnet", [DLL], { fingerprints: { demo: "affde6564d41572f" } });
+    try {
+      assert.equal(await sc.call("demo.add", { a: 1, b: 2 }), 3);
+    } finally {
+      await sc.stop();
+    }
+  });
+
+  test("a callback the parent does not serve is answered -32601, which demo.work passes on", async () => {
+    const sc = await start("dotnet", [DLL], { transport: "msgpack" });
+    try {
+      const e = await sc.call("demo.work", { steps: 1 }).catch((x) => x);
+      assert.ok(e instanceof RemoteError);
+      assert.equal(e.code, -32601);
+    } finally {
+      await sc.stop();
+    }
+  });
+});

@@ -1,0 +1,143 @@
+// The Node demo sidecar (samples/Polyglot/node/demo-sidecar.mjs, on the sidecarkit library's serve()) driven by the
+// library's client: every demo method on JSON lines and MessagePack-RPC, what it announces, and its exits (system.shutdown
+// with a call in flight, system.shutdown_now, end of stdin, SIGTERM, the parent's death, demo.exit).
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { describe, test } from "node:test";
+import { SidecarExitedError, start } from "sidecarkit";
+import { DLL, NODE_SIDECAR, demoSuite, isGone, opts, until } from "./demo-suite.mjs";
+
+for (const transport of ["jsonl", "msgpack"]) demoSuite("the Node demo sidecar", process.execPath, [NODE_SIDECAR], transport);
+
+/** Runs the Node demo sidecar by hand: its stdout lines (JSON lines), its stderr, its exit. */
+function raw(args = [], env = {}) {
+  const child = spawn(process.execPath, [NODE_SIDECAR, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const out = [], err = [];
+  let buf = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (t) => {
+    buf += t;
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) { out.push(JSON.parse(buf.slice(0, nl))); buf = buf.slice(nl + 1); }
+  });
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (t) => err.push(t));
+  const exited = once(child, "exit").then(([code, signal]) => ({ code, signal }));
+  const send = (m) => child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", ...m })}\n`);
+  const timeout = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  exited.then(() => clearTimeout(timeout));
+  return { child, out, err, exited, send, stderr: () => err.join("") };
+}
+
+describe("the Node demo sidecar's announcement and its exits", opts, () => {
+  test("--describe json is the C# demo sidecar's, byte for byte (so the fingerprint is the generator's)", () => {
+    const mine = execFileSync(process.execPath, [NODE_SIDECAR, "--describe", "json"], { encoding: "utf8" });
+    const theirs = execFileSync("dotnet", [DLL, "--describe", "json"], { encoding: "utf8" });
+    assert.equal(mine, theirs);
+  });
+
+  test("the ready marker, then lifecycle.ready first on stdout, with the C# announcement's contracts and callbacks", async () => {
+    const r = raw();
+    assert.ok(await until(() => r.out.length > 0 && r.stderr().includes("Ready: demo over jsonl")), r.stderr());
+    const marker = JSON.parse(r.stderr().split("\n").find((l) => l.startsWith("__SIDECAR_READY__:")).slice(18));
+    assert.equal(r.out[0].method, "lifecycle.ready");
+    const ready = r.out[0].params;
+    assert.deepEqual(marker, { status: "ok", ...ready });
+    assert.deepEqual([ready.pid, ready.transport, ready.protocolVersion, ready.listenInfo], [r.child.pid, "jsonl", "1.0", null]);
+    assert.match(ready.instanceId, /^[0-9a-f]{32}$/);
+    assert.equal(ready.contracts[0].fingerprint, "affde6564d41572f");
+    assert.equal(ready.callbacks[0].fingerprint, "71aff83504aafaad");
+    assert.match(r.stderr(), /^info SidecarKit\.Host: Ready: demo over jsonl \(pid \d+\)\.$/m);
+    r.child.stdin.end();
+    assert.deepEqual(await r.exited, { code: 0, signal: null });
+  });
+
+  test("end of stdin: the running call is answered, then lifecycle.shutdown eof, exit 0", async () => {
+    const r = raw();
+    r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 300 } });
+    r.child.stdin.end();
+    assert.deepEqual(await r.exited, { code: 0, signal: null });
+    assert.deepEqual(r.out.slice(1), [{ jsonrpc: "2.0", id: 1, result: "slept" }, { jsonrpc: "2.0", method: "lifecycle.shutdown", params: { reason: "eof" } }]);
+  });
+
+  test("system.shutdown: answered at once, new requests -32004, system.ping draining, the call in flight finishes", async () => {
+    const r = raw();
+    r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 500 } });
+    r.send({ id: 2, method: "system.shutdown" });
+    assert.ok(await until(() => r.out.some((m) => m.id === 2)));
+    r.send({ id: 3, method: "demo.add", params: { a: 1, b: 1 } });
+    r.send({ id: 4, method: "system.ping" });
+    assert.deepEqual(await r.exited, { code: 0, signal: null });
+    const byId = Object.fromEntries(r.out.filter((m) => "id" in m).map((m) => [m.id, m]));
+    assert.equal(byId[2].result, null);
+    assert.equal(byId[3].error.code, -32004);
+    assert.equal(byId[4].result.status, "draining");
+    assert.equal(byId[4].result.activeRequests, 1);
+    assert.equal(byId[1].result, "slept");
+    assert.deepEqual(r.out.at(-1), { jsonrpc: "2.0", method: "lifecycle.shutdown", params: { reason: "shutdown" } });
+  });
+
+  test("system.shutdown_now and SIGTERM cancel what runs (-32800) and exit 0 at once", async () => {
+    for (const how of ["shutdown_now", "sigterm"]) {
+      const r = raw();
+      r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 30_000 } });
+      await until(() => r.out.length > 0);
+      await new Promise((res) => setTimeout(res, 100));
+      const t0 = performance.now();
+      if (how === "sigterm") r.child.kill("SIGTERM");
+      else r.send({ id: 2, method: "system.shutdown_now" });
+      assert.deepEqual(await r.exited, { code: 0, signal: null }, how);
+      assert.ok(performance.now() - t0 < 5000, how);
+      assert.deepEqual(r.out.find((m) => m.id === 1), { jsonrpc: "2.0", id: 1, error: { code: -32800, message: "Request cancelled" } }, how);
+      assert.deepEqual(r.out.at(-1).params, { reason: how }, how);
+    }
+  });
+
+  test("the parent's death (SIDECAR_PARENT_PID) ends it even while its stdin stays open", async () => {
+    // A stand-in parent that dies at once; the sidecar's stdin is ours and stays open.
+    const parent = spawn(process.execPath, ["-e", "setTimeout(()=>{},300)"], { stdio: "ignore" });
+    const r = raw([], { SIDECAR_PARENT_PID: String(parent.pid) });
+    assert.deepEqual(await r.exited, { code: 0, signal: null });
+    assert.match(r.stderr(), /The parent process \d+ is gone; shutting down\./);
+    assert.deepEqual(r.out.at(-1).params, { reason: "parent-exit" });
+  });
+
+  test("under the library: demo.exit mid-call is a clear SidecarExitedError; stop() leaves no process", async () => {
+    const sc = await start(process.execPath, [NODE_SIDECAR], { transport: "msgpack" });
+    const pending = sc.call("demo.sleep", { milliseconds: 30_000 });
+    sc.call("demo.exit", { code: 9 }).catch(() => {});
+    const e = await pending.catch((x) => x);
+    assert.ok(e instanceof SidecarExitedError);
+    assert.equal(e.exitCode, 9);
+    const sc2 = await start(process.execPath, [NODE_SIDECAR]);
+    const inFlight = sc2.call("demo.sleep", { milliseconds: 300 });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await sc2.stop(), { code: 0, signal: null });
+    assert.equal(await inFlight, "slept");
+    assert.ok(isGone(sc2.pid));
+  });
+
+  test("bad command lines exit 2; --help exits 0 listing the methods and the fingerprint", () => {
+    const run = (args) => { try { return { code: 0, out: execFileSync(process.execPath, [NODE_SIDECAR, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) }; } catch (e) { return { code: e.status, out: e.stderr }; } };
+    assert.equal(run(["--bogus"]).code, 2);
+    assert.equal(run(["--transport", "carrier-pigeon"]).code, 2);
+    const help = run(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /demo \(fingerprint affde6564d41572f\): demo\.add, demo\.echo/);
+  });
+
+  test("an invalid line is answered -32700 with id null, and the sidecar goes on", async () => {
+    const r = raw();
+    r.child.stdin.write("{not json\n");
+    r.send({ id: 1, method: "demo.add", params: [2, 3] });
+    r.send({ id: 2, method: "demo.add", params: { a: "x", b: 1 } });
+    assert.ok(await until(() => r.out.some((m) => m.id === 2)));
+    r.child.stdin.end();
+    await r.exited;
+    assert.equal(r.out[1].error.code, -32700);
+    assert.equal(r.out[1].id, null);
+    assert.equal(r.out.find((m) => m.id === 1).result, 5);
+    assert.equal(r.out.find((m) => m.id === 2).error.code, -32602);
+  });
+});
