@@ -13,11 +13,19 @@ using SidecarKit.Transports.MessagePack;
 // The Quickstart: start the demo sidecar and make each kind of call, printing what happened.
 // The demo sidecar is built into this program's output by <SidecarProject Include="…" Name="demo" /> in its project
 // file (bin/…/sidecars/demo/; publish/sidecars/demo/ when published): UseBundledSidecar finds it there.
-var options = new SidecarProcessOptions
+// With --sidecar python or --sidecar node, the same calls go through the same generated proxy to the demo sidecar
+// written on the Python or Node library instead (samples/Polyglot; docs/polyglot.md).
+string language = args is ["--sidecar", string chosen, ..] ? chosen : "csharp";
+if (language is not ("csharp" or "python" or "node"))
+{
+    Console.Error.WriteLine($"--sidecar takes csharp (the default), python or node; got '{language}'.");
+    return 2;
+}
+var options = DemoSidecar(new SidecarProcessOptions
 {
     ReadyTimeout = TimeSpan.FromSeconds(30),
     LoggerFactory = new ConsoleLoggerFactory(),
-}.UseBundledSidecar("demo").UseJsonLines();
+}).UseJsonLines();
 options.Callbacks.AddContract<IDemoEvents>(new PrintingEvents());
 
 Console.WriteLine($"Starting the demo sidecar: {string.Join(" ", [Path.GetFileName(options.FileName), .. options.Arguments.Select(Path.GetFileName)])}");
@@ -103,6 +111,20 @@ await using (var supervisor = new SidecarSupervisor(supervised))
     Console.WriteLine($"  demo.add(1, 1) = {await client.AddAsync(1, 1)} (pid {supervisor.Status.Pid}, restarts: {supervisor.Status.RestartCount})");
 }
 
+if (language != "csharp")
+{
+    // The Python and Node libraries serve JSON lines and MessagePack-RPC on stdio (docs/polyglot.md).
+    Section("10. The same contract over MessagePack-RPC on stdio, supervised");
+    await using (var supervisor = new SidecarSupervisor(OnTransport($"demo-{language}-msgpack", o => o.UseMessagePack(), "msgpack")))
+    {
+        IDemo client = supervisor.GetClient<IDemo>();
+        Console.WriteLine($"  demo.add(2, 3) = {await client.AddAsync(2, 3)}, demo.echo(Ada).born = {(await client.EchoAsync(ada)).Born:yyyy-MM-dd} (a timestamp extension)");
+        Console.WriteLine($"  demo.sum(1..100) = {await client.SumAsync(OneTo(100))} (client streaming); demo.work(2) = {await client.WorkAsync(2)}");
+    }
+    Console.WriteLine(Environment.NewLine + $"(Sockets and gRPC: the C# demo sidecar; run without --sidecar {language} to see them.)");
+    return 0;
+}
+
 Section("10. The same contract over MessagePack-RPC on a Unix socket, supervised");
 SidecarSupervisorOptions supervisedSocket = OnTransport("demo-msgpack", o => o.UseMessagePack(SidecarCarrier.UnixSocket), MessagePackExtensions.UnixSocketTransportName);
 await using (var supervisor = new SidecarSupervisor(supervisedSocket))
@@ -150,18 +172,45 @@ return 0;
 // The demo sidecar on another transport, supervised, with the same callbacks (sections 10 and 11).
 SidecarSupervisorOptions OnTransport(string name, Func<SidecarProcessOptions, SidecarProcessOptions> use, string transport)
 {
-    SidecarProcessOptions process = use(new SidecarProcessOptions
+    SidecarProcessOptions process = use(DemoSidecar(new SidecarProcessOptions
     {
         Name = name,
         ReadyTimeout = TimeSpan.FromSeconds(30),
         LoggerFactory = new ConsoleLoggerFactory(),
-    }.UseBundledSidecar("demo"));
+    }));
     process.Arguments.Add("--transport");
     process.Arguments.Add(transport);
     process.Callbacks.AddContract<IDemoEvents>(new PrintingEvents());
     var supervisedOptions = new SidecarSupervisorOptions { Process = process };
     supervisedOptions.Restart.InitialDelay = TimeSpan.FromMilliseconds(200);
     return supervisedOptions;
+}
+
+// The demo sidecar in the chosen language: the bundled C# build, or the Python or Node sample from the repository.
+SidecarProcessOptions DemoSidecar(SidecarProcessOptions o)
+{
+    if (language == "csharp") return o.UseBundledSidecar("demo");
+    // Debian's Python, which has the msgpack module (scripts/quickstart.sh installs it), when there is one.
+    o.FileName = language == "node" ? "node" : File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    o.Arguments.Add(Path.Combine(PolyglotSamples(), language == "python" ? "python/demo_sidecar.py" : "node/demo-sidecar.mjs"));
+    return o;
+}
+
+// samples/Polyglot, found above this program (it runs from the repository's build output).
+static string PolyglotSamples()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (Directory.Exists(Path.Combine(dir.FullName, "samples", "Polyglot"))) return Path.Combine(dir.FullName, "samples", "Polyglot");
+    throw new DirectoryNotFoundException("--sidecar python|node runs the samples of the repository: run the Quickstart from a checkout.");
+}
+
+static async IAsyncEnumerable<int> OneTo(int n)
+{
+    for (int i = 1; i <= n; i++)
+    {
+        await Task.Yield();
+        yield return i;
+    }
 }
 
 static void Section(string title) => Console.WriteLine(Environment.NewLine + title);
