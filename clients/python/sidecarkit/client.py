@@ -18,9 +18,9 @@ import re
 import secrets
 import signal
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import EllipsisType, TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from .codec import codec_for
 from .errors import CallTimeout, ConnectionLost, FingerprintMismatch, SidecarError, StartError
@@ -30,6 +30,7 @@ READY_PREFIX = "__SIDECAR_READY__:"
 TRANSPORTS = ("jsonl", "msgpack", "msgpack-unix")
 MAX_LINE = 4 * 1024 * 1024          # a ready marker may be this long; longer stderr lines are cut
 _logger = logging.getLogger("sidecarkit.sidecar")
+T = TypeVar("T")
 
 
 def as_bytes(value: Any) -> bytes:
@@ -69,13 +70,15 @@ def _callback_lookup(callbacks: Any) -> Callable[[str, bool], Handler | None]:
     return lookup
 
 
-class Stream:
+class Stream(Generic[T]):
     """A streamed result (kind stream or duplexStream) as an async iterator. The call starts at the first item asked
     for (or at ``async with``); each half window consumed is granted back as credit; leaving early (``aclose``, the
     end of ``async with``, or cancelling the task) cancels the call. After the end, ``result`` is the callee's final
-    answer (the number of items it sent)."""
+    answer (the number of items it sent). `convert` turns each item as received into what the iterator yields."""
 
-    def __init__(self, client: Client, method: str, params: Any, input: Any, timeout: float | None):
+    def __init__(self, client: Client, method: str, params: Any, input: Any, timeout: float | None,
+                 convert: Callable[[Any], T] | None = None):
+        self._convert = convert
         self._client = client
         self._method = method
         self._params = params
@@ -95,10 +98,10 @@ class Stream:
                 self._deadline = asyncio.get_running_loop().time() + self._timeout
         return self._call
 
-    def __aiter__(self) -> Stream:
+    def __aiter__(self) -> Stream[T]:
         return self
 
-    async def __anext__(self) -> Any:
+    async def __anext__(self) -> T:
         if self._done:
             raise StopAsyncIteration
         call = await self._begin()
@@ -108,7 +111,7 @@ class Stream:
                 if call.items:
                     item = call.items.popleft()
                     self._conn.grant(call)
-                    return item
+                    return self._convert(item) if self._convert is not None else item  # type: ignore[no-any-return]
                 if call.future.done():
                     self._done = True
                     if call.pump is not None and not call.pump.done():
@@ -138,14 +141,14 @@ class Stream:
             self._conn.abandon(self._call)
         self._done = True
 
-    async def __aenter__(self) -> Stream:
+    async def __aenter__(self) -> Stream[T]:
         await self._begin()
         return self
 
     async def __aexit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         await self.aclose()
 
-    async def collect(self) -> list[Any]:
+    async def collect(self) -> list[T]:
         """Every item, in order (for small streams)."""
         return [item async for item in self]
 
@@ -260,9 +263,18 @@ class Client:
         conn = await self._live()
         conn.notify(method, params)
 
-    def stream(self, method: str, params: Any = None, *, input: Any = None, timeout: float | None = None) -> Stream:
+    @overload
+    def stream(self, method: str, params: Any = None, *, input: Any = None,
+               timeout: float | None = None) -> Stream[Any]: ...
+
+    @overload
+    def stream(self, method: str, params: Any = None, *, input: Any = None, timeout: float | None = None,
+               convert: Callable[[Any], T]) -> Stream[T]: ...
+
+    def stream(self, method: str, params: Any = None, *, input: Any = None, timeout: float | None = None,
+               convert: Callable[[Any], Any] | None = None) -> Stream[Any]:
         """A streamed result (stream, or duplexStream with `input`) as an async iterator (see Stream)."""
-        return Stream(self, method, params, input, timeout)
+        return Stream(self, method, params, input, timeout, convert)
 
     async def ping(self, timeout: float = 5.0) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("system.ping", timeout=timeout)
@@ -521,6 +533,3 @@ async def start(command: Sequence[str], *, transport: str = "jsonl", callbacks: 
     return client
 
 
-async def items_of(stream: Stream) -> AsyncIterator[Any]:
-    async for item in stream:
-        yield item
