@@ -7,6 +7,7 @@ Both codecs turn bytes into messages in the JSON-RPC shape ({"jsonrpc", "id", "m
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -52,9 +53,14 @@ def _reject_constant(name: str) -> Any:
 
 
 def _json_default(value: Any) -> Any:
-    """bytes travel as base64 in JSON; everything else that json cannot write is the caller's mistake."""
+    """bytes travel as base64 in JSON, dates and times as ISO 8601 (docs/protocol.md section 6), so a value written
+    for MessagePack (bin, the timestamp extension) is written for JSON too; anything else is the caller's mistake."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, datetime.datetime):
+        return (value if value.tzinfo else value.astimezone()).isoformat()
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
     raise TypeError(f"a value of type {type(value).__name__} cannot be sent as JSON: {value!r:.80}")
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import time
 import unittest
 
-from sidecarkit_cases import DemoClientCases, DemoCrashCases, LoopTestCase, alive
+from sidecarkit_cases import REPO_ROOT, DemoClientCases, DemoCrashCases, LoopTestCase
 from suite_runner import DEMO_SIDECAR_DLL, import_msgpack, run
 
 import sidecarkit  # noqa: E402  (sidecarkit_cases put it on sys.path)
@@ -119,8 +120,22 @@ class C_StartFailures(LoopTestCase):
             self.run_async(sidecarkit.start([]))
 
 
+class D_SampleClient(unittest.TestCase):
+    """samples/Polyglot/python/demo_client.py: every kind of call, exit code 0, on each transport."""
+
+    def test_the_sample_client_on_each_transport(self) -> None:
+        sample = str(REPO_ROOT / "samples/Polyglot/python/demo_client.py")
+        for transport in ("jsonl", "msgpack", "msgpack-unix"):
+            with self.subTest(transport=transport):
+                done = subprocess.run([sys.executable, sample, DEMO_SIDECAR_DLL, "--transport", transport],
+                                      capture_output=True, text=True, timeout=60)
+                self.assertEqual(done.returncode, 0, done.stdout[-2000:] + done.stderr[-2000:])
+                self.assertIn("Every call did what the demo contract says.", done.stdout)
+                self.assertIn("callback demoEvents.confirm", done.stdout)
+
+
 if __name__ == "__main__":
     if not os.path.exists(DEMO_SIDECAR_DLL):
         sys.exit(run([], f"the demo sidecar is not built: {DEMO_SIDECAR_DLL} (dotnet build -c Release)"))
     sys.exit(run([A1_JsonLines, A2_MessagePack, A3_MessagePackUnix, B1_CrashJsonLines, B2_CrashMessagePackUnix,
-                  C_StartFailures]))
+                  C_StartFailures, D_SampleClient]))
