@@ -1,6 +1,10 @@
 // The sidecarkit library (clients/node) as the parent of the C# demo sidecar: every demo method on JSON lines,
 // MessagePack-RPC on stdio and on a Unix socket, and the process's life: start failures, a crash mid-call, stop.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, test } from "node:test";
 import { RemoteError, SidecarExitedError, SidecarStartError, start } from "sidecarkit";
 import { DLL, demoSuite, isGone, opts, until } from "./demo-suite.mjs";
@@ -92,4 +96,18 @@ describe("the C# demo sidecar's life under the library", opts, () => {
       await sc.stop();
     }
   });
+});
+
+describe("samples/Polyglot/node/demo-client.mjs", opts, () => {
+  const sample = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../samples/Polyglot/node/demo-client.mjs");
+  for (const transport of ["jsonl", "msgpack"]) {
+    test(`${transport}: makes every kind of call on the C# demo sidecar and exits 0`, async () => {
+      const { stdout } = await promisify(execFile)(process.execPath, [sample, DLL, "--transport", transport], { timeout: 60_000 });
+      for (const line of ["unary: demo.add(2, 3)", "error: demo.divide(1, 0)", "stream: demo.count(5)", "cancel: demo.sleep", "timeout: demo.sleep",
+        "notification: demo.log", "callback: demo.work(4)", "client stream: demo.sum(1..100)", "duplex: demo.chat", "progress: demo.steps(3)"]) {
+        assert.ok(stdout.includes(line), `no "${line}" in:\n${stdout}`);
+      }
+      assert.match(stdout, /stopped\s+\{"code":0,"signal":null\}/);
+    });
+  }
 });

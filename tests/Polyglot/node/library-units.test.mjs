@@ -1,0 +1,46 @@
+// The sidecarkit library's pure parts: exact 64-bit integers in JSON, the writer's conventions, and the contract
+// fingerprint (the C# generator's FNV-1a over the description) and announcement.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { describe, test } from "node:test";
+import { announceEntry, fingerprintOf, readContract } from "sidecarkit";
+import { parseJson, stringifyJson } from "../../../clients/node/src/json.mjs";
+import { JsonLinesCodec } from "../../../clients/node/src/codec.mjs";
+import { DLL, opts } from "./demo-suite.mjs";
+
+describe("sidecarkit: JSON with exact int64, and the contract model", opts, () => {
+  test("integers beyond 2^53 are read as BigInt and written back exactly; others stay numbers", () => {
+    const text = '{"a":9223372036854775807,"b":-9223372036854775808,"c":9007199254740991,"d":18446744073709551615,"e":1.5e300,"f":"12345678901234567890"}';
+    const v = parseJson(text);
+    assert.deepEqual(v, { a: 2n ** 63n - 1n, b: -(2n ** 63n), c: 9007199254740991, d: 2n ** 64n - 1n, e: 1.5e300, f: "12345678901234567890" });
+    assert.equal(stringifyJson(v), text.replace("1.5e300", "1.5e+300"));
+    assert.throws(() => parseJson('{"a":12345678901234567890,}'), SyntaxError);
+    assert.deepEqual(parseJson('{"__proto__":{"x":1},"s":"a\\u00e9\\n","n":12345678901234567890}').__proto__, { x: 1 });
+  });
+
+  test("the writer: bytes as base64, NaN and infinities as strings, Map as an object, Set as an array, Date as ISO", () => {
+    assert.equal(stringifyJson({ b: Buffer.from([0, 1, 2, 3]), u: new Uint8Array([255]), n: [NaN, Infinity, -Infinity, -0], m: new Map([[1, "x"]]), s: new Set([1, 2]), d: new Date(0), skip: undefined }),
+      '{"b":"AAECAw==","u":"/w==","n":["NaN","Infinity","-Infinity",0],"m":{"1":"x"},"s":[1,2],"d":"1970-01-01T00:00:00.000Z"}');
+  });
+
+  test("JSON lines: envelopes that are not valid are refused as the protocol says", () => {
+    const c = new JsonLinesCodec();
+    assert.deepEqual(c.decodeLine("[1]").error, { code: -32600, message: "Invalid Request: batches are not supported; send one message per line." });
+    assert.equal(c.decodeLine("{").error.code, -32700);
+    assert.equal(c.decodeLine('{"jsonrpc":"1.0","id":3,"method":"x"}').id, 3);
+    assert.equal(c.decodeLine('{"jsonrpc":"2.0","id":1,"result":1,"error":{"code":1,"message":"m"}}').kind, "drop");
+    assert.deepEqual(c.decodeLine('{"jsonrpc":"2.0","id":7,"result":12345678901234567890}'), { kind: "response", id: 7, result: 12345678901234567890n, error: undefined });
+  });
+
+  test("the fingerprints of the C# demo sidecar's --describe json, recomputed; the announcement equals the C# one", () => {
+    const described = JSON.parse(execFileSync("dotnet", [DLL, "--describe", "json"], { encoding: "utf8" }));
+    for (const c of [...described.contracts, ...described.callbacks]) assert.equal(fingerprintOf(readContract(c)), c.fingerprint, c.contract);
+    const announced = announceEntry(readContract(described.contracts[0]));
+    assert.equal(announced.fingerprint, "affde6564d41572f");
+    assert.deepEqual(announced.methods.find((m) => m.name === "demo.chat"),
+      { name: "demo.chat", kind: "duplexStream", params: [{ name: "prefix", type: "string", number: 1 }], input: { name: "lines", type: "string", number: 2 }, result: "string" });
+    const changed = structuredClone(described.contracts[0]);
+    changed.methods[0].params[0].type = "int64";
+    assert.notEqual(fingerprintOf(readContract(changed)), "affde6564d41572f");
+  });
+});
