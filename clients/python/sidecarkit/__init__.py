@@ -3,11 +3,16 @@
 * The parent side: ``client = await sidecarkit.start([...])`` starts and supervises a sidecar and calls it.
 * The sidecar side: ``sidecarkit.run(contract, implementation)`` serves a contract to a SidecarKit parent.
 """
+import logging
+
 from .client import Client, Stream, as_bytes, start
 from .errors import (CallTimeout, ConnectionLost, FingerprintMismatch, RemoteError, SidecarError, StartError)
 from .rpc import CallContext
 from .server import Contract, Method, log, method, run, serve, set_log_level
 from .wiretypes import TypeSet
+
+# A library logs only where its application asks: no "last resort" lines on stderr by default.
+logging.getLogger("sidecarkit").addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 __all__ = ["start", "Client", "Stream", "as_bytes", "CallTimeout", "ConnectionLost", "FingerprintMismatch",

@@ -349,7 +349,11 @@ class Client:
         try:
             if self.transport != "msgpack-unix":
                 won = await first(inst.ready, inst.marker)
-                self.ready = won.result()
+                try:
+                    self.ready = won.result()
+                except ConnectionLost as e:
+                    raise StartError(f"the sidecar closed its stdout before it was ready; stderr tail:\n"
+                                     f"{inst.tail()}") from e
                 return
             marker = (await first(inst.marker)).result()
             path = marker.get("listenInfo")
@@ -366,11 +370,9 @@ class Client:
             inst.conn.notify("$/hello", [{"token": token}])
             try:
                 self.ready = (await first(inst.ready)).result()
-            except StartError as e:
-                if inst.conn.closed is not None:
-                    raise StartError(f"the sidecar closed the connection at {path} without admitting it: does it "
-                                     f"expect another SIDECAR_TOKEN?; stderr tail:\n{inst.tail()}") from e
-                raise
+            except ConnectionLost as e:
+                raise StartError(f"the sidecar closed the connection at {path} without admitting it: does it "
+                                 f"expect another SIDECAR_TOKEN?; stderr tail:\n{inst.tail()}") from e
         finally:
             exited.cancel()
 
@@ -428,11 +430,11 @@ class Client:
             if inst.proc.returncode is not None else "The sidecar closed its channel"
         inst.conn.eof(ConnectionLost(f"{why} ({' '.join(self.command)[:200]})", inst.proc.returncode,
                                      "" if self._stopping else inst.tail()))
+        if not inst.ready.done():
+            inst.ready.set_exception(ConnectionLost("the channel closed before lifecycle.ready"))
+            inst.ready.exception()
         if inst is self._instance:
             self._up.clear()
-            if not inst.ready.done():
-                inst.ready.set_exception(StartError("channel closed"))
-                inst.ready.exception()
 
     async def _supervise(self) -> None:
         """Restart on crash, with a backoff (0.1 s doubling to 5 s), at most max_restarts times."""

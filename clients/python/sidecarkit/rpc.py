@@ -534,6 +534,8 @@ class Connection:
                         await call.spend_credit()
                         self.send({"method": "$/stream.item", "params": {"id": call.id, "item": item}})
                         count += 1
+                        if count % 16 == 0:
+                            await asyncio.sleep(0)  # a plain iterator never awaits: let $/cancelRequest in
                 answer: Message = {"result": count}     # a stream's result is the number of items sent
             else:
                 answer = {"result": result}

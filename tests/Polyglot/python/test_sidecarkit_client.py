@@ -113,6 +113,16 @@ class C_StartFailures(LoopTestCase):
         with self.assertRaises(sidecarkit.StartError):
             self.run_async(sidecarkit.start(demo("jsonl"), transport="msgpack-unix", ready_timeout=10))
 
+    def test_a_sidecar_expecting_another_token_refuses_the_connection(self) -> None:
+        # The wrapper gives the sidecar a token of its own, so ours (sent as $/hello) is wrong: it closes the socket.
+        command = ["sh", "-c", 'SIDECAR_TOKEN=not-ours exec "$0" "$@"', *demo("msgpack-unix")]
+        started = time.monotonic()
+        with self.assertRaises(sidecarkit.StartError) as caught:
+            self.run_async(sidecarkit.start(command, transport="msgpack-unix", ready_timeout=15))
+        self.assertIn("without admitting it: does it expect another SIDECAR_TOKEN?", str(caught.exception))
+        self.assertIn("wrong token", str(caught.exception))      # the sidecar's own log line, from its stderr
+        self.assertLess(time.monotonic() - started, 10)
+
     def test_bad_arguments(self) -> None:
         with self.assertRaises(ValueError):
             self.run_async(sidecarkit.start(demo("jsonl"), transport="carrier-pigeon"))
