@@ -124,6 +124,10 @@ internal static class DiagnosticDescriptors
         "Invalid progress parameter",
         "Parameter '{0}' of method '{1}' cannot report progress: {2}");
 
+    public static readonly DiagnosticDescriptor InvalidDeclaredError = Error("SK0027",
+        "Invalid declared error",
+        "Error code {0} cannot be declared on method '{1}': {2}");
+
     /// <summary>Whether a diagnostic of this id stops the contract from being generated.</summary>
     public static bool IsError(string id) => ById(id).DefaultSeverity == DiagnosticSeverity.Error;
 
@@ -133,7 +137,7 @@ internal static class DiagnosticDescriptors
         UnsupportedParameterModifier, MisplacedCancellationToken, DuplicateWireName, GenericMethod, UnsupportedMember,
         NoConstructor, DuplicateMemberName, StreamParameter, InvalidMethodName, InvalidFieldNumber, DuplicateContractName,
         BaseInterface, MissingCancellationToken, UnsealedType, TruncatedDerivedType, ReservedFieldNumber,
-        InvalidDerivedType, InvalidDiscriminator, InvalidDerivedTypeTag, ProgressParameter,
+        InvalidDerivedType, InvalidDiscriminator, InvalidDerivedTypeTag, ProgressParameter, InvalidDeclaredError,
     };
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

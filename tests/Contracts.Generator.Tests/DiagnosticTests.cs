@@ -29,6 +29,9 @@ public class DiagnosticTests
         { "SK0026", "second", """[SidecarContract("c")] public partial interface IC { Task StartAsync(IProgress<int> first, IProgress<string> second); }""" },
         { "SK0026", "progress", """[SidecarContract("c")] public partial interface IC { IAsyncEnumerable<int> WatchAsync(IProgress<int> progress); }""" },
         { "SK0026", "progress", """[SidecarContract("c")] public partial interface IC { Task<System.IO.Stream> ExportAsync(IProgress<int> progress); }""" },
+        // A declared error with a code of the protocol's own, and one declared on the contract and on its method again.
+        { "SK0027", "-32602", """[SidecarContract("c")] public partial interface IC { [SidecarError(-32602, "bad")] Task SetAsync(int a); }""" },
+        { "SK0027", "\"again\"", """[SidecarContract("c")] [SidecarError(-32010, "first")] public partial interface IC { [SidecarError(-32010, "again")] Task SetAsync(int a); }""" },
         { "SK0015", "PingAsync", """[SidecarContract("c")] public partial interface IC { [SidecarMethod("system.ping")] Task PingAsync(); }""" },
         { "SK0016", "b", """[SidecarContract("c")] public partial interface IC { Task SetAsync(int a, [SidecarField(1)] int b); }""" },
         { "SK0016", "Note", """[SidecarContract("c")] public partial interface IC { Task SetAsync(Pinned value); } public sealed record Pinned([property: SidecarField(19500)] string Note);""" },

@@ -113,6 +113,22 @@ public class OpenRpcExportTests
         Assert.Throws<ArgumentException>(() => OpenRpcExporter.Export([], []));
     }
 
+    // [SidecarError]: the method's declared errors come first among its errors, with their codes and messages.
+    [Fact]
+    public void Declared_errors_are_listed_before_the_protocols()
+    {
+        Assert.Equal([new SidecarErrorInfo(DemoErrors.DivisionByZero, "division by zero")],
+            D<IDemo>().Methods.Single(m => m.WireName == "demo.divide").Errors);
+        Assert.Empty(D<IDemo>().Methods.Single(m => m.WireName == "demo.add").Errors);
+        using JsonDocument doc = JsonDocument.Parse(OpenRpcExporter.Export([D<IDemo>()], []));
+        JsonElement Errors(string name) => doc.RootElement.GetProperty("methods").EnumerateArray().Single(m => m.GetProperty("name").GetString() == name).GetProperty("errors");
+        JsonElement divide = Errors("demo.divide");
+        Assert.Equal((-32010, "division by zero"), (divide[0].GetProperty("code").GetInt32(), divide[0].GetProperty("message").GetString()));
+        Assert.Equal("#/components/errors/MethodNotFound", divide[1].GetProperty("$ref").GetString());
+        Assert.Equal(-32011, Errors("demo.work")[0].GetProperty("code").GetInt32());
+        Assert.True(Errors("demo.add")[0].TryGetProperty("$ref", out _));
+    }
+
     private static void Collect(JsonElement e, List<string> refs)
     {
         if (e.ValueKind == JsonValueKind.Object)

@@ -14,6 +14,7 @@ public partial interface IDemo
     Task<Person> EchoAsync(Person person, CancellationToken ct = default);
 
     /// <summary>Returns <c>dividend / divisor</c>; divisor 0 fails with code -32010.</summary>
+    [SidecarError(DemoErrors.DivisionByZero, "division by zero")]
     Task<double> DivideAsync(double dividend, double divisor, CancellationToken ct = default);
 
     /// <summary>Streams 1, 2, …, <paramref name="to"/>.</summary>
@@ -32,6 +33,7 @@ public partial interface IDemo
     Task ExitAsync(int code);
 
     /// <summary>Reports progress to the parent, asks it to confirm, and returns <paramref name="steps"/> if it did.</summary>
+    [SidecarError(DemoErrors.DeclinedByParent, "declined by parent")]
     Task<int> WorkAsync(int steps, CancellationToken ct = default);
 
     /// <summary>Client streaming: the sum of the values the caller streams (0 for none).</summary>

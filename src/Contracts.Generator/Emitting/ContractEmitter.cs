@@ -90,7 +90,7 @@ internal static class ContractEmitter
             w.Line($"private static readonly global::SidecarKit.MethodDescriptor {names.Descriptors[i]} = new(");
             w.Line($"    contract: {Naming.Literal(c.WireName)}, wireName: {Naming.Literal(m.WireName)}, clrName: {Naming.Literal(m.Name)}, kind: global::SidecarKit.MethodKind.{m.Kind},");
             w.Line($"    timeoutMilliseconds: {m.TimeoutMilliseconds.ToString(CultureInfo.InvariantCulture)}, idempotent: {(m.Idempotent ? "true" : "false")},");
-            w.Line($"    result: {(m.Result is null ? "null" : m.Result.Shape.Expression)}{(m.Input is { } input ? ", input: " + InputField(m) : "")});");
+            w.Line($"    result: {(m.Result is null ? "null" : m.Result.Shape.Expression)}{(m.Input is { } input ? ", input: " + InputField(m) : "")}{Errors(m)});");
         }
         w.Line($"private static readonly global::SidecarKit.ContractDescriptor __contract = new(");
         w.Line($"    name: {Naming.Literal(c.WireName)}, fingerprint: {Naming.Literal(c.Fingerprint)},");
@@ -206,6 +206,10 @@ internal static class ContractEmitter
             _ => call,
         };
     }
+
+    // Only for a method that declares some, so the generated code of every other contract stays as it was.
+    private static string Errors(MethodModel m) => m.Errors.Count == 0 ? "" : ", errors: new global::SidecarKit.SidecarErrorInfo[] { "
+        + string.Join(", ", m.Errors.Select(e => $"new({e.Code.ToString(CultureInfo.InvariantCulture)}, {Naming.Literal(e.Message)})")) + " }";
 
     // The streamed parameter as a WireField: its wire name, its item type, its field number.
     private static string InputField(MethodModel m) => Field(m.Input!.WireName, m.Input.Type.Shape, m.Input.Field, false);

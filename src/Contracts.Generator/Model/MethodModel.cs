@@ -57,6 +57,9 @@ internal sealed record MethodModel(
     /// <summary>The <c>IProgress&lt;T&gt;</c> parameter's declared type as written in the proxy.</summary>
     public string? ProgressTypeText { get; init; }
 
+    /// <summary>The application errors declared with <c>[SidecarError]</c> on the contract and the method (empty for none).</summary>
+    public EquatableArray<ErrorModel> Errors { get; init; }
+
     /// <summary>Whether the streamed parameter is a <c>Stream</c>, sent as byte chunks (<c>ByteStreams</c>).</summary>
     public bool InputIsStream { get; init; }
 
@@ -89,6 +92,9 @@ internal sealed record MethodModel(
     /// <summary>Whether the C# method returns no value to its caller (Task, ValueTask, void).</summary>
     public bool ReturnsNothing => Shape is ReturnShape.Void or ReturnShape.Task or ReturnShape.ValueTask;
 }
+
+/// <summary>An application error a method declares (<c>[SidecarError(code, message)]</c>).</summary>
+internal sealed record ErrorModel(int Code, string Message);
 
 /// <summary>One parameter (the trailing CancellationToken is not one).</summary>
 /// <param name="Field">The field number given by <c>[SidecarField]</c>, or 0 for the position.</param>

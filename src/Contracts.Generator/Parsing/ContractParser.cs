@@ -15,6 +15,10 @@ internal static class ContractParser
 {
     public const string ContractAttribute = "SidecarKit.SidecarContractAttribute";
     private const string MethodAttribute = "SidecarKit.SidecarMethodAttribute";
+    private const string ErrorAttribute = "SidecarKit.SidecarErrorAttribute";
+
+    // The protocol's own codes (docs/protocol.md, section 8): every method may answer them; none is declared.
+    private static readonly int[] s_protocolCodes = [-32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32800];
     private const string SidecarContractInterface = "SidecarKit.ISidecarContract<TSelf>";
     private static readonly Regex s_contractName = new("^[A-Za-z][A-Za-z0-9_-]*$");
     private static readonly string[] s_reservedPrefixes = { "rpc.", "$/", "system.", "lifecycle." };
@@ -373,9 +377,26 @@ internal static class ContractParser
             parameters.RemoveAt(inputIndex);
         }
 
+        // [SidecarError]: the contract's (its declaring interface's) first, then the method's own.
+        var errors = new List<ErrorModel>();
+        foreach (AttributeData a in method.ContainingType.GetAttributes().Concat(method.GetAttributes()))
+        {
+            if (a.AttributeClass?.ToDisplayString() != ErrorAttribute || a.ConstructorArguments.Length != 2
+                || a.ConstructorArguments[0].Value is not int code || a.ConstructorArguments[1].Value is not string text) continue;
+            string? problem = s_protocolCodes.Contains(code) ? "it is one of the protocol's own codes, which every method may answer (docs/protocol.md, section 8)"
+                : errors.Any(e => e.Code == code) ? "it is declared twice (on the method, or on the method and its contract)"
+                : null;
+            if (problem is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidDeclaredError,
+                    a.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? location, code.ToString(System.Globalization.CultureInfo.InvariantCulture), method.Name, problem));
+            else errors.Add(new ErrorModel(code, text));
+        }
+        if (diagnostics.Skip(before).Any(d => d.Id == DiagnosticDescriptors.InvalidDeclaredError.Id)) return null;
+
         string returnText = TypeResolver.Display(method.ReturnType);
         return new MethodModel(method.Name, wireName, shape.Value, result, returnText, parameters.ToEquatableArray(), ctName, timeout, idempotent, reserved)
         {
+            Errors = errors.ToEquatableArray(),
             Input = input,
             InputPosition = inputPosition,
             InputTypeText = inputTypeText,

@@ -22,8 +22,9 @@ public sealed class MethodDescriptor
 {
     /// <summary>Creates a descriptor. Called by generated code.</summary>
     public MethodDescriptor(string contract, string wireName, string clrName, MethodKind kind, int timeoutMilliseconds = 0, bool idempotent = false, Schema.WireType? result = null,
-        Schema.WireField? input = null)
+        Schema.WireField? input = null, IReadOnlyList<SidecarErrorInfo>? errors = null)
     {
+        Errors = errors ?? [];
         Contract = contract;
         WireName = wireName;
         ClrName = clrName;
@@ -65,6 +66,9 @@ public sealed class MethodDescriptor
     /// its wire name, its item type and its field number; <see langword="null"/> for the other kinds.
     /// </summary>
     public Schema.WireField? Input { get; }
+
+    /// <summary>The application errors the method declares (<see cref="SidecarErrorAttribute"/>), in declaration order; empty for none.</summary>
+    public IReadOnlyList<SidecarErrorInfo> Errors { get; }
 
     /// <summary>Whether the caller streams items to the method (<see cref="MethodKind.ClientStream"/>, <see cref="MethodKind.DuplexStream"/>).</summary>
     public bool HasInput => Kind is MethodKind.ClientStream or MethodKind.DuplexStream;

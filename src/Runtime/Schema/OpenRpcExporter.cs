@@ -147,6 +147,14 @@ public static class OpenRpcExporter
             if (m.Kind != MethodKind.Notification)
             {
                 w.WriteStartArray("errors");
+                // The method's own errors ([SidecarError]) first, then the protocol's.
+                foreach (SidecarErrorInfo declared in descriptor?.Errors ?? [])
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("code", declared.Code);
+                    w.WriteString("message", declared.Message);
+                    w.WriteEndObject();
+                }
                 foreach ((string name, int _, string _) in s_errors)
                 {
                     // Only a method that streams can be refused for breaking a stream's rules.
