@@ -101,11 +101,12 @@ export class Sidecar {
       child.stdout.on("data", (chunk) => { for (const l of chunk.toString("utf8").split("\n")) if (l) this.remember(`stdout: ${l}`); });
     } else {
       this.reading = codec.read(child.stdout, (m) => conn.receive(m)).catch((e) => this.remember(`(the sidecar's output could not be read: ${e.message})`));
+      // A sidecar that closes its stdout can answer nothing more, even if it goes on running.
+      this.reading.then(() => this.connectionLost("closed its stdout"));
     }
-    this.exited.then(async ({ code, signal }) => {
+    this.exited.then(async () => {
       await Promise.race([this.reading, new Promise((r) => setTimeout(r, 500))]); // let answers already sent arrive first
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      conn.close(new SidecarExitedError(`The sidecar (pid ${child.pid}) ${how}${this.stopping ? " (stopped)" : ""}.`, { exitCode: code, signal, stderrTail: this.stderrTail() }));
+      this.connectionLost();
     });
 
     let timer;
@@ -143,10 +144,23 @@ export class Sidecar {
     socket.on("error", () => {});
     if (this.token) conn.send({ kind: "notification", method: "$/hello", params: [{ token: this.token }] });
     this.reading = codec.read(socket, (m) => conn.receive(m)).catch((e) => this.remember(`(the socket could not be read: ${e.message})`));
-    this.reading.then(() => {
-      if (!this.lifecycleReady) return;
-      conn.close(new SidecarExitedError(`The sidecar (pid ${this.pid}) closed its connection at ${path}.`, { stderrTail: this.stderrTail() }));
-    });
+    this.reading.then(() => this.connectionLost(`closed its connection at ${path}`));
+  }
+
+  /** Fails what is pending once nothing more can arrive, naming the exit code when the process is gone (or goes
+   * within a second), or `what` happened when it still runs. */
+  async connectionLost(what) {
+    if (this.conn.closedError) return;
+    if (!this.exitInfo && what) await Promise.race([this.exited, new Promise((r) => setTimeout(r, 1000))]);
+    if (this.conn.closedError) return;
+    let message;
+    if (this.exitInfo) {
+      const { code, signal } = this.exitInfo;
+      message = `The sidecar (pid ${this.child.pid}) ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${this.stopping ? " (stopped)" : ""}.`;
+    } else {
+      message = `The sidecar (pid ${this.child.pid}) ${what}.`;
+    }
+    this.conn.close(new SidecarExitedError(message, { exitCode: this.exitInfo?.code ?? null, signal: this.exitInfo?.signal ?? null, stderrTail: this.stderrTail() }));
   }
 
   remember(line) {

@@ -276,7 +276,7 @@ export class Connection {
       call: (method, params, opts = {}) => conn.call(method, params, { signal: run.signal, ...opts }),
       stream: (method, params, opts = {}) => conn.stream(method, params, { signal: run.signal, ...opts }),
       notify: (method, params) => conn.notify(method, params),
-      log: (level, message, category) => conn.log(level, message, category),
+      log: (level, message, category) => conn.log(level, message, category ?? run.method.slice(0, Math.max(0, run.method.lastIndexOf("."))) ?? "sidecar"),
     };
   }
 
@@ -345,7 +345,13 @@ class Running {
     }
     this.answered = true;
     if (this.id !== undefined) {
-      conn.sendQuietly({ kind: "response", id: this.id, ...answer });
+      try {
+        conn.send({ kind: "response", id: this.id, ...answer });
+      } catch (e) {
+        // A result that cannot be written (a cycle, a value the encoding has no form for) still gets its one answer.
+        conn.log("error", `The answer of '${this.method}' could not be written: ${e?.message ?? e}`);
+        conn.sendQuietly({ kind: "response", id: this.id, error: { code: -32603, message: `The answer could not be written: ${e?.message ?? e}`, data: { type: e?.name ?? "Error" } } });
+      }
       if (this.id !== null) conn.running.delete(keyOf(this.id));
     }
     this.input?.close();

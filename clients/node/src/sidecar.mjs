@@ -2,6 +2,7 @@
 // 19, "A sidecar in another language"): the ready marker and lifecycle.ready, system.*, shutdown on system.shutdown,
 // stdin EOF, SIGTERM/SIGINT and the parent's death, and log lines on stderr in the C# form.
 import { randomBytes } from "node:crypto";
+import { format } from "node:util";
 import { codecFor } from "./codec.mjs";
 import { Connection } from "./connection.mjs";
 import { announceEntry, describeEntry, readContract, typesOf } from "./contract.mjs";
@@ -125,6 +126,11 @@ export async function serve({ contract, callbacks = [], implementation, name = p
     process.exit(2);
   }
   const codec = await codecFor(opts.transport);
+  // stdout carries protocol messages only: a stray console.log of the implementation would break the parent's reading,
+  // so the console writes log lines on stderr instead.
+  for (const [name, level] of [["log", "info"], ["info", "info"], ["debug", "debug"], ["trace", "trace"]]) {
+    console[name] = (...args) => log(level, "console", format(...args));
+  }
 
   const started = performance.now();
   const instanceId = randomBytes(16).toString("hex");

@@ -12,7 +12,7 @@ import { DLL, demoSuite, isGone, opts, until } from "./demo-suite.mjs";
 for (const transport of ["jsonl", "msgpack", "msgpack-unix"]) demoSuite("the C# demo sidecar", "dotnet", [DLL], transport);
 
 describe("the C# demo sidecar's life under the library", opts, () => {
-  for (const transport of ["jsonl", "msgpack"]) {
+  for (const transport of ["jsonl", "msgpack", "msgpack-unix"]) {
     test(`${transport}: a crash mid-call rejects the pending calls with the exit code and stderr; later calls too`, async () => {
       const sc = await start("dotnet", [DLL], { transport });
       try {
