@@ -121,7 +121,7 @@ export declare class Sidecar {
   stream<T = any>(method: string, params?: Record<string, unknown> | unknown[], options?: StreamOptions): RemoteStream<T>;
   notify(method: string, params?: Record<string, unknown> | unknown[]): void;
   ping(options?: CallOptions): Promise<SidecarHealth>;
-  /** system.shutdown, then SIGTERM, then SIGKILL (to the process group), each after timeoutMs. */
+  /** system.shutdown and the end of stdin, then SIGTERM, then SIGKILL (to the process group), each after timeoutMs. */
   stop(options?: { timeoutMs?: number }): Promise<ExitInfo>;
   /** SIGKILL to the sidecar's process group, at once. */
   kill(): void;

@@ -224,7 +224,7 @@ export class ${cls} {
     }
   }
 
-  /** Stops the sidecar: system.shutdown, then SIGTERM, then SIGKILL. */
+  /** Stops the sidecar: system.shutdown and the end of stdin, then SIGTERM, then SIGKILL. */
   $stop(): Promise<{ code: number | null; signal: string | null }> {
     return this.$sidecar.stop();
   }

@@ -241,14 +241,17 @@ export class Sidecar {
   get running() { return this.child && !this.exitInfo; }
 
   /**
-   * Stops the sidecar: system.shutdown (it answers, lets running calls finish, exits 0), then SIGTERM, then SIGKILL,
-   * each after `timeoutMs` (default 5 s). Resolves to the exit {code, signal}.
+   * Stops the sidecar: system.shutdown (it answers, lets running calls finish, exits 0) and the end of its stdin, then
+   * SIGTERM, then SIGKILL, each after `timeoutMs` (default 5 s). Resolves to the exit {code, signal}.
    */
   async stop({ timeoutMs = this.options.stopTimeoutMs ?? 5000 } = {}) {
     this.stopping = true;
     if (!this.child || this.exitInfo) return this.exited ?? { code: null, signal: null };
     const waitExit = (ms) => Promise.race([this.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), ms).unref?.())]);
-    this.conn.call("system.shutdown", {}, { timeoutMs }).catch(() => {});
+    // system.shutdown, then the end of stdin once it is answered (or refused: a sidecar that does not know it still
+    // exits at the end of its input); a SidecarKit sidecar already draining goes on draining.
+    const endInput = () => { try { this.child.stdin.end(); } catch { /* gone */ } };
+    this.conn.call("system.shutdown", {}, { timeoutMs }).then(endInput, endInput);
     if (await waitExit(timeoutMs)) return this.exited;
     this.signal("SIGTERM");
     if (await waitExit(timeoutMs)) return this.exited;

@@ -137,7 +137,9 @@ export async function serve({ contract, callbacks = [], implementation, name = p
   let reason = null, now = false;
   let wake = () => {};
   const stop = (why, immediately = false) => {
+    const first = reason === null;
     reason ??= why;
+    if (!first && (!immediately || now)) return; // the end of stdin during a drain changes nothing
     now ||= immediately;
     if (now) for (const run of conn.running.values()) run.cancel();
     wake();

@@ -78,6 +78,17 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.deepEqual(r.out.at(-1), { jsonrpc: "2.0", method: "lifecycle.shutdown", params: { reason: "shutdown" } });
   });
 
+  test("the end of stdin during a system.shutdown drain changes nothing: the call in flight still finishes", async () => {
+    const r = raw();
+    r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 400 } });
+    r.send({ id: 2, method: "system.shutdown" });
+    assert.ok(await until(() => r.out.some((m) => m.id === 2)));
+    r.child.stdin.end();
+    assert.deepEqual(await r.exited, { code: 0, signal: null });
+    assert.deepEqual(r.out.find((m) => m.id === 1), { jsonrpc: "2.0", id: 1, result: "slept" });
+    assert.deepEqual(r.out.at(-1).params, { reason: "shutdown" });
+  });
+
   test("system.shutdown_now and SIGTERM cancel what runs (-32800) and exit 0 at once", async () => {
     for (const how of ["shutdown_now", "sigterm"]) {
       const r = raw();
