@@ -34,6 +34,8 @@ export function readContract(d) {
       result: streamed ? null : (m.result ?? null),
       items: streamed ? (m.items ?? m.result ?? null) : null,
       progress: m.progress ?? null,
+      // Application errors ([SidecarError] in C#): in OpenRPC, not in the fingerprinted description.
+      errors: Array.isArray(m.errors) ? m.errors.map((e) => ({ code: e.code, message: e.message })) : [],
     });
   }
   const types = new Map();

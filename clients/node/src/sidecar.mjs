@@ -7,6 +7,7 @@ import { codecFor } from "./codec.mjs";
 import { Connection } from "./connection.mjs";
 import { announceEntry, describeEntry, readContract, typesOf } from "./contract.mjs";
 import { servedMethod } from "./methods.mjs";
+import { openRpcDocument } from "./openrpc.mjs";
 
 const VERSION = "1.0.0", PROTOCOL_VERSION = "1.0", READY_PREFIX = "__SIDECAR_READY__:";
 const SHUTDOWN_TIMEOUT_MS = 10_000, CANCELLED_GRACE_MS = 2_000;
@@ -41,7 +42,7 @@ Options:
   --transport <name>   jsonl (default) or msgpack
   --log-level <level>  trace, debug, information (default), warning, error, critical or none
   --quiet-ready        do not write the ${READY_PREFIX} line on stderr
-  --describe [format]  print the contract description (json) and exit
+  --describe [format]  print the contract description (json, or openrpc) and exit
   -h, --help           print this and exit
 
 Contracts:
@@ -108,11 +109,13 @@ export async function serve({ contract, callbacks = [], implementation, name = p
     process.exit(0);
   }
   if (opts.describe !== undefined) {
-    if (opts.describe !== "json") {
-      process.stderr.write(`Unknown description format '${opts.describe}'. Available: json.\n`);
+    let text;
+    if (opts.describe === "json") text = JSON.stringify({ protocolVersion: PROTOCOL_VERSION, contracts: contracts.map(describeEntry), callbacks: callbackContracts.map(describeEntry) });
+    else if (opts.describe === "openrpc") text = JSON.stringify(openRpcDocument(contracts, callbackContracts), null, 2);
+    else {
+      process.stderr.write(`Unknown description format '${opts.describe}'. Available: json, openrpc.\n`);
       process.exit(2);
     }
-    const text = JSON.stringify({ protocolVersion: PROTOCOL_VERSION, contracts: contracts.map(describeEntry), callbacks: callbackContracts.map(describeEntry) });
     process.stdout.write(`${text}\n`, () => process.exit(0));
     return new Promise(() => {});
   }

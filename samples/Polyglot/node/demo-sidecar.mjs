@@ -15,6 +15,11 @@ const { serve, RemoteError, log } = await import("sidecarkit").catch(() => impor
 // The description the C# demo sidecar prints with --describe json: the library announces it (shapes and types) and
 // computes its fingerprint from it, affde6564d41572f, the C# generator's.
 const description = JSON.parse(readFileSync(new URL("./demo-contract.json", import.meta.url), "utf8"));
+// The application errors the C# contract declares ([SidecarError]): --describe json leaves them out (they are not part
+// of the fingerprint); --describe openrpc lists them.
+const declare = (name, code, message) => { description.contracts[0].methods.find((m) => m.name === name).errors = [{ code, message }]; };
+declare("demo.divide", -32010, "division by zero");
+declare("demo.work", -32011, "declined by parent");
 
 const CHUNK = 64 * 1024; // a Stream result's chunks, as SidecarKit cuts them (docs/protocol.md section 12a)
 const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { SidecarExitedError, start } from "sidecarkit";
 import { DLL, NODE_SIDECAR, demoSuite, isGone, opts, until } from "./demo-suite.mjs";
@@ -35,6 +36,12 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     const mine = execFileSync(process.execPath, [NODE_SIDECAR, "--describe", "json"], { encoding: "utf8" });
     const theirs = execFileSync("dotnet", [DLL, "--describe", "json"], { encoding: "utf8" });
     assert.equal(mine, theirs);
+  });
+
+  test("--describe openrpc is the golden document of the demo (tests/Polyglot/openrpc/demo.openrpc.json)", () => {
+    const mine = JSON.parse(execFileSync(process.execPath, [NODE_SIDECAR, "--describe", "openrpc"], { encoding: "utf8" }));
+    const golden = JSON.parse(readFileSync(new URL("../openrpc/demo.openrpc.json", import.meta.url), "utf8"));
+    assert.deepEqual(mine, golden);
   });
 
   test("the ready marker, then lifecycle.ready first on stdout, with the C# announcement's contracts and callbacks", async () => {

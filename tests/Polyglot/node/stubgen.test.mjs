@@ -156,11 +156,14 @@ export const wrong: Color = "no such colour";
     assert.equal(t.code, 0, t.out);
   });
 
-  test("--from-sidecar runs `<command> --describe openrpc`: the C# demo sidecar's stubs equal the golden's", async () => {
+  test("--from-sidecar runs `<command> --describe openrpc`: the C# and the Node demo sidecars' stubs equal the golden's", async () => {
     const r = await stubgen(["-o", path.join(dir, "live.ts"), "--from-sidecar", "dotnet", DLL]);
     assert.equal(r.code, 0, r.out);
     const fromGolden = fs.readFileSync(path.join(dir, "ok/demo.ts"), "utf8").split("\n").slice(1).join("\n");
     assert.equal(fs.readFileSync(path.join(dir, "live.ts"), "utf8").split("\n").slice(1).join("\n"), fromGolden);
+    const node = await stubgen(["-o", path.join(dir, "live-node.ts"), "--from-sidecar", process.execPath, NODE_SIDECAR]);
+    assert.equal(node.code, 0, node.out);
+    assert.equal(fs.readFileSync(path.join(dir, "live-node.ts"), "utf8").split("\n").slice(1).join("\n"), fromGolden, "the Node demo sidecar's stubs differ");
     const bad = await stubgen(["--from-sidecar", process.execPath, "-e", "process.exit(5)", "--"]);
     assert.equal(bad.code, 1);
     assert.match(bad.out, /exit code 5/);
