@@ -192,7 +192,7 @@ public class PolyglotConformanceTests
         Task<string> parentErrors = parent.StandardError.ReadToEndAsync();
         string? line = await parent.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
         Assert.True(line is not null && line.StartsWith("pids ", StringComparison.Ordinal), "the parent host failed: " + (line ?? await parentErrors));
-        int[] pids = [.. line["pids ".Length..].Split(' ').Select(int.Parse)];
+        int[] pids = [.. line!["pids ".Length..].Split(' ').Select(int.Parse)];
         Assert.Equal(2, pids.Length);
         Assert.All(pids, pid => Assert.True(Alive(pid)));
 

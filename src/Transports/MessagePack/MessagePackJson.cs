@@ -5,7 +5,10 @@ using MessagePack;
 
 namespace SidecarKit.Transports.MessagePack;
 
-/// <summary>Converts error <c>data</c> between MessagePack and JSON, for the one that must cross from one format to the other.</summary>
+/// <summary>
+/// Converts error <c>data</c> from MessagePack to JSON, for data that must cross to the other format (the other way is
+/// <see cref="SidecarKit.Wire.WireCodecs.JsonValue"/>).
+/// </summary>
 internal static class MessagePackJson
 {
     /// <summary>The MessagePack value in <paramref name="msgpack"/> as JSON; bytes as base64, extensions as <c>{extension, data}</c>.</summary>
@@ -75,37 +78,6 @@ internal static class MessagePackJson
                 break;
             default:
                 throw new SidecarKit.Wire.WireFormatException($"0x{r.NextCode:x2} is not a valid MessagePack format byte.");
-        }
-    }
-
-    /// <summary>Writes <paramref name="e"/> as MessagePack: objects as maps, numbers as integers when they are whole.</summary>
-    public static void Write(ref MessagePackWriter w, JsonElement e)
-    {
-        switch (e.ValueKind)
-        {
-            case JsonValueKind.Object:
-                int count = 0;
-                foreach (JsonProperty _ in e.EnumerateObject()) count++;
-                w.WriteMapHeader(count);
-                foreach (JsonProperty p in e.EnumerateObject())
-                {
-                    w.Write(p.Name);
-                    Write(ref w, p.Value);
-                }
-                break;
-            case JsonValueKind.Array:
-                w.WriteArrayHeader(e.GetArrayLength());
-                foreach (JsonElement item in e.EnumerateArray()) Write(ref w, item);
-                break;
-            case JsonValueKind.String: w.Write(e.GetString()!); break;
-            case JsonValueKind.Number:
-                if (e.TryGetInt64(out long l)) w.Write(l);
-                else if (e.TryGetUInt64(out ulong u)) w.Write(u);
-                else w.Write(e.GetDouble());
-                break;
-            case JsonValueKind.True: w.Write(true); break;
-            case JsonValueKind.False: w.Write(false); break;
-            default: w.WriteNil(); break;
         }
     }
 }

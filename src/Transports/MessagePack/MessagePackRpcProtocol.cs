@@ -266,7 +266,8 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
             try { converted = data.ToJson(); }
             catch (InvalidDataException) { data = null; }
         }
-        var w = new MessagePackWriter(output);
+        var wire = new MessagePackWireWriter(output);
+        ref MessagePackWriter w = ref wire.Writer;
         w.WriteArrayHeader(4);
         w.Write(Response);
         WriteId(ref w, id);
@@ -278,10 +279,10 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
         if (data is not null)
         {
             w.WriteString("data"u8);
-            if (converted is { } json) MessagePackJson.Write(ref w, json);
+            if (converted is { } json) WireCodecs.JsonValue.Write(ref wire, json);
             else w.WriteRaw(data.Payload.Span); // one value, checked when it was made (FromMessagePack) or read
         }
         w.WriteNil();
-        w.Flush();
+        wire.Flush();
     }
 }
