@@ -7,13 +7,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, test } from "node:test";
 import { RemoteError, SidecarExitedError, SidecarStartError, start } from "sidecarkit";
-import { DLL, demoSuite, isGone, opts, until } from "./demo-suite.mjs";
+import { DLL, demoSuite, isGone, each, opts, until } from "./demo-suite.mjs";
 
 for (const transport of ["jsonl", "msgpack", "msgpack-unix"]) demoSuite("the C# demo sidecar", "dotnet", [DLL], transport);
 
 describe("the C# demo sidecar's life under the library", opts, () => {
   for (const transport of ["jsonl", "msgpack", "msgpack-unix"]) {
-    test(`${transport}: a crash mid-call rejects the pending calls with the exit code and stderr; later calls too`, async () => {
+    test(`${transport}: a crash mid-call rejects the pending calls with the exit code and stderr; later calls too`, each, async () => {
       const sc = await start("dotnet", [DLL], { transport });
       try {
         const pending = sc.call("demo.sleep", { milliseconds: 30_000 });
@@ -31,7 +31,7 @@ describe("the C# demo sidecar's life under the library", opts, () => {
     });
   }
 
-  test("stop(): system.shutdown lets a call in flight finish, exit code 0, no process left", async () => {
+  test("stop(): system.shutdown lets a call in flight finish, exit code 0, no process left", each, async () => {
     const sc = await start("dotnet", [DLL]);
     const inFlight = sc.call("demo.sleep", { milliseconds: 400 });
     await new Promise((r) => setTimeout(r, 50));
@@ -41,7 +41,7 @@ describe("the C# demo sidecar's life under the library", opts, () => {
     await assert.rejects(sc.call("demo.add", { a: 1, b: 2 }), SidecarExitedError);
   });
 
-  test("stop(): a sidecar that ignores system.shutdown and SIGTERM is killed, with its process group", async () => {
+  test("stop(): a sidecar that ignores system.shutdown and SIGTERM is killed, with its process group", each, async () => {
     const script = "process.on('SIGTERM',()=>{});console.error('__SIDECAR_READY__:'+JSON.stringify({status:'ok',version:'1',protocolVersion:'1.0',pid:process.pid}));"
       + "require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'ignore'});setInterval(()=>{},1000);process.stdin.resume();process.stdin.on('end',()=>{});";
     const sc = await start(process.execPath, ["-e", script]);
@@ -51,7 +51,7 @@ describe("the C# demo sidecar's life under the library", opts, () => {
     assert.ok(isGone(sc.pid));
   });
 
-  test("a sidecar that exits before it is ready: SidecarStartError with the exit code and its stderr", async () => {
+  test("a sidecar that exits before it is ready: SidecarStartError with the exit code and its stderr", each, async () => {
     const e = await start(process.execPath, ["-e", "console.error('cannot open the database'); process.exit(4)"]).catch((x) => x);
     assert.ok(e instanceof SidecarStartError, String(e));
     assert.equal(e.exitCode, 4);
@@ -59,7 +59,7 @@ describe("the C# demo sidecar's life under the library", opts, () => {
     assert.match(e.message, /exited with code 4 before it was ready/);
   });
 
-  test("a sidecar that never says it is ready: SidecarStartError after readyTimeoutMs, and it is killed", async () => {
+  test("a sidecar that never says it is ready: SidecarStartError after readyTimeoutMs, and it is killed", each, async () => {
     let pid;
     const e = await start(process.execPath, ["-e", "console.error('starting '+process.pid); setInterval(()=>{},1000)"], {
       readyTimeoutMs: 500, onStderr: (l) => { pid = Number(l.split(" ")[1]); },
@@ -70,11 +70,11 @@ describe("the C# demo sidecar's life under the library", opts, () => {
     assert.ok(await until(() => isGone(pid), 5000), "the sidecar that timed out still runs");
   });
 
-  test("a command that does not exist: SidecarStartError", async () => {
+  test("a command that does not exist: SidecarStartError", each, async () => {
     await assert.rejects(start("/nonexistent/sidecar-binary", []), SidecarStartError);
   });
 
-  test("an expected fingerprint that differs fails the start; the right one passes", async () => {
+  test("an expected fingerprint that differs fails the start; the right one passes", each, async () => {
     const e = await start("dotnet", [DLL], { fingerprints: { demo: "0123456789abcdef" } }).catch((x) => x);
     assert.ok(e instanceof SidecarStartError, String(e));
     assert.match(e.message, /fingerprint affde6564d41572f, not 0123456789abcdef/);
@@ -86,7 +86,7 @@ describe("the C# demo sidecar's life under the library", opts, () => {
     }
   });
 
-  test("a callback the parent does not serve is answered -32601, which demo.work passes on", async () => {
+  test("a callback the parent does not serve is answered -32601, which demo.work passes on", each, async () => {
     const sc = await start("dotnet", [DLL], { transport: "msgpack" });
     try {
       const e = await sc.call("demo.work", { steps: 1 }).catch((x) => x);
@@ -101,7 +101,7 @@ describe("the C# demo sidecar's life under the library", opts, () => {
 describe("samples/Polyglot/node/demo-client.mjs", opts, () => {
   const sample = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../samples/Polyglot/node/demo-client.mjs");
   for (const transport of ["jsonl", "msgpack"]) {
-    test(`${transport}: makes every kind of call on the C# demo sidecar and exits 0`, async () => {
+    test(`${transport}: makes every kind of call on the C# demo sidecar and exits 0`, each, async () => {
       const { stdout } = await promisify(execFile)(process.execPath, [sample, DLL, "--transport", transport], { timeout: 60_000 });
       for (const line of ["unary: demo.add(2, 3)", "error: demo.divide(1, 0)", "stream: demo.count(5)", "cancel: demo.sleep", "timeout: demo.sleep",
         "notification: demo.log", "callback: demo.work(4)", "client stream: demo.sum(1..100)", "duplex: demo.chat", "progress: demo.steps(3)"]) {

@@ -6,10 +6,10 @@ import { describe, test } from "node:test";
 import { announceEntry, fingerprintOf, readContract } from "sidecarkit";
 import { parseJson, stringifyJson } from "../../../clients/node/src/json.mjs";
 import { JsonLinesCodec } from "../../../clients/node/src/codec.mjs";
-import { DLL, opts } from "./demo-suite.mjs";
+import { DLL, each, opts } from "./demo-suite.mjs";
 
 describe("sidecarkit: JSON with exact int64, and the contract model", opts, () => {
-  test("integers beyond 2^53 are read as BigInt and written back exactly; others stay numbers", () => {
+  test("integers beyond 2^53 are read as BigInt and written back exactly; others stay numbers", each, () => {
     const text = '{"a":9223372036854775807,"b":-9223372036854775808,"c":9007199254740991,"d":18446744073709551615,"e":1.5e300,"f":"12345678901234567890"}';
     const v = parseJson(text);
     assert.deepEqual(v, { a: 2n ** 63n - 1n, b: -(2n ** 63n), c: 9007199254740991, d: 2n ** 64n - 1n, e: 1.5e300, f: "12345678901234567890" });
@@ -18,12 +18,12 @@ describe("sidecarkit: JSON with exact int64, and the contract model", opts, () =
     assert.deepEqual(parseJson('{"__proto__":{"x":1},"s":"a\\u00e9\\n","n":12345678901234567890}').__proto__, { x: 1 });
   });
 
-  test("the writer: bytes as base64, NaN and infinities as strings, Map as an object, Set as an array, Date as ISO", () => {
+  test("the writer: bytes as base64, NaN and infinities as strings, Map as an object, Set as an array, Date as ISO", each, () => {
     assert.equal(stringifyJson({ b: Buffer.from([0, 1, 2, 3]), u: new Uint8Array([255]), n: [NaN, Infinity, -Infinity, -0], m: new Map([[1, "x"]]), s: new Set([1, 2]), d: new Date(0), skip: undefined }),
       '{"b":"AAECAw==","u":"/w==","n":["NaN","Infinity","-Infinity",0],"m":{"1":"x"},"s":[1,2],"d":"1970-01-01T00:00:00.000Z"}');
   });
 
-  test("JSON lines: envelopes that are not valid are refused as the protocol says", () => {
+  test("JSON lines: envelopes that are not valid are refused as the protocol says", each, () => {
     const c = new JsonLinesCodec();
     assert.deepEqual(c.decodeLine("[1]").error, { code: -32600, message: "Invalid Request: batches are not supported; send one message per line." });
     assert.equal(c.decodeLine("{").error.code, -32700);
@@ -32,7 +32,7 @@ describe("sidecarkit: JSON with exact int64, and the contract model", opts, () =
     assert.deepEqual(c.decodeLine('{"jsonrpc":"2.0","id":7,"result":12345678901234567890}'), { kind: "response", id: 7, result: 12345678901234567890n, error: undefined });
   });
 
-  test("the fingerprints of the C# demo sidecar's --describe json, recomputed; the announcement equals the C# one", () => {
+  test("the fingerprints of the C# demo sidecar's --describe json, recomputed; the announcement equals the C# one", each, () => {
     const described = JSON.parse(execFileSync("dotnet", [DLL, "--describe", "json"], { encoding: "utf8" }));
     for (const c of [...described.contracts, ...described.callbacks]) assert.equal(fingerprintOf(readContract(c)), c.fingerprint, c.contract);
     const announced = announceEntry(readContract(described.contracts[0]));

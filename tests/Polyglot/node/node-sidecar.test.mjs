@@ -7,7 +7,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { SidecarExitedError, start } from "sidecarkit";
-import { DLL, NODE_SIDECAR, demoSuite, isGone, opts, until } from "./demo-suite.mjs";
+import { DLL, NODE_SIDECAR, demoSuite, isGone, each, opts, until } from "./demo-suite.mjs";
 
 for (const transport of ["jsonl", "msgpack"]) demoSuite("the Node demo sidecar", process.execPath, [NODE_SIDECAR], transport);
 
@@ -32,19 +32,19 @@ function raw(args = [], env = {}) {
 }
 
 describe("the Node demo sidecar's announcement and its exits", opts, () => {
-  test("--describe json is the C# demo sidecar's, byte for byte (so the fingerprint is the generator's)", () => {
+  test("--describe json is the C# demo sidecar's, byte for byte (so the fingerprint is the generator's)", each, () => {
     const mine = execFileSync(process.execPath, [NODE_SIDECAR, "--describe", "json"], { encoding: "utf8" });
     const theirs = execFileSync("dotnet", [DLL, "--describe", "json"], { encoding: "utf8" });
     assert.equal(mine, theirs);
   });
 
-  test("--describe openrpc is the golden document of the demo (tests/Polyglot/openrpc/demo.openrpc.json)", () => {
+  test("--describe openrpc is the golden document of the demo (tests/Polyglot/openrpc/demo.openrpc.json)", each, () => {
     const mine = JSON.parse(execFileSync(process.execPath, [NODE_SIDECAR, "--describe", "openrpc"], { encoding: "utf8" }));
     const golden = JSON.parse(readFileSync(new URL("../openrpc/demo.openrpc.json", import.meta.url), "utf8"));
     assert.deepEqual(mine, golden);
   });
 
-  test("the ready marker, then lifecycle.ready first on stdout, with the C# announcement's contracts and callbacks", async () => {
+  test("the ready marker, then lifecycle.ready first on stdout, with the C# announcement's contracts and callbacks", each, async () => {
     const r = raw();
     assert.ok(await until(() => r.out.length > 0 && r.stderr().includes("Ready: demo over jsonl")), r.stderr());
     const marker = JSON.parse(r.stderr().split("\n").find((l) => l.startsWith("__SIDECAR_READY__:")).slice(18));
@@ -60,7 +60,7 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.deepEqual(await r.exited, { code: 0, signal: null });
   });
 
-  test("end of stdin: the running call is answered, then lifecycle.shutdown eof, exit 0", async () => {
+  test("end of stdin: the running call is answered, then lifecycle.shutdown eof, exit 0", each, async () => {
     const r = raw();
     r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 300 } });
     r.child.stdin.end();
@@ -68,7 +68,7 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.deepEqual(r.out.slice(1), [{ jsonrpc: "2.0", id: 1, result: "slept" }, { jsonrpc: "2.0", method: "lifecycle.shutdown", params: { reason: "eof" } }]);
   });
 
-  test("system.shutdown: answered at once, new requests -32004, system.ping draining, the call in flight finishes", async () => {
+  test("system.shutdown: answered at once, new requests -32004, system.ping draining, the call in flight finishes", each, async () => {
     const r = raw();
     r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 500 } });
     r.send({ id: 2, method: "system.shutdown" });
@@ -85,7 +85,7 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.deepEqual(r.out.at(-1), { jsonrpc: "2.0", method: "lifecycle.shutdown", params: { reason: "shutdown" } });
   });
 
-  test("the end of stdin during a system.shutdown drain changes nothing: the call in flight still finishes", async () => {
+  test("the end of stdin during a system.shutdown drain changes nothing: the call in flight still finishes", each, async () => {
     const r = raw();
     r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 400 } });
     r.send({ id: 2, method: "system.shutdown" });
@@ -96,7 +96,7 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.deepEqual(r.out.at(-1).params, { reason: "shutdown" });
   });
 
-  test("system.shutdown_now and SIGTERM cancel what runs (-32800) and exit 0 at once", async () => {
+  test("system.shutdown_now and SIGTERM cancel what runs (-32800) and exit 0 at once", each, async () => {
     for (const how of ["shutdown_now", "sigterm"]) {
       const r = raw();
       r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 30_000 } });
@@ -112,7 +112,7 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     }
   });
 
-  test("the parent's death (SIDECAR_PARENT_PID) ends it even while its stdin stays open", async () => {
+  test("the parent's death (SIDECAR_PARENT_PID) ends it even while its stdin stays open", each, async () => {
     // A stand-in parent that dies at once; the sidecar's stdin is ours and stays open.
     const parent = spawn(process.execPath, ["-e", "setTimeout(()=>{},300)"], { stdio: "ignore" });
     const r = raw([], { SIDECAR_PARENT_PID: String(parent.pid) });
@@ -121,7 +121,7 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.deepEqual(r.out.at(-1).params, { reason: "parent-exit" });
   });
 
-  test("under the library: demo.exit mid-call is a clear SidecarExitedError; stop() leaves no process", async () => {
+  test("under the library: demo.exit mid-call is a clear SidecarExitedError; stop() leaves no process", each, async () => {
     const sc = await start(process.execPath, [NODE_SIDECAR], { transport: "msgpack" });
     const pending = sc.call("demo.sleep", { milliseconds: 30_000 });
     sc.call("demo.exit", { code: 9 }).catch(() => {});
@@ -136,7 +136,7 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.ok(isGone(sc2.pid));
   });
 
-  test("bad command lines exit 2; --help exits 0 listing the methods and the fingerprint", () => {
+  test("bad command lines exit 2; --help exits 0 listing the methods and the fingerprint", each, () => {
     const run = (args) => { try { return { code: 0, out: execFileSync(process.execPath, [NODE_SIDECAR, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) }; } catch (e) { return { code: e.status, out: e.stderr }; } };
     assert.equal(run(["--bogus"]).code, 2);
     assert.equal(run(["--transport", "carrier-pigeon"]).code, 2);
@@ -145,7 +145,7 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.match(help.out, /demo \(fingerprint affde6564d41572f\): demo\.add, demo\.echo/);
   });
 
-  test("an invalid line is answered -32700 with id null, and the sidecar goes on", async () => {
+  test("an invalid line is answered -32700 with id null, and the sidecar goes on", each, async () => {
     const r = raw();
     r.child.stdin.write("{not json\n");
     r.send({ id: 1, method: "demo.add", params: [2, 3] });

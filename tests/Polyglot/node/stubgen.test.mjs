@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import ts from "typescript";
-import { DLL, NODE_SIDECAR, opts } from "./demo-suite.mjs";
+import { DLL, NODE_SIDECAR, each, opts } from "./demo-suite.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const STUBGEN = path.resolve(HERE, "../../../clients/node/stubgen.mjs");
@@ -114,7 +114,7 @@ export const wrong: Color = "no such colour";
   });
   after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
 
-  test("the demo golden: interfaces, unions, a typed client, the callback interface and FINGERPRINT", async () => {
+  test("the demo golden: interfaces, unions, a typed client, the callback interface and FINGERPRINT", each, async () => {
     const r = await stubgen([path.join(GOLDEN, "demo.openrpc.json"), "-o", path.join(dir, "demo.ts")]);
     assert.equal(r.code, 0, r.out);
     const text = fs.readFileSync(path.join(dir, "demo.ts"), "utf8");
@@ -130,24 +130,24 @@ export const wrong: Color = "no such colour";
     assert.match(text, /exit\(code: number, options\?: RequestOptions\): Promise<void>/);
   });
 
-  test("tsc --strict accepts a parent and a sidecar implementation written against the demo stubs", async () => {
+  test("tsc --strict accepts a parent and a sidecar implementation written against the demo stubs", each, async () => {
     const r = await checks.ok;
     assert.equal(r.code, 0, r.out);
   });
 
-  test("tsc --strict fails on the same usage once a parameter's type changed (demo.add's b became a string)", async () => {
+  test("tsc --strict fails on the same usage once a parameter's type changed (demo.add's b became a string)", each, async () => {
     const r = await checks["changed-type"];
     assert.notEqual(r.code, 0, "tsc accepted a call with a number where the stub wants a string");
     assert.match(r.out, /usage\.ts\(\d+,\d+\): error TS2345: Argument of type 'number' is not assignable to parameter of type 'string'/);
   });
 
-  test("tsc --strict fails once a method was renamed (demo.add became demo.plus)", async () => {
+  test("tsc --strict fails once a method was renamed (demo.add became demo.plus)", each, async () => {
     const r = await checks.renamed;
     assert.notEqual(r.code, 0, "tsc accepted a call of a method that is gone");
     assert.match(r.out, /Property 'add' does not exist on type 'DemoClient'/);
   });
 
-  test("the golden of every type (five contracts, enums, maps, a non-abstract polymorphic base) compiles", async () => {
+  test("the golden of every type (five contracts, enums, maps, a non-abstract polymorphic base) compiles", each, async () => {
     const text = fs.readFileSync(path.join(dir, "types/types.ts"), "utf8");
     for (const cls of ["TypesClient", "MoreTypesClient", "ShapesClient", "StreamingClient", "ReportingClient"]) assert.match(text, new RegExp(`export class ${cls} \\{`));
     assert.match(text, /export type Color = /);
@@ -156,7 +156,7 @@ export const wrong: Color = "no such colour";
     assert.equal(t.code, 0, t.out);
   });
 
-  test("--from-sidecar runs `<command> --describe openrpc`: the C# and the Node demo sidecars' stubs equal the golden's", async () => {
+  test("--from-sidecar runs `<command> --describe openrpc`: the C# and the Node demo sidecars' stubs equal the golden's", each, async () => {
     const r = await stubgen(["-o", path.join(dir, "live.ts"), "--from-sidecar", "dotnet", DLL]);
     assert.equal(r.code, 0, r.out);
     const fromGolden = fs.readFileSync(path.join(dir, "ok/demo.ts"), "utf8").split("\n").slice(1).join("\n");
@@ -171,7 +171,7 @@ export const wrong: Color = "no such colour";
     assert.notEqual(none.code, 0);
   });
 
-  test("the generated client runs (transpiled by TypeScript): every kind of call on the C# demo sidecar", async () => {
+  test("the generated client runs (transpiled by TypeScript): every kind of call on the C# demo sidecar", each, async () => {
     const js = (name, source) => {
       const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
       fs.writeFileSync(path.join(dir, name), out.replaceAll('"./demo.ts"', '"./demo.mjs"'));
@@ -184,7 +184,7 @@ export const wrong: Color = "no such colour";
     assert.deepEqual(result.slice(1), [5, "Ada", 1 / 3, [1, 2, 3], "slept", 4, 2, "6", ["re: a"], 6, 3, [1, 2, 3], "3:039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81", 1]);
   });
 
-  test("the generated client refuses a sidecar announcing another fingerprint (SidecarStartError); the Node sidecar passes", async () => {
+  test("the generated client refuses a sidecar announcing another fingerprint (SidecarStartError); the Node sidecar passes", each, async () => {
     const other = structuredClone(golden);
     other.info.version = "0000000000000000";
     other["x-sidecarkit-contracts"][0].fingerprint = "0000000000000000";
