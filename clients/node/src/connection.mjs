@@ -322,14 +322,6 @@ class Running {
     if (this.isRequest && this.id !== null && !this.answered) this.conn.sendQuietly({ kind: "notification", method: "$/progress", params: this.conn.wireParams("$/progress", { id: this.id, item }) });
   }
 
-  aborted() {
-    return new Promise((_, reject) => {
-      const fail = () => reject(this.failure ?? new RemoteError(-32800, "Request cancelled"));
-      if (this.signal.aborted) fail();
-      else this.signal.addEventListener("abort", fail, { once: true });
-    });
-  }
-
   async start(args) {
     const { conn, entry } = this;
     let answer;
@@ -360,21 +352,31 @@ class Running {
   async sendItems(iterable) {
     if (!iterable || !(iterable[Symbol.asyncIterator] || iterable[Symbol.iterator])) throw new TypeError(`'${this.method}' must return an iterable (an async generator), not ${typeof iterable}`);
     const it = iterable[Symbol.asyncIterator] ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
-    const aborted = this.aborted();
-    aborted.catch(() => {});
+    const failure = () => this.failure ?? new RemoteError(-32800, "Request cancelled");
+    // The next item, or the cancellation if it comes first (a generator waiting on something may not notice it). One
+    // abort listener for the whole stream, not one reaction per item on a shared promise.
+    let abortNext = null;
+    const onAbort = () => abortNext?.(failure());
+    this.signal.addEventListener("abort", onAbort, { once: true });
+    const next = () => new Promise((resolve, reject) => {
+      abortNext = reject;
+      Promise.resolve(it.next()).then(resolve, reject);
+    });
     let count = 0, finished = false;
     try {
       for (;;) {
         while (this.credit <= 0 && !this.signal.aborted) await new Promise((r) => { this.creditWaiter = r; });
-        if (this.signal.aborted) await aborted;
-        const { value, done } = await Promise.race([it.next(), aborted]);
+        if (this.signal.aborted) throw failure();
+        const { value, done } = await next();
+        abortNext = null;
         if (done) { finished = true; break; }
-        if (this.signal.aborted) await aborted;
+        if (this.signal.aborted) throw failure();
         this.credit--;
         this.conn.send({ kind: "notification", method: "$/stream.item", params: this.conn.wireParams("$/stream.item", { id: this.id, item: value }) });
         count++;
       }
     } finally {
+      this.signal.removeEventListener("abort", onAbort);
       if (!finished) Promise.resolve().then(() => it.return?.()).catch(() => {});
     }
     return count;
@@ -466,8 +468,10 @@ class InputQueue {
             return { value: undefined, done: true };
           }
           await new Promise((r) => {
-            this.waiter = r;
-            this.run.signal.addEventListener("abort", r, { once: true });
+            // One listener per wait, removed when an item wakes it: a long input must not pile them up on the signal.
+            const onAbort = () => { this.waiter = null; r(); };
+            this.waiter = () => { this.run.signal.removeEventListener("abort", onAbort); r(); };
+            this.run.signal.addEventListener("abort", onAbort, { once: true });
           });
         }
       },
