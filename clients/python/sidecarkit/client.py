@@ -520,12 +520,19 @@ async def start(command: Sequence[str], *, transport: str = "jsonl", callbacks: 
     """Starts a sidecar and returns once it is ready (its ready marker or lifecycle.ready), or raises StartError
     naming why (it exited first, with its exit code, or timed out), with its stderr tail.
 
-    `transport`: "jsonl" (JSON-RPC on JSON lines, stdlib only), "msgpack" (MessagePack-RPC on stdio) or
+    `transport`: "jsonl" (JSON-RPC on JSON lines, stdlib only), "msgpack" (MessagePack-RPC on stdio),
     "msgpack-unix" (MessagePack-RPC on the Unix socket the sidecar announces; a fresh SIDECAR_TOKEN is sent as
-    $/hello). The command must select the same transport (for SidecarKit's C# sidecars: --transport <name>).
+    $/hello), or "grpc"/"grpc-unix" (sidecarkit.grpc_client: grpcio, types from server reflection). The command must select the same transport (for SidecarKit's C# sidecars: --transport <name>).
     `callbacks`: what the sidecar may call on us: an object (demoEvents.confirm -> its `confirm` method, sync or
     async, taking the params by name) or a dict of wire name -> function. `restart`: start the sidecar again when it
     exits on its own (calls pending at the crash still fail with ConnectionLost). `on_stderr` gets each log line."""
+    if transport in ("grpc", "grpc-unix"):     # grpcio is imported only for these
+        if restart:
+            raise ValueError("restart=True is not offered on gRPC")
+        from . import grpc_client
+        return await grpc_client.start(command, transport=transport, callbacks=callbacks, ready_timeout=ready_timeout,
+                                       call_timeout=call_timeout, env=env, cwd=cwd, shutdown_timeout=shutdown_timeout,
+                                       on_stderr=on_stderr)
     client = Client(command, transport=transport, callbacks=callbacks, ready_timeout=ready_timeout,
                     call_timeout=call_timeout, env=env, cwd=cwd, restart=restart, max_restarts=max_restarts,
                     shutdown_timeout=shutdown_timeout, on_stderr=on_stderr)

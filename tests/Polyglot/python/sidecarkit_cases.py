@@ -96,6 +96,7 @@ class DemoClientCases(LoopTestCase):
     client: sidecarkit.Client
     events: Events
     binary = False
+    starter: Any = staticmethod(sidecarkit.start)     # sidecarkit.grpc_client.start for the gRPC classes
 
     @classmethod
     def command(cls) -> list[str]:
@@ -106,8 +107,8 @@ class DemoClientCases(LoopTestCase):
         super().setUpClass()
         cls.events = Events()
         cls.binary = cls.transport != "jsonl"
-        cls.client = cls.run_async(sidecarkit.start(cls.command(), transport=cls.transport, callbacks=cls.events,
-                                                    ready_timeout=30))
+        cls.client = cls.run_async(cls.starter(cls.command(), transport=cls.transport, callbacks=cls.events,
+                                               ready_timeout=30))
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -309,6 +310,7 @@ class DemoCrashCases(LoopTestCase):
     """A sidecar that dies mid-call (demo.exit): the pending calls fail at once with ConnectionLost naming the exit
     code and the stderr tail; later calls fail the same way; with restart=True the next instance serves."""
     transport = "jsonl"
+    starter: Any = staticmethod(sidecarkit.start)
 
     @classmethod
     def command(cls) -> list[str]:
@@ -316,7 +318,7 @@ class DemoCrashCases(LoopTestCase):
 
     def test_crash_mid_call_fails_pending_calls_clearly(self) -> None:
         async def go() -> None:
-            client = await sidecarkit.start(self.command(), transport=self.transport, callbacks=Events())
+            client = await self.starter(self.command(), transport=self.transport, callbacks=Events())
             pid = client.pid
             assert pid is not None
             try:
@@ -363,7 +365,7 @@ class DemoCrashCases(LoopTestCase):
 
     def test_stop_leaves_no_process(self) -> None:
         async def go() -> tuple[int | None, int | None]:
-            client = await sidecarkit.start(self.command(), transport=self.transport)
+            client = await self.starter(self.command(), transport=self.transport)
             pid = client.pid
             code = await client.stop()
             return pid, code
@@ -374,7 +376,7 @@ class DemoCrashCases(LoopTestCase):
 
     def test_stop_with_a_call_still_running(self) -> None:
         async def go() -> None:
-            client = await sidecarkit.start(self.command(), transport=self.transport)
+            client = await self.starter(self.command(), transport=self.transport)
             pid = client.pid
             assert pid is not None
             sleeping = asyncio.ensure_future(client.call("demo.sleep", {"milliseconds": -1}, timeout=None))
