@@ -283,7 +283,8 @@ class Client:
     # ---------------------------------------------------------------------------------------------- the process
     async def _spawn(self) -> _Instance:
         env = dict(os.environ if self.env is None else self.env)
-        env.setdefault("SIDECAR_PARENT_PID", str(os.getpid()))   # the sidecar's own orphan guard
+        if self.env is None or "SIDECAR_PARENT_PID" not in self.env:
+            env["SIDECAR_PARENT_PID"] = str(os.getpid())     # its orphan guard watches us, not a grandparent
         token = None
         if self.transport == "msgpack-unix":
             token = secrets.token_hex(16)

@@ -259,7 +259,8 @@ class GrpcClient(Client):
     async def _spawn(self) -> _Instance:
         import os
         env = dict(os.environ if self.env is None else self.env)
-        env.setdefault("SIDECAR_PARENT_PID", str(os.getpid()))
+        if self.env is None or "SIDECAR_PARENT_PID" not in self.env:
+            env["SIDECAR_PARENT_PID"] = str(os.getpid())     # its orphan guard watches us, not a grandparent
         env["SIDECAR_TOKEN"] = self._token
         try:
             proc = await asyncio.create_subprocess_exec(

@@ -327,7 +327,9 @@ class Connection:
         elif method == "$/progress":
             if call.progress is not None:
                 try:
-                    call.progress(params.get("item"))
+                    report = call.progress(params.get("item"))
+                    if inspect.isawaitable(report):     # an async callback: runs on its own, reports stay in order
+                        asyncio.ensure_future(report)
                 except Exception as e:  # noqa: BLE001 - a failing progress callback must not fail the call
                     self.log(3, "connection", f"A progress callback of '{call.method}' failed: {e}", e)
         else:

@@ -17,7 +17,7 @@ import sys
 import time
 import unittest
 
-from sidecarkit_cases import REPO_ROOT, DemoClientCases, DemoCrashCases, LoopTestCase
+from sidecarkit_cases import REPO_ROOT, DemoClientCases, DemoCrashCases, LoopTestCase, alive
 from suite_runner import DEMO_SIDECAR_DLL, import_msgpack, run
 
 import sidecarkit  # noqa: E402  (sidecarkit_cases put it on sys.path)
@@ -144,8 +144,46 @@ class D_SampleClient(unittest.TestCase):
                 self.assertIn("callback demoEvents.confirm", done.stdout)
 
 
+ORPHAN_PARENT = """
+import asyncio, sys
+sys.path.insert(0, sys.argv[1])
+import sidecarkit
+
+async def main():
+    client = await sidecarkit.start(sys.argv[3:], transport=sys.argv[2])
+    print(client.pid, flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+class E_NoOrphans(unittest.TestCase):
+    """A Python parent killed with SIGKILL (no stop() runs) leaves no sidecar behind: the sidecar sees its stdin end
+    and the parent pid it was given disappear."""
+
+    def test_a_killed_parent_leaves_no_sidecar(self) -> None:
+        for transport in ("jsonl", "msgpack-unix"):
+            with self.subTest(transport=transport):
+                parent = subprocess.Popen([sys.executable, "-c", ORPHAN_PARENT, str(REPO_ROOT / "clients/python"),
+                                           transport, *demo(transport)], stdout=subprocess.PIPE, text=True)
+                try:
+                    assert parent.stdout is not None
+                    line = parent.stdout.readline()         # the sidecar's pid, once it is ready
+                    self.assertRegex(line, r"^[0-9]+\n$")
+                    pid = int(line)
+                    self.assertTrue(alive(pid))
+                finally:
+                    parent.kill()
+                    parent.wait(10)
+                deadline = time.monotonic() + 15
+                while alive(pid) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                self.assertFalse(alive(pid), f"the sidecar {pid} outlived its killed parent")
+
+
 if __name__ == "__main__":
     if not os.path.exists(DEMO_SIDECAR_DLL):
         sys.exit(run([], f"the demo sidecar is not built: {DEMO_SIDECAR_DLL} (dotnet build -c Release)"))
     sys.exit(run([A1_JsonLines, A2_MessagePack, A3_MessagePackUnix, B1_CrashJsonLines, B2_CrashMessagePackUnix,
-                  C_StartFailures, D_SampleClient]))
+                  C_StartFailures, D_SampleClient, E_NoOrphans]))
