@@ -100,6 +100,7 @@ function shapeOf(m) {
     progress: m["x-sidecarkit-progress"]?.schema ?? null,
     result: m.result?.schema ?? null,
     summary: m.summary ?? m.description,
+    errors: (m.errors ?? []).filter((e) => e && !e.$ref && Number.isInteger(e.code)).map((e) => ({ code: e.code, message: e.message })),
   };
 }
 
@@ -127,7 +128,8 @@ function clientMethod(shape, contract) {
   const args = paramList(shape, "in");
   const byName = shape.params.length ? `{ ${shape.params.map((p) => `${prop(p.name)}: ${p.id}`).join(", ")} }` : "{}";
   const wire = JSON.stringify(shape.wire);
-  const doc = comment(shape.summary, "  ");
+  const declared = shape.errors.map((e) => `${e.code} ${e.message}`).join("; ");
+  const doc = comment([shape.summary, declared && `Declared errors (RemoteError codes): ${declared}.`].filter(Boolean).join(" "), "  ");
   const input = shape.input ? `${shape.input.id}: SidecarInput<${tsType(shape.input.schema, "in")}>` : null;
   switch (shape.kind) {
     case "notification":
@@ -171,6 +173,8 @@ export function generate(doc, { source = "an OpenRPC document" } = {}) {
   if (contracts.length === 1) out.push(`/** The fingerprint of contract '${contracts[0].name}' these stubs were generated from: the sidecar must announce the same. */\nexport const FINGERPRINT = ${JSON.stringify(contracts[0].fingerprint)};\n`);
   out.push(`/** Every contract's fingerprint, by contract name. */\nexport const FINGERPRINTS = ${JSON.stringify(fingerprints)} as const;\n`);
   if (callbacks.length) out.push(`/** The callback contracts' fingerprints. */\nexport const CALLBACK_FINGERPRINTS = ${JSON.stringify(Object.fromEntries(callbacks.map((c) => [c.name, c.fingerprint])))} as const;\n`);
+  const declared = Object.fromEntries(doc.methods.map(shapeOf).filter((m) => m.errors.length).map((m) => [m.wire, m.errors]));
+  out.push(`/** The application errors each method declares, by wire name: a RemoteError's code and message. */\nexport const ERRORS = ${JSON.stringify(declared)} as const;\n`);
   out.push("\n");
 
   for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) out.push(declareSchema(name, schema), "\n");

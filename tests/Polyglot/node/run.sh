@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 missing=()
-for package in @msgpack/msgpack @grpc/grpc-js @grpc/proto-loader sidecarkit typescript; do
+for package in @msgpack/msgpack @grpc/grpc-js @grpc/proto-loader sidecarkit typescript @types/node; do
   [ -d "node_modules/$package" ] || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

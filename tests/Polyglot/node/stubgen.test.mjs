@@ -128,6 +128,8 @@ export const wrong: Color = "no such colour";
     assert.match(text, /steps\(steps: number, options\?: ProgressOptions<number>\): Promise<number>/);
     assert.match(text, /log\(message: string\): void \{/);
     assert.match(text, /exit\(code: number, options\?: RequestOptions\): Promise<void>/);
+    assert.match(text, /export const ERRORS = \{"demo\.divide":\[\{"code":-32010,"message":"division by zero"\}\],"demo\.work":\[\{"code":-32011,"message":"declined by parent"\}\]\} as const;/);
+    assert.match(text, /\/\*\* Declared errors \(RemoteError codes\): -32010 division by zero\. \*\/\n  divide\(/);
   });
 
   test("tsc --strict accepts a parent and a sidecar implementation written against the demo stubs", each, async () => {
