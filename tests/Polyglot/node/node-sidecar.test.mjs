@@ -6,7 +6,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { SidecarExitedError, start } from "sidecarkit";
+import { SidecarExitedError, SidecarTimeoutError, start } from "sidecarkit";
 import { DLL, NODE_SIDECAR, demoSuite, isGone, each, opts, until } from "./demo-suite.mjs";
 
 for (const transport of ["jsonl", "msgpack"]) demoSuite("the Node demo sidecar", process.execPath, [NODE_SIDECAR], transport);
@@ -113,11 +113,16 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
   });
 
   test("the parent's death (SIDECAR_PARENT_PID) ends it even while its stdin stays open", each, async () => {
-    // A stand-in parent that dies at once; the sidecar's stdin is ours and stays open.
-    const parent = spawn(process.execPath, ["-e", "setTimeout(()=>{},300)"], { stdio: "ignore" });
+    // A stand-in parent that dies soon; the sidecar is busy in a long call, and its stdin (ours) stays open.
+    const parent = spawn(process.execPath, ["-e", "setTimeout(()=>{},500)"], { stdio: "ignore" });
     const r = raw([], { SIDECAR_PARENT_PID: String(parent.pid) });
+    r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 60_000 } });
+    await once(parent, "exit");
+    const t0 = performance.now();
     assert.deepEqual(await r.exited, { code: 0, signal: null });
+    assert.ok(performance.now() - t0 < 3000, "it took more than 3 s to notice");
     assert.match(r.stderr(), /The parent process \d+ is gone; shutting down\./);
+    assert.deepEqual(r.out.find((m) => m.id === 1)?.error?.code, -32800);
     assert.deepEqual(r.out.at(-1).params, { reason: "parent-exit" });
   });
 
@@ -134,6 +139,20 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.deepEqual(await sc2.stop(), { code: 0, signal: null });
     assert.equal(await inFlight, "slept");
     assert.ok(isGone(sc2.pid));
+  });
+
+  test("SIGSTOPped, it answers no ping (a timeout); SIGCONTed, it answers again", each, async () => {
+    const sc = await start(process.execPath, [NODE_SIDECAR]);
+    try {
+      process.kill(sc.pid, "SIGSTOP");
+      await assert.rejects(sc.ping({ timeoutMs: 300 }), SidecarTimeoutError);
+      process.kill(sc.pid, "SIGCONT");
+      assert.equal((await sc.ping()).status, "ok");
+      assert.equal(await sc.call("demo.add", { a: 1, b: 2 }), 3);
+    } finally {
+      process.kill(sc.pid, "SIGCONT");
+      await sc.stop();
+    }
   });
 
   test("bad command lines exit 2; --help exits 0 listing the methods and the fingerprint", each, () => {
