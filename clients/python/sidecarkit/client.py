@@ -33,6 +33,14 @@ _logger = logging.getLogger("sidecarkit.sidecar")
 T = TypeVar("T")
 
 
+async def exited(proc: asyncio.subprocess.Process) -> int:
+    """The exit code, once the process has exited. (Python 3.11's Process.wait() also waits for the pipes to close,
+    which a child the sidecar left behind can hold open for ever.)"""
+    while proc.returncode is None:
+        await asyncio.sleep(0.05)
+    return proc.returncode
+
+
 def as_bytes(value: Any) -> bytes:
     """A `bytes` value as received: base64 text in JSON, bin in MessagePack."""
     if isinstance(value, (bytes, bytearray)):
@@ -165,6 +173,7 @@ class _Instance:
         self.stderr_done = asyncio.Event()
         self.tasks: list[asyncio.Task[Any]] = []
         self.writer: asyncio.StreamWriter | None = None
+        self.watcher: asyncio.Task[None] | None = None
 
     def tail(self, lines: int = 20) -> str:
         return "\n".join(list(self.stderr)[-lines:])
@@ -308,6 +317,7 @@ class Client:
             inst.tasks.append(asyncio.create_task(self._read_channel(inst, proc.stdout)))
         else:
             inst.tasks.append(asyncio.create_task(self._discard(proc)))
+        inst.watcher = asyncio.create_task(self._watch_exit(inst))
         try:
             await self._await_ready(inst, token)
         except BaseException:
@@ -332,10 +342,10 @@ class Client:
     async def _await_ready(self, inst: _Instance, token: str | None) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.ready_timeout
-        exited = asyncio.ensure_future(inst.proc.wait())
+        exit_future = asyncio.ensure_future(exited(inst.proc))
 
         async def first(*futures: asyncio.Future[Any]) -> asyncio.Future[Any]:
-            done, _ = await asyncio.wait([*futures, exited], timeout=max(deadline - loop.time(), 0),
+            done, _ = await asyncio.wait([*futures, exit_future], timeout=max(deadline - loop.time(), 0),
                                          return_when=asyncio.FIRST_COMPLETED)
             if not done:
                 raise StartError(f"the sidecar {self.command!r} was not ready within {self.ready_timeout:g} s; "
@@ -375,7 +385,7 @@ class Client:
                 raise StartError(f"the sidecar closed the connection at {path} without admitting it: does it "
                                  f"expect another SIDECAR_TOKEN?; stderr tail:\n{inst.tail()}") from e
         finally:
-            exited.cancel()
+            exit_future.cancel()
 
     async def _read_stderr(self, inst: _Instance) -> None:
         """The sidecar's log lines: kept (the tail goes into errors), passed on, and searched for the ready marker."""
@@ -424,7 +434,7 @@ class Client:
             pass
         # The channel ended: the process exited (or is about to); wait a little for its exit code and last words.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(inst.proc.wait(), 2.0)
+            await asyncio.wait_for(exited(inst.proc), 2.0)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(inst.stderr_done.wait(), 1.0)
         why = "The sidecar was stopped" if self._stopping else "The sidecar exited" \
@@ -437,12 +447,23 @@ class Client:
         if inst is self._instance:
             self._up.clear()
 
+    async def _watch_exit(self, inst: _Instance) -> None:
+        """The reader fails the pending calls when the channel ends; but a process that left a child holding its
+        stdout open never ends it: 2 s after the exit, the connection is closed anyway."""
+        await exited(inst.proc)
+        await asyncio.sleep(2.0)
+        if inst.conn.closed is None:
+            inst.conn.close(ConnectionLost(f"The sidecar exited ({' '.join(self.command)[:200]})",
+                                           inst.proc.returncode, "" if self._stopping else inst.tail()))
+            if inst is self._instance:
+                self._up.clear()
+
     async def _supervise(self) -> None:
         """Restart on crash, with a backoff (0.1 s doubling to 5 s), at most max_restarts times."""
         while not self._stopping:
             inst = self._instance
             assert inst is not None
-            await inst.proc.wait()
+            await exited(inst.proc)
             while inst.conn.closed is None and not self._stopping:
                 await asyncio.sleep(0.02)       # the reader fails the pending calls first
             if self._stopping or not self.restart or self.restarts >= self.max_restarts:
@@ -468,12 +489,14 @@ class Client:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(inst.proc.pid, sig)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(inst.proc.wait(), wait)
+                await asyncio.wait_for(exited(inst.proc), wait)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(inst.proc.pid, signal.SIGKILL)   # whatever the sidecar started and left behind
         await self._close_pipes(inst)
 
     async def _close_pipes(self, inst: _Instance) -> None:
+        if inst.watcher is not None:
+            inst.watcher.cancel()
         if inst.writer is not None:
             inst.writer.close()
         if inst.proc.stdin is not None:
@@ -498,11 +521,11 @@ class Client:
             with contextlib.suppress(SidecarError, OSError):
                 await inst.conn.call("system.shutdown", timeout=timeout)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(inst.proc.wait(), timeout)
+                await asyncio.wait_for(exited(inst.proc), timeout)
         if inst.proc.returncode is None and inst.proc.stdin is not None:
             inst.proc.stdin.close()             # the sidecar's orphan guard: the end of stdin
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(inst.proc.wait(), timeout)
+                await asyncio.wait_for(exited(inst.proc), timeout)
         await self._kill(inst)
         return inst.proc.returncode
 

@@ -70,6 +70,7 @@ class JsonLinesCodec:
 
     def __init__(self) -> None:
         self._buffer = bytearray()
+        self._scanned = 0                       # bytes of the buffer known to hold no "\n": a long line is scanned once
 
     def encode(self, message: Message) -> bytes:
         text = json.dumps({"jsonrpc": "2.0", **message}, ensure_ascii=False, separators=(",", ":"),
@@ -80,15 +81,17 @@ class JsonLinesCodec:
     def feed(self, data: bytes) -> list[Decoded]:
         self._buffer += data
         out: list[Decoded] = []
-        while (end := self._buffer.find(b"\n")) >= 0:
+        while (end := self._buffer.find(b"\n", self._scanned)) >= 0:
             line = bytes(self._buffer[:end])
             del self._buffer[:end + 1]
+            self._scanned = 0
             if (decoded := self.decode_line(line)) is not None:
                 out.append(decoded)
+        self._scanned = len(self._buffer)
         return out
 
     def finish(self) -> list[Decoded]:
-        line, self._buffer = bytes(self._buffer), bytearray()
+        line, self._buffer, self._scanned = bytes(self._buffer), bytearray(), 0
         decoded = self.decode_line(line)
         return [] if decoded is None else [decoded]
 

@@ -37,7 +37,7 @@ except ImportError as e:      # pragma: no cover - the message is the point
     raise ImportError("sidecarkit's gRPC client needs grpcio and protobuf: pip install 'sidecarkit[grpc]' "
                       "(Debian: apt-get install python3-grpcio python3-protobuf)") from e
 
-from .client import Client, Stream, _callback_lookup, _Instance
+from .client import Client, Stream, _callback_lookup, _Instance, exited
 from .codec import JsonLinesCodec
 from .errors import (INTERNAL_ERROR, CallTimeout, ConnectionLost, RemoteError, SidecarError, StartError)
 from .rpc import DEFAULT_TIMEOUT, Connection, Handler
@@ -272,11 +272,11 @@ class GrpcClient(Client):
         inst.tasks.append(asyncio.create_task(self._read_stderr(inst)))
         inst.tasks.append(asyncio.create_task(self._discard(proc)))
         try:
-            exited: asyncio.Future[Any] = asyncio.ensure_future(proc.wait())
-            waiters: list[asyncio.Future[Any]] = [inst.marker, exited]
+            exit_future: asyncio.Future[Any] = asyncio.ensure_future(exited(proc))
+            waiters: list[asyncio.Future[Any]] = [inst.marker, exit_future]
             done, _ = await asyncio.wait(waiters, timeout=self.ready_timeout,
                                          return_when=asyncio.FIRST_COMPLETED)
-            exited.cancel()
+            exit_future.cancel()
             if inst.marker not in done:
                 if proc.returncode is not None:
                     with contextlib.suppress(TimeoutError):
@@ -303,7 +303,7 @@ class GrpcClient(Client):
         return inst
 
     async def _watch_exit(self, inst: _Instance) -> None:
-        await inst.proc.wait()
+        await exited(inst.proc)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(inst.stderr_done.wait(), 1.0)
         inst.conn.close(ConnectionLost(f"The sidecar exited ({' '.join(self.command)[:200]})", inst.proc.returncode,
@@ -420,7 +420,7 @@ class GrpcClient(Client):
         inst = self._instance
         if inst is not None and inst.conn.closed is None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(inst.proc.wait()), 0.5)
+                await asyncio.wait_for(exited(inst.proc), 0.5)
             if inst.proc.returncode is not None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(inst.stderr_done.wait(), 1.0)
@@ -630,7 +630,7 @@ class GrpcClient(Client):
             task.cancel()
         if inst is not None and inst.proc.returncode is None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(inst.proc.wait(), timeout)
+                await asyncio.wait_for(exited(inst.proc), timeout)
         if self._channel is not None:
             await self._channel.close()
         if inst is not None and inst.conn.closed is None:

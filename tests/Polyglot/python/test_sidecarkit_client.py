@@ -21,6 +21,7 @@ from sidecarkit_cases import REPO_ROOT, DemoClientCases, DemoCrashCases, LoopTes
 from suite_runner import DEMO_SIDECAR_DLL, import_msgpack, run
 
 import sidecarkit  # noqa: E402  (sidecarkit_cases put it on sys.path)
+from sidecarkit import ConnectionLost  # noqa: E402
 
 import_msgpack()            # loud, and one failure, when python3-msgpack is missing
 
@@ -79,6 +80,23 @@ class B1_CrashJsonLines(DemoCrashCases):
     @classmethod
     def command(cls) -> list[str]:
         return demo("jsonl")
+
+
+    def test_a_crash_is_seen_even_when_a_child_keeps_stdout_open(self) -> None:
+        # The background sleep inherits the sidecar's stdout and outlives it: the channel never ends, the exit does.
+        command = ["sh", "-c", 'sleep 60 & exec "$0" "$@"', *demo("jsonl")]
+
+        async def go() -> None:
+            client = await sidecarkit.start(command)
+            try:
+                started = time.monotonic()
+                with self.assertRaises(ConnectionLost) as caught:
+                    await client.call("demo.exit", {"code": 4})
+                self.assertEqual(caught.exception.exit_code, 4)
+                self.assertLess(time.monotonic() - started, 8)
+            finally:
+                await client.stop()     # and the sleep with it: the sidecar's process group
+        self.run_async(go())
 
 
 class B2_CrashMessagePackUnix(DemoCrashCases):
