@@ -7,7 +7,9 @@ export type WireValue = unknown;
 /** What a streamed parameter may be: any iterable or async iterable (an async generator, an array, a Node Readable). */
 export type SidecarInput<T> = AsyncIterable<T> | Iterable<T>;
 
-export type Transport = "jsonl" | "msgpack" | "msgpack-unix";
+/** jsonl needs nothing; msgpack and msgpack-unix need @msgpack/msgpack; grpc and grpc-unix need @grpc/grpc-js and
+ * @grpc/proto-loader (no progress reports there: a call with onProgress is refused). */
+export type Transport = "jsonl" | "msgpack" | "msgpack-unix" | "grpc" | "grpc-unix";
 
 export interface CallOptions<TProgress = unknown> {
   /** Fails the call with SidecarTimeoutError (and sends $/cancelRequest) after this many ms. Default 30 000 for a
@@ -48,7 +50,8 @@ export interface RemoteStream<T> extends AsyncIterableIterator<T> {
 export type CallbackHandlers = Record<string, ((...args: any[]) => unknown) | object>;
 
 export interface StartOptions {
-  /** jsonl (default; nothing is added to the command line), msgpack or msgpack-unix (`--transport <name>` is added). */
+  /** jsonl (default; nothing is added to the command line), or msgpack, msgpack-unix, grpc, grpc-unix
+   * (`--transport <name>` is added). */
   transport?: Transport;
   /** What the parent serves for the sidecar's callback contracts. */
   callbacks?: CallbackHandlers;

@@ -8,6 +8,8 @@ import { readContract, typesOf } from "./contract.mjs";
 import { SidecarExitedError, SidecarStartError } from "./errors.mjs";
 import { flattenHandlers, servedMethod } from "./methods.mjs";
 
+const GRPC = new Set(["grpc", "grpc-unix"]);
+
 const READY_PREFIX = "__SIDECAR_READY__:";
 const TAIL_LINES = 50;
 const live = new Set();
@@ -47,9 +49,11 @@ export class Sidecar {
 
   async launch(command, args, options) {
     const { readyTimeoutMs = 30_000 } = options;
-    const codec = await codecFor(this.transport);
+    const grpcTransport = GRPC.has(this.transport);
+    const codec = grpcTransport ? null : await codecFor(this.transport);
     const env = { ...process.env, SIDECAR_PARENT_PID: String(process.pid), ...options.env };
-    if (this.transport === "msgpack-unix" && !("SIDECAR_TOKEN" in (options.env ?? {}))) env.SIDECAR_TOKEN = randomBytes(16).toString("hex");
+    // A socket needs the parent's token (a fresh one each start); stdio pipes are private to the two processes.
+    if ((this.transport === "msgpack-unix" || grpcTransport) && !("SIDECAR_TOKEN" in (options.env ?? {}))) env.SIDECAR_TOKEN = randomBytes(16).toString("hex");
     this.token = env.SIDECAR_TOKEN;
     // jsonl is every sidecar's default, so only the other transports are named (a jsonl-only sidecar need not know the flag).
     const transportArgs = options.transportArgs ?? (this.transport === "jsonl" ? [] : ["--transport", this.transport]);
@@ -81,7 +85,7 @@ export class Sidecar {
       options.onStderr?.(line);
     });
 
-    const conn = new Connection({
+    const conn = grpcTransport ? null : new Connection({
       codec,
       output: child.stdin,
       methods: (name) => this.served(name),
@@ -97,7 +101,7 @@ export class Sidecar {
     });
     this.conn = conn;
 
-    if (this.transport === "msgpack-unix") {
+    if (this.transport === "msgpack-unix" || grpcTransport) {
       child.stdout.on("data", (chunk) => { for (const l of chunk.toString("utf8").split("\n")) if (l) this.remember(`stdout: ${l}`); });
     } else {
       this.reading = codec.read(child.stdout, (m) => conn.receive(m)).catch((e) => this.remember(`(the sidecar's output could not be read: ${e.message})`));
@@ -118,7 +122,13 @@ export class Sidecar {
     });
     exitedEarly.catch(() => {});
     try {
-      if (this.transport === "msgpack-unix") {
+      if (grpcTransport) {
+        await Promise.race([readySeen, exitedEarly, timedOut, spawnFailed]);
+        this.acceptAnnouncement(this.marker);
+        const { connectGrpc } = await import("./grpc.mjs");
+        this.conn = await Promise.race([connectGrpc(this, command, args, this.marker.listenInfo, this.token, this.handlers), exitedEarly, timedOut]);
+        return;
+      } else if (this.transport === "msgpack-unix") {
         await Promise.race([readySeen, exitedEarly, timedOut, spawnFailed]);
         await Promise.race([this.connectSocket(codec, conn), exitedEarly, timedOut]);
         await Promise.race([new Promise((r) => { const check = () => (this.lifecycleReady ? r() : setTimeout(check, 5)); check(); }), exitedEarly, timedOut]);
@@ -150,7 +160,7 @@ export class Sidecar {
   /** Fails what is pending once nothing more can arrive, naming the exit code when the process is gone (or goes
    * within a second), or `what` happened when it still runs. */
   async connectionLost(what) {
-    if (this.conn.closedError) return;
+    if (!this.conn || this.conn.closedError) return;
     if (!this.exitInfo && what) await Promise.race([this.exited, new Promise((r) => setTimeout(r, 1000))]);
     if (this.conn.closedError) return;
     let message;

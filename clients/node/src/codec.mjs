@@ -113,28 +113,33 @@ export class JsonLinesCodec {
   }
 }
 
-let msgpackModule;
-/** @msgpack/msgpack is an optional peer dependency: loaded only when a MessagePack transport is used. */
-export async function loadMsgpack() {
-  if (!msgpackModule) {
-    try {
-      msgpackModule = await import("@msgpack/msgpack");
-    } catch (e) {
-      // Installed as a symlink (npm's "file:" dependencies), this package resolves its peers from its real folder,
-      // where they are not: look where the application is, too.
-      for (const base of [process.argv[1], path.join(process.cwd(), "index.js")]) {
-        if (!base) continue;
-        try {
-          const m = await import(pathToFileURL(createRequire(base).resolve("@msgpack/msgpack")).href);
-          msgpackModule = m.decodeMultiStream ? m : m.default;
-          return msgpackModule;
-        } catch { /* not there either */ }
-      }
-      throw new Error("The MessagePack transports need the package @msgpack/msgpack (an optional peer dependency of sidecarkit): npm install @msgpack/msgpack", { cause: e });
+const peers = new Map();
+/**
+ * An optional peer dependency, loaded only when a transport needs it. Installed as a symlink (npm's "file:"
+ * dependencies), this package resolves its peers from its real folder, where they are not: it looks where the
+ * application is, too. `check` tells the module's namespace from a CommonJS default export.
+ */
+export async function loadPeer(name, why, check) {
+  if (peers.has(name)) return peers.get(name);
+  let m;
+  try {
+    m = await import(name);
+  } catch (e) {
+    for (const base of [process.argv[1], path.join(process.cwd(), "index.js")]) {
+      if (!base) continue;
+      try {
+        m = await import(pathToFileURL(createRequire(base).resolve(name)).href);
+        break;
+      } catch { /* not there either */ }
     }
+    if (!m) throw new Error(`${why} need the package ${name} (an optional peer dependency of sidecarkit): npm install ${name}`, { cause: e });
   }
-  return msgpackModule;
+  m = check(m) ? m : m.default;
+  peers.set(name, m);
+  return m;
 }
+
+export const loadMsgpack = () => loadPeer("@msgpack/msgpack", "The MessagePack transports", (m) => Boolean(m.decodeMultiStream));
 
 /** int64/uint64 come as BigInt (useBigInt64); those that fit a double exactly become numbers again, as in JSON. */
 function smallBigints(v) {

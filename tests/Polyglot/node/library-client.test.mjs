@@ -9,15 +9,16 @@ import { describe, test } from "node:test";
 import { RemoteError, SidecarExitedError, SidecarStartError, start } from "sidecarkit";
 import { DLL, demoSuite, isGone, each, opts, until } from "./demo-suite.mjs";
 
-for (const transport of ["jsonl", "msgpack", "msgpack-unix"]) demoSuite("the C# demo sidecar", "dotnet", [DLL], transport);
+for (const transport of ["jsonl", "msgpack", "msgpack-unix", "grpc", "grpc-unix"]) demoSuite("the C# demo sidecar", "dotnet", [DLL], transport);
 
 describe("the C# demo sidecar's life under the library", opts, () => {
-  for (const transport of ["jsonl", "msgpack", "msgpack-unix"]) {
+  for (const transport of ["jsonl", "msgpack", "msgpack-unix", "grpc"]) {
     test(`${transport}: a crash mid-call rejects the pending calls with the exit code and stderr; later calls too`, each, async () => {
       const sc = await start("dotnet", [DLL], { transport });
       try {
         const pending = sc.call("demo.sleep", { milliseconds: 30_000 });
         const exit = sc.call("demo.exit", { code: 3 });
+        exit.catch(() => {}); // checked below, after the pending call
         const e = await pending.catch((x) => x);
         assert.ok(e instanceof SidecarExitedError, String(e));
         assert.equal(e.exitCode, 3);
