@@ -103,6 +103,21 @@ class Method:
             raise ValueError(f"{self.name}: a {self.kind} method {'needs' if self.input is None else 'takes no'} "
                              "streamed parameter (input)")
 
+    def description(self) -> dict[str, Any]:
+        """The method as `--describe json` writes it (docs/protocol.md section 16): members in the generator's order,
+        a stream's item type as "items", no field numbers unless they differ from the positions."""
+        entry: dict[str, Any] = {"name": self.name, "kind": self.kind,
+                                 "params": [{"name": n, "type": announced(t)} for n, t in self.params.items()]}
+        if self.input is not None:
+            entry["input"] = {"name": self.input[0], "type": announced(self.input[1])}
+            if self.input_number is not None and self.input_number != len(self.params) + 1:
+                entry["input"]["field"] = self.input_number
+        if self.progress is not None:
+            entry["progress"] = announced(self.progress)
+        if self.result is not None:
+            entry["items" if self.kind in ("stream", "duplexStream") else "result"] = announced(self.result)
+        return entry
+
     def shape(self) -> dict[str, Any]:
         shape: dict[str, Any] = {"name": self.name, "kind": self.kind, "params": fields(self.params)}
         if self.input is not None:
@@ -123,6 +138,31 @@ class Contract:
     methods: list[Method]
     types: TypeSet = field(default_factory=TypeSet)
     fingerprint: str | None = None
+
+    def description(self) -> dict[str, Any]:
+        """The contract as `--describe json` writes it, without the fingerprint (what the fingerprint hashes)."""
+        types: dict[str, Any] = {}
+        for name in sorted({*self.types.objects, *self.types.variants, *self.types.enums}):
+            if name in self.types.variants:
+                types[name] = {"kind": "object", "members": [],
+                               "variants": [{"name": tag, "type": case, "tag": number}
+                                            for tag, (case, number) in self.types.variants[name].items()]}
+            elif name in self.types.enums:
+                types[name] = {"kind": "enum", "values": list(self.types.enums[name])}
+            else:
+                types[name] = {"kind": "object", "members": [
+                    {"name": m, "type": announced(t)} | ({} if t.endswith("?") else {"required": True})
+                    for m, t in self.types.objects[name].items()]}
+        return {"contract": self.name, "methods": [m.description() for m in self.methods], "types": types}
+
+    def computed_fingerprint(self) -> str:
+        """The C# generator's fingerprint of this description: 64-bit FNV-1a of its compact UTF-8 JSON (section 16).
+        Equal to the C# contract's exactly when the Python declaration describes the same contract."""
+        h = 14695981039346656037
+        text = json.dumps(self.description(), separators=(",", ":"), ensure_ascii=False)
+        for byte in text.encode("utf-8"):
+            h = ((h ^ byte) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+        return format(h, "016x")
 
     def announcement(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": self.name}
@@ -346,7 +386,18 @@ def run(contract: Contract, implementation: Any, *, callbacks: dict[str, list[st
     parser.add_argument("--log-level", type=str.lower, choices=LEVELS, default="information", metavar="LEVEL",
                         help="trace, debug, information (default), warning, error, critical or none")
     parser.add_argument("--quiet-ready", action="store_true", help=f"do not write the {READY_PREFIX} line on stderr")
+    parser.add_argument("--describe", nargs="?", const="json", choices=("json",),
+                        help="print the contract description (docs/protocol.md section 16) and exit")
     args = parser.parse_args(argv)
+    if args.describe:
+        entry = contract.description()
+        described = {"protocolVersion": PROTOCOL_VERSION,
+                     "contracts": [{"contract": entry.pop("contract"), "fingerprint": contract.computed_fingerprint(),
+                                    **entry}],
+                     "callbacks": [{"contract": name, "methods": [{"name": m} for m in methods]}
+                                   for name, methods in (callbacks or {}).items()]}
+        print(json.dumps(described, separators=(",", ":"), ensure_ascii=False))
+        sys.exit(0)
     if args.transport == "msgpack":
         try:
             codec_for("msgpack")

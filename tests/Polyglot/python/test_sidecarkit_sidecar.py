@@ -10,14 +10,16 @@ Prints "python: N passed, N failed" last.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import textwrap
+from typing import Any
 
 from sidecarkit_cases import PY_SIDECAR, PYTHON, REPO_ROOT, DemoClientCases, DemoCrashCases, LoopTestCase
-from suite_runner import import_msgpack, run
+from suite_runner import DEMO_SIDECAR_DLL, import_msgpack, run
 
 import sidecarkit  # noqa: E402  (sidecarkit_cases put it on sys.path)
 from sidecarkit import RemoteError  # noqa: E402
@@ -41,6 +43,19 @@ class P1_PythonDemoJsonLines(DemoClientCases):
         sum_shape = next(m for m in contract["methods"] if m["name"] == "demo.sum")
         self.assertEqual(sum_shape["input"], {"name": "values", "type": "int32", "number": 1})
         self.assertEqual(self.client.ready["callbacks"][0]["name"], "demoEvents")
+
+
+    def test_describes_the_csharp_contract_to_the_fingerprint(self) -> None:
+        # The library computes the C# generator's fingerprint of the Python declaration: equal to the C# contract's
+        # only if every method, parameter, type and member is the same.
+        def describe(command: list[str]) -> Any:
+            done = subprocess.run([*command, "--describe", "json"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            return json.loads(done.stdout)
+        python = describe([PYTHON, PY_SIDECAR])["contracts"][0]
+        csharp = describe(["dotnet", DEMO_SIDECAR_DLL])["contracts"][0]
+        self.assertEqual(python, csharp)
+        self.assertEqual(python["fingerprint"], "affde6564d41572f")
 
 
 class P2_PythonDemoMessagePack(DemoClientCases):
@@ -146,6 +161,17 @@ class S_CustomContract(LoopTestCase):
         self.assertEqual(self.client.contract_fingerprint("shop"), "0123456789abcdef")
         types = self.client.ready["contracts"][0]["types"]
         self.assertEqual(types, [{"name": "Color", "kind": "enum", "values": ["red", "darkBlue"]}])
+
+    def test_describe_json(self) -> None:
+        done = subprocess.run([PYTHON, self.script, "--describe"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        described = json.loads(done.stdout)
+        contract = described["contracts"][0]
+        self.assertEqual(contract["contract"], "shop")
+        self.assertRegex(contract["fingerprint"], r"^[0-9a-f]{16}$")
+        self.assertEqual(contract["types"], {"Color": {"kind": "enum", "values": ["red", "darkBlue"]}})
+        self.assertEqual(contract["methods"][4], {"name": "shop.watch", "kind": "stream",
+                                                  "params": [{"name": "n", "type": "int32"}], "items": "int32"})
 
     def test_a_missing_implementation_fails_at_start(self) -> None:
         script = self.write("del Shop.crash")
