@@ -71,8 +71,9 @@ export class Sidecar {
     spawnFailed.catch(() => {});
     child.stdin.on("error", () => {}); // writing to a sidecar that died: the exit reports it
 
-    let markReady;
+    let markReady, markLifecycle;
     const readySeen = new Promise((resolve) => { markReady = resolve; });
+    const lifecycleSeen = new Promise((resolve) => { markLifecycle = resolve; });
     this.readLines(child.stderr, (line) => {
       if (line.startsWith(READY_PREFIX) && !this.marker) {
         try {
@@ -94,7 +95,7 @@ export class Sidecar {
       log: (level, message) => options.onLog?.(level, message),
       defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000,
       onNotification: (method, params) => {
-        if (method === "lifecycle.ready") { this.lifecycleReady = params; markReady("lifecycle.ready"); return true; }
+        if (method === "lifecycle.ready") { this.lifecycleReady = params; markReady("lifecycle.ready"); markLifecycle(); return true; }
         if (method === "lifecycle.shutdown") { this.shutdownReason = params.reason; return true; }
         return false;
       },
@@ -131,7 +132,7 @@ export class Sidecar {
       } else if (this.transport === "msgpack-unix") {
         await Promise.race([readySeen, exitedEarly, timedOut, spawnFailed]);
         await Promise.race([this.connectSocket(codec, conn), exitedEarly, timedOut]);
-        await Promise.race([new Promise((r) => { const check = () => (this.lifecycleReady ? r() : setTimeout(check, 5)); check(); }), exitedEarly, timedOut]);
+        await Promise.race([lifecycleSeen, exitedEarly, timedOut]); // the connection's own lifecycle.ready
       } else {
         await Promise.race([readySeen, exitedEarly, timedOut, spawnFailed]);
       }
@@ -261,7 +262,7 @@ export class Sidecar {
     // system.shutdown, then the end of stdin once it is answered (or refused: a sidecar that does not know it still
     // exits at the end of its input); a SidecarKit sidecar already draining goes on draining.
     const endInput = () => { try { this.child.stdin.end(); } catch { /* gone */ } };
-    this.conn.call("system.shutdown", {}, { timeoutMs }).then(endInput, endInput);
+    (this.conn ? this.conn.call("system.shutdown", {}, { timeoutMs }) : Promise.reject()).then(endInput, endInput);
     if (await waitExit(timeoutMs)) return this.exited;
     this.signal("SIGTERM");
     if (await waitExit(timeoutMs)) return this.exited;

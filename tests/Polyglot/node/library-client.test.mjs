@@ -101,7 +101,7 @@ describe("the C# demo sidecar's life under the library", opts, () => {
 
 describe("samples/Polyglot/node/demo-client.mjs", opts, () => {
   const sample = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../samples/Polyglot/node/demo-client.mjs");
-  for (const transport of ["jsonl", "msgpack"]) {
+  for (const transport of ["jsonl", "msgpack", "grpc"]) {
     test(`${transport}: makes every kind of call on the C# demo sidecar and exits 0`, each, async () => {
       const { stdout } = await promisify(execFile)(process.execPath, [sample, DLL, "--transport", transport], { timeout: 60_000 });
       for (const line of ["unary: demo.add(2, 3)", "error: demo.divide(1, 0)", "stream: demo.count(5)", "cancel: demo.sleep", "timeout: demo.sleep",
