@@ -10,7 +10,7 @@ import os
 import sys
 import time
 import unittest
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -386,7 +386,3 @@ class DemoCrashCases(LoopTestCase):
                 await sleeping
             self.assertFalse(alive(pid))
         self.run_async(go())
-
-
-def awaitable(x: Awaitable[T]) -> Awaitable[T]:
-    return x

@@ -99,7 +99,15 @@ class B1_CrashJsonLines(DemoCrashCases):
         self.run_async(go())
 
 
-class B2_CrashMessagePackUnix(DemoCrashCases):
+class B2_CrashMessagePack(DemoCrashCases):
+    transport = "msgpack"
+
+    @classmethod
+    def command(cls) -> list[str]:
+        return demo("msgpack")
+
+
+class B3_CrashMessagePackUnix(DemoCrashCases):
     transport = "msgpack-unix"
 
     @classmethod
@@ -203,5 +211,6 @@ class E_NoOrphans(unittest.TestCase):
 if __name__ == "__main__":
     if not os.path.exists(DEMO_SIDECAR_DLL):
         sys.exit(run([], f"the demo sidecar is not built: {DEMO_SIDECAR_DLL} (dotnet build -c Release)"))
-    sys.exit(run([A1_JsonLines, A2_MessagePack, A3_MessagePackUnix, B1_CrashJsonLines, B2_CrashMessagePackUnix,
+    sys.exit(run([A1_JsonLines, A2_MessagePack, A3_MessagePackUnix,
+                  B1_CrashJsonLines, B2_CrashMessagePack, B3_CrashMessagePackUnix,
                   C_StartFailures, D_SampleClient, E_NoOrphans]))
