@@ -7,8 +7,9 @@ cd "$ROOT"
 
 # Polyglot prerequisites: Debian's Python with its msgpack module (an independent MessagePack implementation) and its
 # grpcio and protobuf modules (independent gRPC and Protocol Buffers implementations), and protoc for the .proto files;
-# unzip for the consumer test (it looks inside the packages).
-apt_install python3 python3-msgpack python3-grpcio python3-protobuf protobuf-compiler unzip || true
+# unzip for the consumer test (it looks inside the packages); mypy for the Python library and its generated stubs
+# (mypy --strict).
+apt_install python3 python3-msgpack python3-grpcio python3-protobuf protobuf-compiler unzip mypy || true
 
 # Third-party corpora the .NET tests read (msgpack-test-suite), pinned in tests/Conformance/package.json.
 if command -v npm >/dev/null; then
@@ -17,10 +18,13 @@ if command -v npm >/dev/null; then
 else
   echo "!!!!!!!! npm is missing: the msgpack-test-suite conformance tests will fail. Install Node.js and npm."
 fi
-# The Node polyglot clients' MessagePack implementation (@msgpack/msgpack), pinned in tests/Polyglot/node/package.json.
+# The Node suites' packages (@msgpack/msgpack, grpc-js, the OpenRPC validator, Ajv, TypeScript, the library in
+# clients/node), pinned in tests/Polyglot/node/package.json; the Node demo sidecar's, in samples/Polyglot/node.
 if command -v npm >/dev/null; then
-  (cd tests/Polyglot/node && npm install --no-package-lock --no-audit --no-fund --silent) \
-    || echo "!!!!!!!! npm could not install tests/Polyglot/node: the Node polyglot tests will fail."
+  for dir in tests/Polyglot/node samples/Polyglot/node; do
+    (cd "$dir" && npm install --no-package-lock --no-audit --no-fund --silent) \
+      || echo "!!!!!!!! npm could not install $dir: the Node polyglot tests will fail."
+  done
 fi
 
 passed=0; failed=0
