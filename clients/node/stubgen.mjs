@@ -89,6 +89,43 @@ function objectBody(s) {
   return lines.length ? `{\n${lines.join("\n")}\n}` : "{}";
 }
 
+/** The description type (docs/protocol.md section 16) of a schema, as far as the library needs it to read values. */
+export function describedType(s) {
+  if (!s || typeof s !== "object") return "string";
+  if (s.$ref) return s.$ref.slice(s.$ref.lastIndexOf("/") + 1);
+  const cases = s.anyOf ?? s.oneOf;
+  if (cases) {
+    if (s.format && cases.some((c) => c.type === "number")) return s.format;
+    const inner = cases.filter((c) => c.type !== "null");
+    const t = inner.length === 1 ? describedType(inner[0]) : "string";
+    return inner.length < cases.length ? `${t}?` : t;
+  }
+  if (s.type === "array") return `${describedType(s.items)}[]`;
+  if (s.type === "object" && s.additionalProperties) return `map<string,${describedType(s.additionalProperties)}>`;
+  if (s.type === "boolean") return "bool";
+  if (s.type === "integer") return s.format ?? "int64";
+  if (s.type === "number") return s.format ?? "float64";
+  if (s.type === "string") return s.format === "bytes" ? "bytes" : s.format === "date-time" ? "datetimeoffset" : "string";
+  return "string";
+}
+
+/** A callback contract as the library reads descriptions: its methods' shapes, so that handlers get params in order
+ * whatever the sidecar announces (a sidecar not built by SidecarKit may announce the names alone). */
+function callbackDescription(cb) {
+  return {
+    contract: cb.name,
+    methods: (cb.methods ?? []).map((m) => {
+      const shape = shapeOf(m);
+      return {
+        name: m.name, kind: shape.kind,
+        params: shape.params.map((p) => ({ name: p.name, type: describedType(p.schema), ...(p.required ? {} : { optional: true }) })),
+        ...(shape.result && shape.result.type !== "null" ? { result: describedType(shape.result) } : {}),
+      };
+    }),
+    types: {},
+  };
+}
+
 /** Method shape from the OpenRPC method object. */
 function shapeOf(m) {
   const kind = m["x-sidecarkit-kind"] ?? (m.result ? "request" : "notification");
@@ -188,6 +225,7 @@ export function generate(doc, { source = "an OpenRPC document" } = {}) {
     for (const m of cb.methods ?? []) out.push(implementationMember(shapeOf(m), cb.name));
     out.push("}\n\n");
   }
+  out.push(`/** The callback contracts' shapes, handed to start() so that callback handlers get their params in order. */\nconst CALLBACK_CONTRACTS = ${JSON.stringify(callbacks.map(callbackDescription))};\n\n`);
   const callbacksType = cbTypes.length ? `{ ${cbTypes.map(([n, i]) => `${prop(n)}?: ${i}`).join("; ")} }` : "Record<string, never>";
   out.push(`/** The callbacks a parent serves for this sidecar, by callback contract name. */\nexport type Callbacks = ${callbacksType};\n\n`);
   out.push(`/** start()'s options, with the callbacks typed. */\nexport type TypedStartOptions = Omit<StartOptions, "callbacks" | "fingerprints"> & { callbacks?: Callbacks };\n\n`);
@@ -219,7 +257,7 @@ export class ${cls} {
 
   /** Starts the sidecar (\`command args\`), waits until it is ready, and checks the contract's fingerprint. */
   static async start(command: string, args: string[] = [], options: TypedStartOptions = {}): Promise<${cls}> {
-    const sidecar = await start(command, args, { ...options, fingerprints: { [${cls}.CONTRACT]: ${cls}.FINGERPRINT } });
+    const sidecar = await start(command, args, { ...options, contracts: [...CALLBACK_CONTRACTS, ...(options.contracts ?? [])], fingerprints: { [${cls}.CONTRACT]: ${cls}.FINGERPRINT } });
     try {
       return new ${cls}(sidecar);
     } catch (e) {

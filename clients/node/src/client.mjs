@@ -206,7 +206,9 @@ export class Sidecar {
     }
     for (const c of this.options.contracts ?? []) { // the caller's own descriptions win over the announced shapes
       const model = readContract(c);
-      (this.contracts.has(model.name) || !this.callbackContracts.has(model.name) ? this.contracts : this.callbackContracts).set(model.name, { ...model, fingerprint: this.contracts.get(model.name)?.fingerprint ?? null });
+      const into = this.contracts.has(model.name) || !this.callbackContracts.has(model.name) ? this.contracts : this.callbackContracts;
+      const announced = into.get(model.name);
+      into.set(model.name, { ...model, fingerprint: announced?.fingerprint ?? null, types: model.types.size ? model.types : (announced?.types ?? model.types) });
     }
     this.allTypes = typesOf([...this.contracts.values(), ...this.callbackContracts.values()]);
     for (const [name, expected] of Object.entries(this.options.fingerprints ?? {})) {

@@ -45,19 +45,19 @@ export async function until(predicate, ms = 10_000) {
 export const isGone = (pid) => { try { process.kill(pid, 0); return false; } catch (e) { return e.code === "ESRCH"; } };
 
 /** Every demo method through `start(command, args, {transport})`, with one sidecar for the whole group. */
-export function demoSuite(label, command, args, transport) {
+export function demoSuite(label, command, args, transport, { fingerprint = FINGERPRINT, startOptions = {} } = {}) {
   describe(`${label} over ${transport}: every demo method through the library`, opts, () => {
     let sc;
     const state = { progress: [], questions: [], confirm: true };
     const stderr = [];
     before(async () => {
-      sc = await start(command, args, { transport, callbacks: demoEvents(state), onStderr: (l) => stderr.push(l) });
+      sc = await start(command, args, { transport, callbacks: demoEvents(state), onStderr: (l) => stderr.push(l), ...startOptions });
     });
     after(async () => { await sc?.stop(); });
 
     test("the ready payload: the demo contract with its fingerprint, the transport, the pid", each, () => {
       const demo = sc.ready.contracts.find((c) => c.name === "demo");
-      assert.equal(demo.fingerprint, FINGERPRINT);
+      assert.equal(demo.fingerprint ?? null, fingerprint);
       assert.equal(sc.ready.transport, transport);
       assert.equal(sc.ready.pid, sc.pid);
       assert.deepEqual(sc.ready.callbacks.map((c) => c.name), ["demoEvents"]);

@@ -20,7 +20,7 @@ fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # TAP, so that the summary can be read; every test has its own timeout, this one stops a runner that would hang.
-files=(client.test.mjs roundtrip.test.mjs grpc.test.mjs openrpc.test.mjs library-client.test.mjs node-sidecar.test.mjs stubgen.test.mjs library-units.test.mjs)
+files=(client.test.mjs roundtrip.test.mjs grpc.test.mjs openrpc.test.mjs library-client.test.mjs node-sidecar.test.mjs stubgen.test.mjs library-units.test.mjs python-sidecar.test.mjs)
 timeout 150 node --test --test-reporter=tap "${files[@]}" > "$log" 2>&1
 rc=$?
 grep -E '^ *(ok|not ok) [0-9]+ - ' "$log"
