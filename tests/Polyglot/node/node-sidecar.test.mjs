@@ -164,6 +164,43 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.match(help.out, /demo \(fingerprint affde6564d41572f\): demo\.add, demo\.echo/);
   });
 
+  test("credit: 64 stream items without it, 10 more for 10; an input beyond its credit or unreadable is -32600", each, async () => {
+    const r = raw();
+    const items = (id) => r.out.filter((m) => m.method === "$/stream.item" && m.params.id === id).length;
+    r.send({ id: "big", method: "demo.count", params: { to: 200 } });
+    assert.ok(await until(() => items("big") === 64));
+    r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 200 } }); // time for more to come, were any sent
+    assert.ok(await until(() => r.out.some((m) => m.id === 1)));
+    assert.equal(items("big"), 64);
+    r.send({ method: "$/stream.credit", params: { id: "big", credit: 10 } });
+    assert.ok(await until(() => items("big") === 74));
+    r.send({ method: "$/cancelRequest", params: { id: "big" } });
+    assert.ok(await until(() => r.out.some((m) => m.id === "big")));
+    assert.deepEqual(r.out.find((m) => m.id === "big").error, { code: -32800, message: "Request cancelled" });
+    assert.equal(items("big"), 74);
+
+    r.send({ id: 2, method: "demo.sum", params: {} });
+    for (let i = 0; i < 100; i++) r.send({ method: "$/input.item", params: { id: 2, item: i } });
+    r.send({ id: 3, method: "demo.sum", params: {} });
+    r.send({ method: "$/input.item", params: { id: 3, item: "x" } });
+    r.send({ id: 4, method: "demo.sum", params: {} });
+    r.send({ method: "$/input.item", params: { id: 4, item: 5 } });
+    r.send({ method: "$/input.end", params: { id: 4, error: { code: -32042, message: "the producer broke" } } });
+    assert.ok(await until(() => [2, 3, 4].every((id) => r.out.some((m) => m.id === id))));
+    const answer = (id) => r.out.find((m) => m.id === id);
+    assert.equal(answer(2).error.code, -32600);
+    assert.match(answer(2).error.message, /more items of the input stream of 'demo\.sum' than it had credit for \(64\): see \$\/input\.credit/);
+    assert.equal(answer(3).error.code, -32600);
+    assert.match(answer(3).error.message, /An item of the input stream of 'demo\.sum' could not be read/);
+    assert.deepEqual(answer(4).error, { code: -32042, message: "the producer broke" });
+    r.send({ id: 5, method: "demo.count", params: { to: 2 } }); // ids may be reused once answered; 1.5 may not stream
+    r.send({ id: 1.5, method: "demo.count", params: { to: 2 } });
+    assert.ok(await until(() => r.out.some((m) => m.id === 5) && r.out.some((m) => m.id === 1.5)));
+    assert.equal(answer(1.5).error.code, -32600);
+    r.child.stdin.end();
+    assert.deepEqual(await r.exited, { code: 0, signal: null });
+  });
+
   test("an invalid line is answered -32700 with id null, and the sidecar goes on", each, async () => {
     const r = raw();
     r.child.stdin.write("{not json\n");
