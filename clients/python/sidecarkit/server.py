@@ -132,8 +132,9 @@ class Method:
 
 @dataclass
 class Contract:
-    """A contract a sidecar serves: its name, methods (declaration order), named types and, if known, the C#
-    generator's fingerprint (a hand-written sidecar may announce none: the parent then compares the shapes)."""
+    """A contract a sidecar serves: its name, methods (declaration order), named types and the C# generator's
+    fingerprint, which is computed from the declaration unless given (equal to the C# contract's exactly when the
+    declaration describes the same contract; a parent that finds another one compares the announced shapes)."""
     name: str
     methods: list[Method]
     types: TypeSet = field(default_factory=TypeSet)
@@ -165,9 +166,7 @@ class Contract:
         return format(h, "016x")
 
     def announcement(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {"name": self.name}
-        if self.fingerprint:
-            entry["fingerprint"] = self.fingerprint
+        entry: dict[str, Any] = {"name": self.name, "fingerprint": self.fingerprint or self.computed_fingerprint()}
         entry["methods"] = [m.shape() for m in self.methods]
         entry["types"] = self.types.shapes()
         return entry

@@ -44,7 +44,8 @@ TYPES = TypeSet(
 )
 
 # What the ready payload announces: every method's shape, so the parent checks it against the contract it was built
-# from (a changed parameter type fails its start). No fingerprint: that hash is the C# generator's.
+# from (a changed parameter type fails its start), and the fingerprint the library computes from it the C# generator's
+# way: affde6564d41572f, the C# demo contract's, as long as this declaration says what IDemo says.
 DEMO = Contract("demo", types=TYPES, methods=[
     Method("demo.add", {"a": "int32", "b": "int32"}, result="int32"),
     Method("demo.echo", {"person": "Person"}, result="Person"),

@@ -40,7 +40,7 @@ SIDECAR = REPO_ROOT / "samples/Polyglot/python/demo_sidecar.py"
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 # What the Python sidecar announces of the demo contract (CONFORMANCE.md, samples/Demo/Contract/IDemo.cs): every
-# method's shape and the named types, no fingerprint (that hash is the C# generator's). The C# parent compares these
+# method's shape and the named types, and the fingerprint the library computes from them. The C# parent compares these
 # shapes with the contract it was built from (tests/EndToEnd.Tests/PythonCompatibilityTests.cs checks that they are
 # exactly the C# contract's).
 DEMO_METHODS = [
@@ -161,7 +161,7 @@ class T1_ReadyTests(SidecarTestCase):
         self.assertRegex(r["instanceId"], r"^[0-9a-f]{32}$")
         self.assertEqual(r["transport"], "jsonl")
         self.assertIsNone(r["listenInfo"])
-        self.assertEqual(r["contracts"], [{"name": "demo", "methods": DEMO_METHODS, "types": DEMO_TYPES}])
+        self.assertEqual(r["contracts"], [{"name": "demo", "fingerprint": "affde6564d41572f", "methods": DEMO_METHODS, "types": DEMO_TYPES}])
         self.assertEqual(r["callbacks"], DEMO_CALLBACKS)
 
     def test_lifecycle_ready_is_the_first_message(self) -> None:

@@ -34,12 +34,14 @@ class P1_PythonDemoJsonLines(DemoClientCases):
     def command(cls) -> list[str]:
         return [PYTHON, PY_SIDECAR]
 
-    def test_announces_shapes_without_a_fingerprint(self) -> None:
+    def test_announces_shapes_and_the_fingerprint_computed_from_them(self) -> None:
         contract = self.client.ready["contracts"][0]
         self.assertEqual(contract["name"], "demo")
-        self.assertNotIn("fingerprint", contract)
-        self.assertIsNone(self.client.contract_fingerprint("demo"))
-        self.client.check_fingerprint("demo", "affde6564d41572f")     # nothing announced: nothing to contradict
+        self.assertEqual(contract["fingerprint"], "affde6564d41572f")  # the C# contract's, computed from the declaration
+        self.assertEqual(self.client.contract_fingerprint("demo"), "affde6564d41572f")
+        self.client.check_fingerprint("demo", "affde6564d41572f")
+        with self.assertRaises(sidecarkit.FingerprintMismatch):
+            self.client.check_fingerprint("demo", "0123456789abcdef")
         sum_shape = next(m for m in contract["methods"] if m["name"] == "demo.sum")
         self.assertEqual(sum_shape["input"], {"name": "values", "type": "int32", "number": 1})
         self.assertEqual(self.client.ready["callbacks"][0]["name"], "demoEvents")
