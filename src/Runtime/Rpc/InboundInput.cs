@@ -39,7 +39,10 @@ internal sealed class InboundInput<TItem, TCodec> : InboundInput, IAsyncEnumerab
         this.method = method;
         this.failCall = failCall;
         callToken.UnsafeRegister(static (state, token) =>
-            ((InboundInput<TItem, TCodec>)state!)._items.Writer.TryComplete(new OperationCanceledException(token)), this);
+        {
+            var input = (InboundInput<TItem, TCodec>)state!;
+            input._items.Writer.TryComplete(input._failure ?? new OperationCanceledException(token));
+        }, this);
     }
 
     private readonly Channel<TItem> _items = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -47,6 +50,7 @@ internal sealed class InboundInput<TItem, TCodec> : InboundInput, IAsyncEnumerab
     private long _received;
     private int _started;
     private volatile bool _failed;
+    private volatile Exception? _failure;   // why the caller's input failed the call, once it did
 
     public override void OnItem(in RpcMessage message)
     {
@@ -71,12 +75,16 @@ internal sealed class InboundInput<TItem, TCodec> : InboundInput, IAsyncEnumerab
 
     public override void OnEnd(Exception? error) => _items.Writer.TryComplete(error);
 
-    // The implementation sees the failure where it reads; the call ends with it whether it reads or not.
+    // The implementation sees the failure where it reads; the call ends with it whether it reads or not. The call's
+    // answer is decided (failCall) before the input ends: an implementation that sees the end at once and throws must
+    // not answer first with its own error (-32603 for the caller's -32600). The cancellation failCall makes ends the
+    // input with the same failure.
     private void Fail(Exception error)
     {
         _failed = true; // no more credit granted for a call that is over
-        _items.Writer.TryComplete(error);
+        _failure = error;
         failCall(error);
+        _items.Writer.TryComplete(error);
     }
 
     public async IAsyncEnumerator<TItem> GetAsyncEnumerator(CancellationToken cancellationToken = default)
