@@ -66,7 +66,7 @@ run_counted() {
   set -e
   tail -n 40 "$out/suite.log"
   # Python's unittest ("FAIL: "/"ERROR: "), node's TAP ("not ok"), the trim and consumer checks ("FAIL ").
-  grep -E -A 3 '^(FAIL|ERROR): |^ *not ok |^  FAIL ' "$out/suite.log" | sed "s|^|$name: |" >> "$out/failures.log" || true
+  grep -E -A 12 '^(FAIL|ERROR): |^ *not ok |^  FAIL ' "$out/suite.log" | sed "s|^|$name: |" >> "$out/failures.log" || true
   local line
   line=$(grep -E "^$label: [0-9]+ passed, [0-9]+ failed\$" "$out/suite.log" | tail -n 1 || true)
   if [ -n "$line" ]; then
