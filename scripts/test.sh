@@ -8,8 +8,8 @@ cd "$ROOT"
 # Polyglot prerequisites: Debian's Python with its msgpack module (an independent MessagePack implementation) and its
 # grpcio and protobuf modules (independent gRPC and Protocol Buffers implementations), and protoc for the .proto files;
 # unzip for the consumer test (it looks inside the packages); mypy for the Python library and its generated stubs
-# (mypy --strict).
-apt_install python3 python3-msgpack python3-grpcio python3-protobuf protobuf-compiler unzip mypy || true
+# (mypy --strict); openssl for the TLS certificates of the grpcio TLS suite.
+apt_install python3 python3-msgpack python3-grpcio python3-protobuf protobuf-compiler unzip mypy openssl || true
 
 # Third-party corpora the .NET tests read (msgpack-test-suite), pinned in tests/Conformance/package.json.
 if command -v npm >/dev/null; then

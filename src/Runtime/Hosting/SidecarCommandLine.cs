@@ -46,6 +46,15 @@ internal sealed class SidecarCommandLine
                 case "--describe":
                     result.Describe = Value() ?? "json";
                     break;
+                case "--tls-cert":
+                    options.Tls.CertificatePath = Value() ?? Fail(result, "--tls-cert needs the server certificate's PEM file.");
+                    break;
+                case "--tls-key":
+                    options.Tls.KeyPath = Value() ?? Fail(result, "--tls-key needs the private key's PEM file.");
+                    break;
+                case "--tls-client-ca":
+                    options.Tls.ClientCertificateAuthorityPath = Value() ?? Fail(result, "--tls-client-ca needs the client certificates' CA as a PEM file.");
+                    break;
                 case "--output":
                     result.Output = Value() ?? Fail(result, "--output needs a directory (for example --describe proto --output protos).");
                     break;
@@ -61,6 +70,8 @@ internal sealed class SidecarCommandLine
                     break;
             }
         }
+        if ((options.Tls.KeyPath is not null || options.Tls.ClientCertificateAuthorityPath is not null) && options.Tls.CertificatePath is null)
+            Fail(result, "--tls-key and --tls-client-ca go with --tls-cert: TLS needs the server's certificate.");
         if (result.Output is not null && result.Describe is null) Fail(result, "--output goes with --describe: it names the directory the description's files are written to.");
         return result;
     }

@@ -126,6 +126,12 @@ public sealed class SidecarHost
                 .ConfigureAwait(false);
             return 2;
         }
+        if (_options.Tls.IsEnabled && !transport.SupportsTls)
+        {
+            await Console.Error.WriteLineAsync($"--tls-cert: the transport '{transport.Name}' does not serve TLS; the gRPC transports do (--transport grpc).")
+                .ConfigureAwait(false);
+            return 2;
+        }
         // The parent names the protocol it speaks; a sidecar that does not speak it says so and exits, naming both.
         if (Environment.GetEnvironmentVariable(SidecarProcess.ProtocolVersionVariable) is { Length: > 0 } parentProtocol
             && !SidecarReadyInfo.SpeaksProtocol(parentProtocol))
@@ -569,6 +575,9 @@ public sealed class SidecarHost
           .Append(string.Join(", ", _descriptions.Formats)).AppendLine("; default json).");
         sb.AppendLine("  --output <dir>        With --describe: write the description's files into <dir> (proto: one file");
         sb.AppendLine("                        per contract, the callback contracts included) and print their paths.");
+        sb.AppendLine("  --tls-cert <pem>      gRPC: serve TLS with this certificate (--tls-key <pem>: its key, if in another");
+        sb.AppendLine("                        file); required to --listen on an address other than loopback.");
+        sb.AppendLine("  --tls-client-ca <pem> gRPC: require client certificates issued by this CA (mTLS).");
         sb.AppendLine("  --log-level <level>   trace, debug, information (default), warning, error, critical or none.");
         sb.AppendLine("  --quiet-ready         Do not write the __SIDECAR_READY__ line on stderr.");
         sb.AppendLine("  -h, --help            Show this help and exit.");

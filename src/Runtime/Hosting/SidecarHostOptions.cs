@@ -49,6 +49,12 @@ public sealed class SidecarHostOptions
     /// <summary>How long a socket connection may take to send <c>$/hello</c> when a token is required (a parent sends it at once). Default 3 seconds.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// TLS, for a transport that offers it (gRPC): the server certificate (<c>--tls-cert</c>, <c>--tls-key</c>) and the
+    /// client certificates' authority (<c>--tls-client-ca</c>, mTLS). Off by default.
+    /// </summary>
+    public SidecarTlsOptions Tls { get; } = new();
+
     /// <summary>Settings of each connection.</summary>
     public RpcConnectionOptions Connection { get; set; } = new();
 }

@@ -44,6 +44,12 @@ public sealed record SidecarTransport
     /// <summary>Starts the transport's own server; <see langword="null"/> for a protocol on a carrier.</summary>
     public Func<SidecarServerContext, CancellationToken, Task<ISidecarServer>>? StartServer { get; }
 
+    /// <summary>
+    /// Whether the transport serves TLS when <see cref="SidecarHostOptions.Tls"/> is configured (the gRPC transports);
+    /// a sidecar started with <c>--tls-cert</c> on another transport refuses to start. Default false.
+    /// </summary>
+    public bool SupportsTls { get; init; }
+
     /// <summary>What carries the bytes of a protocol transport. Default <see cref="SidecarCarrier.Stdio"/>.</summary>
     public SidecarCarrier Carrier { get; init; } = SidecarCarrier.Stdio;
 }

@@ -32,6 +32,9 @@ public sealed class GrpcClientOptions
     /// </summary>
     public int MaxReceiveMessageSize { get; set; } = GrpcProtocol.DefaultMaxReceiveMessageSize;
 
+    /// <summary>TLS, for a sidecar started with <c>--tls-cert</c>: the server certificate to trust, the client certificate to present. Off by default (h2c).</summary>
+    public GrpcClientTlsOptions Tls { get; set; } = new();
+
     /// <summary>Whether request messages are sent gzip-compressed (<c>grpc-encoding: gzip</c>). Default no: on one machine, compression costs more than it saves.</summary>
     public bool CompressRequests { get; set; }
 

@@ -18,10 +18,10 @@ public static class GrpcSidecarExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var options = new GrpcServerOptions();
         configure?.Invoke(options);
-        builder.AddTransport(new SidecarTransport("grpc", "gRPC over HTTP/2 (h2c) on loopback TCP; --listen [host:]port, default a free port",
-            (context, ct) => GrpcServer.StartAsync(context, unix: false, options, ct)));
+        builder.AddTransport(new SidecarTransport("grpc", "gRPC over HTTP/2 (h2c) on loopback TCP, or TLS anywhere; --listen [host:]port, default a free port",
+            (context, ct) => GrpcServer.StartAsync(context, unix: false, options, ct)) { SupportsTls = true });
         builder.AddTransport(new SidecarTransport("grpc-unix", "gRPC over HTTP/2 (h2c) on a Unix domain socket",
-            (context, ct) => GrpcServer.StartAsync(context, unix: true, options, ct)));
+            (context, ct) => GrpcServer.StartAsync(context, unix: true, options, ct)) { SupportsTls = true });
         return builder.AddProtoDescription();
     }
 
@@ -54,6 +54,7 @@ public static class GrpcSidecarExtensions
                 LoggerFactory = client?.LoggerFactory ?? context.LoggerFactory,
                 Callbacks = context.Callbacks,
                 ConfigureChannel = client?.ConfigureChannel,
+                Tls = client?.Tls ?? new GrpcClientTlsOptions(),
             };
             if (client is not null)
                 foreach (global::Grpc.Core.Interceptors.Interceptor interceptor in client.Interceptors) settings.Interceptors.Add(interceptor);

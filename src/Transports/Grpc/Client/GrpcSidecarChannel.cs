@@ -122,14 +122,14 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     {
         var channelOptions = new GrpcChannelOptions
         {
-            HttpHandler = SidecarHttpHandler.Create(listenInfo),
+            HttpHandler = SidecarHttpHandler.Create(listenInfo, options.Tls),
             DisposeHttpClient = true,
             MaxReceiveMessageSize = options.MaxReceiveMessageSize,
             LoggerFactory = options.LoggerFactory,
             CompressionProviders = [new VerifiedGzipCompressionProvider()],   // a truncated gzip answer is an error, not a shorter one
         };
         options.ConfigureChannel?.Invoke(channelOptions);
-        return GrpcChannel.ForAddress(SidecarHttpHandler.AddressOf(listenInfo), channelOptions);
+        return GrpcChannel.ForAddress(SidecarHttpHandler.AddressOf(listenInfo, options.Tls), channelOptions);
     }
 
     /// <inheritdoc />

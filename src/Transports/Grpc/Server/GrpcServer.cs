@@ -91,7 +91,8 @@ internal sealed class GrpcServer : ISidecarServer
 
     private async Task ListenAsync(SidecarServerContext context, bool unix, CancellationToken cancellationToken)
     {
-        IPEndPoint? endPoint = unix ? null : LoopbackEndPoint(context.Options.Listen);
+        ServerTls? tls = ServerTls.From(context.Options.Tls, _logger);
+        IPEndPoint? endPoint = unix ? null : ListenEndPoint(context.Options.Listen, tls is not null);
         System.Net.Sockets.Socket? unixSocket = null;
         if (unix)
         {
@@ -112,7 +113,8 @@ internal sealed class GrpcServer : ISidecarServer
             void Configure(ListenOptions listen)
             {
                 listen.Protocols = HttpProtocols.Http2;
-                listen.Use(PlaintextOnly.Middleware(kestrel.Limits.KeepAliveTimeout, _logger));
+                if (tls is not null) listen.UseHttps(tls.HandshakeOptions());
+                else listen.Use(PlaintextOnly.Middleware(kestrel.Limits.KeepAliveTimeout, _logger));
             }
             if (unixSocket is not null)
             {
@@ -174,16 +176,17 @@ internal sealed class GrpcServer : ISidecarServer
         CallbacksService.Add(context, _callbacks, _cancelCalls.Token);
     }
 
-    // --listen for grpc: "port", "host:port" or "[::1]:port"; loopback only (h2c is plaintext). Default 127.0.0.1:0.
-    internal static IPEndPoint LoopbackEndPoint(string? listen)
+    // --listen for grpc: "port", "host:port" or "[::1]:port"; loopback only unless TLS is on (h2c is plaintext). Default 127.0.0.1:0.
+    internal static IPEndPoint ListenEndPoint(string? listen, bool tls)
     {
         if (string.IsNullOrEmpty(listen)) return new IPEndPoint(IPAddress.Loopback, 0);
         if (ushort.TryParse(listen, out ushort onlyPort)) return new IPEndPoint(IPAddress.Loopback, onlyPort);
         string text = listen.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + listen["localhost".Length..] : listen;
         if (!IPEndPoint.TryParse(text, out IPEndPoint? endPoint) || endPoint.Port is < 0 or > 65535 || !(text.Contains(':') && !text.EndsWith(']')))
-            throw new SidecarException($"--listen '{listen}' is not a port or a loopback address and port (127.0.0.1:50051, [::1]:50051).");
-        if (!IPAddress.IsLoopback(endPoint.Address))
-            throw new SidecarException($"--listen '{listen}' is not a loopback address: the gRPC transport speaks plaintext HTTP/2 and serves this machine only.");
+            throw new SidecarException($"--listen '{listen}' is not a port or an address and port (127.0.0.1:50051, [::1]:50051, 0.0.0.0:50051 with TLS).");
+        if (!IPAddress.IsLoopback(endPoint.Address) && !tls)
+            throw new SidecarException($"--listen '{listen}' is not a loopback address: without TLS the gRPC transport speaks plaintext HTTP/2 and serves this " +
+                "machine only. Give the sidecar a certificate (--tls-cert and --tls-key, and --tls-client-ca to require client certificates) to serve other machines.");
         return endPoint;
     }
 
