@@ -248,6 +248,9 @@ export class Connection {
   onRequest(msg) {
     const { id, method } = msg;
     const refuse = (code, message, answerId = id) => this.send({ kind: "response", id: answerId, error: { code, message } });
+    // An id still in use is refused first, answered with id null (docs/protocol.md sections 8 and 9): any other answer
+    // would carry that id and be taken for the running call's.
+    if (id !== null && id !== undefined && this.running.has(keyOf(id))) return refuse(-32600, `A request with id ${JSON.stringify(typeof id === "bigint" ? String(id) : id)} is already running.`, null);
     const entry = this.methods(method);
     if (!entry) return refuse(-32601, `Method not found: '${method}'.`);
     if (!method.startsWith("system.") && !this.accepting()) return refuse(-32004, "The sidecar is shutting down and accepts no new requests.");
@@ -259,7 +262,6 @@ export class Connection {
     } catch (e) {
       return refuse(e.code ?? -32602, e.remoteMessage ?? e.message);
     }
-    if (id !== null && this.running.has(keyOf(id))) return refuse(-32600, `A request with id ${JSON.stringify(typeof id === "bigint" ? Number(id) : id)} is already running.`, null);
     const run = new Running(this, id, method, entry);
     if (id !== null) this.running.set(keyOf(id), run);
     run.start(args);

@@ -201,6 +201,34 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.deepEqual(await r.exited, { code: 0, signal: null });
   });
 
+  test("a request reusing a running request's id is -32600 with id null before any other check; the running call still gets its answer", each, async () => {
+    const r = raw();
+    r.send({ id: 7, method: "demo.sleep", params: { milliseconds: 1500 } });
+    r.send({ id: "s", method: "demo.sleep", params: { milliseconds: 1500 } });
+    // Each would be answered with its own id by another check: bad params, no such method, a stream with the id 7.
+    r.send({ id: 7, method: "demo.sleep", params: { milliseconds: "not a number" } });
+    r.send({ id: 7, method: "demo.nothing" });
+    r.send({ id: "s", method: "demo.add", params: { a: 1 } });
+    r.send({ id: 8, method: "system.ping" });
+    assert.ok(await until(() => r.out.some((m) => m.id === 8)));
+    const refusals = r.out.filter((m) => m.id === null);
+    assert.equal(refusals.length, 3, JSON.stringify(r.out));
+    for (const m of refusals) {
+      assert.equal(m.error.code, -32600);
+      assert.match(m.error.message, /is already running/);
+    }
+    assert.equal(r.out.filter((m) => m.id === 7 || m.id === "s").length, 0, "nothing answered with a running call's id");
+    assert.ok(await until(() => r.out.some((m) => m.id === 7) && r.out.some((m) => m.id === "s")));
+    assert.deepEqual(r.out.filter((m) => m.id === 7), [{ jsonrpc: "2.0", id: 7, result: "slept" }]);
+    assert.deepEqual(r.out.filter((m) => m.id === "s"), [{ jsonrpc: "2.0", id: "s", result: "slept" }]);
+    // Answered, the id may be used again, and the checks answer with it.
+    r.send({ id: 7, method: "demo.sleep", params: { milliseconds: "x" } });
+    assert.ok(await until(() => r.out.filter((m) => m.id === 7).length === 2));
+    assert.equal(r.out.filter((m) => m.id === 7)[1].error.code, -32602);
+    r.child.stdin.end();
+    assert.deepEqual(await r.exited, { code: 0, signal: null });
+  });
+
   test("an invalid line is answered -32700 with id null, and the sidecar goes on", each, async () => {
     const r = raw();
     r.child.stdin.write("{not json\n");
