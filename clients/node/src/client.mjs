@@ -13,9 +13,14 @@ const GRPC = new Set(["grpc", "grpc-unix"]);
 const READY_PREFIX = "__SIDECAR_READY__:";
 const TAIL_LINES = 50;
 const live = new Set();
-// No orphans: whatever this process leaves running when it exits is killed (the sidecars also exit at the end of
-// their stdin, which the OS closes when this process dies in any way).
-process.once("exit", () => { for (const child of live) { try { child.kill("SIGKILL"); } catch { /* gone */ } } });
+// No orphans: whatever this process leaves running when it exits is killed, with its process group (a sidecar is
+// spawned detached, the leader of its own group, so what it started goes too, as with signal()). The sidecars also exit
+// at the end of their stdin, which the OS closes when this process dies in any way, but their children need not.
+process.once("exit", () => {
+  for (const child of live) {
+    try { process.kill(-child.pid, "SIGKILL"); } catch { try { child.kill("SIGKILL"); } catch { /* gone */ } }
+  }
+});
 
 /**
  * Starts `command args` as a sidecar and resolves once it is ready (`lifecycle.ready` or the ready marker, whichever

@@ -52,6 +52,27 @@ describe("the C# demo sidecar's life under the library", opts, () => {
     assert.ok(isGone(sc.pid));
   });
 
+  test("a parent that exits leaves nothing: its sidecars are killed with their process groups (what they started too)", each, async () => {
+    // The sidecar starts a child, then stays up past the end of its stdin: only the parent's exit handler ends them.
+    const sidecar = "const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'ignore'});"
+      + "console.error('grandchild '+c.pid);console.error('__SIDECAR_READY__:'+JSON.stringify({status:'ok',version:'1',protocolVersion:'1.0',pid:process.pid}));"
+      + "setInterval(()=>{},1000);process.stdin.resume();process.stdin.on('end',()=>{});";
+    const parent = `import { start } from "sidecarkit";
+const sc = await start(process.execPath, ["-e", ${JSON.stringify(sidecar)}]);
+const grandchild = Number(sc.stderrTail().find((l) => l.startsWith("grandchild ")).split(" ")[1]);
+console.log(JSON.stringify({ sidecar: sc.pid, grandchild }));
+process.exit(0);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", parent], { cwd: path.dirname(fileURLToPath(import.meta.url)), timeout: 20_000 });
+    const pids = JSON.parse(stdout);
+    try {
+      assert.ok(pids.sidecar > 0 && pids.grandchild > 0, stdout);
+      assert.ok(await until(() => isGone(pids.sidecar), 5000), "the sidecar outlived its parent");
+      assert.ok(await until(() => isGone(pids.grandchild), 5000), "what the sidecar started outlived the parent");
+    } finally {
+      for (const pid of [pids.sidecar, pids.grandchild]) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+    }
+  });
+
   test("a sidecar that exits before it is ready: SidecarStartError with the exit code and its stderr", each, async () => {
     const e = await start(process.execPath, ["-e", "console.error('cannot open the database'); process.exit(4)"]).catch((x) => x);
     assert.ok(e instanceof SidecarStartError, String(e));
