@@ -34,9 +34,17 @@ describe("the C# demo sidecar's life under the library", opts, () => {
 
   test("stop(): system.shutdown lets a call in flight finish, exit code 0, no process left", each, async () => {
     const sc = await start("dotnet", [DLL]);
-    const inFlight = sc.call("demo.sleep", { milliseconds: 400 });
-    await new Promise((r) => setTimeout(r, 50));
+    const CALL_MS = 3000;
+    const called = performance.now();
+    const inFlight = sc.call("demo.sleep", { milliseconds: CALL_MS });
+    // The stop begins once the call is seen running, so it must wait for (drain) the rest of it.
+    assert.ok(await until(async () => (await sc.ping()).activeRequests >= 1), "demo.sleep never showed as running");
+    const stopping = performance.now();
+    const remaining = CALL_MS - (stopping - called);
+    assert.ok(remaining > 1500, `the call was seen running only ${Math.round(stopping - called)} ms after it was sent`);
     assert.deepEqual(await sc.stop(), { code: 0, signal: null });
+    const took = performance.now() - stopping;
+    assert.ok(took >= remaining - 300, `stop() took ${Math.round(took)} ms, less than the ${Math.round(remaining)} ms the call had left: no drain`);
     assert.equal(await inFlight, "slept");
     assert.ok(isGone(sc.pid));
     await assert.rejects(sc.call("demo.add", { a: 1, b: 2 }), SidecarExitedError);

@@ -113,10 +113,20 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
   });
 
   test("the parent's death (SIDECAR_PARENT_PID) ends it even while its stdin stays open", each, async () => {
-    // A stand-in parent that dies soon; the sidecar is busy in a long call, and its stdin (ours) stays open.
-    const parent = spawn(process.execPath, ["-e", "setTimeout(()=>{},500)"], { stdio: "ignore" });
+    // A stand-in parent, killed once the sidecar is seen busy in a long call; its stdin (ours) stays open.
+    const parent = spawn(process.execPath, ["-e", "setInterval(()=>{},1000)"], { stdio: "ignore" });
     const r = raw([], { SIDECAR_PARENT_PID: String(parent.pid) });
-    r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 60_000 } });
+    try {
+      r.send({ id: 1, method: "demo.sleep", params: { milliseconds: 60_000 } });
+      r.send({ id: 2, method: "system.ping" });
+      assert.ok(await until(() => r.out.some((m) => m.id === 2)), r.stderr());
+      assert.equal(r.out.find((m) => m.id === 2).result.activeRequests, 1, "demo.sleep is not running");
+      assert.equal(r.out.find((m) => m.id === 2).result.status, "ok", "the sidecar stopped before its parent died");
+    } catch (e) {
+      parent.kill("SIGKILL");
+      throw e;
+    }
+    parent.kill("SIGKILL");
     await once(parent, "exit");
     const t0 = performance.now();
     assert.deepEqual(await r.exited, { code: 0, signal: null });
@@ -134,9 +144,17 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.ok(e instanceof SidecarExitedError);
     assert.equal(e.exitCode, 9);
     const sc2 = await start(process.execPath, [NODE_SIDECAR]);
-    const inFlight = sc2.call("demo.sleep", { milliseconds: 300 });
-    await new Promise((r) => setTimeout(r, 50));
+    const CALL_MS = 3000;
+    const called = performance.now();
+    const inFlight = sc2.call("demo.sleep", { milliseconds: CALL_MS });
+    // The stop begins once the call is seen running, so it must wait for (drain) the rest of it.
+    assert.ok(await until(async () => (await sc2.ping()).activeRequests >= 1), "demo.sleep never showed as running");
+    const stopping = performance.now();
+    const remaining = CALL_MS - (stopping - called);
+    assert.ok(remaining > 1500, `the call was seen running only ${Math.round(stopping - called)} ms after it was sent`);
     assert.deepEqual(await sc2.stop(), { code: 0, signal: null });
+    const took = performance.now() - stopping;
+    assert.ok(took >= remaining - 300, `stop() took ${Math.round(took)} ms, less than the ${Math.round(remaining)} ms the call had left: no drain`);
     assert.equal(await inFlight, "slept");
     assert.ok(isGone(sc2.pid));
   });
