@@ -129,10 +129,16 @@ function callbackDescription(cb) {
 /** Method shape from the OpenRPC method object. */
 function shapeOf(m) {
   const kind = m["x-sidecarkit-kind"] ?? (m.result ? "request" : "notification");
-  const params = (m.params ?? []).map((p) => ({ name: p.name, id: safeName(p.name), required: p.required !== false, schema: p.schema ?? {} }));
+  // Each parameter's identifier, unique among the method's (two names may come out alike from safeName).
+  const ids = new Set();
+  const unique = (name) => { let id = safeName(name); while (ids.has(id)) id += "_"; ids.add(id); return id; };
+  const params = (m.params ?? []).map((p) => ({ name: p.name, id: unique(p.name), required: p.required !== false, schema: p.schema ?? {} }));
+  const timeout = m["x-sidecarkit-timeout-ms"];
   return {
     wire: m.name, kind, params,
-    input: m["x-sidecarkit-input"] ? { id: safeName(m["x-sidecarkit-input"].name), schema: m["x-sidecarkit-input"].schema } : null,
+    input: m["x-sidecarkit-input"] ? { id: unique(m["x-sidecarkit-input"].name), schema: m["x-sidecarkit-input"].schema } : null,
+    // The method's own timeout ([SidecarMethod(TimeoutMilliseconds = n)]; -1: none), the generated method's default.
+    timeoutMs: Number.isInteger(timeout) ? timeout : null,
     items: m["x-sidecarkit-items"]?.schema ?? null,
     progress: m["x-sidecarkit-progress"]?.schema ?? null,
     result: m.result?.schema ?? null,
@@ -159,26 +165,44 @@ function resultType(schema) {
   return tsType(schema);
 }
 
+/** A name for a local of a generated method that no parameter of `shape` has (a parameter may be called `options`). */
+function localName(shape, wanted) {
+  const taken = new Set([...shape.params.map((p) => p.id), ...(shape.input ? [shape.input.id] : [])]);
+  let name = wanted;
+  while (taken.has(name)) name += "_";
+  return name;
+}
+
+// Members of the client classes that a contract method must not take.
+const CLASS_MEMBERS = new Set(["constructor", "CONTRACT", "FINGERPRINT"]);
+
 function clientMethod(shape, contract) {
   const short = shape.wire.startsWith(`${contract}.`) ? shape.wire.slice(contract.length + 1) : shape.wire;
-  const name = safeName(short).replace(/^\$/, "_");
+  let name = safeName(short).replace(/^\$/, "_");
+  if (CLASS_MEMBERS.has(name)) name += "_";
   const args = paramList(shape, "in");
+  const options = localName(shape, "options");
+  // The stub's options, with the method's own timeout as the default: a caller's timeoutMs (even -1) wins.
+  const opts = shape.timeoutMs === null ? options : `{ ...${options}, timeoutMs: ${options}?.timeoutMs ?? ${shape.timeoutMs} }`;
+  const optsWith = (extra) => (shape.timeoutMs === null ? `{ ...${options}, ${extra} }` : `{ ...${options}, timeoutMs: ${options}?.timeoutMs ?? ${shape.timeoutMs}, ${extra} }`);
+  const timeoutDoc = shape.timeoutMs === null || shape.kind === "notification" ? null
+    : `Timeout: ${shape.timeoutMs < 0 ? "none" : `${shape.timeoutMs} ms`} unless options.timeoutMs says otherwise (the method's own, x-sidecarkit-timeout-ms).`;
   const byName = shape.params.length ? `{ ${shape.params.map((p) => `${prop(p.name)}: ${p.id}`).join(", ")} }` : "{}";
   const wire = JSON.stringify(shape.wire);
   const declared = shape.errors.map((e) => `${e.code} ${e.message}`).join("; ");
-  const doc = comment([shape.summary, declared && `Declared errors (RemoteError codes): ${declared}.`].filter(Boolean).join(" "), "  ");
+  const doc = comment([shape.summary, declared && `Declared errors (RemoteError codes): ${declared}.`, timeoutDoc].filter(Boolean).join(" "), "  ");
   const input = shape.input ? `${shape.input.id}: SidecarInput<${tsType(shape.input.schema, "in")}>` : null;
   switch (shape.kind) {
     case "notification":
       return `${doc}  ${name}(${args.join(", ")}): void {\n    this.$sidecar.notify(${wire}, ${byName});\n  }\n`;
     case "stream":
-      return `${doc}  ${name}(${[...args, "options?: StreamOptions"].join(", ")}): RemoteStream<${tsType(shape.items)}> {\n    return this.$sidecar.stream(${wire}, ${byName}, options);\n  }\n`;
+      return `${doc}  ${name}(${[...args, `${options}?: StreamOptions`].join(", ")}): RemoteStream<${tsType(shape.items)}> {\n    return this.$sidecar.stream(${wire}, ${byName}, ${opts});\n  }\n`;
     case "duplexStream":
-      return `${doc}  ${name}(${[...args, input, "options?: StreamOptions"].join(", ")}): RemoteStream<${tsType(shape.items)}> {\n    return this.$sidecar.stream(${wire}, ${byName}, { ...options, input: ${shape.input.id} });\n  }\n`;
+      return `${doc}  ${name}(${[...args, input, `${options}?: StreamOptions`].join(", ")}): RemoteStream<${tsType(shape.items)}> {\n    return this.$sidecar.stream(${wire}, ${byName}, ${optsWith(`input: ${shape.input.id}`)});\n  }\n`;
     case "clientStream":
-      return `${doc}  ${name}(${[...args, input, `options?: ${shape.progress ? `ProgressOptions<${tsType(shape.progress)}>` : "RequestOptions"}`].join(", ")}): Promise<${resultType(shape.result)}> {\n    return this.$sidecar.call(${wire}, ${byName}, { ...options, input: ${shape.input.id} });\n  }\n`;
+      return `${doc}  ${name}(${[...args, input, `${options}?: ${shape.progress ? `ProgressOptions<${tsType(shape.progress)}>` : "RequestOptions"}`].join(", ")}): Promise<${resultType(shape.result)}> {\n    return this.$sidecar.call(${wire}, ${byName}, ${optsWith(`input: ${shape.input.id}`)});\n  }\n`;
     default:
-      return `${doc}  ${name}(${[...args, `options?: ${shape.progress ? `ProgressOptions<${tsType(shape.progress)}>` : "RequestOptions"}`].join(", ")}): Promise<${resultType(shape.result)}> {\n    return this.$sidecar.call(${wire}, ${byName}, options);\n  }\n`;
+      return `${doc}  ${name}(${[...args, `${options}?: ${shape.progress ? `ProgressOptions<${tsType(shape.progress)}>` : "RequestOptions"}`].join(", ")}): Promise<${resultType(shape.result)}> {\n    return this.$sidecar.call(${wire}, ${byName}, ${opts});\n  }\n`;
   }
 }
 
@@ -187,7 +211,7 @@ function implementationMember(shape, contract) {
   const short = shape.wire.startsWith(`${contract}.`) ? shape.wire.slice(contract.length + 1) : shape.wire;
   const args = shape.params.map((p) => `${p.id}: ${tsType(p.schema, "out")}${p.required ? "" : " | undefined"}`);
   if (shape.input) args.push(`${shape.input.id}: AsyncIterable<${tsType(shape.input.schema, "out")}>`);
-  args.push("context: ServeContext");
+  args.push(`${localName(shape, "context")}: ServeContext`);
   let ret;
   if (shape.kind === "stream" || shape.kind === "duplexStream") ret = `AsyncIterable<${tsType(shape.items, "in")}> | Iterable<${tsType(shape.items, "in")}>`;
   else if (shape.kind === "notification") ret = "void | Promise<void>";

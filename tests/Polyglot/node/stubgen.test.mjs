@@ -97,6 +97,29 @@ export const all = [plain, bold, FINGERPRINTS.types];
 export const wrong: Color = "no such colour";
 `;
 
+  // Parameters named like the stub's own locals (options, context), and methods with their own timeouts.
+  const COLLIDE_USAGE = `import { DemoClient, type DemoImplementation } from "./demo.ts";
+export async function main(demo: DemoClient): Promise<number> {
+  const sum: number = await demo.add(2, 3, { timeoutMs: 1000 });
+  const items: number[] = [];
+  for await (const i of demo.count(3, { timeoutMs: 500 })) items.push(i);
+  return sum + items.length;
+}
+export const implementation: Pick<DemoImplementation, "add" | "echo"> = {
+  add: (options, context, ctx) => (ctx.signal.aborted ? 0 : options + context),
+  echo: (p) => p,
+};
+`;
+  function collidingDoc() {
+    const doc = structuredClone(golden);
+    const method = (name) => doc.methods.find((m) => m.name === name);
+    method("demo.add").params[0].name = "options";
+    method("demo.add").params[1].name = "context";
+    method("demo.sleep")["x-sidecarkit-timeout-ms"] = 200;
+    method("demo.count")["x-sidecarkit-timeout-ms"] = -1;
+    return doc;
+  }
+
   // Inside this folder, so that the stubs' `import "sidecarkit"` resolves from its node_modules.
   before(async () => {
     dir = fs.mkdtempSync(path.join(HERE, ".stubgen-"));
@@ -105,7 +128,7 @@ export const wrong: Color = "no such colour";
     const renamed = structuredClone(golden);
     renamed.methods.find((m) => m.name === "demo.add").name = "demo.plus";
     const types = JSON.parse(fs.readFileSync(path.join(GOLDEN, "types.openrpc.json"), "utf8"));
-    for (const [sub, doc, file, usage] of [["ok", golden, "demo.ts", USAGE], ["changed-type", changedType, "demo.ts", USAGE], ["renamed", renamed, "demo.ts", USAGE], ["types", types, "types.ts", TYPES_USAGE]]) {
+    for (const [sub, doc, file, usage] of [["ok", golden, "demo.ts", USAGE], ["changed-type", changedType, "demo.ts", USAGE], ["renamed", renamed, "demo.ts", USAGE], ["types", types, "types.ts", TYPES_USAGE], ["collide", collidingDoc(), "demo.ts", COLLIDE_USAGE]]) {
       fs.mkdirSync(path.join(dir, sub));
       await generateFrom(doc, `${sub}/${file}`);
       write(`${sub}/usage.ts`, usage);
@@ -156,6 +179,39 @@ export const wrong: Color = "no such colour";
     assert.match(text, /\| \(LabelBase & \{ \$type\?: never \}\)/);
     const t = await checks.types;
     assert.equal(t.code, 0, t.out);
+  });
+
+  test("a parameter named options or context does not collide with the stub's own: tsc --strict compiles a use of both", each, async () => {
+    const text = fs.readFileSync(path.join(dir, "collide/demo.ts"), "utf8");
+    assert.match(text, /add\(options: number, context: number, options_\?: RequestOptions\): Promise<number> \{\n    return this\.\$sidecar\.call\("demo\.add", \{ options: options, context: context \}, options_\);/);
+    assert.match(text, /add\(options: number, context: number, context_: ServeContext\)/);
+    const r = await checks.collide;
+    assert.equal(r.code, 0, r.out);
+  });
+
+  test("x-sidecarkit-timeout-ms is the generated method's default timeout (-1: none); the caller's timeoutMs wins", each, async () => {
+    const text = fs.readFileSync(path.join(dir, "collide/demo.ts"), "utf8");
+    assert.match(text, /sleep\(milliseconds: number, options\?: RequestOptions\): Promise<string> \{\n    return this\.\$sidecar\.call\("demo\.sleep", \{ milliseconds: milliseconds \}, \{ \.\.\.options, timeoutMs: options\?\.timeoutMs \?\? 200 \}\);/);
+    assert.match(text, /count\(to: number, options\?: StreamOptions\): RemoteStream<number> \{\n    return this\.\$sidecar\.stream\("demo\.count", \{ to: to \}, \{ \.\.\.options, timeoutMs: options\?\.timeoutMs \?\? -1 \}\);/);
+    assert.match(text, /Timeout: 200 ms unless options\.timeoutMs says otherwise/);
+    // Run: the generated client on the Node demo sidecar.
+    const out = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    fs.writeFileSync(path.join(dir, "collide/demo.mjs"), out);
+    const { DemoClient } = await import(pathToFileURL(path.join(dir, "collide/demo.mjs")).href);
+    const demo = await DemoClient.start(process.execPath, [NODE_SIDECAR]);
+    try {
+      const t0 = performance.now();
+      const e = await demo.sleep(10_000).catch((x) => x);
+      assert.equal(e?.name, "SidecarTimeoutError", String(e));
+      assert.match(e.message, /within 200 ms/);
+      assert.ok(performance.now() - t0 < 5000);
+      assert.equal(await demo.sleep(400, { timeoutMs: 5000 }), "slept");
+      const items = [];
+      for await (const i of demo.count(3)) items.push(i);
+      assert.deepEqual(items, [1, 2, 3]);
+    } finally {
+      await demo.$stop();
+    }
   });
 
   test("--from-sidecar runs `<command> --describe openrpc`: the C# and the Node demo sidecars' stubs equal the golden's", each, async () => {
