@@ -14,7 +14,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import secrets
 import signal
 from collections import deque
@@ -24,6 +23,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from .codec import codec_for
 from .errors import CallTimeout, ConnectionLost, FingerprintMismatch, SidecarError, StartError
+from .names import method_name
 from .rpc import DEFAULT_TIMEOUT, Connection, Handler, OutCall, result_of, wrap_function
 
 READY_PREFIX = "__SIDECAR_READY__:"
@@ -50,13 +50,10 @@ def as_bytes(value: Any) -> bytes:
     raise TypeError(f"expected bytes or a base64 string, got {type(value).__name__}")
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-
-
 def _callback_lookup(callbacks: Any) -> Callable[[str, bool], Handler | None]:
     """Callbacks served for the sidecar: a dict of wire name -> function, or an object whose methods are named by
-    the wire name's last part in snake_case (demoEvents.confirm -> confirm) or marked with @sidecarkit.method."""
+    the wire name's last part in snake_case (demoEvents.confirm -> confirm, a keyword with a trailing _: see
+    sidecarkit.names.method_name) or marked with @sidecarkit.method."""
     marked: dict[str, Callable[..., Any]] = {}
     if callbacks is not None and not isinstance(callbacks, Mapping):
         for attr in dir(callbacks):
@@ -71,7 +68,7 @@ def _callback_lookup(callbacks: Any) -> Callable[[str, bool], Handler | None]:
         if isinstance(callbacks, Mapping):
             fn = callbacks.get(method)
         else:
-            fn = marked.get(method) or getattr(callbacks, _snake(method.rsplit(".", 1)[-1]), None)
+            fn = marked.get(method) or getattr(callbacks, method_name(method), None)
         if not callable(fn):
             return None
         return Handler(method, "request" if request else "notification", wrap_function(fn, context=True))
@@ -258,15 +255,26 @@ class Client:
 
     async def call(self, method: str, params: Any = None, *, timeout: float | None | EllipsisType = ...,
                    progress: Callable[[Any], Any] | None = None, input: Any = None) -> Any:
-        """Calls `method` and returns its result. `params`: a dict (by name) or a list (by position). `timeout` in
+        """Calls `method` and returns its result; a method announced as a stream (kind stream or duplexStream)
+        returns the list of its items (credit granted as they come; no default timeout, as for stream()). `params`: a dict (by name) or a list (by position). `timeout` in
         seconds (default: the client's call_timeout, 30 s; None: none; a call with `input` has none by default);
         `progress` gets each $/progress report; `input` (an iterable or async iterable) is the streamed parameter of
         a clientStream method. Raises RemoteError, CallTimeout, ConnectionLost; cancelling the awaiting task sends
         $/cancelRequest."""
         conn = await self._live()
-        if timeout is ...:
-            timeout = self.call_timeout if input is None else None
-        return await conn.call(method, params, timeout=timeout, input=input, progress=progress)
+        streams = self.method_kind(method) in ("stream", "duplexStream")
+        if timeout is ...:                      # streams have no default timeout (docs/protocol.md section 11)
+            timeout = self.call_timeout if input is None and not streams else None
+        return await conn.call(method, params, timeout=timeout, input=input, progress=progress, collect=streams)
+
+    def method_kind(self, method: str) -> str | None:
+        """The kind the sidecar announced for `method` ("request", "stream", ...), None if it announced no shape."""
+        for contract in self.ready.get("contracts") or []:
+            for shape in (contract.get("methods") or []) if isinstance(contract, dict) else []:
+                if isinstance(shape, dict) and shape.get("name") == method and isinstance(shape.get("kind"), str):
+                    kind: str = shape["kind"]
+                    return kind
+        return None
 
     async def notify(self, method: str, params: Any = None) -> None:
         conn = await self._live()

@@ -9,12 +9,16 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .errors import INVALID_REQUEST, PARSE_ERROR
+from .errors import INVALID_REQUEST, MESSAGE_TOO_LARGE, PARSE_ERROR
 
 Message = dict[str, Any]
+
+MAX_MESSAGE_SIZE = 16 * 1024 * 1024     # bytes per JSON line, its "\n" not counted (docs/protocol.md section 15)
+HEAD = 256                              # the first bytes of a dropped line kept: whose answer it was
 
 # The positional layout of the protocol's own notifications on MessagePack-RPC.
 LAYOUTS: dict[str, tuple[str, ...]] = {
@@ -33,6 +37,7 @@ class Malformed:
     code: int
     message: str
     fatal: bool = False
+    head: bytes = b""                   # a line too large: its first bytes (see answered_id)
 
 
 Decoded = Message | Malformed
@@ -64,13 +69,33 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"a value of type {type(value).__name__} cannot be sent as JSON: {value!r:.80}")
 
 
+_ANSWER = re.compile(rb'\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*(\d+)\s*,\s*"(?:result|error)"')
+_ITEM = re.compile(rb'\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"method"\s*:\s*"\$/(?:stream\.item|progress)"\s*,'
+                   rb'\s*"params"\s*:\s*\{\s*"id"\s*:\s*(\d+)\s*[,}]')
+
+
+def answered_id(head: bytes) -> int | None:
+    """The id of our call that a dropped line answered (a response, a $/stream.item or $/progress), read from its first
+    bytes as SidecarKit's encoders write them; None if they do not tell."""
+    match = _ANSWER.match(head) or _ITEM.match(head)
+    return int(match.group(1)) if match else None
+
+
 class JsonLinesCodec:
-    """One JSON message per line, UTF-8. A blank line is ignored; the last line may lack its "\\n"."""
+    """One JSON message per line, UTF-8. A blank line is ignored; the last line may lack its "\\n". A line longer than
+    `max_size` bytes is not kept: the rest of it is discarded as it arrives, and when its "\\n" comes it is reported as
+    -32001 (Malformed, with its first bytes), so memory stays bounded by the limit."""
     name = "jsonl"
 
-    def __init__(self) -> None:
+    def __init__(self, max_size: int = MAX_MESSAGE_SIZE) -> None:
+        self.max_size = max_size
         self._buffer = bytearray()
         self._scanned = 0                       # bytes of the buffer known to hold no "\n": a long line is scanned once
+        self._dropping: bytes | None = None     # the head of a line over the limit whose "\n" has not come yet
+
+    def _too_large(self, head: bytes) -> Malformed:
+        return Malformed(MESSAGE_TOO_LARGE, f"Message too large: a line may be at most {self.max_size} bytes.",
+                         head=head)
 
     def encode(self, message: Message) -> bytes:
         text = json.dumps({"jsonrpc": "2.0", **message}, ensure_ascii=False, separators=(",", ":"),
@@ -79,18 +104,36 @@ class JsonLinesCodec:
         return text.encode("utf-8", "backslashreplace") + b"\n"
 
     def feed(self, data: bytes) -> list[Decoded]:
-        self._buffer += data
         out: list[Decoded] = []
+        if self._dropping is not None:          # the rest of a line over the limit: discarded as it streams in
+            end = data.find(b"\n")
+            if end < 0:
+                return out
+            out.append(self._too_large(self._dropping))
+            self._dropping = None
+            data = data[end + 1:]
+        self._buffer += data
         while (end := self._buffer.find(b"\n", self._scanned)) >= 0:
+            if end > self.max_size:
+                out.append(self._too_large(bytes(self._buffer[:min(end, HEAD)])))
+                del self._buffer[:end + 1]
+                self._scanned = 0
+                continue
             line = bytes(self._buffer[:end])
             del self._buffer[:end + 1]
             self._scanned = 0
             if (decoded := self.decode_line(line)) is not None:
                 out.append(decoded)
+        if len(self._buffer) > self.max_size:   # no "\n" within the limit: keep the head, drop the rest
+            self._dropping = bytes(self._buffer[:HEAD])
+            self._buffer = bytearray()
         self._scanned = len(self._buffer)
         return out
 
     def finish(self) -> list[Decoded]:
+        if self._dropping is not None:          # the input ended inside a line over the limit
+            head, self._dropping = self._dropping, None
+            return [self._too_large(head)]
         line, self._buffer, self._scanned = bytes(self._buffer), bytearray(), 0
         decoded = self.decode_line(line)
         return [] if decoded is None else [decoded]

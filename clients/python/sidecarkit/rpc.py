@@ -15,9 +15,9 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from dataclasses import dataclass
 from typing import Any
 
-from .codec import Codec, Decoded, Malformed, Message, named
-from .errors import (INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, REQUEST_CANCELLED,
-                     SHUTTING_DOWN, CallTimeout, ConnectionLost, RemoteError)
+from .codec import Codec, Decoded, Malformed, Message, answered_id, named
+from .errors import (INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, MESSAGE_TOO_LARGE, METHOD_NOT_FOUND,
+                     REQUEST_CANCELLED, SHUTTING_DOWN, CallTimeout, ConnectionLost, RemoteError)
 from .wiretypes import INT32_MAX, TypeSet
 
 STREAM_WINDOW = 64      # items a callee sends before the caller must grant credit (the callee's setting)
@@ -211,6 +211,7 @@ class OutCall:
         self.input_sent = 0
         self.consumed = 0
         self.pump: asyncio.Task[None] | None = None
+        self.collect: list[Any] | None = None   # call(): stream items are collected (credit granted at once)
 
     def wake(self) -> None:
         self.event.set()
@@ -291,6 +292,8 @@ class Connection:
     def _handle(self, msg: Decoded) -> None:
         if isinstance(msg, Malformed):
             self.send({"id": None, "error": {"code": msg.code, "message": msg.message}})
+            if msg.code == MESSAGE_TOO_LARGE:
+                self._too_large(msg)
             if msg.fatal and self.on_fatal is not None:
                 self.on_fatal(msg.message)
             return
@@ -299,10 +302,31 @@ class Connection:
         if problem := envelope_problem(msg):
             id = msg.get("id") if type(msg.get("id")) in (int, float, str) else None
             return self.send({"id": id, "error": {"code": INVALID_REQUEST, "message": f"Invalid Request: {problem}"}})
+        if "id" in msg and key(msg["id"]) in self.incoming:
+            # Before any other check can answer with that id: the running request keeps its single answer.
+            message = f"A request with id {json.dumps(msg['id'])} is already running."
+            return self.send({"id": None, "error": {"code": INVALID_REQUEST, "message": message}})
         method: str = msg["method"]
         if method in ("$/stream.item", "$/progress", "$/input.credit"):
             return self._for_outgoing(method, msg.get("params"))
         self._dispatch(msg)
+
+    def _too_large(self, msg: Malformed) -> None:
+        """A line over the size limit was dropped (docs/protocol.md section 15). If its first bytes show it was the
+        answer (or a stream item) of one of our calls, that call fails now with -32001, rather than at its timeout."""
+        id = answered_id(msg.head)
+        call = self._outgoing.pop(id, None) if id is not None else None
+        self.log(4, "connection", f"{msg.message} The line was dropped"
+                 + (f": it answered the call to '{call.method}' (id {id}), which fails." if call else "."), None)
+        if call is not None:
+            if not call.future.done():
+                call.future.set_exception(RemoteError(MESSAGE_TOO_LARGE, f"The answer to '{call.method}' was too "
+                                                      f"large: {msg.message}"))
+            if call.pump is not None:
+                call.pump.cancel()
+            if self.closed is None:
+                self.send({"method": "$/cancelRequest", "params": {"id": call.id}})
+            call.wake()
 
     # ------------------------------------------------------------------------------------------------ our calls
     def _response(self, msg: Message) -> None:
@@ -323,7 +347,11 @@ class Connection:
         if call is None:
             return                              # a call we stopped waiting for, or never made
         if method == "$/stream.item":
-            call.items.append(params.get("item"))
+            if call.collect is not None:
+                call.collect.append(params.get("item"))
+                self.grant(call)                # collected: consumed at once
+            else:
+                call.items.append(params.get("item"))
         elif method == "$/progress":
             if call.progress is not None:
                 try:
@@ -359,8 +387,12 @@ class Connection:
             call.future.cancel()
 
     async def call(self, method: str, params: Any = None, *, timeout: float | None = DEFAULT_TIMEOUT,
-                   input: Any = None, progress: Callable[[Any], Any] | None = None) -> Any:
+                   input: Any = None, progress: Callable[[Any], Any] | None = None, collect: bool = False) -> Any:
+        """Calls `method` and returns its result. A method that streams its result (it sends $/stream.item) never
+        waits for credit here: its items are collected, and returned as a list instead of the count when `collect`
+        is set (for a method announced as a stream) or when any item came."""
         call = self.start_call(method, params, input=input, progress=progress)
+        call.collect = []
         try:
             done, _ = await asyncio.wait([call.future], timeout=timeout)
             if not done:
@@ -373,7 +405,8 @@ class Connection:
         finally:
             if call.pump is not None and not call.pump.done():
                 call.pump.cancel()              # the callee answered first: stop the producer
-        return result_of(response)
+        result = result_of(response)
+        return call.collect if collect or call.collect else result
 
     async def _pump(self, call: OutCall, source: Any) -> None:
         """Sends a streamed parameter as the input credit allows, then its end; a producer that fails ends the
@@ -465,10 +498,7 @@ class Connection:
             assert handler.input is not None    # the streamed parameter is not in params: it comes as $/input.item
             args[handler.input[0]] = call.input_items()
         if request:
-            if self.incoming.setdefault(key(call.id), call) is not call:
-                # id null: the running request still gets its own single answer
-                message = f"A request with id {json.dumps(call.id)} is already running."
-                return self.send({"id": None, "error": {"code": INVALID_REQUEST, "message": message}})
+            self.incoming[key(call.id)] = call  # a duplicate id was refused in _handle, before any other check
         call.task = asyncio.get_running_loop().create_task(self._run(call, args))
 
     def _control(self, method: str, params: Any, refuse: Callable[[int, str], None]) -> None:
@@ -517,6 +547,8 @@ class Connection:
         call.started = True
         kind = call.handler.kind
         items: Any = None
+        answer: Message = {"error": {"code": REQUEST_CANCELLED, "message": "Request cancelled"}}
+        escaped: BaseException | None = None    # raised again once the answer is sent
         try:
             if call.cancelled:
                 raise asyncio.CancelledError()
@@ -538,7 +570,7 @@ class Connection:
                         count += 1
                         if count % 16 == 0:
                             await asyncio.sleep(0)  # a plain iterator never awaits: let $/cancelRequest in
-                answer: Message = {"result": count}     # a stream's result is the number of items sent
+                answer = {"result": count}      # a stream's result is the number of items sent
             else:
                 answer = {"result": result}
         except RemoteError as e:
@@ -549,12 +581,23 @@ class Connection:
         except Exception as e:  # noqa: BLE001 - a bug must still answer the request
             self.log(4, "connection", f"'{call.method}' failed: {type(e).__name__}: {e}", e)
             answer = {"error": {"code": INTERNAL_ERROR, "message": str(e), "data": {"type": type(e).__name__}}}
-        finally:
-            if items is not None and hasattr(items, "aclose"):
-                try:
-                    await items.aclose()
-                except Exception:  # noqa: BLE001 - its failure is not the call's
-                    pass
+        except BaseException as e:  # noqa: BLE001 - KeyboardInterrupt, SystemExit: answered, then raised again
+            answer = {"error": {"code": INTERNAL_ERROR, "message": f"'{call.method}' was interrupted: "
+                                                                   f"{type(e).__name__}", "data": {"type": type(e).__name__}}}
+            escaped = e
+        if items is not None and hasattr(items, "aclose"):
+            try:
+                await items.aclose()            # the generator's `finally` runs
+            except asyncio.CancelledError as e:
+                # Cancelled again while cleaning up ($/cancelRequest twice, a shutdown): still answered, then raised.
+                if "error" not in answer or answer["error"].get("code") != REQUEST_CANCELLED:
+                    answer = {"error": call.abort.to_error() if call.abort
+                              else {"code": REQUEST_CANCELLED, "message": "Request cancelled"}}
+                escaped = escaped or e
+            except Exception:  # noqa: BLE001 - its failure is not the call's
+                pass
+            except BaseException as e:  # noqa: BLE001
+                escaped = escaped or e
         call.answered = True
         if call.is_request:
             try:
@@ -564,6 +607,8 @@ class Connection:
                                                     "message": f"The result of '{call.method}' could not be written: {e}"}})
             finally:
                 self.incoming.pop(key(call.id), None)   # only now may the id be used again
+        if escaped is not None:
+            raise escaped
 
     def active(self) -> int:
         return len(self.incoming)

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -34,6 +33,7 @@ from typing import Any, TypeVar
 
 from .codec import codec_for
 from .errors import RemoteError
+from .names import method_name, snake  # noqa: F401  (snake: kept importable from here)
 from .rpc import KINDS, CallContext, Connection, Handler, wrap_function
 from .wiretypes import TypeSet, announced, fields
 
@@ -172,10 +172,6 @@ class Contract:
         return entry
 
 
-def snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-
-
 def bind(contract: Contract, implementation: Any) -> dict[str, Handler]:
     """The handlers of a contract served by an object (or a dict of wire name -> function). Missing methods are an
     error now, not at the first call."""
@@ -194,7 +190,7 @@ def bind(contract: Contract, implementation: Any) -> dict[str, Handler]:
         if isinstance(implementation, dict):
             fn = implementation.get(m.name)
         else:
-            fn = marked.get(m.name) or getattr(implementation, snake(m.name.rsplit(".", 1)[-1]), None)
+            fn = marked.get(m.name) or getattr(implementation, method_name(m.name), None)
         if not callable(fn):
             missing.append(m.name)
             continue

@@ -298,6 +298,33 @@ class T2_DemoTests(SidecarTestCase):
     def test_sleep(self) -> None:
         self.assertResult(self.client.call_raw("demo.sleep", {"milliseconds": 10}), "slept")
 
+    def test_a_reused_id_is_refused_with_id_null_before_any_other_check(self) -> None:
+        # docs/protocol.md sections 8 and 9: the second request must not be answered with the running one's id, not
+        # even for its bad params or its unknown method, which the caller would take for the first one's answer.
+        c = self.client
+        sleep_id = c.send_request("demo.sleep", {"milliseconds": 500})
+        for method, params in (("demo.sleep", {"milliseconds": "soon"}), ("demo.nope", {}), ("demo.count", {"to": 1})):
+            with self.subTest(method=method):
+                c.send_request(method, params, id=sleep_id)
+                refused = c.wait_response(None, timeout=5)
+                self.assertRpcError(refused, -32600, f"A request with id {sleep_id} is already running.")
+        self.assertResult(c.wait_response(sleep_id, timeout=5), "slept")
+        self.assertResult(c.call_raw("demo.add", {"a": 1, "b": 2}, id=sleep_id), 3)   # free again once answered
+        self.assertNotIn(_key(sleep_id), c._responses, "a second answer carried the running request's id")
+
+    def test_a_line_over_16_mib_is_refused_with_id_null_and_the_connection_goes_on(self) -> None:
+        c = self.client
+        big = b"a" * (16 * 1024 * 1024)
+        c.send_line(b'{"jsonrpc":"2.0","id":"big","method":"demo.sleep","params":{"milliseconds":1,"pad":"' + big + b'"}}')
+        refused = c.wait_response(None, timeout=10)
+        self.assertRpcError(refused, -32001, "Message too large: a line may be at most 16777216 bytes.")
+        self.assertResult(c.call_raw("demo.add", {"a": 2, "b": 2}), 4)
+        self.assertNotIn(_key("big"), c._responses, "the dropped line was answered")
+        # exactly at the limit is not too large (the line's "\n" not counted)
+        head = b'{"jsonrpc":"2.0","id":"edge","method":"demo.add","params":{"a":1,"b":1},"pad":"'
+        c.send_line(head + b"b" * (16 * 1024 * 1024 - len(head) - 2) + b'"}')
+        self.assertResult(c.wait_response("edge", timeout=10), 2)
+
     # --- demo.blob, demo.log
 
     def test_blob(self) -> None:
