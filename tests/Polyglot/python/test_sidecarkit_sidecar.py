@@ -10,12 +10,15 @@ Prints "python: N passed, N failed" last.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
+import unittest
 from typing import Any
 
 from sidecarkit_cases import PY_SIDECAR, PYTHON, REPO_ROOT, DemoClientCases, DemoCrashCases, LoopTestCase
@@ -86,7 +89,8 @@ CUSTOM = textwrap.dedent('''
                              Method("shop.paint", {{"color": "Color"}}, result="string"),
                              Method("shop.crash", {{}}, result="string"),
                              Method("shop.refuse", {{}}),
-                             Method("shop.watch", {{"n": "int32"}}, kind="stream", result="int32")])
+                             Method("shop.watch", {{"n": "int32"}}, kind="stream", result="int32"),
+                             Method("shop.huge", {{"size": "int32"}}, result="string")])
 
     class Shop:
         def get_price(self, item):                      # sync is fine: it runs on the loop
@@ -106,6 +110,9 @@ CUSTOM = textwrap.dedent('''
             for i in range(n):
                 yield i
                 await asyncio.sleep(0)
+
+        def huge(self, size):
+            return "h" * size
 
     {extra}
     run(SHOP, Shop())
@@ -164,6 +171,24 @@ class S_CustomContract(LoopTestCase):
         types = self.client.ready["contracts"][0]["types"]
         self.assertEqual(types, [{"name": "Color", "kind": "enum", "values": ["red", "darkBlue"]}])
 
+    def test_call_on_a_stream_collects_its_items_past_the_window(self) -> None:
+        # Before, call() granted no credit: the sidecar stopped after 64 items and the call hung until its timeout.
+        started = time.monotonic()
+        self.assertEqual(self.run_async(self.client.call("shop.watch", {"n": 300}, timeout=10)), list(range(300)))
+        self.assertEqual(self.run_async(self.client.call("shop.watch", {"n": 0})), [])
+        self.assertLess(time.monotonic() - started, 5)
+
+    def test_an_answer_over_16_mib_fails_its_call_clearly_and_the_connection_goes_on(self) -> None:
+        started = time.monotonic()
+        with self.assertRaises(RemoteError) as caught:
+            self.run_async(self.client.call("shop.huge", {"size": 17 * 1024 * 1024}))
+        self.assertEqual(caught.exception.code, -32001)
+        self.assertIn("The answer to 'shop.huge' was too large: Message too large: a line may be at most 16777216 "
+                      "bytes.", caught.exception.message)
+        self.assertLess(time.monotonic() - started, 10, "failed by its timeout, not at once")
+        self.assertEqual(self.run_async(self.client.call("shop.huge", {"size": 3})), "hhh")
+        self.assertEqual(self.run_async(self.client.call("shop.getPrice", {"item": "apple"})), 0.5)
+
     def test_describe_json(self) -> None:
         done = subprocess.run([PYTHON, self.script, "--describe"], capture_output=True, text=True, timeout=30)
         self.assertEqual(done.returncode, 0, done.stderr)
@@ -185,5 +210,51 @@ class S_CustomContract(LoopTestCase):
         self.assertIn("does not implement shop.crash of the contract 'shop'", out.stderr)
 
 
+class U_Engine(unittest.TestCase):
+    """The call engine and the codec in process (sidecarkit.rpc, sidecarkit.codec), for what a live peer cannot time."""
+
+    def test_a_line_over_the_limit_is_never_buffered_whole(self) -> None:
+        from sidecarkit.codec import MAX_MESSAGE_SIZE, JsonLinesCodec
+        codec = JsonLinesCodec()
+        chunk = b"x" * 65536
+        for _ in range(MAX_MESSAGE_SIZE // len(chunk) + 64):     # 20 MiB more than the limit, without a "\n"
+            self.assertEqual(codec.feed(chunk), [])
+            self.assertLessEqual(len(codec._buffer), MAX_MESSAGE_SIZE + len(chunk))
+        out = codec.feed(b'xx\n{"jsonrpc":"2.0","method":"a"}\n')
+        self.assertEqual([type(m).__name__ for m in out], ["Malformed", "dict"])
+        self.assertEqual(getattr(out[0], "code"), -32001)
+
+    def test_a_request_cancelled_again_while_its_stream_closes_still_gets_its_one_answer(self) -> None:
+        from sidecarkit.codec import JsonLinesCodec
+        from sidecarkit.rpc import Connection, Handler
+
+        async def go() -> tuple[list[Any], int]:
+            out = bytearray()
+            conn = Connection(JsonLinesCodec(), out.extend, log=lambda *args: None)
+
+            async def items() -> Any:
+                try:
+                    for i in range(1000):
+                        yield i
+                finally:
+                    await asyncio.sleep(0.3)    # a slow cleanup, cancelled again by the second $/cancelRequest
+
+            conn.handlers["t.watch"] = Handler("t.watch", "stream", lambda ctx, args: items())
+
+            def feed(message: dict[str, Any]) -> None:
+                conn.feed(json.dumps({"jsonrpc": "2.0", **message}).encode() + b"\n")
+            feed({"id": 1, "method": "t.watch"})
+            await asyncio.sleep(0.1)            # 64 items sent: waiting for credit
+            feed({"method": "$/cancelRequest", "params": {"id": 1}})
+            await asyncio.sleep(0.05)
+            feed({"method": "$/cancelRequest", "params": {"id": 1}})
+            await asyncio.sleep(0.6)
+            answers = [m for m in map(json.loads, out.splitlines()) if "method" not in m]
+            return answers, conn.active()
+        answers, active = asyncio.run(go())
+        self.assertEqual(answers, [{"jsonrpc": "2.0", "id": 1, "error": {"code": -32800, "message": "Request cancelled"}}])
+        self.assertEqual(active, 0, "the id is still taken")
+
+
 if __name__ == "__main__":
-    sys.exit(run([P1_PythonDemoJsonLines, P2_PythonDemoMessagePack, P3_PythonDemoCrash, S_CustomContract]))
+    sys.exit(run([U_Engine, P1_PythonDemoJsonLines, P2_PythonDemoMessagePack, P3_PythonDemoCrash, S_CustomContract]))
