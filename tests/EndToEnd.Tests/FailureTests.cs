@@ -156,6 +156,7 @@ public class SidecarProcessLevelTests
 
     [Theory]
     [InlineData("--output=somewhere", "--output goes with --describe")]
+    [InlineData("--output=", "--output needs a directory")]
     [InlineData("--bogus", "Unknown option")]
     [InlineData("--transport=carrier-pigeon", "Unknown transport")]
     [InlineData("--log-level=chatty", "--log-level")]

@@ -150,8 +150,9 @@ public class PolyglotConformanceTests
         SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
         int pid = sidecar.ProcessId;
         IDemo demo = sidecar.GetClient<IDemo>();
-        Task<string> inFlight = demo.SleepAsync(800);
+        Task<string> inFlight = demo.SleepAsync(3_000);
         await DemoSidecarTests.Eventually(async () => (await sidecar.PingAsync()).ActiveRequests >= 1, "the call to be running");
+        Assert.False(inFlight.IsCompleted, "the call ended before the stop began: nothing was left to drain");
         int code = await sidecar.StopAsync();
         Assert.Equal("slept", await inFlight);
         Assert.Equal(0, code);

@@ -48,8 +48,7 @@ public class OpenRpcExportTests
                 JsonElement method = methods.EnumerateArray().Single(e => e.GetProperty("name").GetString() == m.WireName);
                 Assert.Equal("by-name", method.GetProperty("paramStructure").GetString());
                 Assert.Equal(Lifecycle.ContractShapes.KindName(m.Kind), method.GetProperty("x-sidecarkit-kind").GetString());
-                Assert.Equal(m.Parameters.Select(p => (p.Name, !p.IsOptional && !p.Type.IsNullable)),
-                    method.GetProperty("params").EnumerateArray().Select(p => (p.GetProperty("name").GetString()!, p.GetProperty("required").GetBoolean())));
+                Assert.Equal(m.Parameters.Select(p => p.Name), method.GetProperty("params").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
                 Assert.Equal(m.Kind != MethodKind.Notification, method.TryGetProperty("result", out JsonElement result));
                 if (m.Kind is MethodKind.ServerStream or MethodKind.DuplexStream)
                 {
@@ -63,6 +62,47 @@ public class OpenRpcExportTests
                 Assert.Equal(m.Input?.Name, method.TryGetProperty("x-sidecarkit-input", out JsonElement input) ? input.GetProperty("name").GetString() : null);
                 Assert.Equal(m.Progress is not null, method.TryGetProperty("x-sidecarkit-progress", out _));
             }
+    }
+
+    // A parameter is required unless it has a default value or may be null (docs/protocol.md, section 5).
+    [Theory]
+    [InlineData("types.defaults", "a:True b:False c:False color:False")]
+    [InlineData("types.nullableInt", "value:False")]
+    [InlineData("types.requiredString", "value:True")]
+    [InlineData("streaming.measure", "label:True scale:False")]
+    [InlineData("demo.echo", "person:True")]
+    public void A_parameter_is_required_unless_it_has_a_default_or_may_be_null(string method, string expected)
+    {
+        using JsonDocument doc = JsonDocument.Parse(OpenRpcExporter.Export([D<IDemo>(), .. s_everyType], []));
+        JsonElement found = doc.RootElement.GetProperty("methods").EnumerateArray().Single(m => m.GetProperty("name").GetString() == method);
+        Assert.Equal(expected, string.Join(" ", found.GetProperty("params").EnumerateArray()
+            .Select(p => $"{p.GetProperty("name").GetString()}:{p.GetProperty("required").GetBoolean()}")));
+    }
+
+    // Two contracts with a Person each, alike but for the Address it holds: both Persons are kept, the second qualified
+    // and pointing at its own Address, though the two Persons' own members read the same.
+    [Fact]
+    public void A_type_whose_referenced_type_differs_is_another_type()
+    {
+        static ContractDescriptor Contract(string name, params WireField[] address)
+        {
+            TypeSchema person = new("Person", TypeSchemaKind.Object, [new WireField("name", WireType.Of(WireScalar.String), 1), new WireField("home", WireType.Named("Address"), 2)], []);
+            TypeSchema home = new("Address", TypeSchemaKind.Object, address, []);
+            var method = new MethodSchema(name + ".get", MethodKind.Unary, [], WireType.Named("Person"));
+            return new ContractDescriptor(name, "0000000000000000", [new MethodDescriptor(name, name + ".get", "GetAsync", MethodKind.Unary)], "{}",
+                new ContractSchema([method], [home, person]));
+        }
+        ContractDescriptor first = Contract("first", new WireField("city", WireType.Of(WireScalar.String), 1));
+        ContractDescriptor second = Contract("second", new WireField("city", WireType.Of(WireScalar.String), 1), new WireField("zip", WireType.Of(WireScalar.Int32), 2));
+        ContractDescriptor third = Contract("third", new WireField("city", WireType.Of(WireScalar.String), 1));
+        using JsonDocument doc = JsonDocument.Parse(OpenRpcExporter.Export([first, second, third], []));
+        JsonElement schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
+        Assert.Equal(["Address", "Person", "second.Address", "second.Person"], schemas.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("#/components/schemas/second.Address", schemas.GetProperty("second.Person").GetProperty("properties").GetProperty("home").GetProperty("$ref").GetString());
+        string Result(string method) => doc.RootElement.GetProperty("methods").EnumerateArray().Single(m => m.GetProperty("name").GetString() == method)
+            .GetProperty("result").GetProperty("schema").GetProperty("$ref").GetString()!;
+        Assert.Equal(("#/components/schemas/Person", "#/components/schemas/second.Person", "#/components/schemas/Person"),
+            (Result("first.get"), Result("second.get"), Result("third.get")));   // the third's Person is the first's
     }
 
     // Every $ref points at a schema or error the document defines: a stub generator never meets a dangling name.

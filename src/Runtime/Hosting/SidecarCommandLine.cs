@@ -25,7 +25,7 @@ internal sealed class SidecarCommandLine
             }
             string? Value()
             {
-                if (inline is not null) return inline;
+                if (inline is not null) return inline.Length > 0 ? inline : null;   // "--output=" names nothing
                 if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) return args[++i];
                 return null;
             }

@@ -17,7 +17,7 @@ internal static class ServiceDiscovery
 
     /// <summary>The handler answering <paramref name="document"/> (built once per host: the contracts do not change).</summary>
     public static RpcMethodHandler Handler(JsonElement document)
-        => RpcMethodHandler.Unary<NoArgs, JsonElement, WireCodecs.JsonValue>(Method, (_, _) => new ValueTask<JsonElement>(document));
+        => RpcMethodHandler.Unary<NoArgs, JsonElement, JsonElementCodec>(Method, (_, _) => new ValueTask<JsonElement>(document));
 
     /// <summary>The document of <paramref name="contracts"/> and <paramref name="callbacks"/>, parsed once.</summary>
     public static JsonElement Document(IReadOnlyList<ContractDescriptor> contracts, IReadOnlyList<ContractDescriptor> callbacks)

@@ -244,7 +244,16 @@ public static class OpenRpcExporter
         w.WriteStartObject();
         if (key.Kind == WireTypeKind.Named)
         {
+            // An enum key is its member's name, or the digits of a value without one.
+            w.WriteStartArray("anyOf");
+            w.WriteStartObject();
             w.WriteString("$ref", refs(key.Name!));
+            w.WriteEndObject();
+            w.WriteStartObject();
+            w.WriteString("type", "string");
+            w.WriteString("pattern", "^-?[0-9]+$");
+            w.WriteEndObject();
+            w.WriteEndArray();
         }
         else
         {
@@ -305,6 +314,20 @@ public static class OpenRpcExporter
                 w.WriteString("type", "number");
                 w.WriteString("format", "decimal");
                 return;
+            case WireScalar.Int128 or WireScalar.UInt128:
+                // Written as a string of digits; a JSON integer within long's (ulong's) range is read too.
+                w.WriteString("format", WireType.NameOf(scalar));
+                w.WriteStartArray("anyOf");
+                w.WriteStartObject();
+                w.WriteString("type", "string");
+                w.WriteString("pattern", scalar == WireScalar.Int128 ? "^-?[0-9]+$" : "^[0-9]+$");
+                w.WriteEndObject();
+                w.WriteStartObject();
+                w.WriteString("type", "integer");
+                WriteRange(w, scalar == WireScalar.Int128 ? WireScalar.Int64 : WireScalar.UInt64);
+                w.WriteEndObject();
+                w.WriteEndArray();
+                return;
         }
         w.WriteString("type", "string");
         switch (scalar)
@@ -314,6 +337,7 @@ public static class OpenRpcExporter
                 w.WriteString("format", "char");
                 w.WriteNumber("minLength", 1);
                 w.WriteNumber("maxLength", 1);
+                w.WriteString("pattern", "^[\\u0000-\\uFFFF]$");   // one UTF-16 code unit: not an emoji (two)
                 break;
             case WireScalar.Bytes:
                 w.WriteString("format", "bytes");
@@ -330,10 +354,6 @@ public static class OpenRpcExporter
                 break;
             case WireScalar.Time:
                 w.WriteString("format", "partial-time");   // RFC 3339's time without an offset (JSON Schema's "time" has one)
-                break;
-            case WireScalar.Int128 or WireScalar.UInt128:
-                w.WriteString("format", WireType.NameOf(scalar));
-                w.WriteString("pattern", scalar == WireScalar.Int128 ? "^-?[0-9]+$" : "^[0-9]+$");
                 break;
             default:
                 w.WriteString("format", WireType.NameOf(scalar));   // datetime, timespan: .NET's forms, section 6
@@ -361,10 +381,18 @@ public static class OpenRpcExporter
         w.WriteStartObject();
         if (type.Kind == TypeSchemaKind.Enum)
         {
-            // Written as the camelCase names; a value without a name travels as its number (docs/protocol.md, section 6).
+            // Written as the camelCase names; a value without a name (a flags combination) travels as its number
+            // (docs/protocol.md, section 6).
+            w.WriteStartArray("anyOf");
+            w.WriteStartObject();
             w.WriteString("type", "string");
             w.WriteStartArray("enum");
             foreach (string value in type.Values) w.WriteStringValue(value);
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteStartObject();
+            w.WriteString("type", "integer");
+            w.WriteEndObject();
             w.WriteEndArray();
         }
         else if (!type.IsPolymorphic)
@@ -444,22 +472,47 @@ public static class OpenRpcExporter
 
         public TypeNames(IReadOnlyList<ContractDescriptor> contracts)
         {
-            var taken = new Dictionary<string, string>(StringComparer.Ordinal);   // key → the type's text, unqualified
+            var taken = new Dictionary<string, ContractDescriptor>(StringComparer.Ordinal);   // key → the contract whose type has it
             var components = new List<(string, ContractDescriptor, TypeSchema)>();
             foreach (ContractDescriptor contract in contracts)
             {
                 if (_keys.Keys.Any(k => k.Contract == contract.Name)) continue;   // the same contract twice
                 foreach (TypeSchema type in contract.Schema.Types)
                 {
-                    string text = Render(type);
                     string key = type.Name;
-                    if (taken.TryGetValue(key, out string? existing) && existing != text) key = contract.Name + "." + type.Name;
+                    if (taken.TryGetValue(key, out ContractDescriptor? owner) && !Alike(owner, contract, type.Name)) key = contract.Name + "." + type.Name;
                     _keys[(contract.Name, type.Name)] = key;
-                    if (taken.TryAdd(key, text)) components.Add((key, contract, type));
+                    if (taken.TryAdd(key, contract)) components.Add((key, contract, type));
                 }
             }
             components.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
             Components = components;
+        }
+
+        // Whether the type called `name` is the same in both contracts: its own shape, and the shape of every type it
+        // reaches through its members (a Person whose Address differs is another Person).
+        private static bool Alike(ContractDescriptor first, ContractDescriptor second, string name)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var pending = new Queue<string>([name]);
+            while (pending.TryDequeue(out string? next))
+            {
+                if (!seen.Add(next)) continue;
+                TypeSchema? a = first.Schema.FindType(next), b = second.Schema.FindType(next);
+                if (a is null || b is null || Render(a) != Render(b)) return false;
+                foreach (string referenced in References(a)) pending.Enqueue(referenced);
+            }
+            return true;
+        }
+
+        private static IEnumerable<string> References(TypeSchema type)
+        {
+            foreach (WireField field in type.Members.Concat(type.VariantCases))
+                for (WireType? t = field.Type; t is not null; t = t.Element)
+                {
+                    if (t.Kind == WireTypeKind.Named) yield return t.Name!;
+                    if (t.Key is { Kind: WireTypeKind.Named, Name: { } key }) yield return key;
+                }
         }
 
         public IReadOnlyList<(string Key, ContractDescriptor Contract, TypeSchema Type)> Components { get; }

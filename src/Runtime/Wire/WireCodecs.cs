@@ -4,62 +4,6 @@ namespace SidecarKit.Wire;
 /// <summary>Codecs for the primitive types. Generated codecs call these for members of primitive type.</summary>
 public static class WireCodecs
 {
-    /// <summary>
-    /// Writes any JSON value in the writer's format: objects as string-keyed maps, arrays as arrays, numbers as the
-    /// narrowest of signed integer, unsigned integer and double. What a format has only one way to say, JSON's own values,
-    /// crossing to another (<c>rpc.discover</c>'s document, error data written as JSON and sent on MessagePack-RPC).
-    /// Write-only: a value read from the wire is read by its own format's reader.
-    /// </summary>
-    public sealed class JsonValue : IWireCodec<System.Text.Json.JsonElement>
-    {
-        /// <inheritdoc />
-        public static void Write<TWriter>(ref TWriter writer, System.Text.Json.JsonElement value) where TWriter : IWireWriter, allows ref struct
-        {
-            switch (value.ValueKind)
-            {
-                case System.Text.Json.JsonValueKind.Object:
-                    int count = 0;
-                    foreach (System.Text.Json.JsonProperty _ in value.EnumerateObject()) count++;
-                    writer.WriteStartMap(count);
-                    foreach (System.Text.Json.JsonProperty property in value.EnumerateObject())
-                    {
-                        writer.WriteKey(property.Name);
-                        Write(ref writer, property.Value);
-                    }
-                    writer.WriteEndMap();
-                    break;
-                case System.Text.Json.JsonValueKind.Array:
-                    writer.WriteStartArray(value.GetArrayLength());
-                    foreach (System.Text.Json.JsonElement item in value.EnumerateArray()) Write(ref writer, item);
-                    writer.WriteEndArray();
-                    break;
-                case System.Text.Json.JsonValueKind.String:
-                    writer.WriteString(value.GetString()!);
-                    break;
-                case System.Text.Json.JsonValueKind.Number when value.TryGetInt64(out long signed):
-                    writer.WriteInt64(signed);
-                    break;
-                case System.Text.Json.JsonValueKind.Number when value.TryGetUInt64(out ulong unsigned):
-                    writer.WriteUInt64(unsigned);
-                    break;
-                case System.Text.Json.JsonValueKind.Number:
-                    writer.WriteDouble(value.GetDouble());
-                    break;
-                case System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False:
-                    writer.WriteBoolean(value.GetBoolean());
-                    break;
-                default:
-                    writer.WriteNull();
-                    break;
-            }
-        }
-
-        /// <inheritdoc />
-        /// <exception cref="NotSupportedException">Always: the codec only writes.</exception>
-        public static System.Text.Json.JsonElement Read<TReader>(ref TReader reader) where TReader : IWireReader, allows ref struct
-            => throw new NotSupportedException("A JSON value crossing to another format is read by that format's own reader.");
-    }
-
     /// <summary>The codec for <c>bool</c>.</summary>
     public sealed class Boolean : IWireCodec<bool>
     {

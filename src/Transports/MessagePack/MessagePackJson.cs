@@ -7,7 +7,7 @@ namespace SidecarKit.Transports.MessagePack;
 
 /// <summary>
 /// Converts error <c>data</c> from MessagePack to JSON, for data that must cross to the other format (the other way is
-/// <see cref="SidecarKit.Wire.WireCodecs.JsonValue"/>).
+/// <see cref="SidecarKit.Wire.JsonElementCodec"/>).
 /// </summary>
 internal static class MessagePackJson
 {

@@ -279,7 +279,7 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
         if (data is not null)
         {
             w.WriteString("data"u8);
-            if (converted is { } json) WireCodecs.JsonValue.Write(ref wire, json);
+            if (converted is { } json) JsonElementCodec.Write(ref wire, json);
             else w.WriteRaw(data.Payload.Span); // one value, checked when it was made (FromMessagePack) or read
         }
         w.WriteNil();

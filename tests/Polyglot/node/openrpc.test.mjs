@@ -93,6 +93,9 @@ describe("openrpc: rpc.discover on the running demo sidecar", opts, () => {
       const numbers = (v) => typeof v === "bigint" ? Number(v) : Array.isArray(v) ? v.map(numbers)
         : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, numbers(x)])) : v;
       assert.deepEqual(numbers(result), read("demo.openrpc.json"));
+      // …and exactly where doubles cannot say it: demo.download's size is an int64.
+      const size = result.methods.find((m) => m.name === "demo.download").params[0].schema;
+      assert.deepEqual([size.minimum, size.maximum], [-(2n ** 63n), 2n ** 63n - 1n]);
       c.close();
     } finally { sc.kill(); }
   });
@@ -166,3 +169,28 @@ describe("openrpc: the demo sidecar's values match the document's JSON Schemas",
     }
   });
 });
+
+describe("openrpc: the every-type document's schemas against values of the wire (docs/protocol.md, section 6)", opts, () => {
+  const doc = read("types.openrpc.json");
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  for (const own of ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64",
+    "decimal", "char", "bytes", "datetime", "timespan", "int128", "uint128", "uuid", "date", "date-time", "partial-time"]) ajv.addFormat(own, true);
+  ajv.addSchema(doc, "types");
+  const schema = (pointer) => ajv.compile({ $ref: "types#/components/schemas/" + pointer });
+  const cases = [
+    // [schema, accepted, refused]
+    ["Access", ["read", "none", 3, 0], ["admin", "Read|Write", 1.5, null]],           // a flags combination travels as its number
+    ["AllPrimitives/properties/char", ["a", "é", "\u4e2d"], ["", "ab", "\u{1F600}"]],  // one UTF-16 code unit
+    ["NewScalars/properties/int128", ["-170141183460469231731687303715884105728", "0", 42], ["1e3", "+1", 1.5, " 1"]],
+    ["NewScalars/properties/uInt128", ["340282366920938463463374607431768211455", 7], ["-1", -1]],
+    ["KeyedMaps/properties/byInt", [{ "-1": "a", "300": "b" }], [{ x: "a" }, { "1.5": "b" }]],
+  ];
+  for (const [pointer, accepted, refused] of cases) {
+    test(`${pointer}: accepts ${JSON.stringify(accepted)}, refuses ${JSON.stringify(refused)}`, () => {
+      const valid = schema(pointer);
+      for (const value of accepted) assert.ok(valid(value), `${JSON.stringify(value)}: ${ajv.errorsText(valid.errors)}`);
+      for (const value of refused) assert.equal(valid(value), false, `${JSON.stringify(value)} is accepted`);
+    });
+  }
+});
+
