@@ -36,6 +36,9 @@ export function readContract(d) {
       progress: m.progress ?? null,
       // Application errors ([SidecarError] in C#): in OpenRPC, not in the fingerprinted description.
       errors: Array.isArray(m.errors) ? m.errors.map((e) => ({ code: e.code, message: e.message })) : [],
+      // The method's own timeout (-1: none) and idempotence, likewise: OpenRPC shows them when a description has them.
+      ...(Number.isInteger(m.timeoutMs) ? { timeoutMs: m.timeoutMs } : {}),
+      ...(m.idempotent === true ? { idempotent: true } : {}),
     });
   }
   const types = new Map();

@@ -7,7 +7,7 @@ import { codecFor } from "./codec.mjs";
 import { Connection } from "./connection.mjs";
 import { announceEntry, describeEntry, readContract, typesOf } from "./contract.mjs";
 import { servedMethod } from "./methods.mjs";
-import { openRpcDocument } from "./openrpc.mjs";
+import { openRpcDocument, openRpcText } from "./openrpc.mjs";
 
 const VERSION = "1.0.0", PROTOCOL_VERSION = "1.0", READY_PREFIX = "__SIDECAR_READY__:";
 const SHUTDOWN_TIMEOUT_MS = 10_000, CANCELLED_GRACE_MS = 2_000;
@@ -111,7 +111,7 @@ export async function serve({ contract, callbacks = [], implementation, name = p
   if (opts.describe !== undefined) {
     let text;
     if (opts.describe === "json") text = JSON.stringify({ protocolVersion: PROTOCOL_VERSION, contracts: contracts.map(describeEntry), callbacks: callbackContracts.map(describeEntry) });
-    else if (opts.describe === "openrpc") text = JSON.stringify(openRpcDocument(contracts, callbackContracts), null, 2);
+    else if (opts.describe === "openrpc") text = openRpcText(openRpcDocument(contracts, callbackContracts));
     else {
       process.stderr.write(`Unknown description format '${opts.describe}'. Available: json, openrpc.\n`);
       process.exit(2);
@@ -155,6 +155,8 @@ export async function serve({ contract, callbacks = [], implementation, name = p
     })),
     "system.shutdown": servedMethod({ name: "system.shutdown", kind: "request", params: [] }, types, () => { setImmediate(() => stop("shutdown")); return null; }),
     "system.shutdown_now": servedMethod({ name: "system.shutdown_now", kind: "request", params: [] }, types, () => { setImmediate(() => stop("shutdown_now", true)); return null; }),
+    // OpenRPC's discovery method: the document --describe openrpc prints (its 64-bit bounds exact, as BigInts).
+    "rpc.discover": servedMethod({ name: "rpc.discover", kind: "request", params: [] }, types, () => openRpcDocument(contracts, callbackContracts)),
   };
   const callbackShapes = new Map();
   for (const c of callbackContracts) for (const m of c.methods.values()) callbackShapes.set(m.name, m);

@@ -6,6 +6,8 @@ import { describe, test } from "node:test";
 import { announceEntry, fingerprintOf, readContract } from "sidecarkit";
 import { parseJson, stringifyJson } from "../../../clients/node/src/json.mjs";
 import { JsonLinesCodec } from "../../../clients/node/src/codec.mjs";
+import { openRpcDocument, openRpcText } from "../../../clients/node/src/openrpc.mjs";
+import { readFileSync } from "node:fs";
 import { DLL, each, opts } from "./demo-suite.mjs";
 
 describe("sidecarkit: JSON with exact int64, and the contract model", opts, () => {
@@ -42,5 +44,45 @@ describe("sidecarkit: JSON with exact int64, and the contract model", opts, () =
     const changed = structuredClone(described.contracts[0]);
     changed.methods[0].params[0].type = "int64";
     assert.notEqual(fingerprintOf(readContract(changed)), "affde6564d41572f");
+  });
+
+  test("OpenRPC as the C# exporter writes it: a name two contracts give different types is qualified (shapes.Shape), alike types once, enums, enum keys, timeouts", each, () => {
+    const demo = JSON.parse(readFileSync(new URL("../../../samples/Polyglot/node/demo-contract.json", import.meta.url), "utf8")).contracts[0];
+    const demoTypes = demo.types;
+    const shapes = {
+      contract: "shapes",
+      methods: [
+        { name: "shapes.area", kind: "request", params: [{ name: "shape", type: "Shape" }], result: "float64", timeoutMs: 2500, idempotent: true },
+        { name: "shapes.hold", kind: "request", params: [{ name: "person", type: "Person" }, { name: "paints", type: "map<Color,int32>" }], timeoutMs: -1 },
+      ],
+      types: {
+        // The same Circle; another Shape (no rectangle); a Person alike in itself but whose Address differs.
+        Address: { kind: "object", members: [{ name: "street", type: "string", required: true }] },
+        Circle: demoTypes.Circle,
+        Color: { kind: "enum", values: ["red", "green"] },
+        Person: demoTypes.Person,
+        Shape: { kind: "object", members: [], variants: [{ name: "circle", type: "Circle", tag: 1 }] },
+      },
+    };
+    const doc = openRpcDocument([readContract(demo), readContract(shapes)]);
+    const schemas = doc.components.schemas;
+    assert.deepEqual(Object.keys(schemas), ["Address", "Circle", "Color", "Person", "Rectangle", "Sample", "Shape", "shapes.Address", "shapes.Person", "shapes.Shape"]);
+    const method = (name) => doc.methods.find((m) => m.name === name);
+    assert.equal(method("demo.area").params[0].schema.$ref, "#/components/schemas/Shape");
+    assert.equal(method("shapes.area").params[0].schema.$ref, "#/components/schemas/shapes.Shape");
+    assert.deepEqual(Object.keys(schemas.Shape["x-sidecarkit-variants"]), ["circle", "rectangle"]);
+    assert.deepEqual(schemas["shapes.Shape"]["x-sidecarkit-variants"], { circle: "#/components/schemas/Circle" });
+    assert.equal(method("shapes.hold").params[0].schema.$ref, "#/components/schemas/shapes.Person");
+    assert.deepEqual(schemas["shapes.Person"].properties.address, { anyOf: [{ $ref: "#/components/schemas/shapes.Address" }, { type: "null" }] });
+    assert.deepEqual(schemas.Color, { anyOf: [{ type: "string", enum: ["red", "green"] }, { type: "integer" }] });
+    assert.deepEqual(method("shapes.hold").params[1].schema.propertyNames, { anyOf: [{ $ref: "#/components/schemas/Color" }, { type: "string", pattern: "^-?[0-9]+$" }] });
+    assert.equal(method("shapes.area")["x-sidecarkit-timeout-ms"], 2500);
+    assert.equal(method("shapes.area")["x-sidecarkit-idempotent"], true);
+    assert.equal(method("shapes.hold")["x-sidecarkit-timeout-ms"], -1);
+    assert.equal(method("demo.add")["x-sidecarkit-timeout-ms"], undefined);
+    assert.equal(doc.info.version, `affde6564d41572f+${fingerprintOf(readContract(shapes))}`);
+    // The same contract once more: nothing qualified twice.
+    assert.deepEqual(Object.keys(openRpcDocument([readContract(demo)], [readContract(demo)]).components.schemas), ["Address", "Circle", "Person", "Rectangle", "Sample", "Shape"]);
+    assert.match(openRpcText({ a: 2n ** 64n - 1n, b: [-(2n ** 63n)] }), /^\{\n  "a": 18446744073709551615,\n  "b": \[\n    -9223372036854775808\n  \]\n\}$/);
   });
 });

@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { SidecarExitedError, SidecarTimeoutError, start } from "sidecarkit";
+import { parseJson } from "../../../clients/node/src/json.mjs";
 import { DLL, NODE_SIDECAR, demoSuite, isGone, each, opts, until } from "./demo-suite.mjs";
 
 for (const transport of ["jsonl", "msgpack"]) demoSuite("the Node demo sidecar", process.execPath, [NODE_SIDECAR], transport);
@@ -38,11 +39,40 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     assert.equal(mine, theirs);
   });
 
-  test("--describe openrpc is the golden document of the demo (tests/Polyglot/openrpc/demo.openrpc.json)", each, () => {
-    const mine = JSON.parse(execFileSync(process.execPath, [NODE_SIDECAR, "--describe", "openrpc"], { encoding: "utf8" }));
-    const golden = JSON.parse(readFileSync(new URL("../openrpc/demo.openrpc.json", import.meta.url), "utf8"));
-    assert.deepEqual(mine, golden);
+  // The C# exporter's document (the golden) from the C# contract; the Node one from its --describe json description
+  // with the declared errors the demo adds by hand. What a description cannot carry, the method's timeout and its
+  // idempotence ([SidecarMethod(TimeoutMilliseconds, Idempotent)]), is left out of the comparison: those two fields
+  // only. Read with the library's exact reader: the 64-bit bounds must be the C# integers, not rounded doubles.
+  const UNDESCRIBED = ["x-sidecarkit-timeout-ms", "x-sidecarkit-idempotent"];
+  const comparable = (doc) => {
+    for (const m of [...doc.methods, ...doc["x-sidecarkit-callbacks"].flatMap((c) => c.methods)]) for (const f of UNDESCRIBED) delete m[f];
+    return doc;
+  };
+  const goldenDemo = () => parseJson(readFileSync(new URL("../openrpc/demo.openrpc.json", import.meta.url), "utf8"));
+
+  test("--describe openrpc is the golden document of the demo (tests/Polyglot/openrpc/demo.openrpc.json), exact integers included", each, () => {
+    const text = execFileSync(process.execPath, [NODE_SIDECAR, "--describe", "openrpc"], { encoding: "utf8" });
+    assert.match(text, /"minimum": -9223372036854775808,\n\s*"maximum": 9223372036854775807\n/);
+    assert.doesNotMatch(text, /9223372036854776000/);
+    const mine = parseJson(text);
+    assert.equal(mine.methods.find((m) => m.name === "demo.sum").result.schema.maximum, 2n ** 63n - 1n);
+    assert.deepEqual(comparable(mine), comparable(goldenDemo()));
   });
+
+  for (const transport of ["jsonl", "msgpack"]) {
+    test(`${transport}: rpc.discover answers the document --describe openrpc prints, exact integers included`, each, async () => {
+      const sc = await start(process.execPath, [NODE_SIDECAR], { transport });
+      try {
+        const doc = await sc.call("rpc.discover");
+        assert.equal(doc.methods.find((m) => m.name === "demo.sum").result.schema.minimum, -(2n ** 63n));
+        const described = parseJson(execFileSync(process.execPath, [NODE_SIDECAR, "--describe", "openrpc"], { encoding: "utf8" }));
+        assert.deepEqual(doc, described);
+        assert.deepEqual(comparable(doc), comparable(goldenDemo()));
+      } finally {
+        await sc.stop();
+      }
+    });
+  }
 
   test("the ready marker, then lifecycle.ready first on stdout, with the C# announcement's contracts and callbacks", each, async () => {
     const r = raw();
