@@ -135,7 +135,7 @@ function typeNames(contracts) {
   const keys = new Map(); // `${contract}\0${type}` -> key
   const taken = new Map(); // key -> the contract whose type has it
   const components = [];
-  const render = (t) => JSON.stringify(typeSchema(t, identity));
+  const render = (t) => openRpcText(typeSchema(t, identity), 0);
   const alike = (first, second, name) => {
     const seen = new Set();
     const pending = [name];

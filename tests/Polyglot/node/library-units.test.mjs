@@ -85,4 +85,59 @@ describe("sidecarkit: JSON with exact int64, and the contract model", opts, () =
     assert.deepEqual(Object.keys(openRpcDocument([readContract(demo)], [readContract(demo)]).components.schemas), ["Address", "Circle", "Person", "Rectangle", "Sample", "Shape"]);
     assert.match(openRpcText({ a: 2n ** 64n - 1n, b: [-(2n ** 63n)] }), /^\{\n  "a": 18446744073709551615,\n  "b": \[\n    -9223372036854775808\n  \]\n\}$/);
   });
+
+  // The golden of every type (five contracts, tests/Polyglot/openrpc/types.openrpc.json) has no --describe json to
+  // start from: its contracts are read back from its own schemas, and the Node exporter must write every schema, every
+  // method and the document's frame as the C# exporter did (the fingerprints, which hash what OpenRPC does not carry,
+  // such as field numbers and variant tags, are the golden's).
+  test("OpenRPC: every schema and method of the C# golden of every type, written again from the contracts read back from it", each, () => {
+    const golden = parseJson(readFileSync(new URL("../openrpc/types.openrpc.json", import.meta.url), "utf8"));
+    const STRINGS = { undefined: "string", char: "char", bytes: "bytes", uuid: "guid", datetime: "datetime", "date-time": "datetimeoffset", timespan: "timespan", date: "date", "partial-time": "time" };
+    const refName = (ref) => ref.slice(ref.lastIndexOf("/") + 1);
+    const typeOf = (sc) => {
+      if (sc.$ref) return refName(sc.$ref);
+      if (sc.anyOf?.length === 2 && sc.anyOf[1].type === "null") return `${typeOf(sc.anyOf[0])}?`;
+      if (sc.anyOf) return sc.format; // floats, int128, uint128
+      if (sc.type === "integer" || (sc.type === "number" && sc.format)) return sc.format;
+      if (sc.type === "boolean") return "bool";
+      if (sc.type === "string") return STRINGS[sc.format];
+      if (sc.type === "array") return `${typeOf(sc.items)}[]`;
+      if (sc.type === "object" && sc.additionalProperties) {
+        const k = sc.propertyNames;
+        const key = k.anyOf ? refName(k.anyOf[0].$ref) : k.format === "uuid" ? "guid" : k.format ?? "string";
+        return `map<${key},${typeOf(sc.additionalProperties)}>`;
+      }
+      throw new Error(`no type for ${JSON.stringify(sc)}`);
+    };
+    const members = (o) => Object.entries(o.properties).map(([name, sc]) => ({ name, type: typeOf(sc), required: o.required.includes(name) }));
+    const types = {};
+    for (const [name, sc] of Object.entries(golden.components.schemas)) {
+      if (sc.anyOf) types[name] = { kind: "enum", values: sc.anyOf[0].enum };
+      else if (sc.oneOf) {
+        const base = sc.oneOf.find((c) => !c.allOf);
+        types[name] = { kind: "object", members: base ? members(base) : [], variants: Object.entries(sc["x-sidecarkit-variants"]).map(([tag, ref], i) => ({ name: tag, type: refName(ref), tag: i + 1 })) };
+      } else types[name] = { kind: "object", members: members(sc) };
+    }
+    const method = (m) => ({
+      name: m.name, kind: m["x-sidecarkit-kind"],
+      params: m.params.map((p) => ({ name: p.name, type: typeOf(p.schema), ...(p.required || p.schema.anyOf?.[1]?.type === "null" ? {} : { optional: true }) })),
+      ...(m["x-sidecarkit-input"] ? { input: { name: m["x-sidecarkit-input"].name, type: typeOf(m["x-sidecarkit-input"].schema) } } : {}),
+      ...(m["x-sidecarkit-progress"] ? { progress: typeOf(m["x-sidecarkit-progress"].schema) } : {}),
+      ...(m["x-sidecarkit-items"] ? { items: typeOf(m["x-sidecarkit-items"].schema) } : m.result && m.result.schema.type !== "null" ? { result: typeOf(m.result.schema) } : {}),
+      errors: (m.errors ?? []).filter((e) => !e.$ref),
+      ...(m["x-sidecarkit-timeout-ms"] !== undefined ? { timeoutMs: Number(m["x-sidecarkit-timeout-ms"]) } : {}),
+      ...(m["x-sidecarkit-idempotent"] ? { idempotent: true } : {}),
+    });
+    const contract = (name, ms) => readContract({ contract: name, methods: ms.map(method), types });
+    const contracts = golden["x-sidecarkit-contracts"].map((c) => contract(c.name, golden.methods.filter((m) => m.name.startsWith(`${c.name}.`))));
+    const callbacks = golden["x-sidecarkit-callbacks"].map((c) => contract(c.name, c.methods));
+    const mine = parseJson(openRpcText(openRpcDocument(contracts, callbacks)));
+    mine.info.version = golden.info.version;
+    mine["x-sidecarkit-contracts"] = golden["x-sidecarkit-contracts"];
+    mine["x-sidecarkit-callbacks"].forEach((c, i) => { c.fingerprint = golden["x-sidecarkit-callbacks"][i].fingerprint; });
+    assert.equal(golden.methods.length, mine.methods.length);
+    for (const [name, sc] of Object.entries(golden.components.schemas)) assert.deepEqual(mine.components.schemas[name], sc, name);
+    golden.methods.forEach((m, i) => assert.deepEqual(mine.methods[i], m, m.name));
+    assert.deepEqual(mine, golden);
+  });
 });
