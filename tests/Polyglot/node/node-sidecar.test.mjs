@@ -253,14 +253,17 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     const r = raw();
     r.send({ id: 7, method: "demo.sleep", params: { milliseconds: 1500 } });
     r.send({ id: "s", method: "demo.sleep", params: { milliseconds: 1500 } });
-    // Each would be answered with its own id by another check: bad params, no such method, a stream with the id 7.
+    r.send({ id: 1.5, method: "demo.sleep", params: { milliseconds: 1500 } });
+    // Each would be answered with its own id by another check: bad params, no such method, missing params, the rule
+    // that a stream's id is an integer or a string.
     r.send({ id: 7, method: "demo.sleep", params: { milliseconds: "not a number" } });
     r.send({ id: 7, method: "demo.nothing" });
     r.send({ id: "s", method: "demo.add", params: { a: 1 } });
+    r.send({ id: 1.5, method: "demo.count", params: { to: 2 } });
     r.send({ id: 8, method: "system.ping" });
     assert.ok(await until(() => r.out.some((m) => m.id === 8)));
     const refusals = r.out.filter((m) => m.id === null);
-    assert.equal(refusals.length, 3, JSON.stringify(r.out));
+    assert.equal(refusals.length, 4, JSON.stringify(r.out));
     for (const m of refusals) {
       assert.equal(m.error.code, -32600);
       assert.match(m.error.message, /is already running/);
@@ -273,8 +276,18 @@ describe("the Node demo sidecar's announcement and its exits", opts, () => {
     r.send({ id: 7, method: "demo.sleep", params: { milliseconds: "x" } });
     assert.ok(await until(() => r.out.filter((m) => m.id === 7).length === 2));
     assert.equal(r.out.filter((m) => m.id === 7)[1].error.code, -32602);
-    r.child.stdin.end();
+    assert.ok(await until(() => r.out.some((m) => m.id === 1.5)));
+    // Shutting down: a new request is refused -32004 with its id, but one that reuses a running id is -32600, id null.
+    r.send({ id: 9, method: "demo.sleep", params: { milliseconds: 1000 } });
+    r.send({ id: 10, method: "system.shutdown" });
+    assert.ok(await until(() => r.out.some((m) => m.id === 10)));
+    r.send({ id: 9, method: "demo.add", params: { a: 1, b: 2 } });
+    r.send({ id: 11, method: "demo.add", params: { a: 1, b: 2 } });
     assert.deepEqual(await r.exited, { code: 0, signal: null });
+    assert.equal(r.out.filter((m) => m.id === null).length, 5);
+    assert.equal(r.out.filter((m) => m.id === null)[4].error.code, -32600);
+    assert.deepEqual(r.out.filter((m) => m.id === 9), [{ jsonrpc: "2.0", id: 9, result: "slept" }]);
+    assert.equal(r.out.find((m) => m.id === 11).error.code, -32004);
   });
 
   test("an invalid line is answered -32700 with id null, and the sidecar goes on", each, async () => {
