@@ -5,7 +5,7 @@
 """
 import logging
 
-from .client import Client, Stream, as_bytes, start
+from .client import UNSET, Client, Stream, Unset, as_bytes, start
 from .errors import (CallTimeout, ConnectionLost, FingerprintMismatch, RemoteError, SidecarError, StartError)
 from .rpc import CallContext
 from .server import Contract, Method, log, method, run, serve, set_log_level
@@ -15,6 +15,6 @@ from .wiretypes import TypeSet
 logging.getLogger("sidecarkit").addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
-__all__ = ["start", "Client", "Stream", "as_bytes", "CallTimeout", "ConnectionLost", "FingerprintMismatch",
+__all__ = ["start", "Client", "Stream", "Unset", "UNSET", "as_bytes", "CallTimeout", "ConnectionLost", "FingerprintMismatch",
            "RemoteError", "SidecarError", "StartError", "CallContext", "Contract", "Method", "TypeSet", "log",
            "method", "run", "serve", "set_log_level"]

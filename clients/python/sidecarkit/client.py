@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import enum
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ import signal
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from types import EllipsisType, TracebackType
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Final, Generic, TypeVar, overload
 
 from .codec import codec_for
 from .errors import CallTimeout, ConnectionLost, FingerprintMismatch, SidecarError, StartError
@@ -39,6 +40,18 @@ async def exited(proc: asyncio.subprocess.Process) -> int:
     while proc.returncode is None:
         await asyncio.sleep(0.05)
     return proc.returncode
+
+
+class Unset(enum.Enum):
+    """The default of an optional parameter that may be null, in generated stubs: "not given", so not sent (None is
+    sent as null)."""
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset.UNSET
 
 
 def as_bytes(value: Any) -> bytes:

@@ -27,7 +27,16 @@ import subprocess
 import sys
 from typing import Any
 
+from .names import identifier, method_name, snake
+
 NAN_STRINGS = {"NaN", "Infinity", "-Infinity"}
+# What the generated module itself defines or imports, and the builtins its types use: a schema named so is renamed.
+MODULE_NAMES = {"annotations", "AsyncIterable", "Awaitable", "Callable", "Iterable", "Sequence", "EllipsisType", "Any",
+                "Literal", "Protocol", "TypeAlias", "TypedDict", "NotRequired", "sidecarkit", "Stream", "Unset", "UNSET",
+                "as_bytes", "FINGERPRINT", "PROTOCOL_VERSION", "FINGERPRINTS", "_same", "int", "str", "float", "bool",
+                "bytes", "list", "dict", "object", "None"}
+# What a generated method's body uses besides its parameters: a parameter named so is renamed (a trailing _).
+BODY_NAMES = {"self", "timeout", "progress", "_sk_params", "_sk_result", "dict", "str", "as_bytes", "_same", "UNSET"}
 
 
 class StubError(Exception):
@@ -40,12 +49,9 @@ def pascal(name: str) -> str:
     return text if text and not text[0].isdigit() else "T" + text
 
 
-def snake(name: str) -> str:
-    text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
-    text = re.sub(r"[^0-9A-Za-z_]", "_", text).lower()
-    if not text or text[0].isdigit():
-        text = "_" + text
-    return text + "_" if keyword.iskeyword(text) or text in ("self", "timeout", "progress") else text
+def identifiers(text: str) -> set[str]:
+    """The names a type expression uses."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"'[^']*'|\"[^\"]*\"", "", text)))
 
 
 def q(text: str) -> str:
@@ -67,6 +73,16 @@ class Generator:
         self.schemas: dict[str, Any] = (doc.get("components") or {}).get("schemas") or {}
         self.out: list[str] = []
         self.uses_bytes = False
+        # Every schema name as a Python identifier, the same in named types, $refs and variants: "shapes.Shape" (a
+        # name two contracts give to different types, qualified by the later contract) is shapes_Shape.
+        self.type_names: dict[str, str] = {}
+        taken = set(MODULE_NAMES)
+        for name in self.schemas:
+            python = identifier(name)
+            while python in taken:
+                python += "_"
+            taken.add(python)
+            self.type_names[name] = python
 
     # ------------------------------------------------------------------------------------------------ types
     def py(self, schema: Any, where: str) -> str:
@@ -78,7 +94,7 @@ class Generator:
             name = ref_name(schema["$ref"])
             if name not in self.schemas:
                 raise StubError(f"{where}: $ref to the unknown schema {name!r}")
-            return name
+            return self.type_names[name]
         if "anyOf" in schema:
             cases = schema["anyOf"]
             nullable = any(isinstance(c, dict) and c.get("type") == "null" for c in cases)
@@ -138,9 +154,10 @@ class Generator:
     def polymorphic(self, name: str, schema: dict[str, Any]) -> None:
         discriminator = schema.get("x-sidecarkit-discriminator", "$type")
         variants: dict[str, str] = schema.get("x-sidecarkit-variants") or {}
+        python = self.type_names[name]
         cases = []
         for tag, target in variants.items():
-            case_name = f"{name}{pascal(tag)}" if tag else f"{name}Base"
+            case_name = f"{python}{pascal(tag)}" if tag else f"{python}Base"
             target_name = ref_name(target) if target.startswith("#/") else target
             if target_name == name:             # a non-abstract base: its own members, the case without $type
                 body: dict[str, Any] = next((c for c in schema.get("oneOf", []) if isinstance(c, dict) and "properties" in c), {})
@@ -153,85 +170,118 @@ class Generator:
             cases.append(case_name)
         if not cases:
             raise StubError(f"{name}: a oneOf without x-sidecarkit-variants")
-        self.out.append(f"{name}: TypeAlias = {q(' | '.join(cases))}")
+        self.out.append(f"{python}: TypeAlias = {q(' | '.join(cases))}")
 
     def named_types(self) -> None:
         for name, schema in self.schemas.items():
-            if not name.isidentifier() or keyword.iskeyword(name):
-                raise StubError(f"the schema name {name!r} is not a Python identifier")
+            python = self.type_names[name]
             if not isinstance(schema, dict):
                 raise StubError(f"the schema {name!r} is not an object")
+            if python != name:
+                self.out.append(f"# {python}: the schema {name!r}")
             if "oneOf" in schema:
                 self.polymorphic(name, schema)
             elif "enum" in schema:
-                self.out.append(f"{name}: TypeAlias = Literal[{', '.join(repr(v) for v in schema['enum'])}]")
+                self.out.append(f"{python}: TypeAlias = Literal[{', '.join(repr(v) for v in schema['enum'])}]")
             elif schema.get("type") == "object":
-                self.object_type(name, schema)
+                self.object_type(python, schema)
             else:
-                self.out.append(f"{name}: TypeAlias = {q(self.py(schema, name))}")
+                self.out.append(f"{python}: TypeAlias = {q(self.py(schema, name))}")
 
     # ------------------------------------------------------------------------------------------------ methods
     def is_bytes(self, schema: Any) -> bool:
         return isinstance(schema, dict) and schema.get("type") == "string" and schema.get("format") == "bytes"
 
-    def params(self, method: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
-        """The signature's required and optional parameters, and the lines that build the params dict."""
+    def param_names(self, method: dict[str, Any], reserved: set[str]) -> dict[str, str]:
+        """Each parameter's Python name (the streamed one's too): snake_case, renamed with a trailing _ when it would
+        shadow what the method's body uses (`reserved`: its _sk_ locals, the names it calls) or repeat another parameter's."""
+        wires = [p["name"] for p in method.get("params") or []]
+        if method.get("x-sidecarkit-input") is not None:
+            wires.append(method["x-sidecarkit-input"]["name"])
+        names: dict[str, str] = {}
+        for wire in wires:
+            name = snake(wire)
+            while name in reserved or name in names.values():
+                name += "_"
+            names[wire] = name
+        return names
+
+    def params(self, method: dict[str, Any], names: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
+        """The signature's required and optional parameters, and the lines that build the params dict. An optional
+        parameter that may be null defaults to UNSET (not sent), so None can be sent; one that may not be null
+        defaults to None (not sent)."""
         signature, build = [], []
         optional = []
         for p in method.get("params") or []:
             wire = p["name"]
-            name = snake(wire)
+            name = names[wire]
             t = self.py(p.get("schema", {}), f"{method['name']}({wire})")
             if p.get("required", False):
                 signature.append(f"{name}: {t}")
-                build.append(f"params[{wire!r}] = {name}")
+                build.append(f"_sk_params[{wire!r}] = {name}")
+            elif t == "Any" or t == "None" or t.endswith("| None"):
+                optional.append(f"{name}: {t} | Unset = UNSET")
+                build.append(f"if {name} is not UNSET:\n            _sk_params[{wire!r}] = {name}")
             else:
-                optional.append(f"{name}: {t if t.endswith('| None') else t + ' | None'} = None")
-                build.append(f"if {name} is not None:\n            params[{wire!r}] = {name}")
+                optional.append(f"{name}: {t} | None = None")
+                build.append(f"if {name} is not None:\n            _sk_params[{wire!r}] = {name}")
         return signature, optional, build
+
+    @staticmethod
+    def default_timeout(method: dict[str, Any], otherwise: str) -> str:
+        """The generated method's default timeout: x-sidecarkit-timeout-ms ([SidecarMethod(TimeoutMilliseconds = n)],
+        -1: none) in seconds, else `otherwise`."""
+        ms = method.get("x-sidecarkit-timeout-ms")
+        if type(ms) is int and ms == -1:
+            return "None"
+        if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms > 0:
+            return repr(ms / 1000)
+        return otherwise
 
     def client_method(self, method: dict[str, Any]) -> list[str]:
         wire: str = method["name"]
         kind = method.get("x-sidecarkit-kind", "request" if "result" in method else "notification")
-        signature, optional, build = self.params(method)
-        name = snake(wire.rsplit(".", 1)[-1])
+        result = method.get("result", {}).get("schema", {"type": "null"})
+        rtype = "bytes" if self.is_bytes(result) else self.py(result, f"{wire} result")
+        names = self.param_names(method, BODY_NAMES | identifiers(rtype))
+        signature, optional, build = self.params(method, names)
+        name = method_name(wire)
         summary = method.get("summary") or method.get("description")
         doc = [f'        """{summary}"""'] if isinstance(summary, str) and '"""' not in summary else []
-        body = ["        params: dict[str, Any] = {}"] + [f"        {line}" for line in build]
+        body = ["        _sk_params: dict[str, Any] = {}"] + [f"        {line}" for line in build]
         items = method.get("x-sidecarkit-items", {}).get("schema", {})
         input_ = method.get("x-sidecarkit-input")
         if input_ is not None:
             item_type = self.py(input_.get("schema", {}), f"{wire} input")
             if self.is_bytes(input_.get("schema")):
                 item_type = "bytes"
-            signature.append(f"{snake(input_['name'])}: AsyncIterable[{item_type}] | Iterable[{item_type}]")
+            signature.append(f"{names[input_['name']]}: AsyncIterable[{item_type}] | Iterable[{item_type}]")
         signature += optional                   # after the streamed parameter, which has no default
-        input_arg = f", input={snake(input_['name'])}" if input_ is not None else ""
+        input_arg = f", input={names[input_['name']]}" if input_ is not None else ""
         if kind in ("stream", "duplexStream"):
             item = "bytes" if self.is_bytes(items) else self.py(items, f"{wire} items")
             convert = ", convert=as_bytes" if item == "bytes" else ", convert=_same"
-            head = f"    def {name}(self, {', '.join(signature + ['*', 'timeout: float | None = None'])}) -> Stream[{item}]:"
+            timeout = f"timeout: float | None = {self.default_timeout(method, 'None')}"
+            head = f"    def {name}(self, {', '.join(signature + ['*', timeout])}) -> Stream[{item}]:"
             return [head, *doc, *body,
-                    f"        return self._client.stream({wire!r}, params{input_arg}, timeout=timeout{convert})"]
+                    f"        return self._client.stream({wire!r}, _sk_params{input_arg}, timeout=timeout{convert})"]
         if kind == "notification":
             head = f"    async def {name}(self{''.join(', ' + s for s in signature)}) -> None:"
-            return [head, *doc, *body, f"        await self._client.notify({wire!r}, params)"]
-        result = method.get("result", {}).get("schema", {"type": "null"})
-        rtype = "bytes" if self.is_bytes(result) else self.py(result, f"{wire} result")
-        extra = ["*", "timeout: float | None | EllipsisType = ..."]
+            return [head, *doc, *body, f"        await self._client.notify({wire!r}, _sk_params)"]
+        extra = ["*", f"timeout: float | None | EllipsisType = {self.default_timeout(method, '...')}"]
         progress = method.get("x-sidecarkit-progress")
         progress_arg = ""
         if progress is not None:
             extra.append(f"progress: Callable[[{self.py(progress.get('schema', {}), wire + ' progress')}], object] | None = None")
             progress_arg = ", progress=progress"
         head = f"    async def {name}(self, {', '.join(signature + extra)}) -> {rtype}:"
-        call = f"await self._client.call({wire!r}, params, timeout=timeout{progress_arg}{input_arg})"
+        call = f"await self._client.call({wire!r}, _sk_params, timeout=timeout{progress_arg}{input_arg})"
         if rtype == "None":
             tail = [f"        {call}"]
         elif rtype == "bytes":
             tail = [f"        return as_bytes({call})"]
         else:
-            tail = [f"        result: {rtype} = {call}", "        return result"]
+            tail = [f"        _sk_result: {rtype} = {call}", "        return _sk_result"]
         return [head, *doc, *body, *tail]
 
     def handler_method(self, method: dict[str, Any]) -> str:
@@ -244,7 +294,7 @@ class Generator:
                 raise StubError(f"{wire}: the parameter {p['name']!r} cannot be a Python parameter name")
             t = self.py(p.get("schema", {}), f"{wire}({p['name']})")
             signature.append(f"{p['name']}: {t}" + ("" if p.get("required", False) else " = ..."))
-        name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", wire.rsplit(".", 1)[-1]).lower()
+        name = method_name(wire)                # the name the library's callback lookup uses
         kind = method.get("x-sidecarkit-kind", "request")
         if kind == "notification" or "result" not in method:
             result = "object"
@@ -307,7 +357,7 @@ class Generator:
                   "from typing import Any, Literal, Protocol, TypeAlias, TypedDict",
                   "", "from typing_extensions import NotRequired" if sys.version_info < (3, 11)
                   else "from typing import NotRequired", "",
-                  "import sidecarkit", "from sidecarkit import Stream, as_bytes", "",
+                  "import sidecarkit", "from sidecarkit import UNSET, Stream, Unset, as_bytes", "",
                   f"FINGERPRINT = {info.get('version')!r}",
                   f"PROTOCOL_VERSION = {info.get('x-sidecarkit-protocol', '1.0')!r}",
                   "FINGERPRINTS: dict[str, str] = {"

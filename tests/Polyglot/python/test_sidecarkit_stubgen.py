@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import inspect
 import json
 import os
 import shutil
@@ -257,6 +258,180 @@ class G2_TypeChecks(unittest.TestCase):
         self.assertIn('Argument "callbacks" to "start_demo" has incompatible type "Events"', done.stdout)
 
 
+# A contract whose names collide with what the stubs use: parameters named params, timeout, self, list, _sk_params;
+# optional parameters that may be null (string? note = "d") or not (int count = 0); per-method timeouts; a schema name
+# qualified by its contract; callbacks whose names are a keyword (import) and an acronym (getURL).
+STRING, INT = {"type": "string"}, {"type": "integer", "format": "int32"}
+NULLABLE_STRING = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+ODD_DOC: dict[str, Any] = {
+    "openrpc": "1.3.2", "info": {"title": "odd", "version": "0"},
+    "x-sidecarkit-contracts": [{"name": "odd", "fingerprint": None}],
+    "methods": [
+        {"name": "odd.take", "x-sidecarkit-kind": "request", "x-sidecarkit-timeout-ms": 2500, "params": [
+            {"name": "params", "required": True, "schema": STRING},
+            {"name": "timeout", "required": True, "schema": INT},
+            {"name": "list", "required": True, "schema": {"type": "array", "items": INT}},
+            {"name": "self", "required": False, "schema": NULLABLE_STRING},
+            {"name": "_sk_params", "required": False, "schema": NULLABLE_STRING},
+            {"name": "note", "required": False, "schema": NULLABLE_STRING},
+            {"name": "count", "required": False, "schema": INT}],
+         "result": {"name": "result", "schema": STRING}},
+        {"name": "odd.listAll", "x-sidecarkit-kind": "request", "x-sidecarkit-timeout-ms": -1,
+         "params": [{"name": "list", "required": True, "schema": INT}],
+         "result": {"name": "result", "schema": {"type": "array", "items": STRING}}},
+        {"name": "odd.relay", "x-sidecarkit-kind": "request",
+         "params": [{"name": "value", "required": True, "schema": STRING}], "result": {"name": "result", "schema": STRING}},
+        {"name": "odd.tick", "x-sidecarkit-kind": "stream", "x-sidecarkit-timeout-ms": 1500,
+         "params": [{"name": "n", "required": True, "schema": INT}],
+         "result": {"name": "count", "schema": {"type": "integer"}}, "x-sidecarkit-items": {"name": "item", "schema": INT}},
+        {"name": "odd.shape", "x-sidecarkit-kind": "request",
+         "params": [{"name": "shape", "required": True, "schema": {"$ref": "#/components/schemas/shapes.Shape"}},
+                    {"name": "other", "required": False, "schema": {"$ref": "#/components/schemas/Shape"}}],
+         "result": {"name": "result", "schema": {"$ref": "#/components/schemas/shapes.Shape"}}}],
+    "components": {"schemas": {
+        "Shape": {"type": "object", "properties": {"sides": INT}, "required": ["sides"]},
+        "shapes.Shape": {"oneOf": [{"$ref": "#/components/schemas/shapes.Circle"}],
+                         "x-sidecarkit-discriminator": "$type",
+                         "x-sidecarkit-variants": {"circle": "#/components/schemas/shapes.Circle"}},
+        "shapes.Circle": {"type": "object", "properties": {"radius": {"type": "number"}, "inner": {
+            "$ref": "#/components/schemas/shapes.Shape"}}, "required": ["radius"]},
+        "Unset": {"type": "object", "properties": {}}}},
+    "x-sidecarkit-callbacks": [{"name": "oddEvents", "fingerprint": None, "methods": [
+        {"name": "oddEvents.import", "params": [{"name": "value", "required": True, "schema": STRING}],
+         "result": {"name": "result", "schema": STRING}},
+        {"name": "oddEvents.getURL", "params": [], "result": {"name": "result", "schema": STRING}}]}],
+}
+
+ODD_USAGE = textwrap.dedent('''
+    import odd_stubs
+    from odd_stubs import OddClient, Shape, shapes_Shape, shapes_ShapeCircle
+
+
+    class Events:
+        def import_(self, value: str) -> str:
+            return "imported " + value
+
+        async def get_url(self) -> str:
+            return "url"
+
+
+    async def use(odd: OddClient) -> list[object]:
+        circle: shapes_ShapeCircle = {"$type": "circle", "radius": 2.0}
+        plain: Shape = {"sides": 3}
+        sent_null: str = await odd.take("p", 5, [1, 2], note=None, self_=None, _sk_params_="x")
+        omitted: str = await odd.take("p", 5, [1, 2])
+        given: str = await odd.take("p", 5, [1, 2], note="n", count=3, timeout=10.0)
+        relayed: str = await odd.relay("it")
+        ticks: list[int] = [i async for i in odd.tick(3)]
+        return [sent_null, omitted, given, relayed, ticks, circle, plain]
+
+
+    async def shapes(odd: OddClient, shape: shapes_Shape) -> shapes_Shape:
+        return await odd.shape(shape, other={"sides": 4})
+
+
+    async def main(command: list[str]) -> list[object]:
+        odd = await odd_stubs.start_odd(command, callbacks=Events())
+        try:
+            return await use(odd)
+        finally:
+            await odd._client.stop()
+''')
+
+ODD_SIDECAR = textwrap.dedent('''
+    import json, sys
+    sys.path.insert(0, {lib!r})
+    from sidecarkit import Contract, Method, run
+
+    ODD = Contract("odd", [
+        Method("odd.take", {{"params": "string", "timeout": "int32", "list": "int32[]", "self": "string?",
+                            "_sk_params": "string?", "note": "string?", "count": "int32?"}}, result="string"),
+        Method("odd.relay", {{"value": "string"}}, result="string"),
+        Method("odd.tick", {{"n": "int32"}}, kind="stream", result="int32")])
+
+
+    async def relay(value, ctx):
+        return await ctx.call("oddEvents.import", {{"value": value}}) + " " + await ctx.call("oddEvents.getURL")
+
+    run(ODD, {{"odd.take": lambda **kw: json.dumps(kw, sort_keys=True), "odd.relay": relay,
+              "odd.tick": lambda n: range(n)}}, callbacks={{"oddEvents": ["oddEvents.import", "oddEvents.getURL"]}})
+''')
+
+
+class Recorder:
+    """Stands in for sidecarkit.Client: records what the generated methods pass."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any, Any]] = []
+
+    async def call(self, method: str, params: Any, *, timeout: Any = ..., progress: Any = None, input: Any = None) -> Any:
+        self.calls.append((method, params, timeout))
+        return "ok"
+
+    def stream(self, method: str, params: Any, *, input: Any = None, timeout: Any = None, convert: Any = None) -> Any:
+        self.calls.append((method, params, timeout))
+        return []
+
+
+class G4_Names(LoopTestCase):
+    """Names and defaults the generated code must get right: qualified schema names, parameters that would shadow
+    the body's locals, nullable optional parameters, per-method timeouts, callback method names."""
+    folder: Path
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        cls.folder = WORK / "g4"
+        cls.folder.mkdir(parents=True, exist_ok=True)
+        (cls.folder / "odd_stubs.py").write_text(stubgen.generate(ODD_DOC, "a test"), encoding="utf-8")
+        (cls.folder / "odd_usage.py").write_text(ODD_USAGE, encoding="utf-8")
+        (cls.folder / "odd_sidecar.py").write_text(ODD_SIDECAR.format(lib=LIB), encoding="utf-8")
+
+    def test_the_stubs_and_their_use_pass_mypy_strict(self) -> None:
+        if MYPY is None:
+            self.skipTest("mypy is missing")
+        done = mypy(self.folder, "odd_stubs.py", "odd_usage.py")
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+
+    def test_names_defaults_and_what_is_sent(self) -> None:
+        stubs = load(self.folder / "odd_stubs.py", "odd_stubs_g4")
+        self.assertEqual(stubs.shapes_ShapeCircle.__required_keys__, frozenset({"$type", "radius"}))
+        self.assertEqual(stubs.Shape.__required_keys__, frozenset({"sides"}))
+        self.assertTrue(hasattr(stubs, "Unset_"), "the schema named Unset was not renamed")
+        self.assertEqual([name for name in vars(stubs.OddEventsHandler) if not name.startswith("_")],
+                         ["import_", "get_url"])
+        take = inspect.signature(stubs.OddClient.take).parameters
+        self.assertEqual(list(take), ["self", "params", "timeout_", "list", "self_", "_sk_params_", "note", "count",
+                                      "timeout"])
+        self.assertIs(take["note"].default, sidecarkit.UNSET)
+        self.assertIsNone(take["count"].default)
+        recorder = Recorder()
+        odd = stubs.OddClient(recorder)
+
+        async def go() -> None:
+            await odd.take("p", 5, [1], note=None, self_="s")
+            await odd.take("p", 5, [1], count=2, timeout=9.0)
+            await odd.list_all(7)
+            odd.tick(2)
+        self.run_async(go())
+        self.assertEqual(recorder.calls, [
+            ("odd.take", {"params": "p", "timeout": 5, "list": [1], "self": "s", "note": None}, 2.5),
+            ("odd.take", {"params": "p", "timeout": 5, "list": [1], "count": 2}, 9.0),
+            ("odd.listAll", {"list": 7}, None),
+            ("odd.tick", {"n": 2}, 1.5)])
+
+    def test_the_stubs_against_a_python_sidecar(self) -> None:
+        load(self.folder / "odd_stubs.py", "odd_stubs")
+        usage = load(self.folder / "odd_usage.py", "odd_usage_g4")
+        got = self.run_async(usage.main([PYTHON, str(self.folder / "odd_sidecar.py")]))
+        received = [json.loads(text) for text in got[:3]]
+        self.assertEqual(received[0], {"params": "p", "timeout": 5, "list": [1, 2], "self": None, "_sk_params": "x",
+                                       "note": None, "count": None})
+        self.assertEqual(received[2]["note"], "n")
+        self.assertEqual(received[2]["count"], 3)
+        self.assertEqual(got[3:5], ["imported it url", [0, 1, 2]])
+
+
 class G3_StubsAtRuntime(LoopTestCase):
     """The stubs against real sidecars: the C# demo (announces its fingerprint) and the Python demo (announces none)."""
 
@@ -301,7 +476,7 @@ class G3_StubsAtRuntime(LoopTestCase):
 
 
 if __name__ == "__main__":
-    cases: list[type[unittest.TestCase]] = [G1_Generation, G3_StubsAtRuntime]
+    cases: list[type[unittest.TestCase]] = [G1_Generation, G3_StubsAtRuntime, G4_Names]
     if MYPY is not None:
         cases.insert(1, G2_TypeChecks)
     elif os.environ.get("CI") == "true":
