@@ -31,11 +31,12 @@ from .names import identifier, method_name, snake
 
 NAN_STRINGS = {"NaN", "Infinity", "-Infinity"}
 # What the generated module itself defines or imports, and the builtins its types use: a schema named so is renamed.
-MODULE_NAMES = {"annotations", "AsyncIterable", "Awaitable", "Callable", "Iterable", "Sequence", "EllipsisType", "Any",
+MODULE_NAMES = {"annotations", "builtins", "AsyncIterable", "Awaitable", "Callable", "Iterable", "Sequence", "EllipsisType", "Any",
                 "Literal", "Protocol", "TypeAlias", "TypedDict", "NotRequired", "sidecarkit", "Stream", "Unset", "UNSET",
                 "as_bytes", "FINGERPRINT", "PROTOCOL_VERSION", "FINGERPRINTS", "_same", "int", "str", "float", "bool",
                 "bytes", "list", "dict", "object", "None"}
 # What a generated method's body uses besides its parameters: a parameter named so is renamed (a trailing _).
+BUILTINS = {"int", "str", "float", "bool", "bytes", "list", "dict", "object"}
 BODY_NAMES = {"self", "timeout", "progress", "_sk_params", "_sk_result", "dict", "str", "as_bytes", "_same", "UNSET"}
 
 
@@ -76,7 +77,15 @@ class Generator:
         # Every schema name as a Python identifier, the same in named types, $refs and variants: "shapes.Shape" (a
         # name two contracts give to different types, qualified by the later contract) is shapes_Shape.
         self.type_names: dict[str, str] = {}
-        taken = set(MODULE_NAMES)
+        # A method named like a type would hide it in its class's later signatures: such a type is renamed (a builtin
+        # is written builtins.x there instead, see ann).
+        self.method_names = {method_name(m["name"]) for m in doc["methods"]
+                             if isinstance(m, dict) and isinstance(m.get("name"), str)}
+        for contract in doc.get("x-sidecarkit-callbacks") or []:
+            self.method_names |= {method_name(m["name"]) for m in (contract.get("methods") or [])
+                                  if isinstance(m, dict) and isinstance(m.get("name"), str)}
+        self.shadowed: set[str] = set()         # the builtins the class being written hides
+        taken = set(MODULE_NAMES) | self.method_names
         for name in self.schemas:
             python = identifier(name)
             while python in taken:
@@ -85,6 +94,13 @@ class Generator:
             self.type_names[name] = python
 
     # ------------------------------------------------------------------------------------------------ types
+    def ann(self, text: str) -> str:
+        """A type as a class's signature writes it: a builtin that one of the class's methods hides is builtins.x."""
+        if not self.shadowed:
+            return text
+        return re.sub(r"'[^']*'|\"[^\"]*\"|\b[A-Za-z_][A-Za-z0-9_.]*",
+                      lambda m: "builtins." + m.group(0) if m.group(0) in self.shadowed else m.group(0), text)
+
     def py(self, schema: Any, where: str) -> str:
         """The Python type of a schema, as source text. Where it is evaluated (TypedDict members, aliases) the whole
         text is quoted by the caller, since named types may be defined further down."""
@@ -215,7 +231,7 @@ class Generator:
         for p in method.get("params") or []:
             wire = p["name"]
             name = names[wire]
-            t = self.py(p.get("schema", {}), f"{method['name']}({wire})")
+            t = self.ann(self.py(p.get("schema", {}), f"{method['name']}({wire})"))
             if p.get("required", False):
                 signature.append(f"{name}: {t}")
                 build.append(f"_sk_params[{wire!r}] = {name}")
@@ -255,26 +271,28 @@ class Generator:
             item_type = self.py(input_.get("schema", {}), f"{wire} input")
             if self.is_bytes(input_.get("schema")):
                 item_type = "bytes"
+            item_type = self.ann(item_type)
             signature.append(f"{names[input_['name']]}: AsyncIterable[{item_type}] | Iterable[{item_type}]")
         signature += optional                   # after the streamed parameter, which has no default
         input_arg = f", input={names[input_['name']]}" if input_ is not None else ""
         if kind in ("stream", "duplexStream"):
             item = "bytes" if self.is_bytes(items) else self.py(items, f"{wire} items")
             convert = ", convert=as_bytes" if item == "bytes" else ", convert=_same"
-            timeout = f"timeout: float | None = {self.default_timeout(method, 'None')}"
-            head = f"    def {name}(self, {', '.join(signature + ['*', timeout])}) -> Stream[{item}]:"
+            timeout = self.ann("timeout: float | None") + f" = {self.default_timeout(method, 'None')}"
+            head = f"    def {name}(self, {', '.join(signature + ['*', timeout])}) -> Stream[{self.ann(item)}]:"
             return [head, *doc, *body,
                     f"        return self._client.stream({wire!r}, _sk_params{input_arg}, timeout=timeout{convert})"]
         if kind == "notification":
             head = f"    async def {name}(self{''.join(', ' + s for s in signature)}) -> None:"
             return [head, *doc, *body, f"        await self._client.notify({wire!r}, _sk_params)"]
-        extra = ["*", f"timeout: float | None | EllipsisType = {self.default_timeout(method, '...')}"]
+        extra = ["*", self.ann("timeout: float | None | EllipsisType") + f" = {self.default_timeout(method, '...')}"]
         progress = method.get("x-sidecarkit-progress")
         progress_arg = ""
         if progress is not None:
-            extra.append(f"progress: Callable[[{self.py(progress.get('schema', {}), wire + ' progress')}], object] | None = None")
+            report = self.ann(self.py(progress.get('schema', {}), wire + ' progress'))
+            extra.append(f"progress: Callable[[{report}], {self.ann('object')}] | None = None")
             progress_arg = ", progress=progress"
-        head = f"    async def {name}(self, {', '.join(signature + extra)}) -> {rtype}:"
+        head = f"    async def {name}(self, {', '.join(signature + extra)}) -> {self.ann(rtype)}:"
         call = f"await self._client.call({wire!r}, _sk_params, timeout=timeout{progress_arg}{input_arg})"
         if rtype == "None":
             tail = [f"        {call}"]
@@ -292,14 +310,14 @@ class Generator:
         for p in method.get("params") or []:
             if not p["name"].isidentifier() or keyword.iskeyword(p["name"]):
                 raise StubError(f"{wire}: the parameter {p['name']!r} cannot be a Python parameter name")
-            t = self.py(p.get("schema", {}), f"{wire}({p['name']})")
+            t = self.ann(self.py(p.get("schema", {}), f"{wire}({p['name']})"))
             signature.append(f"{p['name']}: {t}" + ("" if p.get("required", False) else " = ..."))
         name = method_name(wire)                # the name the library's callback lookup uses
         kind = method.get("x-sidecarkit-kind", "request")
         if kind == "notification" or "result" not in method:
-            result = "object"
+            result = self.ann("object")
         else:
-            rtype = self.py(method["result"].get("schema", {"type": "null"}), f"{wire} result")
+            rtype = self.ann(self.py(method["result"].get("schema", {"type": "null"}), f"{wire} result"))
             result = f"{rtype} | Awaitable[{rtype}]"
         return f"    def {name}(self{''.join(', ' + s for s in signature)}) -> {result}: ..."
 
@@ -330,6 +348,7 @@ class Generator:
                         "        self._client = client",
                         "        if check_fingerprint and self.FINGERPRINT is not None:",
                         "            client.check_fingerprint(self.CONTRACT, self.FINGERPRINT)"]
+            self.shadowed = BUILTINS & {method_name(m["name"]) for m in methods}
             for m in methods:
                 classes += ["", *self.client_method(m)]
         protocols: list[str] = []
@@ -338,8 +357,10 @@ class Generator:
             protocols += ["", "", f"class {pascal(cname)}Handler(Protocol):",
                           f'    """What the parent serves of the callback contract \'{cname}\' (fingerprint '
                           f'{contract.get("fingerprint")}), passed as callbacks=: sync or async methods."""']
+            self.shadowed = BUILTINS & {method_name(m["name"]) for m in contract.get("methods") or []}
             for m in contract.get("methods") or []:
                 protocols.append(self.handler_method(m))
+        self.shadowed = set()
         first = contracts[0]["name"]
         handler = f"{pascal(callbacks[0]['name'])}Handler | None" if callbacks else "object"
         starter = ["", "", f"async def start_{snake(first)}(command: Sequence[str], *, callbacks: {handler} = None, "
@@ -352,6 +373,7 @@ class Generator:
                   f'from {source}. Do not edit; regenerate."""',
                   "# mypy: disable-error-code=\"empty-body\"",
                   "from __future__ import annotations", "",
+                  "import builtins  # noqa: F401  (for a type a method's name hides)",
                   "from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence",
                   "from types import EllipsisType",
                   "from typing import Any, Literal, Protocol, TypeAlias, TypedDict",

@@ -267,6 +267,11 @@ ODD_DOC: dict[str, Any] = {
     "openrpc": "1.3.2", "info": {"title": "odd", "version": "0"},
     "x-sidecarkit-contracts": [{"name": "odd", "fingerprint": None}],
     "methods": [
+        {"name": "odd.list", "x-sidecarkit-kind": "request", "params": [],        # hides the builtins list and str
+         "result": {"name": "result", "schema": {"type": "array", "items": STRING}}},
+        {"name": "odd.str", "x-sidecarkit-kind": "request", "params": [], "result": {"name": "result", "schema": STRING}},
+        {"name": "odd.point", "x-sidecarkit-kind": "request", "params": [],      # hides the schema point
+         "result": {"name": "result", "schema": {"$ref": "#/components/schemas/point"}}},
         {"name": "odd.take", "x-sidecarkit-kind": "request", "x-sidecarkit-timeout-ms": 2500, "params": [
             {"name": "params", "required": True, "schema": STRING},
             {"name": "timeout", "required": True, "schema": INT},
@@ -295,6 +300,7 @@ ODD_DOC: dict[str, Any] = {
                          "x-sidecarkit-variants": {"circle": "#/components/schemas/shapes.Circle"}},
         "shapes.Circle": {"type": "object", "properties": {"radius": {"type": "number"}, "inner": {
             "$ref": "#/components/schemas/shapes.Shape"}}, "required": ["radius"]},
+        "point": {"type": "object", "properties": {"x": INT}, "required": ["x"]},
         "Unset": {"type": "object", "properties": {}}}},
     "x-sidecarkit-callbacks": [{"name": "oddEvents", "fingerprint": None, "methods": [
         {"name": "oddEvents.import", "params": [{"name": "value", "required": True, "schema": STRING}],
@@ -313,6 +319,10 @@ ODD_USAGE = textwrap.dedent('''
 
         async def get_url(self) -> str:
             return "url"
+
+
+    async def hidden(odd: OddClient) -> tuple[list[str], str, int]:
+        return await odd.list(), await odd.str(), (await odd.point())["x"]
 
 
     async def use(odd: OddClient) -> list[object]:
@@ -398,6 +408,7 @@ class G4_Names(LoopTestCase):
         self.assertEqual(stubs.shapes_ShapeCircle.__required_keys__, frozenset({"$type", "radius"}))
         self.assertEqual(stubs.Shape.__required_keys__, frozenset({"sides"}))
         self.assertTrue(hasattr(stubs, "Unset_"), "the schema named Unset was not renamed")
+        self.assertTrue(hasattr(stubs, "point_"), "the schema named point was not renamed")
         self.assertEqual([name for name in vars(stubs.OddEventsHandler) if not name.startswith("_")],
                          ["import_", "get_url"])
         take = inspect.signature(stubs.OddClient.take).parameters
