@@ -311,6 +311,11 @@ class T2_DemoTests(SidecarTestCase):
         self.assertResult(c.wait_response(sleep_id, timeout=5), "slept")
         self.assertResult(c.call_raw("demo.add", {"a": 1, "b": 2}, id=sleep_id), 3)   # free again once answered
         self.assertNotIn(_key(sleep_id), c._responses, "a second answer carried the running request's id")
+        # and before the stream-id rule: a running id 1.5 reused by a stream method
+        c.send_request("demo.sleep", {"milliseconds": 300}, id=1.5)
+        c.send_request("demo.count", {"to": 1}, id=1.5)
+        self.assertRpcError(c.wait_response(None, timeout=5), -32600, "A request with id 1.5 is already running.")
+        self.assertResult(c.wait_response(1.5, timeout=5), "slept")
 
     def test_a_line_over_16_mib_is_refused_with_id_null_and_the_connection_goes_on(self) -> None:
         c = self.client
