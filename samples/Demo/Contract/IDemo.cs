@@ -7,7 +7,8 @@ namespace SidecarKit.Samples.Demo;
 [SidecarContract("demo")]
 public partial interface IDemo
 {
-    /// <summary>Returns <c>a + b</c>; overflow is an error, not a wrap.</summary>
+    /// <summary>Returns <c>a + b</c>; overflow is an error, not a wrap. Idempotent: a supervised or pooled call may be tried again.</summary>
+    [SidecarMethod(Idempotent = true)]
     Task<int> AddAsync(int a, int b, CancellationToken ct = default);
 
     /// <summary>Returns the person unchanged.</summary>

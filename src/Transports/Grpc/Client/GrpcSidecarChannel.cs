@@ -108,6 +108,9 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
         return new GrpcSidecarChannel(invoker, owned: null, options ?? new GrpcClientOptions(), callbackInvoker: null);
     }
 
+    // A channel this one owns and disposes, made by GrpcSidecarPool (no callbacks over a pool).
+    internal static GrpcSidecarChannel Create(GrpcChannel owned, GrpcClientOptions options) => new(options, owned, null);
+
     /// <summary>
     /// Completes when the channel can serve the sidecar's calls back: at once without <see cref="GrpcClientOptions.Callbacks"/>,
     /// else once the sidecar has taken the subscription.
