@@ -55,6 +55,13 @@ internal sealed class SidecarCommandLine
                 case "--tls-client-ca":
                     options.Tls.ClientCertificateAuthorityPath = Value() ?? Fail(result, "--tls-client-ca needs the client certificates' CA as a PEM file.");
                     break;
+                case "--health-port":
+                {
+                    string? port = Value();
+                    if (int.TryParse(port, out int number) && number is > 0 and <= 65535) options.HealthPort = number;
+                    else Fail(result, $"--health-port takes a TCP port (1 to 65535); got '{port}'.");
+                    break;
+                }
                 case "--output":
                     result.Output = Value() ?? Fail(result, "--output needs a directory (for example --describe proto --output protos).");
                     break;

@@ -126,6 +126,12 @@ public sealed class SidecarHost
                 .ConfigureAwait(false);
             return 2;
         }
+        if (_options.HealthPort is not null && transport.StartServer is null)
+        {
+            await Console.Error.WriteLineAsync($"--health-port: the transport '{transport.Name}' has no grpc.health.v1 to serve; the gRPC transports do (--transport grpc, grpc-unix).")
+                .ConfigureAwait(false);
+            return 2;
+        }
         if (_options.Tls.IsEnabled && !transport.SupportsTls)
         {
             await Console.Error.WriteLineAsync($"--tls-cert: the transport '{transport.Name}' does not serve TLS; the gRPC transports do (--transport grpc).")
@@ -578,6 +584,8 @@ public sealed class SidecarHost
         sb.AppendLine("  --tls-cert <pem>      gRPC: serve TLS with this certificate (--tls-key <pem>: its key, if in another");
         sb.AppendLine("                        file); required to --listen on an address other than loopback.");
         sb.AppendLine("  --tls-client-ca <pem> gRPC: require client certificates issued by this CA (mTLS).");
+        sb.AppendLine("  --health-port <port>  gRPC: also serve grpc.health.v1 alone, in plaintext, on this port of every");
+        sb.AppendLine("                        address (for kubelet's grpc probes).");
         sb.AppendLine("  --log-level <level>   trace, debug, information (default), warning, error, critical or none.");
         sb.AppendLine("  --quiet-ready         Do not write the __SIDECAR_READY__ line on stderr.");
         sb.AppendLine("  -h, --help            Show this help and exit.");

@@ -55,6 +55,13 @@ public sealed class SidecarHostOptions
     /// </summary>
     public SidecarTlsOptions Tls { get; } = new();
 
+    /// <summary>
+    /// A port on every address that serves only <c>grpc.health.v1</c>, in plaintext (<c>--health-port</c>; gRPC
+    /// transports): for probes that cannot reach the sidecar's own endpoint, such as kubelet's <c>grpc</c> probes
+    /// (plaintext, to the pod's address) of a sidecar on a Unix socket, on loopback or behind mTLS. Off by default.
+    /// </summary>
+    public int? HealthPort { get; set; }
+
     /// <summary>Settings of each connection.</summary>
     public RpcConnectionOptions Connection { get; set; } = new();
 }

@@ -116,6 +116,13 @@ internal sealed class GrpcServer : ISidecarServer
                 if (tls is not null) listen.UseHttps(tls.HandshakeOptions());
                 else listen.Use(PlaintextOnly.Middleware(kestrel.Limits.KeepAliveTimeout, _logger));
             }
+            // The probes' port: grpc.health.v1 alone (the middleware below refuses the rest), plaintext, every address.
+            if (context.Options.HealthPort is int healthPort)
+                kestrel.ListenAnyIP(healthPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    listen.Use(PlaintextOnly.Middleware(kestrel.Limits.KeepAliveTimeout, _logger));
+                });
             if (unixSocket is not null)
             {
                 kestrel.ListenHandle((ulong)unixSocket.SafeHandle.DangerousGetHandle(), Configure);
@@ -139,6 +146,10 @@ internal sealed class GrpcServer : ISidecarServer
 
         WebApplication app = builder.Build();
         _app = app;
+        if (context.Options.HealthPort is int probes)
+            app.Use((http, next) => http.Connection.LocalPort != probes || http.Request.Path.StartsWithSegments("/grpc.health.v1.Health")
+                ? next(http)
+                : RefuseOnHealthPort(http));
         app.Use(_gate.InvokeAsync);
         app.UseRouting();
         app.MapGrpcService<SidecarGrpcService>();
@@ -159,10 +170,21 @@ internal sealed class GrpcServer : ISidecarServer
         }
         else
         {
-            string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            // The contracts' endpoint, not the probes' (--health-port).
+            string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+                .First(a => new Uri(a).Port != context.Options.HealthPort);
             var uri = new Uri(address);
             ListenInfo = (uri.HostNameType == UriHostNameType.IPv6 ? "[" + uri.Host.Trim('[', ']') + "]" : uri.Host) + ":" + uri.Port;
         }
+    }
+
+    // Anything but grpc.health.v1 on the probes' port: UNIMPLEMENTED, as for a method this port does not have.
+    private static Task RefuseOnHealthPort(Microsoft.AspNetCore.Http.HttpContext http)
+    {
+        http.Response.ContentType = "application/grpc";
+        http.Response.Headers["grpc-status"] = "12";
+        http.Response.Headers["grpc-message"] = "This port serves grpc.health.v1 only (--health-port).";
+        return Task.CompletedTask;
     }
 
     // Everything this server serves, as methods of one grpc-dotnet service.
