@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 missing=()
-for package in @msgpack/msgpack @grpc/grpc-js @grpc/proto-loader sidecarkit typescript @types/node; do
+for package in @msgpack/msgpack @grpc/grpc-js @grpc/proto-loader sidecarkit typescript @types/node @open-rpc/schema-utils-js ajv kubernetes-models yaml; do
   [ -d "node_modules/$package" ] || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -20,8 +20,8 @@ fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # TAP, so that the summary can be read; every test has its own timeout, this one stops a runner that would hang.
-files=(client.test.mjs roundtrip.test.mjs grpc.test.mjs openrpc.test.mjs library-client.test.mjs node-sidecar.test.mjs stubgen.test.mjs library-units.test.mjs python-sidecar.test.mjs)
-timeout 150 node --test --test-reporter=tap "${files[@]}" > "$log" 2>&1
+files=(client.test.mjs roundtrip.test.mjs grpc.test.mjs openrpc.test.mjs library-client.test.mjs node-sidecar.test.mjs stubgen.test.mjs library-units.test.mjs python-sidecar.test.mjs kubernetes.test.mjs)
+timeout 200 node --test --test-reporter=tap "${files[@]}" > "$log" 2>&1
 rc=$?
 grep -E '^ *(ok|not ok) [0-9]+ - ' "$log"
 if grep -qE '^ *not ok ' "$log"; then
