@@ -7,11 +7,11 @@ namespace SidecarKit.Samples.Demo;
 [SidecarContract("demo")]
 public partial interface IDemo
 {
-    /// <summary>Returns <c>a + b</c>; overflow is an error, not a wrap. Idempotent: a supervised or pooled call may be tried again.</summary>
-    [SidecarMethod(Idempotent = true)]
+    /// <summary>Returns <c>a + b</c>; overflow is an error, not a wrap.</summary>
     Task<int> AddAsync(int a, int b, CancellationToken ct = default);
 
-    /// <summary>Returns the person unchanged.</summary>
+    /// <summary>Returns the person unchanged. Idempotent: a supervised or pooled call may be tried again.</summary>
+    [SidecarMethod(Idempotent = true)]
     Task<Person> EchoAsync(Person person, CancellationToken ct = default);
 
     /// <summary>Returns <c>dividend / divisor</c>; divisor 0 fails with code -32010.</summary>
