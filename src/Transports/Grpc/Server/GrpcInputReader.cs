@@ -18,7 +18,7 @@ internal static class GrpcInputReader
         IAsyncStreamReader<GrpcInputMessage<TArgs, TItem>> requests, string method, CancellationToken cancellationToken)
         where TArgs : struct, IWireArgs<TArgs>
     {
-        if (!await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+        if (!await NextAsync(requests, cancellationToken).ConfigureAwait(false))
             return (ReadArgs<TArgs>(() => ProtobufReader.ReadArgs<TArgs>([]), method), new Once<TItem>(Items(null, requests, cancellationToken), method));
         GrpcInputMessage<TArgs, TItem> first = requests.Current;
         return (ReadArgs(first.ReadArgs, method), new Once<TItem>(Items(first, requests, cancellationToken), method));
@@ -53,9 +53,23 @@ internal static class GrpcInputReader
     {
         if (first is null) yield break;
         if (first.HasItem) yield return first.Item;
-        while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+        while (await NextAsync(requests, cancellationToken).ConfigureAwait(false))
         {
             if (requests.Current.HasItem) yield return requests.Current.Item;
+        }
+    }
+
+    // A request stream the caller reset (it cancelled, or went away) is the call's cancellation, as the implementation
+    // sees it on every transport: Kestrel may report the reset as an IOException before the call's token fires.
+    private static async Task<bool> NextAsync<T>(IAsyncStreamReader<T> requests, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await requests.MoveNext(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw new OperationCanceledException("The caller reset the request stream: the call is cancelled.", e, cancellationToken);
         }
     }
 }
