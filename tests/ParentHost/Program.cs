@@ -1,5 +1,6 @@
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
+using SidecarKit.Transports.Grpc;
 using SidecarKit.Transports.JsonLines;
 
 // A parent for the no-orphans tests. It starts sidecars, prints "pids <p1> <p2> ...", then waits to be killed.
@@ -12,7 +13,30 @@ using SidecarKit.Transports.JsonLines;
 //                                                grandchild's
 //   ParentHost command <count> <file> <args...>  N sidecars running <file> <args...> on JSON lines (the Python and
 //                                                Node demo sidecars), the first busy in a long call, as for demo
+//   ParentHost reattach <demo sidecar dll> <dir> <count>
+//                                                N demo sidecars over gRPC on Unix sockets, each started detached or
+//                                                reattached to from <dir>/demo<i>.json (SidecarReattach); prints
+//                                                "pids <p1> ..." then "reattached <true|false> ...", and each one's
+//                                                demo.add(2, 3)
 string mode = args[0];
+if (mode == "reattach")
+{
+    var attached = new List<AttachedSidecar>();
+    for (int i = 0; i < int.Parse(args[3]); i++)
+    {
+        var options = new SidecarProcessOptions { Name = $"demo{i}", FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60), Arguments = { args[1], "--transport", "grpc-unix" } }
+            .UseGrpc();
+        options.Callbacks.AddContract<IDemoEvents>(new Events());
+        attached.Add(await SidecarReattach.StartOrReattachAsync(options, Path.Combine(args[2], $"demo{i}.json")));
+    }
+    var sums = new List<int>();
+    foreach (AttachedSidecar sidecar in attached) sums.Add(await sidecar.GetClient<IDemo>().AddAsync(2, 3));
+    Console.WriteLine("pids " + string.Join(' ', attached.Select(s => s.ReadyInfo.Pid)));
+    Console.WriteLine("reattached " + string.Join(' ', attached.Select(s => s.Reattached ? "true" : "false")));
+    Console.WriteLine("sums " + string.Join(' ', sums));
+    Console.Out.Flush();
+    await Task.Delay(Timeout.Infinite);
+}
 if (mode == "plain")
 {
     string grandchildFile = Path.Combine(args[1], "grandchild.pid");

@@ -37,6 +37,9 @@ internal sealed class SidecarCommandLine
                 case "--quiet-ready":
                     options.QuietReady = true;
                     break;
+                case "--detached":
+                    options.Detached = true;
+                    break;
                 case "--transport":
                     options.Transport = Value() ?? Fail(result, "--transport needs a value (for example --transport jsonl).") ?? options.Transport;
                     break;

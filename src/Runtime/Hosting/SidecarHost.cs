@@ -31,6 +31,7 @@ public sealed class SidecarHost
     private readonly SidecarDescriptions _descriptions;
     private readonly ILogger _logger;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+    private volatile SidecarReadyInfo? _announced;   // what system.ready answers, once ready
     private readonly Func<CancellationToken, Task>[] _startupTasks;
     private readonly Logging.StderrLoggerProvider? _stderr;
     private readonly Func<RpcChannel, IAsyncDisposable?>[] _connectionHooks;
@@ -138,6 +139,14 @@ public sealed class SidecarHost
                 .ConfigureAwait(false);
             return 2;
         }
+        if (Environment.GetEnvironmentVariable(SidecarProcess.DetachedVariable) == "1") _options.Detached = true;
+        Environment.SetEnvironmentVariable(SidecarProcess.DetachedVariable, null);   // the sidecar's own children are not detached
+        if (_options.Detached && transport.StartServer is null && transport.Carrier == SidecarCarrier.Stdio)
+        {
+            await Console.Error.WriteLineAsync($"--detached: the transport '{transport.Name}' runs on stdio, which ends with its parent; a detached sidecar needs a socket transport (grpc, grpc-unix, msgpack-unix, msgpack-pipe).")
+                .ConfigureAwait(false);
+            return 2;
+        }
         // The parent names the protocol it speaks; a sidecar that does not speak it says so and exits, naming both.
         if (Environment.GetEnvironmentVariable(SidecarProcess.ProtocolVersionVariable) is { Length: > 0 } parentProtocol
             && !SidecarReadyInfo.SpeaksProtocol(parentProtocol))
@@ -166,7 +175,7 @@ public sealed class SidecarHost
         using CancellationTokenRegistration cancelled = cancellationToken.Register(() => stop.Request(StopReason.Cancelled));
         using CancellationTokenRegistration stopped = stopToken.Register(() => stop.Request(StopReason.HostStop));
         using var parentGone = new CancellationTokenSource();
-        using ITimer? watchdog = ParentWatchdog.Start(() =>
+        using ITimer? watchdog = _options.Detached ? null : ParentWatchdog.Start(() =>
         {
             stop.Request(StopReason.ParentExit);
             parentGone.Cancel(); // a drain in progress for nobody ends now
@@ -361,6 +370,7 @@ public sealed class SidecarHost
                 await Console.Error.FlushAsync().ConfigureAwait(false);
             }
         }
+        _announced = ready;
         return ready;
     }
 
@@ -510,8 +520,20 @@ public sealed class SidecarHost
             _logger.LogWarning("A client that closed its input is not reading its answers; closing without flushing to it.");
     }
 
-    private static void WatchStdinForEnd(Action onEnd)
+    // Only a pipe or socket from a parent says anything by ending: a terminal, /dev/null (a container's stdin, nohup,
+    // systemd) or a file is not a parent. A detached sidecar outlives its parent on purpose.
+    private void WatchStdinForEnd(Action onEnd)
     {
+        if (_options.Detached)
+        {
+            _logger.LogInformation("Detached: the end of stdin and the parent's exit do not stop this sidecar; system.shutdown and SIGTERM do.");
+            return;
+        }
+        if (!Interop.Posix.IsStandardInputPipeOrSocket())
+        {
+            _logger.LogDebug("stdin is not a pipe or socket: its end is not watched.");
+            return;
+        }
         var thread = new Thread(() =>
         {
             try
@@ -588,6 +610,8 @@ public sealed class SidecarHost
         sb.AppendLine("                        address (for kubelet's grpc probes).");
         sb.AppendLine("  --log-level <level>   trace, debug, information (default), warning, error, critical or none.");
         sb.AppendLine("  --quiet-ready         Do not write the __SIDECAR_READY__ line on stderr.");
+        sb.AppendLine("  --detached            Socket transports: keep serving when the parent is gone (its exit and the");
+        sb.AppendLine("                        end of stdin no longer stop the sidecar; system.shutdown and SIGTERM do).");
         sb.AppendLine("  -h, --help            Show this help and exit.");
         sb.AppendLine();
         sb.AppendLine("Contracts:");
@@ -656,6 +680,10 @@ public sealed class SidecarHost
                 activeRequests(),
                 host._options.Version,
                 SidecarReadyInfo.CurrentProtocolVersion));
+
+        public Task<SidecarReadyInfo> ReadyAsync(CancellationToken ct)
+            => host._announced is { } ready ? Task.FromResult(ready)
+                : Task.FromException<SidecarReadyInfo>(new InvalidOperationException("Not ready yet: its startup tasks are running."));
 
         public Task ShutdownAsync(CancellationToken ct)
         {

@@ -15,6 +15,15 @@ public sealed class SidecarHostOptions
     /// <summary>Skip the <c>__SIDECAR_READY__:</c> line on stderr (<c>--quiet-ready</c>); <c>lifecycle.ready</c> is still sent.</summary>
     public bool QuietReady { get; set; }
 
+    /// <summary>
+    /// Keep serving when the parent is gone (<c>--detached</c>, or <c>SIDECAR_DETACHED=1</c> in the environment, which a
+    /// parent's <c>SidecarProcessOptions.Detached</c> sets): the end of stdin and the parent's exit
+    /// (<c>SIDECAR_PARENT_PID</c>) no longer stop the sidecar; <c>system.shutdown</c> and SIGTERM still do. For a sidecar
+    /// that a restarted parent reattaches to, or one started by something other than its caller. Only a socket
+    /// transport can be detached: on stdio the parent's pipes are the only way in. Default off.
+    /// </summary>
+    public bool Detached { get; set; }
+
     /// <summary>How long <c>system.shutdown</c> and the end of stdin wait for requests in flight before cancelling them. Default 10 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -21,6 +21,24 @@ internal static class Posix
         return kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == EPERM;
     }
 
+    /// <summary>
+    /// Whether the process runs: it exists and, on Linux, is not a zombie waiting to be reaped (its exit is final, but
+    /// signal 0 still reaches it).
+    /// </summary>
+    public static bool IsRunning(int pid)
+    {
+        if (!ProcessExists(pid)) return false;
+        if (!OperatingSystem.IsLinux()) return true;
+        try
+        {
+            // "<pid> (<comm>) <state> ...": the state follows the last ')' (comm may hold anything).
+            string stat = File.ReadAllText($"/proc/{pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}/stat");
+            int close = stat.LastIndexOf(')');
+            return close < 0 || close + 2 >= stat.Length || stat[close + 2] is not ('Z' or 'X');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ProcessExists(pid); }
+    }
+
     /// <summary>Sends a signal; false when it could not be sent.</summary>
     public static bool Signal(int pid, int signal) => kill(pid, signal) == 0;
 
@@ -77,9 +95,21 @@ internal static class Posix
         };
     }
 
+    /// <summary>
+    /// Whether stdin is a pipe or a socket (what a parent process gives its child), as opposed to a terminal,
+    /// <c>/dev/null</c> or a file. Always true on Windows, where this is not checked.
+    /// </summary>
+    public static bool IsStandardInputPipeOrSocket()
+    {
+        if (OperatingSystem.IsWindows()) return true;
+        using var stdin = new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false);
+        if (SystemNative_FStat(stdin, out FileStatus status) != 0) return false;   // closed: nothing to watch
+        return (status.Mode & S_IFMT) is S_IFIFO or S_IFSOCK;
+    }
+
     private const int ENOENT = 2;
     private const int ENOTDIR = 20;
-    private const int S_IFMT = 0xF000, S_IFSOCK = 0xC000, S_IFDIR = 0x4000;
+    private const int S_IFMT = 0xF000, S_IFSOCK = 0xC000, S_IFDIR = 0x4000, S_IFIFO = 0x1000;
 
     // The runtime's own lstat (System.Native, shipped with every .NET and linked into NativeAOT apps): libc's struct
     // stat differs by architecture and libc, and older glibc exports no lstat symbol at all. Its FileStatus starts with
@@ -93,6 +123,9 @@ internal static class Posix
 
     [DllImport("libSystem.Native", EntryPoint = "SystemNative_LStat", SetLastError = true)]
     private static extern int SystemNative_LStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out FileStatus output);
+
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_FStat", SetLastError = true)]
+    private static extern int SystemNative_FStat(SafeHandle fd, out FileStatus output);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);

@@ -10,6 +10,13 @@ internal partial interface ISidecarSystem
     [SidecarMethod("system.ping")]
     Task<SidecarHealth> PingAsync(CancellationToken ct = default);
 
+    /// <summary>
+    /// <c>system.ready</c>: the ready payload again (contracts, instance id, pid), for a parent that attaches to a
+    /// sidecar it did not start and so never read its announcement.
+    /// </summary>
+    [SidecarMethod("system.ready")]
+    Task<SidecarReadyInfo> ReadyAsync(CancellationToken ct = default);
+
     /// <summary><c>system.shutdown</c>: finish the requests in flight, then exit.</summary>
     [SidecarMethod("system.shutdown")]
     Task ShutdownAsync(CancellationToken ct = default);

@@ -47,6 +47,7 @@ public sealed class SidecarProcess : IAsyncDisposable
     private readonly SidecarProbeContext _probeContext;
     private readonly SidecarProbe? _readiness;   // null: the sidecar announces itself (ready marker, lifecycle.ready), or a plain one is ready at spawn
     private int _stopped;
+    private volatile bool _detached;
 
     private SidecarProcess(SidecarProcessOptions options, Process process, string? token, ILogger logger)
     {
@@ -92,6 +93,12 @@ public sealed class SidecarProcess : IAsyncDisposable
     public const string ParentPidVariable = "SIDECAR_PARENT_PID";
 
     /// <summary>
+    /// Set to <c>1</c> for a sidecar that outlives its parent (<see cref="SidecarProcessOptions.Detached"/>; the sidecar's
+    /// <c>--detached</c>): the parent's exit and the end of stdin do not stop it.
+    /// </summary>
+    public const string DetachedVariable = "SIDECAR_DETACHED";
+
+    /// <summary>
     /// The environment variable that gives a sidecar its connection token. Set to a fresh random value at every start;
     /// a sidecar on a socket transport then admits only connections whose first message is <c>$/hello</c> with it.
     /// </summary>
@@ -102,6 +109,9 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// does not speak it exits with code 1, naming both versions.
     /// </summary>
     public const string ProtocolVersionVariable = "SIDECAR_PROTOCOL_VERSION";
+
+    /// <summary>The connection token this start gave the sidecar (<see cref="TokenVariable"/>), for a reattach record.</summary>
+    internal string? Token => _token;
 
     /// <summary>The sidecar's name (from the options).</summary>
     public string Name => _options.Name;
@@ -153,6 +163,8 @@ public sealed class SidecarProcess : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrEmpty(options.FileName) && options.FileNameCandidates.Count == 0)
             throw new ArgumentException("SidecarProcessOptions.FileName (or FileNameCandidates) is required.", nameof(options));
+        if (options.Detached && (options.IsPlain || (options.Carrier == SidecarCarrier.Stdio && options.ConnectChannel is null)))
+            throw new ArgumentException("SidecarProcessOptions.Detached needs a sidecar on a socket transport (gRPC, or a Unix socket or named pipe carrier): stdio ends with its parent.", nameof(options));
         if (options.Readiness is not null && options.Protocol is not null && options.Carrier != SidecarCarrier.Stdio)
             throw new ArgumentException("SidecarProcessOptions.Readiness cannot replace the ready marker on a socket carrier: the marker says where to connect.", nameof(options));
         if (runPrepare && options.Prepare is { } prepare)
@@ -182,7 +194,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         ProcessStartInfo startInfo = StartInfoBuilder.Build(options, StartInfoBuilder.CurrentEnvironment());
         // The sidecar host watches this pid and exits when its parent is gone (see docs/lifecycle.md).
         // One the options set (or remove, with null) is kept.
-        if (!options.Environment.ContainsKey(ParentPidVariable))
+        if (!options.Environment.ContainsKey(ParentPidVariable) && !options.Detached)
             startInfo.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (!options.Environment.ContainsKey(ProtocolVersionVariable))
             startInfo.Environment[ProtocolVersionVariable] = SidecarReadyInfo.CurrentProtocolVersion;
@@ -465,12 +477,27 @@ public sealed class SidecarProcess : IAsyncDisposable
         return await _exited.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops the sidecar (see <see cref="StopAsync"/>) and releases the process and its pipes.</summary>
+    /// <summary>
+    /// Lets go of a sidecar started with <see cref="SidecarProcessOptions.Detached"/>: its channel is closed and
+    /// <see cref="DisposeAsync"/> no longer stops it; its output is still forwarded until then. It keeps running for
+    /// whoever reattaches to it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The sidecar was not started detached: it would die with this process anyway.</exception>
+    public async Task DetachAsync()
+    {
+        if (!_options.Detached)
+            throw new InvalidOperationException($"The sidecar '{Name}' was not started with SidecarProcessOptions.Detached: it cannot outlive its parent.");
+        Interlocked.Exchange(ref _stopped, 1);
+        _detached = true;
+        await DisposeConnectionAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the sidecar (see <see cref="StopAsync"/>) unless it was detached, and releases the process and its pipes.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await StopAsync().ConfigureAwait(false);
+            if (!_detached) await StopAsync().ConfigureAwait(false);
             await Task.WhenAny(Task.WhenAll(_stderrPump, _stdoutPump), Task.Delay(1000)).ConfigureAwait(false);
         }
         finally

@@ -58,6 +58,15 @@ public sealed class SidecarProcessOptions
     /// </summary>
     public bool KillOnParentDeath { get; set; } = true;
 
+    /// <summary>
+    /// Start a sidecar that outlives this process, for a parent that restarts (an upgrade) and reattaches to it (see
+    /// <c>SidecarReattach</c> in SidecarKit.Transports.Grpc, and docs/deployment.md): the sidecar gets
+    /// <c>SIDECAR_DETACHED=1</c> and no <c>SIDECAR_PARENT_PID</c>, starts in a session of its own (<c>setsid</c>), and
+    /// neither the kernel's parent-death signal nor the orphan guard is set up for it. It must serve a socket transport
+    /// (stdio ends with its parent). <see cref="SidecarProcess.DetachAsync"/> lets go of it. Default <see langword="false"/>.
+    /// </summary>
+    public bool Detached { get; set; }
+
     /// <summary>The child's working directory. Default: the parent's.</summary>
     public string? WorkingDirectory { get; set; }
 

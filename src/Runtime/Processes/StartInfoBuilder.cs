@@ -48,7 +48,19 @@ internal static class StartInfoBuilder
         startInfo.FileName = fileName.Length > 0 || candidates.Count == 0
             ? Resolve(Expand(fileName, "the file name"), options, parentEnvironment)
             : ResolveFirst(candidates.Select((c, i) => Expand(c, $"file name candidate {i + 1}")).ToList(), options, parentEnvironment);
-        if (options.KillOnParentDeath && OperatingSystem.IsLinux() && File.Exists(SetPriv))
+        if (options.Detached)
+        {
+            // A session of its own: the signals of this process's terminal or group do not reach it, and nothing ties
+            // its life to this process (no parent-death signal, no orphan guard).
+            if (OrphanGuard.IsSupported)
+            {
+                startInfo.ArgumentList.Insert(0, startInfo.FileName);
+                startInfo.FileName = OrphanGuard.SetSid;
+            }
+            env[SidecarProcess.DetachedVariable] = "1";
+            env.Remove(SidecarProcess.ParentPidVariable);
+        }
+        else if (options.KillOnParentDeath && OperatingSystem.IsLinux() && File.Exists(SetPriv))
         {
             // setpriv sets PR_SET_PDEATHSIG and execs the sidecar (same pid). The signal fires when the thread that
             // forked dies, which is why ProcessSpawner forks from a thread that never exits. Before the program,

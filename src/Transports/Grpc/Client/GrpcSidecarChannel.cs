@@ -38,6 +38,9 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     private static readonly TimeSpan s_disposeGrace = TimeSpan.FromSeconds(1);
 
     private readonly CallInvoker _invoker;
+
+    /// <summary>The invoker the calls go through (an attachment checks health over it).</summary>
+    internal CallInvoker Invoker => _invoker;
     private readonly GrpcChannel? _owned;               // the channel made from a listenInfo, disposed with this one
     private readonly GrpcChannel? _callbackConnection;  // the callbacks' own connection, when made here
     private readonly GrpcClientOptions _options;

@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using SidecarKit.Processes;
+using SidecarKit.Samples.Demo;
+using SidecarKit.Supervision;
+using SidecarKit.Transports.Grpc;
+
+namespace SidecarKit.EndToEnd.Tests;
+
+/// <summary>
+/// Attach and reattach (issue 18, item 2): a parent calls a demo sidecar it did not start, follows it across a restart
+/// by someone else, and a parent killed and started again reattaches to the sidecars it left running, starting none twice
+/// and leaving none behind.
+/// </summary>
+public sealed class AttachTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sidecarkit-attach-").FullName;
+    private readonly List<Process> _processes = [];
+
+    public void Dispose()
+    {
+        foreach (Process p in _processes)
+        {
+            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    // The demo sidecar as another process manager would run it: its own token, a fixed socket, stdin /dev/null (a
+    // container's, nohup's, systemd's), which is not a parent's pipe and must not stop it.
+    private Process StartByHand(string socket, string token)
+    {
+        var psi = new ProcessStartInfo("sh") { RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exec dotnet \"$0\" --transport grpc-unix --listen \"$1\" < /dev/null");
+        psi.ArgumentList.Add(DemoSidecar.DllPath);
+        psi.ArgumentList.Add(socket);
+        psi.Environment[SidecarProcess.TokenVariable] = token;
+        Process p = Process.Start(psi)!;
+        _processes.Add(p);
+        _ = p.StandardOutput.ReadToEndAsync();
+        _ = p.StandardError.ReadToEndAsync();
+        return p;
+    }
+
+    private static SidecarAttachOptions Attach(string socket, string token, Action<SidecarAttachOptions>? configure = null)
+    {
+        var options = new SidecarAttachOptions
+        {
+            Name = "demo",
+            Address = socket,
+            Client = { Token = token },
+            ReadyTimeout = TimeSpan.FromSeconds(60),
+            LivenessInterval = TimeSpan.FromMilliseconds(200),
+            ReconnectDelay = TimeSpan.FromMilliseconds(100),
+            MaxReconnectDelay = TimeSpan.FromMilliseconds(500),
+        };
+        configure?.Invoke(options);
+        return options;
+    }
+
+    [Fact]
+    public async Task A_parent_attaches_to_a_sidecar_it_did_not_start_and_follows_it_across_a_restart()
+    {
+        string socket = Path.Combine(_dir, "demo.sock");
+        string token = Guid.NewGuid().ToString("N");
+        Process first = StartByHand(socket, token);
+
+        await using AttachedSidecar attached = await AttachedSidecar.AttachAsync(Attach(socket, token));
+        var states = new ConcurrentQueue<SidecarState>();
+        attached.StateChanged += (_, change) => states.Enqueue(change.Status.State);
+        Assert.Equal(SidecarState.Ready, attached.State);
+        Assert.Equal(first.Id, attached.ReadyInfo.Pid);
+        string firstInstance = attached.ReadyInfo.InstanceId!;
+        Assert.Contains(attached.ReadyInfo.Contracts!, c => c.Name == "demo");
+        IDemo demo = attached.GetClient<IDemo>();
+        Assert.Equal(5, await demo.AddAsync(2, 3));
+        var person = new Person("Ada", 36, ["math"], null, null);
+        Assert.Equal("Ada", (await demo.EchoAsync(person)).Name);
+
+        // Still there after a while with stdin at /dev/null (the liveness checks run meanwhile).
+        await Task.Delay(1000);
+        Assert.False(first.HasExited);
+
+        // Killed and started again by whoever runs it, at the same address.
+        first.Kill();
+        await first.WaitForExitAsync();
+        Task<Person> echoMeanwhile = demo.EchoAsync(person);   // idempotent: waits for (or is retried on) the next instance
+        Process second = StartByHand(socket, token);
+        Assert.Equal("Ada", (await echoMeanwhile.WaitAsync(TimeSpan.FromSeconds(60))).Name);
+        Assert.Equal(5, await demo.AddAsync(2, 3));
+        Assert.Equal(second.Id, attached.ReadyInfo.Pid);
+        Assert.NotEqual(firstInstance, attached.ReadyInfo.InstanceId);
+        Assert.Contains(states, s => s is SidecarState.Unhealthy or SidecarState.Restarting);   // the loss was seen
+        Assert.Equal(SidecarState.Ready, attached.State);
+        Assert.True(attached.Status.RestartCount >= 1);
+
+        // Disposing detaches: the sidecar serves on.
+        await attached.DisposeAsync();
+        await Task.Delay(300);
+        Assert.False(second.HasExited);
+        await using AttachedSidecar again = await AttachedSidecar.AttachAsync(Attach(socket, token));
+        Assert.Equal(5, await again.GetClient<IDemo>().AddAsync(2, 3));
+    }
+
+    [Fact]
+    public async Task Attaching_fails_clearly_to_nothing_to_another_instance_and_without_the_token()
+    {
+        string socket = Path.Combine(_dir, "demo.sock");
+        string token = Guid.NewGuid().ToString("N");
+
+        var nothing = await Assert.ThrowsAsync<SidecarStartException>(() =>
+            AttachedSidecar.AttachAsync(Attach(socket, token, o => o.ReadyTimeout = TimeSpan.FromSeconds(1))));
+        Assert.Contains("was not ready within 1 s", nothing.Message);
+
+        StartByHand(socket, token);
+        await using (AttachedSidecar ready = await AttachedSidecar.AttachAsync(Attach(socket, token))) { }
+
+        var other = await Assert.ThrowsAsync<SidecarStartException>(() =>
+            AttachedSidecar.AttachAsync(Attach(socket, token, o => o.InstanceId = "not-this-one")));
+        Assert.Contains("not the expected not-this-one", other.Message);
+
+        var unauthenticated = await Assert.ThrowsAsync<SidecarStartException>(() =>
+            AttachedSidecar.AttachAsync(Attach(socket, "wrong-token", o => o.ReadyTimeout = TimeSpan.FromSeconds(2))));
+        Assert.Contains("Unauthenticated", unauthenticated.Message);
+        Assert.Contains("authorization: Bearer", unauthenticated.Message);
+    }
+
+    [Fact]
+    public async Task A_killed_parent_started_again_reattaches_to_the_sidecars_it_left_and_none_is_started_twice_or_orphaned()
+    {
+        (int[] pids, bool[] reattached, int[] sums) first = await RunParentAsync();
+        Assert.Equal([false, false], first.reattached);
+        Assert.Equal([5, 5], first.sums);
+        Assert.All(first.pids, pid => Assert.True(Alive(pid), $"sidecar {pid} died with its parent"));
+
+        (int[] pids, bool[] reattached, int[] sums) second = await RunParentAsync();
+        Assert.Equal([true, true], second.reattached);
+        Assert.Equal(first.pids, second.pids);   // the same processes: none started twice
+        Assert.Equal([5, 5], second.sums);
+        Assert.Equal(first.pids.Order(), DetachedDemoSidecars().Order());   // and no other detached demo sidecar runs
+
+        // This process reattaches too, and stops them for good: their records go, and nothing is left running.
+        for (int i = 0; i < 2; i++)
+        {
+            string record = Path.Combine(_dir, $"demo{i}.json");
+            var options = new SidecarProcessOptions { Name = $"demo{i}", FileName = "dotnet", Arguments = { DemoSidecar.DllPath, "--transport", "grpc-unix" }, RequireCallbacks = false }.UseGrpc();
+            await using AttachedSidecar sidecar = await SidecarReattach.StartOrReattachAsync(options, record);
+            Assert.True(sidecar.Reattached);
+            Assert.Equal(first.pids[i], sidecar.ReadyInfo.Pid);
+            await sidecar.StopAsync();
+            Assert.False(File.Exists(record));
+        }
+        var clock = Stopwatch.StartNew();
+        while (first.pids.Any(Alive) && clock.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
+        Assert.False(first.pids.Any(Alive), "still running after StopAsync: " + string.Join(", ", first.pids.Where(Alive)));
+    }
+
+    [Fact]
+    public async Task A_record_whose_process_is_gone_starts_a_new_sidecar()
+    {
+        string record = Path.Combine(_dir, "demo.json");
+        new SidecarReattachRecord("demo", int.MaxValue - 7, "gone", "grpc-unix", Path.Combine(_dir, "gone.sock"), "t").Save(record);
+        var options = new SidecarProcessOptions { Name = "demo", FileName = "dotnet", Arguments = { DemoSidecar.DllPath, "--transport", "grpc-unix" }, RequireCallbacks = false }.UseGrpc();
+        await using AttachedSidecar sidecar = await SidecarReattach.StartOrReattachAsync(options, record);
+        try
+        {
+            Assert.False(sidecar.Reattached);
+            SidecarReattachRecord saved = SidecarReattachRecord.Load(record)!;
+            Assert.Equal((sidecar.ReadyInfo.Pid, sidecar.ReadyInfo.InstanceId), (saved.Pid, saved.InstanceId));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(record));   // it holds the token
+            Assert.Equal(5, await sidecar.GetClient<IDemo>().AddAsync(2, 3));
+        }
+        finally
+        {
+            await sidecar.StopAsync();
+        }
+        Assert.False(Alive(sidecar.ReadyInfo.Pid));
+    }
+
+    // One run of ParentHost's reattach mode with two sidecars, SIGKILLed once it has printed what it did.
+    private async Task<(int[] Pids, bool[] Reattached, int[] Sums)> RunParentAsync()
+    {
+        string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(Path.Combine(DemoSidecar.RepoRoot, "tests", "ParentHost", "bin", config, "net10.0", "SidecarKit.Tests.ParentHost.dll"));
+        foreach (string a in new[] { "reattach", DemoSidecar.DllPath, _dir, "2" }) psi.ArgumentList.Add(a);
+        using Process parent = Process.Start(psi)!;
+        Task<string> stderr = parent.StandardError.ReadToEndAsync();
+        try
+        {
+            string[] lines = new string[3];
+            for (int i = 0; i < 3; i++)
+                lines[i] = await parent.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120))
+                    ?? throw new InvalidOperationException("ParentHost ended: " + await stderr);
+            return ([.. lines[0].Split(' ')[1..].Select(int.Parse)], [.. lines[1].Split(' ')[1..].Select(bool.Parse)], [.. lines[2].Split(' ')[1..].Select(int.Parse)]);
+        }
+        finally
+        {
+            Assert.Equal(0, Native.kill(parent.Id, Native.SIGKILL));
+            await parent.WaitForExitAsync();
+            await Task.Delay(300);   // what would die with it has died by now
+        }
+    }
+
+    // Every running demo sidecar started detached (SIDECAR_DETACHED=1 in its environment), by this test or anyone else.
+    private static List<int> DetachedDemoSidecars()
+    {
+        var found = new List<int>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || !Alive(pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(Path.GetFileName(DemoSidecar.DllPath), StringComparison.Ordinal)
+                    && File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains(SidecarProcess.DetachedVariable + "=1"))
+                    found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return found;
+    }
+
+    private static bool Alive(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] != "Z"; }
+        catch (IOException) { return false; }
+    }
+}
