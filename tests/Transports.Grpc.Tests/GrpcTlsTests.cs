@@ -110,6 +110,50 @@ public sealed class GrpcTlsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_health_probe_the_factory_client_and_an_attachment_reach_an_mtls_sidecar()
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(TrustingTheCa(_pki.Client), null, ServerTls(mutual: true)));
+        string listenInfo = sidecar.ReadyInfo.ListenInfo!;
+        var context = new SidecarKit.Probes.SidecarProbeContext("demo-tls", sidecar.ProcessId);
+        string token = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{sidecar.ProcessId}/environ")).Split('\0')
+            .First(v => v.StartsWith(SidecarProcess.TokenVariable + "=", StringComparison.Ordinal))[(SidecarProcess.TokenVariable.Length + 1)..];
+
+        // The probe over mTLS passes; without a client certificate, or over h2c, it fails (it does not pass by accident).
+        Assert.True((await GrpcHealthProbe.Serving(listenInfo, "sidecarkit.demo.Demo", TrustingTheCa(_pki.Client).Tls).CheckAsync(context, default)).Passed);
+        Assert.True((await GrpcHealthProbe.Serving("https://" + listenInfo, "", TrustingTheCa(_pki.Client).Tls).CheckAsync(context, default)).Passed);
+        Assert.False((await GrpcHealthProbe.Serving(listenInfo, "", TrustingTheCa().Tls).CheckAsync(context, default)).Passed);
+        Assert.False((await GrpcHealthProbe.Serving(listenInfo).CheckAsync(context, default)).Passed);
+        Assert.Throws<ArgumentException>(() => GrpcHealthProbe.Serving("http://" + listenInfo, "", TrustingTheCa(_pki.Client).Tls));
+
+        // Grpc.Net.ClientFactory by listenInfo, with the TLS options.
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddSidecarGrpcClient<IDemo>(listenInfo, o =>
+        {
+            o.Token = token;
+            o.Tls = TrustingTheCa(_pki.Client).Tls;
+        });
+        await using (var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services))
+            Assert.Equal(5, await Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IDemo>(provider).AddAsync(2, 3));
+
+        // An attachment (a sidecar this parent did not start), over mTLS with the token: ready data read, calls made.
+        await using AttachedSidecar attached = await AttachedSidecar.AttachAsync(new SidecarAttachOptions
+        {
+            Name = "demo-tls",
+            Address = listenInfo,
+            Client = new GrpcClientOptions { Token = token, Tls = TrustingTheCa(_pki.Client).Tls },
+        });
+        Assert.Equal(sidecar.ReadyInfo.InstanceId, attached.ReadyInfo.InstanceId);
+        Assert.Equal(9, await attached.GetClient<IDemo>().AddAsync(4, 5));
+        var refused = await Assert.ThrowsAsync<SidecarStartException>(() => AttachedSidecar.AttachAsync(new SidecarAttachOptions
+        {
+            Address = listenInfo,
+            Client = new GrpcClientOptions { Token = token, Tls = TrustingTheCa().Tls },   // no client certificate
+            ReadyTimeout = TimeSpan.FromSeconds(2),
+        }));
+        Assert.Contains("was not ready within 2 s", refused.Message);
+    }
+
+    [Fact]
     public async Task With_tls_the_sidecar_may_listen_on_every_address()
     {
         GrpcClientOptions client = TrustingTheCa();

@@ -22,5 +22,18 @@ public static class GrpcHealthProbe
     /// </param>
     /// <param name="service">The service to ask about; <c>""</c> (the default) asks about the server as a whole.</param>
     /// <exception cref="ArgumentException"><paramref name="address"/> is empty or none of those forms.</exception>
-    public static SidecarProbe Serving(string address, string service = "") => new GrpcHealthServingProbe(address, service);
+    public static SidecarProbe Serving(string address, string service = "") => new GrpcHealthServingProbe(address, service, null);
+
+    /// <summary>
+    /// <see cref="Serving(string, string)"/> over TLS: the server's certificate is checked as <paramref name="tls"/> says
+    /// (given authorities, a pinned SHA-256, or the machine's store) and its client certificate is presented to a server
+    /// that requires one (mTLS). A <c>host:port</c> or Unix socket address is then reached with TLS; an <c>http://</c>
+    /// URL is refused.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is empty, none of the forms, or an <c>http://</c> URL.</exception>
+    public static SidecarProbe Serving(string address, string service, GrpcClientTlsOptions tls)
+    {
+        ArgumentNullException.ThrowIfNull(tls);
+        return new GrpcHealthServingProbe(address, service, tls.IsEnabled ? tls : null);
+    }
 }

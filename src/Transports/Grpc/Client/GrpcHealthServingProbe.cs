@@ -6,7 +6,7 @@ using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace SidecarKit.Transports.Grpc;
 
-/// <summary><see cref="GrpcHealthProbe.Serving"/>: <c>grpc.health.v1.Health/Check</c> answers <c>SERVING</c>.</summary>
+/// <summary><see cref="GrpcHealthProbe.Serving(string, string)"/>: <c>grpc.health.v1.Health/Check</c> answers <c>SERVING</c>.</summary>
 internal sealed class GrpcHealthServingProbe : SidecarProbe
 {
     private readonly Uri _channelAddress;   // the channel's address (a placeholder for a Unix socket: the handler connects to the path)
@@ -15,11 +15,14 @@ internal sealed class GrpcHealthServingProbe : SidecarProbe
     private readonly Lock _gate = new();
     private Connection? _connection;
 
-    public GrpcHealthServingProbe(string address, string service)
+    private readonly GrpcClientTlsOptions? _tls;
+
+    public GrpcHealthServingProbe(string address, string service, GrpcClientTlsOptions? tls)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(address);
         ArgumentNullException.ThrowIfNull(service);
-        (_channelAddress, _listenInfo) = Parse(address);
+        _tls = tls;
+        (_channelAddress, _listenInfo) = Parse(address, tls);
         _request = new HealthCheckRequest { Service = service };
         Description = service.Length == 0
             ? $"gRPC health of {address} answers SERVING"
@@ -85,7 +88,7 @@ internal sealed class GrpcHealthServingProbe : SidecarProbe
             if (_connection is not null) return _connection;
             GrpcChannel channel = GrpcChannel.ForAddress(_channelAddress, new GrpcChannelOptions
             {
-                HttpHandler = SidecarHttpHandler.Create(_listenInfo),
+                HttpHandler = SidecarHttpHandler.Create(_listenInfo, _tls),
                 DisposeHttpClient = true,
                 ThrowOperationCanceledOnCancellation = true,
             });
@@ -106,7 +109,7 @@ internal sealed class GrpcHealthServingProbe : SidecarProbe
 
     private sealed record Connection(GrpcChannel Channel, Health.HealthClient Client);
 
-    private static (Uri ChannelAddress, string ListenInfo) Parse(string address)
+    private static (Uri ChannelAddress, string ListenInfo) Parse(string address, GrpcClientTlsOptions? tls)
     {
         if (address.StartsWith("unix:", StringComparison.Ordinal))
         {
@@ -116,14 +119,16 @@ internal sealed class GrpcHealthServingProbe : SidecarProbe
             return UnixSocket(path.Contains('/') ? path : "./" + path);
         }
         if (Uri.TryCreate(address, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
-            return (uri, uri.Authority);
+            return tls is not null && uri.Scheme == Uri.UriSchemeHttp
+                ? throw new ArgumentException($"'{address}' is an http:// URL (h2c), but TLS options were given: use https:// or host:port.", nameof(address))
+                : (uri, uri.Authority);
         if (address.Contains('/')) return UnixSocket(address);
         // host:port, as a sidecar's listenInfo reads.
         return Uri.TryCreate("http://" + address, UriKind.Absolute, out uri) && uri.Authority.Length > 0 && !uri.IsDefaultPort
-            ? (uri, uri.Authority)
+            ? (new Uri(SidecarHttpHandler.AddressOf(uri.Authority, tls)), uri.Authority)
             : throw Invalid(address);
 
-        static (Uri, string) UnixSocket(string path) => (new Uri(SidecarHttpHandler.AddressOf(path)), path);
+        (Uri, string) UnixSocket(string path) => (new Uri(SidecarHttpHandler.AddressOf(path, tls)), path);
     }
 
     private static ArgumentException Invalid(string address)

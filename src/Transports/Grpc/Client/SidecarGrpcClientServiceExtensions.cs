@@ -42,13 +42,14 @@ public static class SidecarGrpcClientServiceExtensions
 
     /// <summary>
     /// Registers <typeparamref name="TContract"/> as a gRPC client of the sidecar at <paramref name="listenInfo"/>, as it
-    /// announces it (<c>host:port</c>, or a Unix socket's path): the primary handler reaches it over h2c, and
+    /// announces it (<c>host:port</c>, or a Unix socket's path): the primary handler reaches it over h2c, or over TLS
+    /// with <see cref="GrpcClientOptions.Tls"/> (the server certificate checked, a client certificate presented), and
     /// <see cref="GrpcClientOptions.MaxReceiveMessageSize"/>, <see cref="GrpcClientOptions.Interceptors"/> and
     /// <see cref="GrpcClientOptions.ConfigureChannel"/> apply as on <see cref="GrpcSidecarChannel.Create(string, GrpcClientOptions?)"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="listenInfo">The sidecar's address.</param>
-    /// <param name="configureSidecar">The bearer token, the default deadline, compression, interceptors; no callbacks.</param>
+    /// <param name="configureSidecar">The bearer token, TLS, the default deadline, compression, interceptors; no callbacks.</param>
     /// <returns>The builder, to add interceptors or configure the channel further.</returns>
     public static IHttpClientBuilder AddSidecarGrpcClient<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TContract>(
         this IServiceCollection services, string listenInfo, Action<GrpcClientOptions>? configureSidecar = null)
@@ -59,7 +60,7 @@ public static class SidecarGrpcClientServiceExtensions
         GrpcClientOptions options = Configure(configureSidecar);
         IHttpClientBuilder builder = services.AddGrpcClient<TContract>(o =>
         {
-            o.Address = new Uri(SidecarHttpHandler.AddressOf(listenInfo));
+            o.Address = new Uri(SidecarHttpHandler.AddressOf(listenInfo, options.Tls));
             foreach (global::Grpc.Core.Interceptors.Interceptor interceptor in options.Interceptors)
                 o.InterceptorRegistrations.Add(new InterceptorRegistration(InterceptorScope.Channel, _ => interceptor));
             o.ChannelOptionsActions.Add(channel =>
@@ -69,7 +70,7 @@ public static class SidecarGrpcClientServiceExtensions
             });
             o.Creator = invoker => GrpcSidecarChannel.Create(invoker, options).GetClient<TContract>();
         });
-        return builder.ConfigurePrimaryHttpMessageHandler(() => SidecarHttpHandler.Create(listenInfo));
+        return builder.ConfigurePrimaryHttpMessageHandler(() => SidecarHttpHandler.Create(listenInfo, options.Tls));
     }
 
     private static GrpcClientOptions Configure(Action<GrpcClientOptions>? configure)
