@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Configuration;
 using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
 using SidecarKit.Tests.Support;
@@ -151,6 +152,40 @@ public sealed class GrpcTlsTests : IDisposable
             ReadyTimeout = TimeSpan.FromSeconds(2),
         }));
         Assert.Contains("was not ready within 2 s", refused.Message);
+    }
+
+    [Fact]
+    public async Task Attach_options_bound_from_configuration_reach_an_mtls_sidecar_with_pem_files()
+    {
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(TrustingTheCa(_pki.Client), null, ServerTls(mutual: true)));
+        string token = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{sidecar.ProcessId}/environ")).Split('\0')
+            .First(v => v.StartsWith(SidecarProcess.TokenVariable + "=", StringComparison.Ordinal))[(SidecarProcess.TokenVariable.Length + 1)..];
+        var settings = new Dictionary<string, string?>
+        {
+            ["Sidecars:demo:Name"] = "demo",
+            ["Sidecars:demo:Address"] = sidecar.ReadyInfo.ListenInfo,
+            ["Sidecars:demo:LivenessInterval"] = "00:00:00.500",
+            ["Sidecars:demo:Client:Token"] = token,
+            ["Sidecars:demo:Client:Tls:CertificateAuthorityPath"] = _pki.Pem("ca"),
+            ["Sidecars:demo:Client:Tls:ClientCertificatePath"] = _pki.Pem("client"),
+            ["Sidecars:demo:Client:Tls:ClientKeyPath"] = _pki.Key("client"),
+        };
+        Microsoft.Extensions.Configuration.IConfiguration configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var options = new SidecarAttachOptions();
+        configuration.GetSection("Sidecars:demo").Bind(options);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.LivenessInterval);
+
+        await using AttachedSidecar attached = await AttachedSidecar.AttachAsync(options);
+        Assert.Equal(7, await attached.GetClient<IDemo>().AddAsync(3, 4));
+
+        // The same without the client certificate's files: the sidecar refuses the handshake, the attach says so in time.
+        options.Client.Tls.ClientCertificatePath = options.Client.Tls.ClientKeyPath = null;
+        options.ReadyTimeout = TimeSpan.FromSeconds(2);
+        await Assert.ThrowsAsync<SidecarStartException>(() => AttachedSidecar.AttachAsync(options));
+        // A missing CA file fails at once, naming it.
+        options.Client.Tls.CertificateAuthorityPath = Path.Combine(_pki.Directory, "missing.pem");
+        var missing = await Assert.ThrowsAnyAsync<Exception>(() => AttachedSidecar.AttachAsync(options));
+        Assert.Contains("missing.pem", missing.Message);
     }
 
     [Fact]

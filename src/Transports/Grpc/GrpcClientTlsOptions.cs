@@ -32,7 +32,33 @@ public sealed class GrpcClientTlsOptions
     /// <summary>The name the server certificate must carry, when it is not the address's host (an IP address, a pod's address).</summary>
     public string? ServerName { get; set; }
 
-    internal bool IsEnabled => Enabled || CertificateAuthorities is not null || ServerCertificateSha256 is not null || ClientCertificate is not null;
+    /// <summary>
+    /// A PEM file with the authority (or authorities) of <see cref="CertificateAuthorities"/>, read when the channel is
+    /// made: the form configuration can give (<c>"Tls": { "CertificateAuthorityPath": "/etc/demo/ca.pem" }</c>).
+    /// </summary>
+    public string? CertificateAuthorityPath { get; set; }
+
+    /// <summary>A PEM file with the certificate of <see cref="ClientCertificate"/>, read when the channel is made; its key in <see cref="ClientKeyPath"/> or in the same file.</summary>
+    public string? ClientCertificatePath { get; set; }
+
+    /// <summary>The PEM file of <see cref="ClientCertificatePath"/>'s private key, when it is not in the certificate's file.</summary>
+    public string? ClientKeyPath { get; set; }
+
+    internal bool IsEnabled => Enabled || CertificateAuthorities is not null || ServerCertificateSha256 is not null || ClientCertificate is not null
+        || CertificateAuthorityPath is not null || ClientCertificatePath is not null;
+
+    /// <summary>The authorities given in code, else those of <see cref="CertificateAuthorityPath"/>; null for none.</summary>
+    internal X509Certificate2Collection? LoadCertificateAuthorities()
+    {
+        if (CertificateAuthorities is not null || CertificateAuthorityPath is null) return CertificateAuthorities;
+        var all = new X509Certificate2Collection();
+        all.ImportFromPemFile(CertificateAuthorityPath);
+        return all.Count > 0 ? all : throw new CryptographicException($"'{CertificateAuthorityPath}' holds no PEM certificate.");
+    }
+
+    /// <summary>The client certificate given in code, else the one of <see cref="ClientCertificatePath"/>; null for none.</summary>
+    internal X509Certificate2? LoadClientCertificate()
+        => ClientCertificate ?? (ClientCertificatePath is { } path ? X509Certificate2.CreateFromPemFile(path, ClientKeyPath) : null);
 
     /// <summary>The SHA-256 hash of <paramref name="certificate"/> as <see cref="ServerCertificateSha256"/> takes it.</summary>
     public static string Sha256Of(X509Certificate2 certificate)

@@ -70,14 +70,14 @@ internal static class SidecarHttpHandler
             ApplicationProtocols = [SslApplicationProtocol.Http2],
             TargetHost = tls.ServerName,
         };
-        if (tls.ClientCertificate is { } mine) ssl.ClientCertificates = [mine];
+        if (tls.LoadClientCertificate() is { } mine) ssl.ClientCertificates = [mine];
         if (tls.ServerCertificateSha256 is { } pin)
         {
             string expected = pin.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
             ssl.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
                 certificate is not null && GrpcClientTlsOptions.Sha256Of(certificate as X509Certificate2 ?? new X509Certificate2(certificate)) == expected;
         }
-        else if (tls.CertificateAuthorities is { Count: > 0 } authorities)
+        else if (tls.LoadCertificateAuthorities() is { Count: > 0 } authorities)
         {
             ssl.CertificateChainPolicy = new X509ChainPolicy
             {
