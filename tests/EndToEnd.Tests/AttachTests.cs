@@ -4,6 +4,7 @@ using SidecarKit.Processes;
 using SidecarKit.Samples.Demo;
 using SidecarKit.Supervision;
 using SidecarKit.Transports.Grpc;
+using SidecarKit.Transports.JsonLines;
 
 namespace SidecarKit.EndToEnd.Tests;
 
@@ -177,6 +178,58 @@ public sealed class AttachTests : IDisposable
             await sidecar.StopAsync();
         }
         Assert.False(Alive(sidecar.ReadyInfo.Pid));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_detached_sidecar_outlives_the_end_of_stdin_and_its_parents_exit_and_stops_on_SIGTERM(bool detached)
+    {
+        // Its "parent" is a process that has already exited, and its stdin (a pipe) is closed once it is ready: a sidecar
+        // that is not detached stops at once (the test's control), a detached one serves on.
+        using Process gone = Process.Start(new ProcessStartInfo("true"))!;
+        await gone.WaitForExitAsync();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { DemoSidecar.DllPath, "--transport", "msgpack-unix" }) psi.ArgumentList.Add(a);
+        if (detached) psi.ArgumentList.Add("--detached");
+        psi.Environment[SidecarProcess.ParentPidVariable] = gone.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using Process sidecar = Process.Start(psi)!;
+        _processes.Add(sidecar);
+        _ = sidecar.StandardOutput.ReadToEndAsync();
+        var stderr = new ConcurrentQueue<string>();
+        Task pump = Task.Run(async () => { while (await sidecar.StandardError.ReadLineAsync() is { } line) stderr.Enqueue(line); });
+        var clock = Stopwatch.StartNew();
+        while (!stderr.Any(l => l.StartsWith(SidecarReadyInfo.MarkerPrefix, StringComparison.Ordinal)) && !sidecar.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+            await Task.Delay(20);
+        sidecar.StandardInput.Close();
+        await Task.WhenAny(sidecar.WaitForExitAsync(), Task.Delay(1500));
+        if (!detached)
+        {
+            Assert.True(sidecar.HasExited, "a sidecar that is not detached must stop when its parent is gone");
+            return;
+        }
+        Assert.False(sidecar.HasExited, "the detached sidecar stopped: " + string.Join(" | ", stderr));
+        Assert.Contains(stderr, l => l.Contains("Detached:", StringComparison.Ordinal));
+        Assert.Equal(0, Native.kill(sidecar.Id, Native.SIGTERM));
+        await sidecar.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, sidecar.ExitCode);
+    }
+
+    [Fact]
+    public async Task Detached_on_stdio_is_refused_with_the_reason()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { DemoSidecar.DllPath, "--transport", "jsonl", "--detached" }) psi.ArgumentList.Add(a);
+        using Process sidecar = Process.Start(psi)!;
+        _processes.Add(sidecar);
+        Task<string> stderr = sidecar.StandardError.ReadToEndAsync();
+        await sidecar.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, sidecar.ExitCode);
+        Assert.Contains("a detached sidecar needs a socket transport", await stderr);
+
+        var options = new SidecarProcessOptions { Name = "demo", FileName = "dotnet", Arguments = { DemoSidecar.DllPath }, Detached = true }.UseJsonLines();
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => SidecarProcess.StartAsync(options));
+        Assert.Contains("socket transport", refused.Message);
     }
 
     // One run of ParentHost's reattach mode with two sidecars, SIGKILLed once it has printed what it did.
