@@ -423,8 +423,11 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// Stops the sidecar: <c>system.shutdown</c> (it finishes the requests in flight), then SIGTERM, then a kill of its
     /// whole process tree, each after <see cref="SidecarProcessOptions.ShutdownTimeout"/>. Returns its exit code.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The sidecar was let go (<see cref="DetachAsync"/>): whoever attaches to it stops it.</exception>
     public async Task<int> StopAsync(CancellationToken cancellationToken = default)
     {
+        if (_detached)
+            throw new InvalidOperationException($"The sidecar '{Name}' was detached: stop it through an attachment (AttachedSidecar.StopAsync), or kill it with KillAsync.");
         using Activity? span = _stopped == 0 ? SidecarTelemetry.Source.StartActivity("sidecar.stop", ActivityKind.Internal) : null;
         span?.SetTag(SidecarTelemetry.NameTag, Name);
         span?.SetTag("process.pid", ProcessId);

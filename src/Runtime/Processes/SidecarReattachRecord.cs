@@ -101,18 +101,19 @@ public sealed record SidecarReattachRecord(string Name, int Pid, string Instance
 
     /// <summary>
     /// Whether the recorded process still runs as the sidecar this record describes: it exists, is not a zombie, and
-    /// (on Linux, where its start environment can be read) was given this record's token, so a recycled pid is never
-    /// taken for it.
+    /// (on Linux, where its start environment can be read) was started detached (<see cref="SidecarProcess.DetachedVariable"/>)
+    /// with this record's token, so a recycled pid, or another process given the same token, is never taken for it.
     /// </summary>
     public bool IsProcessRunning()
     {
         if (!Interop.Posix.IsRunning(Pid)) return false;
-        if (!OperatingSystem.IsLinux() || Token is null) return true;
+        if (!OperatingSystem.IsLinux()) return true;
         try
         {
             byte[] environ = File.ReadAllBytes($"/proc/{Pid.ToString(CultureInfo.InvariantCulture)}/environ");
-            byte[] wanted = System.Text.Encoding.UTF8.GetBytes(SidecarProcess.TokenVariable + "=" + Token + "\0");
-            return environ.AsSpan().IndexOf(wanted) >= 0;
+            bool Has(string variable) => environ.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(variable + "\0")) is int at and >= 0
+                && (at == 0 || environ[at - 1] == 0);
+            return Has(SidecarProcess.DetachedVariable + "=1") && (Token is null || Has(SidecarProcess.TokenVariable + "=" + Token));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }

@@ -14,8 +14,8 @@ namespace SidecarKit.Transports.Grpc;
 /// <summary>
 /// A sidecar this process did not start, reached over gRPC at an address (another container, another pod, a sidecar
 /// left running by this process's previous run): the same generated proxies, the same readiness check as a started
-/// sidecar (health <c>SERVING</c>, then the ready data of <c>system.ready</c>: protocol, instance and contracts,
-/// checked against this build), the same typed errors. It is watched (liveness checks; <see cref="StateChanged"/>)
+/// sidecar (health <c>SERVING</c>, then the ready data of <c>system.ready</c>: protocol, instance, contracts and callback
+/// contracts, checked against this build), the same typed errors. It is watched (liveness checks; <see cref="StateChanged"/>)
 /// and reconnected to with backoff when lost; calls made meanwhile wait for it within their budget, and idempotent
 /// ones that lost the connection are retried once. It is never restarted or killed from here, except by
 /// <see cref="StopAsync"/>. Disposing detaches: the sidecar keeps running.
@@ -80,7 +80,7 @@ public sealed class AttachedSidecar : IAsyncDisposable
             SidecarReadyInfo info = await sidecar.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
             if (options.InstanceId is { } expected && info.InstanceId != expected)
                 throw new SidecarStartException($"The sidecar '{options.Name}' at {options.Address} is instance {info.InstanceId ?? "(none)"} (pid {info.Pid}), not the expected {expected}: another sidecar answers at that address.", null, []);
-            if (Refusal(options.Name, info) is { } refusal) throw new SidecarStartException(refusal, null, []);
+            if (sidecar.Refusal(info) is { } refusal) throw new SidecarStartException(refusal, null, []);
             sidecar.BecomeReady(info);
             await sidecar._grpc.ConnectAsync(cancellationToken).ConfigureAwait(false);   // callbacks work from the first call on
             sidecar._monitor = Task.Run(() => sidecar.MonitorAsync(sidecar._stop.Token), CancellationToken.None);
@@ -171,9 +171,11 @@ public sealed class AttachedSidecar : IAsyncDisposable
         => _channel.GetClient<ISidecarSystem>().PingAsync(cancellationToken);
 
     /// <summary>
-    /// Stops the sidecar: <c>system.shutdown</c> (the calls in flight finish), then, when its process runs on this
-    /// machine, waits for it to exit within <see cref="SidecarAttachOptions.ShutdownTimeout"/>, sends SIGTERM, and kills it
-    /// after as long again. Removes the reattach record. The attachment is stopped too.
+    /// Stops the sidecar: <c>system.shutdown</c> (the calls in flight finish). A sidecar that <c>SidecarReattach</c>
+    /// started (its recorded process runs here, detached, with its token) is then waited for within
+    /// <see cref="SidecarAttachOptions.ShutdownTimeout"/>, sent SIGTERM, and killed after as long again, and its reattach
+    /// record is removed; one only attached to is never signalled (its pid may belong to another container). The
+    /// attachment is stopped too.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
@@ -191,7 +193,7 @@ public sealed class AttachedSidecar : IAsyncDisposable
         {
             _logger.LogWarning("system.shutdown to '{Name}' failed: {Reason}", Name, e.Message);
         }
-        if (info is not null && IsLocal(info))
+        if (info is not null && CanSignal(info))
         {
             int pid = info.Pid;
             if (!await ExitedWithinAsync(pid, _options.ShutdownTimeout, cancellationToken).ConfigureAwait(false))
@@ -214,11 +216,13 @@ public sealed class AttachedSidecar : IAsyncDisposable
         SetState(SidecarState.Stopped, null);
     }
 
-    // Its process is this machine's when the pid it announced is a running process that was given this token (a
-    // sidecar in another container or on another host may have any pid here).
-    private bool IsLocal(SidecarReadyInfo info)
-        => info.InstanceId is not null && new SidecarReattachRecord(Name, info.Pid, info.InstanceId, "", Address, _options.Client.Token).IsProcessRunning()
-           && _options.Client.Token is not null;
+    // Signals go only to a sidecar SidecarReattach started: its record's pid, in this pid namespace, is a process that
+    // was started detached with this token, and is not this process. A sidecar merely attached to may run in another
+    // container whose pids mean nothing here (pid 1 there is this app here, and a pod's containers may share the
+    // token's Secret): it is only asked to shut down.
+    private bool CanSignal(SidecarReadyInfo info)
+        => RecordPath is not null && info.InstanceId is not null && info.Pid != Environment.ProcessId
+           && new SidecarReattachRecord(Name, info.Pid, info.InstanceId, "", Address, _options.Client.Token).IsProcessRunning();
 
     private static async Task<bool> ExitedWithinAsync(int pid, TimeSpan time, CancellationToken cancellationToken)
     {
@@ -303,9 +307,20 @@ public sealed class AttachedSidecar : IAsyncDisposable
         }
     }
 
-    private static string? Refusal(string name, SidecarReadyInfo info)
-        => SidecarReadyInfo.SpeaksProtocol(info.ProtocolVersion) ? null
-            : $"The sidecar '{name}' speaks SidecarKit protocol {info.ProtocolVersion}; this parent speaks {SidecarReadyInfo.CurrentProtocolVersion}: update the side with the older SidecarKit.";
+    // The handshake's checks besides the contracts called (those are checked per client): the protocol, and the
+    // callback contracts the sidecar calls here (an incompatible one refuses; one not served here is a warning, as the
+    // sidecar's calls of it will fail).
+    private string? Refusal(SidecarReadyInfo info)
+    {
+        if (!SidecarReadyInfo.SpeaksProtocol(info.ProtocolVersion))
+            return $"The sidecar '{Name}' speaks SidecarKit protocol {info.ProtocolVersion}; this parent speaks {SidecarReadyInfo.CurrentProtocolVersion}: update the side with the older SidecarKit.";
+        CallbackCheck callbacks = ServedContracts.CheckCallbacks(Name, info, _options.Client.Callbacks ?? s_noCallbacks, _options.ContractCompatibility);
+        foreach (string report in callbacks.Reports) _logger.LogInformation("{Report}", report);
+        foreach (string unregistered in callbacks.Unregistered) _logger.LogWarning("{Problem}", unregistered);
+        return callbacks.Breaking;
+    }
+
+    private static readonly RpcHandlerTable s_noCallbacks = new();
 
     // The contracts asked for so far, checked against what this instance serves: the channel to call (guarded when
     // methods are missing), or the contract error.
@@ -424,7 +439,7 @@ public sealed class AttachedSidecar : IAsyncDisposable
         }
         if (info.InstanceId != before?.InstanceId)
             _logger.LogInformation("The sidecar '{Name}' at {Address} is a new instance: {Instance} (pid {Pid}), was {Before}.", Name, Address, info.InstanceId, info.Pid, before?.InstanceId);
-        SidecarException? refusal = Refusal(Name, info) is { } protocol ? new SidecarException(protocol) : null;
+        SidecarException? refusal = Refusal(info) is { } disagreement ? new SidecarException(disagreement) : null;
         if (refusal is null)
         {
             try
@@ -500,7 +515,8 @@ public sealed class AttachedSidecar : IAsyncDisposable
         if (_state == state && state != SidecarState.Restarting) return;
         SidecarState previous = _state;
         _state = state;
-        StateChanged?.Invoke(this, new SidecarStateChange(previous, Snapshot(), _options.TimeProvider.GetUtcNow()));
+        try { StateChanged?.Invoke(this, new SidecarStateChange(previous, Snapshot(), _options.TimeProvider.GetUtcNow())); }
+        catch (Exception e) { _logger.LogError(e, "A StateChanged handler of '{Name}' failed.", Name); }
     }
 
     private SidecarStatus Snapshot() => new(

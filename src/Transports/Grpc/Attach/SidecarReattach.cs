@@ -8,7 +8,7 @@ namespace SidecarKit.Transports.Grpc;
 /// Sidecars that outlive their parent, the way go-plugin hosts upgrade without restarting their plugins: the first run
 /// starts the sidecar detached and writes a reattach record; a later run (the parent restarted, crashed, or was
 /// upgraded) finds the record, checks that the recorded process still runs as that sidecar, and attaches to it instead
-/// of starting another. See docs/deployment.md, "Reattaching after a restart".
+/// of starting another. See docs/deployment.md, "Reattaching after a parent restart".
 /// </summary>
 /// <example>
 /// <code>
@@ -83,7 +83,11 @@ public static class SidecarReattach
         }
         catch
         {
+            // Started here and unusable: not left running behind a record.
+            await started.KillAsync().ConfigureAwait(false);
             await started.DisposeAsync().ConfigureAwait(false);
+            try { File.Delete(recordPath); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { logger.LogWarning("Could not remove the reattach record {Path}: {Reason}", recordPath, e.Message); }
             throw;
         }
     }
