@@ -40,6 +40,9 @@ public static class SidecarHostApplicationBuilderExtensions
     /// <see cref="SidecarHostOptions.ShutdownTimeout"/> and the host's <see cref="HostOptions.ShutdownTimeout"/>. The
     /// sidecar's exit code (0 after a clean stop, 2 for a bad command line) is set as <see cref="Environment.ExitCode"/>,
     /// which a <c>Main</c> that returns no value returns.</para>
+    /// <para>TLS (gRPC): the command line's <c>--tls-cert</c>, <c>--tls-key</c> and <c>--tls-client-ca</c>, or else the
+    /// configuration's <c>Sidecar:Tls:CertificatePath</c>, <c>KeyPath</c> and <c>ClientCertificateAuthorityPath</c>
+    /// (for example <c>Sidecar__Tls__CertificatePath</c> in the environment, pointing at a mounted Secret).</para>
     /// <para>The sidecar reports ready once the host has started every hosted service, and after its startup tasks.
     /// <c>--help</c> and <c>--describe</c> print and stop the host.</para>
     /// <para>Services the sidecar adds, scoped: <see cref="SidecarConnection"/>, in a connection's or a call's scope the
@@ -59,6 +62,7 @@ public static class SidecarHostApplicationBuilderExtensions
 
         var sidecar = new SidecarServiceBuilder(builder.Services, SidecarHost.CreateBuilder(args));
         configure(sidecar);
+        ApplyTlsConfiguration(builder.Configuration, sidecar.Options.Tls);
         LogLevel level = sidecar.Options.LogLevel;
 
         // stdout is the protocol's: no provider of the host's defaults may write there.
@@ -74,5 +78,22 @@ public static class SidecarHostApplicationBuilderExtensions
         builder.Services.TryAddScoped(_ => new SidecarConnection());
         builder.Services.AddHostedService<SidecarHostedService>();
         return builder;
+    }
+
+    /// <summary>The configuration section whose <c>Tls</c> keys give the server certificate when the command line gives none.</summary>
+    public const string ConfigurationSection = "Sidecar";
+
+    // Sidecar:Tls:CertificatePath, KeyPath and ClientCertificateAuthorityPath (environment: Sidecar__Tls__CertificatePath,
+    // or a mounted Kubernetes Secret's paths in appsettings.json), read as strings: no binder on this path, so it stays
+    // trim-safe. The command line's --tls-* and certificates set in code win.
+    private static void ApplyTlsConfiguration(IConfiguration configuration, SidecarTlsOptions tls)
+    {
+        IConfigurationSection section = configuration.GetSection(ConfigurationSection).GetSection("Tls");
+        if (tls.IsEnabled || section["CertificatePath"] is not { Length: > 0 } certificate) return;
+        tls.CertificatePath = certificate;
+        if (section["KeyPath"] is { Length: > 0 } key) tls.KeyPath = key;
+        if (tls.ClientCertificateAuthorities is null && tls.ClientCertificateAuthorityPath is null
+            && section["ClientCertificateAuthorityPath"] is { Length: > 0 } authority)
+            tls.ClientCertificateAuthorityPath = authority;
     }
 }

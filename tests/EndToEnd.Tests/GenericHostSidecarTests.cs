@@ -155,6 +155,25 @@ public class GenericHostSidecarTests
         Assert.Contains("lifecycle.ready", line);
     }
 
+    [Fact]
+    public async Task The_server_certificate_may_come_from_configuration()
+    {
+        // Sidecar:Tls:* in the host's configuration (here the environment, as a Kubernetes Secret mounted as files and
+        // named by two variables would be): the gRPC port serves TLS with it; a plaintext client is refused.
+        using var pki = new TestCertificates();
+        var options = new SidecarProcessOptions { Name = "generic-tls", FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60), RequireCallbacks = false }
+            .UseGrpc(new GrpcClientOptions { Tls = new GrpcClientTlsOptions { CertificateAuthorities = pki.Authorities } });
+        foreach (string a in new[] { DllPath, "--transport", "grpc" }) options.Arguments.Add(a);
+        options.Environment["DEMO_LIFETIME"] = "call";
+        options.Environment["Sidecar__Tls__CertificatePath"] = pki.Pem("server");
+        options.Environment["Sidecar__Tls__KeyPath"] = pki.Key("server");
+        await using SidecarProcess sidecar = await SidecarProcess.StartAsync(options);
+        Assert.Equal(5, await sidecar.GetClient<IDemo>().AddAsync(2, 3));
+        await using GrpcSidecarChannel plaintext = GrpcSidecarChannel.Create(sidecar.ReadyInfo.ListenInfo!, new GrpcClientOptions());
+        var refused = await Assert.ThrowsAsync<GrpcStatusException>(() => plaintext.GetClient<IDemo>().AddAsync(1, 1));
+        Assert.Equal(GrpcStatusCode.Unavailable, refused.Status);
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
     private static extern int Kill(int pid, int signal);
 }
