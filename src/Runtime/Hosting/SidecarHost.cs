@@ -352,6 +352,7 @@ public sealed class SidecarHost
     {
         var ready = new SidecarReadyInfo(_options.Version, SidecarReadyInfo.CurrentProtocolVersion, Environment.ProcessId, InstanceId,
             transport.Name, listenInfo, [.. _descriptors.Select(SidecarContractInfo.From)], [.. _callbacks.Select(SidecarContractInfo.From)]);
+        _announced = ready;   // before the marker, whose flush may take a while: gRPC health already says SERVING
         if (!_options.QuietReady)
         {
             string marker = SidecarReadyInfo.MarkerPrefix + ready.ToJson();
@@ -370,7 +371,6 @@ public sealed class SidecarHost
                 await Console.Error.FlushAsync().ConfigureAwait(false);
             }
         }
-        _announced = ready;
         return ready;
     }
 

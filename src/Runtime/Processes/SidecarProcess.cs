@@ -660,7 +660,8 @@ public sealed class SidecarProcess : IAsyncDisposable
         int? code = _exited.IsCompletedSuccessfully ? _exited.Result : null;
         string what = code is int c
             ? $"The sidecar '{Name}' (pid {ProcessId}) exited with code {DescribeExit(c)}"
-            : $"The sidecar '{Name}' (pid {ProcessId}) closed its output";
+            : readError is null ? $"The sidecar '{Name}' (pid {ProcessId}) closed its output"
+            : $"The connection to the sidecar '{Name}' (pid {ProcessId}) failed ({readError.GetType().Name}: {readError.Message})";
         return new SidecarCrashedException(what + " while the call was in flight." + TailText(), code, StderrTail, readError);
     }
 
