@@ -28,6 +28,61 @@ public sealed class AttachTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
+    // The evolving inventory sidecar (tests/Evolving) of the given build, run by hand at a fixed socket.
+    private Process StartInventoryByHand(string socket, string token, string build)
+    {
+        string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        string dll = Path.Combine(SidecarKit.Tests.Support.Repository.Root, "tests", "Evolving", "Sidecar", "bin", config, "net10.0", "SidecarKit.Tests.Evolving.Sidecar.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
+        foreach (string a in new[] { dll, "--transport", "grpc-unix", "--listen", socket, "--detached" }) psi.ArgumentList.Add(a);
+        psi.Environment[SidecarProcess.TokenVariable] = token;
+        psi.Environment["EVOLVING_CONTRACT"] = build;
+        psi.Environment["EVOLVING_EVENTS"] = "none";
+        Process p = Process.Start(psi)!;
+        _processes.Add(p);
+        _ = p.StandardOutput.ReadToEndAsync();
+        _ = p.StandardError.ReadToEndAsync();
+        return p;
+    }
+
+    [Fact]
+    public async Task An_incompatible_instance_after_a_restart_fails_the_calls_typed_until_a_compatible_one_answers()
+    {
+        string socket = Path.Combine(_dir, "inventory.sock");
+        string token = Guid.NewGuid().ToString("N");
+        Process v1 = StartInventoryByHand(socket, token, "v1");
+        await using AttachedSidecar attached = await AttachedSidecar.AttachAsync(Attach(socket, token, o => o.Name = "inventory"));
+        var inventory = attached.GetClient<SidecarKit.Tests.Evolving.V1.IInventory>();
+        Assert.Equal("item7", (await inventory.GetAsync(7)).Name);
+
+        // Upgraded by whoever runs it to a build that breaks the contract: the attachment fails, the calls say why.
+        v1.Kill();
+        await v1.WaitForExitAsync();
+        StartInventoryByHand(socket, token, "broken");
+        await WaitForStateAsync(attached, SidecarState.Failed);
+        var broken = await Assert.ThrowsAsync<SidecarContractException>(() => inventory.GetAsync(7));
+        Assert.Contains("inventory", broken.Message);
+        Assert.Equal(SidecarState.Failed, attached.Status.State);
+        Assert.NotNull(attached.Status.LastError);
+
+        // Rolled back: a compatible instance answers again, and so do the calls.
+        foreach (Process p in _processes.Where(p => !p.HasExited)) p.Kill();
+        StartInventoryByHand(socket, token, "v2");
+        await WaitForStateAsync(attached, SidecarState.Ready);
+        Assert.Equal("item8", (await inventory.GetAsync(8)).Name);
+        Assert.Equal("v2", attached.ReadyInfo.Version);
+    }
+
+    private static async Task WaitForStateAsync(AttachedSidecar attached, SidecarState state)
+    {
+        var clock = Stopwatch.StartNew();
+        while (attached.State != state)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"still {attached.State}, waiting for {state} ({attached.Status.LastError})");
+            await Task.Delay(50);
+        }
+    }
+
     // The demo sidecar as another process manager would run it: its own token, a fixed socket, stdin /dev/null (a
     // container's, nohup's, systemd's), which is not a parent's pipe and must not stop it.
     private Process StartByHand(string socket, string token)
