@@ -29,6 +29,53 @@ public class StartInfoBuilderTests
     }
 
     [Fact]
+    public void A_detached_sidecar_starts_in_a_session_of_its_own_without_parent_death_signal_orphan_guard_or_parent_pid()
+    {
+        SidecarProcessOptions o = Options("/bin/sh");
+        o.KillOnParentDeath = true;   // ignored: detached wins
+        o.Detached = true;
+        o.Arguments.Add("-c");
+        o.Arguments.Add("true");
+        o.Environment[SidecarProcess.ParentPidVariable] = "42";
+        var psi = StartInfoBuilder.Build(o, Parent);
+        Assert.Equal("/usr/bin/setsid", psi.FileName);
+        Assert.Equal(["/bin/sh", "-c", "true"], psi.ArgumentList);
+        Assert.False(StartInfoBuilder.LeadsOwnGroup(psi));   // so OrphanGuard never lists it
+        Assert.Equal("1", psi.Environment[SidecarProcess.DetachedVariable]);
+        Assert.False(psi.Environment.ContainsKey(SidecarProcess.ParentPidVariable));
+    }
+
+    [Fact]
+    public void A_reattach_record_round_trips_is_private_and_keeps_its_token_out_of_ToString()
+    {
+        string dir = Directory.CreateTempSubdirectory("sidecarkit-record-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "sub", "demo.json");
+            Assert.Null(SidecarReattachRecord.Load(path));
+            var record = new SidecarReattachRecord("demo", 4242, "abc", "grpc-unix", "/run/demo.sock", "s3cr3t-token");
+            record.Save(path);
+            Assert.Equal(record, SidecarReattachRecord.Load(path));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            Assert.DoesNotContain("s3cr3t", record.ToString());
+            Assert.Contains("4242", record.ToString());
+            Assert.Null(SidecarReattachRecord.Parse(new SidecarReattachRecord("demo", 1, "i", "grpc", "a:1", null).ToJson()).Token);
+
+            foreach (string bad in new[] { "{}", "not json", """{"name":"d","pid":0,"instanceId":"i","transport":"t","address":"a"}""",
+                """{"name":"","pid":3,"instanceId":"i","transport":"t","address":"a"}""" })
+                Assert.StartsWith("Not a reattach record", Assert.Throws<FormatException>(() => SidecarReattachRecord.Parse(bad)).Message);
+
+            // The process check: this test process is running, but was not started detached with that token.
+            Assert.False(new SidecarReattachRecord("me", Environment.ProcessId, "i", "grpc", "a", "token").IsProcessRunning());
+            Assert.False(new SidecarReattachRecord("gone", int.MaxValue - 3, "i", "grpc", "a", null).IsProcessRunning());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Variables_expand_in_arguments_environment_and_working_directory_and_dollar_dollar_is_literal()
     {
         SidecarProcessOptions o = Options();
