@@ -27,6 +27,7 @@ if (mode == "reattach")
         var options = new SidecarProcessOptions { Name = $"demo{i}", FileName = "dotnet", ReadyTimeout = TimeSpan.FromSeconds(60), Arguments = { args[1], "--transport", "grpc-unix" } }
             .UseGrpc();
         options.Callbacks.AddContract<IDemoEvents>(new Events());
+        options.Environment["SIDECARKIT_TEST_RUN"] = args[2];   // lets the test tell its sidecars from any other
         attached.Add(await SidecarReattach.StartOrReattachAsync(options, Path.Combine(args[2], $"demo{i}.json")));
     }
     var sums = new List<int>();

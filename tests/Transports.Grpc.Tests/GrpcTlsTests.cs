@@ -152,6 +152,7 @@ public sealed class GrpcTlsTests : IDisposable
             ReadyTimeout = TimeSpan.FromSeconds(2),
         }));
         Assert.Contains("was not ready within 2 s", refused.Message);
+        Assert.Contains("Unavailable", refused.Message);   // the handshake was refused: no health answer came
     }
 
     [Fact]
@@ -181,7 +182,7 @@ public sealed class GrpcTlsTests : IDisposable
         // The same without the client certificate's files: the sidecar refuses the handshake, the attach says so in time.
         options.Client.Tls.ClientCertificatePath = options.Client.Tls.ClientKeyPath = null;
         options.ReadyTimeout = TimeSpan.FromSeconds(2);
-        await Assert.ThrowsAsync<SidecarStartException>(() => AttachedSidecar.AttachAsync(options));
+        Assert.Contains("Unavailable", (await Assert.ThrowsAsync<SidecarStartException>(() => AttachedSidecar.AttachAsync(options))).Message);
         // A missing CA file fails at once, naming it.
         options.Client.Tls.CertificateAuthorityPath = Path.Combine(_pki.Directory, "missing.pem");
         var missing = await Assert.ThrowsAnyAsync<Exception>(() => AttachedSidecar.AttachAsync(options));

@@ -500,8 +500,13 @@ public sealed class SidecarProcess : IAsyncDisposable
     {
         try
         {
-            if (!_detached) await StopAsync().ConfigureAwait(false);
-            await Task.WhenAny(Task.WhenAll(_stderrPump, _stdoutPump), Task.Delay(1000)).ConfigureAwait(false);
+            if (!_detached)
+            {
+                await StopAsync().ConfigureAwait(false);
+                await Task.WhenAny(Task.WhenAll(_stderrPump, _stdoutPump), Task.Delay(1000)).ConfigureAwait(false);
+            }
+            // Detached, it runs on and its output never ends: the pipes are closed below, and its later writes fail
+            // (EPIPE, which a SidecarKit sidecar ignores).
         }
         finally
         {

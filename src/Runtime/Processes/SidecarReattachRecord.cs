@@ -12,7 +12,7 @@ namespace SidecarKit.Processes;
 /// <param name="Name">The sidecar's name.</param>
 /// <param name="Pid">Its process id.</param>
 /// <param name="InstanceId">The instance id it announced when ready: a reattach refuses any other instance.</param>
-/// <param name="Transport">The transport it serves (<c>grpc</c>, <c>grpc-unix</c>).</param>
+/// <param name="Transport">The transport it serves (<c>grpc</c>, <c>grpc-unix</c>); informational, may be empty.</param>
 /// <param name="Address">Where it listens (its <c>listenInfo</c>: <c>host:port</c> or a Unix socket's path).</param>
 /// <param name="Token">The token its connections must present; <see langword="null"/> when it admits any.</param>
 public sealed record SidecarReattachRecord(string Name, int Pid, string InstanceId, string Transport, string Address, string? Token)
@@ -50,7 +50,8 @@ public sealed record SidecarReattachRecord(string Name, int Pid, string Instance
             int pid = root.GetProperty("pid").GetInt32();
             if (pid <= 0) throw new FormatException($"'pid' is {pid.ToString(CultureInfo.InvariantCulture)}.");
             string? token = root.TryGetProperty("token", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-            return new SidecarReattachRecord(Required("name"), pid, Required("instanceId"), Required("transport"), Required("address"), token);
+            string transport = root.TryGetProperty("transport", out JsonElement tr) && tr.ValueKind == JsonValueKind.String ? tr.GetString()! : "";
+            return new SidecarReattachRecord(Required("name"), pid, Required("instanceId"), transport, Required("address"), token);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
@@ -67,8 +68,9 @@ public sealed record SidecarReattachRecord(string Name, int Pid, string Instance
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temporary = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        // A fresh name, created new: nothing planted at a guessable name (a link, a file with looser permissions) is written through.
+        string temporary = full + ".tmp-" + System.Security.Cryptography.RandomNumberGenerator.GetHexString(16, lowercase: true);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var file = new StreamWriter(temporary, System.Text.Encoding.UTF8, options))
             file.Write(ToJson());
@@ -110,10 +112,10 @@ public sealed record SidecarReattachRecord(string Name, int Pid, string Instance
         if (!OperatingSystem.IsLinux()) return true;
         try
         {
-            byte[] environ = File.ReadAllBytes($"/proc/{Pid.ToString(CultureInfo.InvariantCulture)}/environ");
-            bool Has(string variable) => environ.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(variable + "\0")) is int at and >= 0
-                && (at == 0 || environ[at - 1] == 0);
-            return Has(SidecarProcess.DetachedVariable + "=1") && (Token is null || Has(SidecarProcess.TokenVariable + "=" + Token));
+            // NUL-separated "NAME=value" entries, compared whole.
+            string[] entries = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{Pid.ToString(CultureInfo.InvariantCulture)}/environ")).Split('\0');
+            return entries.Contains(SidecarProcess.DetachedVariable + "=1", StringComparer.Ordinal)
+                && (Token is null || entries.Contains(SidecarProcess.TokenVariable + "=" + Token, StringComparer.Ordinal));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }

@@ -60,4 +60,23 @@ public sealed class GrpcClientOptions
     /// reaches the sidecar (h2c, TCP or Unix socket); replace it only with one that does the same.
     /// </summary>
     public Action<GrpcChannelOptions>? ConfigureChannel { get; set; }
+
+    /// <summary>A copy of these options (the interceptors in a list of its own), for a caller that adjusts them.</summary>
+    internal GrpcClientOptions Copy()
+    {
+        var copy = new GrpcClientOptions
+        {
+            Token = Token,
+            Address = Address,
+            DefaultCallTimeout = DefaultCallTimeout,
+            MaxReceiveMessageSize = MaxReceiveMessageSize,
+            Tls = Tls,
+            CompressRequests = CompressRequests,
+            Callbacks = Callbacks,
+            LoggerFactory = LoggerFactory,
+            ConfigureChannel = ConfigureChannel,
+        };
+        foreach (Interceptor interceptor in Interceptors) copy.Interceptors.Add(interceptor);
+        return copy;
+    }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SidecarKit.Lifecycle;
@@ -54,12 +55,23 @@ public sealed class AttachedSidecar : IAsyncDisposable
     private string? _lastError;
     private Task _monitor = Task.CompletedTask;
     private int _disposed;
+    private bool _ending;   // StopAsync or DisposeAsync began: no transition back to Ready (under _gate)
 
     private AttachedSidecar(SidecarAttachOptions options)
     {
         _options = options;
         _logger = (options.Client.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SidecarKit.Attach");
-        _grpc = GrpcSidecarChannel.Create(options.Address, options.Client);
+        // grpc-dotnet reconnects a TCP address with a backoff of its own (up to two minutes), during which calls and
+        // checks fail at once: it follows the attachment's instead, so a sidecar that is back is found as promised.
+        GrpcClientOptions client = options.Client.Copy();
+        Action<GrpcChannelOptions>? configure = client.ConfigureChannel;
+        client.ConfigureChannel = channel =>
+        {
+            channel.InitialReconnectBackoff = options.ReconnectDelay;
+            channel.MaxReconnectBackoff = options.MaxReconnectDelay;
+            configure?.Invoke(channel);
+        };
+        _grpc = GrpcSidecarChannel.Create(options.Address, client);
         _channel = new AttachedChannel(this);
         _backoff = new RestartSchedule(new SidecarRestartOptions { InitialDelay = options.ReconnectDelay, MaxDelay = options.MaxReconnectDelay, Multiplier = 2, Jitter = 0.1 });
         if (options.Client.Token is { } token) _healthHeaders.Add("authorization", "Bearer " + token);
@@ -74,6 +86,8 @@ public sealed class AttachedSidecar : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.Address, "options.Address");
+        Validate(options);
+        long started = Environment.TickCount64;
         var sidecar = new AttachedSidecar(options);
         try
         {
@@ -82,7 +96,13 @@ public sealed class AttachedSidecar : IAsyncDisposable
                 throw new SidecarStartException($"The sidecar '{options.Name}' at {options.Address} is instance {info.InstanceId ?? "(none)"} (pid {info.Pid}), not the expected {expected}: another sidecar answers at that address.", null, []);
             if (sidecar.Refusal(info) is { } refusal) throw new SidecarStartException(refusal, null, []);
             sidecar.BecomeReady(info);
-            await sidecar._grpc.ConnectAsync(cancellationToken).ConfigureAwait(false);   // callbacks work from the first call on
+            // Callbacks work from the first call on: the subscription is taken within what is left of ReadyTimeout.
+            TimeSpan left = options.ReadyTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+            try { await sidecar._grpc.ConnectAsync(cancellationToken).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false); }
+            catch (TimeoutException)
+            {
+                throw new SidecarStartException($"The sidecar '{options.Name}' at {options.Address} did not take the callbacks' subscription within {options.ReadyTimeout.TotalSeconds:0.#} s.", null, []);
+            }
             sidecar._monitor = Task.Run(() => sidecar.MonitorAsync(sidecar._stop.Token), CancellationToken.None);
             sidecar._logger.LogInformation("Attached to '{Name}' at {Address}: instance {Instance} (pid {Pid}), {Contracts}.",
                 options.Name, options.Address, info.InstanceId, info.Pid, string.Join(", ", info.Contracts ?? []));
@@ -93,6 +113,24 @@ public sealed class AttachedSidecar : IAsyncDisposable
             await sidecar.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    private static void Validate(SidecarAttachOptions o)
+    {
+        static void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero) throw new ArgumentOutOfRangeException("options." + name, value, "must be positive.");
+        }
+        Positive(o.ReadyTimeout, nameof(o.ReadyTimeout));
+        Positive(o.CheckTimeout, nameof(o.CheckTimeout));
+        Positive(o.ReconnectDelay, nameof(o.ReconnectDelay));
+        Positive(o.WaitForReadyTimeout, nameof(o.WaitForReadyTimeout));
+        Positive(o.ShutdownTimeout, nameof(o.ShutdownTimeout));
+        if (o.LivenessInterval != Timeout.InfiniteTimeSpan) Positive(o.LivenessInterval, nameof(o.LivenessInterval));
+        if (o.MaxReconnectDelay < o.ReconnectDelay)
+            throw new ArgumentOutOfRangeException("options." + nameof(o.MaxReconnectDelay), o.MaxReconnectDelay, "must not be shorter than ReconnectDelay.");
+        if (o.LivenessFailureThreshold < 1)
+            throw new ArgumentOutOfRangeException("options." + nameof(o.LivenessFailureThreshold), o.LivenessFailureThreshold, "must be at least 1.");
     }
 
     /// <summary>The sidecar's name.</summary>
@@ -149,19 +187,27 @@ public sealed class AttachedSidecar : IAsyncDisposable
 
     /// <summary>
     /// A client of <typeparamref name="TContract"/> that follows the sidecar across reconnections. The contract is
-    /// checked against what the sidecar serves now, and again whenever a new instance answers.
+    /// checked against what the current instance serves (the last one seen, while the sidecar is lost), and again
+    /// whenever a new instance answers.
     /// </summary>
     /// <exception cref="SidecarContractException">The sidecar does not serve the contract, or serves it incompatibly.</exception>
     public TContract GetClient<TContract>() where TContract : class, ISidecarContract<TContract>
     {
         lock (_gate)
         {
-            if (_readyInfo is { } info && _state == SidecarState.Ready)
+            if (!_contracts.Contains(TContract.Descriptor))
             {
-                _target = Guard(info, [.. _contracts, TContract.Descriptor]);
-                _ready = Completed(_target);
+                if (_readyInfo is { } info)
+                {
+                    if (ServedContracts.Negotiate(Name, info, TContract.Descriptor, _options.ContractCompatibility).Error is { } error) throw error;
+                    if (_state == SidecarState.Ready)
+                    {
+                        _target = Guard(info, [.. _contracts, TContract.Descriptor]);
+                        _ready = Completed(_target);
+                    }
+                }
+                _contracts.Add(TContract.Descriptor);
             }
-            if (!_contracts.Contains(TContract.Descriptor)) _contracts.Add(TContract.Descriptor);
         }
         return TContract.CreateProxy(_channel);
     }
@@ -179,10 +225,15 @@ public sealed class AttachedSidecar : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         SidecarReadyInfo? info;
-        lock (_gate) info = _readyInfo;
-        SetState(SidecarState.Stopping, null);
-        await _stop.CancelAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            info = _readyInfo;
+            _ending = true;   // from here on nothing makes it ready again
+            SetStateLocked(SidecarState.Stopping, null);
+        }
+        await EndMonitorAsync().ConfigureAwait(false);
         lock (_gate) FailWaiters(new SidecarException($"The sidecar '{Name}' was stopped."));
         try
         {
@@ -213,7 +264,15 @@ public sealed class AttachedSidecar : IAsyncDisposable
             try { File.Delete(path); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { _logger.LogWarning("Could not remove the reattach record {Path}: {Reason}", path, e.Message); }
         }
-        SetState(SidecarState.Stopped, null);
+        lock (_gate) SetStateLocked(SidecarState.Stopped, null);
+    }
+
+    // Stops the checks and waits for the loop, so that no adoption in progress makes the attachment ready again.
+    private async Task EndMonitorAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try { await _monitor.ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
     }
 
     // Signals go only to a sidecar SidecarReattach started: its record's pid, in this pid namespace, is a process that
@@ -239,17 +298,15 @@ public sealed class AttachedSidecar : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await _stop.CancelAsync().ConfigureAwait(false);
+        lock (_gate) _ending = true;
+        await EndMonitorAsync().ConfigureAwait(false);
         lock (_gate) FailWaiters(new ObjectDisposedException(nameof(AttachedSidecar), $"The attachment to '{Name}' was disposed."));
-        try { await _monitor.ConfigureAwait(false); }
-        catch (OperationCanceledException) { }
         await _grpc.DisposeAsync().ConfigureAwait(false);
         if (Spawned is { } spawned) await spawned.DisposeAsync().ConfigureAwait(false);   // detached: releases its pipes only
         lock (_gate)
         {
             if (_state != SidecarState.Stopped) SetStateLocked(SidecarState.Stopped, null);
         }
-        _stop.Dispose();
     }
 
     // ---- readiness -------------------------------------------------------------------------------------------------
@@ -341,6 +398,7 @@ public sealed class AttachedSidecar : IAsyncDisposable
     {
         lock (_gate)
         {
+            if (_ending) return;
             _target = Guard(info, _contracts);
             _readyInfo = info;
             _readySince = Environment.TickCount64;
@@ -374,27 +432,43 @@ public sealed class AttachedSidecar : IAsyncDisposable
         int failures = 0;
         while (!stop.IsCancellationRequested)
         {
-            Task kicked = Volatile.Read(ref _kick).Task;
-            if (_options.LivenessInterval == Timeout.InfiniteTimeSpan) await kicked.WaitAsync(stop).ConfigureAwait(false);
-            else await Task.WhenAny(kicked, Task.Delay(_options.LivenessInterval, stop)).ConfigureAwait(false);
-            stop.ThrowIfCancellationRequested();
-            bool wasKicked = kicked.IsCompleted;
-            if (wasKicked) Interlocked.Exchange(ref _kick, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-
-            (SidecarReadyInfo? info, string? failure) = await CheckAsync(stop).ConfigureAwait(false);
-            if (info is not null)
+            try
             {
+                Task kicked = Volatile.Read(ref _kick).Task;
+                // A Failed attachment keeps looking for a compatible instance, whatever the liveness interval.
+                TimeSpan wait = State == SidecarState.Failed && _options.LivenessInterval == Timeout.InfiniteTimeSpan
+                    ? _options.MaxReconnectDelay : _options.LivenessInterval;
+                if (wait == Timeout.InfiniteTimeSpan) await kicked.WaitAsync(stop).ConfigureAwait(false);
+                else await Task.WhenAny(kicked, Task.Delay(wait, stop)).ConfigureAwait(false);
+                stop.ThrowIfCancellationRequested();
+                bool wasKicked = kicked.IsCompleted;
+                if (wasKicked) Interlocked.Exchange(ref _kick, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+                (SidecarReadyInfo? info, string? failure) = await CheckAsync(stop).ConfigureAwait(false);
+                if (info is not null)
+                {
+                    failures = 0;
+                    SidecarReadyInfo? current;
+                    lock (_gate) current = _readyInfo;
+                    // Restarted between two checks, or back after a call lost the connection.
+                    if (info.InstanceId != current?.InstanceId || State == SidecarState.Unhealthy) Adopt(info);
+                    continue;
+                }
+                if (++failures < _options.LivenessFailureThreshold && !wasKicked) continue;
+                _logger.LogWarning("The sidecar '{Name}' at {Address} is lost ({Reason}); reconnecting.", Name, Address, failure);
+                await ReconnectAsync(failure!, stop).ConfigureAwait(false);
                 failures = 0;
-                SidecarReadyInfo? current;
-                lock (_gate) current = _readyInfo;
-                // Restarted between two checks, or back after a call lost the connection.
-                if (info.InstanceId != current?.InstanceId || State == SidecarState.Unhealthy) Adopt(info);
-                continue;
             }
-            if (++failures < _options.LivenessFailureThreshold && !wasKicked) continue;
-            _logger.LogWarning("The sidecar '{Name}' at {Address} is lost ({Reason}); reconnecting.", Name, Address, failure);
-            await ReconnectAsync(failure!, stop).ConfigureAwait(false);
-            failures = 0;
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The checks must go on: a failure of this loop would leave the attachment unwatched for good.
+                _logger.LogError(e, "The liveness check of '{Name}' failed; checking again.", Name);
+                await Task.Delay(_options.ReconnectDelay, stop).ConfigureAwait(false);
+            }
         }
     }
 
@@ -402,6 +476,7 @@ public sealed class AttachedSidecar : IAsyncDisposable
     {
         lock (_gate)
         {
+            if (_ending) return;
             if (_ready.Task.IsCompleted) _ready = NewReady();
             _lastError = failure;
         }
@@ -410,6 +485,7 @@ public sealed class AttachedSidecar : IAsyncDisposable
             TimeSpan delay = _backoff.Delay(attempt);
             lock (_gate)
             {
+                if (_ending) return;
                 _attempt = attempt;
                 _nextRetry = _options.TimeProvider.GetUtcNow() + delay;
                 SetStateLocked(SidecarState.Restarting, _lastError);
@@ -445,7 +521,8 @@ public sealed class AttachedSidecar : IAsyncDisposable
             try
             {
                 BecomeReady(info);
-                if (RecordPath is { } path) ToReattachRecord().Save(path);   // the record follows the instance
+                lock (_gate) if (_ending) return;   // stopped meanwhile: its record is gone for good
+                if (RecordPath is { } path && info.InstanceId != before?.InstanceId) ToReattachRecord().Save(path);   // the record follows the instance
                 return;
             }
             catch (SidecarContractException e) { refusal = e; }
@@ -458,6 +535,7 @@ public sealed class AttachedSidecar : IAsyncDisposable
         _logger.LogError("The sidecar '{Name}' at {Address} cannot be used: {Reason}", Name, Address, refusal.Message);
         lock (_gate)
         {
+            if (_ending) return;
             _readyInfo = info;
             FailWaiters(refusal);
             SetStateLocked(SidecarState.Failed, refusal.Message);
@@ -501,11 +579,6 @@ public sealed class AttachedSidecar : IAsyncDisposable
         if (_ready.Task.IsCompleted) _ready = NewReady();
         _ready.TrySetException(error);
         _ = _ready.Task.Exception;   // observed: nobody may be waiting
-    }
-
-    private void SetState(SidecarState state, string? error)
-    {
-        lock (_gate) SetStateLocked(state, error);
     }
 
     // Raised under the lock, so that handlers see the transitions in order; a new reconnection attempt is a transition too.

@@ -25,6 +25,11 @@ public static class SidecarReattach
     /// <paramref name="process"/> (made <see cref="SidecarProcessOptions.Detached"/>; it must serve gRPC:
     /// <c>UseGrpc()</c>), writes the record (private to the user: it holds the token) and attaches to it.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="process"/>'s <see cref="SidecarProcessOptions.Detached"/> is set. The attachment's TLS is
+    /// <paramref name="attach"/>'s <c>Client.Tls</c>: give it the same settings as <c>UseGrpc(client)</c>. Two parents
+    /// that start at once with the same record take turns (a lock file beside it), so one of them reattaches.
+    /// </remarks>
     /// <param name="process">How to start the sidecar when none runs.</param>
     /// <param name="recordPath">The reattach record's file.</param>
     /// <param name="attach">How to watch and call it (TLS, liveness, reconnection); the address, token and instance come from the record.</param>
@@ -39,6 +44,8 @@ public static class SidecarReattach
             throw new ArgumentException("Reattaching works over gRPC: call UseGrpc() on the process options.", nameof(process));
         attach ??= new SidecarAttachOptions();
         ILogger logger = (attach.Client.LoggerFactory ?? process.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SidecarKit.Attach");
+        // One parent at a time per record: two starting together would each start a sidecar, and one would be orphaned.
+        await using FileStream held = await LockAsync(recordPath, process.ReadyTimeout + attach.ReadyTimeout, cancellationToken).ConfigureAwait(false);
 
         SidecarReattachRecord? record = null;
         try { record = SidecarReattachRecord.Load(recordPath); }
@@ -69,7 +76,8 @@ public static class SidecarReattach
         }
         catch
         {
-            await started.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            // Started here and of no use without its record: killed, not left behind.
+            await started.KillAsync().ConfigureAwait(false);
             await started.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -92,22 +100,38 @@ public static class SidecarReattach
         }
     }
 
+    // An exclusive lock on "<record>.lock" (flock on Unix, a share mode on Windows), taken within the timeout.
+    private static async Task<FileStream> LockAsync(string recordPath, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        string path = Path.GetFullPath(recordPath) + ".lock";
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        long end = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                return new FileStream(path, options);
+            }
+            catch (IOException) when (Environment.TickCount64 < end)
+            {
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new SidecarStartException($"Another process holds {path} (it is starting or reattaching to the same sidecar) for longer than {timeout.TotalSeconds:0.#} s.", null, [], e);
+            }
+        }
+    }
+
     // The caller's attach options, pointed at the recorded sidecar: its address, its token, its instance.
     private static SidecarAttachOptions For(SidecarAttachOptions attach, SidecarProcessOptions process, SidecarReattachRecord record)
     {
-        GrpcClientOptions c = attach.Client;
-        var client = new GrpcClientOptions
-        {
-            Token = record.Token,
-            DefaultCallTimeout = c.DefaultCallTimeout,
-            MaxReceiveMessageSize = c.MaxReceiveMessageSize,
-            Tls = c.Tls,
-            CompressRequests = c.CompressRequests,
-            Callbacks = c.Callbacks ?? (process.Callbacks.Contracts.Count > 0 ? process.Callbacks : null),
-            LoggerFactory = c.LoggerFactory ?? process.LoggerFactory,
-            ConfigureChannel = c.ConfigureChannel,
-        };
-        foreach (global::Grpc.Core.Interceptors.Interceptor interceptor in c.Interceptors) client.Interceptors.Add(interceptor);
+        GrpcClientOptions client = attach.Client.Copy();
+        client.Token = record.Token;
+        client.Callbacks ??= process.Callbacks.Contracts.Count > 0 ? process.Callbacks : null;
+        client.LoggerFactory ??= process.LoggerFactory;
         return new SidecarAttachOptions
         {
             Name = record.Name,

@@ -43,7 +43,8 @@ internal static class GrpcClientErrors
         return e is RpcException r && r.Status.DebugException is { } debug ? CodecFailure(debug) : null;
     }
 
-    private static bool IsConnectionLoss(Exception e)
+    /// <summary>Whether <paramref name="e"/> (a status's <see cref="Status.DebugException"/>) says the connection failed, rather than the server answering.</summary>
+    internal static bool IsConnectionLoss(Exception e)
     {
         for (Exception? current = e; current is not null; current = current.InnerException)
             if (current is HttpRequestException or IOException or SocketException) return true;

@@ -48,11 +48,14 @@ internal sealed class GrpcHealthServingProbe : SidecarProbe
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            if (e.StatusCode == StatusCode.Unavailable) Drop(connection);
+            // A connection that failed (refused, or cut by a server that stopped: grpc-dotnet says INTERNAL for a
+            // response that ended early) is UNAVAILABLE, and the next check connects afresh.
+            StatusCode status = e.Status.DebugException is { } local && GrpcClientErrors.IsConnectionLoss(local) ? StatusCode.Unavailable : e.StatusCode;
+            if (status == StatusCode.Unavailable) Drop(connection);
             // Check answers NOT_FOUND for a service the server does not know (SERVICE_UNKNOWN is Watch's way of saying it).
-            return SidecarProbeResult.Fail(e.StatusCode == StatusCode.NotFound
+            return SidecarProbeResult.Fail(status == StatusCode.NotFound
                 ? $"SERVICE_UNKNOWN ('{_request.Service}': NOT_FOUND)"
-                : $"{StatusName(e.StatusCode)}: {Why(e)}");
+                : $"{StatusName(status)}: {Why(e)}");
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Cancelled or StatusCode.DeadlineExceeded)
         {
@@ -69,7 +72,7 @@ internal sealed class GrpcHealthServingProbe : SidecarProbe
     // EADDRNOTAVAIL ("Cannot assign requested address"): said as what it means.
     private string Why(RpcException e)
     {
-        if (_listenInfo.Contains('/') && e.StatusCode == StatusCode.Unavailable && !File.Exists(_listenInfo))
+        if (_listenInfo.Contains('/') && !File.Exists(_listenInfo))
             return $"{_listenInfo} does not exist";
         string detail = e.Status.Detail;
         string? cause = e.Status.DebugException?.GetBaseException().Message;
