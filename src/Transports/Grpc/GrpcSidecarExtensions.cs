@@ -45,19 +45,11 @@ public static class GrpcSidecarExtensions
         {
             string listenInfo = client?.Address ?? context.ReadyInfo.ListenInfo
                 ?? throw new SidecarException($"The sidecar '{context.Name}' is ready on transport '{context.ReadyInfo.Transport}' without a listenInfo: start it with --transport grpc or grpc-unix (or give GrpcClientOptions.Address for a server that announces nothing).");
-            var settings = new GrpcClientOptions
-            {
-                Token = context.Token,
-                DefaultCallTimeout = options.Connection.DefaultCallTimeout,
-                MaxReceiveMessageSize = client?.MaxReceiveMessageSize ?? GrpcProtocol.DefaultMaxReceiveMessageSize,
-                CompressRequests = client?.CompressRequests ?? false,
-                LoggerFactory = client?.LoggerFactory ?? context.LoggerFactory,
-                Callbacks = context.Callbacks,
-                ConfigureChannel = client?.ConfigureChannel,
-                Tls = client?.Tls ?? new GrpcClientTlsOptions(),
-            };
-            if (client is not null)
-                foreach (global::Grpc.Core.Interceptors.Interceptor interceptor in client.Interceptors) settings.Interceptors.Add(interceptor);
+            GrpcClientOptions settings = client?.Copy() ?? new GrpcClientOptions();
+            settings.Token = context.Token;
+            settings.DefaultCallTimeout = options.Connection.DefaultCallTimeout;
+            settings.LoggerFactory ??= context.LoggerFactory;
+            settings.Callbacks = context.Callbacks;
             GrpcSidecarChannel channel = GrpcSidecarChannel.Create(listenInfo, settings);
             try
             {
