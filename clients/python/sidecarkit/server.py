@@ -12,8 +12,9 @@ A method's wire name maps to the attribute named by its last part in snake_case 
 get_all), or to a function decorated with @method("demo.add"). A method that declares a `ctx` parameter gets the
 CallContext (progress reports, calls to the parent's callbacks, cancellation state). Streams are returned as (async)
 iterables, a streamed parameter arrives as an async iterator, cancellation cancels the method's task. The library does
-the ready marker and lifecycle.ready, system.ping, system.shutdown(_now), the end of stdin, SIGTERM/SIGINT, the
-parent-pid watchdog, credit, cancellation, error mapping and the log line format the C# parent parses.
+the ready marker and lifecycle.ready, system.ping, system.shutdown(_now), rpc.discover (the OpenRPC document of
+sidecarkit.openrpc, which --describe openrpc prints), the end of stdin, SIGTERM/SIGINT, the parent-pid watchdog,
+credit, cancellation, error mapping and the log line format the C# parent parses.
 """
 from __future__ import annotations
 
@@ -82,12 +83,25 @@ def method(wire_name: str) -> Callable[[F], F]:
     return mark
 
 
+# The codes every method may answer (docs/protocol.md section 8): no method declares them as its own.
+PROTOCOL_ERRORS = frozenset({-32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32800})
+
+
+def check_errors(where: str, errors: dict[int, str]) -> None:
+    for code, message in errors.items():
+        if type(code) is not int or not isinstance(message, str):
+            raise ValueError(f"{where}: a declared error is an int code and a str message, not {code!r}: {message!r}")
+        if code in PROTOCOL_ERRORS:
+            raise ValueError(f"{where}: the error {code} is one of the protocol's own codes, which every method may "
+                             "answer (docs/protocol.md section 8)")
+
+
 @dataclass
 class Method:
     """One method of a contract, as the ready payload announces it. `params` maps names to description types in
     order ("int32", "Person", "string[]", "Address?"...); `input` is the streamed parameter (name, item type) of a
     clientStream/duplexStream method; `progress` the type of an IProgress<T>'s reports; `result` the result type, or
-    a stream's item type."""
+    a stream's item type. `errors`, `timeout_ms` and `idempotent` are for the OpenRPC document only."""
     name: str
     params: dict[str, str] = field(default_factory=dict)
     kind: str = "request"
@@ -95,6 +109,12 @@ class Method:
     input: tuple[str, str] | None = None
     progress: str | None = None
     input_number: int | None = None     # the streamed parameter's field number: by default after the others
+    # What OpenRPC shows and the fingerprint leaves out (C#: [SidecarError(code, message)],
+    # [SidecarMethod(TimeoutMilliseconds = n, Idempotent = true)]): the method's own errors (code -> message), its
+    # timeout in milliseconds (-1: none) and whether a call may be tried again.
+    errors: dict[int, str] = field(default_factory=dict)
+    timeout_ms: int | None = None
+    idempotent: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -102,6 +122,10 @@ class Method:
         if (self.input is not None) != (self.kind in ("clientStream", "duplexStream")):
             raise ValueError(f"{self.name}: a {self.kind} method {'needs' if self.input is None else 'takes no'} "
                              "streamed parameter (input)")
+        check_errors(self.name, self.errors)
+        if self.timeout_ms is not None and (type(self.timeout_ms) is not int or self.timeout_ms < -1):
+            raise ValueError(f"{self.name}: timeout_ms is a number of milliseconds, or -1 for none, not "
+                             f"{self.timeout_ms!r}")
 
     def description(self) -> dict[str, Any]:
         """The method as `--describe json` writes it (docs/protocol.md section 16): members in the generator's order,
@@ -134,11 +158,20 @@ class Method:
 class Contract:
     """A contract a sidecar serves: its name, methods (declaration order), named types and the C# generator's
     fingerprint, which is computed from the declaration unless given (equal to the C# contract's exactly when the
-    declaration describes the same contract; a parent that finds another one compares the announced shapes)."""
+    declaration describes the same contract; a parent that finds another one compares the announced shapes).
+    `errors` are declared for every method (C#: [SidecarError] on the interface): the OpenRPC document lists them
+    before each method's own."""
     name: str
     methods: list[Method]
     types: TypeSet = field(default_factory=TypeSet)
     fingerprint: str | None = None
+    errors: dict[int, str] = field(default_factory=dict)    # declared for every method, before the method's own
+
+    def __post_init__(self) -> None:
+        check_errors(self.name, self.errors)
+        for m in self.methods:
+            if twice := sorted(set(self.errors) & set(m.errors)):
+                raise ValueError(f"{m.name}: the error {twice[0]} is declared twice (on the method and its contract)")
 
     def description(self) -> dict[str, Any]:
         """The contract as `--describe json` writes it, without the fingerprint (what the fingerprint hashes)."""
@@ -170,6 +203,24 @@ class Contract:
         entry["methods"] = [m.shape() for m in self.methods]
         entry["types"] = self.types.shapes()
         return entry
+
+
+# The callback contracts a sidecar calls on its parent: declared in full (Contracts: their shapes and fingerprints go
+# into --describe json and the OpenRPC document), or by their method names alone ({"demoEvents": [...]}).
+Callbacks = dict[str, list[str]] | Sequence[Contract]
+CallbackEntry = Contract | tuple[str, list[str]]
+
+
+def callback_entries(callbacks: Callbacks | None) -> list[CallbackEntry]:
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, dict):
+        return [(name, list(methods)) for name, methods in callbacks.items()]
+    return list(callbacks)
+
+
+def callback_names(entry: CallbackEntry) -> tuple[str, list[str]]:
+    return (entry.name, [m.name for m in entry.methods]) if isinstance(entry, Contract) else entry
 
 
 def bind(contract: Contract, implementation: Any) -> dict[str, Handler]:
@@ -205,7 +256,7 @@ def bind(contract: Contract, implementation: Any) -> dict[str, Handler]:
 class Sidecar:
     """Serves contracts on stdio until a shutdown, then exits the process (os._exit: no thread may keep it alive)."""
 
-    def __init__(self, contracts: Sequence[tuple[Contract, Any]], *, callbacks: dict[str, list[str]] | None = None,
+    def __init__(self, contracts: Sequence[tuple[Contract, Any]], *, callbacks: Callbacks | None = None,
                  transport: str = "jsonl", version: str = VERSION, quiet_ready: bool = False):
         if transport not in ("jsonl", "msgpack"):
             raise ValueError(f"the Python sidecar serves 'jsonl' or 'msgpack' on stdio, not {transport!r}")
@@ -213,8 +264,11 @@ class Sidecar:
         self.handlers: dict[str, Handler] = {}
         for contract, implementation in contracts:     # a missing method fails here, before the ready marker
             self.handlers.update(bind(contract, implementation))
+        self.callback_entries = callback_entries(callbacks)
+        # The ready payload names the callbacks' methods alone, however they are declared (their shapes: OpenRPC).
         self.callbacks = [{"name": name, "methods": [{"name": m} for m in methods]}
-                          for name, methods in (callbacks or {}).items()]
+                          for name, methods in map(callback_names, self.callback_entries)]
+        self._openrpc: dict[str, Any] | None = None
         self.transport = transport
         self.version = version
         self.quiet_ready = quiet_ready
@@ -245,6 +299,13 @@ class Sidecar:
         if self._stopping is not None:
             self._stopping.set()
 
+    def openrpc(self) -> dict[str, Any]:
+        """The OpenRPC document of what this sidecar serves and calls (sidecarkit.openrpc): rpc.discover's answer."""
+        if self._openrpc is None:
+            from .openrpc import openrpc_document
+            self._openrpc = openrpc_document([c for c, _ in self.contracts], self.callback_entries)
+        return self._openrpc
+
     def _system_handlers(self, types: TypeSet) -> dict[str, Handler]:
         def ping(ctx: CallContext, args: Any) -> Any:
             assert self.connection is not None
@@ -257,7 +318,9 @@ class Sidecar:
             return lambda ctx, args: self.stop("shutdown_now" if now else "shutdown", now=now)
         return {"system.ping": Handler("system.ping", "request", ping, {}, types=types),
                 "system.shutdown": Handler("system.shutdown", "request", shutdown(False), {}, types=types),
-                "system.shutdown_now": Handler("system.shutdown_now", "request", shutdown(True), {}, types=types)}
+                "system.shutdown_now": Handler("system.shutdown_now", "request", shutdown(True), {}, types=types),
+                # OpenRPC's service discovery method: the document --describe openrpc prints.
+                "rpc.discover": Handler("rpc.discover", "request", lambda ctx, args: self.openrpc(), {}, types=types)}
 
     def ready_payload(self) -> dict[str, Any]:
         return {"version": self.version, "protocolVersion": PROTOCOL_VERSION, "pid": os.getpid(),
@@ -355,7 +418,7 @@ class Sidecar:
         writer.join(2.0)                        # do not hang if the parent stopped reading stdout
 
 
-def serve(contract: Contract, implementation: Any, *, callbacks: dict[str, list[str]] | None = None,
+def serve(contract: Contract, implementation: Any, *, callbacks: Callbacks | None = None,
           transport: str = "jsonl", version: str = VERSION, quiet_ready: bool = False,
           log_level: int | str = INFO) -> None:
     """Serves one contract on stdio until a shutdown, then exits the process."""
@@ -364,15 +427,17 @@ def serve(contract: Contract, implementation: Any, *, callbacks: dict[str, list[
             quiet_ready=quiet_ready).run()
 
 
-def run(contract: Contract, implementation: Any, *, callbacks: dict[str, list[str]] | None = None,
+def run(contract: Contract, implementation: Any, *, callbacks: Callbacks | None = None,
         description: str | None = None, argv: Sequence[str] | None = None, version: str = VERSION) -> None:
     """serve() behind the command line SidecarKit sidecars share (docs/protocol.md section 17): --transport,
-    --log-level, --quiet-ready, --help (usage on stdout, exit 0); a bad option exits with 2."""
+    --log-level, --quiet-ready, --describe [json|openrpc] (the description on stdout, exit 0), --help (usage on
+    stdout, exit 0); a bad option exits with 2."""
     def listing(entries: list[tuple[str, list[str]]]) -> str:
         return "\n".join(f"  {name}: " + ", ".join(methods) for name, methods in entries)
+    entries = callback_entries(callbacks)
     epilog = f"contracts (served):\n{listing([(contract.name, [m.name for m in contract.methods])])}"
-    if callbacks:
-        epilog += f"\ncallbacks (called on the parent):\n{listing(list(callbacks.items()))}"
+    if entries:
+        epilog += f"\ncallbacks (called on the parent):\n{listing([callback_names(e) for e in entries])}"
     parser = argparse.ArgumentParser(
         allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog,
         description=description or f"A SidecarKit sidecar in Python serving '{contract.name}'.")
@@ -381,17 +446,24 @@ def run(contract: Contract, implementation: Any, *, callbacks: dict[str, list[st
     parser.add_argument("--log-level", type=str.lower, choices=LEVELS, default="information", metavar="LEVEL",
                         help="trace, debug, information (default), warning, error, critical or none")
     parser.add_argument("--quiet-ready", action="store_true", help=f"do not write the {READY_PREFIX} line on stderr")
-    parser.add_argument("--describe", nargs="?", const="json", choices=("json",),
-                        help="print the contract description (docs/protocol.md section 16) and exit")
+    parser.add_argument("--describe", nargs="?", const="json", choices=("json", "openrpc"), metavar="FORMAT",
+                        help="print the contract description and exit: json (docs/protocol.md section 16, the "
+                             "default) or openrpc (an OpenRPC 1.3 document, what rpc.discover answers)")
     args = parser.parse_args(argv)
+    if args.describe == "openrpc":
+        from .openrpc import openrpc_document, openrpc_text
+        text = openrpc_text(openrpc_document([contract], entries))
+        sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
+        sys.stdout.flush()
+        sys.exit(0)
     if args.describe:
-        entry = contract.description()
-        described = {"protocolVersion": PROTOCOL_VERSION,
-                     "contracts": [{"contract": entry.pop("contract"), "fingerprint": contract.computed_fingerprint(),
-                                    **entry}],
-                     "callbacks": [{"contract": name, "methods": [{"name": m} for m in methods]}
-                                   for name, methods in (callbacks or {}).items()]}
-        print(json.dumps(described, separators=(",", ":"), ensure_ascii=False))
+        def described(c: CallbackEntry) -> dict[str, Any]:
+            if not isinstance(c, Contract):     # the methods' names alone: no shapes, no fingerprint
+                return {"contract": c[0], "methods": [{"name": m} for m in c[1]]}
+            entry = c.description()
+            return {"contract": entry.pop("contract"), "fingerprint": c.computed_fingerprint(), **entry}
+        print(json.dumps({"protocolVersion": PROTOCOL_VERSION, "contracts": [described(contract)],
+                          "callbacks": [described(c) for c in entries]}, separators=(",", ":"), ensure_ascii=False))
         sys.exit(0)
     if args.transport == "msgpack":
         try:

@@ -45,17 +45,20 @@ TYPES = TypeSet(
 
 # What the ready payload announces: every method's shape, so the parent checks it against the contract it was built
 # from (a changed parameter type fails its start), and the fingerprint the library computes from it the C# generator's
-# way: affde6564d41572f, the C# demo contract's, as long as this declaration says what IDemo says.
+# way: affde6564d41572f, the C# demo contract's, as long as this declaration says what IDemo says. The declared
+# errors ([SidecarError]) and demo.echo's idempotence ([SidecarMethod(Idempotent = true)]) are not part of the
+# fingerprint; --describe openrpc and rpc.discover show them, as the C# demo sidecar's document does.
 DEMO = Contract("demo", types=TYPES, methods=[
     Method("demo.add", {"a": "int32", "b": "int32"}, result="int32"),
-    Method("demo.echo", {"person": "Person"}, result="Person"),
-    Method("demo.divide", {"dividend": "float64", "divisor": "float64"}, result="float64"),
+    Method("demo.echo", {"person": "Person"}, result="Person", idempotent=True),
+    Method("demo.divide", {"dividend": "float64", "divisor": "float64"}, result="float64",
+           errors={DIVISION_BY_ZERO: "division by zero"}),
     Method("demo.count", {"to": "int32"}, kind="stream", result="int32"),
     Method("demo.sleep", {"milliseconds": "int32"}, result="string"),
     Method("demo.blob", {"size": "int32"}, result="bytes"),
     Method("demo.log", {"message": "string"}, kind="notification"),
     Method("demo.exit", {"code": "int32"}),
-    Method("demo.work", {"steps": "int32"}, result="int32"),
+    Method("demo.work", {"steps": "int32"}, result="int32", errors={DECLINED_BY_PARENT: "declined by parent"}),
     Method("demo.sum", {}, kind="clientStream", input=("values", "int32"), result="int64"),
     Method("demo.chat", {"prefix": "string"}, kind="duplexStream", input=("lines", "string"), result="string"),
     Method("demo.area", {"shape": "Shape"}, result="float64"),
@@ -64,8 +67,12 @@ DEMO = Contract("demo", types=TYPES, methods=[
     Method("demo.download", {"size": "int64"}, kind="stream", result="bytes"),
     Method("demo.sample", {"sample": "Sample"}, result="Sample"),
 ])
-# What demo.work calls on its parent: announced by name, the parent must serve them.
-CALLBACKS = {"demoEvents": ["demoEvents.progress", "demoEvents.confirm"]}
+# What demo.work calls on its parent, the C# IDemoEvents (fingerprint 71aff83504aafaad): the ready payload names its
+# methods, which the parent must serve; --describe and the OpenRPC document describe them in full.
+CALLBACKS = [Contract("demoEvents", methods=[
+    Method("demoEvents.progress", {"task": "string", "percent": "int32"}, kind="notification"),
+    Method("demoEvents.confirm", {"question": "string"}, result="bool"),
+])]
 
 
 class Demo:

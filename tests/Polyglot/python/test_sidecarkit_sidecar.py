@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """sidecarkit's sidecar side (clients/python): the library-based demo sidecar (samples/Polyglot/python/demo_sidecar.py)
 driven by the library's own client, Python to Python, on JSON lines and MessagePack-RPC on stdio — every demo method,
-callbacks, cancellation, timeouts, a crash, stop — and a small contract served from a script written here, for what
-the demo does not show (the @method decorator, error mapping, a missing implementation).
+callbacks, cancellation, timeouts, a crash, stop, its OpenRPC document (`--describe openrpc` and `rpc.discover` on both
+transports, equal to the C# exporter's golden tests/Polyglot/openrpc/demo.openrpc.json) — and a small contract served
+from a script written here, for what the demo does not show (the @method decorator, error mapping, a missing
+implementation), and the OpenRPC exporter in process for what the demo's document does not show.
 
     /usr/bin/python3 tests/Polyglot/python/test_sidecarkit_sidecar.py
 
@@ -29,8 +31,32 @@ from sidecarkit import RemoteError  # noqa: E402
 
 import_msgpack()
 
+GOLDEN = REPO_ROOT / "tests/Polyglot/openrpc/demo.openrpc.json"
+INT64 = (-2**63, 2**63 - 1)
 
-class P1_PythonDemoJsonLines(DemoClientCases):
+
+def golden() -> Any:
+    """The C# exporter's document of the demo. json reads its integers exactly, so the 64-bit bounds compare as the
+    C# integers (a rounded 9.223372036854776e18 would not equal 9223372036854775807)."""
+    with open(GOLDEN, encoding="utf-8") as f:
+        return json.load(f)
+
+
+class OpenRpcCases(DemoClientCases):
+    """rpc.discover on the running Python demo sidecar: the golden document, whole. The Python declaration says what
+    the C# contract says, its declared errors and demo.echo's idempotence included, so nothing is left out of the
+    comparison (the Node test leaves out the timeout and idempotence its JSON description cannot carry)."""
+
+    def test_rpc_discover_answers_the_golden_document(self) -> None:
+        doc = self.call("rpc.discover")
+        self.assertEqual(doc, golden())
+        size = next(m for m in doc["methods"] if m["name"] == "demo.download")["params"][0]["schema"]
+        self.assertEqual((size["format"], size["minimum"], size["maximum"]), ("int64", *INT64))
+        self.assertIs(type(size["maximum"]), int)    # exact, not a double
+        self.assertEqual(self.call("rpc.discover", []), doc)     # positional (MessagePack-RPC's form): no params
+
+
+class P1_PythonDemoJsonLines(OpenRpcCases):
     transport = "jsonl"
 
     @classmethod
@@ -57,13 +83,30 @@ class P1_PythonDemoJsonLines(DemoClientCases):
             done = subprocess.run([*command, "--describe", "json"], capture_output=True, text=True, timeout=60)
             self.assertEqual(done.returncode, 0, done.stderr)
             return json.loads(done.stdout)
-        python = describe([PYTHON, PY_SIDECAR])["contracts"][0]
-        csharp = describe(["dotnet", DEMO_SIDECAR_DLL])["contracts"][0]
+        python = describe([PYTHON, PY_SIDECAR])
+        csharp = describe(["dotnet", DEMO_SIDECAR_DLL])
+        self.assertEqual(python["contracts"][0], csharp["contracts"][0])
+        self.assertEqual(python["contracts"][0]["fingerprint"], "affde6564d41572f")
+        # The callback contract, declared in full, is described in full: demoEvents' fingerprint is the C# one too.
         self.assertEqual(python, csharp)
-        self.assertEqual(python["fingerprint"], "affde6564d41572f")
+        self.assertEqual(python["callbacks"][0]["fingerprint"], "71aff83504aafaad")
+
+    def test_describe_openrpc_is_the_golden_document(self) -> None:
+        done = subprocess.run([PYTHON, PY_SIDECAR, "--describe", "openrpc"], capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
+        self.assertEqual((done.returncode, done.stderr), (0, ""))
+        self.assertRegex(done.stdout, r'"minimum": -9223372036854775808,\n\s*"maximum": 9223372036854775807\n')
+        self.assertNotIn("9223372036854776000", done.stdout)
+        doc = json.loads(done.stdout)
+        self.assertEqual(doc, golden())
+        self.assertEqual(doc, self.call("rpc.discover"))
+        # The ready payload still names the callbacks' methods alone (the C# parent's checks are unchanged).
+        self.assertEqual(self.client.ready["callbacks"],
+                         [{"name": "demoEvents", "methods": [{"name": "demoEvents.progress"},
+                                                             {"name": "demoEvents.confirm"}]}])
 
 
-class P2_PythonDemoMessagePack(DemoClientCases):
+class P2_PythonDemoMessagePack(OpenRpcCases):
     transport = "msgpack"
 
     @classmethod
@@ -210,6 +253,67 @@ class S_CustomContract(LoopTestCase):
         self.assertIn("does not implement shop.crash of the contract 'shop'", out.stderr)
 
 
+class U_OpenRpc(unittest.TestCase):
+    """sidecarkit.openrpc in process: what the demo's document does not show."""
+
+    def test_enums_keys_timeouts_contract_errors_and_named_callbacks(self) -> None:
+        from sidecarkit.openrpc import openrpc_document
+        shop = sidecarkit.Contract(
+            "shop", fingerprint="0123456789abcdef", errors={-32050: "closed"},
+            types=sidecarkit.TypeSet(enums={"Color": ["red", "darkBlue"]},
+                                     objects={"Can": {"color": "Color", "size": "uint64", "label": "uri?"}}),
+            methods=[sidecarkit.Method("shop.paint", {"byColor": "map<Color,int64{}>", "at": "version"}, result="Can",
+                                       timeout_ms=2500, errors={-32051: "no paint"}),
+                     sidecarkit.Method("shop.wait", {}, timeout_ms=-1, idempotent=True)])
+        doc = openrpc_document([shop], [("shopEvents", ["shopEvents.sold"])])
+        self.assertEqual(doc["info"]["version"], "0123456789abcdef")     # the declared fingerprint, as announced
+        paint, wait = doc["methods"]
+        self.assertEqual(paint["params"][0]["schema"], {
+            "type": "object", "propertyNames": {"anyOf": [{"$ref": "#/components/schemas/Color"},
+                                                          {"type": "string", "pattern": "^-?[0-9]+$"}]},
+            "additionalProperties": {"type": "array", "items": {"type": "integer", "format": "int64",
+                                                                "minimum": INT64[0], "maximum": INT64[1]}}})
+        self.assertEqual(paint["params"][1], {"name": "at", "required": True, "schema": {"type": "string"}})
+        self.assertEqual(paint["errors"][:3], [{"code": -32050, "message": "closed"},
+                                               {"code": -32051, "message": "no paint"},
+                                               {"$ref": "#/components/errors/MethodNotFound"}])
+        self.assertEqual(paint["x-sidecarkit-timeout-ms"], 2500)
+        self.assertNotIn("x-sidecarkit-idempotent", paint)
+        self.assertEqual(wait["result"], {"name": "result", "schema": {"type": "null"}})
+        self.assertEqual((wait["x-sidecarkit-timeout-ms"], wait["x-sidecarkit-idempotent"]), (-1, True))
+        schemas = doc["components"]["schemas"]
+        self.assertEqual(schemas["Color"], {"anyOf": [{"type": "string", "enum": ["red", "darkBlue"]},
+                                                      {"type": "integer"}]})
+        self.assertEqual(schemas["Can"]["required"], ["color", "size"])
+        self.assertEqual(schemas["Can"]["properties"]["size"]["maximum"], 2**64 - 1)
+        self.assertEqual(schemas["Can"]["properties"]["label"], {"anyOf": [{"type": "string"}, {"type": "null"}]})
+        self.assertEqual(doc["x-sidecarkit-callbacks"], [{"name": "shopEvents", "fingerprint": None,
+                                                          "methods": [{"name": "shopEvents.sold"}]}])
+
+    def test_a_name_two_contracts_give_to_different_types_is_qualified(self) -> None:
+        from sidecarkit.openrpc import openrpc_document
+        point = sidecarkit.TypeSet(objects={"Point": {"x": "int32"}})
+        first = sidecarkit.Contract("a", [sidecarkit.Method("a.get", {}, result="Point")], types=point)
+        same = sidecarkit.Contract("b", [sidecarkit.Method("b.get", {}, result="Point")], types=point)
+        other = sidecarkit.Contract("c", [sidecarkit.Method("c.get", {}, result="Point")],
+                                    types=sidecarkit.TypeSet(objects={"Point": {"x": "float64"}}))
+        doc = openrpc_document([first, same], [other])
+        self.assertEqual(list(doc["components"]["schemas"]), ["Point", "c.Point"])
+        self.assertEqual(doc["info"]["title"], "a, b")
+        self.assertEqual(doc["methods"][1]["result"]["schema"], {"$ref": "#/components/schemas/Point"})
+        self.assertEqual(doc["x-sidecarkit-callbacks"][0]["methods"][0]["result"]["schema"],
+                         {"$ref": "#/components/schemas/c.Point"})
+
+    def test_declared_errors_are_checked(self) -> None:
+        with self.assertRaisesRegex(ValueError, "one of the protocol's own codes"):
+            sidecarkit.Method("x.y", {}, errors={-32602: "bad"})
+        with self.assertRaisesRegex(ValueError, "declared twice"):
+            sidecarkit.Contract("x", [sidecarkit.Method("x.y", {}, errors={-32050: "a"})],
+                                errors={-32050: "b"})
+        with self.assertRaisesRegex(ValueError, "timeout_ms"):
+            sidecarkit.Method("x.y", {}, timeout_ms=-2)
+
+
 class U_Engine(unittest.TestCase):
     """The call engine and the codec in process (sidecarkit.rpc, sidecarkit.codec), for what a live peer cannot time."""
 
@@ -257,4 +361,5 @@ class U_Engine(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run([U_Engine, P1_PythonDemoJsonLines, P2_PythonDemoMessagePack, P3_PythonDemoCrash, S_CustomContract]))
+    sys.exit(run([U_OpenRpc, U_Engine, P1_PythonDemoJsonLines, P2_PythonDemoMessagePack, P3_PythonDemoCrash,
+                  S_CustomContract]))
