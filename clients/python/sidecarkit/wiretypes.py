@@ -49,8 +49,15 @@ def check(ok: bool, where: str, problem: str) -> None:
 
 
 def announced(t: str) -> str:
-    """A type as the contract description names it: a set is an array, Uri and Version are strings."""
-    return (t[:-2] + "[]") if t.endswith("{}") else ANNOUNCED.get(t, t)
+    """A type as the contract description names it, at any depth: a set is an array, Uri and Version are strings
+    ("uri?" is "string?", "version[]" is "string[]", "map<string,uri{}>" is "map<string,string[]>")."""
+    if t.endswith("?"):
+        return announced(t[:-1]) + "?"
+    if t.endswith("[]") or t.endswith("{}"):
+        return announced(t[:-2]) + "[]"
+    if m := MAP.fullmatch(t):
+        return f"map<{m.group(1)},{announced(m.group(2))}>"
+    return ANNOUNCED.get(t, t)
 
 
 def half(v: float, where: str) -> float:

@@ -253,6 +253,18 @@ class S_CustomContract(LoopTestCase):
         self.assertIn("does not implement shop.crash of the contract 'shop'", out.stderr)
 
 
+class U_Announced(unittest.TestCase):
+    """Types as the ready payload, --describe json and the fingerprint name them: as the C# generator does, at any depth."""
+
+    def test_sets_uri_and_version_are_announced_as_arrays_and_strings_at_any_depth(self) -> None:
+        from sidecarkit.wiretypes import announced
+        self.assertEqual([announced(t) for t in ["uri", "uri?", "version[]", "string{}?", "map<string,uri{}>", "map<int32,Person[]>?"]],
+                         ["string", "string?", "string[]", "string[]?", "map<string,string[]>", "map<int32,Person[]>?"])
+        nested = sidecarkit.Contract("nest", methods=[sidecarkit.Method("nest.f", {"a": "uri?"}, result="version[]")])
+        flat = sidecarkit.Contract("nest", methods=[sidecarkit.Method("nest.f", {"a": "string?"}, result="string[]")])
+        self.assertEqual(nested.fingerprint, flat.fingerprint)   # the same wire shape, so the same fingerprint
+
+
 class U_OpenRpc(unittest.TestCase):
     """sidecarkit.openrpc in process: what the demo's document does not show."""
 
@@ -361,5 +373,5 @@ class U_Engine(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    sys.exit(run([U_OpenRpc, U_Engine, P1_PythonDemoJsonLines, P2_PythonDemoMessagePack, P3_PythonDemoCrash,
+    sys.exit(run([U_Announced, U_OpenRpc, U_Engine, P1_PythonDemoJsonLines, P2_PythonDemoMessagePack, P3_PythonDemoCrash,
                   S_CustomContract]))
