@@ -1,3 +1,4 @@
+using SidecarKit.Tests.Support;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using SidecarKit.Processes;
@@ -34,7 +35,7 @@ public sealed class AttachTests : IDisposable
     private Process StartInventoryByHand(string socket, string token, string build)
     {
         string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        string dll = Path.Combine(SidecarKit.Tests.Support.Repository.Root, "tests", "Evolving", "Sidecar", "bin", config, "net10.0", "SidecarKit.Tests.Evolving.Sidecar.dll");
+        string dll = Path.Combine(Repository.Root, "tests", "Evolving", "Sidecar", "bin", config, "net10.0", "SidecarKit.Tests.Evolving.Sidecar.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
         foreach (string a in new[] { dll, "--transport", "grpc-unix", "--listen", socket, "--detached" }) psi.ArgumentList.Add(a);
         psi.Environment[SidecarProcess.TokenVariable] = token;
@@ -103,13 +104,6 @@ public sealed class AttachTests : IDisposable
         return p;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static SidecarAttachOptions Attach(string socket, string token, Action<SidecarAttachOptions>? configure = null)
     {
         var options = new SidecarAttachOptions
@@ -131,7 +125,7 @@ public sealed class AttachTests : IDisposable
     [InlineData("grpc")]   // TCP: grpc-dotnet's own reconnect backoff must follow the attachment's
     public async Task A_parent_attaches_to_a_sidecar_it_did_not_start_and_follows_it_across_a_restart(string transport)
     {
-        string socket = transport == "grpc" ? "127.0.0.1:" + FreePort() : Path.Combine(_dir, "demo.sock");
+        string socket = transport == "grpc" ? "127.0.0.1:" + Ports.Free() : Path.Combine(_dir, "demo.sock");
         string token = Guid.NewGuid().ToString("N");
         Process first = StartByHand(socket, token, transport);
 
@@ -349,9 +343,5 @@ public sealed class AttachTests : IDisposable
         return found;
     }
 
-    private static bool Alive(int pid)
-    {
-        try { return File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] != "Z"; }
-        catch (IOException) { return false; }
-    }
+    private static bool Alive(int pid) => ProcessInfo.IsAlive(pid);
 }

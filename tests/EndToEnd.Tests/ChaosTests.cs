@@ -113,9 +113,5 @@ public class ChaosTests
         return int.Parse(line!["chaos: grandchild ".Length..]);
     }
 
-    private static bool Alive(int pid)
-    {
-        try { return File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] != "Z"; }
-        catch (IOException) { return false; }
-    }
+    private static bool Alive(int pid) => ProcessInfo.IsAlive(pid);
 }

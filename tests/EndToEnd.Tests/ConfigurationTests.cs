@@ -323,11 +323,7 @@ public class ConfigurationTests
     }
 
     // A process that exited but was not reaped yet (a zombie) is gone for our purpose.
-    private static bool Alive(int pid)
-    {
-        try { return File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] != "Z"; }
-        catch (IOException) { return false; }
-    }
+    private static bool Alive(int pid) => ProcessInfo.IsAlive(pid);
 
     [Fact]
     public async Task A_sidecar_declared_in_appsettings_json_runs_and_gets_its_callback_handler_from_the_container()

@@ -56,9 +56,5 @@ public class NoOrphanTests
     }
 
     // A process that exited but was not reaped yet (a zombie) is gone for our purpose.
-    private static bool Alive(int pid)
-    {
-        try { return File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] != "Z"; }
-        catch (IOException) { return false; }
-    }
+    private static bool Alive(int pid) => SidecarKit.Tests.Support.ProcessInfo.IsAlive(pid);
 }

@@ -215,11 +215,7 @@ public class PolyglotConformanceTests
     }
 
     // A process that exited but was not reaped yet (a zombie) is gone for our purpose.
-    private static bool Alive(int pid)
-    {
-        try { return File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] != "Z"; }
-        catch (IOException) { return false; }
-    }
+    private static bool Alive(int pid) => SidecarKit.Tests.Support.ProcessInfo.IsAlive(pid);
 
     private sealed class SynchronousProgress(List<int> reports) : IProgress<int>
     {

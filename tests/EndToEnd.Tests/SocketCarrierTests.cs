@@ -1,3 +1,4 @@
+using SidecarKit.Tests.Support;
 using System.Buffers;
 using System.IO.Pipes;
 using System.Net.Sockets;
@@ -365,11 +366,7 @@ public class SocketCarrierTests(Xunit.Abstractions.ITestOutputHelper output)
                 : await ConnectAsync(SidecarCarrier.UnixSocket, Path.Combine(Path.GetTempPath(), "CoreFxPipe_" + where), sidecar);
 
         // The parent put the token in the child's environment; read it back from there.
-        private static string TokenOf(SidecarProcess sidecar)
-        {
-            string environ = File.ReadAllText($"/proc/{sidecar.ProcessId}/environ");
-            return environ.Split('\0').First(v => v.StartsWith(SidecarProcess.TokenVariable + "=", StringComparison.Ordinal))[(SidecarProcess.TokenVariable.Length + 1)..];
-        }
+        private static string TokenOf(SidecarProcess sidecar) => ProcessInfo.TokenOf(sidecar.ProcessId);
 
         public static byte[] Encode(WriteAction write)
         {

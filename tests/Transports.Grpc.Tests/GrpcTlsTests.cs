@@ -116,8 +116,7 @@ public sealed class GrpcTlsTests : IDisposable
         await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(TrustingTheCa(_pki.Client), null, ServerTls(mutual: true)));
         string listenInfo = sidecar.ReadyInfo.ListenInfo!;
         var context = new SidecarKit.Probes.SidecarProbeContext("demo-tls", sidecar.ProcessId);
-        string token = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{sidecar.ProcessId}/environ")).Split('\0')
-            .First(v => v.StartsWith(SidecarProcess.TokenVariable + "=", StringComparison.Ordinal))[(SidecarProcess.TokenVariable.Length + 1)..];
+        string token = ProcessInfo.TokenOf(sidecar.ProcessId);
 
         // The probe over mTLS passes; without a client certificate, or over h2c, it fails (it does not pass by accident).
         Assert.True((await GrpcHealthProbe.Serving(listenInfo, "sidecarkit.demo.Demo", TrustingTheCa(_pki.Client).Tls).CheckAsync(context, default)).Passed);
@@ -159,8 +158,7 @@ public sealed class GrpcTlsTests : IDisposable
     public async Task Attach_options_bound_from_configuration_reach_an_mtls_sidecar_with_pem_files()
     {
         await using SidecarProcess sidecar = await SidecarProcess.StartAsync(Options(TrustingTheCa(_pki.Client), null, ServerTls(mutual: true)));
-        string token = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{sidecar.ProcessId}/environ")).Split('\0')
-            .First(v => v.StartsWith(SidecarProcess.TokenVariable + "=", StringComparison.Ordinal))[(SidecarProcess.TokenVariable.Length + 1)..];
+        string token = ProcessInfo.TokenOf(sidecar.ProcessId);
         var settings = new Dictionary<string, string?>
         {
             ["Sidecars:demo:Name"] = "demo",

@@ -106,16 +106,19 @@ public sealed record SidecarReattachRecord(string Name, int Pid, string Instance
     /// (on Linux, where its start environment can be read) was started detached (<see cref="SidecarProcess.DetachedVariable"/>)
     /// with this record's token, so a recycled pid, or another process given the same token, is never taken for it.
     /// </summary>
-    public bool IsProcessRunning()
+    public bool IsProcessRunning() => RunsDetached(Pid, Token);
+
+    /// <summary>The check of <see cref="IsProcessRunning"/> for any pid and token (an attachment's stop uses it too).</summary>
+    internal static bool RunsDetached(int pid, string? token)
     {
-        if (!Interop.Posix.IsRunning(Pid)) return false;
+        if (!Interop.Posix.IsRunning(pid)) return false;
         if (!OperatingSystem.IsLinux()) return true;
         try
         {
             // NUL-separated "NAME=value" entries, compared whole.
-            string[] entries = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{Pid.ToString(CultureInfo.InvariantCulture)}/environ")).Split('\0');
+            string[] entries = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/environ")).Split('\0');
             return entries.Contains(SidecarProcess.DetachedVariable + "=1", StringComparer.Ordinal)
-                && (Token is null || entries.Contains(SidecarProcess.TokenVariable + "=" + Token, StringComparer.Ordinal));
+                && (token is null || entries.Contains(SidecarProcess.TokenVariable + "=" + token, StringComparer.Ordinal));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }

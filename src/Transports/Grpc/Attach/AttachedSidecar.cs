@@ -280,8 +280,7 @@ public sealed class AttachedSidecar : IAsyncDisposable
     // container whose pids mean nothing here (pid 1 there is this app here, and a pod's containers may share the
     // token's Secret): it is only asked to shut down.
     private bool CanSignal(SidecarReadyInfo info)
-        => RecordPath is not null && info.InstanceId is not null && info.Pid != Environment.ProcessId
-           && new SidecarReattachRecord(Name, info.Pid, info.InstanceId, "", Address, _options.Client.Token).IsProcessRunning();
+        => RecordPath is not null && info.Pid != Environment.ProcessId && SidecarReattachRecord.RunsDetached(info.Pid, _options.Client.Token);
 
     private static async Task<bool> ExitedWithinAsync(int pid, TimeSpan time, CancellationToken cancellationToken)
     {
