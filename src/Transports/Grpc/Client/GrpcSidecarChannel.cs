@@ -128,7 +128,7 @@ public sealed class GrpcSidecarChannel : RpcChannel, IAsyncDisposable, IDisposab
     {
         var channelOptions = new GrpcChannelOptions
         {
-            HttpHandler = SidecarHttpHandler.Create(listenInfo, options.Tls),
+            HttpHandler = SidecarHttpHandler.CreateForCalls(listenInfo, options.Tls),
             DisposeHttpClient = true,
             MaxReceiveMessageSize = options.MaxReceiveMessageSize,
             LoggerFactory = options.LoggerFactory,

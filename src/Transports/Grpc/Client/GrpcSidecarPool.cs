@@ -58,7 +58,7 @@ public static class GrpcSidecarPool
         if (RetryConfig(contracts) is { } retry) config.MethodConfigs.Add(retry);
         var channelOptions = new GrpcChannelOptions
         {
-            HttpHandler = SidecarHttpHandler.Create("pool", options.Tls),
+            HttpHandler = SidecarHttpHandler.CreateForCalls("pool", options.Tls),
             DisposeHttpClient = true,
             Credentials = options.Tls.IsEnabled ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
             ServiceProvider = services.BuildServiceProvider(),

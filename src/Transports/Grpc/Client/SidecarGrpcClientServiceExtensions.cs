@@ -70,7 +70,8 @@ public static class SidecarGrpcClientServiceExtensions
             });
             o.Creator = invoker => GrpcSidecarChannel.Create(invoker, options).GetClient<TContract>();
         });
-        return builder.ConfigurePrimaryHttpMessageHandler(() => SidecarHttpHandler.Create(listenInfo, options.Tls));
+        return builder.ConfigurePrimaryHttpMessageHandler(() => SidecarHttpHandler.Create(listenInfo, options.Tls))
+            .AddHttpMessageHandler(() => new CoalescingRequestHandler());
     }
 
     private static GrpcClientOptions Configure(Action<GrpcClientOptions>? configure)

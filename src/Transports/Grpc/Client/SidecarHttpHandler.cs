@@ -23,6 +23,13 @@ internal static class SidecarHttpHandler
             : listenInfo.StartsWith("[::]:", StringComparison.Ordinal) ? "[::1]" + listenInfo[4..]
             : listenInfo;
 
+    /// <summary>
+    /// The HTTP handler a channel's calls go through: <see cref="Create"/>'s, with the request bodies of streamed inputs
+    /// coalesced (<see cref="CoalescingRequestHandler"/>).
+    /// </summary>
+    public static HttpMessageHandler CreateForCalls(string listenInfo, GrpcClientTlsOptions? tls = null)
+        => new CoalescingRequestHandler(Create(listenInfo, tls));
+
     /// <summary>The HTTP handler that reaches a sidecar at <paramref name="listenInfo"/>.</summary>
     public static SocketsHttpHandler Create(string listenInfo, GrpcClientTlsOptions? tls = null)
     {

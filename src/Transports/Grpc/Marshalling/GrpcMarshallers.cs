@@ -187,6 +187,7 @@ public static class GrpcMarshallers
         private static Method<GrpcInputMessage<TArgs, TItem>, GrpcResponse<TResult>> Build(MethodDescriptor method)
         {
             GrpcMethod grpc = GrpcMethod.For(method);
+            CoalescingRequestHandler.AddStreamingInput(grpc.Path);
             Marshaller<GrpcInputMessage<TArgs, TItem>> request = Create<GrpcInputMessage<TArgs, TItem>>(
                 (encoder, message) => grpc.WriteInput<TArgs, TItem, TItemCodec>(encoder, message),
                 message => grpc.ReadInput<TArgs, TItem, TItemCodec>(message));

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace SidecarKit.Transports.Grpc;
+
+/// <summary>
+/// In front of the HTTP handler of the channels SidecarKit makes: the request body of a call that streams its input
+/// (client-streaming and bidirectional methods of a contract) goes through a <see cref="CoalescingWriteStream"/>, so
+/// that items written one after another share DATA frames instead of each waiting for a flush of its own. Every other
+/// request passes untouched (a unary call writes one message and ends: nothing to coalesce).
+/// </summary>
+internal sealed class CoalescingRequestHandler : DelegatingHandler
+{
+    /// <summary>One for an <c>IHttpClientFactory</c> pipeline, which sets its inner handler.</summary>
+    public CoalescingRequestHandler()
+    {
+    }
+
+    public CoalescingRequestHandler(HttpMessageHandler inner) : base(inner)
+    {
+    }
+
+    // The paths ("/package.Service/Method") of the contract methods that stream their input, as their gRPC methods are built.
+    private static readonly ConcurrentDictionary<string, bool> s_streamingInputs = new(StringComparer.Ordinal);
+
+    /// <summary>Marks the gRPC method at <paramref name="path"/> as one whose request body is a stream of messages.</summary>
+    public static void AddStreamingInput(string path) => s_streamingInputs.TryAdd(path, true);
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Content is { } content && request.RequestUri is { } uri && s_streamingInputs.ContainsKey(uri.AbsolutePath))
+            request.Content = new CoalescingContent(content);
+        return base.SendAsync(request, cancellationToken);
+    }
+
+    private sealed class CoalescingContent : HttpContent
+    {
+        private readonly HttpContent _content;
+
+        public CoalescingContent(HttpContent content)
+        {
+            _content = content;
+            foreach (KeyValuePair<string, IEnumerable<string>> header in content.Headers)
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+            => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            using var coalescing = new CoalescingWriteStream(stream);
+            await _content.CopyToAsync(coalescing, context, cancellationToken).ConfigureAwait(false);
+            // The request ends (END_STREAM) when this returns: what is still buffered goes first. (When the content
+            // failed, the request is reset and what is buffered goes nowhere.)
+            await coalescing.DrainAsync().ConfigureAwait(false);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _content.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}
