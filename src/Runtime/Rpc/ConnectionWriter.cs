@@ -154,7 +154,11 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
         message.Write(protocol, _scratch);
         try
         {
-            output.Write(_scratch.WrittenSpan);
+            // One contiguous piece of the pipe for the whole message: PipeWriter's Write would spread a large one over
+            // 4 KiB segments, which the stream's pipe writes out with a system call each (a 64 KiB chunk in 16).
+            ReadOnlySpan<byte> written = _scratch.WrittenSpan;
+            written.CopyTo(output.GetSpan(written.Length));
+            output.Advance(written.Length);
             if (_scratch.Capacity > 64 * 1024 && _scratch.WrittenCount < 4096)
                 _scratch.Clear();
             if (Volatile.Read(ref _writersWaiting) > 0) return default;
