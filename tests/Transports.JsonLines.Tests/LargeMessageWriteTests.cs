@@ -1,3 +1,4 @@
+using SidecarKit.Rpc;
 using System.IO.Pipelines;
 using SidecarKit.Tests.Support;
 
@@ -64,5 +65,40 @@ public class LargeMessageWriteTests
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
+
+/// <summary>
+/// Base64 as it arrives: what writers send is decoded straight into the result; escaped text and malformed text take
+/// System.Text.Json's way and answer the same as before.
+/// </summary>
+public class Base64ReadingTests
+{
+    [Theory]
+    [InlineData("\"\"", "\"\"")]
+    [InlineData("\"AQ==\"", "\"AQ==\"")]
+    [InlineData("\"AQI=\"", "\"AQI=\"")]
+    [InlineData("\"AQID\"", "\"AQID\"")]
+    [InlineData("\"AQ\\u003d\\u003d\"", "\"AQ==\"")]          // escaped padding
+    [InlineData("\"\\u0041QID\"", "\"AQID\"")]                // an escaped letter
+    public async Task Base64_is_decoded(string sent, string echoed)
+    {
+        await using var server = new RawJsonServer(new RpcHandlerTable().AddContract<ITypes>(new EchoTypes()));
+        await server.SendLineAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"types.bytes\",\"params\":{\"value\":" + sent + "}}");
+        Assert.Equal("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":" + echoed + "}", await server.ReadLineAsync());
+    }
+
+    [Theory]
+    [InlineData("\"AQ=\"")]      // not a multiple of 4
+    [InlineData("\"A===\"")]     // too much padding
+    [InlineData("\"AQ==AQ==\"")] // padding in the middle
+    [InlineData("\"AQ*=\"")]     // not the alphabet
+    public async Task Malformed_base64_is_invalid_params(string sent)
+    {
+        await using var server = new RawJsonServer(new RpcHandlerTable().AddContract<ITypes>(new EchoTypes()));
+        await server.SendLineAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"types.bytes\",\"params\":{\"value\":" + sent + "}}");
+        string reply = await server.ReadLineAsync();
+        Assert.StartsWith("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32602,", reply);
+        Assert.Contains("base64", reply);
     }
 }

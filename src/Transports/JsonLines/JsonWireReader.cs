@@ -96,8 +96,24 @@ public ref struct JsonWireReader : IWireReader
     /// <inheritdoc />
     public readonly byte[] ReadBytes()
     {
-        if (_r.TokenType == JsonTokenType.String && _r.TryGetBytesFromBase64(out byte[]? v)) return v;
+        if (_r.TokenType == JsonTokenType.String)
+        {
+            // What writers send (unescaped, padded, no whitespace) is decoded straight into the result; anything else
+            // takes System.Text.Json's way, which decodes into a buffer of its own and copies (a 64 KiB stream chunk
+            // would pay for the copy and the zeroing).
+            if (!_r.ValueIsEscaped && !_r.HasValueSequence && TryDecodeBase64(_r.ValueSpan) is { } direct) return direct;
+            if (_r.TryGetBytesFromBase64(out byte[]? v)) return v;
+        }
         throw Expected("a base64 string");
+    }
+
+    private static byte[]? TryDecodeBase64(ReadOnlySpan<byte> text)
+    {
+        if (text.Length % 4 != 0) return null;
+        int padding = text.IsEmpty || text[^1] != (byte)'=' ? 0 : text[^2] == (byte)'=' ? 2 : 1;
+        byte[] bytes = GC.AllocateUninitializedArray<byte>(text.Length / 4 * 3 - padding);
+        return System.Buffers.Text.Base64.DecodeFromUtf8(text, bytes, out _, out int written) == System.Buffers.OperationStatus.Done
+            && written == bytes.Length ? bytes : null;
     }
 
     /// <inheritdoc />
