@@ -51,6 +51,9 @@ public class BulkBenchmarks
         _grpcDemo = _grpcUnix.GetClient<IDemo>();
     }
 
+    /// <summary>The pid of the demo sidecar a setup started (for <c>--bulk-loop</c>), or 0.</summary>
+    internal int SidecarPid => (_jsonl ?? _msgpackUnix ?? _grpcUnix)?.ProcessId ?? 0;
+
     [GlobalCleanup]
     public void Stop()
     {
@@ -172,6 +175,14 @@ public class BulkBenchmarks
         }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        // Made in memory: a read never waits, so it completes at once. (Stream's own ReadAsync would run each read on
+        // the thread pool, a hand-off per 64 KiB chunk.)
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            => cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<int>(cancellationToken) : new(Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;

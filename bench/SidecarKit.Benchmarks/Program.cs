@@ -27,6 +27,13 @@ if (args.Length > 0 && args[0] == "--diag")
     await CallPathProbe.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100_000);
     return 0;
 }
+// `--bulk-loop <row> [seconds]`: one BulkBenchmarks row (e.g. GrpcUnixUpload_64MiB) in a loop, with the pids to attach a
+// profiler to (dotnet-trace collect -p <pid>); prints the rate every second. See BulkLoop.cs.
+if (args.Length > 1 && args[0] == "--bulk-loop")
+{
+    await BulkLoop.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2]) : 30);
+    return 0;
+}
 // `--spawn-footprint [spawns]`: the demo sidecar's size on disk and VmRSS after ready, JIT vs NativeAOT (also printed
 // after the spawn benchmarks); see SpawnFootprint.cs.
 if (args.Length > 0 && args[0] == "--spawn-footprint")

@@ -118,6 +118,14 @@ public sealed class DemoService(IDemoEvents parent, ILogger logger) : IDemo
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+        // Made in memory: a read never waits, so it completes at once. (Stream's own ReadAsync would run each read on
+        // the thread pool, a hand-off per 64 KiB chunk.)
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            => cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<int>(cancellationToken) : new(Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
         public override int Read(Span<byte> buffer)
         {
             int n = (int)Math.Min(buffer.Length, size - _position);
