@@ -36,8 +36,9 @@ if (args.Length == 1 && args[0] == "--grpc")
 if (args.Length >= 1 && args[0] == "--bulk")
 {
     // The bulk floor: copy bytes one way, as fast as the carrier goes. Each request is an 8-byte little-endian length:
-    // positive, that many bytes follow and are read and dropped, then one byte answers; negative, that many bytes are
-    // written back. On stdio, or on a Unix socket with --bulk <path>.
+    // positive, that many bytes follow and are read and dropped (with bit 62 set: and hashed with SHA-256 as they
+    // arrive, the work demo.upload does), then one byte answers; negative, that many bytes are written back. On stdio,
+    // or on a Unix socket with --bulk <path>.
     if (args.Length == 2)
     {
         using var bulkListener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -100,12 +101,16 @@ static async Task BulkAsync(Stream input, Stream output)
         long length = BitConverter.ToInt64(header);
         if (length >= 0)
         {
-            for (long left = length; left > 0;)
+            const long Hashed = 1L << 62;
+            using var sha = (length & Hashed) != 0 ? System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256) : null;
+            for (long left = length & ~Hashed; left > 0;)
             {
                 int n = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)));
                 if (n == 0) return;
+                sha?.AppendData(buffer, 0, n);
                 left -= n;
             }
+            sha?.GetHashAndReset();
             output.WriteByte(1);
         }
         else

@@ -252,10 +252,13 @@ internal sealed class RawBulkClient : IAsyncDisposable
         return new RawBulkClient(process, stream, stream, path);
     }
 
-    /// <summary>Sends <paramref name="size"/> bytes in 64 KiB writes and waits for the answer.</summary>
-    public async Task<long> UploadAsync(long size)
+    /// <summary>
+    /// Sends <paramref name="size"/> bytes in 64 KiB writes and waits for the answer; with <paramref name="hashed"/>, the
+    /// child hashes them with SHA-256 as they arrive (what <c>demo.upload</c> does with them).
+    /// </summary>
+    public async Task<long> UploadAsync(long size, bool hashed = false)
     {
-        await _output.WriteAsync(BitConverter.GetBytes(size)).ConfigureAwait(false);
+        await _output.WriteAsync(BitConverter.GetBytes(hashed ? size | (1L << 62) : size)).ConfigureAwait(false);
         for (long left = size; left > 0;)
         {
             int n = (int)Math.Min(_buffer.Length, left);
