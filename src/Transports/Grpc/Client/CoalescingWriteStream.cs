@@ -124,8 +124,12 @@ internal sealed class CoalescingWriteStream(Stream inner) : Stream
         }
     }
 
-    private static async Task WaitAsync(Task drain, CancellationToken cancellationToken)
-        => await drain.WaitAsync(cancellationToken).ConfigureAwait(false);
+    // A write past the limit waits for the drain to take everything, and fails if the drain did.
+    private async Task WaitAsync(Task drain, CancellationToken cancellationToken)
+    {
+        await drain.WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (_lock) ThrowIfFailed();
+    }
 
     // Under the lock.
     private void Grow(int more)
