@@ -14,6 +14,22 @@ public class StreamingTests
     }
 
     [Fact]
+    public async Task A_streams_chunks_are_one_buffer_refilled_and_the_last_is_its_own()
+    {
+        byte[] data = new byte[2 * ByteStreams.ChunkSize + 100];
+        new Random(3).NextBytes(data);
+        var seen = new List<(byte[] Chunk, byte[] Copy)>();
+        await foreach (byte[] chunk in ByteStreams.ReadChunks(new MemoryStream(data)))
+            seen.Add((chunk, chunk.ToArray()));   // what each chunk holds when it is handed over
+
+        Assert.Equal(3, seen.Count);
+        Assert.Same(seen[0].Chunk, seen[1].Chunk);      // one buffer for the full chunks: no allocation per 64 KiB
+        Assert.Equal(100, seen[2].Chunk.Length);        // the short last chunk is exact
+        Assert.Equal(data, seen.SelectMany(s => s.Copy));
+        Assert.Empty(await ByteStreams.ReadChunks(new MemoryStream()).ToListAsync());
+    }
+
+    [Fact]
     public async Task An_empty_stream_completes()
     {
         await using Engine engine = Engine.Start();

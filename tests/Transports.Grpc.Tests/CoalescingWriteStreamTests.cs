@@ -90,13 +90,16 @@ public class CoalescingWriteStreamTests(GrpcSidecarFixture fixture) : IClassFixt
     public async Task A_client_stream_of_many_items_takes_far_fewer_socket_writes_than_items()
     {
         const int items = 5_000;
-        var coalesced = new SocketWrites();
+        // Each socket write takes a millisecond or more, as on a busy connection: how many items share a write then
+        // depends on the coalescing, not on how the two cores happen to schedule the writer and the drain (unslowed,
+        // a loaded machine was seen to give 1,040 writes as well as 6).
+        var coalesced = new SocketWrites { Delay = TimeSpan.FromMilliseconds(1) };
         Assert.Equal(items * 3L, await SumAsync(new CoalescingRequestHandler(coalesced.Handler(fixture.Address)), items));
         var plain = new SocketWrites();
         Assert.Equal(items * 3L, await SumAsync(plain.Handler(fixture.Address), items));
 
-        // Without coalescing, grpc-dotnet flushes every item: at least one socket write each. With it, items written
-        // while a write is on its way share the next one.
+        // Without coalescing, grpc-dotnet flushes every item: at least one socket write each (and with the delay the
+        // coalesced count would be the same, 5 s or more). With it, items written while a write is on its way share the next.
         Assert.True(plain.Count >= items, $"plain: {plain.Count} socket writes for {items} items");
         Assert.True(coalesced.Count < items / 10, $"coalesced: {coalesced.Count} socket writes for {items} items (plain: {plain.Count})");
     }
@@ -141,6 +144,9 @@ public class CoalescingWriteStreamTests(GrpcSidecarFixture fixture) : IClassFixt
 
         public int Count => Volatile.Read(ref _count);
 
+        /// <summary>How long each write takes at least.</summary>
+        public TimeSpan Delay { get; init; }
+
         public SocketsHttpHandler Handler(string address)
         {
             int colon = address.LastIndexOf(':');
@@ -158,10 +164,11 @@ public class CoalescingWriteStreamTests(GrpcSidecarFixture fixture) : IClassFixt
 
         private sealed class CountingStream(Stream inner, SocketWrites counts) : Stream
         {
-            public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+            public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
             {
                 Interlocked.Increment(ref counts._count);
-                return inner.WriteAsync(buffer, cancellationToken);
+                if (counts.Delay > TimeSpan.Zero) await Task.Delay(counts.Delay, cancellationToken);
+                await inner.WriteAsync(buffer, cancellationToken);
             }
 
             public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)

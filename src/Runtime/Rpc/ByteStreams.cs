@@ -13,13 +13,18 @@ public static class ByteStreams
     /// <summary>The size of each chunk but the last: 64 KiB (below the large object heap: chunks are short-lived).</summary>
     public const int ChunkSize = 64 * 1024;
 
-    /// <summary>Reads <paramref name="stream"/> to its end as chunks (the caller's <see cref="Stream"/> argument; not disposed: the caller owns it).</summary>
+    /// <summary>
+    /// Reads <paramref name="stream"/> to its end as chunks (the caller's <see cref="Stream"/> argument; not disposed: the
+    /// caller owns it). Every full chunk is the same array, refilled: a chunk is valid until the next one is asked for.
+    /// Every transport encodes an item before it asks for the next, so a transfer of any size allocates one chunk instead
+    /// of one per 64 KiB; a caller of its own that keeps chunks must copy them.
+    /// </summary>
     public static async IAsyncEnumerable<byte[]> ReadChunks(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        byte[] chunk = GC.AllocateUninitializedArray<byte>(ChunkSize); // filled by each read; only what it read is sent
         while (true)
         {
-            byte[] chunk = GC.AllocateUninitializedArray<byte>(ChunkSize); // filled by the read; only what it read is sent
             int read = await stream.ReadAtLeastAsync(chunk, ChunkSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (read == 0) yield break;
             yield return read == ChunkSize ? chunk : chunk.AsSpan(0, read).ToArray();
@@ -27,7 +32,10 @@ public static class ByteStreams
         }
     }
 
-    /// <summary>Reads the implementation's result stream to its end as chunks, then disposes it (the result is the sidecar's to close).</summary>
+    /// <summary>
+    /// Reads the implementation's result stream to its end as chunks, then disposes it (the result is the sidecar's to
+    /// close). As with <see cref="ReadChunks(Stream, CancellationToken)"/>, a chunk is valid until the next is asked for.
+    /// </summary>
     public static async IAsyncEnumerable<byte[]> ReadChunks(Task<Stream> stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
