@@ -49,11 +49,26 @@ internal sealed class CoalescingRequestHandler : DelegatingHandler
 
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            using var coalescing = new CoalescingWriteStream(stream);
-            await _content.CopyToAsync(coalescing, context, cancellationToken).ConfigureAwait(false);
-            // The request ends (END_STREAM) when this returns: what is still buffered goes first. (When the content
-            // failed, the request is reset and what is buffered goes nowhere.)
-            await coalescing.DrainAsync().ConfigureAwait(false);
+            var coalescing = new CoalescingWriteStream(stream);
+            try
+            {
+                await _content.CopyToAsync(coalescing, context, cancellationToken).ConfigureAwait(false);
+                // The request ends (END_STREAM) when this returns: what is still buffered goes first. grpc-dotnet's
+                // CompleteAsync returns before that (it only ends the content); the call's response, which every
+                // SidecarKit call waits for, comes after it.
+                await coalescing.DrainAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                // The call failed or was reset: nothing more goes out, and nothing touches the HTTP/2 stream once the
+                // body is over (a drain still running is waited for).
+                await coalescing.AbandonAsync().ConfigureAwait(false);
+                throw;
+            }
+            finally
+            {
+                coalescing.Dispose();
+            }
         }
 
         protected override bool TryComputeLength(out long length)
