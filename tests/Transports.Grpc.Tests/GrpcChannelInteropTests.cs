@@ -195,6 +195,12 @@ public class GrpcChannelInteropTests(GrpcSidecarFixture fixture) : IClassFixture
             IDemo demo = provider.GetRequiredService<IDemo>();
             Assert.Equal(9, await demo.AddAsync(4, 5));
             Assert.Equal(1 << 16, (await demo.BlobAsync(1 << 16)).Length);
+            // The factory's pipeline coalesces a client stream's request body (CoalescingRequestHandler) and loses nothing.
+            Assert.Equal(5_000L * 7, await demo.SumAsync(SidecarKit.Tests.Support.AsyncItems.Of(Enumerable.Repeat(7, 5_000).ToArray())));
+            byte[] upload = new byte[3 * 65536 + 5];
+            Random.Shared.NextBytes(upload);
+            Assert.Equal(upload.Length + ":" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(upload)),
+                await demo.UploadAsync(new MemoryStream(upload)));
         }
         // Callbacks keep a subscription open, which a factory-made client never disposes: refused.
         var withCallbacks = new ServiceCollection();

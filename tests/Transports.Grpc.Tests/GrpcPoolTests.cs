@@ -46,6 +46,8 @@ public sealed class GrpcPoolTests : IAsyncDisposable
         var pids = new HashSet<int>();
         for (int i = 0; i < 60 && pids.Count < 3; i++) pids.Add((await system.PingAsync()).Pid);
         Assert.Equal(_sidecars.Select(s => s.ProcessId).Order(), pids.Order());
+        // A client stream through the balancer's handler chain (its request body coalesced) arrives whole.
+        Assert.Equal(5_000L * 3, await demo.SumAsync(SidecarKit.Tests.Support.AsyncItems.Of(Enumerable.Repeat(3, 5_000).ToArray())));
 
         // Calls in flight on every sidecar; then one of them dies.
         Task<string>[] sleeps = [.. Enumerable.Range(0, 6).Select(_ => demo.SleepAsync(3_000))];
