@@ -30,6 +30,40 @@ public class StreamingTests
     }
 
     [Fact]
+    public async Task A_received_streams_chunks_go_back_to_the_pool_they_were_lent_from_and_no_others()
+    {
+        byte[] lent = ByteStreams.NewBytes(ByteStreams.ChunkSize);   // as a codec decodes a full chunk
+        byte[] own = new byte[ByteStreams.ChunkSize];                // a chunk of the application's own
+        lent.AsSpan().Fill(1);
+        own.AsSpan().Fill(2);
+        Assert.True(ByteStreams.IsLent(lent));
+        Assert.False(ByteStreams.IsLent(ByteStreams.NewBytes(10)));  // other sizes are plain arrays
+
+        await using (Stream stream = ByteStreams.ToStream(Chunks(lent, own, lent)))
+        {
+            byte[] buffer = new byte[ByteStreams.ChunkSize];
+            await stream.ReadExactlyAsync(buffer);
+            Assert.All(buffer, b => Assert.Equal(1, b));
+            Assert.True(ByteStreams.IsLent(lent));                   // read, but the stream has not moved on yet
+            await stream.ReadExactlyAsync(buffer);
+            Assert.False(ByteStreams.IsLent(lent));                  // given back once the stream took the next
+            Assert.All(buffer, b => Assert.Equal(2, b));
+            await stream.ReadExactlyAsync(buffer);                   // the same array again: given back once only
+            Assert.Equal(0, await stream.ReadAsync(buffer));
+        }
+        Assert.All(own, b => Assert.Equal(2, b));
+
+        static async IAsyncEnumerable<byte[]> Chunks(params byte[][] chunks)
+        {
+            foreach (byte[] chunk in chunks)
+            {
+                await Task.Yield();
+                yield return chunk;
+            }
+        }
+    }
+
+    [Fact]
     public async Task An_empty_stream_completes()
     {
         await using Engine engine = Engine.Start();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace SidecarKit.Rpc;
@@ -31,6 +32,38 @@ public static class ByteStreams
             if (read < ChunkSize) yield break; // ReadAtLeastAsync returns less only at the end
         }
     }
+
+    // The chunk-sized arrays NewBytes lent from the shared pool and no one has given back: only these go back to it
+    // (weakly held: one never given back, a byte[] argument of that size, is simply collected).
+    private static readonly ConditionalWeakTable<byte[], object> s_lent = new();
+    private static readonly object s_mark = new();
+
+    /// <summary>
+    /// An array for a received <c>bytes</c> value of <paramref name="length"/> bytes, not cleared (a codec copies every
+    /// byte over at once). One of a stream chunk's size is lent from the shared pool, and a received stream
+    /// (<see cref="ToStream"/>, <see cref="OpenAsync"/>) gives each chunk back once it is read: a transfer of any size
+    /// reuses a few arrays instead of allocating one per 64 KiB. Codecs call this; an application does not need to.
+    /// </summary>
+    public static byte[] NewBytes(int length)
+    {
+        if (length != ChunkSize) return GC.AllocateUninitializedArray<byte>(length);
+        byte[] lent = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        if (lent.Length != ChunkSize) return GC.AllocateUninitializedArray<byte>(length);   // not the pool's exact size: keep the length exact
+        s_lent.AddOrUpdate(lent, s_mark);
+        return lent;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="bytes"/> back to the pool if <see cref="NewBytes"/> lent it and it was not given back yet
+    /// (nothing else may hold it then); anything else is left alone.
+    /// </summary>
+    internal static void Recycle(byte[]? bytes)
+    {
+        if (bytes is { Length: ChunkSize } && s_lent.Remove(bytes)) ArrayPool<byte>.Shared.Return(bytes);
+    }
+
+    /// <summary>Whether <paramref name="bytes"/> is lent by <see cref="NewBytes"/> and not given back (for tests).</summary>
+    internal static bool IsLent(byte[] bytes) => s_lent.TryGetValue(bytes, out _);
 
     /// <summary>
     /// Reads the implementation's result stream to its end as chunks, then disposes it (the result is the sidecar's to
@@ -110,10 +143,10 @@ public static class ByteStreams
                 if (_ended) return 0;
                 // The enumerator has its own token (the call's); a read's token cannot be passed on, so it is checked here.
                 cancellationToken.ThrowIfCancellationRequested();
+                Recycle();
                 if (!await chunks.MoveNextAsync().ConfigureAwait(false))
                 {
                     _ended = true;
-                    _chunk = null;
                     return 0;
                 }
                 _chunk = chunks.Current;
@@ -151,10 +184,18 @@ public static class ByteStreams
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
+        // A chunk read to its end goes back to the pool if it came from there (NewBytes): the stream was its only holder.
+        private void Recycle()
+        {
+            ByteStreams.Recycle(_chunk);
+            _chunk = null;
+        }
+
         public override async ValueTask DisposeAsync()
         {
             if (_disposed) return;
             _disposed = true;
+            Recycle();
             await chunks.DisposeAsync().ConfigureAwait(false); // before its end: the call is cancelled
             await base.DisposeAsync().ConfigureAwait(false);
         }
@@ -164,6 +205,7 @@ public static class ByteStreams
             if (disposing && !_disposed)
             {
                 _disposed = true;
+                Recycle();
                 chunks.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
             base.Dispose(disposing);

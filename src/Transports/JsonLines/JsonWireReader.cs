@@ -111,9 +111,11 @@ public ref struct JsonWireReader : IWireReader
     {
         if (text.Length % 4 != 0) return null;
         int padding = text.IsEmpty || text[^1] != (byte)'=' ? 0 : text[^2] == (byte)'=' ? 2 : 1;
-        byte[] bytes = GC.AllocateUninitializedArray<byte>(text.Length / 4 * 3 - padding);
-        return System.Buffers.Text.Base64.DecodeFromUtf8(text, bytes, out _, out int written) == System.Buffers.OperationStatus.Done
-            && written == bytes.Length ? bytes : null;
+        byte[] bytes = SidecarKit.Rpc.ByteStreams.NewBytes(text.Length / 4 * 3 - padding);
+        if (System.Buffers.Text.Base64.DecodeFromUtf8(text, bytes, out _, out int written) == System.Buffers.OperationStatus.Done
+            && written == bytes.Length)
+            return bytes;
+        return null;   // not decodable this way: the library's way decides (the array is left to the collector)
     }
 
     /// <inheritdoc />

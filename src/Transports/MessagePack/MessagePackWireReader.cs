@@ -124,7 +124,7 @@ public ref struct MessagePackWireReader : IWireReader
         {
             ReadOnlySequence<byte> bin = _r.ReadBytes()!.Value;
             // Not zeroed first: every byte is copied over at once (a stream's 64 KiB chunks would pay for it twice).
-            byte[] bytes = GC.AllocateUninitializedArray<byte>(checked((int)bin.Length));
+            byte[] bytes = SidecarKit.Rpc.ByteStreams.NewBytes(checked((int)bin.Length));
             bin.CopyTo(bytes);
             return bytes;
         }

@@ -203,7 +203,7 @@ internal ref struct ProtobufReader : IWireReader
         if (_current == Current.Absent) return [];
         if (_current != Current.Len) throw Expected("bytes (length-delimited)");
         // Not zeroed first: every byte is copied over at once.
-        byte[] bytes = GC.AllocateUninitializedArray<byte>(_end - _start);
+        byte[] bytes = SidecarKit.Rpc.ByteStreams.NewBytes(_end - _start);
         _data[_start.._end].CopyTo(bytes);
         return bytes;
     }
