@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 
 namespace SidecarKit.Transports.Grpc;
@@ -20,15 +19,9 @@ internal sealed class CoalescingRequestHandler : DelegatingHandler
     {
     }
 
-    // The paths ("/package.Service/Method") of the contract methods that stream their input, as their gRPC methods are built.
-    private static readonly ConcurrentDictionary<string, bool> s_streamingInputs = new(StringComparer.Ordinal);
-
-    /// <summary>Marks the gRPC method at <paramref name="path"/> as one whose request body is a stream of messages.</summary>
-    public static void AddStreamingInput(string path) => s_streamingInputs.TryAdd(path, true);
-
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (request.Content is { } content && request.RequestUri is { } uri && s_streamingInputs.ContainsKey(uri.AbsolutePath))
+        if (request.Content is { } content && request.RequestUri is { } uri && Marshalling.GrpcMarshallers.StreamsInput(uri.AbsolutePath))
             request.Content = new CoalescingContent(content);
         return base.SendAsync(request, cancellationToken);
     }

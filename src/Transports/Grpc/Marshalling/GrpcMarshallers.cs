@@ -72,6 +72,12 @@ public static class GrpcMarshallers
         return InputMethods<TArgs, TItem, TItemCodec, TResult, TCodec>.For(method);
     }
 
+    // The paths ("/package.Service/Method") of the methods GetInputMethod has built: their request body is a stream.
+    private static readonly ConcurrentDictionary<string, bool> s_inputPaths = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the gRPC method at <paramref name="path"/> is a contract method that streams its input (built by <see cref="GetInputMethod"/>).</summary>
+    internal static bool StreamsInput(string path) => s_inputPaths.ContainsKey(path);
+
     /// <summary>The gRPC method type of a contract method.</summary>
     public static MethodType GetMethodType(MethodDescriptor method)
     {
@@ -187,7 +193,7 @@ public static class GrpcMarshallers
         private static Method<GrpcInputMessage<TArgs, TItem>, GrpcResponse<TResult>> Build(MethodDescriptor method)
         {
             GrpcMethod grpc = GrpcMethod.For(method);
-            CoalescingRequestHandler.AddStreamingInput(grpc.Path);
+            s_inputPaths.TryAdd(grpc.Path, true);
             Marshaller<GrpcInputMessage<TArgs, TItem>> request = Create<GrpcInputMessage<TArgs, TItem>>(
                 (encoder, message) => grpc.WriteInput<TArgs, TItem, TItemCodec>(encoder, message),
                 message => grpc.ReadInput<TArgs, TItem, TItemCodec>(message));
