@@ -202,7 +202,7 @@ internal static class DemoSidecarStarter
     }
 
     /// <summary>gRPC over h2c on loopback TCP (<c>--transport grpc</c>), token and all.</summary>
-    public static Task<SidecarProcess> StartGrpcAsync()
+    public static Task<SidecarProcess> StartGrpcAsync(string? token = null)
     {
         var options = new SidecarProcessOptions
         {
@@ -214,6 +214,7 @@ internal static class DemoSidecarStarter
         options.Arguments.Add(ChildPaths.DemoSidecar);
         options.Arguments.Add("--transport");
         options.Arguments.Add("grpc");
+        if (token is not null) options.Environment[SidecarProcess.TokenVariable] = token;
         return SidecarProcess.StartAsync(options);
     }
 }

@@ -24,6 +24,9 @@ public class GrpcBenchmarks
     private GrpcDotnetPeer? _plain;
     private Peers.Plain.Demo.DemoClient? _plainClient;
 
+    /// <summary>The pid of the server a setup started (for <c>--bulk-loop</c>).</summary>
+    internal int ServerPid => _sidecar?.ProcessId ?? _plain?.ProcessId ?? 0;
+
     [GlobalSetup(Targets = [nameof(RawGrpcEcho_1), nameof(RawGrpcEcho_64)])]
     public void StartEchoChild()
     {
@@ -46,13 +49,37 @@ public class GrpcBenchmarks
         _plainClient = Workloads.Checked(_plain);
     }
 
+    // The crossed pairs (`--bulk-loop GrpcProxyToPlain_64`, `GrpcPlainToOurs_64`): which side of a call costs what.
+    private IDisposable? _crossChannel;
+
+    /// <summary>Cross: our generated proxy (its own channel) calling the plain grpc-dotnet server (same path, same bytes).</summary>
+    internal void StartProxyToPlain()
+    {
+        _plain = GrpcDotnetPeer.StartAsync().GetAwaiter().GetResult();
+        var channel = SidecarKit.Transports.Grpc.GrpcSidecarChannel.Create(_plain.Authority);
+        _crossChannel = channel;
+        _demo = channel.GetClient<IDemo>();
+    }
+
+    /// <summary>Cross: the plain protoc-generated client calling our demo sidecar (its token added by an interceptor).</summary>
+    internal void StartPlainToOurs()
+    {
+        const string token = "bench-cross-token";
+        _sidecar = DemoSidecarStarter.StartGrpcAsync(token).GetAwaiter().GetResult();
+        var channel = Grpc.Net.Client.GrpcChannel.ForAddress("http://" + _sidecar.ReadyInfo.ListenInfo);
+        _crossChannel = channel;
+        _plainClient = new Peers.Plain.Demo.DemoClient(Grpc.Core.Interceptors.CallInvokerExtensions.Intercept(channel.CreateCallInvoker(),
+            headers => { headers.Add("authorization", "Bearer " + token); return headers; }));
+    }
+
     [GlobalCleanup]
     public void Stop()
     {
         _raw?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _sidecar?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _plain?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        (_raw, _sidecar, _demo, _plain, _plainClient) = (null, null, null, null, null);
+        _crossChannel?.Dispose();
+        (_raw, _sidecar, _demo, _plain, _plainClient, _crossChannel) = (null, null, null, null, null, null);
     }
 
     /// <summary>One raw gRPC call (an AddRequest's bytes echoed), one outstanding; reported per call.</summary>

@@ -16,9 +16,13 @@ internal sealed class GrpcDotnetPeer : IAsyncDisposable
     private GrpcDotnetPeer(Process process, string authority)
     {
         _process = process;
+        Authority = authority;
         _channel = GrpcChannel.ForAddress("http://" + authority);
         Client = new Demo.DemoClient(_channel);
     }
+
+    /// <summary>host:port the child listens on.</summary>
+    public string Authority { get; }
 
     /// <summary>The generated client.</summary>
     public Demo.DemoClient Client { get; }
