@@ -6,8 +6,8 @@
 #   bash bench/run.sh --warmupCount 1 --iterationCount 3   # smoke: every row starts and answers (~2 min; numbers mean nothing)
 #   bash bench/run.sh --filter '*Spawn*'      # spawn to ready / first answer, NativeAOT vs JIT, then size and VmRSS
 #   bash bench/run.sh --bulk-loop GrpcUnixUpload_64MiB 30   # one bulk row in a loop, printing both pids for dotnet-trace
-#   bash bench/run.sh --bulk-loop GrpcPlainToOurs_64 30     # gRPC demo.add, 64 outstanding, in a loop (also GrpcAdd_64,
-#                                                           # GrpcDotnetAdd_64 and the crossed GrpcProxyToPlain_64)
+#   bash bench/run.sh --bulk-loop GrpcPlainToOurs_64 30     # gRPC demo.add, 64 outstanding (or _1), in a loop (also
+#                                                           # GrpcAdd, GrpcDotnetAdd and the crossed GrpcProxyToPlain)
 # Prints BenchmarkDotNet's summary table, the ratios to the peers, the verdict on each target (docs/performance.md) and,
 # after spawn rows, the demo sidecar's size and VmRSS;
 # the reports (GitHub markdown, CSV, HTML) are left in BenchmarkDotNet.Artifacts/results/ at the repository root

@@ -34,10 +34,10 @@ internal static class ChildPaths
 /// <summary>How the benchmarks start a child program (<c>dotnet child.dll args</c>) and wait for it to go.</summary>
 internal static class ChildProcess
 {
-    private const string OrphanGuardSetSid = "/usr/bin/setsid";
+    private const string SetSid = "/usr/bin/setsid";
 
     // `SIDECARKIT_BENCH_SAME_SESSION=1` keeps the children in this process's session (to measure what the placement costs).
-    private static readonly bool SessionLeader = OperatingSystem.IsLinux() && File.Exists(OrphanGuardSetSid)
+    private static readonly bool SessionLeader = OperatingSystem.IsLinux() && File.Exists(SetSid)
         && Environment.GetEnvironmentVariable("SIDECARKIT_BENCH_SAME_SESSION") != "1";
 
     /// <summary>
@@ -61,7 +61,7 @@ internal static class ChildProcess
         // placed alike, the rows compare the stacks, not the scheduling.
         if (SessionLeader)
         {
-            startInfo.FileName = OrphanGuardSetSid;
+            startInfo.FileName = SetSid;
             startInfo.ArgumentList.Add("dotnet");
         }
         startInfo.ArgumentList.Add(dll);
