@@ -14,15 +14,21 @@ public class CoalescingWriteStreamTests(GrpcSidecarFixture fixture) : IClassFixt
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(20);
 
+    // Writes one item and flushes it, then waits until the stand-in HTTP/2 stream holds it (its write started, not done).
+    private static async Task WriteAndFlushUntilOnItsWayAsync(CoalescingWriteStream stream, GatedStream inner, byte[] item)
+    {
+        await stream.WriteAsync(item);
+        await stream.FlushAsync();
+        await inner.WriteStarted.WaitAsync(s_wait);
+    }
+
     [Fact]
     public async Task Writes_made_while_a_write_is_on_its_way_go_out_together_and_in_order()
     {
         var inner = new GatedStream();
         var stream = new CoalescingWriteStream(inner);
 
-        await stream.WriteAsync(new byte[] { 1 });
-        await stream.FlushAsync();
-        await inner.WriteStarted.WaitAsync(s_wait);        // the first item is on its way at once, no timer
+        await WriteAndFlushUntilOnItsWayAsync(stream, inner, [1]);   // the first item is on its way at once, no timer
         for (byte i = 2; i <= 100; i++)
         {
             await stream.WriteAsync(new[] { i });          // each completes while the first is still held
@@ -57,9 +63,7 @@ public class CoalescingWriteStreamTests(GrpcSidecarFixture fixture) : IClassFixt
     {
         var inner = new GatedStream();
         var stream = new CoalescingWriteStream(inner);
-        await stream.WriteAsync(new byte[10]);
-        await stream.FlushAsync();
-        await inner.WriteStarted.WaitAsync(s_wait);
+        await WriteAndFlushUntilOnItsWayAsync(stream, inner, new byte[10]);
 
         Task full = stream.WriteAsync(new byte[CoalescingWriteStream.Limit]).AsTask();
         await Task.Delay(100);
@@ -111,9 +115,7 @@ public class CoalescingWriteStreamTests(GrpcSidecarFixture fixture) : IClassFixt
     {
         var inner = new GatedStream();
         var stream = new CoalescingWriteStream(inner);
-        await stream.WriteAsync(new byte[] { 1 });
-        await stream.FlushAsync();
-        await inner.WriteStarted.WaitAsync(s_wait);
+        await WriteAndFlushUntilOnItsWayAsync(stream, inner, [1]);
 
         Task abandon = stream.AbandonAsync();
         await Task.Delay(100);
