@@ -36,9 +36,7 @@ internal static class PlainGrpcServer
 
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Console.Error.WriteLine("listening " + new Uri(address).Authority);
-        using Stream stdin = Console.OpenStandardInput();
-        byte[] buffer = new byte[64];
-        while (await stdin.ReadAsync(buffer) > 0) { }
+        await StandardInputEnd.WaitAsync();
         await app.StopAsync();
     }
 

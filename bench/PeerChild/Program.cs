@@ -7,7 +7,10 @@ using SidecarKit.Benchmarks.Peers;
 //   PeerChild grpc                                         a plain grpc-dotnet service (Grpc.AspNetCore, protoc-generated
 //                                                          messages) on h2c, loopback TCP, a free port; writes
 //                                                          "listening <host:port>" on stderr
-// Each serves demo.add and exits at the end of its standard input (like every sidecar) or when its connection closes.
+//   PeerChild http2 --unix <path>                          plain Kestrel h2c on a Unix socket, no gRPC: the HTTP/2 floor
+//                                                          of the gRPC bulk rows (GET /down/N, POST /up); writes
+//                                                          "listening" on stderr
+// Each serves demo.add (http2: bulk bytes) and exits at the end of its standard input (like every sidecar) or when its connection closes.
 try
 {
     switch (args)
@@ -21,8 +24,11 @@ try
         case ["grpc"]:
             await PlainGrpcServer.ServeAsync();
             return 0;
+        case ["http2", "--unix", string path]:
+            await PlainHttp2BulkServer.ServeAsync(path);
+            return 0;
         default:
-            Console.Error.WriteLine("usage: PeerChild streamjsonrpc <json|msgpack> [--unix <path>] | PeerChild grpc");
+            Console.Error.WriteLine("usage: PeerChild streamjsonrpc <json|msgpack> [--unix <path>] | PeerChild grpc | PeerChild http2 --unix <path>");
             return 2;
     }
 }

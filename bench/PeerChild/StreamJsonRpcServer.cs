@@ -24,7 +24,7 @@ internal static class StreamJsonRpcServer
         using Socket client = await listener.AcceptAsync();
         await using var stream = new NetworkStream(client, ownsSocket: false);
         Task served = ServeAsync(StreamJsonRpcWire.CreateHandler(format, stream, stream));
-        await Task.WhenAny(served, StdinClosedAsync());
+        await Task.WhenAny(served, StandardInputEnd.WaitAsync());   // the orphan guard: the parent holds our stdin open while it runs
     }
 
     private static async Task ServeAsync(IJsonRpcMessageHandler handler)
@@ -34,14 +34,6 @@ internal static class StreamJsonRpcServer
         rpc.StartListening();
         try { await rpc.Completion; }
         catch (Exception e) when (e is ConnectionLostException or IOException or ObjectDisposedException) { } // the parent went away
-    }
-
-    // The orphan guard of the socket mode: the parent holds our stdin open while it runs.
-    private static async Task StdinClosedAsync()
-    {
-        using Stream stdin = Console.OpenStandardInput();
-        byte[] buffer = new byte[64];
-        while (await stdin.ReadAsync(buffer) > 0) { }
     }
 
     /// <summary>The server's implementation, the same arithmetic as the demo sidecar's.</summary>

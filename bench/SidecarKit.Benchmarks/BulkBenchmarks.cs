@@ -21,6 +21,7 @@ public class BulkBenchmarks
     public const int Items = 10_000;
 
     private RawBulkClient? _rawStdio, _rawUnix;
+    private RawHttp2BulkClient? _rawHttp2;
     private SidecarProcess? _jsonl, _msgpackUnix, _grpcUnix;
     private IDemo? _jsonlDemo, _msgpackDemo, _grpcDemo;
 
@@ -29,6 +30,9 @@ public class BulkBenchmarks
 
     [GlobalSetup(Targets = [nameof(RawUnixDown_64MiB), nameof(RawUnixUp_64MiB), nameof(RawUnixUpHashed_64MiB)])]
     public void StartRawUnix() => _rawUnix = RawBulkClient.StartUnixAsync().GetAwaiter().GetResult();
+
+    [GlobalSetup(Targets = [nameof(RawHttp2UnixDown_64MiB), nameof(RawHttp2UnixUp_64MiB), nameof(RawHttp2UnixUpHashed_64MiB)])]
+    public void StartRawHttp2() => _rawHttp2 = RawHttp2BulkClient.StartUnixAsync().GetAwaiter().GetResult();
 
     [GlobalSetup(Targets = [nameof(JsonlDownload_64MiB), nameof(JsonlUpload_64MiB), nameof(JsonlCount_10k), nameof(JsonlSum_10k)])]
     public void StartJsonl()
@@ -51,17 +55,19 @@ public class BulkBenchmarks
         _grpcDemo = _grpcUnix.GetClient<IDemo>();
     }
 
-    /// <summary>The pid of the demo sidecar a setup started (for <c>--bulk-loop</c>), or 0.</summary>
-    internal int SidecarPid => (_jsonl ?? _msgpackUnix ?? _grpcUnix)?.ProcessId ?? 0;
+    /// <summary>The pid of the demo sidecar (or HTTP/2 floor server) a setup started (for <c>--bulk-loop</c>), or 0.</summary>
+    internal int SidecarPid => (_jsonl ?? _msgpackUnix ?? _grpcUnix)?.ProcessId ?? _rawHttp2?.ProcessId ?? 0;
 
     [GlobalCleanup]
     public void Stop()
     {
         _rawStdio?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _rawUnix?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _rawHttp2?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _jsonl?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _msgpackUnix?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _grpcUnix?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _rawHttp2 = null;
         (_rawStdio, _rawUnix, _jsonl, _msgpackUnix, _grpcUnix) = (null, null, null, null, null);
     }
 
@@ -93,6 +99,21 @@ public class BulkBenchmarks
     /// <summary>The same over a Unix socket.</summary>
     [Benchmark]
     public Task<long> RawUnixUpHashed_64MiB() => _rawUnix!.UploadAsync(Size, hashed: true);
+
+    /// <summary>
+    /// The gRPC rows' second floor: 64 MiB from plain Kestrel to <c>HttpClient</c> over h2c on a Unix socket (PeerChild
+    /// <c>http2</c>), no gRPC: what HTTP/2 itself costs on .NET's client and server, which the socket floor does not pay.
+    /// </summary>
+    [Benchmark]
+    public Task<long> RawHttp2UnixDown_64MiB() => _rawHttp2!.DownloadAsync(Size);
+
+    /// <summary>The same upward: 64 MiB as one HTTP/2 request body in 64 KiB writes.</summary>
+    [Benchmark]
+    public Task<long> RawHttp2UnixUp_64MiB() => _rawHttp2!.UploadAsync(Size);
+
+    /// <summary>The same upward, hashed with SHA-256 as it arrives (demo.upload's work).</summary>
+    [Benchmark]
+    public Task<long> RawHttp2UnixUpHashed_64MiB() => _rawHttp2!.UploadAsync(Size, hashed: true);
 
     // ---- Stream results and parameters
 

@@ -38,7 +38,10 @@ internal static class BulkLoop
             nameof(BulkBenchmarks.MsgpackUnixUpload_64MiB) => ((Action)bench.StartMsgpackUnix, (Func<Task>)bench.MsgpackUnixUpload_64MiB),
             nameof(BulkBenchmarks.GrpcUnixDownload_64MiB) => ((Action)bench.StartGrpcUnix, (Func<Task>)bench.GrpcUnixDownload_64MiB),
             nameof(BulkBenchmarks.GrpcUnixUpload_64MiB) => ((Action)bench.StartGrpcUnix, (Func<Task>)bench.GrpcUnixUpload_64MiB),
-            _ => throw new ArgumentException($"--bulk-loop takes a Download or Upload row of BulkBenchmarks, or a gRPC _64 row, not '{row}'."),
+            nameof(BulkBenchmarks.RawHttp2UnixDown_64MiB) => ((Action)bench.StartRawHttp2, (Func<Task>)bench.RawHttp2UnixDown_64MiB),
+            nameof(BulkBenchmarks.RawHttp2UnixUp_64MiB) => ((Action)bench.StartRawHttp2, (Func<Task>)bench.RawHttp2UnixUp_64MiB),
+            nameof(BulkBenchmarks.RawHttp2UnixUpHashed_64MiB) => ((Action)bench.StartRawHttp2, (Func<Task>)bench.RawHttp2UnixUpHashed_64MiB),
+            _ => throw new ArgumentException($"--bulk-loop takes a Download or Upload row of BulkBenchmarks (or a RawHttp2Unix floor), or a gRPC demo.add row (_1 or _64), not '{row}'."),
         };
         return LoopAsync(start, run, bench.Stop, () => bench.SidecarPid, seconds, BulkBenchmarks.Size / (1024.0 * 1024), "MiB/s");
     }

@@ -311,3 +311,97 @@ internal sealed class RawBulkClient : IAsyncDisposable
         if (_socketPath is not null) File.Delete(_socketPath);
     }
 }
+
+/// <summary>
+/// The HTTP/2 floor of the gRPC bulk rows: PeerChild <c>http2</c> (plain Kestrel, h2c on a Unix socket) and an
+/// <see cref="HttpClient"/> over a default <see cref="System.Net.Http.SocketsHttpHandler"/>, bytes in 64 KiB writes and
+/// reads, no gRPC framing, no codec. The carrier a gRPC stream rides on, with nothing of gRPC's.
+/// </summary>
+internal sealed class RawHttp2BulkClient : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly HttpClient _client;
+    private readonly string _socketPath;
+    private readonly byte[] _buffer = new byte[64 * 1024];
+
+    private RawHttp2BulkClient(Process process, HttpClient client, string socketPath) => (_process, _client, _socketPath) = (process, client, socketPath);
+
+    public static async Task<RawHttp2BulkClient> StartUnixAsync()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"h2bulk-{Guid.NewGuid():N}.sock");
+        Process process = ChildProcess.Start(ChildPaths.PeerChild, redirectOutput: false, redirectError: true, "http2", "--unix", path);
+        await ChildProcess.ReadGreetingAsync(process, "listening").ConfigureAwait(false);
+        var handler = new System.Net.Http.SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        var client = new HttpClient(handler)
+        {
+            BaseAddress = new Uri("http://localhost"),
+            DefaultRequestVersion = System.Net.HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,   // h2c with prior knowledge, as a gRPC channel
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        return new RawHttp2BulkClient(process, client, path);
+    }
+
+    /// <summary>The server's process id.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Asks for <paramref name="size"/> bytes and reads them.</summary>
+    public async Task<long> DownloadAsync(long size)
+    {
+        using HttpResponseMessage response = await _client.GetAsync($"/down/{size}", HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        await using Stream body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+        long read = 0;
+        int n;
+        while ((n = await body.ReadAsync(_buffer).ConfigureAwait(false)) > 0) read += n;
+        return read == size ? read : throw new InvalidOperationException($"read {read} of {size} bytes");
+    }
+
+    /// <summary>Sends <paramref name="size"/> bytes in 64 KiB writes (hashed with SHA-256 on arrival with <paramref name="hashed"/>).</summary>
+    public async Task<long> UploadAsync(long size, bool hashed = false)
+    {
+        using HttpResponseMessage response = await _client.PostAsync(hashed ? "/up?hash=1" : "/up", new ChunkedZeros(size, _buffer)).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        byte[] answer = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+        long received = BitConverter.ToInt64(answer);
+        return received == size ? received : throw new InvalidOperationException($"the server read {received} of {size} bytes");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        _process.StandardInput.Close();
+        await ChildProcess.WaitForExitAsync(_process).ConfigureAwait(false);
+        _process.Dispose();
+        File.Delete(_socketPath);
+    }
+
+    // A request body of zeros written in 64 KiB writes, each handed to the HTTP/2 stream as it is (no buffering of ours).
+    private sealed class ChunkedZeros(long size, byte[] chunk) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (long left = size; left > 0;)
+            {
+                int n = (int)Math.Min(chunk.Length, left);
+                await stream.WriteAsync(chunk.AsMemory(0, n)).ConfigureAwait(false);
+                left -= n;
+            }
+        }
+
+        // No Content-Length, as a gRPC request stream has none.
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}

@@ -68,6 +68,8 @@ internal static class Targets
             (nameof(BulkBenchmarks.JsonlUpload_64MiB), nameof(BulkBenchmarks.RawStdioUpHashed_64MiB), "JSON lines on stdio, Stream parameter, against the hashing floor"),
             (nameof(BulkBenchmarks.MsgpackUnixUpload_64MiB), nameof(BulkBenchmarks.RawUnixUpHashed_64MiB), "MessagePack on a Unix socket, Stream parameter, against the hashing floor"),
             (nameof(BulkBenchmarks.GrpcUnixUpload_64MiB), nameof(BulkBenchmarks.RawUnixUpHashed_64MiB), "gRPC on a Unix socket, Stream parameter, against the hashing floor"),
+            (nameof(BulkBenchmarks.GrpcUnixDownload_64MiB), nameof(BulkBenchmarks.RawHttp2UnixDown_64MiB), "gRPC on a Unix socket, Stream result, against the HTTP/2 floor"),
+            (nameof(BulkBenchmarks.GrpcUnixUpload_64MiB), nameof(BulkBenchmarks.RawHttp2UnixUpHashed_64MiB), "gRPC on a Unix socket, Stream parameter, against the hashing HTTP/2 floor"),
         })
         {
             if (Median(ours) is { } o && Median(floorRow) is { } fl)
