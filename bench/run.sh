@@ -8,6 +8,8 @@
 #   bash bench/run.sh --bulk-loop GrpcUnixUpload_64MiB 30   # one bulk row in a loop, printing both pids for dotnet-trace
 #   bash bench/run.sh --bulk-loop GrpcPlainToOurs_64 30     # gRPC demo.add, 64 outstanding (or _1), in a loop (also
 #                                                           # GrpcAdd, GrpcDotnetAdd and the crossed GrpcProxyToPlain)
+#   bash bench/run.sh --bulk-loop SjrJsonStdioAdd_64 20     # a demo.add row of the stdio or Unix socket classes, ours
+#                                                           # or StreamJsonRpc's (TypedAdd, MsgpackUnixAdd, Sjr…), _1 or _64
 # Prints BenchmarkDotNet's summary table, the ratios to the peers, the verdict on each target (docs/performance.md) and,
 # after spawn rows, the demo sidecar's size and VmRSS;
 # the reports (GitHub markdown, CSV, HTML) are left in BenchmarkDotNet.Artifacts/results/ at the repository root

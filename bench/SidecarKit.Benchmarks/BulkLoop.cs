@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace SidecarKit.Benchmarks;
 
 /// <summary>
-/// One <see cref="BulkBenchmarks"/> row (or a <see cref="GrpcBenchmarks"/> demo.add row, _1 or _64) run over and over for a
+/// One <see cref="BulkBenchmarks"/> row (or a demo.add row of <see cref="GrpcBenchmarks"/>, <see cref="StdioBenchmarks"/> or
+/// <see cref="UnixSocketBenchmarks"/>, ours or a peer's, _1 or _64) run over and over for a
 /// while, outside BenchmarkDotNet, so that a profiler can be attached to both ends (<c>dotnet-trace collect -p
 /// &lt;pid&gt;</c>, <c>perf record -p</c>) or their CPU time read from <c>/proc</c>: prints the pids, then the rate
 /// each second (a running average since the start). Besides <c>GrpcAdd</c> and <c>GrpcDotnetAdd</c>, two crossed pairs
@@ -28,6 +29,25 @@ internal static class BulkLoop
                 _ => throw new ArgumentException($"--bulk-loop takes GrpcAdd, GrpcDotnetAdd, GrpcProxyToPlain or GrpcPlainToOurs with _1 or _64, not '{row}'."),
             };
             return LoopAsync(setup, invoke, calls.Stop, () => calls.ServerPid, seconds, one ? StdioBenchmarks.Sequential : StdioBenchmarks.Outstanding, "calls/s");
+        }
+        if (row.EndsWith("_1", StringComparison.Ordinal) || row.EndsWith("_64", StringComparison.Ordinal))
+        {
+            // demo.add (or the StreamJsonRpc peer's) over stdio or a Unix socket.
+            bool one = row.EndsWith("_1", StringComparison.Ordinal);
+            var stdio = new StdioBenchmarks();
+            var unix = new UnixSocketBenchmarks();
+            (Action setup, Func<Task> invoke, Action stop, Func<int> pid) = row[..row.LastIndexOf('_')] switch
+            {
+                "TypedAdd" => (stdio.StartDemoSidecar, one ? stdio.TypedAdd_1 : stdio.TypedAdd_64, stdio.Stop, () => stdio.ServerPid),
+                "MsgpackStdioAdd" => (stdio.StartMessagePackSidecar, one ? stdio.MsgpackStdioAdd_1 : stdio.MsgpackStdioAdd_64, stdio.Stop, () => stdio.ServerPid),
+                "SjrJsonStdioAdd" => (stdio.StartStreamJsonRpcJson, one ? stdio.SjrJsonStdioAdd_1 : stdio.SjrJsonStdioAdd_64, stdio.Stop, () => stdio.ServerPid),
+                "SjrMsgpackStdioAdd" => (stdio.StartStreamJsonRpcMessagePack, one ? stdio.SjrMsgpackStdioAdd_1 : stdio.SjrMsgpackStdioAdd_64, stdio.Stop, () => stdio.ServerPid),
+                "MsgpackUnixAdd" => (unix.StartDemoSidecar, one ? unix.MsgpackUnixAdd_1 : unix.MsgpackUnixAdd_64, unix.Stop, () => unix.ServerPid),
+                "SjrJsonUnixAdd" => (unix.StartStreamJsonRpcJson, one ? unix.SjrJsonUnixAdd_1 : unix.SjrJsonUnixAdd_64, unix.Stop, () => unix.ServerPid),
+                "SjrMsgpackUnixAdd" => ((Action)unix.StartStreamJsonRpcMessagePack, (Func<Task>)(one ? unix.SjrMsgpackUnixAdd_1 : unix.SjrMsgpackUnixAdd_64), (Action)unix.Stop, (Func<int>)(() => unix.ServerPid)),
+                _ => throw new ArgumentException($"--bulk-loop takes a demo.add row of StdioBenchmarks or UnixSocketBenchmarks (TypedAdd, MsgpackStdioAdd, MsgpackUnixAdd or a StreamJsonRpc row, with _1 or _64), not '{row}'."),
+            };
+            return LoopAsync(setup, invoke, stop, pid, seconds, one ? StdioBenchmarks.Sequential : StdioBenchmarks.Outstanding, "calls/s");
         }
         var bench = new BulkBenchmarks();
         (Action start, Func<Task> run) = row switch

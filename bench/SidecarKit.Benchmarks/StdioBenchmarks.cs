@@ -60,6 +60,9 @@ public class StdioBenchmarks
         _sjrMsgpackDemo = Workloads.Checked(_sjrMsgpack);
     }
 
+    /// <summary>The pid of the server a setup started (for <c>--bulk-loop</c>), or 0.</summary>
+    internal int ServerPid => _sidecar?.ProcessId ?? _msgpackSidecar?.ProcessId ?? _sjrJson?.ProcessId ?? _sjrMsgpack?.ProcessId ?? 0;
+
     [GlobalCleanup]
     public void Stop()
     {

@@ -44,6 +44,9 @@ public class UnixSocketBenchmarks
         _sjrMsgpackDemo = Workloads.Checked(_sjrMsgpack);
     }
 
+    /// <summary>The pid of the server a setup started (for <c>--bulk-loop</c>), or 0.</summary>
+    internal int ServerPid => _sidecar?.ProcessId ?? _sjrJson?.ProcessId ?? _sjrMsgpack?.ProcessId ?? 0;
+
     [GlobalCleanup]
     public void Stop()
     {
