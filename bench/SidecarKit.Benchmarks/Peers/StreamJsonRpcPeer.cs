@@ -55,7 +55,10 @@ internal sealed class StreamJsonRpcPeer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _rpc.Dispose(); // closes the handler's streams: the child's stdin (stdio) or the socket
-        _process.StandardInput.Close();
+        // The end of stdin stops the socket mode's child. In stdio mode that pipe may already be closed by the line above
+        // (StreamJsonRpc closes it on a thread of its own), and closing the writer again would flush to a closed pipe.
+        try { _process.StandardInput.Close(); }
+        catch (ObjectDisposedException) { }
         await ChildProcess.WaitForExitAsync(_process).ConfigureAwait(false);
         _process.Dispose();
         if (_socketPath is not null) File.Delete(_socketPath);
