@@ -25,22 +25,20 @@ internal static class PlainHttp2BulkServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = null;   // as SidecarKit's gRPC server: no body limit, no minimum rates
+            kestrel.Limits.MaxRequestBodySize = null;   // as SidecarKit's gRPC server: no body limit, no minimum request data rate
             kestrel.Limits.MinRequestBodyDataRate = null;
-            kestrel.Limits.MinResponseDataRate = null;
             kestrel.ListenUnixSocket(path, listen => listen.Protocols = HttpProtocols.Http2);
         });
         await using WebApplication app = builder.Build();
-        app.Run(ServeAsync);
+        app.Run(HandleAsync);
         await app.StartAsync();
 
         Console.Error.WriteLine("listening");
         await StandardInputEnd.WaitAsync();
         await app.StopAsync();
-        File.Delete(path);
     }
 
-    private static async Task ServeAsync(HttpContext http)
+    private static async Task HandleAsync(HttpContext http)
     {
         string route = http.Request.Path.Value ?? "";
         byte[] chunk = new byte[ChunkSize];

@@ -10,7 +10,8 @@ using SidecarKit.Benchmarks.Peers;
 //   PeerChild http2 --unix <path>                          plain Kestrel h2c on a Unix socket, no gRPC: the HTTP/2 floor
 //                                                          of the gRPC bulk rows (GET /down/N, POST /up); writes
 //                                                          "listening" on stderr
-// Each serves demo.add (http2: bulk bytes) and exits at the end of its standard input (like every sidecar) or when its connection closes.
+// Each serves demo.add (http2: bulk bytes) and exits at the end of its standard input (like every sidecar); the
+// StreamJsonRpc servers also when their connection closes.
 try
 {
     switch (args)

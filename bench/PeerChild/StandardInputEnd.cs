@@ -23,8 +23,8 @@ internal static class StandardInputEnd
                 byte[] buffer = new byte[64];
                 while (stdin.Read(buffer) > 0) { }
             }
-            catch (IOException) { }
-            ended.SetResult();
+            catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+            finally { ended.TrySetResult(); }
         })
         { IsBackground = true, Name = "stdin end" };
         thread.Start();

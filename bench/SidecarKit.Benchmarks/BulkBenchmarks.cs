@@ -56,7 +56,7 @@ public class BulkBenchmarks
     }
 
     /// <summary>The pid of the demo sidecar (or HTTP/2 floor server) a setup started (for <c>--bulk-loop</c>), or 0.</summary>
-    internal int SidecarPid => (_jsonl ?? _msgpackUnix ?? _grpcUnix)?.ProcessId ?? _rawHttp2?.ProcessId ?? 0;
+    internal int ServerPid => (_jsonl ?? _msgpackUnix ?? _grpcUnix)?.ProcessId ?? _rawHttp2?.ProcessId ?? 0;
 
     [GlobalCleanup]
     public void Stop()
@@ -67,8 +67,7 @@ public class BulkBenchmarks
         _jsonl?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _msgpackUnix?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _grpcUnix?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _rawHttp2 = null;
-        (_rawStdio, _rawUnix, _jsonl, _msgpackUnix, _grpcUnix) = (null, null, null, null, null);
+        (_rawStdio, _rawUnix, _rawHttp2, _jsonl, _msgpackUnix, _grpcUnix) = (null, null, null, null, null, null);
     }
 
     // ---- the floors

@@ -38,13 +38,13 @@ internal static class BulkLoop
             var unix = new UnixSocketBenchmarks();
             (Action setup, Func<Task> invoke, Action stop, Func<int> pid) = row[..row.LastIndexOf('_')] switch
             {
-                "TypedAdd" => (stdio.StartDemoSidecar, one ? stdio.TypedAdd_1 : stdio.TypedAdd_64, stdio.Stop, () => stdio.ServerPid),
+                "TypedAdd" => ((Action)stdio.StartDemoSidecar, (Func<Task>)(one ? stdio.TypedAdd_1 : stdio.TypedAdd_64), (Action)stdio.Stop, (Func<int>)(() => stdio.ServerPid)),
                 "MsgpackStdioAdd" => (stdio.StartMessagePackSidecar, one ? stdio.MsgpackStdioAdd_1 : stdio.MsgpackStdioAdd_64, stdio.Stop, () => stdio.ServerPid),
                 "SjrJsonStdioAdd" => (stdio.StartStreamJsonRpcJson, one ? stdio.SjrJsonStdioAdd_1 : stdio.SjrJsonStdioAdd_64, stdio.Stop, () => stdio.ServerPid),
                 "SjrMsgpackStdioAdd" => (stdio.StartStreamJsonRpcMessagePack, one ? stdio.SjrMsgpackStdioAdd_1 : stdio.SjrMsgpackStdioAdd_64, stdio.Stop, () => stdio.ServerPid),
                 "MsgpackUnixAdd" => (unix.StartDemoSidecar, one ? unix.MsgpackUnixAdd_1 : unix.MsgpackUnixAdd_64, unix.Stop, () => unix.ServerPid),
                 "SjrJsonUnixAdd" => (unix.StartStreamJsonRpcJson, one ? unix.SjrJsonUnixAdd_1 : unix.SjrJsonUnixAdd_64, unix.Stop, () => unix.ServerPid),
-                "SjrMsgpackUnixAdd" => ((Action)unix.StartStreamJsonRpcMessagePack, (Func<Task>)(one ? unix.SjrMsgpackUnixAdd_1 : unix.SjrMsgpackUnixAdd_64), (Action)unix.Stop, (Func<int>)(() => unix.ServerPid)),
+                "SjrMsgpackUnixAdd" => (unix.StartStreamJsonRpcMessagePack, one ? unix.SjrMsgpackUnixAdd_1 : unix.SjrMsgpackUnixAdd_64, unix.Stop, () => unix.ServerPid),
                 _ => throw new ArgumentException($"--bulk-loop takes a demo.add row of StdioBenchmarks or UnixSocketBenchmarks (TypedAdd, MsgpackStdioAdd, MsgpackUnixAdd or a StreamJsonRpc row, with _1 or _64), not '{row}'."),
             };
             return LoopAsync(setup, invoke, stop, pid, seconds, one ? StdioBenchmarks.Sequential : StdioBenchmarks.Outstanding, "calls/s");
@@ -61,9 +61,9 @@ internal static class BulkLoop
             nameof(BulkBenchmarks.RawHttp2UnixDown_64MiB) => ((Action)bench.StartRawHttp2, (Func<Task>)bench.RawHttp2UnixDown_64MiB),
             nameof(BulkBenchmarks.RawHttp2UnixUp_64MiB) => ((Action)bench.StartRawHttp2, (Func<Task>)bench.RawHttp2UnixUp_64MiB),
             nameof(BulkBenchmarks.RawHttp2UnixUpHashed_64MiB) => ((Action)bench.StartRawHttp2, (Func<Task>)bench.RawHttp2UnixUpHashed_64MiB),
-            _ => throw new ArgumentException($"--bulk-loop takes a Download or Upload row of BulkBenchmarks (or a RawHttp2Unix floor), or a gRPC demo.add row (_1 or _64), not '{row}'."),
+            _ => throw new ArgumentException($"--bulk-loop takes a Download or Upload row of BulkBenchmarks (or a RawHttp2Unix floor), or a demo.add row of GrpcBenchmarks, StdioBenchmarks or UnixSocketBenchmarks (_1 or _64), not '{row}'."),
         };
-        return LoopAsync(start, run, bench.Stop, () => bench.SidecarPid, seconds, BulkBenchmarks.Size / (1024.0 * 1024), "MiB/s");
+        return LoopAsync(start, run, bench.Stop, () => bench.ServerPid, seconds, BulkBenchmarks.Size / (1024.0 * 1024), "MiB/s");
     }
 
     // Runs `run` for `seconds` after `setup`, printing the pids and, each second, the average rate since the start

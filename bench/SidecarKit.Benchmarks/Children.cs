@@ -15,7 +15,7 @@ internal static class ChildPaths
 
     public static string EchoChild => Locate(Path.Combine("bench", "EchoChild"), "SidecarKit.Benchmarks.EchoChild.dll");
 
-    /// <summary>The peers' servers (StreamJsonRpc, plain grpc-dotnet); see bench/PeerChild/Program.cs.</summary>
+    /// <summary>The peers' servers (StreamJsonRpc, plain grpc-dotnet) and the HTTP/2 floor; see bench/PeerChild/Program.cs.</summary>
     public static string PeerChild => Locate(Path.Combine("bench", "PeerChild"), "SidecarKit.Benchmarks.PeerChild.dll");
 
     // Like samples/Quickstart's DemoSidecar.Locate(): walk up from bin/<Configuration>/net10.0/ to the repository root.
@@ -90,6 +90,26 @@ internal static class ChildProcess
     }
 }
 
+/// <summary>How the benchmark's clients reach a child listening on a Unix socket.</summary>
+internal static class UnixSocketClient
+{
+    /// <summary>Connects to <paramref name="path"/>; the stream owns the socket (disposed here if the connect fails).</summary>
+    public static async Task<System.Net.Sockets.NetworkStream> ConnectAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
+
 /// <summary>
 /// The hand-written client of a raw floor: EchoChild on the other end of its stdio pipes or of a Unix socket, lines
 /// written straight to it and read back through a <see cref="PipeReader"/> (the same reader settings the SidecarKit
@@ -125,9 +145,7 @@ internal sealed class RawEchoClient : IAsyncDisposable
         string path = Path.Combine(Path.GetTempPath(), $"echo-{Guid.NewGuid():N}.sock");
         Process process = StartEchoChild("--unix", path);
         await ChildProcess.ReadGreetingAsync(process, "listening").ConfigureAwait(false);
-        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path)).ConfigureAwait(false);
-        var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        var stream = await UnixSocketClient.ConnectAsync(path).ConfigureAwait(false);
         return new RawEchoClient(process, stream, stream, path);
     }
 
@@ -264,9 +282,7 @@ internal sealed class RawBulkClient : IAsyncDisposable
         string path = Path.Combine(Path.GetTempPath(), $"bulk-{Guid.NewGuid():N}.sock");
         Process process = ChildProcess.Start(ChildPaths.EchoChild, redirectOutput: true, redirectError: true, "--bulk", path);
         await ChildProcess.ReadGreetingAsync(process, "listening").ConfigureAwait(false);
-        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path)).ConfigureAwait(false);
-        var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        var stream = await UnixSocketClient.ConnectAsync(path).ConfigureAwait(false);
         return new RawBulkClient(process, stream, stream, path);
     }
 
@@ -333,12 +349,7 @@ internal sealed class RawHttp2BulkClient : IAsyncDisposable
         await ChildProcess.ReadGreetingAsync(process, "listening").ConfigureAwait(false);
         var handler = new System.Net.Http.SocketsHttpHandler
         {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-                await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
-                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-            },
+            ConnectCallback = async (_, cancellationToken) => await UnixSocketClient.ConnectAsync(path, cancellationToken).ConfigureAwait(false),
         };
         var client = new HttpClient(handler)
         {
@@ -371,7 +382,7 @@ internal sealed class RawHttp2BulkClient : IAsyncDisposable
         using HttpResponseMessage response = await _client.PostAsync(hashed ? "/up?hash=1" : "/up", new ChunkedZeros(size, _buffer)).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
         byte[] answer = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-        long received = BitConverter.ToInt64(answer);
+        long received = answer.Length == 8 ? System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(answer) : -1;
         return received == size ? received : throw new InvalidOperationException($"the server read {received} of {size} bytes");
     }
 

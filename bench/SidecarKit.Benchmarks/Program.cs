@@ -27,7 +27,7 @@ if (args.Length > 0 && args[0] == "--diag")
     await CallPathProbe.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 100_000);
     return 0;
 }
-// `--bulk-loop <row> [seconds]`: one BulkBenchmarks row (e.g. GrpcUnixUpload_64MiB) in a loop, with the pids to attach a
+// `--bulk-loop <row> [seconds]`: one BulkBenchmarks row (e.g. GrpcUnixUpload_64MiB) or demo.add row in a loop, with the pids to attach a
 // profiler to (dotnet-trace collect -p <pid>); prints the rate every second. See BulkLoop.cs.
 if (args.Length > 1 && args[0] == "--bulk-loop")
 {

@@ -68,15 +68,22 @@ internal static class Targets
             (nameof(BulkBenchmarks.JsonlUpload_64MiB), nameof(BulkBenchmarks.RawStdioUpHashed_64MiB), "JSON lines on stdio, Stream parameter, against the hashing floor"),
             (nameof(BulkBenchmarks.MsgpackUnixUpload_64MiB), nameof(BulkBenchmarks.RawUnixUpHashed_64MiB), "MessagePack on a Unix socket, Stream parameter, against the hashing floor"),
             (nameof(BulkBenchmarks.GrpcUnixUpload_64MiB), nameof(BulkBenchmarks.RawUnixUpHashed_64MiB), "gRPC on a Unix socket, Stream parameter, against the hashing floor"),
-            (nameof(BulkBenchmarks.GrpcUnixDownload_64MiB), nameof(BulkBenchmarks.RawHttp2UnixDown_64MiB), "gRPC on a Unix socket, Stream result, against the HTTP/2 floor"),
-            (nameof(BulkBenchmarks.GrpcUnixUpload_64MiB), nameof(BulkBenchmarks.RawHttp2UnixUpHashed_64MiB), "gRPC on a Unix socket, Stream parameter, against the hashing HTTP/2 floor"),
         })
         {
             if (Median(ours) is { } o && Median(floorRow) is { } fl)
-            {
-                double mibPerSecond(double microseconds) => BulkBenchmarks.Size / 1048576.0 / (microseconds / 1e6);
-                Report($"64 MiB ≥ 50% of the raw floor's bytes/s ({what}): {mibPerSecond(o):N0} vs {mibPerSecond(fl):N0} MiB/s = {fl / o:P0}", fl / o >= 0.5);
-            }
+                Report($"64 MiB ≥ 50% of the raw floor's bytes/s ({what}): {MiBPerSecond(o):N0} vs {MiBPerSecond(fl):N0} MiB/s = {fl / o:P0}", fl / o >= 0.5);
+        }
+        // Not the target (which names the raw carrier), but where the gap is: the gRPC rows against the same bytes over
+        // HTTP/2 with nothing of gRPC on it (Kestrel and SocketsHttpHandler, PeerChild http2).
+        foreach ((string ours, string floorRow, string what) in new[]
+        {
+            (nameof(BulkBenchmarks.GrpcUnixDownload_64MiB), nameof(BulkBenchmarks.RawHttp2UnixDown_64MiB), "gRPC on a Unix socket, Stream result"),
+            (nameof(BulkBenchmarks.GrpcUnixUpload_64MiB), nameof(BulkBenchmarks.RawHttp2UnixUp_64MiB), "gRPC on a Unix socket, Stream parameter"),
+            (nameof(BulkBenchmarks.GrpcUnixUpload_64MiB), nameof(BulkBenchmarks.RawHttp2UnixUpHashed_64MiB), "gRPC on a Unix socket, Stream parameter (hashed as it arrives, against the floor that hashes)"),
+        })
+        {
+            if (Median(ours) is { } o && Median(floorRow) is { } fl)
+                Console.WriteLine($"  (info)   {what} against the HTTP/2 floor: {MiBPerSecond(o):N0} vs {MiBPerSecond(fl):N0} MiB/s = {fl / o:P0}");
         }
         foreach ((string sum, string count, string what) in new[]
         {
@@ -153,6 +160,8 @@ internal static class Targets
         < 10_000 => $"{bytes} B",
         _ => $"{bytes / 1024.0:0.0} KB",
     };
+
+    private static double MiBPerSecond(double microsecondsPer64MiB) => BulkBenchmarks.Size / 1048576.0 / (microsecondsPer64MiB / 1e6);
 
     private static void Report(string text, bool met) => Console.WriteLine($"  {(met ? "MET    " : "NOT MET")}  {text}");
 }

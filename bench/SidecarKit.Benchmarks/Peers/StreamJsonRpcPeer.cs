@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using StreamJsonRpc;
 
 namespace SidecarKit.Benchmarks.Peers;
@@ -46,9 +45,7 @@ internal sealed class StreamJsonRpcPeer : IAsyncDisposable
         Process process = ChildProcess.Start(ChildPaths.PeerChild, redirectOutput: false, redirectError: true,
             "streamjsonrpc", StreamJsonRpcWire.Word(format), "--unix", path);
         await ChildProcess.ReadGreetingAsync(process, "listening").ConfigureAwait(false);
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path)).ConfigureAwait(false);
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        var stream = await UnixSocketClient.ConnectAsync(path).ConfigureAwait(false);
         return new StreamJsonRpcPeer(process, StreamJsonRpcWire.CreateHandler(format, stream, stream), path);
     }
 
