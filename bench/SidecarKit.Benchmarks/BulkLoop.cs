@@ -50,6 +50,20 @@ internal static class BulkLoop
             return LoopAsync(setup, invoke, stop, pid, seconds, one ? StdioBenchmarks.Sequential : StdioBenchmarks.Outstanding, "calls/s");
         }
         var bench = new BulkBenchmarks();
+        if (row.EndsWith("_10k", StringComparison.Ordinal))
+        {
+            (Action begin, Func<Task> items) = row switch
+            {
+                nameof(BulkBenchmarks.JsonlCount_10k) => ((Action)bench.StartJsonl, (Func<Task>)bench.JsonlCount_10k),
+                nameof(BulkBenchmarks.JsonlSum_10k) => (bench.StartJsonl, bench.JsonlSum_10k),
+                nameof(BulkBenchmarks.MsgpackUnixCount_10k) => (bench.StartMsgpackUnix, bench.MsgpackUnixCount_10k),
+                nameof(BulkBenchmarks.MsgpackUnixSum_10k) => (bench.StartMsgpackUnix, bench.MsgpackUnixSum_10k),
+                nameof(BulkBenchmarks.GrpcUnixCount_10k) => (bench.StartGrpcUnix, bench.GrpcUnixCount_10k),
+                nameof(BulkBenchmarks.GrpcUnixSum_10k) => (bench.StartGrpcUnix, bench.GrpcUnixSum_10k),
+                _ => throw new ArgumentException($"--bulk-loop takes a Count or Sum row of BulkBenchmarks, not '{row}'."),
+            };
+            return LoopAsync(begin, items, bench.Stop, () => bench.ServerPid, seconds, BulkBenchmarks.Items, "items/s");
+        }
         (Action start, Func<Task> run) = row switch
         {
             nameof(BulkBenchmarks.JsonlDownload_64MiB) => ((Action)bench.StartJsonl, (Func<Task>)bench.JsonlDownload_64MiB),

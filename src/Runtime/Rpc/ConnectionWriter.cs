@@ -33,18 +33,22 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
     /// <summary>Whether a write holds the gate now (perhaps stuck on a peer that does not read).</summary>
     public bool IsWriting => _gate.CurrentCount == 0;
 
-    /// <summary>Encodes and writes <paramref name="message"/>; completes once it is written (and flushed, unless coalesced).</summary>
-    public ValueTask SendAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage
+    /// <summary>
+    /// Encodes and writes <paramref name="message"/>; completes once it is written (and flushed, unless coalesced).
+    /// <paramref name="streamItem"/>: one of a stream's items, whose producer may have the next at hand; its flush is
+    /// coalesced as a burst's is (queued behind it, never left undone).
+    /// </summary>
+    public ValueTask SendAsync<TMessage>(TMessage message, bool streamItem = false) where TMessage : struct, IOutgoingMessage
     {
         if (_closed) throw closedReason();
         Interlocked.Increment(ref _writersWaiting);
         if (!_gate.Wait(0))
-            return SendSlowAsync(message);
+            return SendSlowAsync(message, streamItem);
         Interlocked.Decrement(ref _writersWaiting);
         bool release = true;
         try
         {
-            ValueTask<FlushResult> flush = WriteLocked(in message);
+            ValueTask<FlushResult> flush = WriteLocked(in message, streamItem);
             if (!flush.IsCompletedSuccessfully)
             {
                 release = false;
@@ -59,14 +63,14 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
         }
     }
 
-    private async ValueTask SendSlowAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage
+    private async ValueTask SendSlowAsync<TMessage>(TMessage message, bool streamItem) where TMessage : struct, IOutgoingMessage
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         Interlocked.Decrement(ref _writersWaiting);
         try
         {
             if (_closed) throw closedReason();
-            OnFlushed(await CompleteFlushAsync(WriteLocked(in message)).ConfigureAwait(false));
+            OnFlushed(await CompleteFlushAsync(WriteLocked(in message, streamItem)).ConfigureAwait(false));
         }
         finally
         {
@@ -171,9 +175,10 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
     }
 
     // The flush is left to a sender already waiting for the gate, if any: it will flush this message with its own. In
-    // a burst (inBurst: other calls of this side outstanding, or other answers owed) it is left to a flush queued on the
-    // thread pool behind the work of that burst; a lone call or answer is still flushed at once, with no hand-off.
-    private ValueTask<FlushResult> WriteLocked<TMessage>(in TMessage message) where TMessage : struct, IOutgoingMessage
+    // a burst (inBurst: other calls of this side outstanding, or other answers owed) and for a stream's item (its producer
+    // often has the next at hand) it is left to a flush queued on the thread pool behind that work, which the items
+    // written meanwhile join; a lone call or answer is still flushed at once, with no hand-off.
+    private ValueTask<FlushResult> WriteLocked<TMessage>(in TMessage message, bool streamItem) where TMessage : struct, IOutgoingMessage
     {
         _scratch.ResetWrittenCount();
         message.Write(protocol, _scratch);
@@ -183,7 +188,7 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
             if (_scratch.Capacity > 64 * 1024 && _scratch.WrittenCount < 4096)
                 _scratch.Clear();
             if (Volatile.Read(ref _writersWaiting) > 0) return default;
-            if (inBurst() && output.CanGetUnflushedBytes && output.UnflushedBytes < MaxUnflushed)
+            if ((streamItem || inBurst()) && output.CanGetUnflushedBytes && output.UnflushedBytes < MaxUnflushed)
             {
                 if (Interlocked.Exchange(ref _flushScheduled, 1) == 0)
                     ThreadPool.UnsafeQueueUserWorkItem(static w => _ = w.FlushScheduledAsync(), this, preferLocal: false);

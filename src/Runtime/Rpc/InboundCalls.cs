@@ -194,7 +194,7 @@ internal abstract class InboundStreamingCall<TItem, TCodec>(RpcConnection connec
                     await _credit.WaitAsync(Token).ConfigureAwait(false);
                 }
                 await Connection.SendAsync(new RequestMessage<StreamItemParams<TItem, TCodec>>(
-                    RequestId.None, ProtocolMethods.StreamItem, new StreamItemParams<TItem, TCodec>(Id, item))).ConfigureAwait(false);
+                    RequestId.None, ProtocolMethods.StreamItem, new StreamItemParams<TItem, TCodec>(Id, item)), streamItem: true).ConfigureAwait(false);
                 count++;
             }
         }

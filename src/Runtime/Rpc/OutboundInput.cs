@@ -76,7 +76,7 @@ internal sealed class OutboundInput<TItem, TCodec>(RpcInput<TItem, TCodec> input
                 }
                 sending = true;
                 await connection.SendAsync(new RequestMessage<StreamItemParams<TItem, TCodec>>(
-                    RequestId.None, ProtocolMethods.InputItem, new StreamItemParams<TItem, TCodec>(id, item))).ConfigureAwait(false);
+                    RequestId.None, ProtocolMethods.InputItem, new StreamItemParams<TItem, TCodec>(id, item)), streamItem: true).ConfigureAwait(false);
                 sending = false;
             }
             sending = true;

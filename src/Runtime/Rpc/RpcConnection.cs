@@ -267,7 +267,8 @@ public sealed class RpcConnection : RpcChannel, IAsyncDisposable
 
     // ---------------------------------------------------------------- writing
 
-    internal ValueTask SendAsync<TMessage>(TMessage message) where TMessage : struct, IOutgoingMessage => _writer.SendAsync(message);
+    internal ValueTask SendAsync<TMessage>(TMessage message, bool streamItem = false) where TMessage : struct, IOutgoingMessage
+        => _writer.SendAsync(message, streamItem);
 
     // Racy reads on purpose: a wrong guess costs one system call or one hand-off, never a lost message.
     private bool InBurst() => _outbound.SeveralWaiting || _inbound.RepliesOwed > 1;
