@@ -34,14 +34,14 @@ public class BulkBenchmarks
     [GlobalSetup(Targets = [nameof(RawHttp2UnixDown_64MiB), nameof(RawHttp2UnixUp_64MiB), nameof(RawHttp2UnixUpHashed_64MiB)])]
     public void StartRawHttp2() => _rawHttp2 = RawHttp2BulkClient.StartUnixAsync().GetAwaiter().GetResult();
 
-    [GlobalSetup(Targets = [nameof(JsonlDownload_64MiB), nameof(JsonlUpload_64MiB), nameof(JsonlCount_10k), nameof(JsonlSum_10k)])]
+    [GlobalSetup(Targets = [nameof(JsonlDownload_64MiB), nameof(JsonlUpload_64MiB), nameof(JsonlCount_10k), nameof(JsonlSum_10k), nameof(JsonlChat_1k)])]
     public void StartJsonl()
     {
         _jsonl = DemoSidecarStarter.StartAsync().GetAwaiter().GetResult();
         _jsonlDemo = _jsonl.GetClient<IDemo>();
     }
 
-    [GlobalSetup(Targets = [nameof(MsgpackUnixDownload_64MiB), nameof(MsgpackUnixUpload_64MiB), nameof(MsgpackUnixCount_10k), nameof(MsgpackUnixSum_10k)])]
+    [GlobalSetup(Targets = [nameof(MsgpackUnixDownload_64MiB), nameof(MsgpackUnixUpload_64MiB), nameof(MsgpackUnixCount_10k), nameof(MsgpackUnixSum_10k), nameof(MsgpackUnixChat_1k)])]
     public void StartMsgpackUnix()
     {
         _msgpackUnix = DemoSidecarStarter.StartMessagePackAsync(SidecarCarrier.UnixSocket).GetAwaiter().GetResult();
@@ -165,6 +165,38 @@ public class BulkBenchmarks
     /// <summary><c>demo.sum</c> of 10 000 int32 over gRPC on a Unix socket.</summary>
     [Benchmark]
     public Task<long> GrpcUnixSum_10k() => _grpcDemo!.SumAsync(Values());
+
+    // ---- one item at a time: a bidirectional ping-pong
+
+    /// <summary>
+    /// <c>demo.chat</c> over JSON lines: 1,000 lines sent one at a time, each answered before the next is sent: the
+    /// latency of a stream item that goes alone, both ways.
+    /// </summary>
+    [Benchmark]
+    public Task<int> JsonlChat_1k() => PingPongAsync(_jsonlDemo!);
+
+    /// <summary>The same over MessagePack-RPC on a Unix socket.</summary>
+    [Benchmark]
+    public Task<int> MsgpackUnixChat_1k() => PingPongAsync(_msgpackDemo!);
+
+    /// <summary>The round trips of one ping-pong row.</summary>
+    public const int PingPongs = 1_000;
+
+    private static async Task<int> PingPongAsync(IDemo demo)
+    {
+        var lines = System.Threading.Channels.Channel.CreateUnbounded<string>(new() { SingleReader = true, SingleWriter = true });
+        await using IAsyncEnumerator<string> replies = demo.ChatAsync("> ", lines.Reader.ReadAllAsync()).GetAsyncEnumerator();
+        int answered = 0;
+        for (int i = 0; i < PingPongs; i++)
+        {
+            lines.Writer.TryWrite("ping");
+            if (!await replies.MoveNextAsync() || replies.Current != "> ping") throw new InvalidOperationException($"reply {i}: {(answered == i ? replies.Current : "none")}");
+            answered++;
+        }
+        lines.Writer.Complete();
+        while (await replies.MoveNextAsync()) { }
+        return answered;
+    }
 
     private static async Task<long> DrainAsync(IDemo demo)
     {

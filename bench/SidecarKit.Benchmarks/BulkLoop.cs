@@ -50,6 +50,12 @@ internal static class BulkLoop
             return LoopAsync(setup, invoke, stop, pid, seconds, one ? StdioBenchmarks.Sequential : StdioBenchmarks.Outstanding, "calls/s");
         }
         var bench = new BulkBenchmarks();
+        if (row is nameof(BulkBenchmarks.JsonlChat_1k) or nameof(BulkBenchmarks.MsgpackUnixChat_1k))
+        {
+            bool jsonl = row == nameof(BulkBenchmarks.JsonlChat_1k);
+            return LoopAsync(jsonl ? bench.StartJsonl : bench.StartMsgpackUnix, jsonl ? bench.JsonlChat_1k : bench.MsgpackUnixChat_1k,
+                bench.Stop, () => bench.ServerPid, seconds, BulkBenchmarks.PingPongs, "round trips/s");
+        }
         if (row.EndsWith("_10k", StringComparison.Ordinal))
         {
             (Action begin, Func<Task> items) = row switch
