@@ -146,7 +146,7 @@ public sealed class JsonRpcProtocol : RpcProtocol
                 else if (reader.ValueTextEquals("method"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) method = _methodNames.Get(ref reader);
+                    if (reader.TokenType == JsonTokenType.String) method = ReadMethodName(ref reader);
                     else { invalid ??= "\"method\" must be a string."; reader.Skip(); }
                 }
                 else if (reader.ValueTextEquals("params"u8))
@@ -249,6 +249,14 @@ public sealed class JsonRpcProtocol : RpcProtocol
         // An invalid response is not answered (answering could loop between two peers); an invalid request is.
         return Invalid(buffer, method is null && (hasResult || hasError) ? RequestId.None : (id.IsPresent ? id : RequestId.Null),
             RpcErrorCodes.InvalidRequest, "Invalid Request: " + invalid);
+    }
+
+    // The reader runs over one contiguous buffer, so an unescaped name is one span: the common case costs no string.
+    private string ReadMethodName(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence) return reader.GetString()!;
+        ReadOnlySpan<byte> utf8 = reader.ValueSpan;
+        return _methodNames.TryGet(utf8, out string? known) ? known : _methodNames.Remember(utf8, reader.GetString()!);
     }
 
     private static void EnsureEnd(ref Utf8JsonReader reader)
@@ -430,32 +438,6 @@ public sealed class JsonRpcProtocol : RpcProtocol
         catch (JsonException)
         {
             return false;
-        }
-    }
-
-    /// <summary>
-    /// Reuses the string of a method name seen before, so a steady stream of calls to the same methods allocates no
-    /// new strings. Bounded: once full, new names are allocated as usual.
-    /// </summary>
-    private sealed class MethodNameCache
-    {
-        private const int Capacity = 256;
-        private readonly List<(byte[] Utf8, string Name)> _entries = [];
-
-        public string Get(ref Utf8JsonReader reader)
-        {
-            if (!reader.ValueIsEscaped)
-            {
-                ReadOnlySpan<byte> raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
-                foreach ((byte[] utf8, string name) in _entries)
-                {
-                    if (raw.SequenceEqual(utf8)) return name;
-                }
-                string created = reader.GetString()!;
-                if (_entries.Count < Capacity) _entries.Add((raw.ToArray(), created));
-                return created;
-            }
-            return reader.GetString()!;
         }
     }
 }

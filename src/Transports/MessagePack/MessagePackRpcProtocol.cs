@@ -24,6 +24,7 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     private readonly MessagePackOptions _options = options ?? new MessagePackOptions();
     private readonly bool _objectsAsArrays = options?.ObjectLayout == MessagePackObjectLayout.Array;
     // Where one message ends; writing needs no framing bytes, so the writers below go straight to the output.
+    private readonly MethodNameCache _methodNames = new();
     private readonly MessagePackObjectFraming _framing = new((options ?? new MessagePackOptions()).MaxMessageSize, (options ?? new MessagePackOptions()).MaxDepth);
 
     /// <summary>The framing that finds where each message ends (its work counter is read by tests).</summary>
@@ -51,7 +52,7 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
         }
     }
 
-    private static RpcMessage ParseEnvelope(byte[] buffer, int length)
+    private RpcMessage ParseEnvelope(byte[] buffer, int length)
     {
         var r = new MessagePackReader(buffer.AsMemory(0, length));
         RequestId id = RequestId.Null;
@@ -66,7 +67,7 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
                 case Request when count == 4:
                 {
                     id = ReadId(ref r);
-                    string method = UntrustedInput.ReadString(ref r);
+                    string method = UntrustedInput.ReadString(ref r, _methodNames);
                     (int start, int end) = Value(ref r, out bool isParams);
                     return isParams
                         ? new RpcMessage(RpcMessageKind.Request, id, method, buffer.AsMemory(start, end - start), state: buffer)
@@ -74,7 +75,7 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
                 }
                 case Notification when count == 3:
                 {
-                    string method = UntrustedInput.ReadString(ref r);
+                    string method = UntrustedInput.ReadString(ref r, _methodNames);
                     (int start, int end) = Value(ref r, out bool isParams);
                     return isParams
                         ? new RpcMessage(RpcMessageKind.Notification, RequestId.None, method, buffer.AsMemory(start, end - start), state: buffer)
