@@ -6,10 +6,10 @@ namespace SidecarKit.Rpc;
 
 /// <summary>
 /// The writing half of an <see cref="RpcConnection"/>: one writer at a time behind a fair gate, each message encoded
-/// whole into a scratch buffer before it reaches the pipe (a codec that throws halfway leaves nothing half-written),
-/// and flushes coalesced. A sender writes on its own thread with no hand-off; while other senders wait for the gate it
-/// leaves the flush to the last of them, and in a burst to a flush queued behind the burst's work, so a burst leaves in
-/// a few writes instead of one system call per message.
+/// whole before it reaches the pipe, in the pipe's own memory where it fits (<see cref="MessageBuffer"/>: a codec that
+/// throws halfway leaves nothing half-written), and flushes coalesced. A sender writes on its own thread with no
+/// hand-off; while other senders wait for the gate it leaves the flush to the last of them, and in a burst to a flush
+/// queued behind the burst's work, so a burst leaves in a few writes instead of one system call per message.
 /// </summary>
 internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, Func<bool> inBurst, Func<Exception> closedReason, ILogger log)
 {
@@ -22,10 +22,13 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
     private const int MaxPiece = 1024 * 1024;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly ArrayBufferWriter<byte> _scratch = new(256);
+    private readonly MessageBuffer _buffer = new(output, SmallMessage, MaxPiece);
     private int _writersWaiting;
     private int _flushScheduled;
     private volatile bool _closed;
+
+    /// <summary>How many of the messages so far were encoded straight into the pipe's memory (read by tests).</summary>
+    internal long EncodedInPlace { get; private set; }
 
     /// <summary>Whether the output is closed (completed here, broken, or no longer read by the other side).</summary>
     public bool IsClosed => _closed;
@@ -180,13 +183,13 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
     // written meanwhile join; a lone call or answer is still flushed at once, with no hand-off.
     private ValueTask<FlushResult> WriteLocked<TMessage>(in TMessage message, bool streamItem) where TMessage : struct, IOutgoingMessage
     {
-        _scratch.ResetWrittenCount();
-        message.Write(protocol, _scratch);
+        try { _buffer.Start(); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { throw Closed(e); }
+        message.Write(protocol, _buffer); // a codec that throws leaves nothing in the pipe: the buffer commits nothing
         try
         {
-            WriteToPipe(_scratch.WrittenSpan);
-            if (_scratch.Capacity > 64 * 1024 && _scratch.WrittenCount < 4096)
-                _scratch.Clear();
+            if (_buffer.Commit()) EncodedInPlace++;
+            else WriteToPipe(_buffer.Scratch.WrittenSpan);
             if (Volatile.Read(ref _writersWaiting) > 0) return default;
             if ((streamItem || inBurst()) && output.CanGetUnflushedBytes && output.UnflushedBytes < MaxUnflushed)
             {
@@ -198,9 +201,14 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {
-            _closed = true;
-            throw new OutputClosedException("The connection's output is closed: " + e.Message, e);
+            throw Closed(e);
         }
+    }
+
+    private OutputClosedException Closed(Exception e)
+    {
+        _closed = true;
+        return new OutputClosedException("The connection's output is closed: " + e.Message, e);
     }
 }
 

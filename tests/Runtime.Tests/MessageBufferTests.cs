@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging.Abstractions;
+using SidecarKit.Rpc;
+using SidecarKit.Transports.JsonLines;
+
+namespace SidecarKit.Runtime.Tests;
+
+/// <summary>
+/// The connection's writer encodes a message straight into the pipe's memory and commits it only once whole: messages
+/// that fit cost no copy, large ones move to fresh pipe memory in one piece, and a codec that throws halfway leaves
+/// nothing in the output.
+/// </summary>
+public class MessageBufferTests
+{
+    private const int Small = 4096, MaxPiece = 1024 * 1024;
+
+    // The bytes of one message, written the way codecs write: a span at a time, each asked for with its size.
+    private readonly struct Bytes(byte[] content, int chunk, int throwAfter = -1) : IOutgoingMessage
+    {
+        public void Write(RpcProtocol protocol, IBufferWriter<byte> output)
+        {
+            for (int at = 0; at < content.Length; at += chunk)
+            {
+                if (throwAfter >= 0 && at >= throwAfter) throw new InvalidCastException("the codec failed halfway");
+                int n = Math.Min(chunk, content.Length - at);
+                content.AsSpan(at, n).CopyTo(output.GetSpan(n));
+                output.Advance(n);
+            }
+        }
+    }
+
+    private static byte[] Content(int length, byte seed)
+    {
+        var bytes = new byte[length];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)(seed + i * 7);
+        return bytes;
+    }
+
+    private static (ConnectionWriter Writer, MemoryStream Sink) NewWriter()
+    {
+        var sink = new MemoryStream();
+        var writer = new ConnectionWriter(PipeWriter.Create(sink), new JsonRpcProtocol(), () => false,
+            () => new InvalidOperationException("closed"), NullLogger.Instance);
+        return (writer, sink);
+    }
+
+    [Theory]
+    [InlineData(100, 100)]        // small, in one span
+    [InlineData(3000, 64)]        // small, in pieces
+    [InlineData(200_000, 1000)]   // grows large in small pieces: moves to fresh pipe memory once it passes the small size
+    [InlineData(200_000, 65536)]  // asks for large spans
+    [InlineData(900_000, 65536)]  // near the largest piece
+    public async Task Messages_are_encoded_in_place_and_arrive_whole_in_order(int length, int chunk)
+    {
+        (ConnectionWriter writer, MemoryStream sink) = NewWriter();
+        byte[] first = Content(length, 1), second = Content(length, 2), third = Content(17, 3);
+
+        await writer.SendAsync(new Bytes(first, chunk));
+        await writer.SendAsync(new Bytes(second, chunk));
+        await writer.SendAsync(new Bytes(third, chunk));
+
+        Assert.Equal([.. first, .. second, .. third], sink.ToArray());
+        Assert.Equal(3, writer.EncodedInPlace);
+    }
+
+    [Fact]
+    public async Task A_message_past_the_largest_piece_is_copied_in_and_arrives_whole()
+    {
+        (ConnectionWriter writer, MemoryStream sink) = NewWriter();
+        byte[] huge = Content(MaxPiece + 10_000, 5), after = Content(50, 6);
+
+        await writer.SendAsync(new Bytes(huge, 65536));
+        await writer.SendAsync(new Bytes(after, 50));
+
+        Assert.Equal([.. huge, .. after], sink.ToArray());
+        Assert.Equal(1, writer.EncodedInPlace); // the small one after it
+    }
+
+    [Theory]
+    [InlineData(3000, 100, 1500)]
+    [InlineData(200_000, 1000, 150_000)]
+    [InlineData(200_000, 65536, 65536)]
+    [InlineData(MaxPiece + 10_000, 65536, MaxPiece)]   // after it moved to the scratch buffer
+    public async Task A_codec_that_throws_halfway_leaves_nothing_and_the_next_message_goes_whole(int length, int chunk, int throwAfter)
+    {
+        (ConnectionWriter writer, MemoryStream sink) = NewWriter();
+        byte[] before = Content(40, 1), failing = Content(length, 2), after = Content(length, 3);
+
+        await writer.SendAsync(new Bytes(before, 40));
+        await Assert.ThrowsAsync<InvalidCastException>(async () => await writer.SendAsync(new Bytes(failing, chunk, throwAfter)));
+        await writer.SendAsync(new Bytes(after, chunk));
+
+        Assert.Equal([.. before, .. after], sink.ToArray());
+        Assert.False(writer.IsClosed);
+    }
+
+    [Fact]
+    public async Task Small_messages_that_do_not_fit_the_room_left_are_packed_across_segments()
+    {
+        // Unflushed, as in a burst, in the pipe's 4 KiB segments: 1,000-byte messages leave 96 bytes at the end of a
+        // segment, so every fifth straddles two (copied in from the scratch buffer) and none starts a segment of its own.
+        var sink = new MemoryStream();
+        PipeWriter pipe = PipeWriter.Create(sink, new StreamPipeWriterOptions(minimumBufferSize: 4096));
+        var buffer = new MessageBuffer(pipe, Small, MaxPiece);
+        var all = new List<byte>();
+        int inPlace = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            byte[] message = Content(1000, (byte)i);
+            all.AddRange(message);
+            buffer.Start();
+            message.CopyTo(buffer.GetSpan(message.Length));
+            buffer.Advance(message.Length);
+            if (buffer.Commit()) inPlace++;
+            else pipe.Write(buffer.Scratch.WrittenSpan);
+        }
+        Assert.Equal(20_000, pipe.UnflushedBytes);
+        await pipe.FlushAsync();
+
+        Assert.Equal(all.ToArray(), sink.ToArray());
+        Assert.Equal(16, inPlace);
+    }
+}
