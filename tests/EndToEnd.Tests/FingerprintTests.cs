@@ -89,7 +89,7 @@ public class FingerprintTests
         Assert.Equal(1, e.ExitCode);
         Assert.Contains("It printed on stdout, where the protocol was expected:", e.Message);
         Assert.Contains("  | Possible reasons for this include:", e.Message);
-        Assert.Contains("dotnet-/nope/x.dll does not exist.", e.Message);
+        Assert.True(e.Message.Contains("dotnet-/nope/x.dll does not exist."), e.Message);
         Assert.Contains("Could not execute because the specified command or file was not found.", e.Message); // stderr, as before
     }
 }
