@@ -23,8 +23,8 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
     private const int Request = 0, Response = 1, Notification = 2;
     private readonly MessagePackOptions _options = options ?? new MessagePackOptions();
     private readonly bool _objectsAsArrays = options?.ObjectLayout == MessagePackObjectLayout.Array;
-    // Where one message ends; writing needs no framing bytes, so the writers below go straight to the output.
     private readonly MethodNameCache _methodNames = new();
+    // Where one message ends; writing needs no framing bytes, so the writers below go straight to the output.
     private readonly MessagePackObjectFraming _framing = new((options ?? new MessagePackOptions()).MaxMessageSize, (options ?? new MessagePackOptions()).MaxDepth);
 
     /// <summary>The framing that finds where each message ends (its work counter is read by tests).</summary>
