@@ -37,62 +37,85 @@ public class MessageBufferTests
         return bytes;
     }
 
-    private static (ConnectionWriter Writer, MemoryStream Sink) NewWriter()
+    // The writer over a stream (PipeWriter.Create, as the carriers have it) or over a Pipe's writer, and what reached
+    // the other end once the writer is done.
+    private static (ConnectionWriter Writer, Func<Task<byte[]>> Received) NewWriter(bool onPipe = false)
     {
-        var sink = new MemoryStream();
-        var writer = new ConnectionWriter(PipeWriter.Create(sink), new JsonRpcProtocol(), () => false,
+        if (!onPipe)
+        {
+            var sink = new MemoryStream();
+            return (New(PipeWriter.Create(sink)), () => Task.FromResult(sink.ToArray()));
+        }
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
+        ConnectionWriter writer = New(pipe.Writer);
+        return (writer, async () =>
+        {
+            await writer.CompleteAsync();
+            var all = new MemoryStream();
+            await pipe.Reader.CopyToAsync(all);
+            return all.ToArray();
+        });
+
+        static ConnectionWriter New(PipeWriter output) => new(output, new JsonRpcProtocol(), () => false,
             () => new InvalidOperationException("closed"), NullLogger.Instance);
-        return (writer, sink);
     }
 
     [Theory]
-    [InlineData(100, 100)]        // small, in one span
-    [InlineData(3000, 64)]        // small, in pieces
-    [InlineData(200_000, 1000)]   // grows large in small pieces: moves to fresh pipe memory once it passes the small size
-    [InlineData(200_000, 65536)]  // asks for large spans
-    [InlineData(900_000, 65536)]  // near the largest piece
-    public async Task Messages_are_encoded_in_place_and_arrive_whole_in_order(int length, int chunk)
+    [InlineData(100, 100, false)]        // small, in one span
+    [InlineData(3000, 64, false)]        // small, in pieces
+    [InlineData(200_000, 1000, false)]   // grows large in small pieces: moves to fresh pipe memory once it passes the small size
+    [InlineData(200_000, 1, false)]      // a byte at a time: the room doubles, so it moves a bounded number of times
+    [InlineData(200_000, 65536, false)]  // asks for large spans
+    [InlineData(900_000, 65536, false)]  // near the largest piece
+    [InlineData(100, 100, true)]         // the same on a Pipe's writer, which returns memory it handed out to its pool
+    [InlineData(200_000, 1000, true)]
+    [InlineData(900_000, 65536, true)]
+    public async Task Messages_are_encoded_in_place_and_arrive_whole_in_order(int length, int chunk, bool onPipe)
     {
-        (ConnectionWriter writer, MemoryStream sink) = NewWriter();
+        (ConnectionWriter writer, Func<Task<byte[]>> received) = NewWriter(onPipe);
         byte[] first = Content(length, 1), second = Content(length, 2), third = Content(17, 3);
 
         await writer.SendAsync(new Bytes(first, chunk));
         await writer.SendAsync(new Bytes(second, chunk));
         await writer.SendAsync(new Bytes(third, chunk));
 
-        Assert.Equal([.. first, .. second, .. third], sink.ToArray());
         Assert.Equal(3, writer.EncodedInPlace);
+        byte[] got = await received();
+        Assert.Equal([.. first, .. second, .. third], got);
     }
 
     [Fact]
     public async Task A_message_past_the_largest_piece_is_copied_in_and_arrives_whole()
     {
-        (ConnectionWriter writer, MemoryStream sink) = NewWriter();
+        (ConnectionWriter writer, Func<Task<byte[]>> received) = NewWriter();
         byte[] huge = Content(MaxPiece + 10_000, 5), after = Content(50, 6);
 
         await writer.SendAsync(new Bytes(huge, 65536));
         await writer.SendAsync(new Bytes(after, 50));
 
-        Assert.Equal([.. huge, .. after], sink.ToArray());
+        byte[] got = await received();
+        Assert.Equal([.. huge, .. after], got);
         Assert.Equal(1, writer.EncodedInPlace); // the small one after it
     }
 
     [Theory]
-    [InlineData(3000, 100, 1500)]
-    [InlineData(200_000, 1000, 150_000)]
-    [InlineData(200_000, 65536, 65536)]
-    [InlineData(MaxPiece + 10_000, 65536, MaxPiece)]   // after it moved to the scratch buffer
-    public async Task A_codec_that_throws_halfway_leaves_nothing_and_the_next_message_goes_whole(int length, int chunk, int throwAfter)
+    [InlineData(3000, 100, 1500, false)]
+    [InlineData(200_000, 1000, 150_000, false)]
+    [InlineData(200_000, 65536, 65536, false)]
+    [InlineData(MaxPiece + 10_000, 65536, MaxPiece, false)]   // after it moved to the scratch buffer
+    [InlineData(200_000, 1000, 150_000, true)]
+    public async Task A_codec_that_throws_halfway_leaves_nothing_and_the_next_message_goes_whole(int length, int chunk, int throwAfter, bool onPipe)
     {
-        (ConnectionWriter writer, MemoryStream sink) = NewWriter();
+        (ConnectionWriter writer, Func<Task<byte[]>> received) = NewWriter(onPipe);
         byte[] before = Content(40, 1), failing = Content(length, 2), after = Content(length, 3);
 
         await writer.SendAsync(new Bytes(before, 40));
         await Assert.ThrowsAsync<InvalidCastException>(async () => await writer.SendAsync(new Bytes(failing, chunk, throwAfter)));
+        Assert.False(writer.IsClosed);
         await writer.SendAsync(new Bytes(after, chunk));
 
-        Assert.Equal([.. before, .. after], sink.ToArray());
-        Assert.False(writer.IsClosed);
+        byte[] got = await received();
+        Assert.Equal([.. before, .. after], got);
     }
 
     [Fact]

@@ -317,7 +317,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         // What the process wrote before it exited may still be in its pipes: both are read to their end (a second at
         // most) before the error is told, so that it quotes all of it (the stdout lines come through the connection's
         // read loop, on a thread of their own, and were once quoted only as far as that loop had got).
-        Task stdoutRead = _channel is RpcConnection connection ? connection.Completion : _stdoutPump;
+        Task stdoutRead = _options.Carrier == SidecarCarrier.Stdio && _channel is RpcConnection connection ? connection.Completion : _stdoutPump;
         await Task.WhenAny(Task.WhenAll(_stderrPump, stdoutRead), Task.Delay(1000)).ConfigureAwait(false);
         int code = await _exited.ConfigureAwait(false);
         throw new SidecarStartException(

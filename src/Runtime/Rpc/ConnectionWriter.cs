@@ -185,7 +185,8 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
     {
         try { _buffer.Start(); }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { throw Closed(e); }
-        message.Write(protocol, _buffer); // a codec that throws leaves nothing in the pipe: the buffer commits nothing
+        try { message.Write(protocol, _buffer); } // a codec that throws leaves nothing in the pipe: the buffer commits nothing
+        catch (PipeFailedException e) { throw Closed(e.InnerException!); }
         try
         {
             if (_buffer.Commit()) EncodedInPlace++;

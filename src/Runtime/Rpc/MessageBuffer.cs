@@ -40,7 +40,9 @@ internal sealed class MessageBuffer(PipeWriter output, int smallMessage, int max
     {
         _target = default;
         if (_spilled) return false;
-        output.Advance(_written);
+        int written = _written;
+        _written = 0; // an Advance after the message is over finds no room, and throws
+        output.Advance(written);
         return true;
     }
 
@@ -65,14 +67,23 @@ internal sealed class MessageBuffer(PipeWriter output, int smallMessage, int max
 
         long length = (long)_written + need;
         _scratch.Write(_target.Span[.._written]);
-        if (length <= smallMessage || length + smallMessage > maxPiece)
+        if (length <= smallMessage || length > maxPiece)
         {
             _spilled = true;
             return _scratch.GetMemory(sizeHint);
         }
         // Nothing is advanced, so the pipe hands out fresh room; the bytes so far were set aside first, since the pipe
-        // need not keep the memory it handed out before.
-        _target = output.GetMemory((int)length + smallMessage);
+        // need not keep the memory it handed out before. The room at least doubles, so a message written in small
+        // pieces (a codec asking for one more byte at a time) is moved a bounded number of times.
+        int room = (int)Math.Min(Math.Max(length, 2L * _written) + smallMessage, maxPiece);
+        try
+        {
+            _target = output.GetMemory(room);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            throw new PipeFailedException(e); // not the codec's failure: the writer closes the connection's output
+        }
         _scratch.WrittenSpan.CopyTo(_target.Span);
         _scratch.ResetWrittenCount();
         return _target[_written..];
@@ -81,3 +92,6 @@ internal sealed class MessageBuffer(PipeWriter output, int smallMessage, int max
     /// <inheritdoc />
     public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
 }
+
+/// <summary>The pipe failed while a message was being encoded into it (thrown through the codec, told apart from its own failures).</summary>
+internal sealed class PipeFailedException(Exception inner) : Exception(inner.Message, inner);

@@ -17,15 +17,14 @@ internal sealed class MethodNameCache
     /// <summary>Longer names are read as usual and not kept.</summary>
     public const int MaxLength = 128;
 
-    private readonly Entry[] _slots = new Entry[Slots];
+    private readonly Entry?[] _slots = new Entry?[Slots];
 
     /// <summary>The string of <paramref name="utf8"/> if this exact name was remembered before.</summary>
     public bool TryGet(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out string? name)
     {
-        Entry entry = _slots[SlotOf(utf8)];
-        if (entry.Utf8 is { } known && utf8.SequenceEqual(known))
+        if (_slots[SlotOf(utf8)] is { } entry && utf8.SequenceEqual(entry.Utf8))
         {
-            name = entry.Name!;
+            name = entry.Name;
             return true;
         }
         name = null;
@@ -47,5 +46,6 @@ internal sealed class MethodNameCache
         return hash.ToHashCode() & (Slots - 1);
     }
 
-    private readonly record struct Entry(byte[]? Utf8, string? Name);
+    // A class, so that a name and its bytes are replaced together: a slot is never seen half-written.
+    private sealed record Entry(byte[] Utf8, string Name);
 }

@@ -225,8 +225,8 @@ public sealed class ContentLengthFraming : RpcFraming
     public override void EndFrame(IBufferWriter<byte> output)
     {
         int length = _body.WrittenCount;
-        // "Content-Length: " + at most 10 digits + "\r\n\r\n".
-        Span<byte> header = output.GetSpan(32);
+        // "Content-Length: " + at most 10 digits + "\r\n\r\n", and room for the body behind it: one piece of memory.
+        Span<byte> header = output.GetSpan(32 + length);
         "Content-Length: "u8.CopyTo(header);
         Utf8Formatter.TryFormat(length, header[16..], out int digits);
         HeaderEnd.CopyTo(header[(16 + digits)..]);
