@@ -384,6 +384,14 @@ class Client:
                 try:
                     self.ready = won.result()
                 except ConnectionLost as e:
+                    # Its stdout closes as it exits, and the end of the pipe may be read before the exit is seen: a
+                    # process on its way out is given a moment, so the error names its exit code like any other.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(asyncio.shield(exit_future), 2.0)
+                        await asyncio.wait_for(inst.stderr_done.wait(), 2.0)
+                    if inst.proc.returncode is not None:
+                        raise StartError(f"the sidecar {self.command!r} exited with code {inst.proc.returncode} before "
+                                         f"it was ready; stderr tail:\n{inst.tail()}") from e
                     raise StartError(f"the sidecar closed its stdout before it was ready; stderr tail:\n"
                                      f"{inst.tail()}") from e
                 return
