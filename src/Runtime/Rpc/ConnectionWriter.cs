@@ -17,12 +17,8 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
     // reading), which is what lets the read loop see the backlog and push back.
     private const int MaxUnflushed = 64 * 1024;
 
-    // Messages up to this size are packed into the pipe's segments; larger ones get pieces of their own (WriteToPipe).
-    private const int SmallMessage = 4096;
-    private const int MaxPiece = 1024 * 1024;
-
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly MessageBuffer _buffer = new(output, SmallMessage, MaxPiece);
+    private readonly MessageBuffer _buffer = new(output);
     private int _writersWaiting;
     private int _flushScheduled;
     private volatile bool _closed;
@@ -156,27 +152,6 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
         if (result.IsCompleted) _closed = true; // the other side stopped reading
     }
 
-    // A small message is packed behind the ones before it. A larger one gets contiguous pieces of the pipe of up to
-    // 1 MiB: PipeWriter's Write would spread it over 4 KiB segments, which the stream's pipe writer writes out with a
-    // system call each (a 64 KiB stream chunk in 16); the cap keeps a message near the size limit from holding (and
-    // leaving in the shared pool) an array of twice its size.
-    private void WriteToPipe(ReadOnlySpan<byte> message)
-    {
-        if (message.Length <= SmallMessage)
-        {
-            output.Write(message);
-            return;
-        }
-        while (!message.IsEmpty)
-        {
-            Span<byte> piece = output.GetSpan(Math.Min(message.Length, MaxPiece));
-            int n = Math.Min(piece.Length, message.Length);
-            message[..n].CopyTo(piece);
-            output.Advance(n);
-            message = message[n..];
-        }
-    }
-
     // The flush is left to a sender already waiting for the gate, if any: it will flush this message with its own. In
     // a burst (inBurst: other calls of this side outstanding, or other answers owed) and for a stream's item (its producer
     // often has the next at hand) it is left to a flush queued on the thread pool behind that work, which the items
@@ -190,7 +165,6 @@ internal sealed class ConnectionWriter(PipeWriter output, RpcProtocol protocol, 
         try
         {
             if (_buffer.Commit()) EncodedInPlace++;
-            else WriteToPipe(_buffer.Scratch.WrittenSpan);
             if (Volatile.Read(ref _writersWaiting) > 0) return default;
             if ((streamItem || inBurst()) && output.CanGetUnflushedBytes && output.UnflushedBytes < MaxUnflushed)
             {

@@ -9,23 +9,26 @@ namespace SidecarKit.Rpc;
 /// outgrows the room at hand while still small moves to a scratch buffer, to be copied in packed behind the messages
 /// before it (asking the pipe for a fresh segment instead would send each small message in a write of its own); one
 /// that grows large moves to fresh pipe memory of the size it asks for (its first bytes copied once) unless that would
-/// pass <c>maxPiece</c>, when it too goes to the scratch buffer.
+/// pass <see cref="MaxPiece"/>, when it too goes to the scratch buffer.
 /// </summary>
-internal sealed class MessageBuffer(PipeWriter output, int smallMessage, int maxPiece) : IBufferWriter<byte>
+internal sealed class MessageBuffer(PipeWriter output) : IBufferWriter<byte>
 {
+    /// <summary>Messages up to this size are packed into the pipe's segments behind the ones before them.</summary>
+    public const int SmallMessage = 4096;
+
+    /// <summary>The largest piece of pipe memory one message takes; a larger message is copied in pieces of this size.</summary>
+    public const int MaxPiece = 1024 * 1024;
+
     private ArrayBufferWriter<byte> _scratch = new(256);
     private Memory<byte> _target;
     private int _written;
     private bool _spilled;
 
-    /// <summary>The message, when <see cref="Commit"/> said it is not in the pipe.</summary>
-    public ArrayBufferWriter<byte> Scratch => _scratch;
-
     /// <summary>Starts a message in the room the pipe has at hand.</summary>
     public void Start()
     {
-        // Only a message past maxPiece grows the scratch past it; its memory is not kept for the messages after it.
-        if (_scratch.Capacity > maxPiece) _scratch = new ArrayBufferWriter<byte>(256);
+        // Only a message past MaxPiece grows the scratch past it; its memory is not kept for the messages after it.
+        if (_scratch.Capacity > MaxPiece) _scratch = new ArrayBufferWriter<byte>(256);
         else _scratch.ResetWrittenCount();
         _written = 0;
         _spilled = false;
@@ -33,17 +36,42 @@ internal sealed class MessageBuffer(PipeWriter output, int smallMessage, int max
     }
 
     /// <summary>
-    /// Ends the message: <see langword="true"/> if it was encoded in the pipe's memory (now advanced past it);
-    /// <see langword="false"/> if it is in <see cref="Scratch"/>, for the caller to write.
+    /// Ends the message and puts it in the pipe: <see langword="true"/> if it was encoded in the pipe's memory (now
+    /// advanced past it), <see langword="false"/> if it was copied in from the scratch buffer.
     /// </summary>
     public bool Commit()
     {
         _target = default;
-        if (_spilled) return false;
+        if (_spilled)
+        {
+            CopyIn(_scratch.WrittenSpan);
+            return false;
+        }
         int written = _written;
         _written = 0; // an Advance after the message is over finds no room, and throws
         output.Advance(written);
         return true;
+    }
+
+    // A small message is packed behind the ones before it. A larger one gets contiguous pieces of the pipe of up to
+    // MaxPiece: PipeWriter's Write would spread it over 4 KiB segments, which the stream's pipe writer writes out with a
+    // system call each (a 64 KiB stream chunk in 16); the cap keeps a message near the size limit from holding (and
+    // leaving in the shared pool) an array of twice its size.
+    private void CopyIn(ReadOnlySpan<byte> message)
+    {
+        if (message.Length <= SmallMessage)
+        {
+            output.Write(message);
+            return;
+        }
+        while (!message.IsEmpty)
+        {
+            Span<byte> piece = output.GetSpan(Math.Min(message.Length, MaxPiece));
+            int n = Math.Min(piece.Length, message.Length);
+            message[..n].CopyTo(piece);
+            output.Advance(n);
+            message = message[n..];
+        }
     }
 
     /// <inheritdoc />
@@ -67,7 +95,7 @@ internal sealed class MessageBuffer(PipeWriter output, int smallMessage, int max
 
         long length = (long)_written + need;
         _scratch.Write(_target.Span[.._written]);
-        if (length <= smallMessage || length > maxPiece)
+        if (length <= SmallMessage || length > MaxPiece)
         {
             _spilled = true;
             return _scratch.GetMemory(sizeHint);
@@ -75,7 +103,7 @@ internal sealed class MessageBuffer(PipeWriter output, int smallMessage, int max
         // Nothing is advanced, so the pipe hands out fresh room; the bytes so far were set aside first, since the pipe
         // need not keep the memory it handed out before. The room at least doubles, so a message written in small
         // pieces (a codec asking for one more byte at a time) is moved a bounded number of times.
-        int room = (int)Math.Min(Math.Max(length, 2L * _written) + smallMessage, maxPiece);
+        int room = (int)Math.Min(Math.Max(length, 2L * _written) + SmallMessage, MaxPiece);
         try
         {
             _target = output.GetMemory(room);

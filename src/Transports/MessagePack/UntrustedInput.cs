@@ -44,34 +44,19 @@ internal static class UntrustedInput
         _ => new WireFormatException($"expected {expected}: {e.Message}", e),
     };
 
-    /// <summary>Reads a string, refusing nil and invalid UTF-8.</summary>
-    public static string ReadString(ref MessagePackReader r)
-    {
-        if (r.NextMessagePackType != MessagePackType.String)
-            throw new WireFormatException($"expected a string, found {Describe(r.NextCode)} at byte {r.Consumed}.");
-        try
-        {
-            return r.TryReadStringSpan(out ReadOnlySpan<byte> span) ? s_strictUtf8.GetString(span) : s_strictUtf8.GetString(r.ReadStringSequence()!.Value);
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new WireFormatException("a string is not valid UTF-8.", e);
-        }
-    }
-
     /// <summary>
-    /// <see cref="ReadString(ref MessagePackReader)"/> for a name read again and again (a method's): one seen before in
-    /// <paramref name="names"/> comes back as the same string, checked and decoded once.
+    /// Reads a string, refusing nil and invalid UTF-8. With <paramref name="names"/> (for a name read again and again:
+    /// a method's), one seen before comes back as the same string, checked and decoded once.
     /// </summary>
-    public static string ReadString(ref MessagePackReader r, MethodNameCache names)
+    public static string ReadString(ref MessagePackReader r, MethodNameCache? names = null)
     {
         if (r.NextMessagePackType != MessagePackType.String)
             throw new WireFormatException($"expected a string, found {Describe(r.NextCode)} at byte {r.Consumed}.");
-        if (!r.TryReadStringSpan(out ReadOnlySpan<byte> utf8)) return ReadString(ref r);
-        if (names.TryGet(utf8, out string? known)) return known;
         try
         {
-            return names.Remember(utf8, s_strictUtf8.GetString(utf8));
+            if (!r.TryReadStringSpan(out ReadOnlySpan<byte> utf8)) return s_strictUtf8.GetString(r.ReadStringSequence()!.Value);
+            if (names is null) return s_strictUtf8.GetString(utf8);
+            return names.TryGet(utf8, out string? known) ? known : names.Remember(utf8, s_strictUtf8.GetString(utf8));
         }
         catch (DecoderFallbackException e)
         {
