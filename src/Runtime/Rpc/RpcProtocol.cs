@@ -22,6 +22,8 @@ public abstract class RpcProtocol
     /// <see cref="RpcMessageKind.Invalid"/>, and the protocol resynchronises on the next message; when the framing
     /// cannot find the next message at all, it throws <see cref="InvalidDataException"/> and the connection closes.
     /// <paramref name="isCompleted"/> says no more bytes will come, so a final unterminated message may be taken.
+    /// The message's payload may be a slice of <paramref name="buffer"/>'s memory: it is read, and the message
+    /// released, before the caller advances its reader past those bytes.
     /// </summary>
     public abstract bool TryReadMessage(ref ReadOnlySequence<byte> buffer, bool isCompleted, out RpcMessage message);
 

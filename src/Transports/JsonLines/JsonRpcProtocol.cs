@@ -74,10 +74,8 @@ public sealed class JsonRpcProtocol : RpcProtocol
         switch (_framing.TryReadFrame(ref buffer, isCompleted, out ReadOnlySequence<byte> frame, out string? error))
         {
             case RpcFrameStatus.Complete:
-                int length = (int)frame.Length;
-                byte[] rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-                frame.CopyTo(rented);
-                message = ParseEnvelope(rented, length);
+                ContiguousFrame bytes = ContiguousFrame.Of(in frame);
+                message = ParseEnvelope(bytes.Bytes, bytes.Rented);
                 return true;
             case RpcFrameStatus.Incomplete:
                 message = default;
@@ -90,9 +88,10 @@ public sealed class JsonRpcProtocol : RpcProtocol
         }
     }
 
-    private RpcMessage ParseEnvelope(byte[] buffer, int length)
+    // rented: the array the frame was copied into, if it was (the message's state, returned on release).
+    private RpcMessage ParseEnvelope(ReadOnlyMemory<byte> buffer, byte[]? rented)
     {
-        var reader = new Utf8JsonReader(buffer.AsSpan(0, length), new JsonReaderOptions { MaxDepth = _options.MaxDepth });
+        var reader = new Utf8JsonReader(buffer.Span, new JsonReaderOptions { MaxDepth = _options.MaxDepth });
         RequestId id = RequestId.None;
         string? method = null;
         string? invalid = null;
@@ -108,7 +107,7 @@ public sealed class JsonRpcProtocol : RpcProtocol
                 bool batch = reader.TokenType == JsonTokenType.StartArray;
                 reader.Skip();
                 EnsureEnd(ref reader);
-                return Invalid(buffer, RequestId.Null, RpcErrorCodes.InvalidRequest, batch
+                return Invalid(rented, RequestId.Null, RpcErrorCodes.InvalidRequest, batch
                     ? "Invalid Request: batches are not supported; send one message per line."
                     : "Invalid Request: a message must be a JSON object.");
             }
@@ -221,8 +220,8 @@ public sealed class JsonRpcProtocol : RpcProtocol
         {
             bool tooDeep = reader.CurrentDepth >= _options.MaxDepth - 1 && e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
             return tooDeep
-                ? Invalid(buffer, RequestId.Null, RpcErrorCodes.NestingTooDeep, $"Message nested too deeply: the limit is {_options.MaxDepth} levels.")
-                : Invalid(buffer, RequestId.Null, RpcErrorCodes.ParseError, $"Parse error: {e.Message}");
+                ? Invalid(rented, RequestId.Null, RpcErrorCodes.NestingTooDeep, $"Message nested too deeply: the limit is {_options.MaxDepth} levels.")
+                : Invalid(rented, RequestId.Null, RpcErrorCodes.ParseError, $"Parse error: {e.Message}");
         }
 
         if (!hasVersion) invalid ??= "\"jsonrpc\": \"2.0\" is required.";
@@ -233,21 +232,21 @@ public sealed class JsonRpcProtocol : RpcProtocol
                 if (hasResult || hasError) invalid = "a request must not have \"result\" or \"error\".";
                 else
                     return new RpcMessage(id.IsPresent ? RpcMessageKind.Request : RpcMessageKind.Notification, id, method,
-                        buffer.AsMemory(payloadStart, payloadEnd - payloadStart), state: buffer);
+                        buffer[payloadStart..payloadEnd], state: rented);
             }
             else if (hasResult == hasError)
                 invalid = "a message needs a \"method\", or exactly one of \"result\" and \"error\".";
             else if (!id.IsPresent)
                 invalid = "a response needs an \"id\".";
             else if (hasResult)
-                return new RpcMessage(RpcMessageKind.Result, id, null, buffer.AsMemory(payloadStart, payloadEnd - payloadStart), state: buffer);
+                return new RpcMessage(RpcMessageKind.Result, id, null, buffer[payloadStart..payloadEnd], state: rented);
             else if (errorMessage is null)
                 invalid = "\"error.message\" is required.";
             else
-                return new RpcMessage(RpcMessageKind.Error, id, null, buffer.AsMemory(payloadStart, payloadEnd - payloadStart), errorCode, errorMessage, buffer);
+                return new RpcMessage(RpcMessageKind.Error, id, null, buffer[payloadStart..payloadEnd], errorCode, errorMessage, rented);
         }
         // An invalid response is not answered (answering could loop between two peers); an invalid request is.
-        return Invalid(buffer, method is null && (hasResult || hasError) ? RequestId.None : (id.IsPresent ? id : RequestId.Null),
+        return Invalid(rented, method is null && (hasResult || hasError) ? RequestId.None : (id.IsPresent ? id : RequestId.Null),
             RpcErrorCodes.InvalidRequest, "Invalid Request: " + invalid);
     }
 
@@ -265,14 +264,11 @@ public sealed class JsonRpcProtocol : RpcProtocol
         if (reader.Read()) throw new JsonException($"unexpected content after the message at byte {reader.TokenStartIndex}.");
     }
 
-    private static RpcMessage Invalid(byte[] buffer, RequestId id, int code, string reason)
-        => new(RpcMessageKind.Invalid, id, null, default, code, reason, buffer);
+    private static RpcMessage Invalid(byte[]? rented, RequestId id, int code, string reason)
+        => new(RpcMessageKind.Invalid, id, null, default, code, reason, rented);
 
     /// <inheritdoc />
-    public override void Release(in RpcMessage message)
-    {
-        if (message.State is byte[] rented) ArrayPool<byte>.Shared.Return(rented);
-    }
+    public override void Release(in RpcMessage message) => ContiguousFrame.Return(in message);
 
     // ------------------------------------------------------------------ payloads
 

@@ -40,10 +40,8 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
         switch (_framing.TryReadFrame(ref buffer, isCompleted, out ReadOnlySequence<byte> frame, out string? error))
         {
             case RpcFrameStatus.Complete:
-                int length = (int)frame.Length;
-                byte[] rented = ArrayPool<byte>.Shared.Rent(length);
-                frame.CopyTo(rented);
-                message = ParseEnvelope(rented, length);
+                ContiguousFrame bytes = ContiguousFrame.Of(in frame);
+                message = ParseEnvelope(bytes.Bytes, bytes.Rented);
                 return true;
             case RpcFrameStatus.Incomplete:
                 return false;
@@ -52,15 +50,16 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
         }
     }
 
-    private RpcMessage ParseEnvelope(byte[] buffer, int length)
+    // rented: the array the frame was copied into, if it was (the message's state, returned on release).
+    private RpcMessage ParseEnvelope(ReadOnlyMemory<byte> buffer, byte[]? rented)
     {
-        var r = new MessagePackReader(buffer.AsMemory(0, length));
+        var r = new MessagePackReader(buffer);
         RequestId id = RequestId.Null;
         try
         {
-            if (r.NextMessagePackType != MessagePackType.Array) return Invalid(buffer, RequestId.Null, "a message must be an array.");
+            if (r.NextMessagePackType != MessagePackType.Array) return Invalid(rented, RequestId.Null, "a message must be an array.");
             int count = r.ReadArrayHeader();
-            if (count == 0 || r.NextMessagePackType != MessagePackType.Integer) return Invalid(buffer, RequestId.Null, "a message must start with its type (0, 1 or 2).");
+            if (count == 0 || r.NextMessagePackType != MessagePackType.Integer) return Invalid(rented, RequestId.Null, "a message must start with its type (0, 1 or 2).");
             long type = r.ReadInt64();
             switch (type)
             {
@@ -70,16 +69,16 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
                     string method = UntrustedInput.ReadString(ref r, _methodNames);
                     (int start, int end) = Value(ref r, out bool isParams);
                     return isParams
-                        ? new RpcMessage(RpcMessageKind.Request, id, method, buffer.AsMemory(start, end - start), state: buffer)
-                        : Invalid(buffer, id, "params must be an array (or a map).");
+                        ? new RpcMessage(RpcMessageKind.Request, id, method, buffer[start..end], state: rented)
+                        : Invalid(rented, id, "params must be an array (or a map).");
                 }
                 case Notification when count == 3:
                 {
                     string method = UntrustedInput.ReadString(ref r, _methodNames);
                     (int start, int end) = Value(ref r, out bool isParams);
                     return isParams
-                        ? new RpcMessage(RpcMessageKind.Notification, RequestId.None, method, buffer.AsMemory(start, end - start), state: buffer)
-                        : Invalid(buffer, RequestId.None, "params must be an array (or a map).");
+                        ? new RpcMessage(RpcMessageKind.Notification, RequestId.None, method, buffer[start..end], state: rented)
+                        : Invalid(rented, RequestId.None, "params must be an array (or a map).");
                 }
                 case Response when count == 4:
                 {
@@ -88,18 +87,18 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
                     {
                         int start = (int)r.Consumed;
                         r.Skip();
-                        return new RpcMessage(RpcMessageKind.Result, id, null, buffer.AsMemory(start, (int)r.Consumed - start), state: buffer);
+                        return new RpcMessage(RpcMessageKind.Result, id, null, buffer[start..(int)r.Consumed], state: rented);
                     }
-                    return ParseError(ref r, buffer, id);
+                    return ParseError(ref r, buffer, rented, id);
                 }
                 default:
-                    return Invalid(buffer, type == Response ? RequestId.None : RequestId.Null,
+                    return Invalid(rented, type == Response ? RequestId.None : RequestId.Null,
                         $"a message of type {type} must have {(type == Notification ? 3 : 4)} elements; type must be 0, 1 or 2.");
             }
         }
         catch (Exception e) when (UntrustedInput.IsMalformed(e))
         {
-            return Invalid(buffer, id, UntrustedInput.Malformed(e, "a MessagePack-RPC message").Message);
+            return Invalid(rented, id, UntrustedInput.Malformed(e, "a MessagePack-RPC message").Message);
         }
     }
 
@@ -118,7 +117,7 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
         return (start, (int)r.Consumed);
     }
 
-    private static RpcMessage ParseError(ref MessagePackReader r, byte[] buffer, RequestId id)
+    private static RpcMessage ParseError(ref MessagePackReader r, ReadOnlyMemory<byte> buffer, byte[]? rented, RequestId id)
     {
         // Ours are maps {code, message, data}; other implementations send a string or anything else: keep what we can.
         int code = RpcErrorCodes.InternalError;
@@ -148,17 +147,14 @@ public sealed class MessagePackRpcProtocol(MessagePackOptions? options = null) :
             (dataStart, dataEnd) = Value(ref r, out _);
         }
         r.Skip(); // result
-        return new RpcMessage(RpcMessageKind.Error, id, null, buffer.AsMemory(dataStart, dataEnd - dataStart), code, message, buffer);
+        return new RpcMessage(RpcMessageKind.Error, id, null, buffer[dataStart..dataEnd], code, message, rented);
     }
 
-    private static RpcMessage Invalid(byte[] buffer, RequestId id, string reason)
-        => new(RpcMessageKind.Invalid, id, null, default, RpcErrorCodes.InvalidRequest, "Invalid Request: " + reason, buffer);
+    private static RpcMessage Invalid(byte[]? rented, RequestId id, string reason)
+        => new(RpcMessageKind.Invalid, id, null, default, RpcErrorCodes.InvalidRequest, "Invalid Request: " + reason, rented);
 
     /// <inheritdoc />
-    public override void Release(in RpcMessage message)
-    {
-        if (message.State is byte[] rented) ArrayPool<byte>.Shared.Return(rented);
-    }
+    public override void Release(in RpcMessage message) => ContiguousFrame.Return(in message);
 
     /// <inheritdoc />
     public override TArgs ReadArgs<TArgs>(in RpcMessage message)
