@@ -6,7 +6,8 @@ namespace SidecarKit.Benchmarks;
 
 /// <summary>
 /// Bulk transfer: 64 MiB through a <c>Stream</c> result (<c>demo.download</c>, chunks of 64 KiB with credit) and a
-/// <c>Stream</c> parameter (<c>demo.upload</c>, which also hashes what arrives with SHA-256 in the sidecar), against
+/// <c>Stream</c> parameter (<c>demo.upload</c>, which also hashes what arrives with SHA-256 in the sidecar; the
+/// <c>…UploadUnhashed</c> rows to a sidecar that only counts it), against
 /// the raw floor of the same carrier (EchoChild <c>--bulk</c>: the bytes copied one way, nothing else); and items per
 /// second of client streaming (<c>demo.sum</c>) against server streaming (<c>demo.count</c>) on the same transport.
 /// Each row is one transfer of 64 MiB (or 10 000 items); read the medians as time per transfer.
@@ -22,8 +23,8 @@ public class BulkBenchmarks
 
     private RawBulkClient? _rawStdio, _rawUnix;
     private RawHttp2BulkClient? _rawHttp2;
-    private SidecarProcess? _jsonl, _msgpackUnix, _grpcUnix;
-    private IDemo? _jsonlDemo, _msgpackDemo, _grpcDemo;
+    private SidecarProcess? _jsonl, _msgpackUnix, _grpcUnix, _unhashed;
+    private IDemo? _jsonlDemo, _msgpackDemo, _grpcDemo, _unhashedDemo;
 
     [GlobalSetup(Targets = [nameof(RawStdioDown_64MiB), nameof(RawStdioUp_64MiB), nameof(RawStdioUpHashed_64MiB)])]
     public void StartRawStdio() => _rawStdio = RawBulkClient.Start();
@@ -55,8 +56,24 @@ public class BulkBenchmarks
         _grpcDemo = _grpcUnix.GetClient<IDemo>();
     }
 
+    // The upload rows without the sidecar's SHA-256 (DemoSidecarStarter.UnhashedUploadsVariable): one sidecar each.
+    [GlobalSetup(Target = nameof(JsonlUploadUnhashed_64MiB))]
+    public void StartJsonlUnhashed() => StartUnhashed(DemoSidecarStarter.StartAsync(unhashedUploads: true));
+
+    [GlobalSetup(Target = nameof(MsgpackUnixUploadUnhashed_64MiB))]
+    public void StartMsgpackUnixUnhashed() => StartUnhashed(DemoSidecarStarter.StartMessagePackAsync(SidecarCarrier.UnixSocket, unhashedUploads: true));
+
+    [GlobalSetup(Target = nameof(GrpcUnixUploadUnhashed_64MiB))]
+    public void StartGrpcUnixUnhashed() => StartUnhashed(DemoSidecarStarter.StartGrpcUnixAsync(unhashedUploads: true));
+
+    private void StartUnhashed(Task<SidecarProcess> start)
+    {
+        _unhashed = start.GetAwaiter().GetResult();
+        _unhashedDemo = _unhashed.GetClient<IDemo>();
+    }
+
     /// <summary>The pid of the demo sidecar (or HTTP/2 floor server) a setup started (for <c>--bulk-loop</c>), or 0.</summary>
-    internal int ServerPid => (_jsonl ?? _msgpackUnix ?? _grpcUnix)?.ProcessId ?? _rawHttp2?.ProcessId ?? 0;
+    internal int ServerPid => (_jsonl ?? _msgpackUnix ?? _grpcUnix ?? _unhashed)?.ProcessId ?? _rawHttp2?.ProcessId ?? 0;
 
     [GlobalCleanup]
     public void Stop()
@@ -67,7 +84,8 @@ public class BulkBenchmarks
         _jsonl?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _msgpackUnix?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _grpcUnix?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        (_rawStdio, _rawUnix, _rawHttp2, _jsonl, _msgpackUnix, _grpcUnix) = (null, null, null, null, null, null);
+        _unhashed?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        (_rawStdio, _rawUnix, _rawHttp2, _jsonl, _msgpackUnix, _grpcUnix, _unhashed) = (null, null, null, null, null, null, null);
     }
 
     // ---- the floors
@@ -139,6 +157,26 @@ public class BulkBenchmarks
     /// <summary><c>demo.upload</c> of 64 MiB over gRPC (h2c) on a Unix socket (the sidecar hashes it).</summary>
     [Benchmark]
     public Task<string> GrpcUnixUpload_64MiB() => _grpcDemo!.UploadAsync(new ZeroStream(Size));
+
+    // ---- the same uploads with a sidecar that counts what arrives instead of hashing it, as the raw up floors do
+
+    /// <summary><c>demo.upload</c> of 64 MiB over JSON lines on stdio, to a sidecar that does not hash it.</summary>
+    [Benchmark]
+    public Task<string> JsonlUploadUnhashed_64MiB() => UploadUnhashedAsync();
+
+    /// <summary>The same over MessagePack-RPC on a Unix socket.</summary>
+    [Benchmark]
+    public Task<string> MsgpackUnixUploadUnhashed_64MiB() => UploadUnhashedAsync();
+
+    /// <summary>The same over gRPC (h2c) on a Unix socket.</summary>
+    [Benchmark]
+    public Task<string> GrpcUnixUploadUnhashed_64MiB() => UploadUnhashedAsync();
+
+    private async Task<string> UploadUnhashedAsync()
+    {
+        string answer = await _unhashedDemo!.UploadAsync(new ZeroStream(Size));
+        return answer == $"{Size}:unhashed" ? answer : throw new InvalidOperationException($"the sidecar answered '{answer}'");
+    }
 
     // ---- items per second: client streaming against server streaming
 

@@ -55,6 +55,9 @@ internal static class BulkLoop
         yield return Bulk(nameof(BulkBenchmarks.JsonlUpload_64MiB), bulk.StartJsonl, bulk.JsonlUpload_64MiB, mib, "MiB/s");
         yield return Bulk(nameof(BulkBenchmarks.MsgpackUnixDownload_64MiB), bulk.StartMsgpackUnix, bulk.MsgpackUnixDownload_64MiB, mib, "MiB/s");
         yield return Bulk(nameof(BulkBenchmarks.MsgpackUnixUpload_64MiB), bulk.StartMsgpackUnix, bulk.MsgpackUnixUpload_64MiB, mib, "MiB/s");
+        yield return Bulk(nameof(BulkBenchmarks.JsonlUploadUnhashed_64MiB), bulk.StartJsonlUnhashed, bulk.JsonlUploadUnhashed_64MiB, mib, "MiB/s");
+        yield return Bulk(nameof(BulkBenchmarks.MsgpackUnixUploadUnhashed_64MiB), bulk.StartMsgpackUnixUnhashed, bulk.MsgpackUnixUploadUnhashed_64MiB, mib, "MiB/s");
+        yield return Bulk(nameof(BulkBenchmarks.GrpcUnixUploadUnhashed_64MiB), bulk.StartGrpcUnixUnhashed, bulk.GrpcUnixUploadUnhashed_64MiB, mib, "MiB/s");
         yield return Bulk(nameof(BulkBenchmarks.GrpcUnixDownload_64MiB), bulk.StartGrpcUnix, bulk.GrpcUnixDownload_64MiB, mib, "MiB/s");
         yield return Bulk(nameof(BulkBenchmarks.GrpcUnixUpload_64MiB), bulk.StartGrpcUnix, bulk.GrpcUnixUpload_64MiB, mib, "MiB/s");
         yield return Bulk(nameof(BulkBenchmarks.RawHttp2UnixDown_64MiB), bulk.StartRawHttp2, bulk.RawHttp2UnixDown_64MiB, mib, "MiB/s");

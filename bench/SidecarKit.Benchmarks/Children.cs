@@ -190,8 +190,14 @@ internal sealed class RawEchoClient : IAsyncDisposable
 /// <summary>Starts the demo sidecar the way samples/Quickstart does.</summary>
 internal static class DemoSidecarStarter
 {
-    /// <summary>JSON lines on stdio.</summary>
-    public static Task<SidecarProcess> StartAsync()
+    /// <summary>
+    /// The environment variable that makes the demo's <c>demo.upload</c> count what arrives without hashing it: the bulk
+    /// upload rows that measure the <c>Stream</c> parameter alone, as the raw floor does.
+    /// </summary>
+    public const string UnhashedUploadsVariable = "DEMO_UPLOAD_UNHASHED";
+
+    /// <summary>JSON lines on stdio (<paramref name="unhashedUploads"/>: see <see cref="UnhashedUploadsVariable"/>).</summary>
+    public static Task<SidecarProcess> StartAsync(bool unhashedUploads = false)
     {
         var options = new SidecarProcessOptions
         {
@@ -201,11 +207,12 @@ internal static class DemoSidecarStarter
             RequireCallbacks = false, // the demo announces demoEvents; no benchmark calls a method that uses it
         }.UseJsonLines();
         options.Arguments.Add(ChildPaths.DemoSidecar);
+        if (unhashedUploads) options.Environment[UnhashedUploadsVariable] = "1";
         return SidecarProcess.StartAsync(options);
     }
 
     /// <summary>MessagePack-RPC on <paramref name="carrier"/> (<c>--transport msgpack</c> or <c>msgpack-unix</c>), token and all.</summary>
-    public static Task<SidecarProcess> StartMessagePackAsync(SidecarCarrier carrier)
+    public static Task<SidecarProcess> StartMessagePackAsync(SidecarCarrier carrier, bool unhashedUploads = false)
     {
         var options = new SidecarProcessOptions
         {
@@ -217,11 +224,12 @@ internal static class DemoSidecarStarter
         options.Arguments.Add(ChildPaths.DemoSidecar);
         options.Arguments.Add("--transport");
         options.Arguments.Add(carrier == SidecarCarrier.Stdio ? MessagePackExtensions.StdioTransportName : MessagePackExtensions.UnixSocketTransportName);
+        if (unhashedUploads) options.Environment[UnhashedUploadsVariable] = "1";
         return SidecarProcess.StartAsync(options);
     }
 
     /// <summary>gRPC over h2c on a Unix socket (<c>--transport grpc-unix</c>), token and all.</summary>
-    public static Task<SidecarProcess> StartGrpcUnixAsync()
+    public static Task<SidecarProcess> StartGrpcUnixAsync(bool unhashedUploads = false)
     {
         var options = new SidecarProcessOptions
         {
@@ -233,6 +241,7 @@ internal static class DemoSidecarStarter
         options.Arguments.Add(ChildPaths.DemoSidecar);
         options.Arguments.Add("--transport");
         options.Arguments.Add("grpc-unix");
+        if (unhashedUploads) options.Environment[UnhashedUploadsVariable] = "1";
         return SidecarProcess.StartAsync(options);
     }
 

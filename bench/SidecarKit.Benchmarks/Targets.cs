@@ -55,8 +55,8 @@ internal static class Targets
         }
         // Bulk: a Stream of 64 MiB moves at least half as fast as the raw copy on the same carrier; a client stream
         // carries at least as many items per second as a server stream on the same transport. The upload rows also
-        // hash what arrives (demo.upload answers the SHA-256): against a floor that hashes too, what is compared is
-        // the transport alone.
+        // hash what arrives (demo.upload answers the SHA-256): against a floor that hashes too, or with a sidecar that
+        // only counts what arrives (the …UploadUnhashed rows) against the plain floor, what is compared is the transport alone.
         foreach ((string ours, string floorRow, string what) in new[]
         {
             (nameof(BulkBenchmarks.JsonlDownload_64MiB), nameof(BulkBenchmarks.RawStdioDown_64MiB), "JSON lines on stdio, Stream result"),
@@ -68,6 +68,9 @@ internal static class Targets
             (nameof(BulkBenchmarks.JsonlUpload_64MiB), nameof(BulkBenchmarks.RawStdioUpHashed_64MiB), "JSON lines on stdio, Stream parameter, against the hashing floor"),
             (nameof(BulkBenchmarks.MsgpackUnixUpload_64MiB), nameof(BulkBenchmarks.RawUnixUpHashed_64MiB), "MessagePack on a Unix socket, Stream parameter, against the hashing floor"),
             (nameof(BulkBenchmarks.GrpcUnixUpload_64MiB), nameof(BulkBenchmarks.RawUnixUpHashed_64MiB), "gRPC on a Unix socket, Stream parameter, against the hashing floor"),
+            (nameof(BulkBenchmarks.JsonlUploadUnhashed_64MiB), nameof(BulkBenchmarks.RawStdioUp_64MiB), "JSON lines on stdio, Stream parameter, to a sidecar that does not hash"),
+            (nameof(BulkBenchmarks.MsgpackUnixUploadUnhashed_64MiB), nameof(BulkBenchmarks.RawUnixUp_64MiB), "MessagePack on a Unix socket, Stream parameter, to a sidecar that does not hash"),
+            (nameof(BulkBenchmarks.GrpcUnixUploadUnhashed_64MiB), nameof(BulkBenchmarks.RawUnixUp_64MiB), "gRPC on a Unix socket, Stream parameter, to a sidecar that does not hash"),
         })
         {
             if (Median(ours) is { } o && Median(floorRow) is { } fl)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace SidecarKit.Samples.Demo.Sidecar;
 
 /// <summary>The demo contract, exactly as CONFORMANCE.md describes it.</summary>
-public sealed class DemoService(IDemoEvents parent, ILogger logger) : IDemo
+public sealed class DemoService(IDemoEvents parent, ILogger logger, bool hashUploads = true) : IDemo
 {
     public Task<int> AddAsync(int a, int b, CancellationToken ct)
     {
@@ -99,10 +99,10 @@ public sealed class DemoService(IDemoEvents parent, ILogger logger) : IDemo
         int n;
         while ((n = await data.ReadAsync(buffer, ct)) > 0)
         {
-            sha.AppendData(buffer, 0, n);
+            if (hashUploads) sha.AppendData(buffer, 0, n);
             length += n;
         }
-        return length + ":" + Convert.ToHexStringLower(sha.GetHashAndReset());
+        return length + ":" + (hashUploads ? Convert.ToHexStringLower(sha.GetHashAndReset()) : "unhashed");
     }
 
     public Task<Stream> DownloadAsync(long size, CancellationToken ct)

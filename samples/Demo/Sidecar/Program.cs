@@ -13,7 +13,10 @@ using SidecarKit.Transports.Grpc;
 SidecarHostBuilder builder = SidecarHost.CreateBuilder(args).AddJsonLines().AddMessagePack()
     .AddGrpc(grpc => grpc.CompressResponses = Environment.GetEnvironmentVariable("DEMO_GRPC_COMPRESS") == "1");
 ILogger logger = builder.LoggerFactory.CreateLogger("demo");
-builder.AddContract<IDemo>(channel => new DemoService(channel.GetClient<IDemoEvents>(), logger)).AddCallbackContract<IDemoEvents>();
+// For the bulk benchmarks: DEMO_UPLOAD_UNHASHED=1 makes demo.upload count what arrives without hashing it ("<length>:unhashed"),
+// so that an upload row measures the Stream parameter's transport, as the raw floor it is compared with does.
+bool hashUploads = Environment.GetEnvironmentVariable("DEMO_UPLOAD_UNHASHED") != "1";
+builder.AddContract<IDemo>(channel => new DemoService(channel.GetClient<IDemoEvents>(), logger, hashUploads)).AddCallbackContract<IDemoEvents>();
 // For readiness tests: DEMO_READY_DELAY_MS holds the sidecar "starting" (gRPC health NOT_SERVING) for that long.
 if (int.TryParse(Environment.GetEnvironmentVariable("DEMO_READY_DELAY_MS"), out int readyDelay) && readyDelay > 0)
     builder.AddStartupTask(ct => Task.Delay(readyDelay, ct));
