@@ -38,7 +38,7 @@ if (args.Length >= 1 && args[0] == "--bulk")
     // The bulk floor: copy bytes one way, as fast as the carrier goes. Each request is an 8-byte little-endian length:
     // positive, that many bytes follow and are read and dropped (with bit 62 set: and hashed with SHA-256 as they
     // arrive, the work demo.upload does), then one byte answers; negative, that many bytes are written back. On stdio,
-    // or on a Unix socket with --bulk <path>.
+    // or on a Unix socket with --bulk <path>; blocking reads and writes, as cat's.
     if (args.Length == 2)
     {
         using var bulkListener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -47,11 +47,11 @@ if (args.Length >= 1 && args[0] == "--bulk")
         Console.Error.WriteLine("listening");
         using Socket bulkClient = await bulkListener.AcceptAsync();
         using var bulkStream = new NetworkStream(bulkClient, ownsSocket: false);
-        await BulkAsync(bulkStream, bulkStream);
+        Bulk(bulkStream, bulkStream);
     }
     else
     {
-        await BulkAsync(Console.OpenStandardInput(), Console.OpenStandardOutput());
+        Bulk(Console.OpenStandardInput(), Console.OpenStandardOutput());
     }
     return 0;
 }
@@ -92,11 +92,14 @@ static async Task EchoAsync(PipeReader input, PipeWriter output)
     await output.CompleteAsync();
 }
 
-static async Task BulkAsync(Stream input, Stream output)
+// Blocking reads and writes on this thread, as cat copies: no hand-off per 64 KiB to the thread pool (an async socket
+// read that finds nothing yet completes on an epoll thread and resumes on the pool), which made this floor slower than
+// the SidecarKit rows it is compared with in hours when waking a thread is slow.
+static void Bulk(Stream input, Stream output)
 {
     byte[] header = new byte[8];
     byte[] buffer = new byte[64 * 1024];
-    while (await input.ReadAtLeastAsync(header, 8, throwOnEndOfStream: false) == 8)
+    while (input.ReadAtLeast(header, 8, throwOnEndOfStream: false) == 8)
     {
         long length = BitConverter.ToInt64(header);
         if (length >= 0)
@@ -105,7 +108,7 @@ static async Task BulkAsync(Stream input, Stream output)
             using var sha = (length & Hashed) != 0 ? System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256) : null;
             for (long left = length & ~Hashed; left > 0;)
             {
-                int n = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)));
+                int n = input.Read(buffer.AsSpan(0, (int)Math.Min(buffer.Length, left)));
                 if (n == 0) return;
                 sha?.AppendData(buffer, 0, n);
                 left -= n;
@@ -118,11 +121,11 @@ static async Task BulkAsync(Stream input, Stream output)
             for (long left = -length; left > 0;)
             {
                 int n = (int)Math.Min(buffer.Length, left);
-                await output.WriteAsync(buffer.AsMemory(0, n));
+                output.Write(buffer.AsSpan(0, n));
                 left -= n;
             }
         }
-        await output.FlushAsync();
+        output.Flush();
     }
 }
 
