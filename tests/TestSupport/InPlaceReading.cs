@@ -17,14 +17,11 @@ public static class InPlaceReading
     private static readonly string s_text = new string('x', 200) + " é ✓ \"quoted\"";
     private static readonly byte[] s_bytes = Enumerable.Range(0, 300).Select(i => (byte)(i * 7)).ToArray();
 
-    /// <summary>The counts of messages read in place and from a copy over every cut of the sample into two segments.</summary>
-    public readonly record struct Counts(int InPlace, int Copied);
-
     /// <summary>
     /// Writes a string result, a bytes result and an error with data with a protocol from <paramref name="create"/>,
     /// then reads them back whole and cut into two segments at every byte.
     /// </summary>
-    public static Counts Check(Func<RpcProtocol> create)
+    public static void Check(Func<RpcProtocol> create)
     {
         var output = new ArrayBufferWriter<byte>();
         RpcProtocol writer = create();
@@ -37,7 +34,7 @@ public static class InPlaceReading
         for (int cut = 0; cut < sample.Length; cut++)
         {
             byte[] input = sample.ToArray(); // overwritten after each message is released
-            ReadOnlySequence<byte> buffer = cut == 0 ? new(input) : Split(input, cut);
+            ReadOnlySequence<byte> buffer = cut == 0 ? new(input) : Sequences.Split(input, cut);
             RpcProtocol reader = create();
             for (int id = 1; id <= 3; id++)
             {
@@ -83,29 +80,5 @@ public static class InPlaceReading
             }
         }
         Assert.True(inPlace > 0 && copied > 0, $"{inPlace} messages read in place, {copied} from a copy: both ways must be exercised");
-        return new(inPlace, copied);
-    }
-
-    private static ReadOnlySequence<byte> Split(byte[] input, int cut)
-    {
-        var first = new Segment(input.AsMemory(0, cut), 0);
-        Segment last = first.Append(input.AsMemory(cut));
-        return new(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Grpc.Core;
 using SidecarKit.Samples.Demo;
+using SidecarKit.Tests.Support;
 using SidecarKit.Transports.Grpc.Marshalling;
 using SidecarKit.Wire;
 
@@ -81,28 +82,7 @@ public class GrpcMarshallersTests
         public override ReadOnlySequence<byte> PayloadAsReadOnlySequence()
         {
             if (segments == 1 || payload.Length < segments) return new ReadOnlySequence<byte>(payload);
-            int size = payload.Length / segments;
-            var first = new Segment(payload.AsMemory(0, size), 0);
-            Segment last = first;
-            for (int at = size; at < payload.Length; at += size)
-                last = last.Append(payload.AsMemory(at, Math.Min(size, payload.Length - at)));
-            return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-        }
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long index)
-        {
-            Memory = memory;
-            RunningIndex = index;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
+            return Sequences.InSegmentsOf(payload, payload.Length / segments);
         }
     }
 }
