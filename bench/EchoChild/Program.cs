@@ -45,7 +45,7 @@ if (args.Length >= 1 && args[0] == "--bulk")
         bulkListener.Bind(new UnixDomainSocketEndPoint(args[1]));
         bulkListener.Listen(1);
         Console.Error.WriteLine("listening");
-        using Socket bulkClient = await bulkListener.AcceptAsync();
+        using Socket bulkClient = bulkListener.Accept(); // not AcceptAsync: the socket stays blocking, as cat's would be
         using var bulkStream = new NetworkStream(bulkClient, ownsSocket: false);
         Bulk(bulkStream, bulkStream);
     }
@@ -63,11 +63,11 @@ if (args.Length == 2 && args[0] == "--unix")
     Console.Error.WriteLine("listening"); // the client connects after this line
     using Socket client = await listener.AcceptAsync();
     using var stream = new NetworkStream(client, ownsSocket: false);
-    await EchoAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096)), PipeWriter.Create(stream));
+    await EchoAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 4096)), PipeWriter.Create(stream));
     return 0;
 }
 
-await EchoAsync(PipeReader.Create(Console.OpenStandardInput(), new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096)),
+await EchoAsync(PipeReader.Create(Console.OpenStandardInput(), new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 4096)),
     PipeWriter.Create(Console.OpenStandardOutput()));
 return 0;
 
@@ -98,7 +98,8 @@ static async Task EchoAsync(PipeReader input, PipeWriter output)
 static void Bulk(Stream input, Stream output)
 {
     byte[] header = new byte[8];
-    byte[] buffer = new byte[64 * 1024];
+    byte[] buffer = new byte[256 * 1024]; // reads of up to the SidecarKit connection's read segment, writes of 64 KiB chunks
+    const int Chunk = 64 * 1024;
     while (input.ReadAtLeast(header, 8, throwOnEndOfStream: false) == 8)
     {
         long length = BitConverter.ToInt64(header);
@@ -120,7 +121,7 @@ static void Bulk(Stream input, Stream output)
         {
             for (long left = -length; left > 0;)
             {
-                int n = (int)Math.Min(buffer.Length, left);
+                int n = (int)Math.Min(Chunk, left);
                 output.Write(buffer.AsSpan(0, n));
                 left -= n;
             }

@@ -72,8 +72,8 @@ public class BulkBenchmarks
         _unhashedDemo = _unhashed.GetClient<IDemo>();
     }
 
-    /// <summary>The pid of the demo sidecar (or HTTP/2 floor server) a setup started (for <c>--bulk-loop</c>), or 0.</summary>
-    internal int ServerPid => (_jsonl ?? _msgpackUnix ?? _grpcUnix ?? _unhashed)?.ProcessId ?? _rawHttp2?.ProcessId ?? 0;
+    /// <summary>The pid of the demo sidecar (or floor's child) a setup started (for <c>--bulk-loop</c>), or 0.</summary>
+    internal int ServerPid => (_jsonl ?? _msgpackUnix ?? _grpcUnix ?? _unhashed)?.ProcessId ?? _rawHttp2?.ProcessId ?? (_rawStdio ?? _rawUnix)?.ProcessId ?? 0;
 
     [GlobalCleanup]
     public void Stop()

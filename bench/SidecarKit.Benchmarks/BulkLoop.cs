@@ -55,6 +55,11 @@ internal static class BulkLoop
         yield return Bulk(nameof(BulkBenchmarks.JsonlUpload_64MiB), bulk.StartJsonl, bulk.JsonlUpload_64MiB, mib, "MiB/s");
         yield return Bulk(nameof(BulkBenchmarks.MsgpackUnixDownload_64MiB), bulk.StartMsgpackUnix, bulk.MsgpackUnixDownload_64MiB, mib, "MiB/s");
         yield return Bulk(nameof(BulkBenchmarks.MsgpackUnixUpload_64MiB), bulk.StartMsgpackUnix, bulk.MsgpackUnixUpload_64MiB, mib, "MiB/s");
+        // The floors, to be compared with a row in the same hour.
+        yield return Bulk(nameof(BulkBenchmarks.RawStdioDown_64MiB), bulk.StartRawStdio, bulk.RawStdioDown_64MiB, mib, "MiB/s");
+        yield return Bulk(nameof(BulkBenchmarks.RawStdioUp_64MiB), bulk.StartRawStdio, bulk.RawStdioUp_64MiB, mib, "MiB/s");
+        yield return Bulk(nameof(BulkBenchmarks.RawUnixDown_64MiB), bulk.StartRawUnix, bulk.RawUnixDown_64MiB, mib, "MiB/s");
+        yield return Bulk(nameof(BulkBenchmarks.RawUnixUp_64MiB), bulk.StartRawUnix, bulk.RawUnixUp_64MiB, mib, "MiB/s");
         yield return Bulk(nameof(BulkBenchmarks.JsonlUploadUnhashed_64MiB), bulk.StartJsonlUnhashed, bulk.JsonlUploadUnhashed_64MiB, mib, "MiB/s");
         yield return Bulk(nameof(BulkBenchmarks.MsgpackUnixUploadUnhashed_64MiB), bulk.StartMsgpackUnixUnhashed, bulk.MsgpackUnixUploadUnhashed_64MiB, mib, "MiB/s");
         yield return Bulk(nameof(BulkBenchmarks.GrpcUnixUploadUnhashed_64MiB), bulk.StartGrpcUnixUnhashed, bulk.GrpcUnixUploadUnhashed_64MiB, mib, "MiB/s");

@@ -93,6 +93,26 @@ internal static class ChildProcess
 /// <summary>How the benchmark's clients reach a child listening on a Unix socket.</summary>
 internal static class UnixSocketClient
 {
+    /// <summary>
+    /// Connects to <paramref name="path"/> synchronously, for a client that reads and writes with blocking calls: a socket
+    /// that made an asynchronous call is non-blocking for good, and .NET then waits for its "blocking" calls on the epoll
+    /// thread, a hand-off each (the SidecarKit carriers connect this way for that reason, CarrierConnector).
+    /// </summary>
+    public static System.Net.Sockets.NetworkStream Connect(string path)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Connects to <paramref name="path"/>; the stream owns the socket (disposed here if the connect fails).</summary>
     public static async Task<System.Net.Sockets.NetworkStream> ConnectAsync(string path, CancellationToken cancellationToken = default)
     {
@@ -112,8 +132,8 @@ internal static class UnixSocketClient
 
 /// <summary>
 /// The hand-written client of a raw floor: EchoChild on the other end of its stdio pipes or of a Unix socket, lines
-/// written straight to it and read back through a <see cref="PipeReader"/> (the same reader settings the SidecarKit
-/// connection uses).
+/// written straight to it and read back through a <see cref="PipeReader"/> (the reader settings of the SidecarKit
+/// connection, <see cref="SidecarKit.Rpc.StreamDuplexPipe"/>).
 /// </summary>
 internal sealed class RawEchoClient : IAsyncDisposable
 {
@@ -127,7 +147,7 @@ internal sealed class RawEchoClient : IAsyncDisposable
         _process = process;
         _output = output;
         _socketPath = socketPath;
-        _input = PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096));
+        _input = PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 4096));
     }
 
     public int ProcessId => _process.Id;
@@ -273,12 +293,15 @@ internal sealed class RawBulkClient : IAsyncDisposable
     private readonly Stream _output;
     private readonly Stream _input;
     private readonly string? _socketPath;
-    private readonly byte[] _buffer = new byte[64 * 1024];
+    private readonly byte[] _chunk = new byte[64 * 1024];     // each write: a stream chunk's size
+    private readonly byte[] _buffer = new byte[256 * 1024];   // each read: the SidecarKit connection's read segment
 
     private RawBulkClient(Process process, Stream output, Stream input, string? socketPath)
     {
         (_process, _output, _input, _socketPath) = (process, output, input, socketPath);
     }
+
+    public int ProcessId => _process.Id;
 
     public static RawBulkClient Start()
     {
@@ -291,7 +314,7 @@ internal sealed class RawBulkClient : IAsyncDisposable
         string path = Path.Combine(Path.GetTempPath(), $"bulk-{Guid.NewGuid():N}.sock");
         Process process = ChildProcess.Start(ChildPaths.EchoChild, redirectOutput: true, redirectError: true, "--bulk", path);
         await ChildProcess.ReadGreetingAsync(process, "listening").ConfigureAwait(false);
-        var stream = await UnixSocketClient.ConnectAsync(path).ConfigureAwait(false);
+        var stream = UnixSocketClient.Connect(path);
         return new RawBulkClient(process, stream, stream, path);
     }
 
@@ -307,8 +330,8 @@ internal sealed class RawBulkClient : IAsyncDisposable
         _output.Write(BitConverter.GetBytes(hashed ? size | (1L << 62) : size));
         for (long left = size; left > 0;)
         {
-            int n = (int)Math.Min(_buffer.Length, left);
-            _output.Write(_buffer.AsSpan(0, n));
+            int n = (int)Math.Min(_chunk.Length, left);
+            _output.Write(_chunk.AsSpan(0, n));
             left -= n;
         }
         _output.Flush();

@@ -6,7 +6,10 @@ using SidecarKit.Transports.JsonLines;
 
 namespace SidecarKit.Tests.Support;
 
-/// <summary>Two connected <see cref="RpcConnection"/>s over in-memory pipes, speaking JSON lines.</summary>
+/// <summary>
+/// Two connected <see cref="RpcConnection"/>s over in-memory pipes, speaking JSON lines (or <c>protocol</c>); each reads
+/// through a <see cref="ScribblingPipeReader"/>.
+/// </summary>
 public sealed class ConnectionPair : IAsyncDisposable
 {
     public required RpcConnection Client { get; init; }
@@ -19,8 +22,8 @@ public sealed class ConnectionPair : IAsyncDisposable
         protocol ??= () => new JsonRpcProtocol(limits);
         var toServer = new Pipe();
         var toClient = new Pipe();
-        var client = new RpcConnection(new DuplexPipe(toClient.Reader, toServer.Writer), protocol(), clientHandlers, clientOptions);
-        var server = new RpcConnection(new DuplexPipe(toServer.Reader, toClient.Writer), protocol(), serverHandlers, serverOptions);
+        var client = new RpcConnection(new DuplexPipe(new ScribblingPipeReader(toClient.Reader), toServer.Writer), protocol(), clientHandlers, clientOptions);
+        var server = new RpcConnection(new DuplexPipe(new ScribblingPipeReader(toServer.Reader), toClient.Writer), protocol(), serverHandlers, serverOptions);
         client.Start();
         server.Start();
         return new ConnectionPair { Client = client, Server = server };
@@ -45,7 +48,7 @@ public sealed class RawJsonServer : IAsyncDisposable
 
     public RawJsonServer(RpcHandlerTable handlers, JsonLinesOptions? limits = null, RpcConnectionOptions? options = null)
     {
-        Connection = new RpcConnection(new DuplexPipe(_toServer.Reader, _fromServer.Writer), new JsonRpcProtocol(limits), handlers, options);
+        Connection = new RpcConnection(new DuplexPipe(new ScribblingPipeReader(_toServer.Reader), _fromServer.Writer), new JsonRpcProtocol(limits), handlers, options);
         Connection.Start();
         _reader = _fromServer.Reader;
     }

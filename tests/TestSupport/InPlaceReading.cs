@@ -9,8 +9,9 @@ namespace SidecarKit.Tests.Support;
 /// <summary>
 /// How a protocol takes a message's bytes, checked the same way for every message-based protocol: a message that lies
 /// in one segment of the input is read in place (its payload is a slice of the input, nothing is rented), one that
-/// straddles two segments is read from a copy; the values read are the same either way, and none of them changes when
-/// the input's memory is reused after the message is released (the read loop advances past it only then).
+/// straddles two segments is read from a copy in a rented array; the values read are the same either way, and none of
+/// them changes when the input's memory, or the copy, is reused after the message is released (the read loop advances
+/// past it only then).
 /// </summary>
 public static class InPlaceReading
 {
@@ -55,6 +56,7 @@ public static class InPlaceReading
                 else if (payloadStart < cut && cut < payloadEnd)
                 {
                     Assert.False(fromInput, $"message {id}'s payload straddles the cut at {cut} but is the input's memory");
+                    Assert.True(message.State is byte[], $"message {id} was copied (cut at {cut}) but holds no rented array to give back");
                     copied++;
                 }
                 object? value = id switch
@@ -65,6 +67,9 @@ public static class InPlaceReading
                 };
                 Assert.Equal(RequestId.FromNumber(id), message.Id);
                 Assert.Equal(id == 3 ? RpcMessageKind.Error : RpcMessageKind.Result, message.Kind);
+                // Wiped before it goes back to the shared pool (after, it may be another test's): a value that kept a
+                // slice of the copy would change here.
+                if (message.State is byte[] copy) Array.Clear(copy);
                 reader.Release(in message);
                 input.AsSpan((int)start, (int)(end - start)).Clear(); // its bytes are consumed: the next read may reuse them
                 switch (value)

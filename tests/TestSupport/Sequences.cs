@@ -9,6 +9,9 @@ public static class Sequences
     public static ReadOnlySequence<byte> Split(byte[] bytes, params int[] cuts)
     {
         if (cuts.Length == 0) return new ReadOnlySequence<byte>(bytes);
+        for (int i = 0; i < cuts.Length; i++)
+            if (cuts[i] <= (i == 0 ? 0 : cuts[i - 1]) || cuts[i] >= bytes.Length)
+                throw new ArgumentOutOfRangeException(nameof(cuts), $"cut {cuts[i]}: cuts must ascend strictly inside the {bytes.Length} bytes (no empty segment)");
         var first = new Segment(bytes.AsMemory(0, cuts[0]), 0);
         Segment last = first;
         for (int i = 0; i < cuts.Length; i++)

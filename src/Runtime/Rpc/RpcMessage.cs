@@ -17,7 +17,8 @@ public enum RpcMessageKind
 
 /// <summary>
 /// One parsed incoming message. Its payload (params, result or error data) is still encoded: the protocol decodes it
-/// with the codec of the method it belongs to. The payload is valid until the message is released.
+/// with the codec of the method it belongs to. The payload is valid until the message is released, and no longer than
+/// the input it was read from (it may be a slice of it: see <see cref="RpcProtocol.TryReadMessage"/>).
 /// </summary>
 public readonly struct RpcMessage
 {

@@ -21,7 +21,10 @@ public sealed class StreamDuplexPipe : IDuplexPipe
     // (ContiguousFrame). At 256 KiB, three of four 64 KiB stream chunks (ByteStreams) lie in one; at 64 KiB none did.
     // MessagePack bulk over a Unix socket, 64 KiB against 256 KiB, --bulk-loop rounds alternating: upload (unhashed)
     // 1,658-1,952 against 1,862-2,476 MiB/s, download 1,635-1,859 against 1,621-1,969 (and 1 MiB no better than 256 KiB);
-    // demo.add unchanged. A connection holds one such buffer from the shared pool while it waits to read.
+    // demo.add unchanged. The cost: a connection holds one such buffer while it waits to read (the host's 64 connections and
+    // 8 pending ones, 18 MiB at most, against 4.5 MiB at 64 KiB), and these are large-object-heap arrays: they come from
+    // the shared array pool, and one the pool cannot supply (a message of many segments at once, a trimmed pool) is an
+    // allocation that only a full collection gives back.
     private const int ReadBufferSize = 256 * 1024;
 
     /// <summary>Wraps <paramref name="input"/> for reading and <paramref name="output"/> for writing.</summary>
