@@ -220,6 +220,9 @@ internal sealed class GrpcServer : ISidecarServer
         _health.SetServing(serving);
     }
 
+    // How long Kestrel's graceful stop may take to send the answers of the drained calls before it aborts the connections.
+    private static readonly TimeSpan AnswersWrittenGrace = TimeSpan.FromSeconds(5);
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Task drained = _gate.DrainAsync(CancellationToken.None);   // new calls get UNAVAILABLE
@@ -237,8 +240,11 @@ internal sealed class GrpcServer : ISidecarServer
         _cancelCalls.Cancel();   // the subscription
         if (_app is not null)
         {
-            // Graceful: Kestrel finishes sending what the drained calls answered before it closes their connections.
-            using var last = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            // Graceful: Kestrel finishes sending what the drained calls answered before it closes their connections, and
+            // returns as soon as it has (so the time below is a bound, not a wait). A drained call is counted done when
+            // its handler returns, before grpc-dotnet has written its answer; at 1 s, a CI run with other suites beside
+            // it once saw an answer cut off this way (GrpcDrainRaceTests, the sidecar exiting 0 with the call in flight).
+            using var last = new CancellationTokenSource(AnswersWrittenGrace);
             await _app.StopAsync(last.Token).ConfigureAwait(false);
         }
     }
